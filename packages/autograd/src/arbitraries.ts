@@ -1,0 +1,140 @@
+import * as fc from 'fast-check';
+import {
+  type BinaryName,
+  binaryRules,
+  type Elementwise,
+  leakyReluRule,
+  type UnaryName,
+  unaryRules,
+} from './ops';
+
+/** The ops a random expression graph draws from: every elementwise op of the table. */
+export type ExpressionOp = UnaryName | BinaryName | 'sub' | 'leakyRelu';
+
+/**
+ * A random expression: `inputs` are the leaves' values; step k computes node `inputs.length + k` from
+ * earlier nodes. An argument is a distance back (0 = the node just before), so small numbers make long
+ * chains and repeats make shared sub-expressions and diamonds. The output is the sum of every node that
+ * no later step uses, so every leaf and step contributes.
+ */
+export interface ExpressionGraph {
+  readonly inputs: readonly number[];
+  readonly steps: readonly { readonly op: ExpressionOp; readonly a: number; readonly b: number }[];
+}
+
+const UNARY = Object.keys(unaryRules) as UnaryName[];
+const BINARY = [...(Object.keys(binaryRules) as BinaryName[]), 'sub'] as const;
+const LEAKY_SLOPE = 0.1;
+
+/** Random expression graphs over `inputs` leaves (default 3) with up to `maxSteps` ops (default 12). */
+export function expressionGraph(
+  options: {
+    readonly inputs?: number;
+    readonly maxSteps?: number;
+    readonly ops?: readonly ExpressionOp[];
+  } = {},
+): fc.Arbitrary<ExpressionGraph> {
+  const { inputs = 3, maxSteps = 12 } = options;
+  const ops = options.ops ?? [...UNARY, ...BINARY, 'leakyRelu'];
+  const value = fc.double({ min: -3, max: 3, noNaN: true, noDefaultInfinity: true });
+  const step = fc.record({ op: fc.constantFrom(...ops), a: fc.nat({ max: 64 }), b: fc.nat({ max: 64 }) });
+  return fc.record({
+    inputs: fc.array(value, { minLength: inputs, maxLength: inputs }),
+    steps: fc.array(step, { minLength: 1, maxLength: maxSteps }),
+  });
+}
+
+/** A random expression fixed at its base point: run it on any engine's leaves. */
+export interface CompiledExpression {
+  /** What each step computes, after ops outside their domain were replaced: for messages. */
+  readonly program: readonly string[];
+  <N extends Elementwise<N>>(leaves: readonly N[]): N;
+}
+
+interface Resolved {
+  readonly op: ExpressionOp | 'tanh';
+  readonly args: readonly number[];
+}
+
+/**
+ * Compiles a graph for evaluation. Each op is checked against its domain at the base point (`inputs`),
+ * with margins wide enough for a finite-difference step: log and sqrt need x > 0.1, div |b| > 0.1, pow
+ * a base > 0.1, exp x < 4, the kinks of relu, leakyRelu, abs, maximum and minimum stay 0.01 away, and
+ * no node may exceed 1e3 in size. An op that fails is replaced by tanh of its first argument, so every
+ * shrunk case is still a valid one.
+ */
+export function compileExpression(graph: ExpressionGraph): CompiledExpression {
+  const values = [...graph.inputs];
+  const steps: Resolved[] = [];
+  for (const { op, a, b } of graph.steps) {
+    const n = values.length;
+    const i = n - 1 - (a % n);
+    const j = n - 1 - (b % n);
+    const x = values[i]!;
+    const y = values[j]!;
+    const out = inDomain(op, x, y) ? evaluate(op, x, y) : Number.NaN;
+    const fits = Number.isFinite(out) && Math.abs(out) < 1e3;
+    steps.push(fits ? { op, args: isUnary(op) ? [i] : [i, j] } : { op: 'tanh', args: [i] });
+    values.push(fits ? out : Math.tanh(x));
+  }
+  const used = new Set(steps.flatMap((s) => s.args));
+  const sinks = values.map((_, k) => k).filter((k) => !used.has(k));
+  const program = steps.map(
+    (s, k) => `v${graph.inputs.length + k} = ${s.op}(${s.args.map((a) => `v${a}`).join(', ')})`,
+  );
+  const run = <N extends Elementwise<N>>(leaves: readonly N[]): N => {
+    if (leaves.length !== graph.inputs.length) {
+      throw new RangeError(`compileExpression: expected ${graph.inputs.length} leaves, got ${leaves.length}`);
+    }
+    const nodes: N[] = [...leaves];
+    for (const { op, args } of steps)
+      nodes.push(
+        apply(
+          op,
+          args.map((k) => nodes[k]!),
+        ),
+      );
+    return sinks.map((k) => nodes[k]!).reduce((total, node) => total.add(node));
+  };
+  return Object.assign(run, { program });
+}
+
+function isUnary(op: ExpressionOp | 'tanh'): op is UnaryName | 'leakyRelu' {
+  return op === 'leakyRelu' || op in unaryRules;
+}
+
+function inDomain(op: ExpressionOp, x: number, y: number): boolean {
+  switch (op) {
+    case 'log':
+    case 'sqrt':
+      return x > 0.1;
+    case 'exp':
+      return x < 4;
+    case 'relu':
+    case 'leakyRelu':
+    case 'abs':
+      return Math.abs(x) > 0.01;
+    case 'div':
+      return Math.abs(y) > 0.1;
+    case 'pow':
+      return x > 0.1 && Math.abs(y) <= 3;
+    case 'maximum':
+    case 'minimum':
+      return Math.abs(x - y) > 0.01;
+    default:
+      return true;
+  }
+}
+
+function evaluate(op: ExpressionOp, x: number, y: number): number {
+  if (op === 'leakyRelu') return leakyReluRule(LEAKY_SLOPE).f(x);
+  if (op === 'sub') return x - y;
+  if (op in unaryRules) return unaryRules[op as UnaryName].f(x);
+  return binaryRules[op as BinaryName].f(x, y);
+}
+
+function apply<N extends Elementwise<N>>(op: ExpressionOp | 'tanh', [x, y]: N[]): N {
+  if (op === 'leakyRelu') return x!.leakyRelu(LEAKY_SLOPE);
+  if (op in unaryRules) return x![op as UnaryName]();
+  return x![op as BinaryName | 'sub'](y!);
+}

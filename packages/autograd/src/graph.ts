@@ -1,0 +1,202 @@
+import { formatShape, ShapeError, sameShape } from './shape';
+
+/**
+ * An op's vector-Jacobian product: given the adjoint `g` of its output `y`, one gradient per input,
+ * already shaped like that input, or `null` for an input that needs none.
+ */
+export type Vjp<N> = (g: N, y: N, inputs: readonly N[]) => readonly (N | null)[];
+
+/** What the backward pass needs of a graph node. `Value` and `Tensor` are both one. */
+export interface Node<N extends Node<N>> {
+  /** The inputs of the op that made this node; empty for leaves and for nodes made without recording. */
+  readonly parents: readonly N[];
+  /** The name of the op that made this node, `''` for a leaf. */
+  readonly op: string;
+  /** The op's vector-Jacobian product; `null` for a leaf. */
+  readonly vjp: Vjp<N> | null;
+  /** Whether gradients flow to this node; the pass never visits a node for which this is false. */
+  readonly requiresGrad: boolean;
+  readonly shape: readonly number[];
+  /** The adjoint accumulated by `backward()`: kept on leaves, and on nodes that ask to retain it. */
+  adjoint: N | null;
+  /** Set by `retainGrad()`: a non-leaf that keeps its adjoint like a leaf does. */
+  retainsGrad: boolean;
+  /** Scratch for `topoSort`: this node's position in the last order that included it. */
+  sortIndex: number;
+  add(other: N): N;
+  /** A copy that shares nothing with this node: what a leaf stores, so no two leaves share one gradient. */
+  clone(): N;
+}
+
+let gradEnabled = true;
+
+/** Whether ops record the graph right now (false inside `noGrad`). */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` with recording switched on or off, and restores the previous mode even if `fn` throws. */
+export function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = enabled;
+  try {
+    const result = fn();
+    if (result instanceof Promise) {
+      throw new Error('noGrad: fn returned a Promise; the no-grad mode covers synchronous code only');
+    }
+    return result;
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Runs `fn` without recording: nothing computed inside joins a graph. */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/** A topological order of a graph, with each node's parents given by their positions in it. */
+export interface Sorted<N> {
+  /** Every node after all of its parents; the root last. */
+  readonly order: N[];
+  /** Node k's parents are at `edges[starts[k]] …`; -1 for a parent that is not followed. */
+  readonly edges: Int32Array;
+  readonly starts: Int32Array;
+}
+
+/**
+ * The nodes reachable from `root` through parents that `follow` accepts, each after all of its parents.
+ * A loop with an explicit stack, not recursion, so a graph a million nodes deep cannot overflow the stack.
+ * Instead of a Set, each node remembers its position in the order (`sortIndex`); a position counts only if
+ * `order` holds the node there, so an index left over from another sort is never mistaken for this one.
+ */
+export function topoSort<N extends Node<N>>(
+  root: N,
+  follow: (parent: N) => boolean = requiresGrad,
+): Sorted<N> {
+  const order: N[] = [];
+  const emitted = (node: N) => node.sortIndex < order.length && order[node.sortIndex] === node;
+  let edges = new Int32Array(1024);
+  const starts: number[] = [];
+  let edgeCount = 0;
+  const stack: N[] = [root];
+  const expanded: boolean[] = [false];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const parents = node.parents;
+    if (expanded.pop()) {
+      // Every parent is already in `order`: in a DAG nothing below a node can be the node itself.
+      node.sortIndex = order.length;
+      order.push(node);
+      starts.push(edgeCount);
+      if (edgeCount + parents.length > edges.length) edges = grow(edges, edgeCount + parents.length);
+      for (const parent of parents) edges[edgeCount++] = follow(parent) ? parent.sortIndex : -1;
+    } else if (!emitted(node)) {
+      stack.push(node);
+      expanded.push(true);
+      for (let i = parents.length - 1; i >= 0; i--) {
+        const parent = parents[i]!;
+        if (follow(parent) && !emitted(parent)) {
+          stack.push(parent);
+          expanded.push(false);
+        }
+      }
+    }
+  }
+  starts.push(edgeCount);
+  return { order, edges: edges.subarray(0, edgeCount), starts: Int32Array.from(starts) };
+}
+
+function grow(edges: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(Math.max(needed, 2 * edges.length));
+  bigger.set(edges);
+  return bigger;
+}
+
+function requiresGrad(node: { readonly requiresGrad: boolean }): boolean {
+  return node.requiresGrad;
+}
+
+/**
+ * The reverse sweep. Walks `root`'s graph from the output back, calls each vjp once, sums the gradients
+ * that reach a node, and hands `visit` each node's finished adjoint. With `createGraph` the vjps are
+ * recorded, so the adjoints are themselves differentiable.
+ */
+function sweep<N extends Node<N>>(
+  root: N,
+  seed: N,
+  createGraph: boolean,
+  visit: (node: N, adjoint: N, position: number) => void,
+): void {
+  withGradMode(createGraph, () => {
+    const { order, edges, starts } = topoSort(root);
+    const pending: (N | undefined)[] = new Array(order.length);
+    pending[order.length - 1] = seed;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const g = pending[i];
+      if (g === undefined) continue; // every path from the root to this node carries no gradient
+      pending[i] = undefined;
+      const node = order[i]!;
+      visit(node, g, i);
+      if (node.vjp === null) continue;
+      const parents = node.parents;
+      const grads = node.vjp(g, node, parents);
+      if (grads.length !== parents.length) {
+        throw new Error(
+          `vjp of ${node.op}: expected ${parents.length} gradient(s), one per input, got ${grads.length}`,
+        );
+      }
+      const first = starts[i]!;
+      for (let j = 0; j < parents.length; j++) {
+        const at = edges[first + j]!;
+        const gj = grads[j];
+        if (at < 0 || gj === null || gj === undefined) continue;
+        const parent = parents[j]!;
+        if (!sameShape(gj.shape, parent.shape)) {
+          throw new ShapeError(
+            `vjp of ${node.op}: gradient for input ${j} has shape ${formatShape(gj.shape)}, input has ${formatShape(parent.shape)}`,
+          );
+        }
+        const sum = pending[at];
+        pending[at] = sum === undefined ? gj : sum.add(gj);
+      }
+    }
+  });
+}
+
+/**
+ * Backpropagates from `root`: every leaf that requires grad (and every node that retains its grad) adds
+ * its adjoint into `.adjoint`. Leaves accumulate across calls until `zeroGrad()`; intermediates start fresh.
+ */
+export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new Error(
+      'backward: the output does not require grad; no input with requiresGrad reaches it (or it was computed inside noGrad)',
+    );
+  }
+  sweep(root, seed, createGraph, (node, g) => {
+    if (node.vjp !== null && !node.retainsGrad) return;
+    const own = createGraph ? g : g.clone();
+    node.adjoint = node.adjoint === null ? own : node.adjoint.add(own);
+  });
+}
+
+/**
+ * The adjoints of `inputs` in `root`'s graph, without touching any `.adjoint`: the core of `grad`.
+ * An input that `root` does not depend on gets `null`.
+ */
+export function gradients<N extends Node<N>>(
+  root: N,
+  seed: N,
+  inputs: readonly N[],
+  createGraph: boolean,
+): (N | null)[] {
+  const found = new Map<N, N>();
+  const wanted = new Set(inputs);
+  if (root.requiresGrad) {
+    sweep(root, seed, createGraph, (node, g) => {
+      if (wanted.has(node)) found.set(node, g);
+    });
+  }
+  return inputs.map((input) => found.get(input) ?? null);
+}

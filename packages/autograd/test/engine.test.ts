@@ -1,0 +1,133 @@
+import { noGrad, ShapeError, Value } from '@adjoint/autograd';
+import { describe, expect, test } from 'vitest';
+import { topoSort } from '../src/graph';
+import { record } from '../src/value';
+
+describe('accumulation', () => {
+  test('a reused non-leaf passes both contributions on: b = a + a; c = b + b gives a.grad = 4', () => {
+    const a = new Value(-4);
+    const b = a.add(a);
+    const c = b.add(b);
+    c.backward();
+    expect(a.grad).toBe(4);
+  });
+
+  test('two backward() calls give leaves exactly twice the gradient, and intermediates do not double-count', () => {
+    const x = new Value(0.7);
+    const w = new Value(-1.3);
+    const h = x.mul(w).tanh();
+    const y = h.mul(h).add(h);
+    y.backward();
+    const once = [x.grad, w.grad];
+    y.backward();
+    expect([x.grad, w.grad]).toEqual([2 * once[0]!, 2 * once[1]!]);
+    expect(h.grad).toBe(0); // an intermediate keeps no adjoint unless asked
+  });
+
+  test('zeroGrad() resets a leaf, and the next backward() starts from zero', () => {
+    const x = new Value(2);
+    const y = x.pow(3);
+    y.backward();
+    expect(x.grad).toBe(12);
+    x.zeroGrad();
+    expect(x.grad).toBe(0);
+    y.backward();
+    expect(x.grad).toBe(12);
+  });
+
+  test('retainGrad() keeps an intermediate adjoint like a leaf', () => {
+    const x = new Value(3);
+    const h = x.mul(2).retainGrad();
+    h.mul(h).backward();
+    expect(h.grad).toBe(12);
+    expect(x.grad).toBe(24);
+  });
+
+  test('backward(seed) scales every gradient by the seed', () => {
+    const x = new Value(1.5);
+    x.exp().backward(-2);
+    expect(x.grad).toBe(-2 * Math.exp(1.5));
+  });
+
+  test('two leaves that receive the same gradient node do not share it', () => {
+    const a = new Value(1);
+    const b = new Value(2);
+    a.add(b).backward();
+    expect(a.adjoint).not.toBe(b.adjoint);
+    a.adjoint!.data = 100;
+    expect(b.grad).toBe(1);
+  });
+});
+
+describe('depth', () => {
+  test('a chain of 1,000,000 ops runs backward without a stack overflow', () => {
+    const x = new Value(1);
+    let y = x;
+    for (let i = 0; i < 500_000; i++) y = y.mul(1.000001).add(1e-6);
+    y.backward();
+    // d/dx of x·1.000001^n + … is 1.000001^n
+    expect(x.grad).toBeCloseTo(1.000001 ** 500_000, 6);
+  });
+
+  test('topoSort puts every node after its parents and visits a shared node once', () => {
+    const a = new Value(1, 'a');
+    const b = a.mul(2);
+    const c = a.add(b);
+    const d = c.mul(b);
+    const { order } = topoSort(d);
+    expect(order).toEqual([a, b, c, d]);
+  });
+});
+
+describe('recording', () => {
+  test('nothing computed inside noGrad joins the graph, and the mode is restored after', () => {
+    const x = new Value(2);
+    const y = noGrad(() => x.mul(3).exp());
+    expect(y.requiresGrad).toBe(false);
+    expect(y.parents).toHaveLength(0);
+    expect(() => y.backward()).toThrow(/does not require grad/);
+    expect(x.mul(3).requiresGrad).toBe(true);
+  });
+
+  test('noGrad restores the mode when fn throws, and refuses async functions', () => {
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(new Value(1).mul(2).requiresGrad).toBe(true);
+    expect(() => noGrad(async () => 1)).toThrow(/Promise/);
+  });
+
+  test('an op over constants only records nothing', () => {
+    const x = new Value(1).mul(0).add(2);
+    const c = new Value(5).gt(1).mul(3);
+    expect(x.requiresGrad).toBe(true);
+    expect(c.requiresGrad).toBe(false);
+    expect(c.data).toBe(3);
+  });
+});
+
+describe('errors', () => {
+  test('a vjp that returns the wrong number of gradients is named in the error', () => {
+    const x = new Value(1);
+    const y = record(2, 'broken', [x], (g) => [g, g]);
+    expect(() => y.backward()).toThrow('vjp of broken: expected 1 gradient(s), one per input, got 2');
+  });
+
+  test('bad operands are rejected with the op and the value', () => {
+    const x = new Value(1);
+    expect(() => x.mul(Number.NaN)).toThrow('mul: expected a Value or a finite number, got NaN');
+    expect(() => x.add(Number.POSITIVE_INFINITY)).toThrow(
+      'add: expected a Value or a finite number, got Infinity',
+    );
+    expect(() => new Value(Number.NaN)).toThrow('Value: expected data to be a finite number, got NaN');
+    expect(() => new Value('3' as unknown as number)).toThrow('got the string "3"');
+    expect(() => x.leakyRelu(Number.NaN)).toThrow(RangeError);
+    expect(() => Value.sum([x, Number.NaN])).toThrow('Value.sum (element 1)');
+  });
+
+  test('ShapeError is exported for callers that catch shape problems', () => {
+    expect(new ShapeError('x')).toBeInstanceOf(Error);
+  });
+});
