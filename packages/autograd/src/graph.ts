@@ -181,6 +181,13 @@ export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boole
   });
 }
 
+/** Every node's adjoint ∂root/∂node for the seed, without touching any `.adjoint`: what `toDot` shows. */
+export function allAdjoints<N extends Node<N>>(root: N, seed: N): Map<N, N> {
+  const found = new Map<N, N>();
+  if (root.requiresGrad) sweep(root, seed, false, (node, g) => found.set(node, g));
+  return found;
+}
+
 /**
  * The adjoints of `inputs` in `root`'s graph, without touching any `.adjoint`: the core of `grad`.
  * An input that `root` does not depend on gets `null`.

@@ -1,1 +1,2 @@
-export const placeholder = 1;
+/** `@adjoint/examples`: runnable examples, each a function that returns its results. */
+export { type ExpressionResult, workedExpression } from './expression';
