@@ -5,6 +5,9 @@ const setup = fileURLToPath(new URL('./vitest.setup.ts', import.meta.url));
 
 export default defineConfig({
   test: {
+    // Test files share a module graph per worker: three times faster, and safe because the engine's only
+    // module state, the no-grad flag, is always restored.
+    isolate: false,
     projects: ['autograd', 'nn', 'examples'].map((name) => ({
       extends: true,
       test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'], setupFiles: [setup] },

@@ -83,7 +83,7 @@ describe('seed 001 §1.4: two neurons in a chain', () => {
       expectClose(w2.grad, mean(hand.map((t) => t.dw2)), 1e-12, 1e-14); // eq. 41
       expectClose(b2.grad, mean(hand.map((t) => t.db2)), 1e-12, 1e-14); // eq. 42
       // eq. 43, per sample: ∂C⁽²⁾/∂aᵢ⁽¹⁾ = (1/n) 2(aᵢ⁽²⁾ - yᵢ) aᵢ⁽²⁾(1 - aᵢ⁽²⁾) w⁽²⁾
-      a1.forEach((a, i) => expectClose(a.grad, hand[i]!.da1, 1e-12, 1e-16));
+      for (const [i, a] of a1.entries()) expectClose(a.grad, hand[i]!.da1, 1e-12, 1e-16);
 
       // eq. 44-45: eᵢ = aᵢ⁽¹⁾ - ∂C⁽²⁾/∂aᵢ⁽¹⁾ held fixed, C⁽¹⁾ = (1/n) Σ (aᵢ⁽¹⁾ - eᵢ)²
       const u1 = new Value(w1_0);
@@ -170,9 +170,9 @@ describe('seed 000: one neuron, the 1/(2m) cost and the activations', () => {
         cost.backward();
         const z = rows.map((r) => w0.reduce((s, wi, i) => s + wi * r[i]!, 0) + b0);
         const common = rows.map((r, j) => (act.value(z[j]!) - r[3]!) * act.slope(z[j]!));
-        w.forEach((wi, i) =>
-          expectClose(wi.grad, mean(common.map((c, j) => c * rows[j]![i]!)), 1e-12, 1e-14),
-        );
+        for (const [i, wi] of w.entries()) {
+          expectClose(wi.grad, mean(common.map((c, j) => c * rows[j]![i]!)), 1e-12, 1e-14);
+        }
         expectClose(b.grad, mean(common), 1e-12, 1e-14);
       },
     );

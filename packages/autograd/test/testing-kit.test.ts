@@ -41,7 +41,7 @@ describe('gradcheck', () => {
   test('rejects inputs that cannot have a gradient', () => {
     const constant = new Value(1).gt(0);
     expect(() => gradcheck((v) => v, [constant])).toThrow('gradcheck: input 0 does not require grad');
-    expect(() => gradcheck((v) => v, [])).toThrow('non-empty array');
+    expect(() => gradcheck((v) => v, [] as unknown as [Value])).toThrow('non-empty array');
     expect(() => gradcheck((v) => v, [new Value(1)], { rtol: -1 })).toThrow('rtol');
   });
 });
