@@ -1,4 +1,5 @@
 import * as fc from 'fast-check';
+import { sizeOf } from './ndarray';
 import {
   type BinaryName,
   binaryRules,
@@ -7,18 +8,62 @@ import {
   type UnaryName,
   unaryRules,
 } from './ops';
+import { Tensor } from './tensor';
+
+/** Options of the shape arbitraries: ranks and axis sizes (axes are never empty). */
+export interface ShapeOptions {
+  readonly minRank?: number;
+  readonly maxRank?: number;
+  readonly maxSize?: number;
+}
+
+/** Shapes of rank 0 to 4 (by default) with axes of size 1 to 4. */
+export function shape(options: ShapeOptions = {}): fc.Arbitrary<number[]> {
+  const { minRank = 0, maxRank = 4, maxSize = 4 } = options;
+  return fc.array(fc.integer({ min: 1, max: maxSize }), { minLength: minRank, maxLength: maxRank });
+}
+
+/**
+ * Two shapes that broadcast together: each is drawn from one full shape by dropping some leading axes
+ * and setting some axes to 1, so broadcasting happens on either side, on both, or not at all.
+ */
+export function broadcastPair(options: ShapeOptions = {}): fc.Arbitrary<[number[], number[]]> {
+  const variant = (full: readonly number[]) =>
+    fc
+      .tuple(
+        fc.nat({ max: full.length }),
+        fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
+      )
+      .map(([drop, ones]) => full.map((d, i) => (ones[i] ? 1 : d)).slice(drop));
+  return shape(options).chain((full) => fc.tuple(variant(full), variant(full)));
+}
+
+/** Tensors of a fixed shape, or of shapes drawn from an arbitrary, with elements from `values` (default [-3, 3]). */
+export function tensorOf(
+  shapes: readonly number[] | fc.Arbitrary<readonly number[]>,
+  values: fc.Arbitrary<number> = fc.double({ min: -3, max: 3, noNaN: true }),
+): fc.Arbitrary<Tensor> {
+  const drawn = shapes instanceof fc.Arbitrary ? shapes : fc.constant(shapes);
+  return drawn.chain((s) => {
+    const size = sizeOf(s);
+    return fc
+      .array(values, { minLength: size, maxLength: size })
+      .map((xs) => new Tensor(Float64Array.from(xs), s));
+  });
+}
 
 /** The ops a random expression graph draws from: every elementwise op of the table. */
 export type ExpressionOp = UnaryName | BinaryName | 'sub' | 'leakyRelu';
 
 /**
- * A random expression: `inputs` are the leaves' values; step k computes node `inputs.length + k` from
- * earlier nodes. An argument is a distance back (0 = the node just before), so small numbers make long
+ * A random expression over leaves of one `shape` ([] for scalars): `inputs` holds each leaf's elements,
+ * and step k computes node `inputs.length + k` elementwise from earlier nodes. An argument is a distance back (0 = the node just before), so small numbers make long
  * chains and repeats make shared sub-expressions and diamonds. The output is the sum of every node that
  * no later step uses, so every leaf and step contributes.
  */
 export interface ExpressionGraph {
-  readonly inputs: readonly number[];
+  readonly shape: readonly number[];
+  readonly inputs: readonly (readonly number[])[];
   readonly steps: readonly { readonly op: ExpressionOp; readonly a: number; readonly b: number }[];
 }
 
@@ -26,21 +71,33 @@ const UNARY = Object.keys(unaryRules) as UnaryName[];
 const BINARY = [...(Object.keys(binaryRules) as BinaryName[]), 'sub'] as const;
 const LEAKY_SLOPE = 0.1;
 
-/** Random expression graphs over `inputs` leaves (default 3) with up to `maxSteps` ops (default 12). */
+/**
+ * Random expression graphs over `inputs` leaves (default 3) with up to `maxSteps` ops (default 12); the
+ * leaves are scalars unless `shape` gives them a shape (or an arbitrary of shapes).
+ */
 export function expressionGraph(
   options: {
     readonly inputs?: number;
     readonly maxSteps?: number;
     readonly ops?: readonly ExpressionOp[];
+    readonly shape?: readonly number[] | fc.Arbitrary<readonly number[]>;
   } = {},
 ): fc.Arbitrary<ExpressionGraph> {
-  const { inputs = 3, maxSteps = 12 } = options;
+  const { inputs = 3, maxSteps = 12, shape: shapes = [] } = options;
   const ops = options.ops ?? [...UNARY, ...BINARY, 'leakyRelu'];
   const value = fc.double({ min: -3, max: 3, noNaN: true, noDefaultInfinity: true });
   const step = fc.record({ op: fc.constantFrom(...ops), a: fc.nat({ max: 64 }), b: fc.nat({ max: 64 }) });
-  return fc.record({
-    inputs: fc.array(value, { minLength: inputs, maxLength: inputs }),
-    steps: fc.array(step, { minLength: 1, maxLength: maxSteps }),
+  const drawn = shapes instanceof fc.Arbitrary ? shapes : fc.constant(shapes);
+  return drawn.chain((s) => {
+    const size = sizeOf(s);
+    return fc.record({
+      shape: fc.constant(s),
+      inputs: fc.array(fc.array(value, { minLength: size, maxLength: size }), {
+        minLength: inputs,
+        maxLength: inputs,
+      }),
+      steps: fc.array(step, { minLength: 1, maxLength: maxSteps }),
+    });
   });
 }
 
@@ -57,25 +114,26 @@ interface Resolved {
 }
 
 /**
- * Compiles a graph for evaluation. Each op is checked against its domain at the base point (`inputs`),
+ * Compiles a graph for evaluation. Each op is checked against its domain at the base point (`inputs`,
+ * every element),
  * with margins wide enough for a finite-difference step: log and sqrt need x > 0.1, div |b| > 0.1, pow
  * a base > 0.1, exp x < 4, the kinks of relu, leakyRelu, abs, maximum and minimum stay 0.01 away, and
  * no node may exceed 1e3 in size. An op that fails is replaced by tanh of its first argument, so every
  * shrunk case is still a valid one.
  */
 export function compileExpression(graph: ExpressionGraph): CompiledExpression {
-  const values = [...graph.inputs];
+  const values: (readonly number[])[] = [...graph.inputs];
   const steps: Resolved[] = [];
   for (const { op, a, b } of graph.steps) {
     const n = values.length;
     const i = n - 1 - (a % n);
     const j = n - 1 - (b % n);
-    const x = values[i]!;
-    const y = values[j]!;
-    const out = inDomain(op, x, y) ? evaluate(op, x, y) : Number.NaN;
-    const fits = Number.isFinite(out) && Math.abs(out) < 1e3;
+    const xs = values[i]!;
+    const ys = values[j]!;
+    const outs = xs.map((x, e) => (inDomain(op, x, ys[e]!) ? evaluate(op, x, ys[e]!) : Number.NaN));
+    const fits = outs.every((out) => Number.isFinite(out) && Math.abs(out) < 1e3);
     steps.push(fits ? { op, args: isUnary(op) ? [i] : [i, j] } : { op: 'tanh', args: [i] });
-    values.push(fits ? out : Math.tanh(x));
+    values.push(fits ? outs : xs.map(Math.tanh));
   }
   const used = new Set(steps.flatMap((s) => s.args));
   const sinks = values.map((_, k) => k).filter((k) => !used.has(k));

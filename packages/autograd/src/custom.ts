@@ -1,22 +1,35 @@
 import { noGrad, type Vjp } from './graph';
+import type { Elementwise } from './ops';
 import { describe } from './shape';
-import { record, Value } from './value';
+import { record as recordTensor, Tensor } from './tensor';
+import { record as recordValue, Value } from './value';
 
-/** A user-defined primitive: a forward and its vector-Jacobian product, side by side. */
-export interface CustomOpSpec {
+/** A user-defined primitive over Values or over Tensors: a forward and its vjp, side by side. */
+export interface CustomOpSpec<N extends Value | Tensor> {
   /** The op's name, shown by `toDot` and in error messages. */
   readonly name: string;
   /** The op's output; evaluated without recording. */
-  readonly forward: (...inputs: Value[]) => Value;
-  /** Given the output's adjoint `g` and the output `y`, one gradient per input (or null). */
-  readonly vjp: (g: Value, y: Value, ...inputs: Value[]) => readonly (Value | null)[];
+  readonly forward: (...inputs: N[]) => N;
+  /** Given the output's adjoint `g` and the output `y`, one gradient per input (or null), shaped like it. */
+  readonly vjp: (g: N, y: N, ...inputs: N[]) => readonly (N | null)[];
+}
+
+/** A custom op written once for both engines, with the elementwise methods Value and Tensor share. */
+export interface PolymorphicOpSpec {
+  readonly name: string;
+  readonly forward: <N extends Elementwise<N>>(...inputs: N[]) => N;
+  readonly vjp: <N extends Elementwise<N>>(g: N, y: N, ...inputs: N[]) => readonly (N | null)[];
 }
 
 /**
  * Declares a primitive op from its forward and its vjp, the way the built-in ops are declared. The vjp
- * is written with differentiable ops, so `createGraph` differentiates through it too.
+ * is written with differentiable ops, so `createGraph` differentiates through it too. Written with the
+ * methods both engines share, one op works on Values and on Tensors; `customOp<Tensor>({ … })` may use
+ * every Tensor method. All inputs of one call must be of one kind.
  */
-export function customOp(spec: CustomOpSpec): (...inputs: (Value | number)[]) => Value {
+export function customOp(spec: PolymorphicOpSpec): <N extends Value | Tensor>(...inputs: N[]) => N;
+export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...inputs: N[]) => N;
+export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...inputs: N[]) => N {
   const { name, forward } = spec;
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`customOp: expected name to be a non-empty string, got ${describe(name)}`);
@@ -24,12 +37,20 @@ export function customOp(spec: CustomOpSpec): (...inputs: (Value | number)[]) =>
   if (typeof forward !== 'function' || typeof spec.vjp !== 'function') {
     throw new TypeError(`customOp ${name}: expected forward and vjp to be functions`);
   }
-  const vjp: Vjp<Value> = (g, y, inputs) => spec.vjp(g, y, ...inputs);
-  return (...args) => {
-    const inputs = args.map((x) => (x instanceof Value ? x : new Value(x)));
+  const vjp = (g: N, y: N, inputs: readonly N[]) => spec.vjp(g, y, ...inputs);
+  return (...inputs) => {
+    const kind = inputs[0] instanceof Tensor ? Tensor : Value;
+    inputs.forEach((x, i) => {
+      if (!(x instanceof kind))
+        throw new TypeError(
+          `${name}: input ${i} is ${describe(x)}; expected every input to be a ${kind.name}`,
+        );
+    });
     const y = noGrad(() => forward(...inputs));
-    if (!(y instanceof Value))
-      throw new TypeError(`${name}: forward must return a Value, got ${describe(y)}`);
-    return record(y.data, name, inputs, vjp);
+    if (!(y instanceof kind))
+      throw new TypeError(`${name}: forward must return a ${kind.name}, got ${describe(y)}`);
+    if (y instanceof Tensor)
+      return recordTensor(y.data, y.shape, name, inputs as Tensor[], vjp as unknown as Vjp<Tensor>) as N;
+    return recordValue((y as Value).data, name, inputs as Value[], vjp as unknown as Vjp<Value>) as N;
   };
 }

@@ -1,50 +1,60 @@
 import { gradients, isGradEnabled, withGradMode } from './graph';
-import { describe } from './shape';
-import { record, toValue, Value } from './value';
+import { describe, formatShape, ShapeError } from './shape';
+import { filled, record as recordTensor, Tensor } from './tensor';
+import { record as recordValue, toValue, Value } from './value';
+
+/** A differentiable argument: a scalar Value or a Tensor. */
+export type Differentiable = Value | Tensor;
 
 /** The arguments `grad(f)` accepts where `f` takes a Value: a number is promoted to a Value. */
 export type Lifted<A extends readonly unknown[]> = {
   [K in keyof A]: A[K] extends Value ? A[K] | number : A[K];
 };
 
-/** What `f` may return: a scalar node, or a number (a constant, whose gradient is zero). */
-export type ScalarOutput = Value | number;
+/**
+ * What `grad(f)` returns: callable with numbers where `f` takes Values. The exact signature comes last,
+ * because TypeScript infers from the last one, so `grad(grad(f))` sees `f`'s own parameters.
+ */
+export type GradFn<A extends unknown[], R> = ((...args: Lifted<A>) => R) & ((...args: A) => R);
+
+/** What `f` may return: a scalar node (a one-element Tensor counts), or a number (a constant). */
+export type ScalarOutput = Value | Tensor | number;
 
 /**
  * JAX's `grad`: a function that returns the gradient of the scalar-valued `f` with respect to argument
- * `argnums` (default 0), or a list of gradients for a list of argnums. It never touches `.grad` fields.
- * Given numbers, the gradient is a constant Value; given Values, it stays in the graph, so `grad(grad(f))`
- * gives second derivatives.
+ * `argnums` (default 0), or a list of gradients for a list of argnums, each shaped like its argument.
+ * It never touches `.grad` fields. Given numbers (or tensors that do not require grad) the gradients are
+ * constants; given nodes that require grad, they stay in the graph, so `grad(grad(f))` composes.
  */
-export function grad<A extends Value[], I extends number = 0>(
+export function grad<A extends Differentiable[], I extends number = 0>(
   f: (...args: A) => ScalarOutput,
   argnums?: I,
-): (...args: Lifted<A>) => A[I];
-export function grad<A extends Value[]>(
+): GradFn<A, A[I]>;
+export function grad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: readonly number[],
-): (...args: Lifted<A>) => Value[];
-export function grad<A extends Value[]>(
+): GradFn<A, Differentiable[]>;
+export function grad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: number | readonly number[] = 0,
-): (...args: Lifted<A>) => Value | Value[] {
+): GradFn<A, Differentiable | Differentiable[]> {
   const withValue = valueAndGrad(f, argnums as number);
-  return (...args) => withValue(...args)[1];
+  return (...args: Lifted<A>) => withValue(...args)[1];
 }
 
 /** Like `grad`, but returns `[value, grads]`: `f`'s output and its gradient(s). */
-export function valueAndGrad<A extends Value[], I extends number = 0>(
+export function valueAndGrad<A extends Differentiable[], I extends number = 0>(
   f: (...args: A) => ScalarOutput,
   argnums?: I,
-): (...args: Lifted<A>) => [ScalarOutput, A[I]];
-export function valueAndGrad<A extends Value[]>(
+): GradFn<A, [ScalarOutput, A[I]]>;
+export function valueAndGrad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: readonly number[],
-): (...args: Lifted<A>) => [ScalarOutput, Value[]];
-export function valueAndGrad<A extends Value[]>(
+): GradFn<A, [ScalarOutput, Differentiable[]]>;
+export function valueAndGrad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: number | readonly number[] = 0,
-): (...args: Lifted<A>) => [ScalarOutput, Value | Value[]] {
+): GradFn<A, [ScalarOutput, Differentiable | Differentiable[]]> {
   if (typeof f !== 'function') throw new TypeError(`grad: expected f to be a function, got ${describe(f)}`);
   const positions = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const i of positions) {
@@ -52,32 +62,63 @@ export function valueAndGrad<A extends Value[]>(
       throw new RangeError(`grad: expected argnums to be non-negative integers, got ${describe(i)}`);
     }
   }
-  return (...args) => {
+  return (...args: Lifted<A>) => {
     for (const i of positions) {
       if (i >= args.length) {
         throw new RangeError(`grad: argnums ${i} is out of range for a call with ${args.length} argument(s)`);
       }
     }
     // Differentiating with respect to nodes the caller passed in keeps the result in their graph.
-    const createGraph =
-      isGradEnabled() && positions.some((i) => args[i] instanceof Value && args[i].requiresGrad);
+    const createGraph = isGradEnabled() && positions.some((i) => isNode(args[i]) && args[i].requiresGrad);
     const [output, grads] = withGradMode(true, () => {
-      const inputs = args.map((x, i) => (positions.includes(i) ? asInput(x) : toValue(x, 'grad')));
+      const inputs = args.map((x, i) =>
+        positions.includes(i) ? asInput(x) : x instanceof Tensor ? x : toValue(x, 'grad'),
+      );
       const targets = positions.map((i) => inputs[i]!);
       const output = f(...(inputs as A));
-      const root = toValue(output, 'grad (the output of f)');
-      const found = gradients(root, toValue(1, 'grad'), targets, createGraph);
-      return [output, found.map((g) => g ?? new Value(0))] as const;
+      const root = scalarRoot(output);
+      const found =
+        root instanceof Tensor
+          ? gradients(root, filled(root.shape, 1), targets as Tensor[], createGraph)
+          : gradients(root, toValue(1, 'grad'), targets as Value[], createGraph);
+      return [output, found.map((g, k) => g ?? zerosLike(targets[k]!))] as const;
     });
     return [output, typeof argnums === 'number' ? grads[0]! : grads];
   };
 }
 
+function isNode(x: unknown): x is Differentiable {
+  return x instanceof Value || x instanceof Tensor;
+}
+
+/** The output of f as a node to differentiate: a Value, or a one-element Tensor. */
+function scalarRoot(output: unknown): Value | Tensor {
+  if (output instanceof Tensor) {
+    if (output.size !== 1)
+      throw new ShapeError(`grad: f must return a scalar, got shape ${formatShape(output.shape)}`);
+    return output;
+  }
+  return toValue(output as Value | number, 'grad (the output of f)');
+}
+
+function zerosLike(x: Differentiable): Differentiable {
+  return x instanceof Tensor ? filled(x.shape, 0) : toValue(0, 'grad');
+}
+
 /**
- * A fresh node standing for one differentiated argument: a leaf for a number, an identity op over a
- * Value, so two arguments that are the same Value still get their own gradients.
+ * A fresh node standing for one differentiated argument: a leaf for a number or for a node that needs
+ * no gradient, an identity op over a node that does, so two arguments that are the same node still get
+ * their own gradients.
  */
-function asInput(x: Value | number): Value {
-  if (!(x instanceof Value) || !x.requiresGrad) return new Value(toValue(x, 'grad').data);
-  return record(x.data, 'input', [x], (g) => [g]);
+function asInput(x: unknown): Differentiable {
+  if (x instanceof Tensor) {
+    if (!x.requiresGrad) {
+      const leaf = x.detach();
+      leaf.requiresGrad = true;
+      return leaf;
+    }
+    return recordTensor(x.data, x.shape, 'input', [x], (g) => [g]);
+  }
+  if (!(x instanceof Value) || !x.requiresGrad) return new Value(toValue(x as number, 'grad').data);
+  return recordValue(x.data, 'input', [x], (g) => [g]);
 }

@@ -6,6 +6,14 @@ import { formatShape, ShapeError, sameShape } from './shape';
  */
 export type Vjp<N> = (g: N, y: N, inputs: readonly N[]) => readonly (N | null)[];
 
+/** How a recorded node came to be: the op, its inputs and its vjp. Internal to the engines. */
+export interface Origin<N> {
+  readonly op: string;
+  readonly parents: readonly N[];
+  readonly vjp: Vjp<N> | null;
+  readonly requiresGrad: boolean;
+}
+
 /** What the backward pass needs of a graph node. `Value` and `Tensor` are both one. */
 export interface Node<N extends Node<N>> {
   /** The inputs of the op that made this node; empty for leaves and for nodes made without recording. */
@@ -24,8 +32,8 @@ export interface Node<N extends Node<N>> {
   /** Scratch for `topoSort`: this node's position in the last order that included it. */
   sortIndex: number;
   add(other: N): N;
-  /** A copy that shares nothing with this node: what a leaf stores, so no two leaves share one gradient. */
-  clone(): N;
+  /** A constant copy that shares no memory with this node: what a leaf stores, so no two share a gradient. */
+  snapshot(): N;
 }
 
 let gradEnabled = true;
@@ -176,7 +184,7 @@ export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boole
   }
   sweep(root, seed, createGraph, (node, g) => {
     if (node.vjp !== null && !node.retainsGrad) return;
-    const own = createGraph ? g : g.clone();
+    const own = createGraph ? g : g.snapshot();
     node.adjoint = node.adjoint === null ? own : node.adjoint.add(own);
   });
 }

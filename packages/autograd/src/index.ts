@@ -1,8 +1,29 @@
 /** `@adjoint/autograd`: reverse-mode automatic differentiation over a recorded computation graph. */
-export { type CustomOpSpec, customOp } from './custom';
+export {
+  arange,
+  eye,
+  full,
+  ones,
+  type RandomSource,
+  rand,
+  randn,
+  type TensorOptions,
+  tensor,
+  zeros,
+} from './creation';
+export { type CustomOpSpec, customOp, type PolymorphicOpSpec } from './custom';
 export { toDot } from './dot';
-export { grad, type Lifted, type ScalarOutput, valueAndGrad } from './functional';
+export {
+  type Differentiable,
+  type GradFn,
+  grad,
+  type Lifted,
+  type ScalarOutput,
+  valueAndGrad,
+} from './functional';
 export { isGradEnabled, type Node, noGrad, type Vjp } from './graph';
-export type { Differentiable, Elementwise } from './ops';
+export type { Elementwise } from './ops';
+export { Rng } from './random';
 export { ShapeError } from './shape';
+export { type Axes, concat, type NestedArray, stack, Tensor, type TensorLike } from './tensor';
 export { type BackwardOptions, Value } from './value';

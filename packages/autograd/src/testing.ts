@@ -3,21 +3,27 @@
  * arbitraries for property-based tests. Needs `fast-check` (a peer dependency) for the arbitraries.
  */
 import { gradients, noGrad, withGradMode } from './graph';
-import { describe } from './shape';
+import { describe, formatShape, ShapeError } from './shape';
+import { filled, Tensor } from './tensor';
 import { toValue, Value } from './value';
 
 export {
+  broadcastPair,
   type CompiledExpression,
   compileExpression,
   type ExpressionGraph,
   expressionGraph,
+  shape,
+  tensorOf,
 } from './arbitraries';
 
-/** What a checked function takes: scalar nodes (the Tensor engine adds its own). */
-export type Checkable = Value;
+/** What a checked function takes: Values or Tensors. */
+export type Checkable = Value | Tensor;
 
-/** The numeric gradient of each input: a number per Value. */
-export type NumericGrads<A extends readonly Checkable[]> = { [K in keyof A]: number };
+/** The numeric gradient of each input: a number per Value, a Tensor of its shape per Tensor. */
+export type NumericGrads<A extends readonly Checkable[]> = {
+  [K in keyof A]: A[K] extends Tensor ? Tensor : number;
+};
 
 /** Options of `numericGrad`. */
 export interface NumericGradOptions {
@@ -50,12 +56,13 @@ export interface GradcheckResult {
 }
 
 /**
- * Central finite differences of the scalar `f(...inputs)` with respect to every input: the derivative
- * of seed 001 eq. 1 with the symmetric quotient, whose error is O(h²) instead of O(h). Each input's data
- * is nudged in place and restored exactly; nothing is recorded.
+ * Central finite differences of the scalar `f(...inputs)` with respect to every element of every input:
+ * the derivative of seed 001 eq. 1 with the symmetric quotient, whose error is O(h²) instead of O(h).
+ * Each element is nudged in place and restored exactly; nothing is recorded. Costs two evaluations of
+ * `f` per element.
  */
 export function numericGrad<A extends Checkable[]>(
-  f: (...inputs: A) => Value | number,
+  f: (...inputs: A) => Value | Tensor | number,
   inputs: A,
   options: NumericGradOptions = {},
 ): NumericGrads<A> {
@@ -65,18 +72,21 @@ export function numericGrad<A extends Checkable[]>(
     throw new RangeError(`numericGrad: expected eps to be a positive finite number, got ${describe(eps)}`);
   }
   const evaluate = () =>
-    toValue(
+    scalarOf(
+      'numericGrad',
       noGrad(() => f(...inputs)),
-      'numericGrad (the output of f)',
-    ).data;
+    );
   return inputs.map((x) => {
-    const original = x.data;
-    x.data = original + eps;
-    const up = evaluate();
-    x.data = original - eps;
-    const down = evaluate();
-    x.data = original;
-    return (up - down) / (2 * eps);
+    const partials = elementsOf(x).map((_, i) => {
+      const original = read(x, i);
+      write(x, i, original + eps);
+      const up = evaluate();
+      write(x, i, original - eps);
+      const down = evaluate();
+      write(x, i, original);
+      return (up - down) / (2 * eps);
+    });
+    return x instanceof Tensor ? new Tensor(Float64Array.from(partials), x.shape) : partials[0];
   }) as NumericGrads<A>;
 }
 
@@ -85,7 +95,7 @@ export function numericGrad<A extends Checkable[]>(
  * differences. Leaves every `.grad` as it was.
  */
 export function gradcheck<A extends Checkable[]>(
-  f: (...inputs: A) => Value | number,
+  f: (...inputs: A) => Value | Tensor | number,
   inputs: A,
   options: GradcheckOptions = {},
 ): GradcheckResult {
@@ -101,30 +111,36 @@ export function gradcheck<A extends Checkable[]>(
       throw new Error(`gradcheck: input ${i} does not require grad, so it has no gradient to check`);
   });
   const analytic = withGradMode(true, () => {
-    const root = toValue(f(...inputs), 'gradcheck (the output of f)');
-    return gradients(root, toValue(1, 'gradcheck'), inputs, false).map((g) => g?.data ?? 0);
+    const root = f(...inputs);
+    scalarOf('gradcheck', root);
+    const grads =
+      root instanceof Tensor
+        ? gradients(root, filled(root.shape, 1), inputs as Tensor[], false)
+        : gradients(toValue(root, 'gradcheck'), toValue(1, 'gradcheck'), inputs as Value[], false);
+    return grads.map((g, i) => (g === null ? elementsOf(inputs[i]!).map(() => 0) : elementsOf(g)));
   });
-  const numeric = numericGrad(f, inputs, options) as number[];
+  const numeric = (numericGrad(f, inputs, options) as (number | Tensor)[]).map(elementsOf);
   let maxAbsError = 0;
   let maxRelError = 0;
   let worst: GradcheckEntry | null = null;
   let worstExcess = Number.NEGATIVE_INFINITY;
   let ok = true;
-  analytic.forEach((a, input) => {
-    const n = numeric[input]!;
-    const abs = Math.abs(a - n);
-    const scale = Math.max(Math.abs(a), Math.abs(n));
-    const rel = abs === 0 ? 0 : abs / scale;
-    const allowed = atol + rtol * Math.abs(n);
-    // NaN on either side is a failure: `abs <= allowed` is false for NaN.
-    if (!(abs <= allowed)) ok = false;
-    maxAbsError = Math.max(maxAbsError, Number.isNaN(abs) ? Number.POSITIVE_INFINITY : abs);
-    maxRelError = Math.max(maxRelError, Number.isNaN(rel) ? Number.POSITIVE_INFINITY : rel);
-    const excess = Number.isNaN(abs) ? Number.POSITIVE_INFINITY : abs - allowed;
-    if (worst === null || excess > worstExcess) {
-      worst = { input, index: 0, analytic: a, numeric: n };
-      worstExcess = excess;
-    }
+  analytic.forEach((as, input) => {
+    as.forEach((a, index) => {
+      const n = numeric[input]![index]!;
+      const abs = Math.abs(a - n);
+      const rel = abs === 0 ? 0 : abs / Math.max(Math.abs(a), Math.abs(n));
+      const allowed = atol + rtol * Math.abs(n);
+      // NaN on either side is a failure: `abs <= allowed` is false for NaN.
+      if (!(abs <= allowed)) ok = false;
+      maxAbsError = Math.max(maxAbsError, Number.isNaN(abs) ? Number.POSITIVE_INFINITY : abs);
+      maxRelError = Math.max(maxRelError, Number.isNaN(rel) ? Number.POSITIVE_INFINITY : rel);
+      const excess = Number.isNaN(abs) ? Number.POSITIVE_INFINITY : abs - allowed;
+      if (worst === null || excess > worstExcess) {
+        worst = { input, index, analytic: a, numeric: n };
+        worstExcess = excess;
+      }
+    });
   });
   return { ok, maxAbsError, maxRelError, worst };
 }
@@ -134,11 +150,36 @@ function checkArguments(caller: string, f: unknown, inputs: unknown): void {
     throw new TypeError(`${caller}: expected f to be a function, got ${describe(f)}`);
   if (!Array.isArray(inputs) || inputs.length === 0) {
     throw new TypeError(
-      `${caller}: expected inputs to be a non-empty array of Values, got ${describe(inputs)}`,
+      `${caller}: expected inputs to be a non-empty array of Values or Tensors, got ${describe(inputs)}`,
     );
   }
   inputs.forEach((x, i) => {
-    if (!(x instanceof Value))
-      throw new TypeError(`${caller}: expected input ${i} to be a Value, got ${describe(x)}`);
+    if (!(x instanceof Value) && !(x instanceof Tensor)) {
+      throw new TypeError(`${caller}: expected input ${i} to be a Value or a Tensor, got ${describe(x)}`);
+    }
   });
+}
+
+/** f's output as a number: a Value, a one-element Tensor or a number. */
+function scalarOf(caller: string, output: unknown): number {
+  if (output instanceof Tensor) {
+    if (output.size !== 1)
+      throw new ShapeError(`${caller}: f must return a scalar, got shape ${formatShape(output.shape)}`);
+    return output.data[0]!;
+  }
+  return toValue(output as Value | number, `${caller} (the output of f)`).data;
+}
+
+function elementsOf(x: Checkable | number): number[] {
+  if (typeof x === 'number') return [x];
+  return x instanceof Tensor ? Array.from(x.data) : [x.data];
+}
+
+function read(x: Checkable, i: number): number {
+  return x instanceof Tensor ? x.data[i]! : x.data;
+}
+
+function write(x: Checkable, i: number, v: number): void {
+  if (x instanceof Tensor) x.data[i] = v;
+  else x.data = v;
 }

@@ -1,4 +1,4 @@
-import { backward, isGradEnabled, type Node, type Vjp } from './graph';
+import { backward, isGradEnabled, type Node, type Origin, type Vjp } from './graph';
 import {
   type BinaryName,
   type BinaryRule,
@@ -10,14 +10,6 @@ import {
   unaryRules,
 } from './ops';
 import { describe } from './shape';
-
-/** How a recorded node came to be: the op, its inputs and its vjp. Internal to the engines. */
-export interface Origin<N> {
-  readonly op: string;
-  readonly parents: readonly N[];
-  readonly vjp: Vjp<N> | null;
-  readonly requiresGrad: boolean;
-}
 
 const SCALAR: readonly number[] = Object.freeze([]);
 const NO_PARENTS: readonly Value[] = Object.freeze([]);
@@ -195,7 +187,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
     return this;
   }
 
-  clone(): Value {
+  snapshot(): Value {
     return constant(this.data);
   }
 

@@ -51,7 +51,7 @@ describe('random expression graphs', () => {
     'backprop equals central differences through shared sub-expressions, diamonds and chains',
     (graph) => {
       const f = compileExpression(graph);
-      const leaves = graph.inputs.map((x) => new Value(x));
+      const leaves = graph.inputs.map(([x]) => new Value(x!));
       const report = gradcheck((...xs) => f(xs), leaves, { atol: 1e-6, rtol: 1e-6 });
       if (!report.ok) expect.fail(`${f.program.join('; ')}: ${JSON.stringify(report)}`);
     },
@@ -61,7 +61,7 @@ describe('random expression graphs', () => {
     'second derivatives by grad(grad(f)) equal central differences of grad(f)',
     (graph) => {
       const f = compileExpression(graph);
-      const [x0, y0] = graph.inputs as [number, number];
+      const [[x0], [y0]] = graph.inputs as [[number], [number]];
       const dfdx = (x: Value) => grad((v: Value) => f([v, new Value(y0)]))(x);
       const report = gradcheck(dfdx, [new Value(x0)], { atol: 1e-5, rtol: 1e-5 });
       if (!report.ok) expect.fail(`${f.program.join('; ')}: ${JSON.stringify(report)}`);
@@ -72,7 +72,8 @@ describe('random expression graphs', () => {
     'a long chain of ops stays in the domain and checks out',
     (steps) => {
       const graph = {
-        inputs: [0.5],
+        shape: [],
+        inputs: [[0.5]],
         steps: Array.from({ length: steps }, (_, k) => ({
           op: (['tanh', 'mul', 'sin', 'add'] as const)[k % 4]!,
           a: 0,
@@ -86,7 +87,7 @@ describe('random expression graphs', () => {
   );
 
   test('an op outside its domain at the base point is replaced by tanh of its argument', () => {
-    const f = compileExpression({ inputs: [-2], steps: [{ op: 'log', a: 0, b: 0 }] });
+    const f = compileExpression({ shape: [], inputs: [[-2]], steps: [{ op: 'log', a: 0, b: 0 }] });
     expect(f.program).toEqual(['v1 = tanh(v0)']);
     expect(f([new Value(-2)]).data).toBe(Math.tanh(-2));
   });

@@ -1,0 +1,130 @@
+import { checkShape, sizeOf } from './ndarray';
+import { Rng } from './random';
+import { describe, formatShape, ShapeError } from './shape';
+import { fromNested, type NestedArray, Tensor } from './tensor';
+
+/** What every creation function accepts. */
+export interface TensorOptions {
+  /** Make a leaf whose gradient `backward()` fills in. Default false. */
+  readonly requiresGrad?: boolean;
+  readonly label?: string;
+}
+
+/** Where random numbers come from: a seed, or an `Rng` to draw from (and advance). */
+export type RandomSource = Rng | (TensorOptions & ({ readonly seed: number } | { readonly rng: Rng }));
+
+/**
+ * A tensor from nested arrays, a number (rank 0), or a Float64Array with `shape` (copied). Ragged rows,
+ * non-finite numbers and a shape that does not fit the data are errors.
+ */
+export function tensor(
+  values: NestedArray | Float64Array | readonly number[],
+  options: TensorOptions & { readonly shape?: readonly number[] } = {},
+): Tensor {
+  if (values instanceof Float64Array) {
+    const shape = checkShape('tensor', options.shape ?? [values.length]);
+    if (sizeOf(shape) !== values.length) {
+      throw new ShapeError(
+        `tensor: shape ${formatShape(shape)} holds ${sizeOf(shape)} elements, the data has ${values.length}`,
+      );
+    }
+    for (const [i, v] of values.entries()) {
+      if (!Number.isFinite(v)) throw new TypeError(`tensor: element ${i} must be a finite number, got ${v}`);
+    }
+    return leaf(values.slice(), shape, options);
+  }
+  const { data, shape } = fromNested('tensor', values as NestedArray);
+  if (options.shape !== undefined) {
+    const target = checkShape('tensor', options.shape);
+    if (sizeOf(target) !== data.length) {
+      throw new ShapeError(
+        `tensor: shape ${formatShape(target)} holds ${sizeOf(target)} elements, the data has ${data.length}`,
+      );
+    }
+    return leaf(data, target, options);
+  }
+  return leaf(data, shape, options);
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  const checked = checkShape('full', shape);
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`full: expected a finite fill value, got ${describe(value)}`);
+  }
+  return leaf(new Float64Array(sizeOf(checked)).fill(value), checked, options);
+}
+
+export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** start, start + step, … below stop, as NumPy's arange; `arange(n)` counts 0 … n-1. */
+export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop];
+  for (const [name, v] of [
+    ['start', from],
+    ['stop', to],
+    ['step', step],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new TypeError(`arange: expected ${name} to be a finite number, got ${describe(v)}`);
+  }
+  if (step === 0) throw new RangeError('arange: step must not be 0');
+  const count = Math.max(0, Math.ceil((to - from) / step));
+  return leaf(
+    Float64Array.from({ length: count }, (_, i) => from + i * step),
+    [count],
+    options,
+  );
+}
+
+/** The n×m identity (m defaults to n). */
+export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  const [rows, cols] = checkShape('eye', [n, m]) as [number, number];
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < Math.min(rows, cols); i++) data[i * cols + i] = 1;
+  return leaf(data, [rows, cols], options);
+}
+
+/** Uniform samples in [0, 1), from a seed or an Rng. */
+export function rand(shape: readonly number[], source: RandomSource): Tensor {
+  return random('rand', shape, source, (rng) => rng.uniform());
+}
+
+/** Standard normal samples, from a seed or an Rng. */
+export function randn(shape: readonly number[], source: RandomSource): Tensor {
+  return random('randn', shape, source, (rng) => rng.normal());
+}
+
+function random(
+  op: string,
+  shape: readonly number[],
+  source: RandomSource,
+  draw: (rng: Rng) => number,
+): Tensor {
+  const checked = checkShape(op, shape);
+  if (source === undefined || source === null || typeof source !== 'object') {
+    throw new TypeError(
+      `${op}: expected { seed } or an Rng (adjoint has no global random state), got ${describe(source)}`,
+    );
+  }
+  const rng = source instanceof Rng ? source : 'rng' in source ? source.rng : new Rng(source.seed);
+  const data = new Float64Array(sizeOf(checked));
+  for (let i = 0; i < data.length; i++) data[i] = draw(rng);
+  return leaf(data, checked, source instanceof Rng ? {} : source);
+}
+
+function leaf(
+  data: Float64Array,
+  shape: readonly number[],
+  { requiresGrad = false, label = '' }: TensorOptions,
+): Tensor {
+  const t = new Tensor(data, shape, undefined, label);
+  t.requiresGrad = requiresGrad;
+  return t;
+}

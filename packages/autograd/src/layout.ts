@@ -1,0 +1,93 @@
+import { concat, gatherAxis, padAxis, permute, sliceAxis } from './kernels';
+import type { NDArray } from './ndarray';
+import { defineOp } from './tensor-op';
+
+// Ops that move elements without computing with them: their adjoints move the gradient back.
+
+export const layoutOps = {
+  // a reshape keeps the elements in order, so its adjoint is the reverse reshape; the data is shared
+  reshape: defineOp<readonly number[]>({
+    forward: ([x], shape: readonly number[]) => ({ data: x!.data, shape }),
+    vjp: (g, _y, [x]) => [g.reshape(x!.shape)],
+  }),
+  // the adjoint of a permutation of axes is the inverse permutation
+  transpose: defineOp<readonly number[]>({
+    forward: ([x], axes: readonly number[]) => ({
+      data: permute(x!, axes),
+      shape: axes.map((a) => x!.shape[a]!),
+    }),
+    vjp: (g, _y, _x, axes) => [g.transpose(inverse(axes))],
+  }),
+  // the adjoint of a slice is the gradient padded with zeros back to the input's size
+  slice: defineOp<SliceAttrs>({
+    forward: ([x], { axis, start, end }: SliceAttrs) => ({
+      data: sliceAxis(x!, axis, start, end),
+      shape: x!.shape.map((d, i) => (i === axis ? end - start : d)),
+    }),
+    vjp: (g, _y, [x], { axis, start }) => [g.padAxis(axis, start, x!.shape[axis]!)],
+  }),
+  // …and the adjoint of that padding is the slice
+  padAxis: defineOp<PadAttrs>({
+    forward: ([x], { axis, start, size }: PadAttrs) => {
+      const shape = x!.shape.map((d, i) => (i === axis ? size : d));
+      return { data: padAxis(x!, axis, start, shape), shape };
+    },
+    vjp: (g, _y, [x], { axis, start }) => [g.slice(axis, start, start + x!.shape[axis]!)],
+  }),
+  // each input's adjoint is its own block of the gradient
+  concat: defineOp<number>({
+    forward: (xs, axis: number) => {
+      const shape = xs[0]!.shape.map((d, i) => (i === axis ? xs.reduce((s, x) => s + x.shape[axis]!, 0) : d));
+      return { data: concat(xs, axis, shape), shape };
+    },
+    vjp: (g, _y, xs, axis) => {
+      let start = 0;
+      return xs.map((x) => {
+        start += x.shape[axis]!;
+        return g.slice(axis, start - x.shape[axis]!, start);
+      });
+    },
+  }),
+  // gather reads x at the indices; its adjoint adds g back at those indices
+  gather: defineOp<GatherAttrs>({
+    forward: ([x], { index, axis }: GatherAttrs) => ({
+      data: gatherAxis(x!, index, axis, null),
+      shape: index.shape,
+    }),
+    vjp: (g, _y, [x], { index, axis }) => [g.scatterAdd(index, axis, x!.shape)],
+  }),
+  // …and the adjoint of that scatter-add is the gather
+  scatterAdd: defineOp<ScatterAttrs>({
+    forward: ([x], { index, axis, shape }: ScatterAttrs) => ({
+      data: gatherAxis(x!, index, axis, shape),
+      shape,
+    }),
+    vjp: (g, _y, _x, { index, axis }) => [g.gather(index, axis)],
+  }),
+};
+
+export interface SliceAttrs {
+  readonly axis: number;
+  readonly start: number;
+  readonly end: number;
+}
+export interface PadAttrs {
+  readonly axis: number;
+  readonly start: number;
+  readonly size: number;
+}
+export interface GatherAttrs {
+  readonly index: NDArray;
+  readonly axis: number;
+}
+export interface ScatterAttrs extends GatherAttrs {
+  readonly shape: readonly number[];
+}
+
+function inverse(axes: readonly number[]): number[] {
+  const inv = new Array<number>(axes.length);
+  axes.forEach((a, i) => {
+    inv[a] = i;
+  });
+  return inv;
+}

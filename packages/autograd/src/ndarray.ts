@@ -1,0 +1,100 @@
+import { describe, formatShape, ShapeError } from './shape';
+
+/** A row-major contiguous n-d array: what the kernels read and write. */
+export interface NDArray {
+  readonly data: Float64Array;
+  readonly shape: readonly number[];
+}
+
+/** The number of elements of a shape. */
+export function sizeOf(shape: readonly number[]): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+/** Row-major strides: how far apart, in elements, two neighbours along each axis are. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = stride;
+    stride *= shape[i]!;
+  }
+  return strides;
+}
+
+/** Checks a shape given by a caller: a list of non-negative integers. */
+export function checkShape(op: string, shape: unknown): number[] {
+  if (!Array.isArray(shape))
+    throw new TypeError(`${op}: expected a shape (an array of sizes), got ${describe(shape)}`);
+  for (const [i, d] of shape.entries()) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new ShapeError(
+        `${op}: expected sizes to be non-negative integers, got ${describe(d)} at axis ${i} of [${shape.map(String).join(', ')}]`,
+      );
+    }
+  }
+  return [...shape];
+}
+
+/**
+ * NumPy broadcasting: shapes are aligned at their last axis, and each axis must be equal or 1.
+ * Throws naming both shapes otherwise.
+ */
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (axis ${i - n}: ${da} vs ${db})`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** The strides that read an array of `shape` as if it had the larger `outShape`: 0 along broadcast axes. */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const strides = stridesOf(shape);
+  const offset = outShape.length - shape.length;
+  return outShape.map((_, i) => (i < offset || shape[i - offset] === 1 ? 0 : strides[i - offset]!));
+}
+
+/** An axis as a position in [0, ndim), counting negative axes from the end. */
+export function normalizeAxis(op: string, axis: unknown, ndim: number): number {
+  if (typeof axis !== 'number' || !Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+    throw new RangeError(
+      `${op}: axis ${describe(axis)} is out of range for a tensor of rank ${ndim} (valid: ${-ndim} to ${ndim - 1})`,
+    );
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** A list of distinct axes (all of them when `axis` is undefined), sorted. */
+export function normalizeAxes(
+  op: string,
+  axis: number | readonly number[] | undefined,
+  ndim: number,
+): number[] {
+  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = Array.isArray(axis) ? axis : [axis];
+  const axes = list.map((a) => normalizeAxis(op, a, ndim));
+  if (new Set(axes).size !== axes.length)
+    throw new RangeError(`${op}: axis ${JSON.stringify(axis)} repeats an axis`);
+  return axes.sort((p, q) => p - q);
+}
+
+/** The shape after reducing `axes`: those axes become 1 with `keepDims`, and are dropped without it. */
+export function reducedShape(shape: readonly number[], axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((d, i) => {
+    if (!axes.includes(i)) out.push(d);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
