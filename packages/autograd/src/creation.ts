@@ -48,19 +48,23 @@ export function tensor(
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  const checked = checkShape('full', shape);
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new TypeError(`full: expected a finite fill value, got ${describe(value)}`);
-  }
-  return leaf(new Float64Array(sizeOf(checked)).fill(value), checked, options);
+  return filledLeaf('full', shape, value, options);
 }
 
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filledLeaf('zeros', shape, 0, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filledLeaf('ones', shape, 1, options);
+}
+
+function filledLeaf(op: string, shape: readonly number[], value: number, options: TensorOptions): Tensor {
+  const checked = checkShape(op, shape);
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`${op}: expected a finite fill value, got ${describe(value)}`);
+  }
+  return leaf(new Float64Array(sizeOf(checked)).fill(value), checked, options);
 }
 
 /** start, start + step, … below stop, as NumPy's arange; `arange(n)` counts 0 … n-1. */

@@ -182,13 +182,13 @@ export function reduce(x: NDArray, axes: readonly number[], kind: Reduction): Fl
       for (let j = 0; j < inner; j++) {
         const v = data[i++]!;
         const at = p + j * step;
-        if (v > out[at]! || v !== v) out[at] = v;
+        if (v > out[at]! || Number.isNaN(v)) out[at] = v;
       }
     } else {
       for (let j = 0; j < inner; j++) {
         const v = data[i++]!;
         const at = p + j * step;
-        if (v < out[at]! || v !== v) out[at] = v;
+        if (v < out[at]! || Number.isNaN(v)) out[at] = v;
       }
     }
     for (let d = n - 2; d >= 0; d--) {

@@ -223,9 +223,15 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
     const e = this.sub(this.maxShift([a])).exp();
     return e.div(e.sum(a, true));
   }
-  /** x - logSumExp(x) along `axis` (default the last): finite wherever softmax would underflow to 0. */
+  /**
+   * x - logSumExp(x) along `axis` (default the last): finite wherever softmax would underflow to 0.
+   * Computed as (x - max) - log Σ exp(x - max), so the large max cancels exactly before the small log-sum
+   * is subtracted (x - logSumExp(x) loses the low bits of the log-sum to cancellation).
+   */
   logSoftmax(axis = -1): Tensor {
-    return this.sub(this.logSumExp(normalizeAxis('logSoftmax', axis, this.ndim), true));
+    const a = normalizeAxis('logSoftmax', axis, this.ndim);
+    const shifted = this.sub(this.maxShift([a]));
+    return shifted.sub(shifted.exp().sum(a, true).log());
   }
 
   /**
@@ -584,7 +590,7 @@ export function fromNested(op: string, values: NestedArray): NDArray {
         `${op}: ragged nested array: row [${path.join(', ')}] has ${got}, expected length ${shape[depth]}`,
       );
     }
-    node.forEach((child, i) => walk(child, depth + 1, [...path, i]));
+    for (const [i, child] of node.entries()) walk(child, depth + 1, [...path, i]);
   };
   walk(values, 0, []);
   return { data, shape };

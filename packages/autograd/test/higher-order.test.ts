@@ -1,5 +1,5 @@
 import { grad, Value } from '@adjoint/autograd';
-import { fc, test } from '@fast-check/vitest';
+import { fc, it } from '@fast-check/vitest';
 import { describe } from 'vitest';
 import { expectClose } from './close';
 
@@ -41,7 +41,7 @@ const cases = {
 };
 
 describe.each(Object.entries(cases))('%s', (_name, { f, d, x }) => {
-  test.prop([x])("f', f'' and f''' by backward({ createGraph: true }) match the closed forms", (x0) => {
+  it.prop([x])("f', f'' and f''' by backward({ createGraph: true }) match the closed forms", (x0) => {
     const v = new Value(x0);
     let y = f(v);
     for (const derivative of d) {
@@ -53,7 +53,7 @@ describe.each(Object.entries(cases))('%s', (_name, { f, d, x }) => {
     }
   });
 
-  test.prop([x])('grad(f), grad(grad(f)) and grad(grad(grad(f))) match the closed forms', (x0) => {
+  it.prop([x])('grad(f), grad(grad(f)) and grad(grad(grad(f))) match the closed forms', (x0) => {
     const df = grad(f);
     const d2f = grad(df);
     const d3f = grad(d2f);

@@ -1,6 +1,6 @@
 import { Value } from '@adjoint/autograd';
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, it } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import { expectClose } from './close';
 
 // The hand derivations of seeds 000 and 001, reproduced by backpropagation. Each test names its equation.
@@ -12,7 +12,7 @@ const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.lengt
 const samples = (n: number) => fc.array(fc.tuple(real(-2, 2), real(-2, 2)), { minLength: n, maxLength: n });
 
 describe('seed 001 §1.2: the linear model y = w·x', () => {
-  test.prop([real(-3, 3), fc.array(fc.tuple(real(-5, 5), real(-5, 5)), { minLength: 1, maxLength: 12 })])(
+  it.prop([real(-3, 3), fc.array(fc.tuple(real(-5, 5), real(-5, 5)), { minLength: 1, maxLength: 12 })])(
     "eq. 9: C'(w) = (2/n) Σ xᵢ (xᵢ w - yᵢ)",
     (w0, data) => {
       const w = new Value(w0);
@@ -26,7 +26,7 @@ describe('seed 001 §1.2: the linear model y = w·x', () => {
 });
 
 describe('seed 001 §1.3: one neuron with two inputs', () => {
-  test.prop([
+  it.prop([
     fc.tuple(real(-2, 2), real(-2, 2), real(-2, 2)),
     samples(6),
     fc.array(real(0, 1), { minLength: 6, maxLength: 6 }),
@@ -52,7 +52,7 @@ describe('seed 001 §1.3: one neuron with two inputs', () => {
 });
 
 describe('seed 001 §1.4: two neurons in a chain', () => {
-  test.prop([fc.tuple(real(-2, 2), real(-2, 2), real(-2, 2), real(-2, 2)), samples(5)])(
+  it.prop([fc.tuple(real(-2, 2), real(-2, 2), real(-2, 2), real(-2, 2)), samples(5)])(
     'eq. 41-43 are the gradients of C⁽²⁾; eq. 49-50 are those of C⁽¹⁾ built from eq. 44-45',
     ([w1_0, b1_0, w2_0, b2_0], data) => {
       const n = data.length;
@@ -104,7 +104,7 @@ describe('seed 001 §1.4: two neurons in a chain', () => {
 });
 
 describe('seed 001 §1.5: a chain of m neurons', () => {
-  test.prop([fc.array(fc.tuple(real(-2, 2), real(-2, 2)), { minLength: 1, maxLength: 6 }), samples(4)])(
+  it.prop([fc.array(fc.tuple(real(-2, 2), real(-2, 2)), { minLength: 1, maxLength: 6 }), samples(4)])(
     'eq. 56-58: the layer-wise recursion equals (2/n)^(m-l) times the true gradient at layer l',
     (layers, data) => {
       const n = data.length;
@@ -149,7 +149,7 @@ describe('seed 000: one neuron, the 1/(2m) cost and the activations', () => {
     },
   };
   describe.each(Object.entries(activations))('with %s', (_name, act) => {
-    test.prop([
+    it.prop([
       fc.array(real(-2, 2), { minLength: 3, maxLength: 3 }),
       real(-1, 1),
       fc.array(fc.array(real(-2, 2), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
@@ -178,14 +178,14 @@ describe('seed 000: one neuron, the 1/(2m) cost and the activations', () => {
     );
   });
 
-  test.prop([real(-30, 30)])("eq. 9: σ'(x) = σ(x)(1 - σ(x)), to the last bit", (x0) => {
+  it.prop([real(-30, 30)])("eq. 9: σ'(x) = σ(x)(1 - σ(x)), to the last bit", (x0) => {
     const x = new Value(x0);
     const s = x.sigmoid();
     s.backward();
     expect(x.grad).toBe(s.data * (1 - s.data));
   });
 
-  test.prop([real(-5, 5)])("eq. 11: ReLU'(x) = 0 for x < 0 and 1 for x ≥ 0", (x0) => {
+  it.prop([real(-5, 5)])("eq. 11: ReLU'(x) = 0 for x < 0 and 1 for x ≥ 0", (x0) => {
     const x = new Value(x0);
     x.relu().backward();
     expect(x.grad).toBe(x0 >= 0 ? 1 : 0);

@@ -1,7 +1,7 @@
 import { grad, Value } from '@adjoint/autograd';
 import { compileExpression, expressionGraph, gradcheck, numericGrad } from '@adjoint/autograd/testing';
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, it } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import { expectClose } from './close';
 
 describe('numericGrad', () => {
@@ -47,7 +47,7 @@ describe('gradcheck', () => {
 });
 
 describe('random expression graphs', () => {
-  test.prop([expressionGraph({ inputs: 3, maxSteps: 16 })])(
+  it.prop([expressionGraph({ inputs: 3, maxSteps: 16 })])(
     'backprop equals central differences through shared sub-expressions, diamonds and chains',
     (graph) => {
       const f = compileExpression(graph);
@@ -57,7 +57,7 @@ describe('random expression graphs', () => {
     },
   );
 
-  test.prop([expressionGraph({ inputs: 2, maxSteps: 8 })])(
+  it.prop([expressionGraph({ inputs: 2, maxSteps: 8 })])(
     'second derivatives by grad(grad(f)) equal central differences of grad(f)',
     (graph) => {
       const f = compileExpression(graph);
@@ -68,7 +68,7 @@ describe('random expression graphs', () => {
     },
   );
 
-  test.prop([fc.integer({ min: 50, max: 400 })])(
+  it.prop([fc.integer({ min: 50, max: 400 })])(
     'a long chain of ops stays in the domain and checks out',
     (steps) => {
       const graph = {

@@ -1,7 +1,7 @@
 import { Value } from '@adjoint/autograd';
 import { numericGrad } from '@adjoint/autograd/testing';
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, it } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import type { BinaryName, UnaryName } from '../src/ops';
 import { expectClose } from './close';
 
@@ -76,7 +76,7 @@ const specs = { ...unary, ...binary } satisfies Record<OpName, UnarySpec | Binar
 expect(Object.keys(specs)).toHaveLength(19);
 
 describe.each(Object.entries(unary))('%s', (_name, spec) => {
-  test.prop([spec.x])('backprop equals the closed-form derivative and central differences', (x0) => {
+  it.prop([spec.x])('backprop equals the closed-form derivative and central differences', (x0) => {
     const x = new Value(x0);
     spec.f(x).backward();
     expectClose(x.grad, spec.df(x0), 1e-14, 1e-300);
@@ -86,7 +86,7 @@ describe.each(Object.entries(unary))('%s', (_name, spec) => {
 });
 
 describe.each(Object.entries(binary))('%s', (_name, spec) => {
-  test.prop([spec.ab])('backprop equals the closed-form partials and central differences', ([a0, b0]) => {
+  it.prop([spec.ab])('backprop equals the closed-form partials and central differences', ([a0, b0]) => {
     const a = new Value(a0);
     const b = new Value(b0);
     spec.f(a, b).backward();
@@ -126,7 +126,7 @@ describe('ties and kinks', () => {
 });
 
 describe('Value.sum', () => {
-  test.prop([fc.array(real(-5, 5), { minLength: 1, maxLength: 20 })])(
+  it.prop([fc.array(real(-5, 5), { minLength: 1, maxLength: 20 })])(
     'is one node whose gradient is 1 for every term, and equals the left-to-right sum',
     (xs) => {
       const values = xs.map((x) => new Value(x));

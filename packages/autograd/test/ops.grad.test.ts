@@ -1,0 +1,225 @@
+import { concat, stack, type Tensor } from '@adjoint/autograd';
+import { broadcastPair, shape, tensorOf } from '@adjoint/autograd/testing';
+import { fc, it } from '@fast-check/vitest';
+import { describe } from 'vitest';
+import type { layoutOps } from '../src/layout';
+import { broadcastShapes } from '../src/ndarray';
+import type { BinaryName, UnaryName } from '../src/ops';
+import type { reduceOps } from '../src/reduce';
+import { expectClose } from './close';
+import { directionalCheck, hessianCheck } from './directional';
+
+// Every Tensor op has a row here: a generator of cases (inputs in the op's domain, shapes of rank 0 to 4,
+// broadcasting on either side) and the op applied to them. Each row is checked against central
+// differences along a random direction, and its Hessian-vector product against differences of the
+// gradient. The key type is built from the op tables, so an op without a row does not compile.
+type OpName =
+  | UnaryName
+  | BinaryName
+  | keyof typeof reduceOps
+  | keyof typeof layoutOps
+  | 'sub'
+  | 'leakyRelu'
+  | 'where'
+  | 'broadcastTo'
+  | 'sumTo'
+  | 'matmul'
+  | 'matmulNT'
+  | 'matmulTN'
+  | 'mean'
+  | 'logSumExp'
+  | 'softmax'
+  | 'logSoftmax'
+  | 'stack'
+  | 'T';
+
+interface Case {
+  readonly f: (...xs: Tensor[]) => Tensor;
+  readonly inputs: Tensor[];
+}
+
+const real = (min: number, max: number) => fc.double({ min, max, noNaN: true });
+const awayFromZero = (gap: number, max = 3) => real(-max, max).filter((x) => Math.abs(x) > gap);
+const anyShape = shape({ maxSize: 3 });
+const nonScalar = shape({ minRank: 1, maxSize: 3 });
+
+/** Cases of a one-input op over any shape. */
+const one = (f: (x: Tensor) => Tensor, values = real(-3, 3)): fc.Arbitrary<Case> =>
+  tensorOf(anyShape, values).map((x) => ({ f, inputs: [x] }));
+
+/** Cases of a two-input op over broadcast-compatible shapes. */
+const two = (f: (a: Tensor, b: Tensor) => Tensor, va = real(-3, 3), vb = va): fc.Arbitrary<Case> =>
+  broadcastPair({ maxSize: 3 }).chain(([sa, sb]) =>
+    fc.tuple(tensorOf(sa, va), tensorOf(sb, vb)).map(([a, b]) => ({ f, inputs: [a, b] })),
+  );
+
+/** An element gap of at least 1e-3 between any two values: finite differences must not cross a tie. */
+const distinct = (x: Tensor) => {
+  const sorted = Array.from(x.data).sort((p, q) => p - q);
+  return sorted.every((v, i) => i === 0 || v - sorted[i - 1]! > 1e-3);
+};
+
+/** A tensor of rank ≥ 1 with a list of axes to reduce (some given as negative) and keepDims. */
+const reduction = (
+  f: (x: Tensor, axes: number[], keepDims: boolean) => Tensor,
+  values = real(-3, 3),
+): fc.Arbitrary<Case> =>
+  nonScalar.chain((s) =>
+    fc
+      .tuple(
+        tensorOf(s, values),
+        fc.subarray(
+          s.map((_, i) => i),
+          { minLength: 1 },
+        ),
+        fc.boolean(),
+        fc.boolean(),
+      )
+      .map(([x, axes, negative, keepDims]) => ({
+        f: (t: Tensor) => f(t, negative ? axes.map((a) => a - s.length) : axes, keepDims),
+        inputs: [x],
+      })),
+  );
+
+/** A tensor of rank ≥ 1 and one of its axes. */
+const alongAxis = <T>(f: (x: Tensor, axis: number) => fc.Arbitrary<T>): fc.Arbitrary<T> =>
+  tensorOf(nonScalar).chain((x) => fc.nat({ max: x.ndim - 1 }).chain((axis) => f(x, axis)));
+
+const matmulCase = (variant: 'nn' | 'nt' | 'tn'): fc.Arbitrary<Case> =>
+  fc
+    .tuple(
+      broadcastPair({ maxRank: 2, maxSize: 3 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+    )
+    .chain(([[ba, bb], m, k, n]) =>
+      fc
+        .tuple(
+          tensorOf([...ba, ...(variant === 'tn' ? [k, m] : [m, k])]),
+          tensorOf([...bb, ...(variant === 'nt' ? [n, k] : [k, n])]),
+        )
+        .map(([a, b]) => ({ f: (x: Tensor, y: Tensor) => x.matmulVariant(y, variant), inputs: [a, b] })),
+    );
+
+const specs: Record<OpName, fc.Arbitrary<Case>> = {
+  neg: one((x) => x.neg()),
+  exp: one((x) => x.exp()),
+  log: one((x) => x.log(), real(0.2, 3)),
+  tanh: one((x) => x.tanh()),
+  sigmoid: one((x) => x.sigmoid(), real(-6, 6)),
+  relu: one((x) => x.relu(), awayFromZero(1e-3)),
+  leakyRelu: one((x) => x.leakyRelu(0.2), awayFromZero(1e-3)),
+  sin: one((x) => x.sin()),
+  cos: one((x) => x.cos()),
+  sqrt: one((x) => x.sqrt(), real(0.2, 3)),
+  abs: one((x) => x.abs(), awayFromZero(1e-3)),
+  softplus: one((x) => x.softplus(), real(-6, 6)),
+  add: two((a, b) => a.add(b)),
+  sub: two((a, b) => a.sub(b)),
+  mul: two((a, b) => a.mul(b)),
+  div: two((a, b) => a.div(b), real(-3, 3), awayFromZero(0.3)),
+  pow: two((a, b) => a.pow(b), real(0.5, 2), real(-2, 2)),
+  maximum: two((a, b) => a.maximum(b)).filter(({ inputs: [a, b] }) => a!.sub(b!).abs().min().item() > 1e-3),
+  minimum: two((a, b) => a.minimum(b)).filter(({ inputs: [a, b] }) => a!.sub(b!).abs().min().item() > 1e-3),
+  where: two((a, b) => a.where(a.gt(b), b)).filter(
+    ({ inputs: [a, b] }) => a!.sub(b!).abs().min().item() > 1e-3,
+  ),
+  sum: reduction((x, axes, keep) => x.sum(axes, keep)),
+  mean: reduction((x, axes, keep) => x.mean(axes, keep)),
+  max: reduction((x, axes, keep) => x.max(axes, keep)).filter(({ inputs: [x] }) => distinct(x!)),
+  min: reduction((x, axes, keep) => x.min(axes, keep)).filter(({ inputs: [x] }) => distinct(x!)),
+  logSumExp: reduction((x, axes, keep) => x.logSumExp(axes, keep), real(-5, 5)),
+  softmax: reduction((x, axes) => x.softmax(axes[0]), real(-5, 5)),
+  logSoftmax: reduction((x, axes) => x.logSoftmax(axes[0]), real(-5, 5)),
+  broadcastTo: broadcastPair({ maxSize: 3 }).chain(([sa, sb]) =>
+    tensorOf(sa).map((x) => ({
+      f: (t: Tensor) => t.broadcastTo(broadcastShapes('test', sa, sb)),
+      inputs: [x],
+    })),
+  ),
+  sumTo: broadcastPair({ maxSize: 3 }).chain(([sa, sb]) =>
+    tensorOf(broadcastShapes('test', sa, sb)).map((x) => ({ f: (t: Tensor) => t.sumTo(sa), inputs: [x] })),
+  ),
+  reshape: tensorOf(anyShape).chain((x) =>
+    fc.constantFrom([-1], [...x.shape].reverse(), [1, ...x.shape, 1], [x.size, -1]).map((target) => ({
+      f: (t: Tensor) => t.reshape(target),
+      inputs: [x],
+    })),
+  ),
+  transpose: tensorOf(anyShape).chain((x) =>
+    fc
+      .shuffledSubarray(
+        x.shape.map((_, i) => i),
+        { minLength: x.ndim, maxLength: x.ndim },
+      )
+      .map((axes) => ({ f: (t: Tensor) => t.transpose(axes), inputs: [x] })),
+  ),
+  T: tensorOf(shape({ minRank: 2, maxRank: 2 })).map((x) => ({ f: (t: Tensor) => t.T, inputs: [x] })),
+  slice: alongAxis((x, axis) =>
+    fc.tuple(fc.nat({ max: x.shape[axis]! - 1 }), fc.nat({ max: x.shape[axis]! - 1 })).map(([p, q]) => ({
+      f: (t: Tensor) => t.slice(axis, Math.min(p, q), Math.max(p, q) + 1),
+      inputs: [x],
+    })),
+  ),
+  padAxis: alongAxis((x, axis) =>
+    fc.tuple(fc.nat({ max: 2 }), fc.nat({ max: 2 })).map(([start, extra]) => ({
+      f: (t: Tensor) => t.padAxis(axis, start, x.shape[axis]! + start + extra),
+      inputs: [x],
+    })),
+  ),
+  concat: alongAxis((x, axis) =>
+    fc
+      .array(
+        fc.integer({ min: 1, max: 3 }).chain((d) => tensorOf(x.shape.map((s, i) => (i === axis ? d : s)))),
+        { minLength: 0, maxLength: 2 },
+      )
+      .map((rest) => ({ f: (...ts: Tensor[]) => concat(ts, axis), inputs: [x, ...rest] })),
+  ),
+  stack: tensorOf(anyShape).chain((x) =>
+    fc
+      .tuple(fc.array(tensorOf(x.shape), { minLength: 0, maxLength: 2 }), fc.nat({ max: x.ndim }))
+      .map(([rest, axis]) => ({ f: (...ts: Tensor[]) => stack(ts, axis), inputs: [x, ...rest] })),
+  ),
+  gather: alongAxis((x, axis) =>
+    fc
+      .tuple(...x.shape.map((d, i) => fc.integer({ min: 1, max: i === axis ? 4 : d })))
+      .chain((indexShape) => tensorOf(indexShape, fc.nat({ max: x.shape[axis]! - 1 })))
+      .map((index) => ({ f: (t: Tensor) => t.gather(index, axis), inputs: [x] })),
+  ),
+  scatterAdd: alongAxis((x, axis) =>
+    fc
+      .tuple(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.nat({ max: 2 }), { minLength: x.ndim, maxLength: x.ndim }),
+      )
+      .chain(([size, extra]) => {
+        const target = x.shape.map((d, i) => (i === axis ? size : d + extra[i]!));
+        return tensorOf(x.shape, fc.nat({ max: size - 1 })).map((index) => ({
+          f: (t: Tensor) => t.scatterAdd(index, axis, target),
+          inputs: [x],
+        }));
+      }),
+  ),
+  matmul: matmulCase('nn'),
+  matmulNT: matmulCase('nt'),
+  matmulTN: matmulCase('tn'),
+};
+
+describe.each(Object.entries(specs))('%s', (_name, cases) => {
+  it.prop([cases, fc.integer()])(
+    'its vjp agrees with central differences along a random direction',
+    (c, seed) => {
+      const { analytic, numeric } = directionalCheck({ ...c, seed });
+      expectClose(analytic, numeric, 1e-6, 1e-7);
+    },
+  );
+
+  it.prop([cases, fc.integer()], { numRuns: 30 })(
+    'its Hessian-vector product by grad of grad agrees with differences of the gradient',
+    (c, seed) => {
+      const { analytic, numeric } = hessianCheck({ ...c, seed });
+      expectClose(analytic, numeric, 1e-5, 1e-6);
+    },
+  );
+});
