@@ -145,6 +145,46 @@ export function gradcheck<A extends Checkable[]>(
   return { ok, maxAbsError, maxRelError, worst };
 }
 
+/**
+ * Asserts |actual - expected| ≤ atol + rtol·|expected| for numbers, arrays of numbers or Tensors
+ * (elementwise, same shape), and throws an Error naming the first element that is off, with both values.
+ * NaN never passes. Works under any test runner.
+ */
+export function assertClose(
+  actual: number | ArrayLike<number> | Tensor,
+  expected: number | ArrayLike<number> | Tensor,
+  options: { readonly rtol?: number; readonly atol?: number } = {},
+): void {
+  const { rtol = 1e-12, atol = 0 } = options;
+  const a = flat(actual);
+  const e = flat(expected);
+  if (
+    actual instanceof Tensor &&
+    expected instanceof Tensor &&
+    formatShape(actual.shape) !== formatShape(expected.shape)
+  ) {
+    throw new ShapeError(
+      `assertClose: shapes ${formatShape(actual.shape)} and ${formatShape(expected.shape)} differ`,
+    );
+  }
+  if (a.length !== e.length)
+    throw new ShapeError(`assertClose: ${a.length} values against ${e.length} expected`);
+  for (let i = 0; i < a.length; i++) {
+    const allowed = atol + rtol * Math.abs(e[i]!);
+    if (!(Math.abs(a[i]! - e[i]!) <= allowed)) {
+      const at = a.length === 1 && typeof actual === 'number' ? '' : ` at element ${i}`;
+      throw new Error(
+        `assertClose: expected ${a[i]} to be within ${allowed} of ${e[i]}${at} (difference ${a[i]! - e[i]!})`,
+      );
+    }
+  }
+}
+
+function flat(x: number | ArrayLike<number> | Tensor): ArrayLike<number> {
+  if (typeof x === 'number') return [x];
+  return x instanceof Tensor ? x.data : x;
+}
+
 function checkArguments(caller: string, f: unknown, inputs: unknown): void {
   if (typeof f !== 'function')
     throw new TypeError(`${caller}: expected f to be a function, got ${describe(f)}`);

@@ -1,1 +1,36 @@
-export const placeholder = 1;
+/** `@adjoint/nn`: neurons, layers and MLPs from one spec on either engine, losses, optimizers, training. */
+export { LEAKY_SLOPE } from './activation';
+export {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  type MseOptions,
+  mse,
+  type Prediction,
+  softmaxCrossEntropy,
+  type Target,
+} from './losses';
+export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics';
+export { Activation, Linear, type Module, mlp, Sequential } from './module';
+export { Adam, type AdamOptions, AdamW, type Parameter, SGD, type SgdOptions } from './optim';
+export { Layer, MLP, Neuron, scalarMlp } from './scalar';
+export { loadModel } from './serialize';
+export {
+  ACTIVATIONS,
+  type ActivationName,
+  type CheckedSpec,
+  checkSpec,
+  INITS,
+  type InitName,
+  type LayerSpec,
+  type MlpSpec,
+  type ModelJSON,
+} from './spec';
+export {
+  type Dataset,
+  type EpochLogs,
+  type FitOptions,
+  fit,
+  type History,
+  type Trainable,
+  takeRows,
+} from './train';

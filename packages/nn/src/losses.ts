@@ -1,0 +1,191 @@
+import { type Elementwise, ShapeError, Tensor, tensor, Value } from '@adjoint/autograd';
+import { kind } from './spec';
+
+/** A prediction on either engine: a Tensor, or Values shaped [N] or [N, C] as nested arrays. */
+export type Prediction = Tensor | readonly Value[] | readonly (readonly Value[])[];
+/** Targets: a Tensor or nested numbers, shaped like the prediction. */
+export type Target = Tensor | readonly number[] | readonly (readonly number[])[];
+
+/** How `mse` reduces: the mean (default), the sum, or half the mean (the 1/(2m) of seed 000). */
+export interface MseOptions {
+  readonly reduction?: 'mean' | 'sum' | 'halfMean';
+}
+
+/** A per-element loss term, written once for Values and Tensors. */
+type Term = <N extends Elementwise<N>>(prediction: N, target: N | number) => N;
+
+/** log(max(p, ε)) with ε = e⁻¹⁰⁰: PyTorch's BCELoss clamps the log at -100, so p = 0 or 1 stays finite. */
+const EPSILON = Math.exp(-100);
+
+/** 1 - y for a target that is a node (Tensor engine) or a number (scalar engine). */
+function oneMinus<N extends Elementwise<N>>(y: N | number): N | number {
+  return typeof y === 'number' ? 1 - y : y.neg().add(1);
+}
+
+// (p - y)²
+const squaredError: Term = (p, y) => p.sub(y).pow(2);
+
+// -[y log p + (1 - y) log(1 - p)]: seed 002's log-loss, on probabilities
+const logLoss: Term = (p, y) =>
+  p
+    .maximum(EPSILON)
+    .log()
+    .mul(y)
+    .add(p.neg().add(1).maximum(EPSILON).log().mul(oneMinus(y)))
+    .neg();
+
+// y log(1 + e⁻ᶻ) + (1 - y) log(1 + eᶻ): seed 004's softplus form, exact and finite for any logit z
+const logitLoss: Term = (z, y) =>
+  z
+    .neg()
+    .softplus()
+    .mul(y)
+    .add(z.softplus().mul(oneMinus(y)));
+
+/** The mean squared error; `halfMean` gives seed 000's C = 1/(2m) Σ (y_pred - y)². */
+export function mse(prediction: Prediction, target: Target, options: MseOptions = {}): Tensor | Value {
+  const reduction = options.reduction ?? 'mean';
+  if (!['mean', 'sum', 'halfMean'].includes(reduction)) {
+    throw new RangeError(`mse: expected reduction 'mean', 'sum' or 'halfMean', got ${kind(reduction)}`);
+  }
+  const total = reduceTerms('mse', prediction, target, squaredError, reduction === 'sum' ? 'sum' : 'mean');
+  return reduction === 'halfMean' ? total.mul(0.5) : total;
+}
+
+/** The log-loss of probabilities `prediction` against labels in [0, 1], averaged (seed 002's J). */
+export function binaryCrossEntropy(prediction: Prediction, target: Target): Tensor | Value {
+  return reduceTerms('binaryCrossEntropy', prediction, target, logLoss, 'mean');
+}
+
+/** The log-loss of logits (before the sigmoid), averaged, in seed 004's stable softplus form. */
+export function binaryCrossEntropyWithLogits(logits: Prediction, target: Target): Tensor | Value {
+  return reduceTerms('binaryCrossEntropyWithLogits', logits, target, logitLoss, 'mean');
+}
+
+/**
+ * Cross-entropy of logits [N, C] against class indices (`number[]`, `Int32Array` or a [N] Tensor) or
+ * one-hot (or probability) targets [N, C], averaged over the N samples. Uses logSoftmax, so logits of
+ * any size are safe.
+ */
+export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Array): Tensor | Value {
+  const op = 'softmaxCrossEntropy';
+  if (logits instanceof Tensor) {
+    if (logits.ndim !== 2)
+      throw new ShapeError(`${op}: expected logits [N, C], got shape [${logits.shape.join(', ')}]`);
+    const [n, c] = logits.shape as [number, number];
+    const logp = logits.logSoftmax(1);
+    const oneHot =
+      labels instanceof Tensor && labels.ndim === 2
+        ? labels
+        : Array.isArray(labels) && Array.isArray(labels[0])
+          ? tensor(labels as number[][])
+          : null;
+    if (oneHot !== null) {
+      sameShape(op, logits.shape, oneHot.shape);
+      return logp.mul(oneHot).sum(1).mean().neg();
+    }
+    const index = classIndices(op, labels, n, c);
+    return logp
+      .gather(new Tensor(Float64Array.from(index), [n, 1]), 1)
+      .mean()
+      .neg();
+  }
+  const rows = logits as readonly (readonly Value[])[];
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.every((v) => v instanceof Value))) {
+    throw new TypeError(
+      `${op}: expected logits as a Tensor [N, C] or an array of rows of Values, got ${kind(logits)}`,
+    );
+  }
+  const c = rows[0]?.length ?? 0;
+  const perSample = rows.map((row, i) => {
+    if (row.length !== c)
+      throw new ShapeError(`${op}: row ${i} of the logits has ${row.length} classes, row 0 has ${c}`);
+    const shift = Math.max(...row.map((v) => v.data));
+    const logSum = Value.sum(row.map((v) => v.sub(shift).exp()))
+      .log()
+      .add(shift);
+    const target =
+      Array.isArray(labels) && Array.isArray(labels[0]) ? (labels[i] as readonly number[]) : null;
+    if (target !== null) {
+      if (target.length !== c)
+        throw new ShapeError(`${op}: target row ${i} has ${target.length} classes, the logits ${c}`);
+      return Value.sum(row.map((v, k) => v.sub(logSum).mul(target[k]!))).neg();
+    }
+    return logSum.sub(row[classIndices(op, labels, rows.length, c)[i]!]!);
+  });
+  return Value.sum(perSample).div(rows.length);
+}
+
+/** Class indices as integers in [0, c), one per sample. */
+function classIndices(op: string, labels: unknown, n: number, c: number): number[] {
+  const list =
+    labels instanceof Tensor
+      ? labels.ndim === 1
+        ? Array.from(labels.data)
+        : null
+      : Array.isArray(labels) || labels instanceof Int32Array
+        ? Array.from(labels as ArrayLike<number>)
+        : null;
+  if (list === null)
+    throw new TypeError(
+      `${op}: expected labels as class indices [N] or one-hot targets [N, C], got ${kind(labels)}`,
+    );
+  if (list.length !== n) throw new ShapeError(`${op}: ${n} samples of logits but ${list.length} labels`);
+  list.forEach((label, i) => {
+    if (!Number.isInteger(label) || label < 0 || label >= c) {
+      throw new RangeError(`${op}: label ${label} of sample ${i} is not a class index in [0, ${c})`);
+    }
+  });
+  return list;
+}
+
+/** Applies `term` elementwise to matching prediction and target, then takes the mean or the sum. */
+function reduceTerms(
+  op: string,
+  prediction: Prediction,
+  target: Target,
+  term: Term,
+  reduce: 'mean' | 'sum',
+): Tensor | Value {
+  if (prediction instanceof Tensor) {
+    const y = target instanceof Tensor ? target : tensor(target as number[]);
+    sameShape(op, prediction.shape, y.shape);
+    const terms = term(prediction, y);
+    return reduce === 'sum' ? terms.sum() : terms.mean();
+  }
+  const [values, valueShape] = flatValues(op, prediction);
+  const [numbers, numberShape] = flatNumbers(target);
+  sameShape(op, valueShape, numberShape);
+  if (values.length === 0) throw new ShapeError(`${op}: the prediction is empty`);
+  const total = Value.sum(values.map((p, i) => term(p, numbers[i]!)));
+  return reduce === 'sum' ? total : total.div(values.length);
+}
+
+function flatValues(op: string, x: Prediction): [Value[], number[]] {
+  if (Array.isArray(x) && x.every((v) => v instanceof Value)) return [x as Value[], [x.length]];
+  if (Array.isArray(x) && x.every((r) => Array.isArray(r) && r.every((v: unknown) => v instanceof Value))) {
+    const rows = x as readonly (readonly Value[])[];
+    const width = rows[0]?.length ?? 0;
+    rows.forEach((r, i) => {
+      if (r.length !== width)
+        throw new ShapeError(`${op}: row ${i} of the prediction has length ${r.length}, row 0 has ${width}`);
+    });
+    return [rows.flat(), [rows.length, width]];
+  }
+  throw new TypeError(
+    `${op}: expected the prediction as a Tensor or an array of Values (or of rows of Values), got ${kind(x)}`,
+  );
+}
+
+function flatNumbers(y: Target): [number[], number[]] {
+  const t = y instanceof Tensor ? y : tensor(y as number[]); // validates: finite numbers, no ragged rows
+  return [Array.from(t.data), [...t.shape]];
+}
+
+function sameShape(op: string, a: readonly number[], b: readonly number[]): void {
+  if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
+    throw new ShapeError(
+      `${op}: prediction shape [${a.join(', ')}] and target shape [${b.join(', ')}] differ`,
+    );
+  }
+}

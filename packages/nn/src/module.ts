@@ -1,0 +1,144 @@
+import { ShapeError, Tensor } from '@adjoint/autograd';
+import { activate } from './activation';
+import { initialParameters } from './init';
+import { type ActivationName, type CheckedSpec, checkSpec, kind, type MlpSpec, type ModelJSON } from './spec';
+
+/** What every Tensor-engine module provides. */
+export interface Module {
+  forward(x: Tensor): Tensor;
+  /** The trainable tensors: per layer, weight then bias. */
+  parameters(): Tensor[];
+  /** The same tensors with PyTorch-style names ('0.weight', '0.bias', …). */
+  namedParameters(): [string, Tensor][];
+}
+
+/** A dense layer: forward(X) = X·Wᵀ + b, with weight [out, in] and bias [out], as in PyTorch. */
+export class Linear implements Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+
+  /** Wraps the given weight [out, in] and bias [out]; they become leaves that require grad. */
+  constructor(weight: Tensor, bias: Tensor) {
+    if (!(weight instanceof Tensor) || weight.ndim !== 2) {
+      throw new ShapeError(
+        `Linear: expected weight to be a 2-D Tensor [out, in], got ${weight instanceof Tensor ? `shape [${weight.shape.join(', ')}]` : kind(weight)}`,
+      );
+    }
+    if (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
+      throw new ShapeError(
+        `Linear: expected bias of shape [${weight.shape[0]}], got ${bias instanceof Tensor ? `[${bias.shape.join(', ')}]` : kind(bias)}`,
+      );
+    }
+    this.weight = weight;
+    this.bias = bias;
+    weight.requiresGrad = true;
+    bias.requiresGrad = true;
+  }
+
+  get inFeatures(): number {
+    return this.weight.shape[1]!;
+  }
+
+  get outFeatures(): number {
+    return this.weight.shape[0]!;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor) || x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      const got = x instanceof Tensor ? `[${x.shape.join(', ')}]` : kind(x);
+      throw new ShapeError(`Linear: expected input [..., ${this.inFeatures}], got ${got}`);
+    }
+    if (x.ndim === 1) return this.forward(x.reshape([1, -1])).reshape([this.outFeatures]);
+    // X·Wᵀ without copying a transpose: the A·Bᵀ kernel reads W row by row
+    return x.matmulVariant(this.weight, 'nt').add(this.bias);
+  }
+
+  parameters(): Tensor[] {
+    return [this.weight, this.bias];
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [
+      ['weight', this.weight],
+      ['bias', this.bias],
+    ];
+  }
+}
+
+/** An activation as a module without parameters. */
+export class Activation implements Module {
+  constructor(readonly name: ActivationName) {}
+
+  forward(x: Tensor): Tensor {
+    return this.name === 'softmax' ? x.softmax(-1) : activate(x, this.name);
+  }
+
+  parameters(): Tensor[] {
+    return [];
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [];
+  }
+}
+
+/** Modules applied one after another; parameter names are prefixed with the module's index. */
+export class Sequential implements Module {
+  readonly modules: readonly Module[];
+  /** The spec this model was built from, when `mlp()` built it. */
+  readonly spec: CheckedSpec | undefined;
+
+  constructor(modules: readonly Module[], spec?: CheckedSpec) {
+    this.modules = [...modules];
+    this.spec = spec;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.modules.reduce((h, module) => module.forward(h), x);
+  }
+
+  parameters(): Tensor[] {
+    return this.modules.flatMap((m) => m.parameters());
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return this.modules.flatMap((m, i) =>
+      m.namedParameters().map(([name, p]): [string, Tensor] => [`${i}.${name}`, p]),
+    );
+  }
+
+  /** The saved form (see `loadModel`): only a Sequential of Linear layers, each followed by an Activation. */
+  toJSON(): ModelJSON {
+    const pairs: [Linear, Activation][] = [];
+    for (let i = 0; i < this.modules.length; i += 2) {
+      const [linear, activation] = [this.modules[i], this.modules[i + 1]];
+      if (!(linear instanceof Linear) || !(activation instanceof Activation)) {
+        throw new TypeError(
+          'toJSON: only a Sequential of Linear layers, each followed by an Activation, can be saved',
+        );
+      }
+      pairs.push([linear, activation]);
+    }
+    const spec = checkSpec({
+      inputs: pairs[0]?.[0].inFeatures,
+      layers: pairs.map(([l, a]) => ({ units: l.outFeatures, activation: a.name })),
+      seed: this.spec?.seed ?? 0,
+      init: this.spec?.init ?? 'xavier',
+    });
+    const layers = pairs.map(([l]) => ({
+      weight: l.weight.toArray() as number[][],
+      bias: Array.from(l.bias.data),
+    }));
+    return { format: 'adjoint.mlp', version: 1, spec, layers };
+  }
+}
+
+/** A multi-layer perceptron on the Tensor engine: per layer a Linear and its Activation. */
+export function mlp(spec: MlpSpec): Sequential {
+  const checked = checkSpec(spec);
+  const modules = initialParameters(checked).flatMap(({ weight, bias, inputs, units }, i) => [
+    new Linear(new Tensor(weight, [units, inputs]), new Tensor(bias, [units])),
+    new Activation(checked.layers[i]!.activation),
+  ]);
+  return new Sequential(modules, checked);
+}

@@ -1,0 +1,67 @@
+import { tensor } from '@adjoint/autograd';
+import { loadModel, mlp, scalarMlp } from '@adjoint/nn';
+import { describe, expect, test } from 'vitest';
+
+const spec = {
+  inputs: 2,
+  layers: [
+    { units: 3, activation: 'tanh' as const },
+    { units: 2, activation: 'softmax' as const },
+  ],
+  seed: 4,
+};
+const X = [
+  [0.5, -1],
+  [2, 0.25],
+];
+
+describe('save and load', () => {
+  test('save → load gives identical predictions, on either engine and across them', () => {
+    const net = mlp(spec);
+    const snet = scalarMlp(spec);
+    const before = Array.from(net.forward(tensor(X)).data);
+    expect(Array.from(loadModel(JSON.stringify(net)).forward(tensor(X)).data)).toEqual(before);
+    expect(Array.from(loadModel(net.toJSON()).forward(tensor(X)).data)).toEqual(before);
+    const scalar = loadModel(JSON.stringify(net), { engine: 'scalar' });
+    expect(X.flatMap((x) => scalar.forward(x).map((v) => v.data))).toEqual(before);
+    expect(JSON.stringify(snet)).toBe(JSON.stringify(net));
+  });
+
+  test('a trained parameter survives the round trip', () => {
+    const net = mlp(spec);
+    net.parameters()[0]!.data[0] = 1.234567890123;
+    expect(loadModel(net.toJSON()).parameters()[0]!.data[0]).toBe(1.234567890123);
+  });
+
+  test('a malformed or mismatched file throws an Error naming the field', () => {
+    const good = JSON.parse(JSON.stringify(mlp(spec)));
+    // biome-ignore lint/suspicious/noExplicitAny: the test edits arbitrary JSON to break it
+    const edit = (f: (json: any) => void) => {
+      const copy = JSON.parse(JSON.stringify(good));
+      f(copy);
+      return copy;
+    };
+    expect(() => loadModel('{not json')).toThrow('loadModel: the text is not JSON');
+    expect(() => loadModel(edit((j) => (j.format = 'onnx')))).toThrow(
+      'loadModel: format: expected "adjoint.mlp", got "onnx"',
+    );
+    expect(() => loadModel(edit((j) => (j.version = 2)))).toThrow('loadModel: version: expected 1, got 2');
+    expect(() => loadModel(edit((j) => (j.spec.layers[1].units = 0)))).toThrow(
+      'spec.layers[1].units: expected a positive integer, got 0',
+    );
+    expect(() => loadModel(edit((j) => j.layers.pop()))).toThrow(
+      'loadModel: layers: expected 2 layers as the spec says, got an array of length 1',
+    );
+    expect(() => loadModel(edit((j) => j.layers[1].weight[0].push(1)))).toThrow(
+      'loadModel: layers[1].weight[0]: expected an array of length 3, got an array of length 4',
+    );
+    expect(() => loadModel(edit((j) => (j.layers[0].bias[2] = 'x')))).toThrow(
+      'loadModel: layers[0].bias[2]: expected a finite number, got "x"',
+    );
+    expect(() => loadModel(edit((j) => (j.layers[0].bias[2] = Number.NaN)))).toThrow(
+      'loadModel: layers[0].bias[2]: expected a finite number, got NaN',
+    );
+    expect(() => loadModel(edit((j) => (j.extra = 1)))).toThrow('loadModel: unknown field "extra"');
+    expect(() => loadModel(null)).toThrow('loadModel: expected a model object, got null');
+  });
+});
