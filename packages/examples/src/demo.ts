@@ -1,10 +1,65 @@
-import { workedExpression } from './expression';
+/**
+ * The demo tour: every example in order with a progress bar, then a summary table and the paths of the
+ * pictures (loss curves, decision regions, misclassified digits, and a computation graph).
+ */
+import { parseArgs } from 'node:util';
+import { Presets, SingleBar } from 'cli-progress';
+import { neuronExpression, workedExpression } from './expression';
+import { defaultOutDir, writeFigures } from './output';
+import { dotToSvg } from './plot';
+import { EXAMPLES } from './registry';
 
-const fixed = (x: number) => x.toFixed(4);
-const result = workedExpression();
-console.log("adjoint: the expression of micrograd's README, differentiated by reverse mode\n");
-console.log(`  g      = ${fixed(result.g)}   (micrograd: 24.7041)`);
-console.log(`  ∂g/∂a  = ${fixed(result.aGrad)}  (micrograd: 138.8338)`);
-console.log(`  ∂g/∂b  = ${fixed(result.bGrad)}  (micrograd: 645.5773)`);
-console.log(`\nIts graph has ${result.nodes} nodes; in Graphviz DOT (paste into any DOT viewer):\n`);
-console.log(result.dot);
+/** One row of the summary. */
+export interface TourRow {
+  readonly name: string;
+  readonly headline: string;
+  readonly seconds: number;
+}
+
+const { values } = parseArgs({ options: { out: { type: 'string' } }, args: process.argv.slice(2) });
+const out = values.out ?? defaultOutDir();
+const started = performance.now();
+console.log('adjoint: the demo tour, one example per seed note\n');
+
+const expression = workedExpression();
+console.log(
+  `micrograd's README expression: g = ${expression.g.toFixed(4)}, ∂g/∂a = ${expression.aGrad.toFixed(4)}, ∂g/∂b = ${expression.bGrad.toFixed(4)}\n`,
+);
+const paths = writeFigures(out, [{ name: 'computation-graph', svg: await dotToSvg(neuronExpression().dot) }]);
+
+const rows: TourRow[] = [];
+for (const example of EXAMPLES) {
+  const bar = new SingleBar(
+    {
+      format: `${example.name.padEnd(20)} [{bar}] {percentage}% | {value}/{total}`,
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
+    Presets.shades_classic,
+  );
+  bar.start(1, 0);
+  const t0 = performance.now();
+  const result = example.run({
+    onProgress: (done, total) => {
+      bar.setTotal(total);
+      bar.update(done);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  bar.stop();
+  rows.push({ name: example.name, headline: result.headline, seconds });
+  paths.push(...writeFigures(out, await result.figures()));
+}
+
+const width = Math.max(...rows.map((r) => r.headline.length));
+const rule = `${'-'.repeat(21)}+${'-'.repeat(width + 2)}+---------`;
+console.log(`\n${'example'.padEnd(20)} | ${'result'.padEnd(width)} | time`);
+console.log(rule);
+for (const r of rows)
+  console.log(`${r.name.padEnd(20)} | ${r.headline.padEnd(width)} | ${r.seconds.toFixed(1).padStart(5)} s`);
+console.log(rule);
+console.log(
+  `${'total'.padEnd(20)} | ${''.padEnd(width)} | ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s`,
+);
+console.log(`\npictures (SVG):\n${paths.map((p) => `  ${p}`).join('\n')}`);

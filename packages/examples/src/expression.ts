@@ -37,3 +37,31 @@ export function workedExpression(): ExpressionResult {
     dot,
   };
 }
+
+/**
+ * One neuron, o = tanh(x₁w₁ + x₂w₂ + b), with the values of Karpathy's micrograd lecture (o = 0.7071):
+ * small enough that its graph reads at a glance. Returns o, the inputs' gradients and the DOT text.
+ */
+export function neuronExpression(): {
+  readonly o: number;
+  readonly grads: Record<string, number>;
+  readonly dot: string;
+} {
+  const [x1, x2] = [new Value(2, 'x1'), new Value(0, 'x2')];
+  const [w1, w2] = [new Value(-3, 'w1'), new Value(1, 'w2')];
+  const b = new Value(6.881373587019543, 'b');
+  const x1w1 = x1.mul(w1);
+  x1w1.label = 'x1·w1';
+  const x2w2 = x2.mul(w2);
+  x2w2.label = 'x2·w2';
+  const n = x1w1.add(x2w2).add(b);
+  n.label = 'n';
+  const o = n.tanh();
+  o.label = 'o';
+  o.backward();
+  return {
+    o: o.data,
+    grads: { x1: x1.grad, w1: w1.grad, x2: x2.grad, w2: w2.grad, b: b.grad },
+    dot: toDot(o),
+  };
+}

@@ -62,7 +62,8 @@ export interface SgdOptions {
  * (b = g on the first step) and g = b, or g + μb with Nesterov; then x ← x - lr·g.
  */
 export class SGD extends Optimizer {
-  readonly lr: number;
+  /** The learning rate; may be changed between steps (a schedule). */
+  lr: number;
   readonly momentum: number;
   readonly dampening: number;
   readonly weightDecay: number;
@@ -120,7 +121,8 @@ export interface AdamOptions {
  * v = β₂v + (1 - β₂)g², x ← x - (lr / (1 - β₁ᵗ))·m / (√v / √(1 - β₂ᵗ) + ε).
  */
 export class Adam extends Optimizer {
-  readonly lr: number;
+  /** The learning rate; may be changed between steps (a schedule). */
+  lr: number;
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;

@@ -1,0 +1,85 @@
+import { assertClose } from '@adjoint/autograd/testing';
+import {
+  linearRegression,
+  logisticRegression,
+  mnistExample,
+  moonsExample,
+  neuronExpression,
+  neuronGates,
+  umons,
+  xor,
+} from '@adjoint/examples';
+import { describe, expect, test } from 'vitest';
+
+// Every example in its quick mode, asserting what it claims.
+describe('the examples', () => {
+  test('linear-regression: both derivatives drive w to the true 2; autodiff exactly, forward differences within ε·C″/2', () => {
+    const result = linearRegression({ quick: true });
+    const last = result.steps.at(-1)!;
+    assertClose(last.autodiff.w, 2, { atol: 1e-9 });
+    assertClose(last.finiteDifference.w, 2, { atol: 1e-3 });
+    expect(Math.abs(last.finiteDifference.w - 2)).toBeGreaterThan(1e-6); // eq. 1's bias is visible
+    // side by side at the first step, from the same w: they differ by about ε·C″/2 = 1e-4 · 12 / 2
+    const first = result.steps[0]!;
+    assertClose(first.finiteDifference.derivative - first.autodiff.derivative, 6e-4, { rtol: 1e-3 });
+  });
+
+  test('neuron-gates: one sigmoid neuron computes AND, OR and NAND', () => {
+    const { gates } = neuronGates({ quick: true });
+    expect(gates.map((g) => [g.gate, g.correct])).toEqual([
+      ['AND', true],
+      ['OR', true],
+      ['NAND', true],
+    ]);
+  });
+
+  test('xor: 100% accuracy from seed 0 on either engine', () => {
+    expect(xor({ quick: true }).accuracy).toBe(1);
+    expect(xor({ quick: true, engine: 'scalar' }).accuracy).toBe(1);
+  });
+
+  test('logistic-regression: at least 95% held-out accuracy on the breast cancer data', () => {
+    expect(logisticRegression({ quick: true }).testAccuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test('umons: every adjoint matches the notes below 1e-10, and the network learns the circles', () => {
+    const result = umons({ quick: true });
+    expect(result.adjoints.map((r) => r.name)).toEqual([
+      'z̄',
+      'W̄ = Hᵀz̄',
+      'c̄ = z̄ᵀ1',
+      'H̄ = z̄W',
+      'Ḡ = H̄ ⊙ (1 − tanh² G)',
+      'Ū = ḠᵀX',
+      'b̄ = Ḡᵀ1',
+    ]);
+    expect(result.maxDifference).toBeLessThan(1e-10);
+    expect(result.accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test('moons: the scalar and Tensor engines train the same network the same way', () => {
+    const { runs } = moonsExample({ quick: true });
+    const [scalar, tensor] = runs;
+    expect([scalar!.engine, tensor!.engine]).toEqual(['scalar', 'tensor']);
+    assertClose(scalar!.loss, tensor!.loss, { rtol: 1e-10 });
+    expect(scalar!.accuracy).toBe(tensor!.accuracy);
+    expect(tensor!.accuracy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  test('mnist (quick: 2,000 digits, 2 epochs) passes 85% test accuracy', () => {
+    const result = mnistExample({ quick: true });
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(0.85);
+    expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(500);
+  }, 60_000);
+
+  test('mnist (the full recipe: 8,000 digits, 5 epochs) reaches 93% test accuracy', () => {
+    const result = mnistExample({});
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(0.93);
+  }, 180_000);
+
+  test("the neuron of micrograd's lecture: o = 0.7071 and its gradients", () => {
+    const { o, grads } = neuronExpression();
+    assertClose(o, Math.SQRT1_2, { rtol: 1e-15 });
+    assertClose(Object.values(grads), [-1.5, 1, 0.5, 0, 0.5], { atol: 1e-15 });
+  });
+});

@@ -1,0 +1,48 @@
+import { dotToSvg, moonsExample, neuronExpression, umons, xor } from '@adjoint/examples';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, test } from 'vitest';
+
+/** Parses SVG text, failing the test if it is not well-formed XML with an <svg> root. */
+function parse(svg: string): Record<string, unknown> {
+  const valid = XMLValidator.validate(svg);
+  if (valid !== true) expect.fail(`not well-formed: ${JSON.stringify(valid.err)}`);
+  const doc = new XMLParser({ ignoreAttributes: false }).parse(svg) as Record<string, unknown>;
+  expect(doc).toHaveProperty('svg');
+  return doc;
+}
+
+const count = (svg: string, pattern: RegExp) => (svg.match(pattern) ?? []).length;
+
+describe('the pictures', () => {
+  test('a loss curve is an SVG with a line and log-scaled axes', async () => {
+    const [loss] = await xor({ quick: true, epochs: 50 }).figures();
+    expect(loss!.name).toBe('xor-loss');
+    parse(loss!.svg);
+    expect(count(loss!.svg, /aria-roledescription="line mark container"/g)).toBe(1);
+    expect(count(loss!.svg, /aria-roledescription="line mark"/g)).toBe(1);
+    expect(loss!.svg).toContain('XOR: squared error per epoch');
+  });
+
+  test('a decision boundary shades a grid of cells and draws every point on top', async () => {
+    const figures = await umons({ quick: true, epochs: 5 }).figures();
+    const boundary = figures.find((f) => f.name === 'umons-boundary')!;
+    parse(boundary.svg);
+    expect(count(boundary.svg, /aria-roledescription="rect mark"/g)).toBe(3600); // 60 × 60 shaded cells
+    expect(count(boundary.svg, /role="graphics-symbol" aria-roledescription="circle"/g)).toBe(200); // every point
+  });
+
+  test('both moons curves and the boundary render', async () => {
+    const figures = await moonsExample({ quick: true, epochs: 3 }).figures();
+    expect(figures.map((f) => f.name)).toEqual(['moons-loss', 'moons-boundary']);
+    for (const f of figures) parse(f.svg);
+    expect(count(figures[0]!.svg, /aria-roledescription="line mark"/g)).toBe(2); // scalar and tensor
+  });
+
+  test('the computation graph renders through Graphviz (WebAssembly) with a node per value and op', async () => {
+    const svg = await dotToSvg(neuronExpression().dot);
+    parse(svg);
+    expect(count(svg, /class="node"/g)).toBe(15); // 10 values (x1 x2 w1 w2 b, x1·w1 x2·w2, their sum, n, o) and 5 ops
+    expect(svg).toContain('tanh');
+    expect(svg).toContain('grad &#45;1.5');
+  });
+});
