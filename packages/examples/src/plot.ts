@@ -26,7 +26,7 @@ export async function lossCurve(title: string, series: Record<string, readonly n
     width: 420,
     height: 260,
     data: { values },
-    mark: { type: 'line', point: values.length <= 60 },
+    mark: { type: 'line', point: values.length <= 60, aria: false },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
       y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss' },
@@ -77,7 +77,7 @@ export async function decisionBoundary(
     layer: [
       {
         data: { values: cells },
-        mark: { type: 'rect', opacity: 0.55 },
+        mark: { type: 'rect', opacity: 0.55, aria: false }, // thousands of decorative cells: no labels
         encoding: {
           x: { field: 'gx', type: 'quantitative', ...x },
           x2: { field: 'gx2' },
@@ -93,7 +93,7 @@ export async function decisionBoundary(
       },
       {
         data: { values: scatter },
-        mark: { type: 'circle', size: 36, stroke: 'black', strokeWidth: 0.6, opacity: 1 },
+        mark: { type: 'circle', size: 36, stroke: 'black', strokeWidth: 0.6, opacity: 1, aria: false },
         encoding: {
           x: { field: 'px', type: 'quantitative', ...x },
           y: { field: 'py', type: 'quantitative', ...y },
@@ -141,7 +141,7 @@ export async function digitGrid(
     spec: {
       width: 56,
       height: 56,
-      mark: 'rect',
+      mark: { type: 'rect', aria: false },
       encoding: {
         x: { field: 'col', type: 'ordinal', axis: null },
         y: { field: 'row', type: 'ordinal', axis: null },
