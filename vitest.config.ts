@@ -8,6 +8,8 @@ export default defineConfig({
     // Test files share a module graph per worker: three times faster, and safe because the engine's only
     // module state, the no-grad flag, is always restored.
     isolate: false,
+    // `pnpm fuzz` runs every property 100 times longer
+    testTimeout: process.env.ADJOINT_FUZZ ? 3_600_000 : 5_000,
     projects: ['autograd', 'nn', 'examples'].map((name) => ({
       extends: true,
       test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'], setupFiles: [setup] },

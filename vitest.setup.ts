@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 
 // Every property runs from a fixed seed, so a red test is red on every machine.
-// `pnpm fuzz` sets ADJOINT_FUZZ to multiply the number of runs (and draws a fresh seed).
+// `pnpm fuzz` sets ADJOINT_FUZZ to multiply the number of runs (100 → 100×) and draws a fresh seed;
+// ADJOINT_SEED replays one (fast-check prints the seed of every failure).
 const fuzz = Number(process.env.ADJOINT_FUZZ ?? 0);
-fc.configureGlobal(fuzz > 0 ? { numRuns: 100 * fuzz } : { seed: 20261122, numRuns: 100 });
+const seed = process.env.ADJOINT_SEED === undefined ? undefined : Number(process.env.ADJOINT_SEED);
+fc.configureGlobal({
+  numRuns: fuzz > 0 ? 100 * fuzz : 100,
+  ...(seed !== undefined ? { seed } : fuzz > 0 ? {} : { seed: 20261122 }),
+});

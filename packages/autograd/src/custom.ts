@@ -39,6 +39,7 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
   }
   const vjp = (g: N, y: N, inputs: readonly N[]) => spec.vjp(g, y, ...inputs);
   return (...inputs) => {
+    if (inputs.length === 0) throw new TypeError(`${name}: expected at least one input`);
     const kind = inputs[0] instanceof Tensor ? Tensor : Value;
     inputs.forEach((x, i) => {
       if (!(x instanceof kind))

@@ -1,7 +1,7 @@
 import { allAdjoints, topoSort } from './graph';
-import { formatShape } from './shape';
+import { describe, formatShape } from './shape';
 import { filled, Tensor } from './tensor';
-import { toValue, type Value } from './value';
+import { toValue, Value } from './value';
 
 /**
  * The graph behind `root` as Graphviz DOT text, like micrograd's `draw_dot`: one record per node and
@@ -11,6 +11,8 @@ import { toValue, type Value } from './value';
  * touched. The same graph always gives the same text.
  */
 export function toDot(root: Value | Tensor, options: { readonly rankdir?: 'LR' | 'TB' } = {}): string {
+  if (!(root instanceof Tensor) && !(root instanceof Value))
+    throw new TypeError(`toDot: expected a Value or a Tensor, got ${describe(root)}`);
   const nodes: (Value | Tensor)[] =
     root instanceof Tensor ? topoSort(root, () => true).order : topoSort(root, () => true).order;
   const adjoints: Map<Value | Tensor, Value | Tensor> =

@@ -1,4 +1,4 @@
-import { formatShape, ShapeError, sameShape } from './shape';
+import { describe, formatShape, ShapeError, sameShape } from './shape';
 
 /**
  * An op's vector-Jacobian product: given the adjoint `g` of its output `y`, one gradient per input,
@@ -34,6 +34,9 @@ export interface Node<N extends Node<N>> {
   add(other: N): N;
   /** A constant copy that shares no memory with this node: what a leaf stores, so no two share a gradient. */
   snapshot(): N;
+  /** Whether every element is a finite number (what anomaly mode checks). */
+  allFinite(): boolean;
+  label: string;
 }
 
 let gradEnabled = true;
@@ -45,6 +48,8 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` with recording switched on or off, and restores the previous mode even if `fn` throws. */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  if (typeof fn !== 'function')
+    throw new TypeError(`noGrad: expected fn to be a function, got ${describe(fn)}`);
   const previous = gradEnabled;
   gradEnabled = enabled;
   try {
@@ -56,6 +61,75 @@ export function withGradMode<T>(enabled: boolean, fn: () => T): T {
   } finally {
     gradEnabled = previous;
   }
+}
+
+let anomalyEnabled = false;
+/** Where each node was created, recorded only while anomaly mode is on. */
+const creationSites = new WeakMap<object, string>();
+
+/** Whether anomaly mode is on (inside `detectAnomaly`). */
+export function isAnomalyEnabled(): boolean {
+  return anomalyEnabled;
+}
+
+/**
+ * Runs `fn` in anomaly mode, like PyTorch's detect_anomaly: the first op whose forward output, or whose
+ * gradient in a backward pass started inside, holds NaN or ±Infinity throws an Error naming the op, the
+ * node's label, the pass, and the stack where the node was created. Costs a stack capture per op, so it
+ * is for debugging; outside it, the check is one flag per op.
+ */
+export function detectAnomaly<T>(fn: () => T): T {
+  if (typeof fn !== 'function')
+    throw new TypeError(`detectAnomaly: expected fn to be a function, got ${describe(fn)}`);
+  const previous = anomalyEnabled;
+  anomalyEnabled = true;
+  try {
+    const result = fn();
+    if (result instanceof Promise)
+      throw new Error('detectAnomaly: fn returned a Promise; anomaly mode covers synchronous code only');
+    return result;
+  } finally {
+    anomalyEnabled = previous;
+  }
+}
+
+function withAnomalyPaused<T>(fn: () => T): T {
+  anomalyEnabled = false;
+  try {
+    return fn();
+  } finally {
+    anomalyEnabled = true;
+  }
+}
+
+/** In anomaly mode: remembers where `node` was created, and throws if its forward value is not finite. */
+export function watchForward<N extends { allFinite(): boolean; readonly label: string }>(
+  node: N,
+  op: string,
+): N {
+  creationSites.set(node, creationSite());
+  if (!node.allFinite()) throw anomaly('forward', op, node, 'its output');
+  return node;
+}
+
+function anomaly(
+  pass: 'forward' | 'backward',
+  op: string,
+  node: { readonly label: string },
+  what: string,
+): Error {
+  const label = node.label === '' ? 'unlabeled' : `"${node.label}"`;
+  const site = creationSites.get(node) ?? '    (created outside detectAnomaly)';
+  return new Error(
+    `detectAnomaly: in the ${pass} pass, ${what} of ${op} (node ${label}) holds NaN or Infinity; the node was created at:\n${site}`,
+  );
+}
+
+/** The caller's stack, without the frames inside adjoint's engine. */
+function creationSite(): string {
+  const frames = (new Error().stack ?? '').split('\n').slice(1);
+  const outside = frames.filter((f) => !/[\\/]autograd[\\/]src[\\/]/.test(f));
+  return (outside.length > 0 ? outside : frames).slice(0, 6).join('\n');
 }
 
 /** Runs `fn` without recording: nothing computed inside joins a graph. */
@@ -148,11 +222,20 @@ function sweep<N extends Node<N>>(
       visit(node, g, i);
       if (node.vjp === null) continue;
       const parents = node.parents;
-      const grads = node.vjp(g, node, parents);
+      // in anomaly mode the vjp's own arithmetic is not checked as a forward pass: its result is, below
+      const grads = anomalyEnabled
+        ? withAnomalyPaused(() => node.vjp!(g, node, parents))
+        : node.vjp(g, node, parents);
       if (grads.length !== parents.length) {
         throw new Error(
           `vjp of ${node.op}: expected ${parents.length} gradient(s), one per input, got ${grads.length}`,
         );
+      }
+      if (anomalyEnabled) {
+        grads.forEach((gj, j) => {
+          if (gj !== null && gj !== undefined && !gj.allFinite())
+            throw anomaly('backward', node.op, node, `the gradient for input ${j}`);
+        });
       }
       const first = starts[i]!;
       for (let j = 0; j < parents.length; j++) {

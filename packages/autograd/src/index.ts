@@ -21,9 +21,10 @@ export {
   type ScalarOutput,
   valueAndGrad,
 } from './functional';
-export { isGradEnabled, type Node, noGrad, type Vjp } from './graph';
+export { detectAnomaly, isAnomalyEnabled, isGradEnabled, type Node, noGrad, type Vjp } from './graph';
 export type { Elementwise } from './ops';
 export { Rng } from './random';
 export { ShapeError } from './shape';
 export { type Axes, concat, type NestedArray, stack, Tensor, type TensorLike } from './tensor';
 export { type BackwardOptions, Value } from './value';
+export { where } from './where';

@@ -68,6 +68,7 @@ export class Rng {
 
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */
   shuffle<T>(items: T[]): T[] {
+    if (!Array.isArray(items)) throw new TypeError(`Rng.shuffle: expected an array, got ${describe(items)}`);
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       [items[i], items[j]] = [items[j]!, items[i]!];

@@ -1,4 +1,12 @@
-import { backward, isGradEnabled, type Node, type Origin, type Vjp } from './graph';
+import {
+  backward,
+  isAnomalyEnabled,
+  isGradEnabled,
+  type Node,
+  type Origin,
+  type Vjp,
+  watchForward,
+} from './graph';
 import { map, select, zip } from './kernels';
 import { layoutOps } from './layout';
 import { type MatmulVariant, matmulOp } from './linalg';
@@ -347,6 +355,10 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
   snapshot(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
+  allFinite(): boolean {
+    for (const v of this.data) if (!Number.isFinite(v)) return false;
+    return true;
+  }
 
   /**
    * Backpropagates from this tensor. A one-element output is seeded with 1; any other needs `seed`, a
@@ -362,7 +374,7 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
         `backward: expected a scalar loss, got shape ${formatShape(this.shape)}; call .sum() or .mean() first, or pass a seed of that shape`,
       );
     }
-    const g = seed instanceof Tensor ? seed : filled(this.shape, seed ?? 1);
+    const g = seed instanceof Tensor ? seed : filled(this.shape, asTensor(seed ?? 1, 'backward').item());
     if (!sameShape(g.shape, this.shape)) {
       throw new ShapeError(
         `backward: the seed has shape ${formatShape(g.shape)}, the output has ${formatShape(this.shape)}`,
@@ -408,10 +420,11 @@ export function record(
   parents: readonly Tensor[],
   vjp: Vjp<Tensor>,
 ): Tensor {
-  if (isGradEnabled() && parents.some((p) => p.requiresGrad)) {
-    return new Tensor(data, shape, { op, parents, vjp, requiresGrad: true });
-  }
-  return new Tensor(data, shape);
+  const recorded = isGradEnabled() && parents.some((p) => p.requiresGrad);
+  const node = recorded
+    ? new Tensor(data, shape, { op, parents, vjp, requiresGrad: true })
+    : new Tensor(data, shape);
+  return isAnomalyEnabled() ? watchForward(node, op) : node;
 }
 
 function apply<A>(name: string, op: TensorOp<A>, inputs: readonly Tensor[], attrs: A): Tensor {

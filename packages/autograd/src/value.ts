@@ -1,4 +1,12 @@
-import { backward, isGradEnabled, type Node, type Origin, type Vjp } from './graph';
+import {
+  backward,
+  isAnomalyEnabled,
+  isGradEnabled,
+  type Node,
+  type Origin,
+  type Vjp,
+  watchForward,
+} from './graph';
 import {
   type BinaryName,
   type BinaryRule,
@@ -191,6 +199,10 @@ export class Value implements Node<Value>, Elementwise<Value> {
     return constant(this.data);
   }
 
+  allFinite(): boolean {
+    return Number.isFinite(this.data);
+  }
+
   toString(): string {
     const name = this.label === '' ? '' : `${this.label}: `;
     return `Value(${name}data=${this.data}, grad=${this.grad})`;
@@ -213,21 +225,28 @@ export function toValue(x: Value | number, op: string): Value {
 
 /** The node for an op's result: recorded with its inputs when any of them needs a gradient. */
 export function record(data: number, op: string, parents: readonly Value[], vjp: Vjp<Value>): Value {
-  if (isGradEnabled() && parents.some((p) => p.requiresGrad)) {
-    return new Value(data, '', { op, parents, vjp, requiresGrad: true });
-  }
-  return constant(data);
+  const node =
+    isGradEnabled() && parents.some((p) => p.requiresGrad)
+      ? new Value(data, '', { op, parents, vjp, requiresGrad: true })
+      : constant(data);
+  return isAnomalyEnabled() ? watchForward(node, op) : node;
 }
 
 // The two hot paths, without the array and closure of `record` when nothing is recorded.
 function unaryNode(data: number, op: string, x: Value, vjp: Vjp<Value>): Value {
-  if (!(x.requiresGrad && isGradEnabled())) return constant(data);
-  return new Value(data, '', { op, parents: [x], vjp, requiresGrad: true });
+  const node =
+    x.requiresGrad && isGradEnabled()
+      ? new Value(data, '', { op, parents: [x], vjp, requiresGrad: true })
+      : constant(data);
+  return isAnomalyEnabled() ? watchForward(node, op) : node;
 }
 
 function binaryNode(data: number, op: string, a: Value, b: Value, vjp: Vjp<Value>): Value {
-  if (!((a.requiresGrad || b.requiresGrad) && isGradEnabled())) return constant(data);
-  return new Value(data, '', { op, parents: [a, b], vjp, requiresGrad: true });
+  const node =
+    (a.requiresGrad || b.requiresGrad) && isGradEnabled()
+      ? new Value(data, '', { op, parents: [a, b], vjp, requiresGrad: true })
+      : constant(data);
+  return isAnomalyEnabled() ? watchForward(node, op) : node;
 }
 
 function unaryVjp(rule: UnaryRule): Vjp<Value> {

@@ -148,13 +148,13 @@ function reduceTerms(
   reduce: 'mean' | 'sum',
 ): Tensor | Value {
   if (prediction instanceof Tensor) {
-    const y = target instanceof Tensor ? target : tensor(target as number[]);
+    const y = target instanceof Tensor ? target : targetTensor(op, target);
     sameShape(op, prediction.shape, y.shape);
     const terms = term(prediction, y);
     return reduce === 'sum' ? terms.sum() : terms.mean();
   }
   const [values, valueShape] = flatValues(op, prediction);
-  const [numbers, numberShape] = flatNumbers(target);
+  const [numbers, numberShape] = flatNumbers(op, target);
   sameShape(op, valueShape, numberShape);
   if (values.length === 0) throw new ShapeError(`${op}: the prediction is empty`);
   const total = Value.sum(values.map((p, i) => term(p, numbers[i]!)));
@@ -177,9 +177,18 @@ function flatValues(op: string, x: Prediction): [Value[], number[]] {
   );
 }
 
-function flatNumbers(y: Target): [number[], number[]] {
-  const t = y instanceof Tensor ? y : tensor(y as number[]); // validates: finite numbers, no ragged rows
+function flatNumbers(op: string, y: Target): [number[], number[]] {
+  const t = y instanceof Tensor ? y : targetTensor(op, y);
   return [Array.from(t.data), [...t.shape]];
+}
+
+/** Nested numbers as a Tensor; `tensor()` checks them (finite, not ragged), and its error names the loss. */
+function targetTensor(op: string, y: unknown): Tensor {
+  try {
+    return tensor(y as number[]);
+  } catch (error) {
+    throw new TypeError(`${op}: the target: ${(error as Error).message.replace(/^tensor: /, '')}`);
+  }
 }
 
 function sameShape(op: string, a: readonly number[], b: readonly number[]): void {

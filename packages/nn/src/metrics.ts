@@ -18,6 +18,9 @@ export function accuracy(
   options: AccuracyOptions = {},
 ): number {
   const { threshold = 0.5 } = options;
+  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+    throw new RangeError(`accuracy: expected threshold to be a finite number, got ${kind(threshold)}`);
+  }
   const predicted = predictedClasses(prediction, threshold);
   const truth = trueClasses(labels, predicted.length);
   let right = 0;
@@ -41,6 +44,19 @@ export function confusionMatrix(
 ): number[][] {
   if (predicted.length !== truth.length)
     throw new ShapeError(`confusionMatrix: ${predicted.length} predictions but ${truth.length} labels`);
+  if (!Number.isSafeInteger(classes) || classes < 1) {
+    throw new RangeError(`confusionMatrix: expected classes to be a positive integer, got ${kind(classes)}`);
+  }
+  const check = (what: string, list: readonly number[]) =>
+    list.forEach((c, i) => {
+      if (!Number.isInteger(c) || c < 0 || c >= classes) {
+        throw new RangeError(
+          `confusionMatrix: ${what} ${c} (sample ${i}) is not a class index in [0, ${classes})`,
+        );
+      }
+    });
+  check('prediction', predicted);
+  check('label', truth);
   const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   predicted.forEach((p, i) => {
     counts[truth[i]!]![p]!++;

@@ -1,7 +1,18 @@
 import { ShapeError, Tensor } from '@adjoint/autograd';
 import { activate } from './activation';
 import { initialParameters } from './init';
-import { type ActivationName, type CheckedSpec, checkSpec, kind, type MlpSpec, type ModelJSON } from './spec';
+import {
+  ACTIVATIONS,
+  type ActivationName,
+  type CheckedSpec,
+  checkModelJSON,
+  checkSameArchitecture,
+  checkSpec,
+  kind,
+  type MlpSpec,
+  type ModelJSON,
+  parseJSON,
+} from './spec';
 
 /** What every Tensor-engine module provides. */
 export interface Module {
@@ -67,7 +78,10 @@ export class Linear implements Module {
 
 /** An activation as a module without parameters. */
 export class Activation implements Module {
-  constructor(readonly name: ActivationName) {}
+  constructor(readonly name: ActivationName) {
+    if (!ACTIVATIONS.includes(name))
+      throw new TypeError(`Activation: expected one of ${ACTIVATIONS.join(', ')}, got ${kind(name)}`);
+  }
 
   forward(x: Tensor): Tensor {
     return this.name === 'softmax' ? x.softmax(-1) : activate(x, this.name);
@@ -89,6 +103,12 @@ export class Sequential implements Module {
   readonly spec: CheckedSpec | undefined;
 
   constructor(modules: readonly Module[], spec?: CheckedSpec) {
+    if (!Array.isArray(modules))
+      throw new TypeError(`Sequential: expected an array of modules, got ${kind(modules)}`);
+    modules.forEach((m, i) => {
+      if (typeof (m as Partial<Module> | null)?.forward !== 'function')
+        throw new TypeError(`Sequential: module ${i} is ${kind(m)}, not a module with forward()`);
+    });
     this.modules = [...modules];
     this.spec = spec;
   }
@@ -130,6 +150,19 @@ export class Sequential implements Module {
       bias: Array.from(l.bias.data),
     }));
     return { format: 'adjoint.mlp', version: 1, spec, layers };
+  }
+  /**
+   * Loads saved parameters (JSON text or object) into this model. The whole file is checked first, and
+   * must describe this architecture, so a failed load throws and leaves every parameter as it was.
+   */
+  loadState(json: unknown): void {
+    const { spec, layers } = checkModelJSON(typeof json === 'string' ? parseJSON(json) : json);
+    checkSameArchitecture('loadState', this.toJSON().spec, spec);
+    const linears = this.modules.filter((m): m is Linear => m instanceof Linear);
+    linears.forEach((linear, l) => {
+      linear.weight.data.set(layers[l]!.weight.flat());
+      linear.bias.data.set(layers[l]!.bias);
+    });
   }
 }
 

@@ -1,7 +1,18 @@
 import { Value } from '@adjoint/autograd';
 import { activate, softmaxValues } from './activation';
 import { initialParameters } from './init';
-import { type ActivationName, type CheckedSpec, checkSpec, kind, type MlpSpec, type ModelJSON } from './spec';
+import {
+  ACTIVATIONS,
+  type ActivationName,
+  type CheckedSpec,
+  checkModelJSON,
+  checkSameArchitecture,
+  checkSpec,
+  kind,
+  type MlpSpec,
+  type ModelJSON,
+  parseJSON,
+} from './spec';
 
 /** One neuron of seeds 000 and 001: y = f(Σ wᵢ xᵢ + b). */
 export class Neuron {
@@ -10,11 +21,18 @@ export class Neuron {
     readonly b: Value,
     /** softmax is applied by the layer, across its neurons; a neuron in such a layer is linear. */
     readonly activation: Exclude<ActivationName, 'softmax'> = 'linear',
-  ) {}
+  ) {
+    if (!Array.isArray(w) || w.length === 0 || !w.every((wi) => wi instanceof Value)) {
+      throw new TypeError(`Neuron: expected w to be a non-empty array of Values, got ${kind(w)}`);
+    }
+    if (!(b instanceof Value)) throw new TypeError(`Neuron: expected b to be a Value, got ${kind(b)}`);
+    if (!ACTIVATIONS.includes(activation) || (activation as ActivationName) === 'softmax') {
+      throw new TypeError(`Neuron: expected an elementwise activation, got ${kind(activation)}`);
+    }
+  }
 
   forward(x: readonly (Value | number)[]): Value {
-    if (x.length !== this.w.length)
-      throw new RangeError(`Neuron: expected ${this.w.length} inputs, got ${x.length}`);
+    checkSample('Neuron', x, this.w.length);
     const z = Value.sum([...this.w.map((wi, i) => wi.mul(x[i]!)), this.b]);
     return activate(z, this.activation);
   }
@@ -29,7 +47,13 @@ export class Layer {
   constructor(
     readonly neurons: Neuron[],
     readonly activation: ActivationName,
-  ) {}
+  ) {
+    if (!Array.isArray(neurons) || neurons.length === 0 || !neurons.every((n) => n instanceof Neuron)) {
+      throw new TypeError(`Layer: expected a non-empty array of Neurons, got ${kind(neurons)}`);
+    }
+    if (!ACTIVATIONS.includes(activation))
+      throw new TypeError(`Layer: expected one of ${ACTIVATIONS.join(', ')}, got ${kind(activation)}`);
+  }
 
   forward(x: readonly (Value | number)[]): Value[] {
     const out = this.neurons.map((n) => n.forward(x));
@@ -47,15 +71,16 @@ export class MLP {
   readonly layers: Layer[];
 
   constructor(layers: Layer[], spec: CheckedSpec) {
+    if (!Array.isArray(layers) || layers.length === 0 || !layers.every((l) => l instanceof Layer)) {
+      throw new TypeError(`MLP: expected a non-empty array of Layers, got ${kind(layers)}`);
+    }
     this.layers = layers;
     this.spec = spec;
   }
 
   /** One sample's outputs. */
   forward(x: readonly (Value | number)[]): Value[] {
-    if (!Array.isArray(x) || x.length !== this.spec.inputs) {
-      throw new RangeError(`MLP: expected a sample of ${this.spec.inputs} inputs, got ${kind(x)}`);
-    }
+    checkSample('MLP', x, this.spec.inputs);
     return this.layers.reduce<readonly (Value | number)[]>((h, layer) => layer.forward(h), x) as Value[];
   }
 
@@ -82,6 +107,23 @@ export class MLP {
     }));
     return { format: 'adjoint.mlp', version: 1, spec: this.spec, layers };
   }
+
+  /**
+   * Loads saved parameters (JSON text or object) into this model. The whole file is checked first, and
+   * must describe this architecture, so a failed load throws and leaves every parameter as it was.
+   */
+  loadState(json: unknown): void {
+    const { spec, layers } = checkModelJSON(typeof json === 'string' ? parseJSON(json) : json);
+    checkSameArchitecture('loadState', this.spec, spec);
+    this.layers.forEach((layer, l) => {
+      layer.neurons.forEach((n, j) => {
+        n.w.forEach((w, i) => {
+          w.data = layers[l]!.weight[j]![i]!;
+        });
+        n.b.data = layers[l]!.bias[j]!;
+      });
+    });
+  }
 }
 
 /** A multi-layer perceptron on the scalar engine; the same spec and seed give `mlp`'s parameters. */
@@ -100,4 +142,15 @@ export function scalarMlp(spec: MlpSpec): MLP {
     return new Layer(neurons, activation);
   });
   return new MLP(layers, checked);
+}
+
+/** One sample's inputs: `count` finite numbers or Values. */
+function checkSample(op: string, x: unknown, count: number): void {
+  if (!Array.isArray(x) || x.length !== count)
+    throw new RangeError(`${op}: expected a sample of ${count} inputs, got ${kind(x)}`);
+  x.forEach((xi, i) => {
+    if (!(xi instanceof Value) && !(typeof xi === 'number' && Number.isFinite(xi))) {
+      throw new TypeError(`${op}: input ${i} is ${kind(xi)}, not a number or a Value`);
+    }
+  });
 }

@@ -52,6 +52,9 @@ export function checkSpec(spec: unknown): CheckedSpec {
     const field = `spec.layers[${i}]`;
     if (typeof layer !== 'object' || layer === null)
       throw new TypeError(`${field}: expected { units, activation }, got ${kind(layer)}`);
+    for (const key of Object.keys(layer)) {
+      if (key !== 'units' && key !== 'activation') throw new TypeError(`${field}.${key}: unknown field`);
+    }
     const { units, activation } = layer as Record<string, unknown>;
     positiveInteger(`${field}.units`, units);
     if (!ACTIVATIONS.includes(activation as ActivationName)) {
@@ -82,9 +85,94 @@ function positiveInteger(field: string, value: unknown): void {
 
 /** A value as an error message shows it. */
 export function kind(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
     return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+}
+
+const KEYS = ['format', 'version', 'spec', 'layers'];
+
+export function parseJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new SyntaxError(`loadModel: the text is not JSON (${(error as Error).message})`);
+  }
+}
+
+/** Checks every field of a saved model: format, version, spec, and each layer's shapes and numbers. */
+export function checkModelJSON(json: unknown): { spec: CheckedSpec; layers: ModelJSON['layers'] } {
+  plainObject('loadModel: expected a model object', json, KEYS);
+  const { format, version, spec: rawSpec, layers } = json as Record<string, unknown>;
+  if (format !== 'adjoint.mlp')
+    throw new TypeError(`loadModel: format: expected "adjoint.mlp", got ${kind(format)}`);
+  if (version !== 1) throw new TypeError(`loadModel: version: expected 1, got ${kind(version)}`);
+  plainObject('loadModel: spec: expected { inputs, layers, seed, init }', rawSpec, [
+    'inputs',
+    'layers',
+    'seed',
+    'init',
+  ]);
+  const spec = checkSpec(rawSpec);
+  if (!Array.isArray(layers) || layers.length !== spec.layers.length) {
+    throw new TypeError(
+      `loadModel: layers: expected ${spec.layers.length} layers as the spec says, got ${kind(layers)}`,
+    );
+  }
+  let inputs = spec.inputs;
+  layers.forEach((layer: unknown, l) => {
+    const units = spec.layers[l]!.units;
+    const field = `layers[${l}]`;
+    plainObject(`loadModel: ${field}: expected { weight, bias }`, layer, ['weight', 'bias']);
+    const { weight, bias } = layer as Record<string, unknown>;
+    checkNumbers(`${field}.weight`, weight, [units, inputs]);
+    checkNumbers(`${field}.bias`, bias, [units]);
+    inputs = units;
+  });
+  return { spec, layers: layers as ModelJSON['layers'] };
+}
+
+/** Checks nested arrays of finite numbers of exactly `shape`, without trusting any length in the file. */
+function checkNumbers(field: string, value: unknown, shape: readonly number[]): void {
+  if (shape.length === 0) {
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new TypeError(`loadModel: ${field}: expected a finite number, got ${kind(value)}`);
+    return;
+  }
+  if (!Array.isArray(value) || value.length !== shape[0]) {
+    throw new TypeError(`loadModel: ${field}: expected an array of length ${shape[0]}, got ${kind(value)}`);
+  }
+  for (const [i, v] of value.entries()) checkNumbers(`${field}[${i}]`, v, shape.slice(1));
+}
+
+/**
+ * Checks that `value` is a plain object (its prototype is Object.prototype or null, so no field can be
+ * inherited) with no keys but `allowed`: a key like "__proto__" or "constructor" is refused, not read.
+ */
+function plainObject(message: string, value: unknown, allowed: readonly string[]): void {
+  const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+  if (Array.isArray(value) || (proto !== Object.prototype && proto !== null))
+    throw new TypeError(`${message}, got ${kind(value)}`);
+  const where = message.slice(0, message.lastIndexOf(':'));
+  for (const key of Object.keys(value as object)) {
+    if (!allowed.includes(key)) throw new TypeError(`${where}: unknown field ${JSON.stringify(key)}`);
+  }
+}
+
+/** The same architecture: inputs, and per layer its units and activation. */
+export function checkSameArchitecture(op: string, model: CheckedSpec, file: CheckedSpec): void {
+  if (model.inputs !== file.inputs)
+    throw new TypeError(`${op}: the file's spec.inputs is ${file.inputs}, the model's ${model.inputs}`);
+  if (model.layers.length !== file.layers.length)
+    throw new TypeError(`${op}: the file has ${file.layers.length} layers, the model ${model.layers.length}`);
+  model.layers.forEach((layer, i) => {
+    const other = file.layers[i]!;
+    if (layer.units !== other.units || layer.activation !== other.activation) {
+      throw new TypeError(
+        `${op}: layer ${i} is ${other.units} ${other.activation} units in the file, ${layer.units} ${layer.activation} in the model`,
+      );
+    }
+  });
 }

@@ -57,6 +57,14 @@ export interface History {
  */
 export function fit(model: Trainable, data: Dataset, options: FitOptions): History {
   const { epochs, shuffle = true, seed = 0, metrics = [], threshold = 0.5 } = options;
+  if (typeof options?.loss !== 'function')
+    throw new TypeError(`fit: expected options.loss to be a function, got ${kind(options?.loss)}`);
+  const optimizer = options.optimizer as Partial<FitOptions['optimizer']> | undefined;
+  if (typeof optimizer?.step !== 'function' || typeof optimizer.zeroGrad !== 'function') {
+    throw new TypeError(
+      `fit: expected options.optimizer to have step() and zeroGrad(), got ${kind(optimizer)}`,
+    );
+  }
   if (!Number.isSafeInteger(epochs) || epochs < 1)
     throw new RangeError(`fit: epochs must be a positive integer, got ${kind(epochs)}`);
   const train = asSamples(model, data, 'data');
@@ -117,8 +125,8 @@ interface Samples {
 function asSamples(model: Trainable, data: Dataset, field: string): Samples {
   if (typeof data !== 'object' || data === null)
     throw new TypeError(`fit: expected ${field} to be { x, y }, got ${kind(data)}`);
-  const x = data.x instanceof Tensor ? data.x : tensor(data.x as number[][]);
-  const yRaw = data.y instanceof Tensor ? data.y : tensor(data.y as number[]);
+  const x = data.x instanceof Tensor ? data.x : asTensor(`${field}.x`, data.x);
+  const yRaw = data.y instanceof Tensor ? data.y : asTensor(`${field}.y`, data.y);
   if (x.ndim < 1 || yRaw.ndim < 1 || x.shape[0] !== yRaw.shape[0]) {
     throw new ShapeError(
       `fit: ${field}.x has shape [${x.shape.join(', ')}] and ${field}.y [${yRaw.shape.join(', ')}]; they need the same number of rows`,
@@ -147,9 +155,25 @@ function rowsOf(t: Tensor): number[][] {
   );
 }
 
+/** Nested numbers as a Tensor, with `tensor()`'s checks; the error names the field. */
+function asTensor(field: string, values: unknown): Tensor {
+  try {
+    return tensor(values as number[]);
+  } catch (error) {
+    throw new TypeError(`fit: ${field}: ${(error as Error).message.replace(/^tensor: /, '')}`);
+  }
+}
+
 /** The given rows of a tensor, copied (data, not graph). */
 export function takeRows(t: Tensor, rows: readonly number[]): Tensor {
-  const width = t.size / t.shape[0]!;
+  if (!(t instanceof Tensor) || t.ndim < 1)
+    throw new TypeError(`takeRows: expected a Tensor of rank ≥ 1, got ${kind(t)}`);
+  const count = t.shape[0]!;
+  for (const r of rows) {
+    if (!Number.isInteger(r) || r < 0 || r >= count)
+      throw new RangeError(`takeRows: row ${r} is out of range for a tensor of ${count} rows`);
+  }
+  const width = t.size / count;
   const out = new Float64Array(rows.length * width);
   rows.forEach((r, i) => {
     out.set(t.data.subarray(r * width, (r + 1) * width), i * width);

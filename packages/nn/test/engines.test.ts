@@ -118,14 +118,14 @@ describe('one spec, two engines', () => {
       'spec.layers[0].units: expected a positive integer, got 0',
     );
     expect(() => mlp({ inputs: 2, layers: [{ units: 2, activation: 'swish' as never }] })).toThrow(
-      'spec.layers[0].activation: expected one of linear, sigmoid, tanh, relu, leakyRelu, softmax, got "swish"',
+      'spec.layers[0].activation: expected one of linear, sigmoid, tanh, relu, leakyRelu, softmax, got the string "swish"',
     );
     expect(() => mlp({ inputs: 1.5, layers: [layer] } as never)).toThrow(
       'spec.inputs: expected a positive integer, got 1.5',
     );
     expect(() => mlp({ inputs: 2, layers: [] })).toThrow('spec.layers: expected a non-empty array');
     expect(() => mlp({ inputs: 2, layers: [layer], init: 'zeros' } as never)).toThrow(
-      'spec.init: expected one of uniform, xavier, he, got "zeros"',
+      'spec.init: expected one of uniform, xavier, he, got the string "zeros"',
     );
     expect(() => mlp({ inputs: 2, layers: [layer], seed: 0.5 } as never)).toThrow(
       'spec.seed: expected an integer, got 0.5',

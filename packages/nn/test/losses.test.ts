@@ -164,7 +164,7 @@ describe('stability and bad input', () => {
       'binaryCrossEntropy: prediction shape [1] and target shape [1, 1] differ',
     );
     expect(() => mse(tensor([1]), tensor([1]), { reduction: 'max' as never })).toThrow(
-      "mse: expected reduction 'mean', 'sum' or 'halfMean', got \"max\"",
+      "mse: expected reduction 'mean', 'sum' or 'halfMean', got the string \"max\"",
     );
     expect(() => softmaxCrossEntropy(tensor([[1, 2]]), [2])).toThrow(
       'softmaxCrossEntropy: label 2 of sample 0 is not a class index in [0, 2)',

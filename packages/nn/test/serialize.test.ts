@@ -43,7 +43,7 @@ describe('save and load', () => {
     };
     expect(() => loadModel('{not json')).toThrow('loadModel: the text is not JSON');
     expect(() => loadModel(edit((j) => (j.format = 'onnx')))).toThrow(
-      'loadModel: format: expected "adjoint.mlp", got "onnx"',
+      'loadModel: format: expected "adjoint.mlp", got the string "onnx"',
     );
     expect(() => loadModel(edit((j) => (j.version = 2)))).toThrow('loadModel: version: expected 1, got 2');
     expect(() => loadModel(edit((j) => (j.spec.layers[1].units = 0)))).toThrow(
@@ -56,12 +56,83 @@ describe('save and load', () => {
       'loadModel: layers[1].weight[0]: expected an array of length 3, got an array of length 4',
     );
     expect(() => loadModel(edit((j) => (j.layers[0].bias[2] = 'x')))).toThrow(
-      'loadModel: layers[0].bias[2]: expected a finite number, got "x"',
+      'loadModel: layers[0].bias[2]: expected a finite number, got the string "x"',
     );
     expect(() => loadModel(edit((j) => (j.layers[0].bias[2] = Number.NaN)))).toThrow(
       'loadModel: layers[0].bias[2]: expected a finite number, got NaN',
     );
     expect(() => loadModel(edit((j) => (j.extra = 1)))).toThrow('loadModel: unknown field "extra"');
     expect(() => loadModel(null)).toThrow('loadModel: expected a model object, got null');
+  });
+});
+
+describe('a hostile file', () => {
+  const good = () => JSON.parse(JSON.stringify(mlp(spec)));
+
+  test('keys like __proto__ and constructor are refused at every level, and nothing is polluted', () => {
+    const text = JSON.stringify(good());
+    const poison = '"__proto__":{"polluted":true},';
+    const at = (marker: string, fromEnd = false) => {
+      const i = (fromEnd ? text.lastIndexOf(marker) : text.indexOf(marker)) + marker.length;
+      return text.slice(0, i) + poison + text.slice(i);
+    };
+    for (const [where, json, message] of [
+      ['top', at('{'), 'loadModel: unknown field "__proto__"'],
+      [
+        'spec',
+        text.replace('"spec":{', '"spec":{"constructor":{"prototype":{"polluted":true}},'),
+        'loadModel: spec: unknown field "constructor"',
+      ],
+      ['a layer of the spec', at('"layers":[{'), 'spec.layers[0].__proto__: unknown field'],
+      ['a layer of parameters', at('"layers":[{', true), 'loadModel: layers[0]: unknown field "__proto__"'],
+    ] as const) {
+      expect(() => loadModel(json), where).toThrow(message);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('fields inherited through a prototype are not read', () => {
+    const inherited = Object.create(good());
+    expect(() => loadModel(inherited)).toThrow('loadModel: expected a model object, got');
+  });
+
+  test('an absurd size in the spec allocates nothing: the data it would need is not there', () => {
+    const json = good();
+    json.spec.inputs = 1e12;
+    expect(() => loadModel(json)).toThrow(
+      'loadModel: layers[0].weight[0]: expected an array of length 1000000000000, got an array of length 2',
+    );
+  });
+
+  test('loadState into an existing model applies all or nothing', () => {
+    const net = mlp(spec);
+    const before = net.parameters().map((p) => p.toArray());
+    const other = mlp({ ...spec, seed: 99 }).toJSON() as unknown as { layers: { bias: unknown[] }[] };
+    const broken = JSON.parse(JSON.stringify(other));
+    broken.layers[1].bias[1] = 'oops'; // the last number of the file
+    expect(() => net.loadState(broken)).toThrow(
+      'loadModel: layers[1].bias[1]: expected a finite number, got the string "oops"',
+    );
+    expect(net.parameters().map((p) => p.toArray())).toEqual(before);
+    expect(() =>
+      net.loadState(
+        mlp({
+          ...spec,
+          layers: [
+            { units: 4, activation: 'tanh' },
+            { units: 2, activation: 'softmax' },
+          ],
+        }).toJSON(),
+      ),
+    ).toThrow('loadState: layer 0 is 4 tanh units in the file, 3 tanh in the model');
+    net.loadState(JSON.stringify(other));
+    expect(net.parameters()[0]!.toArray()).toEqual(
+      mlp({ ...spec, seed: 99 })
+        .parameters()[0]!
+        .toArray(),
+    );
+    const snet = scalarMlp(spec);
+    snet.loadState(other);
+    expect(snet.parameters()[0]!.data).toBe(net.parameters()[0]!.data[0]);
   });
 });

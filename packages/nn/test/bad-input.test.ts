@@ -1,0 +1,599 @@
+import {
+  arange,
+  concat,
+  customOp,
+  detectAnomaly,
+  eye,
+  full,
+  grad,
+  noGrad,
+  ones,
+  Rng,
+  rand,
+  randn,
+  stack,
+  type Tensor,
+  tensor,
+  toDot,
+  Value,
+  valueAndGrad,
+  where,
+  zeros,
+} from '@adjoint/autograd';
+import { assertClose, gradcheck, numericGrad } from '@adjoint/autograd/testing';
+import {
+  Activation,
+  Adam,
+  accuracy,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  confusionMatrix,
+  fit,
+  Layer,
+  Linear,
+  loadModel,
+  MLP,
+  mlp,
+  mse,
+  Neuron,
+  predictedClasses,
+  Sequential,
+  SGD,
+  scalarMlp,
+  softmaxCrossEntropy,
+  takeRows,
+} from '@adjoint/nn';
+import { describe, expect, test } from 'vitest';
+
+// Every public function and constructor of both packages, called with wrong types, NaN, ±Infinity,
+// negative or fractional sizes, empty arrays and mismatched lengths. Each call must throw an Error whose
+// message names the function and the argument (or its value): never a NaN result, a hang, or a crash
+// deep inside a kernel.
+const bad = <T>(value: unknown) => value as T;
+const t = () => ones([2, 3], { requiresGrad: true });
+const v = () => new Value(1);
+const cube = customOp({
+  name: 'cube',
+  forward: (x) => x.mul(x).mul(x),
+  vjp: (g, _y, x) => [g.mul(x.mul(x)).mul(3)],
+});
+const net = () => mlp({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }] });
+const snet = () => scalarMlp({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }] });
+
+const cases: [string, () => unknown, string | RegExp][] = [
+  // Value
+  [
+    'new Value(string)',
+    () => new Value(bad('1')),
+    'Value: expected data to be a finite number, got the string "1"',
+  ],
+  ['new Value(NaN)', () => new Value(Number.NaN), 'Value: expected data to be a finite number, got NaN'],
+  ['new Value(-Infinity)', () => new Value(Number.NEGATIVE_INFINITY), 'got -Infinity'],
+  ['new Value(1, label number)', () => new Value(1, bad(5)), 'Value: expected label to be a string, got 5'],
+  [
+    'Value.add(string)',
+    () => v().add(bad('a')),
+    'add: expected a Value or a finite number, got the string "a"',
+  ],
+  ['Value.pow(NaN)', () => v().pow(Number.NaN), 'pow: expected a Value or a finite number, got NaN'],
+  ['Value.mul(Tensor)', () => v().mul(bad(t())), 'mul: expected a Value or a finite number, got Tensor'],
+  [
+    'Value.leakyRelu(Infinity)',
+    () => v().leakyRelu(Number.POSITIVE_INFINITY),
+    'leakyRelu: expected slope to be a finite number, got Infinity',
+  ],
+  [
+    'Value.sum(not an array)',
+    () => Value.sum(bad('ab')),
+    'Value.sum: expected an array, got the string "ab"',
+  ],
+  [
+    'Value.sum with NaN',
+    () => Value.sum([v(), Number.NaN]),
+    'Value.sum (element 1): expected a Value or a finite number, got NaN',
+  ],
+  [
+    'Value.where(string cond)',
+    () => v().where(bad('c'), 0),
+    'where: expected a Value or a finite number, got the string "c"',
+  ],
+  [
+    'Value.backward(NaN seed)',
+    () => v().mul(2).backward(Number.NaN),
+    'backward: expected a Value or a finite number, got NaN',
+  ],
+  // creation
+  [
+    'tensor(string)',
+    () => tensor(bad('abc')),
+    'tensor: element [] must be a finite number, got the string "abc"',
+  ],
+  [
+    'tensor(ragged)',
+    () => tensor(bad([[1], [2, 3]])),
+    'tensor: ragged nested array: row [1] has length 2, expected length 1',
+  ],
+  ['tensor(NaN)', () => tensor([1, Number.NaN]), 'tensor: element [1] must be a finite number, got NaN'],
+  [
+    'tensor(Float64Array with Infinity)',
+    () => tensor(Float64Array.of(1, Number.POSITIVE_INFINITY)),
+    'tensor: element 1 must be a finite number, got Infinity',
+  ],
+  [
+    'tensor(data, wrong shape)',
+    () => tensor([1, 2], { shape: [3] }),
+    'tensor: shape [3] holds 3 elements, the data has 2',
+  ],
+  [
+    'tensor(data, fractional shape)',
+    () => tensor(Float64Array.of(1, 2), { shape: [1.5] }),
+    'tensor: expected sizes to be non-negative integers, got 1.5 at axis 0',
+  ],
+  ['zeros(string)', () => zeros(bad('3')), 'zeros: expected a shape (an array of sizes), got the string "3"'],
+  [
+    'zeros(negative)',
+    () => zeros([2, -1]),
+    'zeros: expected sizes to be non-negative integers, got -1 at axis 1',
+  ],
+  [
+    'ones(NaN size)',
+    () => ones([Number.NaN]),
+    'ones: expected sizes to be non-negative integers, got NaN at axis 0',
+  ],
+  [
+    'full(Infinity size)',
+    () => full([Number.POSITIVE_INFINITY], 1),
+    'full: expected sizes to be non-negative integers, got Infinity',
+  ],
+  ['full(NaN value)', () => full([2], Number.NaN), 'full: expected a finite fill value, got NaN'],
+  ['arange(NaN)', () => arange(Number.NaN), 'arange: expected stop to be a finite number, got NaN'],
+  ['arange(step 0)', () => arange(0, 3, 0), 'arange: step must not be 0'],
+  ['eye(fractional)', () => eye(1.5), 'eye: expected sizes to be non-negative integers, got 1.5'],
+  ['rand(no source)', () => rand([2], bad(undefined)), 'rand: expected { seed } or an Rng'],
+  [
+    'randn(NaN seed)',
+    () => randn([2], { seed: Number.NaN }),
+    'Rng: expected seed to be a safe integer, got NaN',
+  ],
+  [
+    'randn(negative size)',
+    () => randn([-2], { seed: 1 }),
+    'randn: expected sizes to be non-negative integers, got -2',
+  ],
+  ['new Rng(string)', () => new Rng(bad('7')), 'Rng: expected seed to be a safe integer, got the string "7"'],
+  ['Rng.int(0)', () => new Rng(1).int(0), 'Rng.int: expected a positive integer, got 0'],
+  [
+    'Rng.shuffle(string)',
+    () => new Rng(1).shuffle(bad<unknown[]>('ab')),
+    'Rng.shuffle: expected an array, got the string "ab"',
+  ],
+  // Tensor
+  [
+    'Tensor.add(string)',
+    () => t().add(bad('x')),
+    'add: expected a Tensor or a finite number, got the string "x"',
+  ],
+  ['Tensor.mul(NaN)', () => t().mul(Number.NaN), 'mul: expected a Tensor or a finite number, got NaN'],
+  [
+    'Tensor.add(mismatched)',
+    () => t().add(ones([3, 2])),
+    'add: shapes [2, 3] and [3, 2] cannot be broadcast together',
+  ],
+  ['Tensor.sum(axis 5)', () => t().sum(5), 'sum: axis 5 is out of range for a tensor of rank 2'],
+  ['Tensor.sum(axis 0.5)', () => t().sum(0.5), 'sum: axis 0.5 is out of range'],
+  ['Tensor.mean(axis NaN)', () => t().mean(Number.NaN), 'mean: axis NaN is out of range'],
+  ['Tensor.max(empty)', () => zeros([0, 2]).max(0), 'max: cannot reduce over 0 elements'],
+  ['Tensor.reshape(string)', () => t().reshape(bad('6')), 'reshape: expected a shape, got the string "6"'],
+  [
+    'Tensor.reshape(NaN)',
+    () => t().reshape([Number.NaN]),
+    'reshape: expected sizes to be non-negative integers, got NaN',
+  ],
+  [
+    'Tensor.reshape(mismatch)',
+    () => t().reshape([4]),
+    'reshape: cannot reshape [2, 3] (6 elements) into [4]',
+  ],
+  [
+    'Tensor.transpose(short)',
+    () => t().transpose([0]),
+    'transpose: expected a permutation of the 2 axes, got [0]',
+  ],
+  [
+    'Tensor.slice(NaN)',
+    () => t().slice(1, Number.NaN),
+    'slice: position NaN is out of range for an axis of size 3',
+  ],
+  ['Tensor.slice(fractional)', () => t().slice(1, 0, 1.5), 'slice: position 1.5 is out of range'],
+  ['Tensor.slice(backwards)', () => t().slice(1, 2, 1), 'slice: start 2 is after end 1 on axis 1 of size 3'],
+  [
+    'Tensor.gather(out of range)',
+    () => t().gather([[0, 3]], 1),
+    'gather: index 3 (element 1 of the index) is out of range for axis 1 of size 3',
+  ],
+  [
+    'Tensor.gather(fractional index)',
+    () => t().gather([[0.5]], 1),
+    'gather: index 0.5 (element 0 of the index) is out of range',
+  ],
+  [
+    'Tensor.gather(string)',
+    () => t().gather(bad('i'), 1),
+    'gather: element [] must be a finite number, got the string "i"',
+  ],
+  ['Tensor.matmul(string)', () => t().matmul(bad('m')), 'matmul: expected a Tensor, got the string "m"'],
+  [
+    'Tensor.matmul(mismatch)',
+    () => t().matmul(ones([2, 2])),
+    'matmul: expected [..., m, k] @ [..., k, n], got [2, 3] @ [2, 2] (3 != 2)',
+  ],
+  ['Tensor.broadcastTo(smaller)', () => t().broadcastTo([3]), 'broadcastTo: cannot broadcast [2, 3] to [3]'],
+  [
+    'Tensor.sumTo(unrelated)',
+    () => t().sumTo([4]),
+    'sumTo: shapes [4] and [2, 3] cannot be broadcast together',
+  ],
+  [
+    'Tensor.leakyRelu(NaN)',
+    () => t().leakyRelu(Number.NaN),
+    'leakyRelu: expected slope to be a finite number, got NaN',
+  ],
+  ['Tensor.softmax(axis 2)', () => t().softmax(2), 'softmax: axis 2 is out of range for a tensor of rank 2'],
+  [
+    'Tensor.where(string)',
+    () => t().where(bad('c'), 0),
+    'where: expected a Tensor or a finite number, got the string "c"',
+  ],
+  [
+    'Tensor.backward(no seed)',
+    () => t().mul(2).backward(),
+    'backward: expected a scalar loss, got shape [2, 3]',
+  ],
+  [
+    'Tensor.backward(bad seed)',
+    () =>
+      t()
+        .mul(2)
+        .backward(ones([3])),
+    'backward: the seed has shape [3], the output has [2, 3]',
+  ],
+  [
+    'Tensor.backward(NaN seed)',
+    () => t().sum().backward(Number.NaN),
+    'backward: expected a Tensor or a finite number, got NaN',
+  ],
+  ['Tensor.item(size 6)', () => t().item(), 'item: expected a tensor with one element, got shape [2, 3]'],
+  [
+    'Tensor.grad = wrong shape',
+    () => {
+      t().grad = ones([3]);
+    },
+    'grad: expected shape [2, 3], got [3]',
+  ],
+  ['concat([])', () => concat([]), 'concat: expected a non-empty array of Tensors, got an array of length 0'],
+  ['concat(number)', () => concat([t(), bad(3)]), 'concat: element 1 is 3, not a Tensor'],
+  ['concat(axis 4)', () => concat([t()], 4), 'concat: axis 4 is out of range for a tensor of rank 2'],
+  ['stack(mismatched)', () => stack([t(), ones([3])]), 'stack: expected equal shapes, got [2, 3], [3]'],
+  // functions of functions
+  ['noGrad(string)', () => noGrad(bad('f')), 'noGrad: expected fn to be a function, got the string "f"'],
+  [
+    'detectAnomaly(number)',
+    () => detectAnomaly(bad(1)),
+    'detectAnomaly: expected fn to be a function, got 1',
+  ],
+  [
+    'grad(string)',
+    () => grad(bad<() => number>('f')),
+    'grad: expected f to be a function, got the string "f"',
+  ],
+  [
+    'grad(f, -1)',
+    () => grad((x: Value) => x, bad(-1)),
+    'grad: expected argnums to be non-negative integers, got -1',
+  ],
+  [
+    'grad(f, [0.5])',
+    () => valueAndGrad((x: Value) => x, [0.5]),
+    'grad: expected argnums to be non-negative integers, got 0.5',
+  ],
+  [
+    'grad(f)() with no argument',
+    () => grad((x: Value) => x)(...bad<[Value]>([])),
+    'grad: argnums 0 is out of range for a call with 0 argument(s)',
+  ],
+  [
+    'grad(f)(string)',
+    () => grad((x: Value) => x)(bad('2')),
+    'grad: expected a Value or a finite number, got the string "2"',
+  ],
+  [
+    'grad of a non-scalar',
+    () => grad((x: Tensor) => x.mul(2))(t()),
+    'grad: f must return a scalar, got shape [2, 3]',
+  ],
+  [
+    'customOp({})',
+    () => customOp(bad({})),
+    'customOp: expected name to be a non-empty string, got undefined',
+  ],
+  ['customOp op()', () => cube(), 'cube: expected at least one input'],
+  [
+    'customOp op(string)',
+    () => cube(bad('x')),
+    'cube: input 0 is the string "x"; expected every input to be a Value',
+  ],
+  [
+    'where(string, ...)',
+    () => where(bad('c'), v(), 0),
+    'where: expected a Value or a finite number, got the string "c"',
+  ],
+  ['toDot(number)', () => toDot(bad(3)), 'toDot: expected a Value or a Tensor, got 3'],
+  // testing kit
+  [
+    'numericGrad(string)',
+    () => numericGrad(bad<(x: Value) => number>('f'), [v()]),
+    'numericGrad: expected f to be a function, got the string "f"',
+  ],
+  [
+    'numericGrad(number input)',
+    () => numericGrad((x) => x, [bad(3)]),
+    'numericGrad: expected input 0 to be a Value or a Tensor, got 3',
+  ],
+  [
+    'numericGrad(eps -1)',
+    () => numericGrad((x) => x, [v()], { eps: -1 }),
+    'numericGrad: expected eps to be a positive finite number, got -1',
+  ],
+  [
+    'gradcheck(atol NaN)',
+    () => gradcheck((x) => x, [v()], { atol: Number.NaN }),
+    'gradcheck: expected atol to be a number ≥ 0, got NaN',
+  ],
+  [
+    'gradcheck(non-scalar)',
+    () => gradcheck((x) => x.mul(2), [t()]),
+    'gradcheck: f must return a scalar, got shape [2, 3]',
+  ],
+  ['assertClose(lengths)', () => assertClose([1, 2], [1]), 'assertClose: 2 values against 1 expected'],
+  ['assertClose(NaN)', () => assertClose(Number.NaN, 1), 'assertClose: expected NaN to be within 1e-12 of 1'],
+  // nn modules
+  [
+    'mlp(NaN inputs)',
+    () => mlp({ inputs: Number.NaN, layers: [{ units: 1, activation: 'tanh' }] }),
+    'spec.inputs: expected a positive integer, got NaN',
+  ],
+  [
+    'mlp(Infinity units)',
+    () => mlp({ inputs: 1, layers: [{ units: Number.POSITIVE_INFINITY, activation: 'tanh' }] }),
+    'spec.layers[0].units: expected a positive integer, got Infinity',
+  ],
+  [
+    'scalarMlp(no layers)',
+    () => scalarMlp(bad({ inputs: 1 })),
+    'spec.layers: expected a non-empty array of { units, activation }, got undefined',
+  ],
+  [
+    'new Linear(strings)',
+    () => new Linear(bad('w'), bad('b')),
+    'Linear: expected weight to be a 2-D Tensor [out, in], got the string "w"',
+  ],
+  [
+    'new Linear(bias mismatch)',
+    () => new Linear(ones([2, 3]), ones([3])),
+    'Linear: expected bias of shape [2], got [3]',
+  ],
+  [
+    'Linear.forward(wrong width)',
+    () => (net().modules[0] as Linear).forward(ones([4, 3])),
+    'Linear: expected input [..., 2], got [4, 3]',
+  ],
+  [
+    'new Activation(unknown)',
+    () => new Activation(bad('swish')),
+    'Activation: expected one of linear, sigmoid, tanh, relu, leakyRelu, softmax, got the string "swish"',
+  ],
+  [
+    'new Sequential(string)',
+    () => new Sequential(bad('ab')),
+    'Sequential: expected an array of modules, got the string "ab"',
+  ],
+  [
+    'new Sequential([3])',
+    () => new Sequential(bad([3])),
+    'Sequential: module 0 is 3, not a module with forward()',
+  ],
+  [
+    'new Neuron(string)',
+    () => new Neuron(bad('w'), v()),
+    'Neuron: expected w to be a non-empty array of Values, got the string "w"',
+  ],
+  ['new Neuron(bias number)', () => new Neuron([v()], bad(2)), 'Neuron: expected b to be a Value, got 2'],
+  [
+    'new Layer([])',
+    () => new Layer([], 'tanh'),
+    'Layer: expected a non-empty array of Neurons, got an array of length 0',
+  ],
+  [
+    'new MLP(string)',
+    () => new MLP(bad('l'), bad({})),
+    'MLP: expected a non-empty array of Layers, got the string "l"',
+  ],
+  [
+    'MLP.forward(wrong length)',
+    () => snet().forward([1]),
+    'MLP: expected a sample of 2 inputs, got an array of length 1',
+  ],
+  [
+    'MLP.forward(string inputs)',
+    () => snet().forward(bad(['a', 2])),
+    'MLP: input 0 is the string "a", not a number or a Value',
+  ],
+  [
+    'Neuron.forward(NaN input)',
+    () => new Neuron([v()], v()).forward([Number.NaN]),
+    'Neuron: input 0 is NaN, not a number or a Value',
+  ],
+  // losses
+  ['mse(string)', () => mse(bad('p'), [1]), 'mse: expected the prediction as a Tensor or an array of Values'],
+  [
+    'mse(NaN target)',
+    () => mse(tensor([1]), [Number.NaN]),
+    'mse: the target: element [0] must be a finite number, got NaN',
+  ],
+  ['mse(mismatch)', () => mse(tensor([1, 2]), [1]), 'mse: prediction shape [2] and target shape [1] differ'],
+  ['mse(empty)', () => mse([], []), 'mse: the prediction is empty'],
+  [
+    'binaryCrossEntropy(string target)',
+    () => binaryCrossEntropy(tensor([0.5]), bad('y')),
+    'binaryCrossEntropy: the target: element [] must be a finite number, got the string "y"',
+  ],
+  [
+    'binaryCrossEntropyWithLogits(mismatch)',
+    () => binaryCrossEntropyWithLogits([v()], [1, 0]),
+    'binaryCrossEntropyWithLogits: prediction shape [1] and target shape [2] differ',
+  ],
+  [
+    'softmaxCrossEntropy(fractional label)',
+    () => softmaxCrossEntropy(tensor([[1, 2]]), [0.5]),
+    'softmaxCrossEntropy: label 0.5 of sample 0 is not a class index in [0, 2)',
+  ],
+  [
+    'softmaxCrossEntropy(string labels)',
+    () => softmaxCrossEntropy(tensor([[1, 2]]), bad('y')),
+    'softmaxCrossEntropy: expected labels as class indices [N] or one-hot targets [N, C], got the string "y"',
+  ],
+  // optimizers and training
+  [
+    'new SGD(no options)',
+    () => new SGD([v()], bad(undefined)),
+    'SGD: learning rate must be > 0, got undefined',
+  ],
+  [
+    'new SGD(Infinity lr)',
+    () => new SGD([v()], { lr: Number.POSITIVE_INFINITY }),
+    'SGD: learning rate must be > 0, got Infinity',
+  ],
+  [
+    'new Adam(string betas)',
+    () => new Adam([v()], { betas: bad('b') }),
+    'Adam: expected betas to be a pair, got the string "b"',
+  ],
+  [
+    'new Adam(string params)',
+    () => new Adam(bad('p')),
+    'Adam: expected a non-empty array of parameters (Values or Tensors), got the string "p"',
+  ],
+  [
+    'fit(string data)',
+    () => fit(net(), bad('d'), { loss: mse, optimizer: new SGD(net().parameters(), { lr: 1 }), epochs: 1 }),
+    'fit: expected data to be { x, y }, got the string "d"',
+  ],
+  [
+    'fit(NaN in x)',
+    () =>
+      fit(
+        net(),
+        { x: [[Number.NaN, 1]], y: [[1]] },
+        { loss: mse, optimizer: new SGD(net().parameters(), { lr: 1 }), epochs: 1 },
+      ),
+    'fit: data.x: element [0, 0] must be a finite number, got NaN',
+  ],
+  [
+    'fit(no loss)',
+    () =>
+      fit(
+        net(),
+        { x: [[0, 1]], y: [[1]] },
+        bad({ optimizer: new SGD(net().parameters(), { lr: 1 }), epochs: 1 }),
+      ),
+    'fit: expected options.loss to be a function, got undefined',
+  ],
+  [
+    'fit(no optimizer)',
+    () => fit(net(), { x: [[0, 1]], y: [[1]] }, bad({ loss: mse, epochs: 1 })),
+    'fit: expected options.optimizer to have step() and zeroGrad(), got undefined',
+  ],
+  [
+    'fit(fractional epochs)',
+    () =>
+      fit(
+        net(),
+        { x: [[0, 1]], y: [[1]] },
+        { loss: mse, optimizer: new SGD(net().parameters(), { lr: 1 }), epochs: 1.5 },
+      ),
+    'fit: epochs must be a positive integer, got 1.5',
+  ],
+  [
+    'fit(batchSize NaN)',
+    () =>
+      fit(
+        net(),
+        { x: [[0, 1]], y: [[1]] },
+        { loss: mse, optimizer: new SGD(net().parameters(), { lr: 1 }), epochs: 1, batchSize: Number.NaN },
+      ),
+    'fit: batchSize must be a positive integer, got NaN',
+  ],
+  [
+    'takeRows(out of range)',
+    () => takeRows(t(), [0, 7]),
+    'takeRows: row 7 is out of range for a tensor of 2 rows',
+  ],
+  ['takeRows(fractional)', () => takeRows(t(), [0.5]), 'takeRows: row 0.5 is out of range'],
+  // metrics and files
+  ['accuracy(mismatch)', () => accuracy(tensor([[0.2], [0.9]]), [1]), 'accuracy: 2 predictions but 1 labels'],
+  [
+    'accuracy(NaN threshold)',
+    () => accuracy(tensor([[0.2]]), [1], { threshold: Number.NaN }),
+    'accuracy: expected threshold to be a finite number, got NaN',
+  ],
+  [
+    'predictedClasses(string)',
+    () => predictedClasses(bad('p')),
+    'accuracy: expected a Tensor or an array of Values, got the string "p"',
+  ],
+  [
+    'confusionMatrix(out of range)',
+    () => confusionMatrix([5], [0], 2),
+    'confusionMatrix: prediction 5 (sample 0) is not a class index in [0, 2)',
+  ],
+  [
+    'confusionMatrix(classes 0)',
+    () => confusionMatrix([0], [0], 0),
+    'confusionMatrix: expected classes to be a positive integer, got 0',
+  ],
+  ['loadModel(number)', () => loadModel(5), 'loadModel: expected a model object, got 5'],
+  ['loadState(string)', () => net().loadState('{'), 'loadModel: the text is not JSON'],
+];
+
+describe('bad input at every public boundary', () => {
+  test.each(cases)('%s throws an Error naming it', (_name, call, message) => {
+    expect(call).toThrow(message);
+    try {
+      call();
+    } catch (error) {
+      expect(error).toBeInstanceOf(Error);
+    }
+  });
+
+  test('the table covers every export of both packages', async () => {
+    const autograd = Object.keys(await import('@adjoint/autograd'));
+    const nn = Object.keys(await import('@adjoint/nn'));
+    const table = cases.map(([name]) => name).join(' ');
+    // names that are types at run time only, flags, or error classes need no bad-input case
+    const exempt = [
+      'isGradEnabled',
+      'isAnomalyEnabled',
+      'ShapeError',
+      'Tensor',
+      'ACTIVATIONS',
+      'INITS',
+      'LEAKY_SLOPE',
+      'checkSpec',
+      'AdamW',
+      'valueAndGrad',
+      'stack',
+    ];
+    const missing = [...autograd, ...nn].filter((name) => !exempt.includes(name) && !table.includes(name));
+    expect(missing).toEqual([]);
+  });
+});
