@@ -1,0 +1,24 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+
+const fixture = fileURLToPath(new URL('./fixtures/memory.ts', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url)); // where tsx is installed
+
+test('2,000 training steps leave the heap after GC within a few MB of where it started', () => {
+  // tsx as an in-process loader (--import), so --expose-gc reaches the script
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fixture, '2000'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  expect(run.stderr).toBe('');
+  const { before, after, steps, loss } = JSON.parse(run.stdout) as {
+    before: number;
+    after: number;
+    steps: number;
+    loss: number;
+  };
+  expect(steps).toBe(2000);
+  expect(loss).toBeLessThan(0.7); // it did train
+  expect(after - before).toBeLessThan(2 * 1024 * 1024);
+}, 120_000);
