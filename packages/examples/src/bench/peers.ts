@@ -1,0 +1,403 @@
+/**
+ * The benchmark: five workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
+ * backends) and jax-js (wasm device, jit). Contestants of a workload run interleaved, one repetition
+ * each in turn, so they share the machine's load; tables give the median, the min–max and the ratio of
+ * each peer's median to adjoint's (above 1: adjoint is faster). Writes out/bench.json.
+ *
+ *   npx -y pnpm@10 bench [--quick]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { noGrad, Rng, type Tensor, tensor, Value } from '@adjoint/autograd';
+import {
+  type MLP,
+  type MlpSpec,
+  mlp,
+  type Sequential,
+  SGD,
+  scalarMlp,
+  softmaxCrossEntropy,
+} from '@adjoint/nn';
+import * as jax from '@jax-js/jax';
+import { moons } from '../data/synthetic';
+import { defaultOutDir } from '../output';
+
+const require = createRequire(import.meta.url);
+const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
+const tfWasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+const np = jax.numpy;
+type JaxArray = jax.Array;
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, out: { type: 'string' } },
+  args: process.argv.slice(2),
+});
+const quick = values.quick ?? false;
+
+/** One contestant: a name and a step to time (awaited, so asynchronous peers finish their work). */
+interface Contestant {
+  readonly name: string;
+  readonly step: () => unknown;
+}
+
+interface Row {
+  readonly workload: string;
+  readonly name: string;
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly ratio: number | null;
+  readonly gflops?: number;
+}
+
+const rows: Row[] = [];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Warms every contestant up, then times `reps` interleaved rounds, and prints the workload's table. */
+async function race(
+  workload: string,
+  contestants: readonly Contestant[],
+  reps: number,
+  flops?: number,
+): Promise<void> {
+  for (const c of contestants) for (let w = 0; w < 2; w++) await c.step();
+  const times = contestants.map(() => [] as number[]);
+  for (let r = 0; r < reps; r++) {
+    for (const [k, c] of contestants.entries()) {
+      const t0 = performance.now();
+      await c.step();
+      times[k]!.push(performance.now() - t0);
+    }
+  }
+  const ours = median(times[0]!);
+  console.log(`\n${workload} (median of ${reps})`);
+  console.log(
+    `  ${'contestant'.padEnd(26)} ${'median'.padStart(10)} ${'min–max'.padStart(20)} ${flops ? 'GFLOP/s'.padStart(9) : ''} ${'peer / adjoint'.padStart(15)}`,
+  );
+  contestants.forEach((c, k) => {
+    const m = median(times[k]!);
+    const row: Row = {
+      workload,
+      name: c.name,
+      medianMs: m,
+      minMs: Math.min(...times[k]!),
+      maxMs: Math.max(...times[k]!),
+      ratio: k === 0 ? null : m / ours,
+      ...(flops ? { gflops: flops / (m * 1e6) } : {}),
+    };
+    rows.push(row);
+    const range = `${row.minMs.toFixed(2)}–${row.maxMs.toFixed(2)} ms`;
+    const g = flops ? (flops / (m * 1e6)).toFixed(2).padStart(9) : '';
+    console.log(
+      `  ${c.name.padEnd(26)} ${`${m.toFixed(3)} ms`.padStart(10)} ${range.padStart(20)} ${g} ${k === 0 ? '—'.padStart(15) : `${row.ratio!.toFixed(2)}×`.padStart(15)}`,
+    );
+  });
+}
+
+// ---------- W1, W2: micrograd's moons network ----------
+const SPEC: MlpSpec = {
+  inputs: 2,
+  layers: [
+    { units: 16, activation: 'relu' },
+    { units: 16, activation: 'relu' },
+    { units: 1, activation: 'linear' },
+  ],
+  seed: 1,
+  init: 'uniform',
+};
+const data = moons(100, 0.1, 0);
+const signs = data.y.map((v) => 2 * v - 1);
+
+function scalarStep(model: MLP, sgd: SGD): void {
+  const margins = data.x.map((p, i) => model.forward(p)[0]!.mul(-signs[i]!).add(1).relu());
+  const reg = Value.sum(model.parameters().map((p) => p.mul(p))).mul(1e-4);
+  const loss = Value.sum(margins).div(data.x.length).add(reg);
+  sgd.zeroGrad();
+  loss.backward();
+  sgd.step();
+}
+
+function tensorMoonsStep(model: Sequential, sgd: SGD, X: Tensor, negY: Tensor): number {
+  const margins = model.forward(X).mul(negY).add(1).relu().mean();
+  const reg = model
+    .parameters()
+    .map((p) => p.mul(p).sum())
+    .reduce((a, b) => a.add(b))
+    .mul(1e-4);
+  const loss = margins.add(reg);
+  sgd.zeroGrad();
+  loss.backward();
+  sgd.step();
+  return loss.item();
+}
+
+/** Initial parameters as plain arrays, from adjoint's own init, so every library starts from the same network. */
+function initialLayers(spec: MlpSpec): { w: Float32Array; b: Float32Array; shape: [number, number] }[] {
+  return (
+    mlp(spec).modules.filter((_, i) => i % 2 === 0) as unknown as { weight: Tensor; bias: Tensor }[]
+  ).map((l) => ({
+    w: Float32Array.from(l.weight.T.data), // stored as [in, out] for x @ w
+    b: Float32Array.from(l.bias.data),
+    shape: [l.weight.shape[1]!, l.weight.shape[0]!],
+  }));
+}
+
+function jaxMlpStep(
+  spec: MlpSpec,
+  X: Float32Array,
+  Y: Float32Array,
+  xShape: number[],
+  yShape: number[],
+  loss: 'hinge' | 'xent',
+  dtype: 'f32' | 'f64',
+) {
+  const cast = (a: JaxArray) => (dtype === 'f64' ? np.astype(a, np.float64) : a);
+  let params: JaxArray[] = initialLayers(spec).flatMap((l) => [
+    cast(np.array(l.w, { shape: l.shape })),
+    cast(np.array(l.b, { shape: [l.b.length] })),
+  ]);
+  const x = cast(np.array(X, { shape: xShape }));
+  const y = cast(np.array(Y, { shape: yShape }));
+  const lossFn = (ps: JaxArray[], xs: JaxArray, ys: JaxArray): JaxArray => {
+    let h = xs;
+    for (let i = 0; i < ps.length; i += 2) {
+      h = np.add(np.matmul(h, ps[i]!.ref), ps[i + 1]!.ref); // jax-js moves arrays: keep ps for below
+      if (i + 2 < ps.length) h = np.maximum(h, 0);
+    }
+    if (loss === 'hinge') {
+      const margins = np.mean(np.maximum(np.add(np.multiply(np.negative(ys), h), 1), 0));
+      return np.add(
+        margins,
+        np.multiply(
+          ps.map((p) => np.sum(np.multiply(p.ref, p))).reduce((a, b) => np.add(a, b)),
+          1e-4,
+        ),
+      );
+    }
+    for (const p of ps) p.dispose(); // unused by this loss: free them, as move rules ask
+    const logp = jax.nn.logSoftmax(h, -1);
+    return np.negative(np.mean(np.sum(np.multiply(logp, ys), -1)));
+  };
+  const lr = 0.05;
+  const step = jax.jit((ps: JaxArray[], xs: JaxArray, ys: JaxArray) => {
+    const [value, grads] = jax.valueAndGrad(lossFn)(
+      ps.map((p) => p.ref),
+      xs,
+      ys,
+    );
+    return [value, ps.map((p, i) => np.subtract(p, np.multiply(grads[i]!, lr)))] as [JaxArray, JaxArray[]];
+  });
+  return async () => {
+    const [value, next] = step(params, x.ref, y.ref) as unknown as [JaxArray, JaxArray[]];
+    params = next;
+    await value.data();
+  };
+}
+
+function tfMlpStep(
+  spec: MlpSpec,
+  X: Float32Array,
+  Y: Float32Array,
+  xShape: number[],
+  yShape: number[],
+  loss: 'hinge' | 'xent',
+) {
+  const vars = initialLayers(spec).flatMap((l) => [
+    tf.variable(tf.tensor(l.w, l.shape)),
+    tf.variable(tf.tensor(l.b, [l.b.length])),
+  ]);
+  const x = tf.tensor(X, xShape);
+  const y = tf.tensor(Y, yShape);
+  const optimizer = tf.train.sgd(0.05);
+  return () =>
+    tf.tidy(() => {
+      const value = optimizer.minimize(() => {
+        let h: import('@tensorflow/tfjs').Tensor = x;
+        for (let i = 0; i < vars.length; i += 2) {
+          h = tf.add(tf.matMul(h, vars[i]!), vars[i + 1]!);
+          if (i + 2 < vars.length) h = tf.relu(h);
+        }
+        if (loss === 'hinge') {
+          const margins = tf.mean(tf.relu(tf.add(tf.mul(tf.neg(y), h), 1)));
+          return tf.add(
+            margins,
+            tf.mul(tf.addN(vars.map((v) => tf.sum(tf.square(v)))), 1e-4),
+          ) as import('@tensorflow/tfjs').Scalar;
+        }
+        return tf.losses.softmaxCrossEntropy(y, h) as import('@tensorflow/tfjs').Scalar;
+      }, true);
+      return value!.dataSync()[0];
+    });
+}
+
+async function setTfBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  await tf.setBackend(name);
+  await tf.ready();
+}
+
+/** A TF.js contestant: switches to its backend before each step (both backends share one engine). */
+function tfContestant(name: string, backend: 'cpu' | 'wasm', make: () => () => unknown): Contestant {
+  let step: (() => unknown) | null = null;
+  return {
+    name,
+    step: async () => {
+      if (tf.getBackend() !== backend) await setTfBackend(backend);
+      step ??= make();
+      return step();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  tfWasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
+  tf.enableProdMode(); // no debug checks: measure TF.js as it runs in production
+  await jax.init('wasm');
+  jax.defaultDevice('wasm');
+  const reps = quick ? 3 : 9;
+
+  // W1: the scalar engine, micrograd's demo step
+  const snet = scalarMlp(SPEC);
+  const ssgd = new SGD(snet.parameters(), { lr: 0.05 });
+  await race(
+    'W1 scalar graph: MLP(2,[16,16,1]) on 100 moons, one step',
+    [{ name: 'adjoint (Value)', step: () => scalarStep(snet, ssgd) }],
+    reps,
+  );
+
+  // W2: the same network, batched
+  const X = tensor(data.x);
+  const negY = tensor(signs.map((s) => [-s]));
+  const tnet = mlp(SPEC);
+  const tsgd = new SGD(tnet.parameters(), { lr: 0.05 });
+  const xs = Float32Array.from(data.x.flat());
+  const ys = Float32Array.from(signs);
+  await race(
+    'W2 small tensor MLP: 2-16-16-1, X 100×2, one SGD step',
+    [
+      { name: 'adjoint (float64)', step: () => tensorMoonsStep(tnet, tsgd, X, negY) },
+      { name: 'jax-js jit (wasm, f32)', step: jaxMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge', 'f32') },
+      tfContestant('tfjs-cpu (f32)', 'cpu', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
+      tfContestant('tfjs-wasm (f32)', 'wasm', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
+    ],
+    reps,
+  );
+
+  // W3: an MNIST-sized MLP, one SGD step on a batch of 128
+  const MNIST: MlpSpec = {
+    inputs: 784,
+    layers: [
+      { units: 128, activation: 'relu' },
+      { units: 64, activation: 'relu' },
+      { units: 10, activation: 'linear' },
+    ],
+    seed: 2,
+    init: 'he',
+  };
+  const rng = new Rng(5);
+  const images = Float32Array.from({ length: 128 * 784 }, () => rng.uniform());
+  const labels = Array.from({ length: 128 }, () => rng.int(10));
+  const oneHot = Float32Array.from(
+    labels.flatMap((l) => Array.from({ length: 10 }, (_, k) => (k === l ? 1 : 0))),
+  );
+  const mnet = mlp(MNIST);
+  const msgd = new SGD(mnet.parameters(), { lr: 0.05 });
+  const mx = tensor(Float64Array.from(images), { shape: [128, 784] });
+  await race(
+    'W3 MNIST-size MLP: 784-128-64-10, batch 128, one SGD step',
+    [
+      {
+        name: 'adjoint (float64)',
+        step: () => {
+          msgd.zeroGrad();
+          softmaxCrossEntropy(mnet.forward(mx), labels).backward();
+          msgd.step();
+        },
+      },
+      {
+        name: 'jax-js jit (wasm, f32)',
+        step: jaxMlpStep(MNIST, images, oneHot, [128, 784], [128, 10], 'xent', 'f32'),
+      },
+      {
+        name: 'jax-js jit (wasm, f64)',
+        step: jaxMlpStep(MNIST, images, oneHot, [128, 784], [128, 10], 'xent', 'f64'),
+      },
+      tfContestant('tfjs-cpu (f32)', 'cpu', () =>
+        tfMlpStep(MNIST, images, oneHot, [128, 784], [128, 10], 'xent'),
+      ),
+      tfContestant('tfjs-wasm (f32)', 'wasm', () =>
+        tfMlpStep(MNIST, images, oneHot, [128, 784], [128, 10], 'xent'),
+      ),
+    ],
+    reps,
+  );
+
+  // W4: square matmul
+  for (const n of quick ? [128, 512] : [128, 512, 1024]) {
+    const r = new Rng(n);
+    const a32 = Float32Array.from({ length: n * n }, () => r.normal());
+    const b32 = Float32Array.from({ length: n * n }, () => r.normal());
+    const a = tensor(Float64Array.from(a32), { shape: [n, n] });
+    const b = tensor(Float64Array.from(b32), { shape: [n, n] });
+    const jmm = jax.jit((p: JaxArray, q: JaxArray) => np.matmul(p, q));
+    const ja = np.array(a32, { shape: [n, n] });
+    const jb = np.array(b32, { shape: [n, n] });
+    const ja64 = np.astype(ja.ref, np.float64);
+    const jb64 = np.astype(jb.ref, np.float64);
+    const jaxMatmul = (p: JaxArray, q: JaxArray) => async () => {
+      const c = jmm(p.ref, q.ref);
+      await jax.blockUntilReady(c);
+      c.dispose();
+    };
+    const tfMatmul = () => {
+      const ta = tf.tensor(a32, [n, n]);
+      const tb = tf.tensor(b32, [n, n]);
+      return () => tf.tidy(() => tf.matMul(ta, tb).dataSync()[0]);
+    };
+    const contestants: Contestant[] = [
+      { name: 'adjoint (float64)', step: () => noGrad(() => a.matmul(b)) },
+      { name: 'jax-js jit (wasm, f32)', step: jaxMatmul(ja, jb) },
+      { name: 'jax-js jit (wasm, f64)', step: jaxMatmul(ja64, jb64) },
+      tfContestant('tfjs-wasm (f32)', 'wasm', tfMatmul),
+      ...(n <= 512 ? [tfContestant('tfjs-cpu (f32)', 'cpu', tfMatmul)] : []),
+    ];
+    await race(`W4 matmul ${n}×${n}`, contestants, n >= 1024 ? Math.min(reps, 5) : reps, 2 * n ** 3);
+  }
+
+  // W5: a deep chain of scalar ops
+  for (const steps of quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6]) {
+    await race(
+      `W5 deep chain: x = x·1.0001 + 0.0001, N = ${steps.toExponential(0)}, forward + backward`,
+      [
+        {
+          name: 'adjoint (Value)',
+          step: () => {
+            const x = new Value(1);
+            let y = x;
+            for (let i = 0; i < steps; i++) y = y.mul(1.0001).add(0.0001);
+            y.backward();
+            return x.grad;
+          },
+        },
+      ],
+      steps >= 1e6 ? 3 : reps,
+    );
+  }
+
+  const out = values.out ?? defaultOutDir();
+  mkdirSync(out, { recursive: true });
+  const file = join(out, 'bench.json');
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, rows }, null, 2)}\n`,
+  );
+  console.log(`\nwrote ${file}`);
+}
+
+await main();
