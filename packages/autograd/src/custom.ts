@@ -52,6 +52,9 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
       throw new TypeError(`${name}: forward must return a ${kind.name}, got ${describe(y)}`);
     if (y instanceof Tensor)
       return recordTensor(y.data, y.shape, name, inputs as Tensor[], vjp as unknown as Vjp<Tensor>) as N;
-    return recordValue((y as Value).data, name, inputs as Value[], vjp as unknown as Vjp<Value>) as N;
+    return recordValue((y as Value).data, name, inputs as Value[], {
+      vjp: vjp as unknown as Vjp<Value>,
+      fast: null,
+    }) as N;
   };
 }

@@ -120,5 +120,5 @@ function asInput(x: unknown): Differentiable {
     return recordTensor(x.data, x.shape, 'input', [x], (g) => [g]);
   }
   if (!(x instanceof Value) || !x.requiresGrad) return new Value(toValue(x as number, 'grad').data);
-  return recordValue(x.data, 'input', [x], (g) => [g]);
+  return recordValue(x.data, 'input', [x], { vjp: (g) => [g], fast: (g) => g });
 }

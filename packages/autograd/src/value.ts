@@ -4,6 +4,7 @@ import {
   isGradEnabled,
   type Node,
   type Origin,
+  topoSort,
   type Vjp,
   watchForward,
 } from './graph';
@@ -21,7 +22,12 @@ import { describe } from './shape';
 
 const SCALAR: readonly number[] = Object.freeze([]);
 const NO_PARENTS: readonly Value[] = Object.freeze([]);
-const CONSTANT: Origin<Value> = { op: '', parents: NO_PARENTS, vjp: null, requiresGrad: false };
+/** How a recorded Value came to be: the general origin, and the op's numeric vjp. */
+export interface ValueOrigin extends Origin<Value> {
+  readonly fast: FastVjp | null;
+}
+
+const CONSTANT: ValueOrigin = { op: '', parents: NO_PARENTS, vjp: null, fast: null, requiresGrad: false };
 
 /** Options of `backward`. */
 export interface BackwardOptions {
@@ -40,6 +46,8 @@ export class Value implements Node<Value>, Elementwise<Value> {
   readonly op: string;
   readonly parents: readonly Value[];
   readonly vjp: Vjp<Value> | null;
+  /** The op's vjp on numbers, for the fast backward pass; null for leaves and custom ops. */
+  readonly fast: FastVjp | null;
   readonly requiresGrad: boolean;
   /** The accumulated adjoint as a node: with `createGraph` it can be differentiated again. */
   adjoint: Value | null = null;
@@ -47,7 +55,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
   sortIndex = 0;
 
   /** A leaf that requires grad. `data` must be a finite number. */
-  constructor(data: number, label = '', origin?: Origin<Value>) {
+  constructor(data: number, label = '', origin?: ValueOrigin) {
     if (origin === undefined && (typeof data !== 'number' || !Number.isFinite(data))) {
       throw new TypeError(`Value: expected data to be a finite number, got ${describe(data)}`);
     }
@@ -58,6 +66,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
     this.op = origin?.op ?? '';
     this.parents = origin?.parents ?? NO_PARENTS;
     this.vjp = origin?.vjp ?? null;
+    this.fast = origin?.fast ?? null;
     this.requiresGrad = origin?.requiresGrad ?? true;
   }
 
@@ -81,7 +90,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
     const inputs = values.map((v, i) => toValue(v, `Value.sum (element ${i})`));
     let total = 0;
     for (const v of inputs) total += v.data;
-    return record(total, 'sum', inputs, sumVjp);
+    return record(total, 'sum', inputs, sumRule);
   }
 
   add(other: Value | number): Value {
@@ -169,7 +178,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
   where(cond: Value | number, other: Value | number): Value {
     const c = toValue(cond, 'where');
     const b = toValue(other, 'where');
-    return record(c.data !== 0 ? this.data : b.data, 'where', [this, c, b], whereVjp);
+    return record(c.data !== 0 ? this.data : b.data, 'where', [this, c, b], whereRule);
   }
 
   /**
@@ -181,7 +190,10 @@ export class Value implements Node<Value>, Elementwise<Value> {
       this.backward(undefined, seed);
       return;
     }
-    backward(this, toValue(seed ?? 1, 'backward'), options.createGraph ?? false);
+    const g = toValue(seed ?? 1, 'backward');
+    const createGraph = options.createGraph ?? false;
+    if (!createGraph && this.requiresGrad && !isAnomalyEnabled() && backwardFast(this, g.data)) return;
+    backward(this, g, createGraph);
   }
 
   /** Forgets this node's accumulated gradient. */
@@ -223,67 +235,127 @@ export function toValue(x: Value | number, op: string): Value {
   return constant(x);
 }
 
+/**
+ * The vjp of an input of a Value node on plain numbers: ∂ₓ for input `i`, given the node's adjoint `g`.
+ * It mirrors the op's generic vjp operation for operation, so both paths give the same bits.
+ */
+export type FastVjp = (g: number, node: Value, i: number) => number;
+
+/** How a Value op differentiates: its generic vjp, and the numeric one (null: the op has none). */
+export interface ValueRule {
+  readonly vjp: Vjp<Value>;
+  readonly fast: FastVjp | null;
+}
+
 /** The node for an op's result: recorded with its inputs when any of them needs a gradient. */
-export function record(data: number, op: string, parents: readonly Value[], vjp: Vjp<Value>): Value {
+export function record(data: number, op: string, parents: readonly Value[], rule: ValueRule): Value {
   const node =
     isGradEnabled() && parents.some((p) => p.requiresGrad)
-      ? new Value(data, '', { op, parents, vjp, requiresGrad: true })
+      ? new Value(data, '', { op, parents, vjp: rule.vjp, fast: rule.fast, requiresGrad: true })
       : constant(data);
   return isAnomalyEnabled() ? watchForward(node, op) : node;
 }
 
 // The two hot paths, without the array and closure of `record` when nothing is recorded.
-function unaryNode(data: number, op: string, x: Value, vjp: Vjp<Value>): Value {
+function unaryNode(data: number, op: string, x: Value, rule: ValueRule): Value {
   const node =
     x.requiresGrad && isGradEnabled()
-      ? new Value(data, '', { op, parents: [x], vjp, requiresGrad: true })
+      ? new Value(data, '', { op, parents: [x], vjp: rule.vjp, fast: rule.fast, requiresGrad: true })
       : constant(data);
   return isAnomalyEnabled() ? watchForward(node, op) : node;
 }
 
-function binaryNode(data: number, op: string, a: Value, b: Value, vjp: Vjp<Value>): Value {
+function binaryNode(data: number, op: string, a: Value, b: Value, rule: ValueRule): Value {
   const node =
     (a.requiresGrad || b.requiresGrad) && isGradEnabled()
-      ? new Value(data, '', { op, parents: [a, b], vjp, requiresGrad: true })
+      ? new Value(data, '', { op, parents: [a, b], vjp: rule.vjp, fast: rule.fast, requiresGrad: true })
       : constant(data);
   return isAnomalyEnabled() ? watchForward(node, op) : node;
 }
 
-function unaryVjp(rule: UnaryRule): Vjp<Value> {
-  return (g, y, [x]) => [rule.vjp(g, y, x!)];
+function unaryRule(rule: UnaryRule): ValueRule {
+  return {
+    vjp: (g, y, inputs) => [rule.vjp(g, y, inputs[0]!)],
+    fast: (g, node) => rule.fast(g, node.data, node.parents[0]!.data),
+  };
 }
 
-function binaryVjp(rule: BinaryRule): Vjp<Value> {
-  return (g, y, [a, b]) => rule.vjp(g, y, a!, b!);
+function binaryRule(rule: BinaryRule): ValueRule {
+  const [fastA, fastB] = rule.fast;
+  return {
+    vjp: (g, y, inputs) => rule.vjp(g, y, inputs[0]!, inputs[1]!),
+    fast: (g, node, i) =>
+      (i === 0 ? fastA : fastB)(g, node.data, node.parents[0]!.data, node.parents[1]!.data),
+  };
 }
 
-const unaryVjps = Object.fromEntries(
-  Object.entries(unaryRules).map(([name, rule]) => [name, unaryVjp(rule)]),
-) as Record<UnaryName, Vjp<Value>>;
+const unaryValueRules = Object.fromEntries(
+  Object.entries(unaryRules).map(([name, rule]) => [name, unaryRule(rule)]),
+) as Record<UnaryName, ValueRule>;
 
-const binaryVjps = Object.fromEntries(
-  Object.entries(binaryRules).map(([name, rule]) => [name, binaryVjp(rule)]),
-) as Record<BinaryName, Vjp<Value>>;
+const binaryValueRules = Object.fromEntries(
+  Object.entries(binaryRules).map(([name, rule]) => [name, binaryRule(rule)]),
+) as Record<BinaryName, ValueRule>;
 
 function unary(name: UnaryName, x: Value): Value {
-  return unaryNode(unaryRules[name].f(x.data), name, x, unaryVjps[name]);
+  return unaryNode(unaryRules[name].f(x.data), name, x, unaryValueRules[name]);
 }
 
 function applyUnary(name: string, rule: UnaryRule, x: Value): Value {
-  return unaryNode(rule.f(x.data), name, x, unaryVjp(rule));
+  return unaryNode(rule.f(x.data), name, x, unaryRule(rule));
 }
 
 function binary(name: BinaryName, a: Value, other: Value | number): Value {
   const b = toValue(other, name);
-  return binaryNode(binaryRules[name].f(a.data, b.data), name, a, b, binaryVjps[name]);
+  return binaryNode(binaryRules[name].f(a.data, b.data), name, a, b, binaryValueRules[name]);
 }
 
 // d(Σ xᵢ) = Σ dxᵢ
-const sumVjp: Vjp<Value> = (g, _y, inputs) => inputs.map(() => g);
+const sumRule: ValueRule = { vjp: (g, _y, inputs) => inputs.map(() => g), fast: (g) => g };
 
 // d where(c, a, b) = where(c, da, 0) + where(c, 0, db); the condition gets none
-const whereVjp: Vjp<Value> = (g, _y, [, c, b]) => [
-  g.where(c!, 0),
-  null,
-  b!.requiresGrad ? g.where(c!.eq(0), 0) : null,
-];
+const whereRule: ValueRule = {
+  vjp: (g, _y, [, c, b]) => [g.where(c!, 0), null, b!.requiresGrad ? g.where(c!.eq(0), 0) : null],
+  fast: (g, node, i) => {
+    const taken = node.parents[1]!.data !== 0;
+    return i === 0 ? (taken ? g : 0) : i === 2 ? (taken ? 0 : g) : 0;
+  },
+};
+
+/**
+ * backward() when nothing is recorded: the same sweep as graph.ts's, on a Float64Array of adjoints and
+ * each node's numeric vjp, so no Value is made but for the leaves' gradients. Sums in the same order as
+ * the general sweep, so the bits match. Returns false, having touched nothing, if some op (a custom one)
+ * has no numeric vjp.
+ */
+function backwardFast(root: Value, seed: number): boolean {
+  const { order, edges, starts } = topoSort(root);
+  for (const node of order) if (node.vjp !== null && node.fast === null) return false;
+  const adjoints = new Float64Array(order.length);
+  const reached = new Uint8Array(order.length);
+  adjoints[order.length - 1] = seed;
+  reached[order.length - 1] = 1;
+  for (let i = order.length - 1; i >= 0; i--) {
+    if (reached[i] === 0) continue;
+    const node = order[i]!;
+    const g = adjoints[i]!;
+    if (node.vjp === null || node.retainsGrad)
+      node.adjoint = constant(node.adjoint === null ? g : node.adjoint.data + g);
+    const fast = node.fast;
+    if (fast === null) continue;
+    const first = starts[i]!;
+    const count = node.parents.length;
+    for (let j = 0; j < count; j++) {
+      const at = edges[first + j]!;
+      if (at < 0) continue;
+      const contribution = fast(g, node, j);
+      if (reached[at] === 0) {
+        adjoints[at] = contribution;
+        reached[at] = 1;
+      } else {
+        adjoints[at] = adjoints[at]! + contribution;
+      }
+    }
+  }
+  return true;
+}

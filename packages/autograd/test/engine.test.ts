@@ -1,4 +1,6 @@
-import { noGrad, ShapeError, Value } from '@adjoint/autograd';
+import { customOp, noGrad, ShapeError, Value } from '@adjoint/autograd';
+import { compileExpression, expressionGraph } from '@adjoint/autograd/testing';
+import { it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { topoSort } from '../src/graph';
 import { record } from '../src/value';
@@ -111,7 +113,7 @@ describe('recording', () => {
 describe('errors', () => {
   test('a vjp that returns the wrong number of gradients is named in the error', () => {
     const x = new Value(1);
-    const y = record(2, 'broken', [x], (g) => [g, g]);
+    const y = record(2, 'broken', [x], { vjp: (g) => [g, g], fast: null });
     expect(() => y.backward()).toThrow('vjp of broken: expected 1 gradient(s), one per input, got 2');
   });
 
@@ -129,5 +131,29 @@ describe('errors', () => {
 
   test('ShapeError is exported for callers that catch shape problems', () => {
     expect(new ShapeError('x')).toBeInstanceOf(Error);
+  });
+});
+
+describe('the fast path', () => {
+  it.prop([expressionGraph({ inputs: 3, maxSteps: 20 })])(
+    'backward() on numbers gives the same bits as the general sweep (createGraph), leaves and retained nodes alike',
+    (graph) => {
+      const f = compileExpression(graph);
+      const run = (createGraph: boolean) => {
+        const leaves = graph.inputs.map(([x]) => new Value(x!));
+        const out = f(leaves);
+        const middle = out.parents[0]?.retainGrad();
+        out.backward({ createGraph });
+        return [...leaves.map((l) => l.grad), middle?.grad ?? 0];
+      };
+      expect(run(false)).toEqual(run(true));
+    },
+  );
+
+  test('a custom op without a numeric vjp takes the general sweep', () => {
+    const twice = customOp({ name: 'twice', forward: (x) => x.mul(2), vjp: (g) => [g.mul(2)] });
+    const x = new Value(3);
+    twice(x).mul(x).backward();
+    expect(x.grad).toBe(12);
   });
 });
