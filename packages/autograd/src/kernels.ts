@@ -3,6 +3,7 @@
  * loop of the Tensor engine lives here, behind this small surface, so a faster backend (WebAssembly
  * SIMD) can replace them without touching the op tables. Inputs are validated before they get here.
  */
+import { GEMM_WASM } from './gemm-wasm';
 import { broadcastStrides, type NDArray, sizeOf, stridesOf } from './ndarray';
 
 /** f applied to every element. */
@@ -224,6 +225,8 @@ export function matmul(
   transA: boolean,
   transB: boolean,
   outShape: readonly number[],
+  /** Use the WebAssembly SIMD kernel where there is one; false runs the TypeScript reference. */
+  simd = true,
 ): Float64Array {
   const r = outShape.length;
   const m = outShape[r - 2]!;
@@ -244,7 +247,23 @@ export function matmul(
       [...bBatch, 0],
     ],
     (t, _length, [pa, pb]) => {
-      gemm(a.data, pa! * m * k, ai, ap, b.data, pb! * k * n, bp, bj, out, t * m * n, m, k, n);
+      const args = [
+        a.data,
+        pa! * m * k,
+        ai,
+        ap,
+        b.data,
+        pb! * k * n,
+        bp,
+        bj,
+        out,
+        t * m * n,
+        m,
+        k,
+        n,
+      ] as const;
+      if (simd && SIMD !== null && m >= 4 && n >= 4 && m * n * k >= 4096) gemmSimd(SIMD, ...args);
+      else gemm(...args);
     },
   );
   return out;
@@ -284,7 +303,27 @@ function gemm(
       C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
     }
   }
-  // the strips the 4×4 blocks did not cover: rows from m4 on (all columns), columns from n4 on (rows below m4)
+  gemmEdges(A, ao, ai, ap, B, bo, bp, bj, C, co, m, k, n);
+}
+
+/** The strips the 4×4 blocks leave: rows from m - m % 4 on (all columns), columns from n - n % 4 on. */
+function gemmEdges(
+  A: Float64Array,
+  ao: number,
+  ai: number,
+  ap: number,
+  B: Float64Array,
+  bo: number,
+  bp: number,
+  bj: number,
+  C: Float64Array,
+  co: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const m4 = m - (m % 4);
+  const n4 = n - (n % 4);
   for (let i = 0; i < m; i++) {
     for (let j = i < m4 ? n4 : 0; j < n; j++) {
       let s = 0;
@@ -292,4 +331,76 @@ function gemm(
       C[co + i * n + j] = s;
     }
   }
+}
+
+/** The gemm kernel of src/wasm/gemm.wat, when this runtime has WebAssembly SIMD. */
+interface Simd {
+  readonly memory: WebAssembly.Memory;
+  readonly gemm: (ap: number, bp: number, c: number, m4: number, n4: number, k: number) => void;
+}
+
+/** Compiled once, when this module loads; null where WebAssembly SIMD is missing (then TypeScript runs). */
+const SIMD: Simd | null = instantiate();
+
+/** Whether matmul runs its blocks in WebAssembly SIMD here. */
+export const hasSimd = SIMD !== null;
+
+function instantiate(): Simd | null {
+  try {
+    const bytes = Uint8Array.from(atob(GEMM_WASM), (c) => c.charCodeAt(0));
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    return { memory: exports.memory as WebAssembly.Memory, gemm: exports.gemm as Simd['gemm'] };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * gemm with the 4×4 blocks in WebAssembly: A's rows and B's columns are packed four at a time into
+ * contiguous panels in the module's memory (whatever their strides, so every variant runs the same
+ * kernel), the kernel fills the blocks, they are copied out, and the edge strips run in TypeScript.
+ */
+function gemmSimd(
+  simd: Simd,
+  A: Float64Array,
+  ao: number,
+  ai: number,
+  ap: number,
+  B: Float64Array,
+  bo: number,
+  bp: number,
+  bj: number,
+  C: Float64Array,
+  co: number,
+  m: number,
+  k: number,
+  n: number,
+): void {
+  const m4 = m - (m % 4);
+  const n4 = n - (n % 4);
+  const [aAt, bAt, cAt] = [0, m4 * k, m4 * k + n4 * k]; // in doubles
+  const bytes = (cAt + m4 * n4) * 8;
+  if (simd.memory.buffer.byteLength < bytes)
+    simd.memory.grow(Math.ceil((bytes - simd.memory.buffer.byteLength) / 65536));
+  const heap = new Float64Array(simd.memory.buffer);
+  for (let i = 0; i < m4; i += 4) {
+    for (let p = 0, q = aAt + i * k, x = ao + i * ai; p < k; p++, q += 4, x += ap) {
+      heap[q] = A[x]!;
+      heap[q + 1] = A[x + ai]!;
+      heap[q + 2] = A[x + 2 * ai]!;
+      heap[q + 3] = A[x + 3 * ai]!;
+    }
+  }
+  for (let j = 0; j < n4; j += 4) {
+    for (let p = 0, q = bAt + j * k, y = bo + j * bj; p < k; p++, q += 4, y += bp) {
+      heap[q] = B[y]!;
+      heap[q + 1] = B[y + bj]!;
+      heap[q + 2] = B[y + 2 * bj]!;
+      heap[q + 3] = B[y + 3 * bj]!;
+    }
+  }
+  simd.gemm(aAt * 8, bAt * 8, cAt * 8, m4, n4, k);
+  for (let i = 0; i < m4; i++) C.set(heap.subarray(cAt + i * n4, cAt + (i + 1) * n4), co + i * n);
+  gemmEdges(A, ao, ai, ap, B, bo, bp, bj, C, co, m, k, n);
 }

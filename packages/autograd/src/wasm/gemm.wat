@@ -1,0 +1,80 @@
+;; The matrix product kernel of adjoint's Tensor engine, in WebAssembly with 128-bit SIMD (f64x2).
+;; Assembled by scripts/build-wasm.mjs into src/gemm-wasm.ts; a test checks that the two agree.
+;;
+;; gemm(ap, bp, c, m4, n4, k) computes C = A·B for the parts of A and B that the caller packed into
+;; panels four rows (or columns) wide:
+;;   A panels at ap: panel i/4 holds A(i..i+3, p) for p = 0..k-1, four doubles per p
+;;   B panels at bp: panel j/4 holds B(p, j..j+3) for p = 0..k-1, four doubles per p
+;;   C at c: m4 × n4 doubles, row-major
+;; Each 4×4 block of C lives in eight f64x2 accumulators for the whole loop over p. Every element is
+;; 0 + a₀b₀ + a₁b₁ + …, multiply then add in index order (no fused multiply-add), as the TypeScript
+;; kernel computes it, so both give the same bits.
+(module
+  (memory (export "memory") 1)
+  (func (export "gemm")
+    (param $ap i32) (param $bp i32) (param $c i32) (param $m4 i32) (param $n4 i32) (param $k i32)
+    (local $i i32) (local $j i32) (local $p i32) (local $x i32) (local $y i32) (local $o i32)
+    (local $panelStride i32) (local $rowBytes i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b01 v128) (local $b23 v128)
+    (local $c00 v128) (local $c02 v128) (local $c10 v128) (local $c12 v128)
+    (local $c20 v128) (local $c22 v128) (local $c30 v128) (local $c32 v128)
+    ;; a panel of 4 rows spans 4·k doubles: row block i starts i·k·8 bytes in
+    (local.set $panelStride (i32.shl (local.get $k) (i32.const 3)))
+    (local.set $rowBytes (i32.shl (local.get $n4) (i32.const 3)))
+    (block $doneI
+      (loop $loopI
+        (br_if $doneI (i32.ge_u (local.get $i) (local.get $m4)))
+        (local.set $j (i32.const 0))
+        (block $doneJ
+          (loop $loopJ
+            (br_if $doneJ (i32.ge_u (local.get $j) (local.get $n4)))
+        (local.set $c00 (v128.const f64x2 0 0))
+        (local.set $c02 (v128.const f64x2 0 0))
+        (local.set $c10 (v128.const f64x2 0 0))
+        (local.set $c12 (v128.const f64x2 0 0))
+        (local.set $c20 (v128.const f64x2 0 0))
+        (local.set $c22 (v128.const f64x2 0 0))
+        (local.set $c30 (v128.const f64x2 0 0))
+        (local.set $c32 (v128.const f64x2 0 0))
+            (local.set $x (i32.add (local.get $ap) (i32.mul (local.get $i) (local.get $panelStride))))
+            (local.set $y (i32.add (local.get $bp) (i32.mul (local.get $j) (local.get $panelStride))))
+            (local.set $p (i32.const 0))
+            (block $doneP
+              (loop $loopP
+                (br_if $doneP (i32.ge_u (local.get $p) (local.get $k)))
+                (local.set $b01 (v128.load (local.get $y)))
+                (local.set $b23 (v128.load offset=16 (local.get $y)))
+                (local.set $a0 (v128.load64_splat (local.get $x)))
+                (local.set $a1 (v128.load64_splat offset=8 (local.get $x)))
+                (local.set $a2 (v128.load64_splat offset=16 (local.get $x)))
+                (local.set $a3 (v128.load64_splat offset=24 (local.get $x)))
+          (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $a0) (local.get $b01))))
+          (local.set $c02 (f64x2.add (local.get $c02) (f64x2.mul (local.get $a0) (local.get $b23))))
+          (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $a1) (local.get $b01))))
+          (local.set $c12 (f64x2.add (local.get $c12) (f64x2.mul (local.get $a1) (local.get $b23))))
+          (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $a2) (local.get $b01))))
+          (local.set $c22 (f64x2.add (local.get $c22) (f64x2.mul (local.get $a2) (local.get $b23))))
+          (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $a3) (local.get $b01))))
+          (local.set $c32 (f64x2.add (local.get $c32) (f64x2.mul (local.get $a3) (local.get $b23))))
+                (local.set $x (i32.add (local.get $x) (i32.const 32)))
+                (local.set $y (i32.add (local.get $y) (i32.const 32)))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br $loopP)))
+            (local.set $o
+              (i32.add (local.get $c)
+                (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n4)) (local.get $j)) (i32.const 3))))
+        (v128.store (local.get $o) (local.get $c00))
+        (v128.store offset=16 (local.get $o) (local.get $c02))
+        (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+        (v128.store (local.get $o) (local.get $c10))
+        (v128.store offset=16 (local.get $o) (local.get $c12))
+        (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+        (v128.store (local.get $o) (local.get $c20))
+        (v128.store offset=16 (local.get $o) (local.get $c22))
+        (local.set $o (i32.add (local.get $o) (local.get $rowBytes)))
+        (v128.store (local.get $o) (local.get $c30))
+        (v128.store offset=16 (local.get $o) (local.get $c32))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $loopJ)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $loopI)))))

@@ -1,0 +1,16 @@
+// The part of the WebAssembly JavaScript API that kernels.ts uses. TypeScript ships these types only
+// with the DOM library, which an engine for Node and browsers should not pull in whole.
+declare namespace WebAssembly {
+  interface Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports: object);
+    readonly exports: Record<string, unknown>;
+  }
+  function validate(bytes: Uint8Array): boolean;
+}
