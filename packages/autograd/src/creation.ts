@@ -1,7 +1,8 @@
+import { fromNested } from './checks';
 import { checkShape, sizeOf } from './ndarray';
 import { Rng } from './random';
 import { describe, formatShape, ShapeError } from './shape';
-import { fromNested, type NestedArray, Tensor } from './tensor';
+import { type NestedArray, Tensor } from './tensor';
 
 /** What every creation function accepts. */
 export interface TensorOptions {
