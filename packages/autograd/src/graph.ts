@@ -1,3 +1,4 @@
+import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly';
 import { describe, formatShape, ShapeError, sameShape } from './shape';
 
 /**
@@ -61,75 +62,6 @@ export function withGradMode<T>(enabled: boolean, fn: () => T): T {
   } finally {
     gradEnabled = previous;
   }
-}
-
-let anomalyEnabled = false;
-/** Where each node was created, recorded only while anomaly mode is on. */
-const creationSites = new WeakMap<object, string>();
-
-/** Whether anomaly mode is on (inside `detectAnomaly`). */
-export function isAnomalyEnabled(): boolean {
-  return anomalyEnabled;
-}
-
-/**
- * Runs `fn` in anomaly mode, like PyTorch's detect_anomaly: the first op whose forward output, or whose
- * gradient in a backward pass started inside, holds NaN or ±Infinity throws an Error naming the op, the
- * node's label, the pass, and the stack where the node was created. Costs a stack capture per op, so it
- * is for debugging; outside it, the check is one flag per op.
- */
-export function detectAnomaly<T>(fn: () => T): T {
-  if (typeof fn !== 'function')
-    throw new TypeError(`detectAnomaly: expected fn to be a function, got ${describe(fn)}`);
-  const previous = anomalyEnabled;
-  anomalyEnabled = true;
-  try {
-    const result = fn();
-    if (result instanceof Promise)
-      throw new Error('detectAnomaly: fn returned a Promise; anomaly mode covers synchronous code only');
-    return result;
-  } finally {
-    anomalyEnabled = previous;
-  }
-}
-
-function withAnomalyPaused<T>(fn: () => T): T {
-  anomalyEnabled = false;
-  try {
-    return fn();
-  } finally {
-    anomalyEnabled = true;
-  }
-}
-
-/** In anomaly mode: remembers where `node` was created, and throws if its forward value is not finite. */
-export function watchForward<N extends { allFinite(): boolean; readonly label: string }>(
-  node: N,
-  op: string,
-): N {
-  creationSites.set(node, creationSite());
-  if (!node.allFinite()) throw anomaly('forward', op, node, 'its output');
-  return node;
-}
-
-function anomaly(
-  pass: 'forward' | 'backward',
-  op: string,
-  node: { readonly label: string },
-  what: string,
-): Error {
-  const label = node.label === '' ? 'unlabeled' : `"${node.label}"`;
-  const site = creationSites.get(node) ?? '    (created outside detectAnomaly)';
-  return new Error(
-    `detectAnomaly: in the ${pass} pass, ${what} of ${op} (node ${label}) holds NaN or Infinity; the node was created at:\n${site}`,
-  );
-}
-
-/** The caller's stack, without the frames inside adjoint's engine. */
-function creationSite(): string {
-  const frames = (new Error().stack ?? '').split('\n').slice(1);
-  const outside = frames.filter((f) => !/[\\/]autograd[\\/]src[\\/]/.test(f));
-  return (outside.length > 0 ? outside : frames).slice(0, 6).join('\n');
 }
 
 /** Runs `fn` without recording: nothing computed inside joins a graph. */
@@ -223,7 +155,7 @@ function sweep<N extends Node<N>>(
       if (node.vjp === null) continue;
       const parents = node.parents;
       // in anomaly mode the vjp's own arithmetic is not checked as a forward pass: its result is, below
-      const grads = anomalyEnabled
+      const grads = isAnomalyEnabled()
         ? withAnomalyPaused(() => node.vjp!(g, node, parents))
         : node.vjp(g, node, parents);
       if (grads.length !== parents.length) {
@@ -231,7 +163,7 @@ function sweep<N extends Node<N>>(
           `vjp of ${node.op}: expected ${parents.length} gradient(s), one per input, got ${grads.length}`,
         );
       }
-      if (anomalyEnabled) {
+      if (isAnomalyEnabled()) {
         grads.forEach((gj, j) => {
           if (gj !== null && gj !== undefined && !gj.allFinite())
             throw anomaly('backward', node.op, node, `the gradient for input ${j}`);

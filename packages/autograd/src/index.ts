@@ -1,4 +1,6 @@
 /** `@adjoint/autograd`: reverse-mode automatic differentiation over a recorded computation graph. */
+
+export { detectAnomaly, isAnomalyEnabled } from './anomaly';
 export {
   arange,
   eye,
@@ -21,7 +23,7 @@ export {
   type ScalarOutput,
   valueAndGrad,
 } from './functional';
-export { detectAnomaly, isAnomalyEnabled, isGradEnabled, type Node, noGrad, type Vjp } from './graph';
+export { isGradEnabled, type Node, noGrad, type Vjp } from './graph';
 export type { Elementwise } from './ops';
 export { Rng } from './random';
 export { ShapeError } from './shape';

@@ -1,13 +1,6 @@
+import { isAnomalyEnabled, watchForward } from './anomaly';
 import { checkIndex, checkPermutation, countOver, matmulShape, position, resolveReshape } from './checks';
-import {
-  backward,
-  isAnomalyEnabled,
-  isGradEnabled,
-  type Node,
-  type Origin,
-  type Vjp,
-  watchForward,
-} from './graph';
+import { backward, isGradEnabled, type Node, type Origin, type Vjp } from './graph';
 import { map, select, zip } from './kernels';
 import { layoutOps } from './layout';
 import { type MatmulVariant, matmulOp } from './linalg';
@@ -53,12 +46,16 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
   readonly data: Float64Array;
   readonly shape: readonly number[];
   label: string;
+  /** The op that made this node ('' for a leaf), as `toDot` shows it. */
   readonly op: string;
+  /** The op's inputs: the graph, walked backward by `backward()`. */
   readonly parents: readonly Tensor[];
   readonly vjp: Vjp<Tensor> | null;
   /** The accumulated adjoint (the same as `grad`); with `createGraph` it can be differentiated again. */
   adjoint: Tensor | null = null;
+  /** Set by `retainGrad()`. */
   retainsGrad = false;
+  /** @internal Scratch for the topological sort (graph.ts); not part of the API. */
   sortIndex = 0;
   #requiresGrad: boolean;
 

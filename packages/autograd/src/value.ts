@@ -1,13 +1,5 @@
-import {
-  backward,
-  isAnomalyEnabled,
-  isGradEnabled,
-  type Node,
-  type Origin,
-  topoSort,
-  type Vjp,
-  watchForward,
-} from './graph';
+import { isAnomalyEnabled, watchForward } from './anomaly';
+import { backward, isGradEnabled, type Node, type Origin, topoSort, type Vjp } from './graph';
 import {
   type BinaryName,
   type BinaryRule,
@@ -43,7 +35,9 @@ export class Value implements Node<Value>, Elementwise<Value> {
   /** The number this node holds. Optimizers write it in place. */
   data: number;
   label: string;
+  /** The op that made this node ('' for a leaf), as `toDot` shows it. */
   readonly op: string;
+  /** The op's inputs: the graph, walked backward by `backward()`. */
   readonly parents: readonly Value[];
   readonly vjp: Vjp<Value> | null;
   /** The op's vjp on numbers, for the fast backward pass; null for leaves and custom ops. */
@@ -51,7 +45,9 @@ export class Value implements Node<Value>, Elementwise<Value> {
   readonly requiresGrad: boolean;
   /** The accumulated adjoint as a node: with `createGraph` it can be differentiated again. */
   adjoint: Value | null = null;
+  /** Set by `retainGrad()`. */
   retainsGrad = false;
+  /** @internal Scratch for the topological sort (graph.ts); not part of the API. */
   sortIndex = 0;
 
   /** A leaf that requires grad. `data` must be a finite number. */
