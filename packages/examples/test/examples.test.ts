@@ -22,6 +22,8 @@ describe('the examples', () => {
     // side by side at the first step, from the same w: they differ by about ε·C″/2 = 1e-4 · 12 / 2
     const first = result.steps[0]!;
     assertClose(first.finiteDifference.derivative - first.autodiff.derivative, 6e-4, { rtol: 1e-3 });
+    // the report prints both derivatives side by side at every step
+    expect(result.report.filter((line) => /^\s+\d+\s/.test(line))).toHaveLength(result.steps.length);
   });
 
   test('neuron-gates: one sigmoid neuron computes AND, OR and NAND', () => {

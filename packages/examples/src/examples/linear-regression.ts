@@ -53,12 +53,10 @@ export function linearRegression(options: RunOptions = {}): LinearRegressionResu
   const report = [
     `y = w·x on ${DATA.length} points with true w = 2; both runs start at w = ${start.toFixed(4)}, rate ${RATE}`,
     `${'step'.padStart(5)} ${'w (finite diff)'.padStart(16)} ${"C'(w) fd".padStart(12)} ${'w (autodiff)'.padStart(14)} ${"C'(w) autodiff".padStart(15)}`,
-    ...steps
-      .filter((_, k) => k < 5 || k % 10 === 9 || k === steps.length - 1)
-      .map(
-        (s) =>
-          `${String(steps.indexOf(s) + 1).padStart(5)} ${fmt(s.finiteDifference.w, 8, 16)} ${fmt(s.finiteDifference.derivative, 6, 12)} ${fmt(s.autodiff.w, 8, 14)} ${fmt(s.autodiff.derivative, 6, 15)}`,
-      ),
+    ...steps.map(
+      (s, k) =>
+        `${String(k + 1).padStart(5)} ${fmt(s.finiteDifference.w, 8, 16)} ${fmt(s.finiteDifference.derivative, 6, 12)} ${fmt(s.autodiff.w, 8, 14)} ${fmt(s.autodiff.derivative, 6, 15)}`,
+    ),
     `finite differences end at w = ${fdW.toPrecision(10)} (off by ${(fdW - 2).toExponential(2)}); autodiff at w = ${adW.toPrecision(10)}`,
   ];
   return {
