@@ -247,26 +247,46 @@ export function matmul(
       [...bBatch, 0],
     ],
     (t, _length, [pa, pb]) => {
-      const args = [
-        a.data,
-        pa! * m * k,
+      const operands: GemmOperands = {
+        A: a.data,
+        ao: pa! * m * k,
         ai,
         ap,
-        b.data,
-        pb! * k * n,
+        B: b.data,
+        bo: pb! * k * n,
         bp,
         bj,
-        out,
-        t * m * n,
+        C: out,
+        co: t * m * n,
         m,
         k,
         n,
-      ] as const;
-      if (simd && SIMD !== null && m >= 4 && n >= 4 && m * n * k >= 4096) gemmSimd(SIMD, ...args);
-      else gemm(...args);
+      };
+      if (simd && SIMD !== null && m >= 4 && n >= 4 && m * n * k >= 4096) gemmSimd(SIMD, operands);
+      else gemm(operands);
     },
   );
   return out;
+}
+
+/**
+ * One matrix product C[m, n] = A·B, each matrix read through strides from its offset:
+ * A(i, p) = A[ao + i·ai + p·ap], B(p, j) = B[bo + p·bp + j·bj], C(i, j) = C[co + i·n + j].
+ */
+interface GemmOperands {
+  readonly A: Float64Array;
+  readonly ao: number;
+  readonly ai: number;
+  readonly ap: number;
+  readonly B: Float64Array;
+  readonly bo: number;
+  readonly bp: number;
+  readonly bj: number;
+  readonly C: Float64Array;
+  readonly co: number;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
 }
 
 /**
@@ -275,11 +295,8 @@ export function matmul(
  * back to plain dot products. Every element sums over k in index order, as the naive loop does.
  */
 // biome-ignore format: the 4×4 accumulators read best as a grid
-function gemm(
-  A: Float64Array, ao: number, ai: number, ap: number,
-  B: Float64Array, bo: number, bp: number, bj: number,
-  C: Float64Array, co: number, m: number, k: number, n: number,
-): void {
+function gemm(operands: GemmOperands): void {
+  const { A, ao, ai, ap, B, bo, bp, bj, C, co, m, k, n } = operands;
   const m4 = m - (m % 4);
   const n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
@@ -303,25 +320,12 @@ function gemm(
       C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
     }
   }
-  gemmEdges(A, ao, ai, ap, B, bo, bp, bj, C, co, m, k, n);
+  gemmEdges(operands);
 }
 
 /** The strips the 4×4 blocks leave: rows from m - m % 4 on (all columns), columns from n - n % 4 on. */
-function gemmEdges(
-  A: Float64Array,
-  ao: number,
-  ai: number,
-  ap: number,
-  B: Float64Array,
-  bo: number,
-  bp: number,
-  bj: number,
-  C: Float64Array,
-  co: number,
-  m: number,
-  k: number,
-  n: number,
-): void {
+function gemmEdges(operands: GemmOperands): void {
+  const { A, ao, ai, ap, B, bo, bp, bj, C, co, m, k, n } = operands;
   const m4 = m - (m % 4);
   const n4 = n - (n % 4);
   for (let i = 0; i < m; i++) {
@@ -361,22 +365,8 @@ function instantiate(): Simd | null {
  * contiguous panels in the module's memory (whatever their strides, so every variant runs the same
  * kernel), the kernel fills the blocks, they are copied out, and the edge strips run in TypeScript.
  */
-function gemmSimd(
-  simd: Simd,
-  A: Float64Array,
-  ao: number,
-  ai: number,
-  ap: number,
-  B: Float64Array,
-  bo: number,
-  bp: number,
-  bj: number,
-  C: Float64Array,
-  co: number,
-  m: number,
-  k: number,
-  n: number,
-): void {
+function gemmSimd(simd: Simd, operands: GemmOperands): void {
+  const { A, ao, ai, ap, B, bo, bp, bj, C, co, m, k, n } = operands;
   const m4 = m - (m % 4);
   const n4 = n - (n % 4);
   const [aAt, bAt, cAt] = [0, m4 * k, m4 * k + n4 * k]; // in doubles
@@ -402,5 +392,5 @@ function gemmSimd(
   }
   simd.gemm(aAt * 8, bAt * 8, cAt * 8, m4, n4, k);
   for (let i = 0; i < m4; i++) C.set(heap.subarray(cAt + i * n4, cAt + (i + 1) * n4), co + i * n);
-  gemmEdges(A, ao, ai, ap, B, bo, bp, bj, C, co, m, k, n);
+  gemmEdges(operands);
 }
