@@ -15,6 +15,7 @@ export function countOver(op: string, shape: readonly number[], axes: readonly n
   return count;
 }
 
+/** The target of a reshape, with its one -1 inferred; throws if the sizes differ. */
 export function resolveReshape(from: readonly number[], shape: readonly number[]): number[] {
   if (!Array.isArray(shape)) throw new TypeError(`reshape: expected a shape, got ${describe(shape)}`);
   const unknown = shape.filter((d) => d === -1).length;
@@ -35,6 +36,7 @@ export function resolveReshape(from: readonly number[], shape: readonly number[]
   return target;
 }
 
+/** The axes of a transpose as non-negative positions; throws unless they permute every axis once. */
 export function checkPermutation(axes: readonly number[], ndim: number): number[] {
   const perm = Array.isArray(axes) ? axes.map((a) => normalizeAxis('transpose', a, ndim)) : [];
   if (perm.length !== ndim || new Set(perm).size !== ndim) {
@@ -45,6 +47,7 @@ export function checkPermutation(axes: readonly number[], ndim: number): number[
   return perm;
 }
 
+/** A slice position in [0, size], counting negative ones from the end. */
 export function position(op: string, index: number, size: number): number {
   if (!Number.isInteger(index) || index < -size || index > size) {
     throw new RangeError(`${op}: position ${describe(index)} is out of range for an axis of size ${size}`);
@@ -52,6 +55,7 @@ export function position(op: string, index: number, size: number): number {
   return index < 0 ? index + size : index;
 }
 
+/** The output shape of a matmul variant: broadcast batch axes, then [m, n]; throws naming both shapes. */
 export function matmulShape(a: Tensor, b: Tensor, variant: MatmulVariant): number[] {
   if (!isNDArray(b)) throw new TypeError(`matmul: expected a Tensor, got ${describe(b)}`);
   if (a.ndim < 2 || b.ndim < 2) {
@@ -98,6 +102,7 @@ export function checkIndex(op: string, index: unknown, shape: readonly number[],
   return array;
 }
 
+/** Whether `x` has the data and shape of an NDArray (a Tensor does). */
 export function isNDArray(x: unknown): x is NDArray {
   return (
     typeof x === 'object' &&

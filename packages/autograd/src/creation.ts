@@ -52,10 +52,12 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
   return filledLeaf('full', shape, value, options);
 }
 
+/** A tensor of `shape` filled with zeros. */
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
   return filledLeaf('zeros', shape, 0, options);
 }
 
+/** A tensor of `shape` filled with ones. */
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
   return filledLeaf('ones', shape, 1, options);
 }

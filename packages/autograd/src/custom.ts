@@ -28,6 +28,7 @@ export interface PolymorphicOpSpec {
  * every Tensor method. All inputs of one call must be of one kind.
  */
 export function customOp(spec: PolymorphicOpSpec): <N extends Value | Tensor>(...inputs: N[]) => N;
+/** A custom op for one engine (`customOp<Tensor>({ … })`): its forward and vjp may use every method of that engine. */
 export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...inputs: N[]) => N;
 export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...inputs: N[]) => N {
   const { name, forward } = spec;

@@ -30,6 +30,7 @@ export function grad<A extends Differentiable[], I extends number = 0>(
   f: (...args: A) => ScalarOutput,
   argnums?: I,
 ): GradFn<A, A[I]>;
+/** `grad` with a list of argnums: one gradient per listed argument, in that order. */
 export function grad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: readonly number[],
@@ -47,6 +48,7 @@ export function valueAndGrad<A extends Differentiable[], I extends number = 0>(
   f: (...args: A) => ScalarOutput,
   argnums?: I,
 ): GradFn<A, [ScalarOutput, A[I]]>;
+/** `valueAndGrad` with a list of argnums: `[value, grads]` with one gradient per listed argument. */
 export function valueAndGrad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: readonly number[],

@@ -118,6 +118,7 @@ export function permute(x: NDArray, axes: readonly number[]): Float64Array {
   );
 }
 
+/** How `reduce` combines the elements of each reduced group. */
 export type Reduction = 'sum' | 'max' | 'min';
 
 /**

@@ -4,6 +4,7 @@ import { defineOp } from './tensor-op';
 
 // Ops that move elements without computing with them: their adjoints move the gradient back.
 
+/** The layout primitives, each forward next to its vjp. */
 export const layoutOps = {
   // a reshape keeps the elements in order, so its adjoint is the reverse reshape; the data is shared
   reshape: defineOp<readonly number[]>({
@@ -66,20 +67,24 @@ export const layoutOps = {
   }),
 };
 
+/** Which part of which axis a slice keeps: start ≤ i < end. */
 export interface SliceAttrs {
   readonly axis: number;
   readonly start: number;
   readonly end: number;
 }
+/** Where padAxis writes its input: at `start` of an axis grown to `size`. */
 export interface PadAttrs {
   readonly axis: number;
   readonly start: number;
   readonly size: number;
 }
+/** The integer indices gather reads at, along `axis`. */
 export interface GatherAttrs {
   readonly index: NDArray;
   readonly axis: number;
 }
+/** The indices scatterAdd writes at, and the shape it writes into. */
 export interface ScatterAttrs extends GatherAttrs {
   readonly shape: readonly number[];
 }

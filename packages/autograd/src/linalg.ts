@@ -5,6 +5,7 @@ import type { TensorOp } from './tensor-op';
 /** Which operand is read transposed: A·B, A·Bᵀ or Aᵀ·B (last two axes; batch axes broadcast). */
 export type MatmulVariant = 'nn' | 'nt' | 'tn';
 
+/** Which matmul variant, and the output shape (batch axes, m, n). */
 export interface MatmulAttrs {
   readonly variant: MatmulVariant;
   readonly shape: readonly number[];
@@ -15,6 +16,7 @@ export interface MatmulAttrs {
 //   C = A·Bᵀ  gives  Ā = C̄·B  (nn),  B̄ = C̄ᵀ·A (tn)
 //   C = Aᵀ·B  gives  Ā = B·C̄ᵀ (nt),  B̄ = A·C̄  (nn)
 // Each adjoint is summed back over the batch axes that were broadcast, and computed only when needed.
+/** The matrix product primitive: the kernel forward, the other two variants as its vjp. */
 export const matmulOp: TensorOp<MatmulAttrs> = {
   forward: ([a, b], { variant, shape }) => ({
     data: matmul(a!, b!, variant === 'tn', variant === 'nt', shape),

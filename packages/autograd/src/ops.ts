@@ -58,6 +58,7 @@ export function softplus(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
 
+/** The one-input elementwise primitives: forward, vjp, and vjp on numbers, side by side. */
 export const unaryRules = {
   // d(-x) = -dx
   neg: { f: (x) => -x, vjp: (g) => g.neg(), fast: (g) => -g },
@@ -100,6 +101,7 @@ export function leakyReluRule(slope: number): UnaryRule {
   };
 }
 
+/** The two-input elementwise primitives: forward, vjp, and vjp on numbers, side by side. */
 export const binaryRules = {
   // d(a + b) = da + db
   add: { f: (a, b) => a + b, vjp: (g) => [g, g], fast: [(g) => g, (g) => g] },
@@ -149,7 +151,9 @@ function splitAtTies<N extends Differentiable<N>>(g: N, aWins: N, tie: N, bWins:
   return [g.where(aWins, half.where(tie, 0)), g.where(bWins, half.where(tie, 0))];
 }
 
+/** The name of a one-input elementwise primitive. */
 export type UnaryName = keyof typeof unaryRules;
+/** The name of a two-input elementwise primitive. */
 export type BinaryName = keyof typeof binaryRules;
 
 /** Every elementwise op of the table as a method: `Value` and `Tensor` implement this, so tsc flags a gap. */

@@ -9,6 +9,7 @@ export interface ReduceAttrs {
   readonly keepDims: boolean;
 }
 
+/** The reduction primitives, each forward next to its vjp. */
 export const reduceOps = {
   // d Σ x = Σ dx: the adjoint of every summed element is the adjoint of the sum
   sum: {
@@ -44,6 +45,7 @@ function spreadToExtremes(g: Tensor, y: Tensor, x: Tensor, axes: readonly number
 }
 
 // broadcastTo copies x along new or size-1 axes, so its adjoint sums those copies back
+/** broadcastTo as a primitive: its vjp sums the copies back (sumTo). */
 export const broadcastOp: TensorOp<readonly number[]> = {
   forward: ([x], shape) => ({ data: broadcastTo(x!, shape), shape }),
   vjp: (g, _y, [x]) => [g.sumTo(x!.shape)],

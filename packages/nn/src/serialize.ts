@@ -8,6 +8,7 @@ import { checkModelJSON, parseJSON } from './spec';
  * field and the value, and never yields a half-loaded model.
  */
 export function loadModel(json: unknown, options: { readonly engine: 'scalar' }): MLP;
+/** Builds a model from its JSON on the Tensor engine (the default); see the scalar overload for the checks. */
 export function loadModel(json: unknown, options?: { readonly engine?: 'tensor' }): Sequential;
 export function loadModel(
   json: unknown,

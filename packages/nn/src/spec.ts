@@ -1,9 +1,11 @@
 /** The activations a layer may apply; `softmax` runs across the layer's outputs. */
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax'] as const;
+/** The name of a layer activation. */
 export type ActivationName = (typeof ACTIVATIONS)[number];
 
 /** How weights are drawn: micrograd's uniform(-1, 1), Xavier/Glorot uniform, or He (Kaiming) normal. */
 export const INITS = ['uniform', 'xavier', 'he'] as const;
+/** The name of a weight initializer. */
 export type InitName = (typeof INITS)[number];
 
 /** One dense layer: how many units, and the activation applied to them. */
@@ -94,6 +96,7 @@ export function kind(value: unknown): string {
 
 const KEYS = ['format', 'version', 'spec', 'layers'];
 
+/** JSON text parsed, with an error that says it is not JSON. */
 export function parseJSON(text: string): unknown {
   try {
     return JSON.parse(text);

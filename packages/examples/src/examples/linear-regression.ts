@@ -8,6 +8,7 @@ export interface LinearRegressionStep {
   readonly autodiff: { readonly w: number; readonly derivative: number };
 }
 
+/** What linearRegression returns: both runs, step by step. */
 export interface LinearRegressionResult extends ExampleOutput {
   readonly trueW: number;
   readonly steps: readonly LinearRegressionStep[];

@@ -4,6 +4,7 @@ import { breastCancer } from '../data/breast-cancer';
 import type { ExampleOutput, RunOptions } from '../example';
 import { lossCurve } from '../plot';
 
+/** What logisticRegression returns: accuracies and the loss per epoch. */
 export interface LogisticRegressionResult extends ExampleOutput {
   readonly trainAccuracy: number;
   readonly testAccuracy: number;

@@ -4,6 +4,7 @@ import { digits } from '../data/digits';
 import type { ExampleOutput, RunOptions } from '../example';
 import { digitGrid, lossCurve } from '../plot';
 
+/** What mnistExample returns: test accuracy, training time, confusion matrix. */
 export interface MnistResult extends ExampleOutput {
   readonly testAccuracy: number;
   readonly seconds: number;

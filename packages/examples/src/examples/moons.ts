@@ -4,6 +4,7 @@ import { moons } from '../data/synthetic';
 import type { ExampleOutput, RunOptions } from '../example';
 import { decisionBoundary, lossCurve } from '../plot';
 
+/** One engine's training run: accuracy, seconds and the loss per step. */
 export interface EngineRun {
   readonly engine: 'scalar' | 'tensor';
   readonly accuracy: number;
@@ -11,6 +12,7 @@ export interface EngineRun {
   readonly loss: number[];
 }
 
+/** What moonsExample returns: a run per engine. */
 export interface MoonsResult extends ExampleOutput {
   readonly runs: readonly EngineRun[];
 }

@@ -10,6 +10,7 @@ const INPUTS = [
 ];
 const GATES = { AND: [0, 0, 0, 1], OR: [0, 1, 1, 1], NAND: [1, 1, 1, 0] } as const;
 
+/** One gate: the neuron's outputs on the truth table, and whether they round right. */
 export interface GateResult {
   readonly gate: keyof typeof GATES;
   readonly outputs: number[];
@@ -17,6 +18,7 @@ export interface GateResult {
   readonly loss: number[];
 }
 
+/** What neuronGates returns: one result per gate. */
 export interface NeuronGatesResult extends ExampleOutput {
   readonly gates: readonly GateResult[];
 }

@@ -12,6 +12,7 @@ export interface AdjointRow {
   readonly maxDifference: number;
 }
 
+/** What umons returns: the adjoint table, its largest difference, and training. */
 export interface UmonsResult extends ExampleOutput {
   readonly adjoints: readonly AdjointRow[];
   readonly maxDifference: number;

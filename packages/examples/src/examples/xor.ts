@@ -11,6 +11,7 @@ const X = [
 ];
 const Y = [0, 1, 1, 0];
 
+/** What xor returns: accuracy, outputs and the loss per epoch. */
 export interface XorResult extends ExampleOutput {
   readonly accuracy: number;
   readonly outputs: number[];
