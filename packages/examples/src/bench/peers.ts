@@ -11,17 +11,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { noGrad, Rng, type Tensor, tensor, Value } from '@adjoint/autograd';
-import {
-  type MLP,
-  type MlpSpec,
-  mlp,
-  type Sequential,
-  SGD,
-  scalarMlp,
-  softmaxCrossEntropy,
-} from '@adjoint/nn';
+import { type MlpSpec, mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { moons } from '../data/synthetic';
+import { marginLoss, marginLossTensor, moonsSpec } from '../examples/moons';
 import { defaultOutDir } from '../output';
 
 const require = createRequire(import.meta.url);
@@ -111,41 +104,16 @@ async function race(
   });
 }
 
-// ---------- W1, W2: micrograd's moons network ----------
-const SPEC: MlpSpec = {
-  inputs: 2,
-  layers: [
-    { units: 16, activation: 'relu' },
-    { units: 16, activation: 'relu' },
-    { units: 1, activation: 'linear' },
-  ],
-  seed: 1,
-  init: 'uniform',
-};
+// ---------- W1, W2: micrograd's moons network, as the moons example trains it ----------
+const SPEC = moonsSpec(1);
 const data = moons(100, 0.1, 0);
 const signs = data.y.map((v) => 2 * v - 1);
 
-function scalarStep(model: MLP, sgd: SGD): void {
-  const margins = data.x.map((p, i) => model.forward(p)[0]!.mul(-signs[i]!).add(1).relu());
-  const reg = Value.sum(model.parameters().map((p) => p.mul(p))).mul(1e-4);
-  const loss = Value.sum(margins).div(data.x.length).add(reg);
+/** One SGD step of a loss: what W1, W2 and W3 time on adjoint. */
+function sgdStep(sgd: SGD, loss: Tensor | Value): void {
   sgd.zeroGrad();
   loss.backward();
   sgd.step();
-}
-
-function tensorMoonsStep(model: Sequential, sgd: SGD, X: Tensor, negY: Tensor): number {
-  const margins = model.forward(X).mul(negY).add(1).relu().mean();
-  const reg = model
-    .parameters()
-    .map((p) => p.mul(p).sum())
-    .reduce((a, b) => a.add(b))
-    .mul(1e-4);
-  const loss = margins.add(reg);
-  sgd.zeroGrad();
-  loss.backward();
-  sgd.step();
-  return loss.item();
 }
 
 /** Initial parameters as plain arrays, from adjoint's own init, so every library starts from the same network. */
@@ -277,7 +245,7 @@ async function main(): Promise<void> {
   const ssgd = new SGD(snet.parameters(), { lr: 0.05 });
   await race(
     'W1 scalar graph: MLP(2,[16,16,1]) on 100 moons, one step',
-    [{ name: 'adjoint (Value)', step: () => scalarStep(snet, ssgd) }],
+    [{ name: 'adjoint (Value)', step: () => sgdStep(ssgd, marginLoss(snet, data.x, signs)) }],
     reps,
   );
 
@@ -291,7 +259,7 @@ async function main(): Promise<void> {
   await race(
     'W2 small tensor MLP: 2-16-16-1, X 100×2, one SGD step',
     [
-      { name: 'adjoint (float64)', step: () => tensorMoonsStep(tnet, tsgd, X, negY) },
+      { name: 'adjoint (float64)', step: () => sgdStep(tsgd, marginLossTensor(tnet, X, negY)) },
       { name: 'jax-js jit (wasm, f32)', step: jaxMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge', 'f32') },
       tfContestant('tfjs-cpu (f32)', 'cpu', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
       tfContestant('tfjs-wasm (f32)', 'wasm', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
@@ -324,11 +292,7 @@ async function main(): Promise<void> {
     [
       {
         name: 'adjoint (float64)',
-        step: () => {
-          msgd.zeroGrad();
-          softmaxCrossEntropy(mnet.forward(mx), labels).backward();
-          msgd.step();
-        },
+        step: () => sgdStep(msgd, softmaxCrossEntropy(mnet.forward(mx), labels)),
       },
       {
         name: 'jax-js jit (wasm, f32)',

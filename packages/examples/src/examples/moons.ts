@@ -29,16 +29,8 @@ export function moonsExample(options: RunOptions = {}): MoonsResult {
   const steps = options.epochs ?? (options.quick ? 12 : 100);
   const data = moons(100, 0.1, seed);
   const signs = data.y.map((v) => 2 * v - 1); // micrograd's labels: -1 and 1
-  const spec: MlpSpec = {
-    inputs: 2,
-    layers: [
-      { units: 16, activation: 'relu' },
-      { units: 16, activation: 'relu' },
-      { units: 1, activation: 'linear' },
-    ],
-    seed,
-    init: 'uniform',
-  };
+  const [X, negSigns] = [tensor(data.x), tensor(signs.map((s) => [-s]))];
+  const spec = moonsSpec(seed);
   const engines = options.engine === undefined ? (['scalar', 'tensor'] as const) : [options.engine];
   const models: (MLP | Sequential)[] = [];
   const runs = engines.map((engine, e): EngineRun => {
@@ -49,7 +41,7 @@ export function moonsExample(options: RunOptions = {}): MoonsResult {
     const started = performance.now();
     for (let k = 0; k < steps; k++) {
       const total =
-        model instanceof MLP ? scalarLoss(model, data.x, signs) : tensorLoss(model, data.x, signs);
+        model instanceof MLP ? marginLoss(model, data.x, signs) : marginLossTensor(model, X, negSigns);
       optimizer.zeroGrad();
       total.backward();
       optimizer.lr = 1 - (0.9 * k) / steps;
@@ -93,19 +85,30 @@ export function moonsExample(options: RunOptions = {}): MoonsResult {
   };
 }
 
-function scalarLoss(model: MLP, x: readonly number[][], signs: readonly number[]): Value {
+/** micrograd's demo network: 2-16-16-1, ReLU hidden layers, a linear score, uniform(-1, 1) weights. */
+export function moonsSpec(seed: number): MlpSpec {
+  return {
+    inputs: 2,
+    layers: [
+      { units: 16, activation: 'relu' },
+      { units: 16, activation: 'relu' },
+      { units: 1, activation: 'linear' },
+    ],
+    seed,
+    init: 'uniform',
+  };
+}
+
+/** micrograd's max-margin loss on the scalar engine: mean(relu(1 − y·score)) + 1e-4·Σp², labels y = ±1. */
+export function marginLoss(model: MLP, x: readonly number[][], signs: readonly number[]): Value {
   const margins = x.map((p, i) => model.forward(p)[0]!.mul(-signs[i]!).add(1).relu());
   const reg = Value.sum(model.parameters().map((p) => p.mul(p))).mul(ALPHA);
   return Value.sum(margins).div(x.length).add(reg);
 }
 
-function tensorLoss(model: Sequential, x: readonly number[][], signs: readonly number[]): Tensor {
-  const scores = model.forward(tensor(x as number[][]));
-  const margins = scores
-    .mul(tensor(signs.map((s) => [-s])))
-    .add(1)
-    .relu()
-    .mean();
+/** The same loss on the Tensor engine, for X [N, 2] and the negated labels as [N, 1]. */
+export function marginLossTensor(model: Sequential, x: Tensor, negSigns: Tensor): Tensor {
+  const margins = model.forward(x).mul(negSigns).add(1).relu().mean();
   const reg = model
     .parameters()
     .map((p) => p.mul(p).sum())
