@@ -1,4 +1,4 @@
-import { describe } from './shape';
+import { callSynchronously } from './scope';
 
 // Anomaly mode, like PyTorch's detect_anomaly: a flag the ops check (one test when off), and the
 // stacks where nodes were created, kept only while it is on.
@@ -19,15 +19,10 @@ export function isAnomalyEnabled(): boolean {
  * is for debugging; outside it, the check is one flag per op.
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  if (typeof fn !== 'function')
-    throw new TypeError(`detectAnomaly: expected fn to be a function, got ${describe(fn)}`);
   const previous = anomalyEnabled;
   anomalyEnabled = true;
   try {
-    const result = fn();
-    if (result instanceof Promise)
-      throw new Error('detectAnomaly: fn returned a Promise; anomaly mode covers synchronous code only');
-    return result;
+    return callSynchronously('detectAnomaly', 'anomaly mode', fn);
   } finally {
     anomalyEnabled = previous;
   }

@@ -1,5 +1,6 @@
 import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly';
-import { describe, formatShape, ShapeError, sameShape } from './shape';
+import { callSynchronously } from './scope';
+import { formatShape, ShapeError, sameShape } from './shape';
 
 /**
  * An op's vector-Jacobian product: given the adjoint `g` of its output `y`, one gradient per input,
@@ -49,16 +50,10 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` with recording switched on or off, and restores the previous mode even if `fn` throws. */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  if (typeof fn !== 'function')
-    throw new TypeError(`noGrad: expected fn to be a function, got ${describe(fn)}`);
   const previous = gradEnabled;
   gradEnabled = enabled;
   try {
-    const result = fn();
-    if (result instanceof Promise) {
-      throw new Error('noGrad: fn returned a Promise; the no-grad mode covers synchronous code only');
-    }
-    return result;
+    return callSynchronously('noGrad', 'the no-grad mode', fn);
   } finally {
     gradEnabled = previous;
   }

@@ -338,6 +338,34 @@ function gemmEdges(operands: GemmOperands): void {
   }
 }
 
+/**
+ * Copies `lines` lines of a strided matrix (line l, step p at src[offset + l·lineStride + p·stepStride])
+ * into heap from `at`, as panels of four lines: panel l/4 holds, for each p, the four lines' values.
+ */
+function packPanels(
+  heap: Float64Array,
+  at: number,
+  src: Float64Array,
+  offset: number,
+  lineStride: number,
+  stepStride: number,
+  lines: number,
+  steps: number,
+): void {
+  for (let l = 0; l < lines; l += 4) {
+    for (
+      let p = 0, q = at + l * steps, x = offset + l * lineStride;
+      p < steps;
+      p++, q += 4, x += stepStride
+    ) {
+      heap[q] = src[x]!;
+      heap[q + 1] = src[x + lineStride]!;
+      heap[q + 2] = src[x + 2 * lineStride]!;
+      heap[q + 3] = src[x + 3 * lineStride]!;
+    }
+  }
+}
+
 /** The gemm kernel of src/wasm/gemm.wat, when this runtime has WebAssembly SIMD. */
 interface Simd {
   readonly memory: WebAssembly.Memory;
@@ -375,22 +403,8 @@ function gemmSimd(simd: Simd, operands: GemmOperands): void {
   if (simd.memory.buffer.byteLength < bytes)
     simd.memory.grow(Math.ceil((bytes - simd.memory.buffer.byteLength) / 65536));
   const heap = new Float64Array(simd.memory.buffer);
-  for (let i = 0; i < m4; i += 4) {
-    for (let p = 0, q = aAt + i * k, x = ao + i * ai; p < k; p++, q += 4, x += ap) {
-      heap[q] = A[x]!;
-      heap[q + 1] = A[x + ai]!;
-      heap[q + 2] = A[x + 2 * ai]!;
-      heap[q + 3] = A[x + 3 * ai]!;
-    }
-  }
-  for (let j = 0; j < n4; j += 4) {
-    for (let p = 0, q = bAt + j * k, y = bo + j * bj; p < k; p++, q += 4, y += bp) {
-      heap[q] = B[y]!;
-      heap[q + 1] = B[y + bj]!;
-      heap[q + 2] = B[y + 2 * bj]!;
-      heap[q + 3] = B[y + 3 * bj]!;
-    }
-  }
+  packPanels(heap, aAt, A, ao, ai, ap, m4, k); // A's rows, four at a time
+  packPanels(heap, bAt, B, bo, bj, bp, n4, k); // B's columns, four at a time
   simd.gemm(aAt * 8, bAt * 8, cAt * 8, m4, n4, k);
   for (let i = 0; i < m4; i++) C.set(heap.subarray(cAt + i * n4, cAt + (i + 1) * n4), co + i * n);
   gemmEdges(operands);
