@@ -107,7 +107,7 @@ export function isNDArray(x: unknown): x is NDArray {
   return (
     typeof x === 'object' &&
     x !== null &&
-    (x as NDArray).data instanceof Float64Array &&
+    ((x as NDArray).data instanceof Float64Array || (x as NDArray).data instanceof Float32Array) &&
     Array.isArray((x as NDArray).shape)
   );
 }

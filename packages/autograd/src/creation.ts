@@ -1,5 +1,5 @@
 import { fromNested } from './checks';
-import { checkShape, sizeOf } from './ndarray';
+import { checkDType, checkShape, convert, type DType, type Storage, sizeOf } from './ndarray';
 import { Rng } from './random';
 import { describe, formatShape, ShapeError } from './shape';
 import { type NestedArray, Tensor } from './tensor';
@@ -9,20 +9,23 @@ export interface TensorOptions {
   /** Make a leaf whose gradient `backward()` fills in. Default false. */
   readonly requiresGrad?: boolean;
   readonly label?: string;
+  /** 'float64' (the default; float32 for a Float32Array given to `tensor`) or 'float32'. */
+  readonly dtype?: DType;
 }
 
 /** Where random numbers come from: a seed, or an `Rng` to draw from (and advance). */
 export type RandomSource = Rng | (TensorOptions & ({ readonly seed: number } | { readonly rng: Rng }));
 
 /**
- * A tensor from nested arrays, a number (rank 0), or a Float64Array with `shape` (copied). Ragged rows,
- * non-finite numbers and a shape that does not fit the data are errors.
+ * A tensor from nested arrays, a number (rank 0), or a Float64Array or Float32Array with `shape`
+ * (copied). Ragged rows, non-finite numbers, numbers beyond float32's range for a float32 tensor, and a
+ * shape that does not fit the data are errors.
  */
 export function tensor(
-  values: NestedArray | Float64Array | readonly number[],
+  values: NestedArray | Storage | readonly number[],
   options: TensorOptions & { readonly shape?: readonly number[] } = {},
 ): Tensor {
-  if (values instanceof Float64Array) {
+  if (values instanceof Float64Array || values instanceof Float32Array) {
     const shape = checkShape('tensor', options.shape ?? [values.length]);
     if (sizeOf(shape) !== values.length) {
       throw new ShapeError(
@@ -32,7 +35,10 @@ export function tensor(
     for (const [i, v] of values.entries()) {
       if (!Number.isFinite(v)) throw new TypeError(`tensor: element ${i} must be a finite number, got ${v}`);
     }
-    return leaf(values.slice(), shape, options);
+    return leaf(values.slice(), shape, {
+      ...options,
+      dtype: options.dtype ?? (values instanceof Float32Array ? 'float32' : 'float64'),
+    });
   }
   const { data, shape } = fromNested('tensor', values as NestedArray);
   if (options.shape !== undefined) {
@@ -127,11 +133,16 @@ function random(
 }
 
 function leaf(
-  data: Float64Array,
+  data: Storage,
   shape: readonly number[],
-  { requiresGrad = false, label = '' }: TensorOptions,
+  { requiresGrad = false, label = '', dtype = 'float64' }: TensorOptions,
 ): Tensor {
-  const t = new Tensor(data, shape, undefined, label);
+  const stored = convert(data, checkDType('tensor', dtype));
+  for (const [i, v] of stored.entries()) {
+    if (!Number.isFinite(v))
+      throw new RangeError(`tensor: element ${i} (${data[i]}) is beyond the range of ${dtype}`);
+  }
+  const t = new Tensor(stored, shape, undefined, label);
   t.requiresGrad = requiresGrad;
   return t;
 }

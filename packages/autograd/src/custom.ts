@@ -1,7 +1,7 @@
 import { noGrad, type Vjp } from './graph';
 import type { Elementwise } from './ops';
 import { describe } from './shape';
-import { record as recordTensor, Tensor } from './tensor';
+import { inDTypes, record as recordTensor, Tensor } from './tensor';
 import { record as recordValue, Value } from './value';
 
 /** A user-defined primitive over Values or over Tensors: a forward and its vjp, side by side. */
@@ -52,7 +52,14 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
     if (!(y instanceof kind))
       throw new TypeError(`${name}: forward must return a ${kind.name}, got ${describe(y)}`);
     if (y instanceof Tensor)
-      return recordTensor(y.data, y.shape, name, inputs as Tensor[], vjp as unknown as Vjp<Tensor>) as N;
+      // the user's gradients are cast to their inputs' dtypes, as the built-in ops' are
+      return recordTensor(
+        y.data,
+        y.shape,
+        name,
+        inputs as Tensor[],
+        inDTypes(vjp as unknown as Vjp<Tensor>),
+      ) as N;
     return recordValue((y as Value).data, name, inputs as Value[], {
       vjp: vjp as unknown as Vjp<Value>,
       fast: null,

@@ -24,6 +24,7 @@ export {
   valueAndGrad,
 } from './functional';
 export { isGradEnabled, type Node, noGrad, type Vjp } from './graph';
+export type { DType, Storage } from './ndarray';
 export type { Elementwise } from './ops';
 export { Rng } from './random';
 export { ShapeError } from './shape';

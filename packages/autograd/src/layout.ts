@@ -1,5 +1,5 @@
 import { concat, gatherAxis, padAxis, permute, sliceAxis } from './kernels';
-import type { NDArray } from './ndarray';
+import { convert, type DType, type NDArray } from './ndarray';
 import { defineOp } from './tensor-op';
 
 // Ops that move elements without computing with them: their adjoints move the gradient back.
@@ -10,6 +10,11 @@ export const layoutOps = {
   reshape: defineOp<readonly number[]>({
     forward: ([x], shape: readonly number[]) => ({ data: x!.data, shape }),
     vjp: (g, _y, [x]) => [g.reshape(x!.shape)],
+  }),
+  // a cast rounds (to float32) or widens (to float64) each element; its adjoint casts the gradient back
+  astype: defineOp<DType>({
+    forward: ([x], dtype: DType) => ({ data: convert(x!.data, dtype), shape: x!.shape }),
+    vjp: (g, _y, [x]) => [g.astype(x!.dtype)],
   }),
   // the adjoint of a permutation of axes is the inverse permutation
   transpose: defineOp<readonly number[]>({

@@ -1,9 +1,45 @@
 import { describe, formatShape, ShapeError } from './shape';
 
+/** The element types a tensor can hold: 64-bit floats (the default) or 32-bit floats. */
+export type DType = 'float32' | 'float64';
+
+/** The storage of one dtype: Float64Array for float64, Float32Array for float32. */
+export type Storage = Float32Array | Float64Array;
+
 /** A row-major contiguous n-d array: what the kernels read and write. */
 export interface NDArray {
-  readonly data: Float64Array;
+  readonly data: Storage;
   readonly shape: readonly number[];
+}
+
+/** The dtype a storage holds. */
+export function dtypeOf(data: Storage): DType {
+  return data instanceof Float32Array ? 'float32' : 'float64';
+}
+
+/** Zeros of `dtype`. */
+export function allocate(dtype: DType, size: number): Storage {
+  return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+}
+
+/** The dtype of an op over these arrays: float32 when all are float32, otherwise float64 (nothing is narrowed). */
+export function promote(...arrays: readonly NDArray[]): DType {
+  for (const x of arrays) if (!(x.data instanceof Float32Array)) return 'float64';
+  return 'float32';
+}
+
+/** `data` as `dtype`: the same array when it already is, otherwise a converted copy (rounded to nearest for float32). */
+export function convert(data: Storage, dtype: DType): Storage {
+  if (dtypeOf(data) === dtype) return data;
+  return dtype === 'float32' ? Float32Array.from(data) : Float64Array.from(data);
+}
+
+/** Checks a dtype given by a caller. */
+export function checkDType(op: string, dtype: unknown): DType {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new TypeError(`${op}: expected dtype 'float32' or 'float64', got ${describe(dtype)}`);
+  }
+  return dtype;
 }
 
 /** The number of elements of a shape. */

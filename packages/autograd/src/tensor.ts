@@ -6,11 +6,16 @@ import { layoutOps } from './layout';
 import { type MatmulVariant, matmulOp } from './linalg';
 import {
   broadcastShapes,
+  checkDType,
   checkShape,
+  convert,
+  type DType,
+  dtypeOf,
   type NDArray,
   normalizeAxes,
   normalizeAxis,
   reducedShape,
+  type Storage,
   sizeOf,
 } from './ndarray';
 import {
@@ -38,12 +43,13 @@ export type TensorLike = Tensor | number;
 export type Axes = number | readonly number[] | undefined;
 
 /**
- * An n-d array node of the computation graph: row-major contiguous float64 `data` with a `shape`.
- * Ops broadcast like NumPy, record themselves when an input requires grad, and `backward()` fills in
- * `grad` on the leaves that require it.
+ * An n-d array node of the computation graph: row-major contiguous `data` with a `shape`, float64
+ * (Float64Array) by default or float32 (Float32Array). Ops broadcast like NumPy, promote mixed dtypes
+ * to float64, record themselves when an input requires grad, and `backward()` fills in `grad` on the
+ * leaves that require it, in each leaf's dtype.
  */
 export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
-  readonly data: Float64Array;
+  readonly data: Storage;
   readonly shape: readonly number[];
   label: string;
   /** The op that made this node ('' for a leaf), as `toDot` shows it. */
@@ -59,8 +65,8 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
   sortIndex = 0;
   #requiresGrad: boolean;
 
-  /** Wraps `data` (not copied) as an array of `shape`. Prefer `tensor()`, which validates its input. */
-  constructor(data: Float64Array, shape: readonly number[], origin?: Origin<Tensor>, label = '') {
+  /** Wraps `data` (not copied) as an array of `shape`; its type is the dtype. Prefer `tensor()`, which validates its input. */
+  constructor(data: Storage, shape: readonly number[], origin?: Origin<Tensor>, label = '') {
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.label = label;
@@ -81,6 +87,11 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
     this.#requiresGrad = value;
   }
 
+  /** 'float64' (Float64Array data) or 'float32' (Float32Array data). */
+  get dtype(): DType {
+    return dtypeOf(this.data);
+  }
+
   get size(): number {
     return this.data.length;
   }
@@ -98,6 +109,9 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
     if (g !== null && !sameShape(g.shape, this.shape)) {
       throw new ShapeError(`grad: expected shape ${formatShape(this.shape)}, got ${formatShape(g.shape)}`);
     }
+    if (g !== null && g.dtype !== this.dtype) {
+      throw new TypeError(`grad: expected dtype ${this.dtype}, got ${g.dtype}`);
+    }
     this.adjoint = g;
   }
 
@@ -106,7 +120,7 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
     return binary('add', this, other);
   }
   sub(other: TensorLike): Tensor {
-    return this.add(asTensor(other, 'sub').neg());
+    return this.add(asTensor(other, 'sub', this.dtype).neg());
   }
   mul(other: TensorLike): Tensor {
     return binary('mul', this, other);
@@ -187,8 +201,8 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
 
   /** `this` where `cond` is nonzero, `other` elsewhere (broadcasting all three); the gradient goes to the branch taken. */
   where(cond: TensorLike, other: TensorLike): Tensor {
-    const c = asTensor(cond, 'where');
-    const b = asTensor(other, 'where');
+    const c = asTensor(cond, 'where', this.dtype);
+    const b = asTensor(other, 'where', this.dtype);
     const shape = broadcastShapes('where', broadcastShapes('where', this.shape, c.shape), b.shape);
     return record(select(c, this, b, shape), shape, 'where', [this, c, b], whereVjp);
   }
@@ -250,6 +264,15 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
       map(m.data, (v) => (Number.isFinite(v) ? v : 0)),
       m.shape,
     );
+  }
+
+  /**
+   * The elements as `dtype` ('float32' rounds each to nearest); this tensor itself when it has that
+   * dtype already. Differentiable: the gradient is cast back.
+   */
+  astype(dtype: DType): Tensor {
+    const target = checkDType('astype', dtype);
+    return target === this.dtype ? this : apply('astype', layoutOps.astype, [this], target);
   }
 
   // Shapes.
@@ -372,10 +395,16 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
         `backward: expected a scalar loss, got shape ${formatShape(this.shape)}; call .sum() or .mean() first, or pass a seed of that shape`,
       );
     }
-    const g = seed instanceof Tensor ? seed : filled(this.shape, asTensor(seed ?? 1, 'backward').item());
+    const g =
+      seed instanceof Tensor ? seed : filled(this.shape, asTensor(seed ?? 1, 'backward').item(), this.dtype);
     if (!sameShape(g.shape, this.shape)) {
       throw new ShapeError(
         `backward: the seed has shape ${formatShape(g.shape)}, the output has ${formatShape(this.shape)}`,
+      );
+    }
+    if (g.dtype !== this.dtype) {
+      throw new TypeError(
+        `backward: the seed is ${g.dtype}, the output is ${this.dtype}; cast it with astype()`,
       );
     }
     backward(this, g, options.createGraph ?? false);
@@ -392,37 +421,56 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
   toString(): string {
     const name = this.label === '' ? '' : `${this.label}: `;
     const grad = this.requiresGrad ? ', requiresGrad' : '';
-    return `Tensor(${name}shape ${formatShape(this.shape)}${grad}, data ${JSON.stringify(this.toArray())})`;
+    const dtype = this.dtype === 'float64' ? '' : `, ${this.dtype}`;
+    return `Tensor(${name}shape ${formatShape(this.shape)}${dtype}${grad}, data ${JSON.stringify(this.toArray())})`;
   }
 }
 
 /** A constant tensor of `shape` filled with `value`. */
-export function filled(shape: readonly number[], value: number): Tensor {
-  return new Tensor(new Float64Array(sizeOf(shape)).fill(value), shape);
+export function filled(shape: readonly number[], value: number, dtype: DType = 'float64'): Tensor {
+  return new Tensor(convert(new Float64Array(sizeOf(shape)).fill(value), dtype), shape);
 }
 
-/** The operand as a Tensor: a number becomes a rank-0 constant. */
-export function asTensor(x: unknown, op: string): Tensor {
+/**
+ * The operand as a Tensor: a number becomes a rank-0 constant of `dtype` (the other operand's), so a
+ * number never promotes a float32 tensor, as in PyTorch and JAX.
+ */
+export function asTensor(x: unknown, op: string, dtype: DType = 'float64'): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number' || !Number.isFinite(x)) {
     throw new TypeError(`${op}: expected a Tensor or a finite number, got ${describe(x)}`);
   }
-  return filled([], x);
+  return filled([], x, dtype);
 }
 
-/** The node for an op's result: recorded with its inputs when any of them needs a gradient. */
+/**
+ * The node for an op's result: recorded with its inputs when any of them needs a gradient. When an
+ * input's dtype differs from the result's (a float32 input promoted to float64), its gradient is cast
+ * back to its dtype, so every adjoint has its node's dtype.
+ */
 export function record(
-  data: Float64Array,
+  data: Storage,
   shape: readonly number[],
   op: string,
   parents: readonly Tensor[],
   vjp: Vjp<Tensor>,
 ): Tensor {
   const recorded = isGradEnabled() && parents.some((p) => p.requiresGrad);
+  const dtype = dtypeOf(data);
   const node = recorded
-    ? new Tensor(data, shape, { op, parents, vjp, requiresGrad: true })
+    ? new Tensor(data, shape, {
+        op,
+        parents,
+        vjp: parents.every((p) => p.dtype === dtype) ? vjp : inDTypes(vjp),
+        requiresGrad: true,
+      })
     : new Tensor(data, shape);
   return isAnomalyEnabled() ? watchForward(node, op) : node;
+}
+
+/** `vjp` with each gradient cast to its input's dtype. */
+export function inDTypes(vjp: Vjp<Tensor>): Vjp<Tensor> {
+  return (g, y, xs) => vjp(g, y, xs).map((gi, i) => gi?.astype(xs[i]!.dtype) ?? null);
 }
 
 function apply<A>(name: string, op: TensorOp<A>, inputs: readonly Tensor[], attrs: A): Tensor {
@@ -455,13 +503,13 @@ function unary(name: UnaryName, x: Tensor): Tensor {
 }
 
 function binary(name: BinaryName, a: Tensor, other: TensorLike): Tensor {
-  const b = asTensor(other, name);
+  const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
   return record(zip(a, b, shape, binaryRules[name].f), shape, name, [a, b], binaryVjps[name]);
 }
 
 function compare(name: string, a: Tensor, other: TensorLike, f: (a: number, b: number) => number): Tensor {
-  const b = asTensor(other, name);
+  const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
   return new Tensor(zip(a, b, shape, f), shape);
 }

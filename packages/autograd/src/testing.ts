@@ -197,6 +197,12 @@ function checkArguments(caller: string, f: unknown, inputs: unknown): void {
     if (!(x instanceof Value) && !(x instanceof Tensor)) {
       throw new TypeError(`${caller}: expected input ${i} to be a Value or a Tensor, got ${describe(x)}`);
     }
+    // a float32 step of 1e-6 is below the rounding of most elements: the differences would be noise
+    if (x instanceof Tensor && x.dtype !== 'float64') {
+      throw new TypeError(
+        `${caller}: input ${i} is ${x.dtype}; finite differences need float64 (call .astype('float64'))`,
+      );
+    }
   });
 }
 

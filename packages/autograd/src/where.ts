@@ -12,7 +12,9 @@ import { toValue, type Value } from './value';
  */
 export function where<N extends Value | Tensor>(cond: N | number, a: N | number, b: N | number): N {
   if (a instanceof Tensor || b instanceof Tensor || cond instanceof Tensor) {
-    return asTensor(a, 'where').where(asTensor(cond, 'where'), asTensor(b, 'where')) as N;
+    // a number branch takes the other branch's dtype, as a number operand does everywhere
+    const dtype = a instanceof Tensor ? a.dtype : b instanceof Tensor ? b.dtype : 'float64';
+    return asTensor(a, 'where', dtype).where(asTensor(cond, 'where'), asTensor(b, 'where', dtype)) as N;
   }
   return toValue(a as Value | number, 'where').where(
     toValue(cond as Value | number, 'where'),

@@ -3,7 +3,8 @@ import { fc, it } from '@fast-check/vitest';
 import { expect, test } from 'vitest';
 import wabtInit from 'wabt';
 import { GEMM_WASM } from '../src/gemm-wasm';
-import { hasSimd, matmul } from '../src/kernels';
+import { hasSimd, matmul, packPanels, packPanelsSimd } from '../src/kernels';
+import { allocate, type DType } from '../src/ndarray';
 
 test('Node 20 runs the WebAssembly SIMD kernel', () => {
   expect(hasSimd).toBe(true);
@@ -30,9 +31,10 @@ it.prop([
   batch,
   fc.constantFrom<[boolean, boolean]>([false, false], [false, true], [true, false]),
   fc.integer(),
+  fc.constantFrom<DType>('float64', 'float32'),
 ])(
-  'the WebAssembly SIMD gemm gives the same bits as the TypeScript reference, for every variant and shape',
-  (m, k, n, [batchA, batchB], [transA, transB], seed) => {
+  'the WebAssembly SIMD gemm gives the same bits as the TypeScript reference, for every variant, shape and dtype',
+  (m, k, n, [batchA, batchB], [transA, transB], seed, dtype) => {
     let s = seed;
     const random = () => {
       s = (Math.imul(s, 1103515245) + 12345) | 0;
@@ -40,21 +42,45 @@ it.prop([
     };
     const aShape = [...batchA, ...(transA ? [k, m] : [m, k])];
     const bShape = [...batchB, ...(transB ? [n, k] : [k, n])];
-    const a = {
-      data: Float64Array.from({ length: aShape.reduce((x, y) => x * y, 1) }, random),
-      shape: aShape,
+    const filled = (shape: number[]) => {
+      const data = allocate(
+        dtype,
+        shape.reduce((x, y) => x * y, 1),
+      );
+      for (let i = 0; i < data.length; i++) data[i] = random();
+      return { data, shape };
     };
-    const b = {
-      data: Float64Array.from({ length: bShape.reduce((x, y) => x * y, 1) }, random),
-      shape: bShape,
-    };
+    const [a, b] = [filled(aShape), filled(bShape)];
     const batchShape =
       batchA.length >= batchB.length
         ? batchA.map((d, i) => Math.max(d, batchB[i - batchA.length + batchB.length] ?? 1))
         : batchB;
     const outShape = [...batchShape, m, n];
-    expect(Array.from(matmul(a, b, transA, transB, outShape, true))).toEqual(
-      Array.from(matmul(a, b, transA, transB, outShape, false)),
-    );
+    const simd = matmul(a, b, transA, transB, outShape, true);
+    expect(simd).toBeInstanceOf(dtype === 'float32' ? Float32Array : Float64Array);
+    expect(Array.from(simd)).toEqual(Array.from(matmul(a, b, transA, transB, outShape, false)));
+  },
+);
+
+it.prop([
+  fc.integer({ min: 1, max: 4 }),
+  fc.integer({ min: 1, max: 9 }),
+  fc.integer({ min: 1, max: 12 }),
+  fc.boolean(),
+  fc.constantFrom<DType>('float64', 'float32'),
+  fc.constantFrom(4, 8),
+])(
+  "the module's pack64/pack32 lay out panels exactly as the TypeScript packPanels",
+  (panelCount, steps, slack, lineMajor, dtype, width) => {
+    const lines = panelCount * width; // gemm packs whole panels; the edge strips stay outside
+    // a lines × steps matrix inside a wider one: either layout, with `slack` unused elements per row
+    const [lineStride, stepStride] = lineMajor ? [steps + slack, 1] : [1, lines + slack];
+    const src = allocate(dtype, (lineMajor ? lines : steps) * (lineMajor ? steps + slack : lines + slack));
+    for (let i = 0; i < src.length; i++) src[i] = i * 0.5 - 3;
+    const expected = allocate(dtype, lines * steps);
+    packPanels(expected, 0, src, 0, lineStride, stepStride, lines, steps, width);
+    const got = packPanelsSimd(src, lineStride, stepStride, lines, steps, width)!;
+    expect(got).toBeInstanceOf(dtype === 'float32' ? Float32Array : Float64Array);
+    expect(Array.from(got)).toEqual(Array.from(expected));
   },
 );
