@@ -82,7 +82,7 @@ export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Ar
           : null;
     if (oneHot !== null) {
       sameShape(op, logits.shape, oneHot.shape);
-      return logp.mul(oneHot).sum(1).mean().neg();
+      return logp.mul(oneHot.astype(logits.dtype)).sum(1).mean().neg();
     }
     const index = classIndices(op, labels, n, c);
     return logp
@@ -150,7 +150,8 @@ function reduceTerms(
   if (prediction instanceof Tensor) {
     const y = target instanceof Tensor ? target : targetTensor(op, target);
     sameShape(op, prediction.shape, y.shape);
-    const terms = term(prediction, y);
+    // the target is data: it takes the prediction's dtype rather than promoting the loss
+    const terms = term(prediction, y.astype(prediction.dtype));
     return reduce === 'sum' ? terms.sum() : terms.mean();
   }
   const [values, valueShape] = flatValues(op, prediction);

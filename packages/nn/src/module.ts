@@ -1,4 +1,4 @@
-import { ShapeError, Tensor } from '@adjoint/autograd';
+import { type DType, ShapeError, Tensor, tensor } from '@adjoint/autograd';
 import { activate } from './activation';
 import { initialParameters } from './init';
 import {
@@ -166,11 +166,22 @@ export class Sequential implements Module {
   }
 }
 
+/** Options of `mlp` that belong to the Tensor engine, not to the spec. */
+export interface MlpOptions {
+  /** The parameters' dtype: 'float64' (default) or 'float32', drawn in float64 and rounded. */
+  readonly dtype?: DType;
+}
+
 /** A multi-layer perceptron on the Tensor engine: per layer a Linear and its Activation. */
-export function mlp(spec: MlpSpec): Sequential {
+export function mlp(spec: MlpSpec, options: MlpOptions = {}): Sequential {
   const checked = checkSpec(spec);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`mlp: expected options { dtype }, got ${kind(options)}`);
+  const dtype = options.dtype ?? 'float64';
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw new TypeError(`mlp: options.dtype: expected 'float32' or 'float64', got ${kind(dtype)}`);
   const modules = initialParameters(checked).flatMap(({ weight, bias, inputs, units }, i) => [
-    new Linear(new Tensor(weight, [units, inputs]), new Tensor(bias, [units])),
+    new Linear(tensor(weight, { shape: [units, inputs], dtype }), tensor(bias, { dtype })),
     new Activation(checked.layers[i]!.activation),
   ]);
   return new Sequential(modules, checked);

@@ -1,4 +1,4 @@
-import { Tensor, Value } from '@adjoint/autograd';
+import { type Storage, Tensor, Value } from '@adjoint/autograd';
 import { kind } from './spec';
 
 /** What an optimizer updates: scalar Values or Tensors (a mix is fine). */
@@ -45,7 +45,7 @@ abstract class Optimizer {
   }
 
   /** Updates parameter `i` in place from its gradient `g`. */
-  protected abstract update(i: number, x: Float64Array, g: Float64Array): void;
+  protected abstract update(i: number, x: Storage, g: Storage): void;
 }
 
 /** Options of SGD, with PyTorch's meanings. */
@@ -89,8 +89,13 @@ export class SGD extends Optimizer {
     this.nesterov = nesterov;
   }
 
-  protected update(i: number, x: Float64Array, grad: Float64Array): void {
+  protected update(i: number, x: Storage, grad: Storage): void {
     const { lr, momentum, dampening, weightDecay, nesterov } = this;
+    if (momentum === 0 && weightDecay === 0) {
+      // plain SGD, as PyTorch skips the weight-decay term when it is 0: x ← x - lr·∇
+      for (let k = 0; k < x.length; k++) x[k] = x[k]! - lr * grad[k]!;
+      return;
+    }
     let buffer = this.#buffers.get(i);
     const first = buffer === undefined;
     if (momentum !== 0 && buffer === undefined) {
@@ -144,7 +149,7 @@ export class Adam extends Optimizer {
     this.#decoupled = name === 'AdamW';
   }
 
-  protected update(i: number, x: Float64Array, grad: Float64Array): void {
+  protected update(i: number, x: Storage, grad: Storage): void {
     const { lr, eps, weightDecay } = this;
     const [beta1, beta2] = this.betas;
     let moments = this.#moments.get(i);

@@ -174,7 +174,10 @@ export function takeRows(t: Tensor, rows: readonly number[]): Tensor {
       throw new RangeError(`takeRows: row ${r} is out of range for a tensor of ${count} rows`);
   }
   const width = t.size / count;
-  const out = new Float64Array(rows.length * width);
+  const out =
+    t.data instanceof Float32Array
+      ? new Float32Array(rows.length * width)
+      : new Float64Array(rows.length * width);
   rows.forEach((r, i) => {
     out.set(t.data.subarray(r * width, (r + 1) * width), i * width);
   });

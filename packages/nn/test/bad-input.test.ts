@@ -115,6 +115,29 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ],
   ['tensor(NaN)', () => tensor([1, Number.NaN]), 'tensor: element [1] must be a finite number, got NaN'],
   [
+    'tensor(unknown dtype)',
+    () => tensor([1], { dtype: bad('float16') }),
+    `tensor: expected dtype 'float32' or 'float64', got the string "float16"`,
+  ],
+  [
+    'tensor(beyond float32)',
+    () => tensor([3.5e38], { dtype: 'float32' }),
+    'tensor: element 0 (3.5e+38) is beyond the range of float32',
+  ],
+  [
+    'astype(unknown dtype)',
+    () => tensor([1]).astype(bad('int8')),
+    `astype: expected dtype 'float32' or 'float64', got the string "int8"`,
+  ],
+  [
+    'backward(seed of another dtype)',
+    () =>
+      tensor([1, 2], { dtype: 'float32', requiresGrad: true })
+        .mul(2)
+        .backward(tensor([1, 1])),
+    'backward: the seed is float64, the output is float32; cast it with astype()',
+  ],
+  [
     'tensor(Float64Array with Infinity)',
     () => tensor(Float64Array.of(1, Number.POSITIVE_INFINITY)),
     'tensor: element 1 must be a finite number, got Infinity',
@@ -361,6 +384,16 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'mlp(NaN inputs)',
     () => mlp({ inputs: Number.NaN, layers: [{ units: 1, activation: 'tanh' }] }),
     'spec.inputs: expected a positive integer, got NaN',
+  ],
+  [
+    'mlp(bad dtype)',
+    () => mlp({ inputs: 1, layers: [{ units: 1, activation: 'tanh' }] }, bad({ dtype: 'half' })),
+    `mlp: options.dtype: expected 'float32' or 'float64', got the string "half"`,
+  ],
+  [
+    'mlp(null options)',
+    () => mlp({ inputs: 1, layers: [{ units: 1, activation: 'tanh' }] }, bad(null)),
+    'mlp: expected options { dtype }, got null',
   ],
   [
     'mlp(Infinity units)',

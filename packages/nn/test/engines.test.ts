@@ -1,6 +1,6 @@
-import { Rng, tensor } from '@adjoint/autograd';
+import { Rng, type Tensor, tensor } from '@adjoint/autograd';
 import { assertClose } from '@adjoint/autograd/testing';
-import { ACTIVATIONS, type LayerSpec, Linear, type MlpSpec, mlp, mse, scalarMlp } from '@adjoint/nn';
+import { ACTIVATIONS, type LayerSpec, Linear, type MlpSpec, mlp, mse, SGD, scalarMlp } from '@adjoint/nn';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 
@@ -144,4 +144,44 @@ describe('one spec, two engines', () => {
       scalarMlp({ inputs: 3, layers: [{ units: 1, activation: 'linear' }] }).forward([1, 2]),
     ).toThrow('MLP: expected a sample of 3 inputs, got an array of length 2');
   });
+});
+
+describe('float32 models', () => {
+  it.prop([specArb, fc.integer({ min: 1, max: 5 }), fc.integer()])(
+    'mlp(spec, { dtype: float32 }) starts from the float64 parameters rounded, and trains in float32',
+    (spec, batch, seed) => {
+      const rng = new Rng(seed);
+      const X = Array.from({ length: batch }, () =>
+        Array.from({ length: spec.inputs }, () => 2 * rng.uniform() - 1),
+      );
+      const Y = Array.from({ length: batch }, () =>
+        Array.from({ length: spec.layers.at(-1)!.units }, () => rng.uniform()),
+      );
+      const [single, double] = [mlp(spec, { dtype: 'float32' }), mlp(spec)];
+      single.parameters().forEach((p, i) => {
+        expect(p.dtype).toBe('float32');
+        expect(Array.from(p.data)).toEqual(Array.from(double.parameters()[i]!.data, Math.fround));
+      });
+      const losses = [single, double].map((net) => {
+        // the float64 targets are data: the loss casts them to the prediction's dtype
+        const loss = mse(net.forward(tensor(X, { dtype: net.parameters()[0]!.dtype })), tensor(Y)) as Tensor;
+        loss.backward();
+        return loss;
+      });
+      expect(losses[0]!.dtype).toBe('float32');
+      expect(Math.abs(losses[0]!.item() - losses[1]!.item())).toBeLessThan(
+        1e-5 * Math.max(1, losses[1]!.item()),
+      );
+      const before = single.parameters().map((p) => Array.from(p.data));
+      new SGD(single.parameters(), { lr: 0.1 }).step();
+      single.parameters().forEach((p, i) => {
+        expect(p.grad!.dtype).toBe('float32');
+        expect(p.data).toBeInstanceOf(Float32Array);
+        // x ← x - lr·∇, computed in float64 and rounded once into the Float32Array
+        p.data.forEach((v, j) => {
+          expect(v).toBe(Math.fround(before[i]![j]! - 0.1 * p.grad!.data[j]!));
+        });
+      });
+    },
+  );
 });
