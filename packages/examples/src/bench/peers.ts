@@ -2,15 +2,21 @@
  * The benchmark: five workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
  * backends) and jax-js (wasm device, jit). Contestants of a workload run interleaved, one repetition
  * each in turn, so they share the machine's load; tables give the median, the min–max and the ratio of
- * each peer's median to adjoint's (above 1: adjoint is faster). Writes out/bench.json.
+ * each peer's median to adjoint's (above 1: adjoint is faster). Writes out/bench-<dtype>.json.
  *
- *   npx -y pnpm@10 bench [--quick]
+ * adjoint runs in one dtype per process (`--dtype`, default float32): a program that mixes Float32Array
+ * and Float64Array in the same loops makes V8's element accesses polymorphic and both slower (W2 here:
+ * 0.65 and 0.71 ms alone, 1.2 and 1.1 ms mixed), and a program normally trains in one dtype. The scalar
+ * workloads W1 and W5 run in the float64 process. Without `--dtype` it runs itself once per dtype.
+ *
+ *   npx -y pnpm@10 bench [--quick] [--dtype float32|float64]
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { noGrad, Rng, type Tensor, tensor, Value } from '@adjoint/autograd';
+import { type DType, noGrad, Rng, type Tensor, tensor, Value } from '@adjoint/autograd';
 import { type MlpSpec, mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { moons } from '../data/synthetic';
@@ -24,10 +30,22 @@ const np = jax.numpy;
 type JaxArray = jax.Array;
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, out: { type: 'string' } },
+  options: { quick: { type: 'boolean' }, out: { type: 'string' }, dtype: { type: 'string' } },
   args: process.argv.slice(2),
 });
 const quick = values.quick ?? false;
+if (values.dtype === undefined) {
+  for (const d of ['float32', 'float64']) {
+    const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), '--dtype', d];
+    const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
+    if (status !== 0) process.exit(status ?? 1);
+  }
+  process.exit(0);
+}
+const dtype = values.dtype as DType;
+if (dtype !== 'float32' && dtype !== 'float64')
+  throw new Error(`--dtype: expected float32 or float64, got ${dtype}`);
+const ours = `adjoint (${dtype})`;
 
 /** One contestant: a name and a step to time (awaited, so asynchronous peers finish their work). */
 interface Contestant {
@@ -241,25 +259,30 @@ async function main(): Promise<void> {
   const reps = quick ? 3 : 15;
 
   // W1: the scalar engine, micrograd's demo step
-  const snet = scalarMlp(SPEC);
-  const ssgd = new SGD(snet.parameters(), { lr: 0.05 });
-  await race(
-    'W1 scalar graph: MLP(2,[16,16,1]) on 100 moons, one step',
-    [{ name: 'adjoint (Value)', step: () => sgdStep(ssgd, marginLoss(snet, data.x, signs)) }],
-    reps,
-  );
+  if (dtype === 'float64') {
+    const snet = scalarMlp(SPEC);
+    const ssgd = new SGD(snet.parameters(), { lr: 0.05 });
+    await race(
+      'W1 scalar graph: MLP(2,[16,16,1]) on 100 moons, one step',
+      [{ name: 'adjoint (Value)', step: () => sgdStep(ssgd, marginLoss(snet, data.x, signs)) }],
+      reps,
+    );
+  }
 
   // W2: the same network, batched
-  const X = tensor(data.x);
-  const negY = tensor(signs.map((s) => [-s]));
-  const tnet = mlp(SPEC);
+  const X = tensor(data.x, { dtype });
+  const negY = tensor(
+    signs.map((s) => [-s]),
+    { dtype },
+  );
+  const tnet = mlp(SPEC, { dtype });
   const tsgd = new SGD(tnet.parameters(), { lr: 0.05 });
   const xs = Float32Array.from(data.x.flat());
   const ys = Float32Array.from(signs);
   await race(
     'W2 small tensor MLP: 2-16-16-1, X 100×2, one SGD step',
     [
-      { name: 'adjoint (float64)', step: () => sgdStep(tsgd, marginLossTensor(tnet, X, negY)) },
+      { name: ours, step: () => sgdStep(tsgd, marginLossTensor(tnet, X, negY)) },
       { name: 'jax-js jit (wasm, f32)', step: jaxMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge', 'f32') },
       tfContestant('tfjs-cpu (f32)', 'cpu', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
       tfContestant('tfjs-wasm (f32)', 'wasm', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
@@ -284,14 +307,14 @@ async function main(): Promise<void> {
   const oneHot = Float32Array.from(
     labels.flatMap((l) => Array.from({ length: 10 }, (_, k) => (k === l ? 1 : 0))),
   );
-  const mnet = mlp(MNIST);
+  const mnet = mlp(MNIST, { dtype });
   const msgd = new SGD(mnet.parameters(), { lr: 0.05 });
-  const mx = tensor(Float64Array.from(images), { shape: [128, 784] });
+  const mx = tensor(images, { shape: [128, 784], dtype });
   await race(
     'W3 MNIST-size MLP: 784-128-64-10, batch 128, one SGD step',
     [
       {
-        name: 'adjoint (float64)',
+        name: ours,
         step: () => sgdStep(msgd, softmaxCrossEntropy(mnet.forward(mx), labels)),
       },
       {
@@ -317,8 +340,8 @@ async function main(): Promise<void> {
     const r = new Rng(n);
     const a32 = Float32Array.from({ length: n * n }, () => r.normal());
     const b32 = Float32Array.from({ length: n * n }, () => r.normal());
-    const a = tensor(Float64Array.from(a32), { shape: [n, n] });
-    const b = tensor(Float64Array.from(b32), { shape: [n, n] });
+    const a = tensor(a32, { shape: [n, n], dtype });
+    const b = tensor(b32, { shape: [n, n], dtype });
     const jmm = jax.jit((p: JaxArray, q: JaxArray) => np.matmul(p, q));
     const ja = np.array(a32, { shape: [n, n] });
     const jb = np.array(b32, { shape: [n, n] });
@@ -335,7 +358,7 @@ async function main(): Promise<void> {
       return () => tf.tidy(() => tf.matMul(ta, tb).dataSync()[0]);
     };
     const contestants: Contestant[] = [
-      { name: 'adjoint (float64)', step: () => noGrad(() => a.matmul(b)) },
+      { name: ours, step: () => noGrad(() => a.matmul(b)) },
       { name: 'jax-js jit (wasm, f32)', step: jaxMatmul(ja, jb) },
       { name: 'jax-js jit (wasm, f64)', step: jaxMatmul(ja64, jb64) },
       tfContestant('tfjs-wasm (f32)', 'wasm', tfMatmul),
@@ -345,7 +368,7 @@ async function main(): Promise<void> {
   }
 
   // W5: a deep chain of scalar ops
-  for (const steps of quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6]) {
+  for (const steps of dtype === 'float32' ? [] : quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6]) {
     await race(
       `W5 deep chain: x = x·1.0001 + 0.0001, N = ${steps.toExponential(0)}, forward + backward`,
       [
@@ -366,10 +389,10 @@ async function main(): Promise<void> {
 
   const out = values.out ?? defaultOutDir();
   mkdirSync(out, { recursive: true });
-  const file = join(out, 'bench.json');
+  const file = join(out, `bench-${dtype}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, dtype, quick, rows }, null, 2)}\n`,
   );
   console.log(`\nwrote ${file}`);
 }
