@@ -17,16 +17,23 @@ const specArb: fc.Arbitrary<MlpSpec> = fc.record({
   init: fc.constantFrom('uniform' as const, 'xavier' as const, 'he' as const),
 });
 
+/** `batch` seeded inputs in [-1, 1) and targets in [0, 1) for a network of `spec`. */
+function sample(spec: MlpSpec, batch: number, seed: number): [number[][], number[][]] {
+  const rng = new Rng(seed);
+  const X = Array.from({ length: batch }, () =>
+    Array.from({ length: spec.inputs }, () => 2 * rng.uniform() - 1),
+  );
+  const Y = Array.from({ length: batch }, () =>
+    Array.from({ length: spec.layers.at(-1)!.units }, () => rng.uniform()),
+  );
+  return [X, Y];
+}
+
 describe('one spec, two engines', () => {
   it.prop([specArb, fc.integer({ min: 1, max: 5 }), fc.integer()])(
     'mlp(spec) and scalarMlp(spec) start from the same parameters and give the same outputs and gradients',
     (spec, batch, seed) => {
-      const rng = new Rng(seed);
-      const X = Array.from({ length: batch }, () =>
-        Array.from({ length: spec.inputs }, () => 2 * rng.uniform() - 1),
-      );
-      const outputs = spec.layers.at(-1)!.units;
-      const Y = Array.from({ length: batch }, () => Array.from({ length: outputs }, () => rng.uniform()));
+      const [X, Y] = sample(spec, batch, seed);
       const net = mlp(spec);
       const snet = scalarMlp(spec);
       const prediction = net.forward(tensor(X));
@@ -150,13 +157,7 @@ describe('float32 models', () => {
   it.prop([specArb, fc.integer({ min: 1, max: 5 }), fc.integer()])(
     'mlp(spec, { dtype: float32 }) starts from the float64 parameters rounded, and trains in float32',
     (spec, batch, seed) => {
-      const rng = new Rng(seed);
-      const X = Array.from({ length: batch }, () =>
-        Array.from({ length: spec.inputs }, () => 2 * rng.uniform() - 1),
-      );
-      const Y = Array.from({ length: batch }, () =>
-        Array.from({ length: spec.layers.at(-1)!.units }, () => rng.uniform()),
-      );
+      const [X, Y] = sample(spec, batch, seed);
       const [single, double] = [mlp(spec, { dtype: 'float32' }), mlp(spec)];
       single.parameters().forEach((p, i) => {
         expect(p.dtype).toBe('float32');
