@@ -5,10 +5,10 @@ import { map, select, zip } from './kernels';
 import { layoutOps } from './layout';
 import { type MatmulVariant, matmulOp } from './linalg';
 import {
+  allocate,
   broadcastShapes,
   checkDType,
   checkShape,
-  convert,
   type DType,
   dtypeOf,
   type NDArray,
@@ -428,7 +428,7 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
 
 /** A constant tensor of `shape` filled with `value`. */
 export function filled(shape: readonly number[], value: number, dtype: DType = 'float64'): Tensor {
-  return new Tensor(convert(new Float64Array(sizeOf(shape)).fill(value), dtype), shape);
+  return new Tensor(allocate(dtype, sizeOf(shape)).fill(value), shape);
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   arange,
+  customOp,
   type DType,
   eye,
   full,
@@ -175,6 +176,19 @@ describe('promotion and gradients', () => {
     expect(Array.from(c32)).not.toEqual(Array.from(c64)); // it really accumulated in float32
     // mixed operands promote to a float64 product
     expect(matmul(a, b.astype('float64'), false, false, [m, n])).toBeInstanceOf(Float64Array);
+  });
+
+  test("a custom op's gradients are cast to its inputs' dtypes, as the built-in ops' are", () => {
+    // a vjp that (carelessly) answers in float64 for a float32 input
+    const double = customOp<Tensor>({
+      name: 'double',
+      forward: (x) => x.mul(2),
+      vjp: (g) => [g.astype('float64').mul(2)],
+    });
+    const x = tensor([0.1, 0.2], { dtype: 'float32', requiresGrad: true });
+    double(x).sum().backward();
+    expect(x.grad!.dtype).toBe('float32');
+    expect(Array.from(x.grad!.data)).toEqual([2, 2]);
   });
 
   test('the seed and a gradient set by hand must have the dtype of their tensor', () => {

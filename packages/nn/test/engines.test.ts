@@ -1,6 +1,16 @@
 import { Rng, type Tensor, tensor } from '@adjoint/autograd';
 import { assertClose } from '@adjoint/autograd/testing';
-import { ACTIVATIONS, type LayerSpec, Linear, type MlpSpec, mlp, mse, SGD, scalarMlp } from '@adjoint/nn';
+import {
+  ACTIVATIONS,
+  type LayerSpec,
+  Linear,
+  type MlpSpec,
+  mlp,
+  mse,
+  SGD,
+  scalarMlp,
+  takeRows,
+} from '@adjoint/nn';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 
@@ -154,6 +164,13 @@ describe('one spec, two engines', () => {
 });
 
 describe('float32 models', () => {
+  test('takeRows keeps the dtype of the rows it copies', () => {
+    const x = tensor([[0.1], [0.2], [0.3]], { dtype: 'float32' });
+    const rows = takeRows(x, [2, 0]);
+    expect(rows.dtype).toBe('float32');
+    expect(Array.from(rows.data)).toEqual([Math.fround(0.3), Math.fround(0.1)]);
+  });
+
   it.prop([specArb, fc.integer({ min: 1, max: 5 }), fc.integer()])(
     'mlp(spec, { dtype: float32 }) starts from the float64 parameters rounded, and trains in float32',
     (spec, batch, seed) => {
