@@ -6,7 +6,7 @@ const setup = fileURLToPath(new URL('./vitest.setup.ts', import.meta.url));
 export default defineConfig({
   test: {
     // Test files share a module graph per worker: three times faster, and safe because the engine's only
-    // module state, the no-grad flag, is always restored.
+    // module state, the no-grad flag and the thread count, is always restored.
     isolate: false,
     // `pnpm fuzz` runs every property 100 times longer
     testTimeout: process.env.ADJOINT_FUZZ ? 3_600_000 : 5_000,

@@ -29,5 +29,6 @@ export type { Elementwise } from './ops';
 export { Rng } from './random';
 export { ShapeError } from './shape';
 export { type Axes, concat, type NestedArray, stack, Tensor, type TensorLike } from './tensor';
+export { getNumThreads, setNumThreads } from './threads';
 export { type BackwardOptions, Value } from './value';
 export { where } from './where';

@@ -7,7 +7,7 @@
  * float64 and round once when they store, so a float32 result is the float64 result correctly
  * rounded. Sums accumulate in float64; matmul accumulates in its dtype, as BLAS does.
  */
-import { GEMM_WASM } from './gemm-wasm';
+import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm';
 import {
   allocate,
   broadcastStrides,
@@ -20,6 +20,13 @@ import {
   sizeOf,
   stridesOf,
 } from './ndarray';
+import { canUseThreads, type Gemm, getNumThreads, Team } from './threads';
+
+/**
+ * The multiply-adds from which a product's blocks are shared out between threads: about 0.1 ms on one
+ * core, well above what handing work to a worker costs (~1 µs when it is awake, ~60 µs asleep).
+ */
+const PARALLEL_WORK = 1 << 20;
 
 /** f applied to every element. */
 export function map(x: Storage, f: (v: number) => number): Storage {
@@ -417,8 +424,6 @@ export function packPanels(
   }
 }
 
-/** A kernel of src/wasm/gemm.wat (addresses in bytes): see the comments there. */
-type Gemm = (ap: number, bp: number, c: number, m4: number, nw: number, k: number, ldc: number) => void;
 type Pack = (
   dst: number,
   src: number,
@@ -434,23 +439,33 @@ interface Simd {
   readonly memory: WebAssembly.Memory;
   readonly gemm: Record<DType, Gemm>;
   readonly pack: Record<DType, Pack>;
+  /** Workers over the same memory, where it is shared (Node.js); null where it is the module's own. */
+  readonly team: Team | null;
 }
 
 /** Compiled once, when this module loads; null where WebAssembly SIMD is missing (then TypeScript runs). */
-const SIMD: Simd | null = instantiate();
+const SIMD: Simd | null = (canUseThreads ? instantiate(true) : null) ?? instantiate(false);
 
 /** Whether matmul runs its blocks in WebAssembly SIMD here. */
 export const hasSimd = SIMD !== null;
 
-function instantiate(): Simd | null {
+/** The workers of matmul, where products run on several threads: for tests. */
+export const team = SIMD?.team ?? null;
+
+/** The module over a shared memory that worker threads can use too, or with a memory of its own. */
+function instantiate(shared: boolean): Simd | null {
   try {
-    const bytes = Uint8Array.from(atob(GEMM_WASM), (c) => c.charCodeAt(0));
+    const bytes = Uint8Array.from(atob(shared ? GEMM_WASM_SHARED : GEMM_WASM), (c) => c.charCodeAt(0));
     if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const module = new WebAssembly.Module(bytes);
+    // as much as the unshared memory may grow to: a shared one must say, and only reserves it
+    const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) : null;
+    const { exports } = new WebAssembly.Instance(module, memory === null ? {} : { env: { memory } });
     return {
-      memory: exports.memory as WebAssembly.Memory,
+      memory: memory ?? (exports.memory as WebAssembly.Memory),
       gemm: { float64: exports.gemm as Gemm, float32: exports.gemm32 as Gemm },
       pack: { float64: exports.pack64 as Pack, float32: exports.pack32 as Pack },
+      team: memory === null ? null : new Team(module, memory),
     };
   } catch {
     return null;
@@ -502,11 +517,17 @@ function gemmSimd(simd: Simd, operands: GemmOperands, precision: Precision, C: S
   const packB = packA + m4 * k;
   const at = packB + nw * k;
   const heap = view(simd, dtype, (at + m * n) * bytes);
+  // large products share their rows out to worker threads: wake them now, to be spinning after the packing
+  const threads = Math.min(getNumThreads(), m4 / 4);
+  const team = simd.team !== null && threads > 1 && m4 * nw * k >= PARALLEL_WORK ? simd.team : null;
+  team?.wake(threads);
   heap.set(A.subarray(ao, ao + m * k), rawA);
   heap.set(B.subarray(bo, bo + k * n), rawB);
   simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, m4, k, 4);
   simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, nw, k, width);
-  simd.gemm[dtype](packA * bytes, packB * bytes, at * bytes, m4, nw, k, n);
+  const args = [packA * bytes, packB * bytes, at * bytes, m4, nw, k, n] as const;
+  if (team === null) simd.gemm[dtype](...args);
+  else team.gemm(dtype === 'float32' ? 1 : 0, simd.gemm[dtype], threads, args, bytes);
   if (C === null) {
     const product = heap.slice(at, at + m * n);
     gemmEdges({ ...operands, co: 0 }, product, precision.round, m4, nw);

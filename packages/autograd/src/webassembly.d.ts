@@ -1,7 +1,8 @@
 // The part of the WebAssembly JavaScript API that kernels.ts uses. TypeScript ships these types only
 // with the DOM library, which an engine for Node and browsers should not pull in whole.
 declare namespace WebAssembly {
-  interface Memory {
+  class Memory {
+    constructor(descriptor: { initial: number; maximum?: number; shared?: boolean });
     readonly buffer: ArrayBuffer;
     grow(pages: number): number;
   }

@@ -11,6 +11,7 @@ import {
   Rng,
   rand,
   randn,
+  setNumThreads,
   stack,
   type Tensor,
   tensor,
@@ -298,6 +299,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ['concat(axis 4)', () => concat([t()], 4), 'concat: axis 4 is out of range for a tensor of rank 2'],
   ['stack(mismatched)', () => stack([t(), ones([3])]), 'stack: expected equal shapes, got [2, 3], [3]'],
   // functions of functions
+  ['setNumThreads(0)', () => setNumThreads(0), 'setNumThreads: expected a positive integer, got 0'],
   ['noGrad(string)', () => noGrad(bad('f')), 'noGrad: expected fn to be a function, got the string "f"'],
   [
     'detectAnomaly(number)',
@@ -616,6 +618,7 @@ describe('bad input at every public boundary', () => {
     const exempt = [
       'isGradEnabled',
       'isAnomalyEnabled',
+      'getNumThreads',
       'ShapeError',
       'Tensor',
       'ACTIVATIONS',

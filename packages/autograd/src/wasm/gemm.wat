@@ -16,6 +16,9 @@
 ;;
 ;; pack64 and pack32 copy a strided matrix into those panels (see `packPanels` in kernels.ts, the
 ;; TypeScript reference). Addresses and strides are in bytes.
+;;
+;; The build makes a second module from this source, importing a shared memory in place of this one's,
+;; so worker threads (src/threads.ts) can run the kernels on other rows of the same panels and C.
 (module
   (memory (export "memory") 1)
   (func (export "gemm")

@@ -9,6 +9,9 @@
  * 0.65 and 0.71 ms alone, 1.2 and 1.1 ms mixed), and a program normally trains in one dtype. The scalar
  * workloads W1 and W5 run in the float64 process. Without `--dtype` it runs itself once per dtype.
  *
+ * adjoint runs large products on every core (up to 8) by default; W3 and W4 also time it on one
+ * thread, so the ratio on that row is what the other threads bring.
+ *
  *   npx -y pnpm@10 bench [--quick] [--dtype float32|float64]
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +19,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type DType, noGrad, Rng, type Tensor, tensor, Value } from '@adjoint/autograd';
+import {
+  type DType,
+  getNumThreads,
+  noGrad,
+  Rng,
+  setNumThreads,
+  type Tensor,
+  tensor,
+  Value,
+} from '@adjoint/autograd';
 import { type MlpSpec, mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { moons } from '../data/synthetic';
@@ -45,7 +57,23 @@ if (values.dtype === undefined) {
 const dtype = values.dtype as DType;
 if (dtype !== 'float32' && dtype !== 'float64')
   throw new Error(`--dtype: expected float32 or float64, got ${dtype}`);
-const ours = `adjoint (${dtype})`;
+const threads = getNumThreads();
+const ours = `adjoint (${dtype}, ${threads} thread${threads === 1 ? '' : 's'})`;
+
+/** adjoint's step on one thread: in the same table, its ratio is the speedup of the default's threads. */
+function oneThread(step: () => unknown): Contestant {
+  return {
+    name: `adjoint (${dtype}, 1 thread)`,
+    step: () => {
+      setNumThreads(1);
+      try {
+        return step();
+      } finally {
+        setNumThreads(threads);
+      }
+    },
+  };
+}
 
 /** One contestant: a name and a step to time (awaited, so asynchronous peers finish their work). */
 interface Contestant {
@@ -310,13 +338,12 @@ async function main(): Promise<void> {
   const mnet = mlp(MNIST, { dtype });
   const msgd = new SGD(mnet.parameters(), { lr: 0.05 });
   const mx = tensor(images, { shape: [128, 784], dtype });
+  const mnistStep = () => sgdStep(msgd, softmaxCrossEntropy(mnet.forward(mx), labels));
   await race(
     'W3 MNIST-size MLP: 784-128-64-10, batch 128, one SGD step',
     [
-      {
-        name: ours,
-        step: () => sgdStep(msgd, softmaxCrossEntropy(mnet.forward(mx), labels)),
-      },
+      { name: ours, step: mnistStep },
+      ...(threads > 1 ? [oneThread(mnistStep)] : []),
       {
         name: 'jax-js jit (wasm, f32)',
         step: jaxMlpStep(MNIST, images, oneHot, [128, 784], [128, 10], 'xent', 'f32'),
@@ -357,8 +384,10 @@ async function main(): Promise<void> {
       const tb = tf.tensor(b32, [n, n]);
       return () => tf.tidy(() => tf.matMul(ta, tb).dataSync()[0]);
     };
+    const product = () => noGrad(() => a.matmul(b));
     const contestants: Contestant[] = [
-      { name: ours, step: () => noGrad(() => a.matmul(b)) },
+      { name: ours, step: product },
+      ...(threads > 1 ? [oneThread(product)] : []),
       { name: 'jax-js jit (wasm, f32)', step: jaxMatmul(ja, jb) },
       { name: 'jax-js jit (wasm, f64)', step: jaxMatmul(ja64, jb64) },
       tfContestant('tfjs-wasm (f32)', 'wasm', tfMatmul),

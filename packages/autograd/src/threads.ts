@@ -1,0 +1,212 @@
+/**
+ * Worker threads for the matrix product. In Node.js a large product's blocks of rows are shared out
+ * between the calling thread and `getNumThreads() − 1` workers, which run the same WebAssembly kernel
+ * on the same shared memory. Each element of C is computed by one thread with the same instructions,
+ * so the product has the same bits on any number of threads.
+ *
+ * The calling thread hands out the work and spins until every share is done, so it must be allowed to
+ * block. Node.js's main thread is; a browser's is not. Elsewhere products run on the calling thread.
+ */
+import type { Worker as NodeWorker } from 'node:worker_threads';
+import { describe } from './shape';
+
+/** A gemm kernel of src/wasm/gemm.wat (addresses in bytes). */
+export type Gemm = (
+  ap: number,
+  bp: number,
+  c: number,
+  m4: number,
+  nw: number,
+  k: number,
+  ldc: number,
+) => void;
+
+/** The most workers made without being asked: each one holds a V8 isolate (~10 MB). */
+const DEFAULT_LIMIT = 8;
+
+/** The runtime's worker threads and core count, where it is Node.js; null elsewhere. */
+const NODE = nodeRuntime();
+
+let requested = NODE === null ? 1 : Math.min(NODE.cores, DEFAULT_LIMIT);
+
+function nodeRuntime(): {
+  readonly threads: typeof import('node:worker_threads');
+  readonly cores: number;
+} | null {
+  const process = (globalThis as { process?: NodeJS.Process }).process;
+  if (typeof process?.getBuiltinModule !== 'function' || typeof SharedArrayBuffer !== 'function') return null;
+  const threads = process.getBuiltinModule('node:worker_threads');
+  const os = process.getBuiltinModule('node:os');
+  return threads?.Worker && os ? { threads, cores: os.availableParallelism() } : null;
+}
+
+/**
+ * How many threads a large matrix product runs on: the calling thread and `n − 1` workers. The
+ * default is the number of cores (at most 8) in Node.js, and 1 where workers cannot be used.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`setNumThreads: expected a positive integer, got ${describe(n)}`);
+  }
+  requested = n;
+}
+
+/** How many threads a large matrix product runs on here: 1 where the runtime cannot block on workers. */
+export function getNumThreads(): number {
+  return NODE === null ? 1 : requested;
+}
+
+/** Whether this runtime can run products on worker threads (Node.js, with shared memory). */
+export const canUseThreads = NODE !== null;
+
+// The team's control block, an Int32Array over a SharedArrayBuffer. TICKET holds the current job's
+// chunk count (high 16 bits) and the next chunk to claim (low 16): a thread claims a chunk by raising it
+// with compareExchange, so a chunk is claimed once, and only while its job is the current one. FINISHED
+// counts the job's chunks done; GENERATION moves on with each job, for sleeping workers to wait on. The
+// job itself: the kernel (0: gemm, 1: gemm32), its seven arguments, the element size and rows per chunk.
+const TICKET = 0;
+const FINISHED = 1;
+const GENERATION = 2;
+const FAILED = 3;
+const READY = 4;
+const KERNEL = 5;
+const ARGS = 6;
+const BYTES = ARGS + 7;
+const CHUNK_ROWS = BYTES + 1;
+const CONTROL_LENGTH = CHUNK_ROWS + 1;
+
+/**
+ * Claims a chunk of the current job and runs the kernel on its rows: 1 if it did, 0 if another thread
+ * claimed that chunk first (try again), −1 if none is left. Run by the calling thread and, as source
+ * text, by the workers, so it refers to nothing outside its arguments: the slots of the control block
+ * are written as numbers here (TICKET 0, FINISHED 1, FAILED 3, the job from KERNEL 5 on).
+ */
+function work(c: Int32Array, kernels: readonly Gemm[]): number {
+  const ticket = Atomics.load(c, 0);
+  const next = ticket & 0xffff;
+  if (next >= ticket >>> 16) return -1;
+  if (Atomics.compareExchange(c, 0, ticket, ticket + 1) !== ticket) return 0;
+  // the job cannot change until this chunk is finished, so its arguments are read after the claim
+  const k = c[11]!;
+  const ldc = c[12]!;
+  const bytes = c[13]!;
+  const rows = c[14]!;
+  const from = next * rows;
+  try {
+    kernels[c[5]!]!(
+      c[6]! + from * k * bytes,
+      c[7]!,
+      c[8]! + from * ldc * bytes,
+      Math.min(rows, c[9]! - from),
+      c[10]!,
+      k,
+      ldc,
+    );
+  } catch {
+    Atomics.store(c, 3, 1);
+  }
+  Atomics.add(c, 1, 1);
+  return 1;
+}
+
+/**
+ * The worker's program (run with `eval`, so no file needs resolving): instantiate the shared module,
+ * then take chunks of jobs. With none to take it spins (~0.3 ms) before sleeping: here a sleeping thread
+ * takes from 30 µs to several ms to wake. A late worker costs nothing, as the others take its chunks.
+ */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control } = workerData;
+const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+const kernels = [exports.gemm, exports.gemm32];
+const c = new Int32Array(control);
+const work = ${work.toString()};
+const open = () => { const t = Atomics.load(c, ${TICKET}); return (t & 0xffff) < t >>> 16; };
+Atomics.add(c, ${READY}, 1);
+for (;;) {
+  const generation = Atomics.load(c, ${GENERATION});
+  for (let spin = 0; spin < 20000 && !open(); spin++);
+  if (!open()) Atomics.wait(c, ${GENERATION}, generation);
+  while (work(c, kernels) >= 0);
+}`;
+
+/**
+ * The workers that run one shared module's kernels. Made by the first product that needs them; they
+ * start in the background, and until one is up the calling thread takes every chunk.
+ */
+export class Team {
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_LENGTH * 4));
+  private readonly workers: NodeWorker[] = [];
+  /** Chunks the workers have done so far: tests read it to know they did run. */
+  workerChunks = 0;
+  /** false: the calling thread takes no chunk and only waits, so tests can have workers do them all. */
+  callerWorks = true;
+
+  constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly memory: WebAssembly.Memory,
+  ) {}
+
+  /**
+   * Wakes the workers a product on `threads` threads will use, so they are spinning by the time it
+   * has packed its operands and hands out its chunks.
+   */
+  wake(threads: number): void {
+    this.hire(threads - 1);
+    Atomics.notify(this.control, GENERATION);
+  }
+
+  /**
+   * Runs `kernel` (index `which` in the workers) over the `m4` rows of packed A, cut into chunks of
+   * whole 4-row panels, about eight per thread, so a late thread leaves little to wait for. The calling
+   * thread takes chunks too, and returns once all are done. `bytes` is the size of an element.
+   */
+  gemm(
+    which: 0 | 1,
+    kernel: Gemm,
+    threads: number,
+    args: readonly [number, number, number, number, number, number, number],
+    bytes: number,
+  ): void {
+    const { control } = this;
+    this.hire(threads - 1);
+    const m4 = args[3];
+    const rows = 4 * Math.ceil(m4 / 4 / (8 * threads));
+    const chunks = Math.ceil(m4 / rows);
+    control.set([which, ...args, bytes, rows], KERNEL);
+    Atomics.store(control, FINISHED, 0);
+    Atomics.store(control, FAILED, 0);
+    Atomics.store(control, TICKET, chunks << 16); // the previous job is finished: nobody holds a chunk
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    const kernels = [kernel, kernel];
+    let mine = 0;
+    for (let claimed = 0; claimed >= 0 && this.callerWorks; claimed = work(control, kernels)) mine += claimed;
+    while (Atomics.load(control, FINISHED) !== chunks);
+    this.workerChunks += chunks - mine;
+    if (control[FAILED] === 1) {
+      throw new Error(
+        `matmul: the kernel failed on rows of a ${m4}×${args[5]} by ${args[5]}×${args[4]} product, on ${threads} threads`,
+      );
+    }
+  }
+
+  /** How many workers the team keeps. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Keeps `count` workers: makes the missing ones, or stops the extra ones (idle between products). */
+  private hire(count: number): void {
+    const { workers } = this;
+    while (workers.length > count) workers.pop()!.terminate();
+    while (workers.length < count) {
+      const worker = new NODE!.threads.Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module: this.module, memory: this.memory, control: this.control.buffer },
+      });
+      worker.unref(); // an idle team must not keep the process alive
+      workers.push(worker);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+import { availableParallelism } from 'node:os';
+import { getNumThreads, setNumThreads } from '@adjoint/autograd';
+import { fc, it } from '@fast-check/vitest';
+import { afterEach, beforeAll, expect, test, vi } from 'vitest';
+import { matmul, team } from '../src/kernels';
+import { allocate, type DType } from '../src/ndarray';
+
+// Large products share their rows out between worker threads over the module's shared memory. Each
+// element is computed by one thread with the same kernel, so any thread count gives the same bits.
+
+const initial = getNumThreads();
+afterEach(() => setNumThreads(initial));
+
+test('Node.js runs products on as many threads as it has cores (at most 8), and says so', () => {
+  expect(team).not.toBeNull();
+  expect(initial).toBe(Math.min(availableParallelism(), 8));
+  setNumThreads(3);
+  expect(getNumThreads()).toBe(3);
+});
+
+test.each([0, -1, 1.5, Number.NaN, '2'])('setNumThreads(%s) is a RangeError naming the value', (n) => {
+  expect(() => setNumThreads(n as number)).toThrow(/setNumThreads: expected a positive integer, got/);
+  expect(getNumThreads()).toBe(initial);
+});
+
+/** A product's operands, filled from a seeded generator. */
+function operands(dtype: DType, shapes: number[][], seed: number) {
+  let s = seed;
+  const random = () => {
+    s = (Math.imul(s, 1103515245) + 12345) | 0;
+    return (s >>> 8) / 2 ** 24 - 0.5;
+  };
+  return shapes.map((shape) => {
+    const data = allocate(
+      dtype,
+      shape.reduce((x, y) => x * y, 1),
+    );
+    for (let i = 0; i < data.length; i++) data[i] = random();
+    return { data, shape };
+  });
+}
+
+// Workers start in the background, and until one is up the calling thread takes every chunk; once
+// the first worker is up it stays (fewer threads stop the last ones made)
+beforeAll(async () => {
+  setNumThreads(2);
+  const [a, b] = operands(
+    'float64',
+    [
+      [64, 256],
+      [256, 64],
+    ],
+    1,
+  );
+  await vi.waitFor(
+    () => {
+      const before = team!.workerChunks;
+      matmul(a!, b!, false, false, [64, 64], true);
+      expect(team!.workerChunks).toBeGreaterThan(before);
+    },
+    { timeout: 4000, interval: 10 },
+  );
+});
+afterEach(() => {
+  team!.callerWorks = true;
+});
+
+// 1,048,576 multiply-adds is where products go to the workers: these shapes straddle it, with edge
+// rows and columns, and batches (which write into one output rather than slicing it out). The calling
+// thread takes no chunk, so the workers compute every row that the product shares out.
+it.prop(
+  [
+    fc.integer({ min: 60, max: 140 }),
+    fc.integer({ min: 60, max: 140 }),
+    fc.integer({ min: 60, max: 140 }),
+    fc.constantFrom([], [2]),
+    fc.constantFrom<[boolean, boolean]>([false, false], [false, true], [true, false]),
+    fc.integer({ min: 2, max: 5 }),
+    fc.constantFrom<DType>('float64', 'float32'),
+    fc.integer(),
+  ],
+  { numRuns: 12 },
+)(
+  'a product computed by 1 to 4 workers has the same bits as on one thread, and as the TypeScript reference',
+  (m, k, n, batch, [transA, transB], threads, dtype, seed) => {
+    const [a, b] = operands(
+      dtype,
+      [
+        [...batch, ...(transA ? [k, m] : [m, k])],
+        [...batch, ...(transB ? [n, k] : [k, n])],
+      ],
+      seed,
+    );
+    const outShape = [...batch, m, n];
+    setNumThreads(1);
+    const done = team!.workerChunks;
+    const single = matmul(a!, b!, transA, transB, outShape, true);
+    expect(team!.workerChunks).toBe(done);
+    setNumThreads(threads);
+    team!.callerWorks = false;
+    const shared = matmul(a!, b!, transA, transB, outShape, true);
+    // rows are shared out in chunks of whole 4-row panels, about eight per thread, if the blocks
+    // (whole 4 × width tiles) are enough work; each matrix of the batch is one product
+    const [m4, nw] = [m - (m % 4), n - (n % (dtype === 'float32' ? 8 : 4))];
+    const chunks = Math.ceil(m4 / (4 * Math.ceil(m4 / 4 / (8 * threads))));
+    expect(team!.workerChunks - done).toBe(m4 * nw * k >= 2 ** 20 ? chunks * (batch[0] ?? 1) : 0);
+    expect(Array.from(shared)).toEqual(Array.from(single));
+    expect(Array.from(shared)).toEqual(Array.from(matmul(a!, b!, transA, transB, outShape, false)));
+  },
+);
+
+test('the team keeps one worker fewer than the threads asked for', () => {
+  setNumThreads(4);
+  const [a, b] = operands(
+    'float32',
+    [
+      [128, 256],
+      [256, 128],
+    ],
+    7,
+  );
+  const expected = Array.from(matmul(a!, b!, false, false, [128, 128], false));
+  expect(Array.from(matmul(a!, b!, false, false, [128, 128], true))).toEqual(expected);
+  expect(team!.size).toBe(3);
+  setNumThreads(2);
+  expect(Array.from(matmul(a!, b!, false, false, [128, 128], true))).toEqual(expected);
+  expect(team!.size).toBe(1);
+});
