@@ -39,6 +39,7 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
     throw new TypeError(`customOp ${name}: expected forward and vjp to be functions`);
   }
   const vjp = (g: N, y: N, inputs: readonly N[]) => spec.vjp(g, y, ...inputs);
+  const valueRule = { op: name, vjp: vjp as unknown as Vjp<Value>, fast: null };
   return (...inputs) => {
     if (inputs.length === 0) throw new TypeError(`${name}: expected at least one input`);
     const kind = inputs[0] instanceof Tensor ? Tensor : Value;
@@ -60,9 +61,6 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
         inputs as Tensor[],
         inDTypes(vjp as unknown as Vjp<Tensor>),
       ) as N;
-    return recordValue((y as Value).data, name, inputs as Value[], {
-      vjp: vjp as unknown as Vjp<Value>,
-      fast: null,
-    }) as N;
+    return recordValue((y as Value).data, inputs as Value[], valueRule) as N;
   };
 }

@@ -1,7 +1,7 @@
 import { gradients, isGradEnabled, withGradMode } from './graph';
 import { describe, formatShape, ShapeError } from './shape';
 import { filled, record as recordTensor, Tensor } from './tensor';
-import { record as recordValue, toValue, Value } from './value';
+import { record as recordValue, toValue, Value, type ValueRule } from './value';
 
 /** A differentiable argument: a scalar Value or a Tensor. */
 export type Differentiable = Value | Tensor;
@@ -107,6 +107,9 @@ function zerosLike(x: Differentiable): Differentiable {
   return x instanceof Tensor ? filled(x.shape, 0) : toValue(0, 'grad');
 }
 
+/** The identity op that stands for a differentiated Value argument. */
+const INPUT: ValueRule = { op: 'input', vjp: (g) => [g], fast: (g) => g };
+
 /**
  * A fresh node standing for one differentiated argument: a leaf for a number or for a node that needs
  * no gradient, an identity op over a node that does, so two arguments that are the same node still get
@@ -122,5 +125,5 @@ function asInput(x: unknown): Differentiable {
     return recordTensor(x.data, x.shape, 'input', [x], (g) => [g]);
   }
   if (!(x instanceof Value) || !x.requiresGrad) return new Value(toValue(x as number, 'grad').data);
-  return recordValue(x.data, 'input', [x], { vjp: (g) => [g], fast: (g) => g });
+  return recordValue(x.data, [x], INPUT);
 }

@@ -84,41 +84,47 @@ export function topoSort<N extends Node<N>>(
   follow: (parent: N) => boolean = requiresGrad,
 ): Sorted<N> {
   const order: N[] = [];
-  const emitted = (node: N) => node.sortIndex < order.length && order[node.sortIndex] === node;
   let edges = new Int32Array(1024);
-  const starts: number[] = [];
+  let starts = new Int32Array(1024);
   let edgeCount = 0;
+  // the nodes still to visit; a node's entry in `expand` says whether its parents are already done
   const stack: N[] = [root];
-  const expanded: boolean[] = [false];
+  const expand: number[] = [0];
   while (stack.length > 0) {
     const node = stack.pop()!;
     const parents = node.parents;
-    if (expanded.pop()) {
+    if (expand.pop() === 1) {
       // Every parent is already in `order`: in a DAG nothing below a node can be the node itself.
-      node.sortIndex = order.length;
+      const at = order.length;
+      node.sortIndex = at;
       order.push(node);
-      starts.push(edgeCount);
+      if (at + 1 >= starts.length) starts = grow(starts, at + 2);
+      starts[at] = edgeCount;
       if (edgeCount + parents.length > edges.length) edges = grow(edges, edgeCount + parents.length);
-      for (const parent of parents) edges[edgeCount++] = follow(parent) ? parent.sortIndex : -1;
-    } else if (!emitted(node)) {
-      stack.push(node);
-      expanded.push(true);
-      for (let i = parents.length - 1; i >= 0; i--) {
+      for (let i = 0; i < parents.length; i++) {
         const parent = parents[i]!;
-        if (follow(parent) && !emitted(parent)) {
-          stack.push(parent);
-          expanded.push(false);
-        }
+        edges[edgeCount++] = follow(parent) ? parent.sortIndex : -1;
+      }
+      continue;
+    }
+    if (node.sortIndex < order.length && order[node.sortIndex] === node) continue; // already emitted
+    stack.push(node);
+    expand.push(1);
+    for (let i = parents.length - 1; i >= 0; i--) {
+      const parent = parents[i]!;
+      if (follow(parent) && !(parent.sortIndex < order.length && order[parent.sortIndex] === parent)) {
+        stack.push(parent);
+        expand.push(0);
       }
     }
   }
-  starts.push(edgeCount);
-  return { order, edges: edges.subarray(0, edgeCount), starts: Int32Array.from(starts) };
+  starts[order.length] = edgeCount;
+  return { order, edges: edges.subarray(0, edgeCount), starts: starts.subarray(0, order.length + 1) };
 }
 
-function grow(edges: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
-  const bigger = new Int32Array(Math.max(needed, 2 * edges.length));
-  bigger.set(edges);
+function grow(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(Math.max(needed, 2 * array.length));
+  bigger.set(array);
   return bigger;
 }
 

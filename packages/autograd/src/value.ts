@@ -1,5 +1,5 @@
 import { isAnomalyEnabled, watchForward } from './anomaly';
-import { backward, isGradEnabled, type Node, type Origin, topoSort, type Vjp } from './graph';
+import { backward, isGradEnabled, type Node, topoSort, type Vjp } from './graph';
 import {
   type BinaryName,
   type BinaryRule,
@@ -14,12 +14,6 @@ import { describe } from './shape';
 
 const SCALAR: readonly number[] = Object.freeze([]);
 const NO_PARENTS: readonly Value[] = Object.freeze([]);
-/** How a recorded Value came to be: the general origin, and the op's numeric vjp. */
-export interface ValueOrigin extends Origin<Value> {
-  readonly fast: FastVjp | null;
-}
-
-const CONSTANT: ValueOrigin = { op: '', parents: NO_PARENTS, vjp: null, fast: null, requiresGrad: false };
 
 /** Options of `backward`. */
 export interface BackwardOptions {
@@ -35,13 +29,8 @@ export class Value implements Node<Value>, Elementwise<Value> {
   /** The number this node holds. Optimizers write it in place. */
   data: number;
   label: string;
-  /** The op that made this node ('' for a leaf), as `toDot` shows it. */
-  readonly op: string;
   /** The op's inputs: the graph, walked backward by `backward()`. */
   readonly parents: readonly Value[];
-  readonly vjp: Vjp<Value> | null;
-  /** The op's vjp on numbers, for the fast backward pass; null for leaves and custom ops. */
-  readonly fast: FastVjp | null;
   readonly requiresGrad: boolean;
   /** The accumulated adjoint as a node: with `createGraph` it can be differentiated again. */
   adjoint: Value | null = null;
@@ -49,21 +38,43 @@ export class Value implements Node<Value>, Elementwise<Value> {
   retainsGrad = false;
   /** @internal Scratch for the topological sort (graph.ts); not part of the API. */
   sortIndex = 0;
+  /** @internal The op that made this node (shared by all its nodes); null for leaves and constants. */
+  readonly rule: ValueRule | null;
 
-  /** A leaf that requires grad. `data` must be a finite number. */
-  constructor(data: number, label = '', origin?: ValueOrigin) {
-    if (origin === undefined && (typeof data !== 'number' || !Number.isFinite(data))) {
-      throw new TypeError(`Value: expected data to be a finite number, got ${describe(data)}`);
+  /**
+   * A leaf that requires grad. `data` must be a finite number. The other parameters are internal: the
+   * ops make their nodes with their rule and inputs, and numbers enter as constants (`requiresGrad` false).
+   * A node is kept small, as graphs of a million of them are made: fields shared by every node of an op
+   * live in its rule.
+   */
+  constructor(
+    data: number,
+    label = '',
+    rule: ValueRule | null = null,
+    parents: readonly Value[] = NO_PARENTS,
+    requiresGrad = true,
+  ) {
+    if (rule === null && requiresGrad) {
+      if (typeof data !== 'number' || !Number.isFinite(data))
+        throw new TypeError(`Value: expected data to be a finite number, got ${describe(data)}`);
+      if (typeof label !== 'string')
+        throw new TypeError(`Value: expected label to be a string, got ${describe(label)}`);
     }
-    if (typeof label !== 'string')
-      throw new TypeError(`Value: expected label to be a string, got ${describe(label)}`);
     this.data = data;
     this.label = label;
-    this.op = origin?.op ?? '';
-    this.parents = origin?.parents ?? NO_PARENTS;
-    this.vjp = origin?.vjp ?? null;
-    this.fast = origin?.fast ?? null;
-    this.requiresGrad = origin?.requiresGrad ?? true;
+    this.parents = parents;
+    this.requiresGrad = requiresGrad;
+    this.rule = rule;
+  }
+
+  /** The op that made this node ('' for a leaf), as `toDot` shows it. */
+  get op(): string {
+    return this.rule === null ? '' : this.rule.op;
+  }
+
+  /** The op's vjp; null for a leaf. */
+  get vjp(): Vjp<Value> | null {
+    return this.rule === null ? null : this.rule.vjp;
   }
 
   /** A rank-0 shape: a `Value` is a scalar. */
@@ -86,7 +97,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
     const inputs = values.map((v, i) => toValue(v, `Value.sum (element ${i})`));
     let total = 0;
     for (const v of inputs) total += v.data;
-    return record(total, 'sum', inputs, sumRule);
+    return record(total, inputs, sumRule);
   }
 
   add(other: Value | number): Value {
@@ -174,7 +185,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
   where(cond: Value | number, other: Value | number): Value {
     const c = toValue(cond, 'where');
     const b = toValue(other, 'where');
-    return record(c.data !== 0 ? this.data : b.data, 'where', [this, c, b], whereRule);
+    return record(c.data !== 0 ? this.data : b.data, [this, c, b], whereRule);
   }
 
   /**
@@ -219,7 +230,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
 
 /** A number as a `Value` that needs no gradient: how numeric operands enter the graph. */
 function constant(data: number): Value {
-  return new Value(data, '', CONSTANT);
+  return new Value(data, '', null, NO_PARENTS, false);
 }
 
 /** The operand `x` as a Value; numbers must be finite. `op` names the caller in the error. */
@@ -237,48 +248,48 @@ export function toValue(x: Value | number, op: string): Value {
  */
 export type FastVjp = (g: number, node: Value, i: number) => number;
 
-/** How a Value op differentiates: its generic vjp, and the numeric one (null: the op has none). */
+/** How a Value op differentiates: its name, its generic vjp, and the numeric one (null: the op has none). */
 export interface ValueRule {
+  readonly op: string;
   readonly vjp: Vjp<Value>;
   readonly fast: FastVjp | null;
 }
 
 /** The node for an op's result: recorded with its inputs when any of them needs a gradient. */
-export function record(data: number, op: string, parents: readonly Value[], rule: ValueRule): Value {
+export function record(data: number, parents: readonly Value[], rule: ValueRule): Value {
   const node =
     isGradEnabled() && parents.some((p) => p.requiresGrad)
-      ? new Value(data, '', { op, parents, vjp: rule.vjp, fast: rule.fast, requiresGrad: true })
+      ? new Value(data, '', rule, parents)
       : constant(data);
-  return isAnomalyEnabled() ? watchForward(node, op) : node;
+  return isAnomalyEnabled() ? watchForward(node, rule.op) : node;
 }
 
-// The two hot paths, without the array and closure of `record` when nothing is recorded.
-function unaryNode(data: number, op: string, x: Value, rule: ValueRule): Value {
-  const node =
-    x.requiresGrad && isGradEnabled()
-      ? new Value(data, '', { op, parents: [x], vjp: rule.vjp, fast: rule.fast, requiresGrad: true })
-      : constant(data);
-  return isAnomalyEnabled() ? watchForward(node, op) : node;
+// The two hot paths, without the closure of `record` and with no array when nothing is recorded.
+function unaryNode(data: number, x: Value, rule: ValueRule): Value {
+  const node = x.requiresGrad && isGradEnabled() ? new Value(data, '', rule, [x]) : constant(data);
+  return isAnomalyEnabled() ? watchForward(node, rule.op) : node;
 }
 
-function binaryNode(data: number, op: string, a: Value, b: Value, rule: ValueRule): Value {
+function binaryNode(data: number, a: Value, b: Value, rule: ValueRule): Value {
   const node =
     (a.requiresGrad || b.requiresGrad) && isGradEnabled()
-      ? new Value(data, '', { op, parents: [a, b], vjp: rule.vjp, fast: rule.fast, requiresGrad: true })
+      ? new Value(data, '', rule, [a, b])
       : constant(data);
-  return isAnomalyEnabled() ? watchForward(node, op) : node;
+  return isAnomalyEnabled() ? watchForward(node, rule.op) : node;
 }
 
-function unaryRule(rule: UnaryRule): ValueRule {
+function unaryRule(op: string, rule: UnaryRule): ValueRule {
   return {
+    op,
     vjp: (g, y, inputs) => [rule.vjp(g, y, inputs[0]!)],
     fast: (g, node) => rule.fast(g, node.data, node.parents[0]!.data),
   };
 }
 
-function binaryRule(rule: BinaryRule): ValueRule {
+function binaryRule(op: string, rule: BinaryRule): ValueRule {
   const [fastA, fastB] = rule.fast;
   return {
+    op,
     vjp: (g, y, inputs) => rule.vjp(g, y, inputs[0]!, inputs[1]!),
     fast: (g, node, i) =>
       (i === 0 ? fastA : fastB)(g, node.data, node.parents[0]!.data, node.parents[1]!.data),
@@ -286,31 +297,32 @@ function binaryRule(rule: BinaryRule): ValueRule {
 }
 
 const unaryValueRules = Object.fromEntries(
-  Object.entries(unaryRules).map(([name, rule]) => [name, unaryRule(rule)]),
+  Object.entries(unaryRules).map(([name, rule]) => [name, unaryRule(name, rule)]),
 ) as Record<UnaryName, ValueRule>;
 
 const binaryValueRules = Object.fromEntries(
-  Object.entries(binaryRules).map(([name, rule]) => [name, binaryRule(rule)]),
+  Object.entries(binaryRules).map(([name, rule]) => [name, binaryRule(name, rule)]),
 ) as Record<BinaryName, ValueRule>;
 
 function unary(name: UnaryName, x: Value): Value {
-  return unaryNode(unaryRules[name].f(x.data), name, x, unaryValueRules[name]);
+  return unaryNode(unaryRules[name].f(x.data), x, unaryValueRules[name]);
 }
 
 function applyUnary(name: string, rule: UnaryRule, x: Value): Value {
-  return unaryNode(rule.f(x.data), name, x, unaryRule(rule));
+  return unaryNode(rule.f(x.data), x, unaryRule(name, rule));
 }
 
 function binary(name: BinaryName, a: Value, other: Value | number): Value {
   const b = toValue(other, name);
-  return binaryNode(binaryRules[name].f(a.data, b.data), name, a, b, binaryValueRules[name]);
+  return binaryNode(binaryRules[name].f(a.data, b.data), a, b, binaryValueRules[name]);
 }
 
 // d(Σ xᵢ) = Σ dxᵢ
-const sumRule: ValueRule = { vjp: (g, _y, inputs) => inputs.map(() => g), fast: (g) => g };
+const sumRule: ValueRule = { op: 'sum', vjp: (g, _y, inputs) => inputs.map(() => g), fast: (g) => g };
 
 // d where(c, a, b) = where(c, da, 0) + where(c, 0, db); the condition gets none
 const whereRule: ValueRule = {
+  op: 'where',
   vjp: (g, _y, [, c, b]) => [g.where(c!, 0), null, b!.requiresGrad ? g.where(c!.eq(0), 0) : null],
   fast: (g, node, i) => {
     const taken = node.parents[1]!.data !== 0;
@@ -326,7 +338,7 @@ const whereRule: ValueRule = {
  */
 function backwardFast(root: Value, seed: number): boolean {
   const { order, edges, starts } = topoSort(root);
-  for (const node of order) if (node.vjp !== null && node.fast === null) return false;
+  for (const node of order) if (node.rule !== null && node.rule.fast === null) return false;
   const adjoints = new Float64Array(order.length);
   const reached = new Uint8Array(order.length);
   adjoints[order.length - 1] = seed;
@@ -335,10 +347,11 @@ function backwardFast(root: Value, seed: number): boolean {
     if (reached[i] === 0) continue;
     const node = order[i]!;
     const g = adjoints[i]!;
-    if (node.vjp === null || node.retainsGrad)
+    const rule = node.rule;
+    if (rule === null || node.retainsGrad)
       node.adjoint = constant(node.adjoint === null ? g : node.adjoint.data + g);
-    const fast = node.fast;
-    if (fast === null) continue;
+    if (rule === null) continue;
+    const fast = rule.fast!;
     const first = starts[i]!;
     const count = node.parents.length;
     for (let j = 0; j < count; j++) {

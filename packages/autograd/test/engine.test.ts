@@ -113,7 +113,7 @@ describe('recording', () => {
 describe('errors', () => {
   test('a vjp that returns the wrong number of gradients is named in the error', () => {
     const x = new Value(1);
-    const y = record(2, 'broken', [x], { vjp: (g) => [g, g], fast: null });
+    const y = record(2, [x], { op: 'broken', vjp: (g) => [g, g], fast: null });
     expect(() => y.backward()).toThrow('vjp of broken: expected 1 gradient(s), one per input, got 2');
   });
 
