@@ -23,10 +23,11 @@ import {
 import { canUseThreads, type Gemm, getNumThreads, Team } from './threads';
 
 /**
- * The multiply-adds from which a product's blocks are shared out between threads: about 0.1 ms on one
- * core, well above what handing work to a worker costs (~1 µs when it is awake, ~60 µs asleep).
+ * The multiply-adds from which a product is shared out between threads: about 0.4 ms of float32 work
+ * on one core. Handing out chunks costs microseconds, but on these shared 2-core machines a worker's
+ * vCPU may be slow to wake or taken by another process, and smaller products came out slower.
  */
-const PARALLEL_WORK = 1 << 20;
+const PARALLEL_WORK = 1 << 22;
 
 /** f applied to every element. */
 export function map(x: Storage, f: (v: number) => number): Storage {

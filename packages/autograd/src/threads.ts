@@ -1,10 +1,10 @@
 /**
- * Worker threads for the matrix product. In Node.js a large product's blocks of rows are shared out
- * between the calling thread and `getNumThreads() − 1` workers, which run the same WebAssembly kernel
- * on the same shared memory. Each element of C is computed by one thread with the same instructions,
- * so the product has the same bits on any number of threads.
+ * Worker threads for the matrix product. In Node.js a large product's rows are cut into chunks that
+ * the calling thread and `getNumThreads() − 1` workers claim, running the same WebAssembly kernel on
+ * the same shared memory. Each element of C is computed by one thread with the same instructions, so
+ * the product has the same bits on any number of threads.
  *
- * The calling thread hands out the work and spins until every share is done, so it must be allowed to
+ * The calling thread takes chunks too, then spins until every chunk is done, so it must be allowed to
  * block. Node.js's main thread is; a browser's is not. Elsewhere products run on the calling thread.
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
@@ -23,6 +23,8 @@ export type Gemm = (
 
 /** The most workers made without being asked: each one holds a V8 isolate (~10 MB). */
 const DEFAULT_LIMIT = 8;
+/** The most threads one may ask for (a job's chunk count must fit in 16 bits). */
+const MAX_THREADS = 256;
 
 /** The runtime's worker threads and core count, where it is Node.js; null elsewhere. */
 const NODE = nodeRuntime();
@@ -45,8 +47,8 @@ function nodeRuntime(): {
  * default is the number of cores (at most 8) in Node.js, and 1 where workers cannot be used.
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`setNumThreads: expected a positive integer, got ${describe(n)}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new RangeError(`setNumThreads: expected an integer from 1 to ${MAX_THREADS}, got ${describe(n)}`);
   }
   requested = n;
 }
@@ -68,9 +70,8 @@ const TICKET = 0;
 const FINISHED = 1;
 const GENERATION = 2;
 const FAILED = 3;
-const READY = 4;
-const KERNEL = 5;
-const ARGS = 6;
+const KERNEL = 4;
+const ARGS = 5;
 const BYTES = ARGS + 7;
 const CHUNK_ROWS = BYTES + 1;
 const CONTROL_LENGTH = CHUNK_ROWS + 1;
@@ -79,7 +80,7 @@ const CONTROL_LENGTH = CHUNK_ROWS + 1;
  * Claims a chunk of the current job and runs the kernel on its rows: 1 if it did, 0 if another thread
  * claimed that chunk first (try again), −1 if none is left. Run by the calling thread and, as source
  * text, by the workers, so it refers to nothing outside its arguments: the slots of the control block
- * are written as numbers here (TICKET 0, FINISHED 1, FAILED 3, the job from KERNEL 5 on).
+ * are written as numbers here (TICKET 0, FINISHED 1, FAILED 3, the job from KERNEL 4 on).
  */
 function work(c: Int32Array, kernels: readonly Gemm[]): number {
   const ticket = Atomics.load(c, 0);
@@ -87,18 +88,18 @@ function work(c: Int32Array, kernels: readonly Gemm[]): number {
   if (next >= ticket >>> 16) return -1;
   if (Atomics.compareExchange(c, 0, ticket, ticket + 1) !== ticket) return 0;
   // the job cannot change until this chunk is finished, so its arguments are read after the claim
-  const k = c[11]!;
-  const ldc = c[12]!;
-  const bytes = c[13]!;
-  const rows = c[14]!;
+  const k = c[10]!;
+  const ldc = c[11]!;
+  const bytes = c[12]!;
+  const rows = c[13]!;
   const from = next * rows;
   try {
-    kernels[c[5]!]!(
-      c[6]! + from * k * bytes,
-      c[7]!,
-      c[8]! + from * ldc * bytes,
-      Math.min(rows, c[9]! - from),
-      c[10]!,
+    kernels[c[4]!]!(
+      c[5]! + from * k * bytes,
+      c[6]!,
+      c[7]! + from * ldc * bytes,
+      Math.min(rows, c[8]! - from),
+      c[9]!,
       k,
       ldc,
     );
@@ -122,7 +123,6 @@ const kernels = [exports.gemm, exports.gemm32];
 const c = new Int32Array(control);
 const work = ${work.toString()};
 const open = () => { const t = Atomics.load(c, ${TICKET}); return (t & 0xffff) < t >>> 16; };
-Atomics.add(c, ${READY}, 1);
 for (;;) {
   const generation = Atomics.load(c, ${GENERATION});
   for (let spin = 0; spin < 20000 && !open(); spin++);

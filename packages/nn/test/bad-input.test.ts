@@ -299,7 +299,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ['concat(axis 4)', () => concat([t()], 4), 'concat: axis 4 is out of range for a tensor of rank 2'],
   ['stack(mismatched)', () => stack([t(), ones([3])]), 'stack: expected equal shapes, got [2, 3], [3]'],
   // functions of functions
-  ['setNumThreads(0)', () => setNumThreads(0), 'setNumThreads: expected a positive integer, got 0'],
+  ['setNumThreads(0)', () => setNumThreads(0), 'setNumThreads: expected an integer from 1 to 256, got 0'],
   ['noGrad(string)', () => noGrad(bad('f')), 'noGrad: expected fn to be a function, got the string "f"'],
   [
     'detectAnomaly(number)',
