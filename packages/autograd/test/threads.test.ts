@@ -3,7 +3,8 @@ import { getNumThreads, setNumThreads } from '@adjoint/autograd';
 import { fc, it } from '@fast-check/vitest';
 import { afterEach, beforeAll, expect, test, vi } from 'vitest';
 import { matmul, team } from '../src/kernels';
-import { allocate, type DType } from '../src/ndarray';
+import type { DType } from '../src/ndarray';
+import { operands } from './operands';
 
 // Large products share their rows out between worker threads over the module's shared memory. Each
 // element is computed by one thread with the same kernel, so any thread count gives the same bits.
@@ -22,23 +23,6 @@ test.each([0, -1, 1.5, 257, Number.NaN, '2'])('setNumThreads(%s) is a RangeError
   expect(() => setNumThreads(n as number)).toThrow(/setNumThreads: expected an integer from 1 to 256, got/);
   expect(getNumThreads()).toBe(initial);
 });
-
-/** A product's operands, filled from a seeded generator. */
-function operands(dtype: DType, shapes: number[][], seed: number) {
-  let s = seed;
-  const random = () => {
-    s = (Math.imul(s, 1103515245) + 12345) | 0;
-    return (s >>> 8) / 2 ** 24 - 0.5;
-  };
-  return shapes.map((shape) => {
-    const data = allocate(
-      dtype,
-      shape.reduce((x, y) => x * y, 1),
-    );
-    for (let i = 0; i < data.length; i++) data[i] = random();
-    return { data, shape };
-  });
-}
 
 // Workers start in the background, and until one is up the calling thread takes every chunk; once
 // the first worker is up it stays (fewer threads stop the last ones made)

@@ -3,7 +3,8 @@ import { expect, test } from 'vitest';
 import { assemble } from '../scripts/build-wasm.mjs';
 import { GEMM_WASM, GEMM_WASM_SHARED } from '../src/gemm-wasm';
 import { hasSimd, matmul, packPanels, packPanelsSimd } from '../src/kernels';
-import { allocate, type DType } from '../src/ndarray';
+import { allocate, type DType, type NDArray } from '../src/ndarray';
+import { operands } from './operands';
 
 test('Node 20 runs the WebAssembly SIMD kernel', () => {
   expect(hasSimd).toBe(true);
@@ -31,22 +32,9 @@ it.prop([
 ])(
   'the WebAssembly SIMD gemm gives the same bits as the TypeScript reference, for every variant, shape and dtype',
   (m, k, n, [batchA, batchB], [transA, transB], seed, dtype) => {
-    let s = seed;
-    const random = () => {
-      s = (Math.imul(s, 1103515245) + 12345) | 0;
-      return (s >>> 8) / 2 ** 24 - 0.5;
-    };
     const aShape = [...batchA, ...(transA ? [k, m] : [m, k])];
     const bShape = [...batchB, ...(transB ? [n, k] : [k, n])];
-    const filled = (shape: number[]) => {
-      const data = allocate(
-        dtype,
-        shape.reduce((x, y) => x * y, 1),
-      );
-      for (let i = 0; i < data.length; i++) data[i] = random();
-      return { data, shape };
-    };
-    const [a, b] = [filled(aShape), filled(bShape)];
+    const [a, b] = operands(dtype, [aShape, bShape], seed) as [NDArray, NDArray];
     const batchShape =
       batchA.length >= batchB.length
         ? batchA.map((d, i) => Math.max(d, batchB[i - batchA.length + batchB.length] ?? 1))
