@@ -1,7 +1,14 @@
-import type { MatmulVariant } from './linalg';
-import { broadcastShapes, checkShape, type NDArray, normalizeAxis, sizeOf } from './ndarray';
-import { describe, formatShape, ShapeError } from './shape';
-import type { NestedArray, Tensor } from './tensor';
+import {
+  checkShape,
+  type DType,
+  fromNested,
+  isNDArray,
+  type NDArray,
+  type NestedArray,
+  normalizeAxis,
+  sizeOf,
+} from './ndarray';
+import { describe, formatShape, ShapeError, sameShape } from './shape';
 
 // The checks of Tensor ops' arguments: each returns what the op needs, or throws an error naming the values.
 
@@ -55,27 +62,6 @@ export function position(op: string, index: number, size: number): number {
   return index < 0 ? index + size : index;
 }
 
-/** The output shape of a matmul variant: broadcast batch axes, then [m, n]; throws naming both shapes. */
-export function matmulShape(a: Tensor, b: Tensor, variant: MatmulVariant): number[] {
-  if (!isNDArray(b)) throw new TypeError(`matmul: expected a Tensor, got ${describe(b)}`);
-  if (a.ndim < 2 || b.ndim < 2) {
-    throw new ShapeError(
-      `matmul: expected tensors of rank ≥ 2, got ${formatShape(a.shape)} @ ${formatShape(b.shape)}; reshape a vector to [1, n] or [n, 1]`,
-    );
-  }
-  const [ar, ac] = a.shape.slice(-2) as [number, number];
-  const [br, bc] = b.shape.slice(-2) as [number, number];
-  const [m, k] = variant === 'tn' ? [ac, ar] : [ar, ac];
-  const [k2, n] = variant === 'nt' ? [bc, br] : [br, bc];
-  if (k !== k2) {
-    throw new ShapeError(
-      `matmul: expected [..., m, k] @ [..., k, n], got ${formatShape(a.shape)} @ ${formatShape(b.shape)} (${k} != ${k2})`,
-    );
-  }
-  const batch = broadcastShapes('matmul (batch axes)', a.shape.slice(0, -2), b.shape.slice(0, -2));
-  return [...batch, m, n];
-}
-
 /** Validates gather indices: integers in range, with the rank of the input. */
 export function checkIndex(op: string, index: unknown, shape: readonly number[], axis: number): NDArray {
   const array: NDArray = isNDArray(index) ? index : fromNested(op, index as NestedArray);
@@ -102,43 +88,44 @@ export function checkIndex(op: string, index: unknown, shape: readonly number[],
   return array;
 }
 
-/** Whether `x` has the data and shape of an NDArray (a Tensor does). */
-export function isNDArray(x: unknown): x is NDArray {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    ((x as NDArray).data instanceof Float64Array || (x as NDArray).data instanceof Float32Array) &&
-    Array.isArray((x as NDArray).shape)
-  );
+/** What the seed checks read of a node: its shape, size and dtype. */
+interface Shaped {
+  readonly shape: readonly number[];
+  readonly size: number;
+  readonly dtype: DType;
 }
 
-/** Nested arrays as a flat array and a shape; a ragged array is an error naming the bad row. */
-export function fromNested(op: string, values: NestedArray): NDArray {
-  const shape: number[] = [];
-  for (let level: NestedArray = values; Array.isArray(level); level = (level as readonly NestedArray[])[0]!) {
-    shape.push(level.length);
-    if (level.length === 0) break;
+/**
+ * Checks a seed given to `backward`: none or a number only for a one-element output (a number is never
+ * broadcast), and a tensor of the output's shape and dtype.
+ */
+export function checkSeed(output: Shaped, seed: Shaped | number | undefined): void {
+  if (typeof seed === 'object' && seed !== null) {
+    checkSameKind('backward', seed, output, 'the seed', 'the output');
+    return;
   }
-  const data = new Float64Array(sizeOf(shape));
-  let at = 0;
-  const walk = (node: NestedArray, depth: number, path: number[]): void => {
-    if (depth === shape.length) {
-      if (typeof node !== 'number' || !Number.isFinite(node)) {
-        throw new TypeError(
-          `${op}: element [${path.join(', ')}] must be a finite number, got ${describe(node)}`,
-        );
-      }
-      data[at++] = node;
-      return;
-    }
-    if (!Array.isArray(node) || node.length !== shape[depth]) {
-      const got = Array.isArray(node) ? `length ${node.length}` : describe(node);
-      throw new ShapeError(
-        `${op}: ragged nested array: row [${path.join(', ')}] has ${got}, expected length ${shape[depth]}`,
-      );
-    }
-    for (const [i, child] of node.entries()) walk(child, depth + 1, [...path, i]);
-  };
-  walk(values, 0, []);
-  return { data, shape };
+  if (output.size !== 1) {
+    const given = seed === undefined ? '' : `, and a number seed (${describe(seed)}) is not broadcast`;
+    throw new ShapeError(
+      `backward: expected a scalar loss, got shape ${formatShape(output.shape)}${given}; call .sum() or .mean() first, or pass a seed of that shape`,
+    );
+  }
+}
+
+/** Checks that `given` has the shape and dtype of `node` (a gradient or a seed). */
+export function checkSameKind(op: string, given: Shaped, node: Shaped, what = '', of = ''): void {
+  if (!sameShape(given.shape, node.shape)) {
+    throw new ShapeError(
+      what === ''
+        ? `${op}: expected shape ${formatShape(node.shape)}, got ${formatShape(given.shape)}`
+        : `${op}: ${what} has shape ${formatShape(given.shape)}, ${of} has ${formatShape(node.shape)}`,
+    );
+  }
+  if (given.dtype !== node.dtype) {
+    throw new TypeError(
+      what === ''
+        ? `${op}: expected dtype ${node.dtype}, got ${given.dtype}`
+        : `${op}: ${what} is ${given.dtype}, ${of} is ${node.dtype}; cast it with astype()`,
+    );
+  }
 }

@@ -1,8 +1,16 @@
-import { fromNested } from './checks';
-import { checkDType, checkShape, convert, type DType, type Storage, sizeOf } from './ndarray';
+import {
+  checkDType,
+  checkShape,
+  convert,
+  type DType,
+  fromNested,
+  type NestedArray,
+  type Storage,
+  sizeOf,
+} from './ndarray';
 import { Rng } from './random';
 import { describe, formatShape, ShapeError } from './shape';
-import { type NestedArray, Tensor } from './tensor';
+import { Tensor } from './tensor';
 
 /** What every creation function accepts. */
 export interface TensorOptions {

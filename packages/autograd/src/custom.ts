@@ -1,7 +1,9 @@
 import { noGrad, type Vjp } from './graph';
-import type { Elementwise } from './ops';
+import type { Elementwise } from './rules/elementwise';
+import { customRule } from './scalar-rules';
 import { describe } from './shape';
-import { inDTypes, record as recordTensor, Tensor } from './tensor';
+import { record as recordTensor, Tensor } from './tensor';
+import { inDTypes } from './tensor-rules';
 import { record as recordValue, Value } from './value';
 
 /** A user-defined primitive over Values or over Tensors: a forward and its vjp, side by side. */
@@ -39,7 +41,7 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
     throw new TypeError(`customOp ${name}: expected forward and vjp to be functions`);
   }
   const vjp = (g: N, y: N, inputs: readonly N[]) => spec.vjp(g, y, ...inputs);
-  const valueRule = { op: name, vjp: vjp as unknown as Vjp<Value>, fast: null };
+  const valueRule = customRule(name, vjp as unknown as Vjp<Value>);
   return (...inputs) => {
     if (inputs.length === 0) throw new TypeError(`${name}: expected at least one input`);
     const kind = inputs[0] instanceof Tensor ? Tensor : Value;
@@ -57,9 +59,8 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
       return recordTensor(
         y.data,
         y.shape,
-        name,
         inputs as Tensor[],
-        inDTypes(vjp as unknown as Vjp<Tensor>),
+        inDTypes({ name, vjp: vjp as unknown as Vjp<Tensor> }),
       ) as N;
     return recordValue((y as Value).data, inputs as Value[], valueRule) as N;
   };

@@ -1,7 +1,9 @@
 import { gradients, isGradEnabled, withGradMode } from './graph';
+import { naryRules } from './rules/elementwise';
 import { describe, formatShape, ShapeError } from './shape';
 import { filled, record as recordTensor, Tensor } from './tensor';
-import { record as recordValue, toValue, Value, type ValueRule } from './value';
+import { elementwise } from './tensor-rules';
+import { INPUT, record as recordValue, toValue, Value } from './value';
 
 /** A differentiable argument: a scalar Value or a Tensor. */
 export type Differentiable = Value | Tensor;
@@ -107,8 +109,8 @@ function zerosLike(x: Differentiable): Differentiable {
   return x instanceof Tensor ? filled(x.shape, 0) : toValue(0, 'grad');
 }
 
-/** The identity op that stands for a differentiated Value argument. */
-const INPUT: ValueRule = { op: 'input', vjp: (g) => [g], fast: (g) => g };
+/** The identity op that stands for a differentiated Tensor argument (value.ts binds the Value one). */
+const TENSOR_INPUT = elementwise<Tensor>('input', naryRules.input);
 
 /**
  * A fresh node standing for one differentiated argument: a leaf for a number or for a node that needs
@@ -122,7 +124,7 @@ function asInput(x: unknown): Differentiable {
       leaf.requiresGrad = true;
       return leaf;
     }
-    return recordTensor(x.data, x.shape, 'input', [x], (g) => [g]);
+    return recordTensor(x.data, x.shape, [x], TENSOR_INPUT);
   }
   if (!(x instanceof Value) || !x.requiresGrad) return new Value(toValue(x as number, 'grad').data);
   return recordValue(x.data, [x], INPUT);

@@ -1,29 +1,27 @@
+// The engine: graph.ts sweeps the graph that value.ts and tensor.ts record, with the rules of rules/;
+// functional, custom, anomaly and dot build on them. graph.ts imports no node type: Node states its needs.
 import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly';
 import { callSynchronously } from './scope';
 import { formatShape, ShapeError, sameShape } from './shape';
 
 /**
- * An op's vector-Jacobian product: given the adjoint `g` of its output `y`, one gradient per input,
- * already shaped like that input, or `null` for an input that needs none.
+ * An op's vector-Jacobian product at one node: given the adjoint `g` of its output `y`, one gradient per
+ * input, already shaped like that input, or `null` for an input that needs none.
  */
 export type Vjp<N> = (g: N, y: N, inputs: readonly N[]) => readonly (N | null)[];
 
-/** How a recorded node came to be: the op, its inputs and its vjp. Internal to the engines. */
-export interface Origin<N> {
-  readonly op: string;
-  readonly parents: readonly N[];
-  readonly vjp: Vjp<N> | null;
-  readonly requiresGrad: boolean;
+/** The rule a recorded node carries: its op's name and vjp, with the op's attributes already bound. */
+export interface NodeRule<N> {
+  readonly name: string;
+  readonly vjp: Vjp<N>;
 }
 
 /** What the backward pass needs of a graph node. `Value` and `Tensor` are both one. */
 export interface Node<N extends Node<N>> {
   /** The inputs of the op that made this node; empty for leaves and for nodes made without recording. */
   readonly parents: readonly N[];
-  /** The name of the op that made this node, `''` for a leaf. */
-  readonly op: string;
-  /** The op's vector-Jacobian product; `null` for a leaf. */
-  readonly vjp: Vjp<N> | null;
+  /** How the op that made this node differentiates; null for a leaf or a constant. */
+  readonly rule: NodeRule<N> | null;
   /** Whether gradients flow to this node; the pass never visits a node for which this is false. */
   readonly requiresGrad: boolean;
   readonly shape: readonly number[];
@@ -39,6 +37,15 @@ export interface Node<N extends Node<N>> {
   /** Whether every element is a finite number (what anomaly mode checks). */
   allFinite(): boolean;
   label: string;
+}
+
+/** A rule's vjp for one input on plain numbers: ∂y/∂input times `g`, reading the node's numbers. */
+export type NumericVjp<N> = (g: number, node: N) => number;
+
+/** A scalar node whose rule can also differentiate on plain numbers: what the numeric sweep needs. */
+export interface NumericNode<N extends NumericNode<N>> extends Node<N> {
+  readonly data: number;
+  readonly rule: (NodeRule<N> & { numeric(arity: number): readonly (NumericVjp<N> | null)[] | null }) | null;
 }
 
 let gradEnabled = true;
@@ -153,21 +160,22 @@ function sweep<N extends Node<N>>(
       pending[i] = undefined;
       const node = order[i]!;
       visit(node, g, i);
-      if (node.vjp === null) continue;
+      const rule = node.rule;
+      if (rule === null) continue;
       const parents = node.parents;
       // in anomaly mode the vjp's own arithmetic is not checked as a forward pass: its result is, below
       const grads = isAnomalyEnabled()
-        ? withAnomalyPaused(() => node.vjp!(g, node, parents))
-        : node.vjp(g, node, parents);
+        ? withAnomalyPaused(() => rule.vjp(g, node, parents))
+        : rule.vjp(g, node, parents);
       if (grads.length !== parents.length) {
         throw new Error(
-          `vjp of ${node.op}: expected ${parents.length} gradient(s), one per input, got ${grads.length}`,
+          `vjp of ${rule.name}: expected ${parents.length} gradient(s), one per input, got ${grads.length}`,
         );
       }
       if (isAnomalyEnabled()) {
         grads.forEach((gj, j) => {
           if (gj !== null && gj !== undefined && !gj.allFinite())
-            throw anomaly('backward', node.op, node, `the gradient for input ${j}`);
+            throw anomaly('backward', rule.name, node, `the gradient for input ${j}`);
         });
       }
       const first = starts[i]!;
@@ -178,7 +186,7 @@ function sweep<N extends Node<N>>(
         const parent = parents[j]!;
         if (!sameShape(gj.shape, parent.shape)) {
           throw new ShapeError(
-            `vjp of ${node.op}: gradient for input ${j} has shape ${formatShape(gj.shape)}, input has ${formatShape(parent.shape)}`,
+            `vjp of ${rule.name}: gradient for input ${j} has shape ${formatShape(gj.shape)}, input has ${formatShape(parent.shape)}`,
           );
         }
         const sum = pending[at];
@@ -199,7 +207,7 @@ export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boole
     );
   }
   sweep(root, seed, createGraph, (node, g) => {
-    if (node.vjp !== null && !node.retainsGrad) return;
+    if (node.rule !== null && !node.retainsGrad) return;
     const own = createGraph ? g : g.snapshot();
     node.adjoint = node.adjoint === null ? own : node.adjoint.add(own);
   });
@@ -230,4 +238,53 @@ export function gradients<N extends Node<N>>(
     });
   }
   return inputs.map((input) => found.get(input) ?? null);
+}
+
+/**
+ * The sweep of `sweep`, on plain numbers: when nothing is recorded, a scalar graph's adjoints live in a
+ * Float64Array and each rule's numeric vjp (traced from its generic one, see numeric.ts) computes the
+ * contributions, so no node is made but for the leaves' gradients, which `commit` adds. It visits the nodes
+ * and sums the contributions in the order `sweep` does, so the bits match (a property test holds it).
+ * Returns false, having touched nothing, if some rule (a custom op's) has no numeric vjp.
+ */
+export function backwardNumeric<N extends NumericNode<N>>(
+  root: N,
+  seed: number,
+  commit: (node: N, g: number) => void,
+): boolean {
+  const { order, edges, starts } = topoSort(root);
+  const vjps = new Array<readonly (NumericVjp<N> | null)[] | null>(order.length);
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    if (node.rule === null) continue;
+    const numeric = node.rule.numeric(node.parents.length);
+    if (numeric === null) return false;
+    vjps[i] = numeric;
+  }
+  const adjoints = new Float64Array(order.length);
+  const reached = new Uint8Array(order.length);
+  adjoints[order.length - 1] = seed;
+  reached[order.length - 1] = 1;
+  for (let i = order.length - 1; i >= 0; i--) {
+    if (reached[i] === 0) continue;
+    const node = order[i]!;
+    const g = adjoints[i]!;
+    const numeric = vjps[i];
+    if (numeric === undefined || node.retainsGrad) commit(node, g);
+    if (numeric === undefined || numeric === null) continue;
+    const first = starts[i]!;
+    for (let j = 0; j < numeric.length; j++) {
+      const at = edges[first + j]!;
+      const vjp = numeric[j]!;
+      if (at < 0 || vjp === null) continue;
+      const contribution = vjp(g, node);
+      if (reached[at] === 0) {
+        adjoints[at] = contribution;
+        reached[at] = 1;
+      } else {
+        adjoints[at] = adjoints[at]! + contribution;
+      }
+    }
+  }
+  return true;
 }

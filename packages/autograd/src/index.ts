@@ -24,11 +24,13 @@ export {
   valueAndGrad,
 } from './functional';
 export { isGradEnabled, type Node, noGrad, type Vjp } from './graph';
-export type { DType, Storage } from './ndarray';
-export type { Elementwise } from './ops';
+export { concat, stack } from './join';
+export { getNumThreads, setNumThreads } from './kernels/threads';
+export { linear } from './linear';
+export type { DType, NestedArray, Storage } from './ndarray';
 export { Rng } from './random';
+export type { Elementwise } from './rules/elementwise';
 export { ShapeError } from './shape';
-export { type Axes, concat, type NestedArray, stack, Tensor, type TensorLike } from './tensor';
-export { getNumThreads, setNumThreads } from './threads';
+export { type Axes, Tensor, type TensorLike } from './tensor';
 export { type BackwardOptions, Value } from './value';
 export { where } from './where';

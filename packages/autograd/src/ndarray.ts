@@ -6,6 +6,9 @@ export type DType = 'float32' | 'float64';
 /** The storage of one dtype: Float64Array for float64, Float32Array for float32. */
 export type Storage = Float32Array | Float64Array;
 
+/** A nested array of numbers, as `tensor()` takes and `toArray()` gives. A number is rank 0. */
+export type NestedArray = number | readonly NestedArray[];
+
 /** A row-major contiguous n-d array: what the kernels read and write. */
 export interface NDArray {
   readonly data: Storage;
@@ -133,4 +136,45 @@ export function reducedShape(shape: readonly number[], axes: readonly number[], 
     else if (keepDims) out.push(1);
   });
   return out;
+}
+
+/** Whether `x` has the data and shape of an NDArray (a Tensor does). */
+export function isNDArray(x: unknown): x is NDArray {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    ((x as NDArray).data instanceof Float64Array || (x as NDArray).data instanceof Float32Array) &&
+    Array.isArray((x as NDArray).shape)
+  );
+}
+
+/** Nested arrays as a flat array and a shape; a ragged array is an error naming the bad row. */
+export function fromNested(op: string, values: NestedArray): NDArray {
+  const shape: number[] = [];
+  for (let level: NestedArray = values; Array.isArray(level); level = (level as readonly NestedArray[])[0]!) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+  }
+  const data = new Float64Array(sizeOf(shape));
+  let at = 0;
+  const walk = (node: NestedArray, depth: number, path: number[]): void => {
+    if (depth === shape.length) {
+      if (typeof node !== 'number' || !Number.isFinite(node)) {
+        throw new TypeError(
+          `${op}: element [${path.join(', ')}] must be a finite number, got ${describe(node)}`,
+        );
+      }
+      data[at++] = node;
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      const got = Array.isArray(node) ? `length ${node.length}` : describe(node);
+      throw new ShapeError(
+        `${op}: ragged nested array: row [${path.join(', ')}] has ${got}, expected length ${shape[depth]}`,
+      );
+    }
+    for (const [i, child] of node.entries()) walk(child, depth + 1, [...path, i]);
+  };
+  walk(values, 0, []);
+  return { data, shape };
 }

@@ -1,9 +1,15 @@
 import { isAnomalyEnabled, watchForward } from './anomaly';
-import { checkIndex, checkPermutation, countOver, matmulShape, position, resolveReshape } from './checks';
-import { backward, isGradEnabled, type Node, type Origin, type Vjp } from './graph';
-import { map, select, zip } from './kernels';
-import { layoutOps } from './layout';
-import { type MatmulVariant, matmulOp } from './linalg';
+import {
+  checkIndex,
+  checkPermutation,
+  checkSameKind,
+  checkSeed,
+  countOver,
+  position,
+  resolveReshape,
+} from './checks';
+import { backward, isGradEnabled, type Node, type NodeRule } from './graph';
+import { map, select, zip } from './kernels/loops';
 import {
   allocate,
   broadcastShapes,
@@ -11,30 +17,32 @@ import {
   checkShape,
   type DType,
   dtypeOf,
+  isNDArray,
   type NDArray,
+  type NestedArray,
   normalizeAxes,
   normalizeAxis,
-  reducedShape,
   type Storage,
   sizeOf,
 } from './ndarray';
 import {
   type BinaryName,
-  type BinaryRule,
   binaryRules,
+  type ComparisonName,
+  comparisons,
   type Elementwise,
   leakyReluRule,
   type UnaryName,
-  type UnaryRule,
   unaryRules,
-} from './ops';
-import { broadcastOp, reduceOps } from './reduce';
+} from './rules/elementwise';
+import { layoutRules } from './rules/layout';
+import { product } from './rules/matmul';
+import { reduceRules } from './rules/reduce';
+import type { TensorNode, TensorRule } from './rules/rule';
 import { describe, formatShape, ShapeError, sameShape } from './shape';
-import type { TensorOp } from './tensor-op';
+import { logSoftmax, logSumExp, softmax } from './softmax';
+import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules';
 import type { BackwardOptions } from './value';
-
-/** A nested array of numbers, as `tensor()` takes and `toArray()` gives. A number is rank 0. */
-export type NestedArray = number | readonly NestedArray[];
 
 /** A Tensor, or a number standing for a rank-0 constant. */
 export type TensorLike = Tensor | number;
@@ -48,32 +56,38 @@ export type Axes = number | readonly number[] | undefined;
  * to float64, record themselves when an input requires grad, and `backward()` fills in `grad` on the
  * leaves that require it, in each leaf's dtype.
  */
-export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
+export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Tensor> {
   readonly data: Storage;
   readonly shape: readonly number[];
   label: string;
-  /** The op that made this node ('' for a leaf), as `toDot` shows it. */
-  readonly op: string;
   /** The op's inputs: the graph, walked backward by `backward()`. */
   readonly parents: readonly Tensor[];
-  readonly vjp: Vjp<Tensor> | null;
-  /** The accumulated adjoint (the same as `grad`); with `createGraph` it can be differentiated again. */
+  /** @internal How the op that made this node differentiates; null for a leaf. */
+  readonly rule: NodeRule<Tensor> | null;
+  /** @internal The accumulated adjoint, read as `grad`. */
   adjoint: Tensor | null = null;
-  /** Set by `retainGrad()`. */
+  /** @internal Set by `retainGrad()`. */
   retainsGrad = false;
   /** @internal Scratch for the topological sort (graph.ts); not part of the API. */
   sortIndex = 0;
   #requiresGrad: boolean;
 
-  /** Wraps `data` (not copied) as an array of `shape`; its type is the dtype. Prefer `tensor()`, which validates its input. */
-  constructor(data: Storage, shape: readonly number[], origin?: Origin<Tensor>, label = '') {
+  /**
+   * Wraps `data` (not copied) as an array of `shape`; its type is the dtype. Prefer `tensor()`, which
+   * validates its input. The ops pass `origin`, the rule and inputs of a recorded node (internal).
+   */
+  constructor(data: Storage, shape: readonly number[], origin?: Origin, label = '') {
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.label = label;
-    this.op = origin?.op ?? '';
-    this.parents = origin?.parents ?? [];
-    this.vjp = origin?.vjp ?? null;
-    this.#requiresGrad = origin?.requiresGrad ?? false;
+    this.rule = origin?.rule ?? null;
+    this.parents = origin?.parents ?? NO_PARENTS;
+    this.#requiresGrad = origin !== undefined;
+  }
+
+  /** The op that made this node ('' for a leaf), as `toDot` shows it. */
+  get op(): string {
+    return this.rule === null ? '' : this.rule.name;
   }
 
   /** Whether gradients flow to this tensor; may be set on leaves only. */
@@ -82,7 +96,7 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
   }
 
   set requiresGrad(value: boolean) {
-    if (this.vjp !== null)
+    if (this.rule !== null)
       throw new Error(`requiresGrad: can only be set on a leaf; this tensor comes from ${this.op}`);
     this.#requiresGrad = value;
   }
@@ -106,12 +120,7 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
   }
 
   set grad(g: Tensor | null) {
-    if (g !== null && !sameShape(g.shape, this.shape)) {
-      throw new ShapeError(`grad: expected shape ${formatShape(this.shape)}, got ${formatShape(g.shape)}`);
-    }
-    if (g !== null && g.dtype !== this.dtype) {
-      throw new TypeError(`grad: expected dtype ${this.dtype}, got ${g.dtype}`);
-    }
+    if (g !== null) checkSameKind('grad', g, this);
     this.adjoint = g;
   }
 
@@ -161,8 +170,8 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
     if (typeof slope !== 'number' || !Number.isFinite(slope)) {
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }
-    const rule = leakyReluRule(slope);
-    return record(map(this.data, rule.f), this.shape, 'leakyRelu', [this], unaryVjp(rule));
+    const data = map(this.data, (x) => leakyReluRule.forward(x, slope));
+    return record(data, this.shape, [this], elementwise('leakyRelu', leakyReluRule, slope));
   }
   sin(): Tensor {
     return unary('sin', this);
@@ -184,19 +193,19 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
 
   // Comparisons give 0/1 constants: they are not differentiable and record nothing.
   gt(other: TensorLike): Tensor {
-    return compare('gt', this, other, (a, b) => (a > b ? 1 : 0));
+    return compare('gt', this, other);
   }
   ge(other: TensorLike): Tensor {
-    return compare('ge', this, other, (a, b) => (a >= b ? 1 : 0));
+    return compare('ge', this, other);
   }
   lt(other: TensorLike): Tensor {
-    return compare('lt', this, other, (a, b) => (a < b ? 1 : 0));
+    return compare('lt', this, other);
   }
   le(other: TensorLike): Tensor {
-    return compare('le', this, other, (a, b) => (a <= b ? 1 : 0));
+    return compare('le', this, other);
   }
   eq(other: TensorLike): Tensor {
-    return compare('eq', this, other, (a, b) => (a === b ? 1 : 0));
+    return compare('eq', this, other);
   }
 
   /** `this` where `cond` is nonzero, `other` elsewhere (broadcasting all three); the gradient goes to the branch taken. */
@@ -204,13 +213,13 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
     const c = asTensor(cond, 'where', this.dtype);
     const b = asTensor(other, 'where', this.dtype);
     const shape = broadcastShapes('where', broadcastShapes('where', this.shape, c.shape), b.shape);
-    return record(select(c, this, b, shape), shape, 'where', [this, c, b], whereVjp);
+    return record(select(c, this, b, shape), shape, [this, c, b], WHERE);
   }
 
   // Reductions. A full reduction gives a rank-0 tensor.
   /** Σ over `axis` (a number, a list, or all axes). */
   sum(axis?: Axes, keepDims = false): Tensor {
-    return apply('sum', reduceOps.sum, [this], { axes: normalizeAxes('sum', axis, this.ndim), keepDims });
+    return this.applyRule('sum', reduceRules.sum, { axes: normalizeAxes('sum', axis, this.ndim), keepDims });
   }
   /** The mean over `axis` (a number, a list, or all axes). */
   mean(axis?: Axes, keepDims = false): Tensor {
@@ -221,49 +230,25 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
   max(axis?: Axes, keepDims = false): Tensor {
     const axes = normalizeAxes('max', axis, this.ndim);
     countOver('max', this.shape, axes);
-    return apply('max', reduceOps.max, [this], { axes, keepDims });
+    return this.applyRule('max', reduceRules.max, { axes, keepDims });
   }
   /** The minimum over `axis`; tied minima share the gradient evenly. */
   min(axis?: Axes, keepDims = false): Tensor {
     const axes = normalizeAxes('min', axis, this.ndim);
     countOver('min', this.shape, axes);
-    return apply('min', reduceOps.min, [this], { axes, keepDims });
+    return this.applyRule('min', reduceRules.min, { axes, keepDims });
   }
   /** log Σ exp(x) over `axis`, shifted by the maximum so that it neither overflows nor underflows. */
   logSumExp(axis?: Axes, keepDims = false): Tensor {
-    const axes = normalizeAxes('logSumExp', axis, this.ndim);
-    countOver('logSumExp', this.shape, axes);
-    const shift = this.maxShift(axes);
-    const out = this.sub(shift).exp().sum(axes, true).log().add(shift);
-    return keepDims ? out : out.reshape(reducedShape(this.shape, axes, false));
+    return logSumExp<Tensor>(this, normalizeAxes('logSumExp', axis, this.ndim), keepDims);
   }
   /** exp(x) / Σ exp(x) along `axis` (default the last), computed from x - max(x) so it cannot overflow. */
   softmax(axis = -1): Tensor {
-    const a = normalizeAxis('softmax', axis, this.ndim);
-    const e = this.sub(this.maxShift([a])).exp();
-    return e.div(e.sum(a, true));
+    return softmax<Tensor>(this, normalizeAxis('softmax', axis, this.ndim));
   }
-  /**
-   * x - logSumExp(x) along `axis` (default the last): finite wherever softmax would underflow to 0.
-   * Computed as (x - max) - log Σ exp(x - max), so the large max cancels exactly before the small log-sum
-   * is subtracted (x - logSumExp(x) loses the low bits of the log-sum to cancellation).
-   */
+  /** x - logSumExp(x) along `axis` (default the last): finite wherever softmax would underflow to 0. */
   logSoftmax(axis = -1): Tensor {
-    const a = normalizeAxis('logSoftmax', axis, this.ndim);
-    const shifted = this.sub(this.maxShift([a]));
-    return shifted.sub(shifted.exp().sum(a, true).log());
-  }
-
-  /**
-   * The max over `axes` (kept) as a constant, and 0 where it is not finite. Subtracting a constant
-   * leaves the gradient of logSumExp and softmax unchanged, so no gradient flows through the shift.
-   */
-  private maxShift(axes: readonly number[]): Tensor {
-    const m = reduceOps.max.forward([this], { axes, keepDims: true });
-    return new Tensor(
-      map(m.data, (v) => (Number.isFinite(v) ? v : 0)),
-      m.shape,
-    );
+    return logSoftmax<Tensor>(this, normalizeAxis('logSoftmax', axis, this.ndim));
   }
 
   /**
@@ -272,20 +257,20 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
    */
   astype(dtype: DType): Tensor {
     const target = checkDType('astype', dtype);
-    return target === this.dtype ? this : apply('astype', layoutOps.astype, [this], target);
+    return target === this.dtype ? this : this.applyRule('astype', layoutRules.astype, target);
   }
 
   // Shapes.
   /** The same elements in a new shape (one axis may be -1, inferred); shares the data. */
   reshape(shape: readonly number[]): Tensor {
     const target = resolveReshape(this.shape, shape);
-    return sameShape(target, this.shape) ? this : apply('reshape', layoutOps.reshape, [this], target);
+    return sameShape(target, this.shape) ? this : this.applyRule('reshape', layoutRules.reshape, target);
   }
   /** Permutes the axes: output axis i is input axis `axes[i]`; by default the axes are reversed. */
   transpose(axes?: readonly number[]): Tensor {
     const perm =
       axes === undefined ? this.shape.map((_, i) => this.ndim - 1 - i) : checkPermutation(axes, this.ndim);
-    return apply('transpose', layoutOps.transpose, [this], perm);
+    return this.applyRule('transpose', layoutRules.transpose, perm);
   }
   /** The transpose of a 2-D tensor. */
   get T(): Tensor {
@@ -302,23 +287,15 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
     const [from, to] = [position('slice', start, size), position('slice', end ?? size, size)];
     if (from > to)
       throw new RangeError(`slice: start ${start} is after end ${end} on axis ${axis} of size ${size}`);
-    return apply('slice', layoutOps.slice, [this], { axis: a, start: from, end: to });
-  }
-  /** Zeros of length `size` along `axis`, with this tensor written from `start`: the adjoint of `slice`. */
-  padAxis(axis: number, start: number, size: number): Tensor {
-    return apply('padAxis', layoutOps.padAxis, [this], { axis, start, size });
+    return this.applyRule('slice', layoutRules.slice, { axis: a, start: from, end: to });
   }
   /** PyTorch's gather: out[…, i, …] = x[…, index[…, i, …], …] along `axis`; the result has the index's shape. */
   gather(index: TensorLike | NestedArray | NDArray, axis: number): Tensor {
     const a = normalizeAxis('gather', axis, this.ndim);
-    return apply('gather', layoutOps.gather, [this], {
+    return this.applyRule('gather', layoutRules.gather, {
       index: checkIndex('gather', index, this.shape, a),
       axis: a,
     });
-  }
-  /** Adds this tensor into zeros of `shape` at `index` along `axis`: the adjoint of `gather`. */
-  scatterAdd(index: NDArray, axis: number, shape: readonly number[]): Tensor {
-    return apply('scatterAdd', layoutOps.scatterAdd, [this], { index, axis, shape });
   }
   /** This tensor repeated along new leading axes and size-1 axes to fill `shape`. */
   broadcastTo(shape: readonly number[]): Tensor {
@@ -328,7 +305,9 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
         `broadcastTo: cannot broadcast ${formatShape(this.shape)} to ${formatShape(target)}`,
       );
     }
-    return sameShape(target, this.shape) ? this : apply('broadcastTo', broadcastOp, [this], target);
+    return sameShape(target, this.shape)
+      ? this
+      : this.applyRule('broadcastTo', layoutRules.broadcastTo, target);
   }
   /** Sums the axes that broadcasting to this shape added or stretched, leaving `shape`: the adjoint of broadcastTo. */
   sumTo(shape: readonly number[]): Tensor {
@@ -345,12 +324,18 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
 
   /** The matrix product over the last two axes; leading (batch) axes broadcast: [..., m, k] @ [..., k, n]. */
   matmul(other: Tensor): Tensor {
-    return this.matmulVariant(other, 'nn');
+    if (!isNDArray(other)) throw new TypeError(`matmul: expected a Tensor, got ${describe(other)}`);
+    return product(this, other, 'nn');
   }
-  /** `this`·`other` with either operand read transposed (see linalg.ts): the kernels matmul's adjoints use. */
-  matmulVariant(other: Tensor, variant: MatmulVariant): Tensor {
-    const shape = matmulShape(this, other, variant);
-    return apply('matmul', matmulOp, [this, other], { variant, shape });
+
+  /**
+   * @internal Records `rule` applied to this tensor (and `others`) with `attrs`: how the methods above
+   * and the rules' vjps apply a primitive. Mixed dtypes promote to float64; see `record`.
+   */
+  applyRule<A>(name: string, rule: TensorRule<A>, attrs: A, others: readonly Tensor[] = NO_PARENTS): Tensor {
+    const inputs = others.length === 0 ? [this] : [this, ...others];
+    const out = rule.forward(inputs, attrs);
+    return record(out.data, out.shape, inputs, bindRule(name, rule, attrs));
   }
 
   // Values out.
@@ -390,25 +375,12 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor> {
       this.backward(undefined, seed);
       return;
     }
-    if (seed === undefined && this.size !== 1) {
-      throw new ShapeError(
-        `backward: expected a scalar loss, got shape ${formatShape(this.shape)}; call .sum() or .mean() first, or pass a seed of that shape`,
-      );
-    }
+    checkSeed(this, seed);
     const g =
       seed instanceof Tensor ? seed : filled(this.shape, asTensor(seed ?? 1, 'backward').item(), this.dtype);
-    if (!sameShape(g.shape, this.shape)) {
-      throw new ShapeError(
-        `backward: the seed has shape ${formatShape(g.shape)}, the output has ${formatShape(this.shape)}`,
-      );
-    }
-    if (g.dtype !== this.dtype) {
-      throw new TypeError(
-        `backward: the seed is ${g.dtype}, the output is ${this.dtype}; cast it with astype()`,
-      );
-    }
     backward(this, g, options.createGraph ?? false);
   }
+
   /** Forgets this tensor's accumulated gradient. */
   zeroGrad(): void {
     this.adjoint = null;
@@ -443,6 +415,14 @@ export function asTensor(x: unknown, op: string, dtype: DType = 'float64'): Tens
   return filled([], x, dtype);
 }
 
+/** How a recorded tensor came to be: the rule of its op, and its inputs. */
+interface Origin {
+  readonly rule: NodeRule<Tensor>;
+  readonly parents: readonly Tensor[];
+}
+
+const NO_PARENTS: readonly Tensor[] = Object.freeze([]);
+
 /**
  * The node for an op's result: recorded with its inputs when any of them needs a gradient. When an
  * input's dtype differs from the result's (a float32 input promoted to float64), its gradient is cast
@@ -451,114 +431,34 @@ export function asTensor(x: unknown, op: string, dtype: DType = 'float64'): Tens
 export function record(
   data: Storage,
   shape: readonly number[],
-  op: string,
   parents: readonly Tensor[],
-  vjp: Vjp<Tensor>,
+  rule: NodeRule<Tensor>,
 ): Tensor {
   const recorded = isGradEnabled() && parents.some((p) => p.requiresGrad);
   const dtype = dtypeOf(data);
   const node = recorded
     ? new Tensor(data, shape, {
-        op,
+        rule: parents.every((p) => p.dtype === dtype) ? rule : inDTypes(rule),
         parents,
-        vjp: parents.every((p) => p.dtype === dtype) ? vjp : inDTypes(vjp),
-        requiresGrad: true,
       })
     : new Tensor(data, shape);
-  return isAnomalyEnabled() ? watchForward(node, op) : node;
+  return isAnomalyEnabled() ? watchForward(node, rule.name) : node;
 }
 
-/** `vjp` with each gradient cast to its input's dtype. */
-export function inDTypes(vjp: Vjp<Tensor>): Vjp<Tensor> {
-  return (g, y, xs) => vjp(g, y, xs).map((gi, i) => gi?.astype(xs[i]!.dtype) ?? null);
-}
-
-function apply<A>(name: string, op: TensorOp<A>, inputs: readonly Tensor[], attrs: A): Tensor {
-  const out = op.forward(inputs, attrs);
-  return record(out.data, out.shape, name, inputs, (g, y, xs) => op.vjp(g, y, xs, attrs));
-}
-
-function unaryVjp(rule: UnaryRule): Vjp<Tensor> {
-  return (g, y, [x]) => [rule.vjp(g, y, x!)];
-}
-
-// Broadcasting is the Tensor's business: each gradient of the shared rule is summed back to its input's shape.
-function binaryVjp(rule: BinaryRule): Vjp<Tensor> {
-  return (g, y, [a, b]) => {
-    const [ga, gb] = rule.vjp(g, y, a!, b!);
-    return [ga?.sumTo(a!.shape) ?? null, gb?.sumTo(b!.shape) ?? null];
-  };
-}
-
-const unaryVjps = Object.fromEntries(
-  Object.entries(unaryRules).map(([name, rule]) => [name, unaryVjp(rule)]),
-) as Record<UnaryName, Vjp<Tensor>>;
-
-const binaryVjps = Object.fromEntries(
-  Object.entries(binaryRules).map(([name, rule]) => [name, binaryVjp(rule)]),
-) as Record<BinaryName, Vjp<Tensor>>;
+const { unary: UNARY, binary: BINARY, where: WHERE } = boundElementwise<Tensor>();
 
 function unary(name: UnaryName, x: Tensor): Tensor {
-  return record(map(x.data, unaryRules[name].f), x.shape, name, [x], unaryVjps[name]);
+  return record(map(x.data, unaryRules[name].forward), x.shape, [x], UNARY[name]);
 }
 
 function binary(name: BinaryName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return record(zip(a, b, shape, binaryRules[name].f), shape, name, [a, b], binaryVjps[name]);
+  return record(zip(a, b, shape, binaryRules[name].forward), shape, [a, b], BINARY[name]);
 }
 
-function compare(name: string, a: Tensor, other: TensorLike, f: (a: number, b: number) => number): Tensor {
+function compare(name: ComparisonName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return new Tensor(zip(a, b, shape, f), shape);
-}
-
-// d where(c, a, b) = where(c, da, 0) + where(c, 0, db); the condition gets none
-const whereVjp: Vjp<Tensor> = (g, _y, [a, c, b]) => [
-  a!.requiresGrad ? g.where(c!, 0).sumTo(a!.shape) : null,
-  null,
-  b!.requiresGrad ? g.where(c!.eq(0), 0).sumTo(b!.shape) : null,
-];
-
-/** Joins tensors end to end along an existing `axis` (default 0); every other axis must match. */
-export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  const first = checkTensors('concat', tensors);
-  const a = normalizeAxis('concat', axis, first.ndim);
-  for (const t of tensors) {
-    if (t.ndim !== first.ndim || t.shape.some((d, i) => i !== a && d !== first.shape[i])) {
-      throw new ShapeError(
-        `concat: shapes ${tensors.map((x) => formatShape(x.shape)).join(', ')} differ on an axis other than ${axis}`,
-      );
-    }
-  }
-  return tensors.length === 1 ? first : apply('concat', layoutOps.concat, tensors, a);
-}
-
-/** Joins equal-shaped tensors along a new `axis` (default 0). */
-export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  const first = checkTensors('stack', tensors);
-  const a = normalizeAxis('stack', axis, first.ndim + 1);
-  for (const t of tensors) {
-    if (!sameShape(t.shape, first.shape)) {
-      throw new ShapeError(
-        `stack: expected equal shapes, got ${tensors.map((x) => formatShape(x.shape)).join(', ')}`,
-      );
-    }
-  }
-  const expanded = [...first.shape.slice(0, a), 1, ...first.shape.slice(a)];
-  return concat(
-    tensors.map((t) => t.reshape(expanded)),
-    a,
-  );
-}
-
-function checkTensors(op: string, tensors: readonly Tensor[]): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) {
-    throw new TypeError(`${op}: expected a non-empty array of Tensors, got ${describe(tensors)}`);
-  }
-  tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new TypeError(`${op}: element ${i} is ${describe(t)}, not a Tensor`);
-  });
-  return tensors[0]!;
+  return new Tensor(zip(a, b, shape, comparisons[name]), shape);
 }

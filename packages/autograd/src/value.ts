@@ -1,15 +1,17 @@
 import { isAnomalyEnabled, watchForward } from './anomaly';
-import { backward, isGradEnabled, type Node, topoSort, type Vjp } from './graph';
+import { backward, backwardNumeric, isGradEnabled, type NumericNode } from './graph';
 import {
   type BinaryName,
-  type BinaryRule,
   binaryRules,
+  comparisons,
   type Elementwise,
   leakyReluRule,
+  naryRules,
   type UnaryName,
-  type UnaryRule,
   unaryRules,
-} from './ops';
+  whereRule,
+} from './rules/elementwise';
+import { boundScalar, type ScalarRule } from './scalar-rules';
 import { describe } from './shape';
 
 const SCALAR: readonly number[] = Object.freeze([]);
@@ -25,7 +27,7 @@ export interface BackwardOptions {
  * A scalar node of the computation graph: micrograd's `Value`. Every op takes a `Value` or a number,
  * records itself, and `backward()` fills in `grad`, the adjoint ∂(output)/∂(this).
  */
-export class Value implements Node<Value>, Elementwise<Value> {
+export class Value implements NumericNode<Value>, Elementwise<Value> {
   /** The number this node holds. Optimizers write it in place. */
   data: number;
   label: string;
@@ -39,7 +41,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
   /** @internal Scratch for the topological sort (graph.ts); not part of the API. */
   sortIndex = 0;
   /** @internal The op that made this node (shared by all its nodes); null for leaves and constants. */
-  readonly rule: ValueRule | null;
+  readonly rule: ScalarRule<Value> | null;
 
   /**
    * A leaf that requires grad. `data` must be a finite number. The other parameters are internal: the
@@ -50,7 +52,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
   constructor(
     data: number,
     label = '',
-    rule: ValueRule | null = null,
+    rule: ScalarRule<Value> | null = null,
     parents: readonly Value[] = NO_PARENTS,
     requiresGrad = true,
   ) {
@@ -69,12 +71,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
 
   /** The op that made this node ('' for a leaf), as `toDot` shows it. */
   get op(): string {
-    return this.rule === null ? '' : this.rule.op;
-  }
-
-  /** The op's vjp; null for a leaf. */
-  get vjp(): Vjp<Value> | null {
-    return this.rule === null ? null : this.rule.vjp;
+    return this.rule === null ? '' : this.rule.name;
   }
 
   /** A rank-0 shape: a `Value` is a scalar. */
@@ -95,9 +92,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
   static sum(values: readonly (Value | number)[]): Value {
     if (!Array.isArray(values)) throw new TypeError(`Value.sum: expected an array, got ${describe(values)}`);
     const inputs = values.map((v, i) => toValue(v, `Value.sum (element ${i})`));
-    let total = 0;
-    for (const v of inputs) total += v.data;
-    return record(total, inputs, sumRule);
+    return record(naryRules.sum.forward(...inputs.map((v) => v.data)), inputs, SUM);
   }
 
   add(other: Value | number): Value {
@@ -145,7 +140,7 @@ export class Value implements Node<Value>, Elementwise<Value> {
     if (typeof slope !== 'number' || !Number.isFinite(slope)) {
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }
-    return applyUnary('leakyRelu', leakyReluRule(slope), this);
+    return unaryNode(leakyReluRule.forward(this.data, slope), this, leakyReluBound(slope));
   }
   sin(): Value {
     return unary('sin', this);
@@ -166,26 +161,26 @@ export class Value implements Node<Value>, Elementwise<Value> {
   }
 
   gt(other: Value | number): Value {
-    return constant(this.data > toValue(other, 'gt').data ? 1 : 0);
+    return constant(comparisons.gt(this.data, toValue(other, 'gt').data));
   }
   ge(other: Value | number): Value {
-    return constant(this.data >= toValue(other, 'ge').data ? 1 : 0);
+    return constant(comparisons.ge(this.data, toValue(other, 'ge').data));
   }
   lt(other: Value | number): Value {
-    return constant(this.data < toValue(other, 'lt').data ? 1 : 0);
+    return constant(comparisons.lt(this.data, toValue(other, 'lt').data));
   }
   le(other: Value | number): Value {
-    return constant(this.data <= toValue(other, 'le').data ? 1 : 0);
+    return constant(comparisons.le(this.data, toValue(other, 'le').data));
   }
   eq(other: Value | number): Value {
-    return constant(this.data === toValue(other, 'eq').data ? 1 : 0);
+    return constant(comparisons.eq(this.data, toValue(other, 'eq').data));
   }
 
   /** `this` where `cond` is nonzero, else `other`; the gradient goes to the branch taken only. */
   where(cond: Value | number, other: Value | number): Value {
     const c = toValue(cond, 'where');
     const b = toValue(other, 'where');
-    return record(c.data !== 0 ? this.data : b.data, [this, c, b], whereRule);
+    return record(whereRule.forward(this.data, c.data, b.data), [this, c, b], WHERE);
   }
 
   /**
@@ -199,7 +194,13 @@ export class Value implements Node<Value>, Elementwise<Value> {
     }
     const g = toValue(seed ?? 1, 'backward');
     const createGraph = options.createGraph ?? false;
-    if (!createGraph && this.requiresGrad && !isAnomalyEnabled() && backwardFast(this, g.data)) return;
+    if (
+      !createGraph &&
+      this.requiresGrad &&
+      !isAnomalyEnabled() &&
+      backwardNumeric<Value>(this, g.data, commit)
+    )
+      return;
     backward(this, g, createGraph);
   }
 
@@ -242,129 +243,50 @@ export function toValue(x: Value | number, op: string): Value {
   return constant(x);
 }
 
-/**
- * The vjp of an input of a Value node on plain numbers: ∂ₓ for input `i`, given the node's adjoint `g`.
- * It mirrors the op's generic vjp operation for operation, so both paths give the same bits.
- */
-export type FastVjp = (g: number, node: Value, i: number) => number;
-
-/** How a Value op differentiates: its name, its generic vjp, and the numeric one (null: the op has none). */
-export interface ValueRule {
-  readonly op: string;
-  readonly vjp: Vjp<Value>;
-  readonly fast: FastVjp | null;
+/** Adds a gradient the numeric sweep computed into a node's adjoint. */
+function commit(node: Value, g: number): void {
+  node.adjoint = constant(node.adjoint === null ? g : node.adjoint.data + g);
 }
 
+const {
+  unary: UNARY,
+  binary: BINARY,
+  where: WHERE,
+  sum: SUM,
+  input,
+  leakyRelu: leakyReluBound,
+} = boundScalar<Value>();
+/** The identity that stands for a differentiated argument in `grad`. */
+export const INPUT = input;
+
 /** The node for an op's result: recorded with its inputs when any of them needs a gradient. */
-export function record(data: number, parents: readonly Value[], rule: ValueRule): Value {
+export function record(data: number, parents: readonly Value[], rule: ScalarRule<Value>): Value {
   const node =
     isGradEnabled() && parents.some((p) => p.requiresGrad)
       ? new Value(data, '', rule, parents)
       : constant(data);
-  return isAnomalyEnabled() ? watchForward(node, rule.op) : node;
+  return isAnomalyEnabled() ? watchForward(node, rule.name) : node;
 }
 
 // The two hot paths, without the closure of `record` and with no array when nothing is recorded.
-function unaryNode(data: number, x: Value, rule: ValueRule): Value {
+function unaryNode(data: number, x: Value, rule: ScalarRule<Value>): Value {
   const node = x.requiresGrad && isGradEnabled() ? new Value(data, '', rule, [x]) : constant(data);
-  return isAnomalyEnabled() ? watchForward(node, rule.op) : node;
+  return isAnomalyEnabled() ? watchForward(node, rule.name) : node;
 }
 
-function binaryNode(data: number, a: Value, b: Value, rule: ValueRule): Value {
+function binaryNode(data: number, a: Value, b: Value, rule: ScalarRule<Value>): Value {
   const node =
     (a.requiresGrad || b.requiresGrad) && isGradEnabled()
       ? new Value(data, '', rule, [a, b])
       : constant(data);
-  return isAnomalyEnabled() ? watchForward(node, rule.op) : node;
+  return isAnomalyEnabled() ? watchForward(node, rule.name) : node;
 }
-
-function unaryRule(op: string, rule: UnaryRule): ValueRule {
-  return {
-    op,
-    vjp: (g, y, inputs) => [rule.vjp(g, y, inputs[0]!)],
-    fast: (g, node) => rule.fast(g, node.data, node.parents[0]!.data),
-  };
-}
-
-function binaryRule(op: string, rule: BinaryRule): ValueRule {
-  const [fastA, fastB] = rule.fast;
-  return {
-    op,
-    vjp: (g, y, inputs) => rule.vjp(g, y, inputs[0]!, inputs[1]!),
-    fast: (g, node, i) =>
-      (i === 0 ? fastA : fastB)(g, node.data, node.parents[0]!.data, node.parents[1]!.data),
-  };
-}
-
-const unaryValueRules = Object.fromEntries(
-  Object.entries(unaryRules).map(([name, rule]) => [name, unaryRule(name, rule)]),
-) as Record<UnaryName, ValueRule>;
-
-const binaryValueRules = Object.fromEntries(
-  Object.entries(binaryRules).map(([name, rule]) => [name, binaryRule(name, rule)]),
-) as Record<BinaryName, ValueRule>;
 
 function unary(name: UnaryName, x: Value): Value {
-  return unaryNode(unaryRules[name].f(x.data), x, unaryValueRules[name]);
-}
-
-function applyUnary(name: string, rule: UnaryRule, x: Value): Value {
-  return unaryNode(rule.f(x.data), x, unaryRule(name, rule));
+  return unaryNode(unaryRules[name].forward(x.data), x, UNARY[name]);
 }
 
 function binary(name: BinaryName, a: Value, other: Value | number): Value {
   const b = toValue(other, name);
-  return binaryNode(binaryRules[name].f(a.data, b.data), a, b, binaryValueRules[name]);
-}
-
-// d(Σ xᵢ) = Σ dxᵢ
-const sumRule: ValueRule = { op: 'sum', vjp: (g, _y, inputs) => inputs.map(() => g), fast: (g) => g };
-
-// d where(c, a, b) = where(c, da, 0) + where(c, 0, db); the condition gets none
-const whereRule: ValueRule = {
-  op: 'where',
-  vjp: (g, _y, [, c, b]) => [g.where(c!, 0), null, b!.requiresGrad ? g.where(c!.eq(0), 0) : null],
-  fast: (g, node, i) => {
-    const taken = node.parents[1]!.data !== 0;
-    return i === 0 ? (taken ? g : 0) : i === 2 ? (taken ? 0 : g) : 0;
-  },
-};
-
-/**
- * backward() when nothing is recorded: the same sweep as graph.ts's, on a Float64Array of adjoints and
- * each node's numeric vjp, so no Value is made but for the leaves' gradients. Sums in the same order as
- * the general sweep, so the bits match. Returns false, having touched nothing, if some op (a custom one)
- * has no numeric vjp.
- */
-function backwardFast(root: Value, seed: number): boolean {
-  const { order, edges, starts } = topoSort(root);
-  for (const node of order) if (node.rule !== null && node.rule.fast === null) return false;
-  const adjoints = new Float64Array(order.length);
-  const reached = new Uint8Array(order.length);
-  adjoints[order.length - 1] = seed;
-  reached[order.length - 1] = 1;
-  for (let i = order.length - 1; i >= 0; i--) {
-    if (reached[i] === 0) continue;
-    const node = order[i]!;
-    const g = adjoints[i]!;
-    const rule = node.rule;
-    if (rule === null || node.retainsGrad)
-      node.adjoint = constant(node.adjoint === null ? g : node.adjoint.data + g);
-    if (rule === null) continue;
-    const fast = rule.fast!;
-    const first = starts[i]!;
-    const count = node.parents.length;
-    for (let j = 0; j < count; j++) {
-      const at = edges[first + j]!;
-      if (at < 0) continue;
-      const contribution = fast(g, node, j);
-      if (reached[at] === 0) {
-        adjoints[at] = contribution;
-        reached[at] = 1;
-      } else {
-        adjoints[at] = adjoints[at]! + contribution;
-      }
-    }
-  }
-  return true;
+  return binaryNode(binaryRules[name].forward(a.data, b.data), a, b, BINARY[name]);
 }

@@ -1,8 +1,9 @@
 import { customOp, noGrad, ShapeError, Value } from '@adjoint/autograd';
-import { compileExpression, expressionGraph } from '@adjoint/autograd/testing';
+import { compileExpression, expressionGraph } from '@adjoint/autograd/arbitraries';
 import { it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { topoSort } from '../src/graph';
+import { customRule } from '../src/scalar-rules';
 import { record } from '../src/value';
 
 describe('accumulation', () => {
@@ -113,7 +114,11 @@ describe('recording', () => {
 describe('errors', () => {
   test('a vjp that returns the wrong number of gradients is named in the error', () => {
     const x = new Value(1);
-    const y = record(2, [x], { op: 'broken', vjp: (g) => [g, g], fast: null });
+    const y = record(
+      2,
+      [x],
+      customRule('broken', (g) => [g, g]),
+    );
     expect(() => y.backward()).toThrow('vjp of broken: expected 1 gradient(s), one per input, got 2');
   });
 

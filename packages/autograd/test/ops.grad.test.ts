@@ -1,11 +1,12 @@
 import { concat, stack, type Tensor } from '@adjoint/autograd';
-import { broadcastPair, shape, tensorOf } from '@adjoint/autograd/testing';
+import { broadcastPair, shape, tensorOf } from '@adjoint/autograd/arbitraries';
 import { fc, it } from '@fast-check/vitest';
 import { describe } from 'vitest';
-import type { layoutOps } from '../src/layout';
 import { broadcastShapes } from '../src/ndarray';
-import type { BinaryName, UnaryName } from '../src/ops';
-import type { reduceOps } from '../src/reduce';
+import type { BinaryName, UnaryName } from '../src/rules/elementwise';
+import { layoutRules } from '../src/rules/layout';
+import { product } from '../src/rules/matmul';
+import type { reduceRules } from '../src/rules/reduce';
 import { expectClose } from './close';
 import { directionalCheck, hessianCheck } from './directional';
 
@@ -18,8 +19,8 @@ import { directionalCheck, hessianCheck } from './directional';
 type OpName =
   | UnaryName
   | BinaryName
-  | keyof typeof reduceOps
-  | Exclude<keyof typeof layoutOps, 'astype'>
+  | keyof typeof reduceRules
+  | Exclude<keyof typeof layoutRules, 'astype'>
   | 'sub'
   | 'leakyRelu'
   | 'where'
@@ -101,7 +102,7 @@ const matmulCase = (variant: 'nn' | 'nt' | 'tn'): fc.Arbitrary<Case> =>
           tensorOf([...ba, ...(variant === 'tn' ? [k, m] : [m, k])]),
           tensorOf([...bb, ...(variant === 'nt' ? [n, k] : [k, n])]),
         )
-        .map(([a, b]) => ({ f: (x: Tensor, y: Tensor) => x.matmulVariant(y, variant), inputs: [a, b] })),
+        .map(([a, b]) => ({ f: (x: Tensor, y: Tensor) => product(x, y, variant), inputs: [a, b] })),
     );
 
 const specs: Record<OpName, fc.Arbitrary<Case>> = {
@@ -166,7 +167,8 @@ const specs: Record<OpName, fc.Arbitrary<Case>> = {
   ),
   padAxis: alongAxis((x, axis) =>
     fc.tuple(fc.nat({ max: 2 }), fc.nat({ max: 2 })).map(([start, extra]) => ({
-      f: (t: Tensor) => t.padAxis(axis, start, x.shape[axis]! + start + extra),
+      f: (t: Tensor) =>
+        t.applyRule('padAxis', layoutRules.padAxis, { axis, start, size: x.shape[axis]! + start + extra }),
       inputs: [x],
     })),
   ),
@@ -198,7 +200,7 @@ const specs: Record<OpName, fc.Arbitrary<Case>> = {
       .chain(([size, extra]) => {
         const target = x.shape.map((d, i) => (i === axis ? size : d + extra[i]!));
         return tensorOf(x.shape, fc.nat({ max: size - 1 })).map((index) => ({
-          f: (t: Tensor) => t.scatterAdd(index, axis, target),
+          f: (t: Tensor) => t.applyRule('scatterAdd', layoutRules.scatterAdd, { index, axis, shape: target }),
           inputs: [x],
         }));
       }),

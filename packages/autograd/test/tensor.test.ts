@@ -19,7 +19,8 @@ import {
   valueAndGrad,
   zeros,
 } from '@adjoint/autograd';
-import { compileExpression, expressionGraph, gradcheck, shape } from '@adjoint/autograd/testing';
+import { compileExpression, expressionGraph, shape } from '@adjoint/autograd/arbitraries';
+import { gradcheck } from '@adjoint/autograd/testing';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { expectClose } from './close';

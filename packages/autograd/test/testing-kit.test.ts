@@ -1,5 +1,6 @@
 import { grad, Value } from '@adjoint/autograd';
-import { compileExpression, expressionGraph, gradcheck, numericGrad } from '@adjoint/autograd/testing';
+import { compileExpression, expressionGraph } from '@adjoint/autograd/arbitraries';
+import { gradcheck, numericGrad } from '@adjoint/autograd/testing';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { expectClose } from './close';

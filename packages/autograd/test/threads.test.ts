@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { getNumThreads, setNumThreads } from '@adjoint/autograd';
 import { fc, it } from '@fast-check/vitest';
 import { afterEach, beforeAll, expect, test, vi } from 'vitest';
-import { matmul, team } from '../src/kernels';
+import { matmul } from '../src/kernels/matmul';
+import { team } from '../src/kernels/simd';
 import type { DType } from '../src/ndarray';
 import { operands } from './operands';
 

@@ -2,7 +2,7 @@ import { Value } from '@adjoint/autograd';
 import { numericGrad } from '@adjoint/autograd/testing';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import type { BinaryName, UnaryName } from '../src/ops';
+import type { BinaryName, UnaryName } from '../src/rules/elementwise';
 import { expectClose } from './close';
 
 // One row per Value op: its closed-form derivative(s), checked against backprop exactly (up to the

@@ -1,4 +1,4 @@
-import { type DType, ShapeError, Tensor, tensor } from '@adjoint/autograd';
+import { type DType, linear, ShapeError, Tensor, tensor } from '@adjoint/autograd';
 import { activate } from './activation';
 import { initialParameters } from './init';
 import {
@@ -60,8 +60,7 @@ export class Linear implements Module {
       throw new ShapeError(`Linear: expected input [..., ${this.inFeatures}], got ${got}`);
     }
     if (x.ndim === 1) return this.forward(x.reshape([1, -1])).reshape([this.outFeatures]);
-    // X·Wᵀ without copying a transpose: the A·Bᵀ kernel reads W row by row
-    return x.matmulVariant(this.weight, 'nt').add(this.bias);
+    return linear(x, this.weight, this.bias);
   }
 
   parameters(): Tensor[] {

@@ -6,6 +6,7 @@ import {
   eye,
   full,
   grad,
+  linear,
   noGrad,
   ones,
   Rng,
@@ -246,6 +247,16 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'gather: element [] must be a finite number, got the string "i"',
   ],
   ['Tensor.matmul(string)', () => t().matmul(bad('m')), 'matmul: expected a Tensor, got the string "m"'],
+  [
+    'linear(string weight)',
+    () => linear(t(), bad('w')),
+    'linear: expected weight to be a Tensor, got the string "w"',
+  ],
+  [
+    'linear(mismatch)',
+    () => linear(t(), ones([2, 2])),
+    'matmul: expected [..., m, k] @ [..., k, n], got [2, 3] @ [2, 2] (3 != 2)',
+  ],
   [
     'Tensor.matmul(mismatch)',
     () => t().matmul(ones([2, 2])),

@@ -1,7 +1,6 @@
-import { broadcastTo, reduce } from './kernels';
-import { reducedShape } from './ndarray';
-import type { Tensor } from './tensor';
-import type { TensorOp } from './tensor-op';
+import { map, reduce } from '../kernels/loops';
+import { reducedShape } from '../ndarray';
+import type { TensorNode, TensorRule } from './rule';
 
 /** Which axes to reduce (sorted, distinct) and whether they stay as size-1 axes. */
 export interface ReduceAttrs {
@@ -9,8 +8,8 @@ export interface ReduceAttrs {
   readonly keepDims: boolean;
 }
 
-/** The reduction primitives, each forward next to its vjp. */
-export const reduceOps = {
+/** The reduction primitives. */
+export const reduceRules = {
   // d Σ x = Σ dx: the adjoint of every summed element is the adjoint of the sum
   sum: {
     forward: ([x], { axes, keepDims }) => ({
@@ -34,19 +33,24 @@ export const reduceOps = {
     }),
     vjp: (g, y, [x], { axes }) => [spreadToExtremes(g, y, x!, axes)],
   },
-} satisfies Record<string, TensorOp<ReduceAttrs>>;
+} satisfies Record<string, TensorRule<ReduceAttrs>>;
 
 /** The adjoint of max or min: g divided evenly among the elements equal to the extreme, 0 elsewhere. */
-function spreadToExtremes(g: Tensor, y: Tensor, x: Tensor, axes: readonly number[]): Tensor {
+function spreadToExtremes<T extends TensorNode<T>>(g: T, y: T, x: T, axes: readonly number[]): T {
   const kept = reducedShape(x.shape, axes, true);
   const hit = x.eq(y.reshape(kept));
   const share = g.reshape(kept).div(hit.sum(axes, true));
   return share.broadcastTo(x.shape).where(hit, 0);
 }
 
-// broadcastTo copies x along new or size-1 axes, so its adjoint sums those copies back
-/** broadcastTo as a primitive: its vjp sums the copies back (sumTo). */
-export const broadcastOp: TensorOp<readonly number[]> = {
-  forward: ([x], shape) => ({ data: broadcastTo(x!, shape), shape }),
-  vjp: (g, _y, [x]) => [g.sumTo(x!.shape)],
+/**
+ * The shift of the softmax family: the max over the axes (kept), 0 where it is not finite. Subtracting a
+ * constant leaves the gradient of logSumExp and softmax unchanged, so its vjp passes no gradient.
+ */
+export const shiftRule: TensorRule<readonly number[]> = {
+  forward: ([x], axes) => {
+    const m = reduceRules.max.forward([x!], { axes, keepDims: true });
+    return { data: map(m.data, (v) => (Number.isFinite(v) ? v : 0)), shape: m.shape };
+  },
+  vjp: () => [null],
 };

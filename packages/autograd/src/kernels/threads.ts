@@ -8,9 +8,9 @@
  * block. Node.js's main thread is; a browser's is not. Elsewhere products run on the calling thread.
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
-import { describe } from './shape';
+import { describe } from '../shape';
 
-/** A gemm kernel of src/wasm/gemm.wat (addresses in bytes). */
+/** A gemm kernel of src/kernels/gemm.wat (addresses in bytes). */
 export type Gemm = (
   ap: number,
   bp: number,

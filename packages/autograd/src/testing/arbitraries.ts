@@ -1,5 +1,9 @@
+/**
+ * `@adjoint/autograd/arbitraries`: fast-check arbitraries for property-based tests of derivatives:
+ * shapes, broadcastable pairs, tensors and random expression graphs. Needs `fast-check` (a peer dependency).
+ */
 import * as fc from 'fast-check';
-import { sizeOf } from './ndarray';
+import { sizeOf } from '../ndarray';
 import {
   type BinaryName,
   binaryRules,
@@ -7,8 +11,8 @@ import {
   leakyReluRule,
   type UnaryName,
   unaryRules,
-} from './ops';
-import { Tensor } from './tensor';
+} from '../rules/elementwise';
+import { Tensor } from '../tensor';
 
 /** Options of the shape arbitraries: ranks and axis sizes (axes are never empty). */
 export interface ShapeOptions {
@@ -185,10 +189,10 @@ function inDomain(op: ExpressionOp, x: number, y: number): boolean {
 }
 
 function evaluate(op: ExpressionOp, x: number, y: number): number {
-  if (op === 'leakyRelu') return leakyReluRule(LEAKY_SLOPE).f(x);
+  if (op === 'leakyRelu') return leakyReluRule.forward(x, LEAKY_SLOPE);
   if (op === 'sub') return x - y;
-  if (op in unaryRules) return unaryRules[op as UnaryName].f(x);
-  return binaryRules[op as BinaryName].f(x, y);
+  if (op in unaryRules) return unaryRules[op as UnaryName].forward(x);
+  return binaryRules[op as BinaryName].forward(x, y);
 }
 
 function apply<N extends Elementwise<N>>(op: ExpressionOp | 'tanh', [x, y]: N[]): N {

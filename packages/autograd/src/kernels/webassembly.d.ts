@@ -1,4 +1,4 @@
-// The part of the WebAssembly JavaScript API that kernels.ts uses. TypeScript ships these types only
+// The part of the WebAssembly JavaScript API that simd.ts uses. TypeScript ships these types only
 // with the DOM library, which an engine for Node and browsers should not pull in whole.
 declare namespace WebAssembly {
   class Memory {

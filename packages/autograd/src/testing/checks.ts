@@ -1,21 +1,13 @@
+// testing/: the two test-kit entries. checks.ts (`@adjoint/autograd/testing`) needs nothing installed;
+// arbitraries.ts (`@adjoint/autograd/arbitraries`) needs fast-check. Both import the engine, never each other.
 /**
- * `@adjoint/autograd/testing`: derivative checks for your own ops and models, and fast-check
- * arbitraries for property-based tests. Needs `fast-check` (a peer dependency) for the arbitraries.
+ * `@adjoint/autograd/testing`: derivative checks for your own ops and models, by central differences.
+ * Needs nothing else installed; the fast-check arbitraries are in `@adjoint/autograd/arbitraries`.
  */
-import { gradients, noGrad, withGradMode } from './graph';
-import { describe, formatShape, ShapeError } from './shape';
-import { filled, Tensor } from './tensor';
-import { toValue, Value } from './value';
-
-export {
-  broadcastPair,
-  type CompiledExpression,
-  compileExpression,
-  type ExpressionGraph,
-  expressionGraph,
-  shape,
-  tensorOf,
-} from './arbitraries';
+import { gradients, noGrad, withGradMode } from '../graph';
+import { describe, formatShape, ShapeError } from '../shape';
+import { filled, Tensor } from '../tensor';
+import { toValue, Value } from '../value';
 
 /** What a checked function takes: Values or Tensors. */
 export type Checkable = Value | Tensor;

@@ -1,76 +1,100 @@
-import { concat, gatherAxis, padAxis, permute, sliceAxis } from './kernels';
-import { convert, type DType, type NDArray } from './ndarray';
-import { defineOp } from './tensor-op';
+import { broadcastTo, concat, gatherAxis, padAxis, permute, sliceAxis } from '../kernels/loops';
+import { convert, type DType, type NDArray } from '../ndarray';
+import type { TensorRule } from './rule';
 
 // Ops that move elements without computing with them: their adjoints move the gradient back.
 
-/** The layout primitives, each forward next to its vjp. */
-export const layoutOps = {
+/** The layout primitives. */
+export const layoutRules: LayoutRules = {
   // a reshape keeps the elements in order, so its adjoint is the reverse reshape; the data is shared
-  reshape: defineOp<readonly number[]>({
+  reshape: {
     forward: ([x], shape: readonly number[]) => ({ data: x!.data, shape }),
     vjp: (g, _y, [x]) => [g.reshape(x!.shape)],
-  }),
+  },
   // a cast rounds (to float32) or widens (to float64) each element; its adjoint casts the gradient back
-  astype: defineOp<DType>({
+  astype: {
     forward: ([x], dtype: DType) => ({ data: convert(x!.data, dtype), shape: x!.shape }),
     vjp: (g, _y, [x]) => [g.astype(x!.dtype)],
-  }),
+  },
+  // broadcastTo copies x along new or size-1 axes, so its adjoint sums those copies back
+  broadcastTo: {
+    forward: ([x], shape: readonly number[]) => ({ data: broadcastTo(x!, shape), shape }),
+    vjp: (g, _y, [x]) => [g.sumTo(x!.shape)],
+  },
   // the adjoint of a permutation of axes is the inverse permutation
-  transpose: defineOp<readonly number[]>({
+  transpose: {
     forward: ([x], axes: readonly number[]) => ({
       data: permute(x!, axes),
       shape: axes.map((a) => x!.shape[a]!),
     }),
-    vjp: (g, _y, _x, axes) => [g.transpose(inverse(axes))],
-  }),
+    vjp: (g, _y, _x, axes: readonly number[]) => [g.transpose(inverse(axes))],
+  },
   // the adjoint of a slice is the gradient padded with zeros back to the input's size
-  slice: defineOp<SliceAttrs>({
+  slice: {
     forward: ([x], { axis, start, end }: SliceAttrs) => ({
       data: sliceAxis(x!, axis, start, end),
       shape: x!.shape.map((d, i) => (i === axis ? end - start : d)),
     }),
-    vjp: (g, _y, [x], { axis, start }) => [g.padAxis(axis, start, x!.shape[axis]!)],
-  }),
+    vjp: (g, _y, [x], { axis, start }: SliceAttrs) => [
+      g.applyRule('padAxis', layoutRules.padAxis, { axis, start, size: x!.shape[axis]! }),
+    ],
+  },
   // …and the adjoint of that padding is the slice
-  padAxis: defineOp<PadAttrs>({
+  padAxis: {
     forward: ([x], { axis, start, size }: PadAttrs) => {
       const shape = x!.shape.map((d, i) => (i === axis ? size : d));
       return { data: padAxis(x!, axis, start, shape), shape };
     },
-    vjp: (g, _y, [x], { axis, start }) => [g.slice(axis, start, start + x!.shape[axis]!)],
-  }),
+    vjp: (g, _y, [x], { axis, start }: PadAttrs) => [g.slice(axis, start, start + x!.shape[axis]!)],
+  },
   // each input's adjoint is its own block of the gradient
-  concat: defineOp<number>({
+  concat: {
     forward: (xs, axis: number) => {
       const shape = xs[0]!.shape.map((d, i) => (i === axis ? xs.reduce((s, x) => s + x.shape[axis]!, 0) : d));
       return { data: concat(xs, axis, shape), shape };
     },
-    vjp: (g, _y, xs, axis) => {
+    vjp: (g, _y, xs, axis: number) => {
       let start = 0;
       return xs.map((x) => {
         start += x.shape[axis]!;
         return g.slice(axis, start - x.shape[axis]!, start);
       });
     },
-  }),
+  },
   // gather reads x at the indices; its adjoint adds g back at those indices
-  gather: defineOp<GatherAttrs>({
+  gather: {
     forward: ([x], { index, axis }: GatherAttrs) => ({
       data: gatherAxis(x!, index, axis, null),
       shape: index.shape,
     }),
-    vjp: (g, _y, [x], { index, axis }) => [g.scatterAdd(index, axis, x!.shape)],
-  }),
+    vjp: (g, _y, [x], { index, axis }: GatherAttrs) => [
+      g.applyRule('scatterAdd', layoutRules.scatterAdd, { index, axis, shape: x!.shape }),
+    ],
+  },
   // …and the adjoint of that scatter-add is the gather
-  scatterAdd: defineOp<ScatterAttrs>({
+  scatterAdd: {
     forward: ([x], { index, axis, shape }: ScatterAttrs) => ({
       data: gatherAxis(x!, index, axis, shape),
       shape,
     }),
-    vjp: (g, _y, _x, { index, axis }) => [g.gather(index, axis)],
-  }),
+    vjp: (g, _y, _x, { index, axis }: ScatterAttrs) => [
+      g.applyRule('gather', layoutRules.gather, { index, axis }),
+    ],
+  },
 };
+
+/** The attributes of each layout primitive. */
+interface LayoutRules {
+  readonly reshape: TensorRule<readonly number[]>;
+  readonly astype: TensorRule<DType>;
+  readonly broadcastTo: TensorRule<readonly number[]>;
+  readonly transpose: TensorRule<readonly number[]>;
+  readonly slice: TensorRule<SliceAttrs>;
+  readonly padAxis: TensorRule<PadAttrs>;
+  readonly concat: TensorRule<number>;
+  readonly gather: TensorRule<GatherAttrs>;
+  readonly scatterAdd: TensorRule<ScatterAttrs>;
+}
 
 /** Which part of which axis a slice keeps: start ≤ i < end. */
 export interface SliceAttrs {

@@ -1,0 +1,230 @@
+// kernels/: every numeric loop of the engine. loops.ts holds the portable ones over typed arrays; gemm.ts,
+// simd.ts and matmul.ts the matrix product. Imports ndarray.ts and each other, nothing of the graph.
+/**
+ * The portable kernels: plain indexed loops over typed arrays, with no allocation per element. Inputs
+ * are validated before they get here.
+ *
+ * dtypes: each result has its inputs' dtype, float64 if they mix. Elementwise functions compute in
+ * float64 and round once when they store, so a float32 result is the float64 result correctly
+ * rounded. Sums accumulate in float64.
+ */
+import {
+  allocate,
+  broadcastStrides,
+  convert,
+  dtypeOf,
+  type NDArray,
+  promote,
+  type Storage,
+  sizeOf,
+  stridesOf,
+} from '../ndarray';
+
+/** f applied to every element. */
+export function map(x: Storage, f: (v: number) => number): Storage {
+  const out = allocate(dtypeOf(x), x.length);
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+  return out;
+}
+
+/** f(a, b) elementwise over the broadcast `outShape`, reading the inputs through broadcast strides. */
+export function zip(
+  a: NDArray,
+  b: NDArray,
+  outShape: readonly number[],
+  f: (x: number, y: number) => number,
+): Storage {
+  const size = sizeOf(outShape);
+  const out = allocate(promote(a, b), size);
+  const x = a.data;
+  const y = b.data;
+  if (x.length === size && y.length === size) {
+    for (let i = 0; i < size; i++) out[i] = f(x[i]!, y[i]!);
+  } else if (x.length === size && y.length === 1) {
+    const v = y[0]!;
+    for (let i = 0; i < size; i++) out[i] = f(x[i]!, v);
+  } else if (x.length === 1 && y.length === size) {
+    const v = x[0]!;
+    for (let i = 0; i < size; i++) out[i] = f(v, y[i]!);
+  } else {
+    const sx = broadcastStrides(a.shape, outShape);
+    const sy = broadcastStrides(b.shape, outShape);
+    const [ix, iy] = [sx.at(-1) ?? 0, sy.at(-1) ?? 0];
+    forEachRow(outShape, [sx, sy], (o, inner, [px, py]) => {
+      for (let j = 0; j < inner; j++) out[o + j] = f(x[px! + j * ix]!, y[py! + j * iy]!);
+    });
+  }
+  return out;
+}
+
+/**
+ * Walks `shape` one row (the last axis) at a time with an odometer over the other axes, and calls
+ * `row(start, length, offsets)` with the row's position in a contiguous array of `shape` and each
+ * input's offset at the row's start, given the inputs' strides. A rank-0 shape is one row of length 1.
+ */
+export function forEachRow(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  row: (start: number, length: number, offsets: readonly number[]) => void,
+): void {
+  const n = shape.length;
+  const inner = n === 0 ? 1 : shape[n - 1]!;
+  const rows = inner === 0 ? 0 : sizeOf(shape) / inner;
+  const counter = new Int32Array(Math.max(n - 1, 0));
+  const offsets = strides.map(() => 0);
+  for (let r = 0; r < rows; r++) {
+    row(r * inner, inner, offsets);
+    for (let d = n - 2; d >= 0; d--) {
+      for (let s = 0; s < strides.length; s++) offsets[s]! += strides[s]![d]!;
+      if (++counter[d]! < shape[d]!) break;
+      for (let s = 0; s < strides.length; s++) offsets[s]! -= strides[s]![d]! * shape[d]!;
+      counter[d] = 0;
+    }
+  }
+}
+
+/** cond ≠ 0 ? a : b elementwise over the broadcast `outShape`, reading every input through broadcast strides. */
+export function select(cond: NDArray, a: NDArray, b: NDArray, outShape: readonly number[]): Storage {
+  const out = allocate(promote(a, b), sizeOf(outShape));
+  const [c, x, y] = [cond.data, a.data, b.data];
+  if (c.length === out.length && x.length === out.length && y.length === 1) {
+    const v = y[0]!;
+    for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? x[i]! : v;
+    return out;
+  }
+  const strides = [cond, a, b].map((t) => broadcastStrides(t.shape, outShape));
+  const [ic, ix, iy] = strides.map((s) => s.at(-1) ?? 0) as [number, number, number];
+  forEachRow(outShape, strides, (o, inner, [pc, px, py]) => {
+    for (let j = 0; j < inner; j++) out[o + j] = c[pc! + j * ic] !== 0 ? x[px! + j * ix]! : y[py! + j * iy]!;
+  });
+  return out;
+}
+
+/** `x` read through arbitrary strides (0 to broadcast, permuted to transpose) into a contiguous array of `shape`. */
+export function gatherStrided(
+  x: Storage,
+  offset: number,
+  strides: readonly number[],
+  shape: readonly number[],
+): Storage {
+  const out = allocate(dtypeOf(x), sizeOf(shape));
+  const step = strides.at(-1) ?? 0;
+  forEachRow(shape, [strides], (o, inner, [p]) => {
+    for (let j = 0; j < inner; j++) out[o + j] = x[offset + p! + j * step]!;
+  });
+  return out;
+}
+
+/** `x` repeated along the axes where its shape is 1 (or missing) to fill `outShape`. */
+export function broadcastTo(x: NDArray, outShape: readonly number[]): Storage {
+  if (x.data.length === sizeOf(outShape)) return x.data.slice();
+  return gatherStrided(x.data, 0, broadcastStrides(x.shape, outShape), outShape);
+}
+
+/** `x` with its axes reordered: output axis i is input axis `axes[i]`. */
+export function permute(x: NDArray, axes: readonly number[]): Storage {
+  const strides = stridesOf(x.shape);
+  return gatherStrided(
+    x.data,
+    0,
+    axes.map((a) => strides[a]!),
+    axes.map((a) => x.shape[a]!),
+  );
+}
+
+/** How `reduce` combines the elements of each reduced group. */
+export type Reduction = 'sum' | 'max' | 'min';
+
+/**
+ * Reduces `axes` of `x` (sorted, distinct) by sum, max or min; the result has the keepDims shape's
+ * size. max and min propagate NaN. Sums run in index order, in float64 whatever the dtype.
+ */
+export function reduce(x: NDArray, axes: readonly number[], kind: Reduction): Storage {
+  const shape = x.shape;
+  const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const out = new Float64Array(sizeOf(kept));
+  if (kind !== 'sum') out.fill(kind === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
+  const into = broadcastStrides(kept, shape); // where each input element lands in `out`
+  const step = into.at(-1) ?? 0;
+  const data = x.data;
+  forEachRow(shape, [into], (i, inner, [p]) => {
+    if (kind === 'sum') {
+      for (let j = 0; j < inner; j++) out[p! + j * step]! += data[i + j]!;
+    } else if (kind === 'max') {
+      for (let j = 0; j < inner; j++) {
+        const v = data[i + j]!;
+        const at = p! + j * step;
+        if (v > out[at]! || Number.isNaN(v)) out[at] = v;
+      }
+    } else {
+      for (let j = 0; j < inner; j++) {
+        const v = data[i + j]!;
+        const at = p! + j * step;
+        if (v < out[at]! || Number.isNaN(v)) out[at] = v;
+      }
+    }
+  });
+  return convert(out, dtypeOf(data));
+}
+
+/** The elements start ≤ i < end along `axis`. */
+export function sliceAxis(x: NDArray, axis: number, start: number, end: number): Storage {
+  const shape = x.shape.map((d, i) => (i === axis ? end - start : d));
+  return gatherStrided(x.data, start * stridesOf(x.shape)[axis]!, stridesOf(x.shape), shape);
+}
+
+/** Copies each input into its block of the output along `axis`. */
+export function concat(xs: readonly NDArray[], axis: number, outShape: readonly number[]): Storage {
+  const out = allocate(promote(...xs), sizeOf(outShape));
+  const outer = sizeOf(outShape.slice(0, axis));
+  const rowLength = sizeOf(outShape.slice(axis));
+  let offset = 0;
+  for (const x of xs) {
+    const block = sizeOf(x.shape.slice(axis));
+    for (let r = 0; r < outer; r++)
+      out.set(x.data.subarray(r * block, (r + 1) * block), r * rowLength + offset);
+    offset += block;
+  }
+  return out;
+}
+
+/** Zeros of `outShape` with `x` written at `start` along `axis`: the adjoint of a slice. */
+export function padAxis(x: NDArray, axis: number, start: number, outShape: readonly number[]): Storage {
+  const out = allocate(dtypeOf(x.data), sizeOf(outShape));
+  const outer = sizeOf(outShape.slice(0, axis));
+  const rowLength = sizeOf(outShape.slice(axis));
+  const block = sizeOf(x.shape.slice(axis));
+  const offset = start * sizeOf(outShape.slice(axis + 1));
+  for (let r = 0; r < outer; r++)
+    out.set(x.data.subarray(r * block, (r + 1) * block), r * rowLength + offset);
+  return out;
+}
+
+/**
+ * PyTorch's gather along `axis`: out[…, i, …] = x[…, index[…, i, …], …], where `index` has the rank of
+ * `x` and the result its shape. With `scatter`, the adjoint instead: adds `x` into zeros of `outShape`.
+ */
+export function gatherAxis(
+  x: NDArray,
+  index: NDArray,
+  axis: number,
+  scatterShape: readonly number[] | null,
+): Storage {
+  const shape = index.shape;
+  const target = scatterShape ?? x.shape; // the array that `index` points into
+  const targetStrides = stridesOf(target);
+  const out = allocate(dtypeOf(x.data), scatterShape === null ? sizeOf(shape) : sizeOf(scatterShape));
+  const counter = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < index.data.length; i++) {
+    let at = 0;
+    for (let d = 0; d < shape.length; d++)
+      at += (d === axis ? index.data[i]! : counter[d]!) * targetStrides[d]!;
+    if (scatterShape === null) out[i] = x.data[at]!;
+    else out[at]! += x.data[i]!;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++counter[d]! < shape[d]!) break;
+      counter[d] = 0;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+/** Batched matrix products: strides and batch axes resolved here, the blocks run by simd.ts or gemm.ts. */
+import { allocate, broadcastStrides, convert, type NDArray, promote, type Storage, sizeOf } from '../ndarray';
+import { type GemmOperands, gemm, PRECISIONS } from './gemm';
+import { forEachRow } from './loops';
+import { gemmSimd, SIMD } from './simd';
+
+/**
+ * Batched matrix products C = op(A)·op(B), where op transposes the last two axes when asked, and the
+ * batch axes broadcast. `transA`: A holds [k, m] matrices; `transB`: B holds [n, k]. A transpose is
+ * never copied: the three variants are one kernel reading A and B through different strides. The
+ * product has the operands' dtype (float64 if they mix) and accumulates in it.
+ */
+export function matmul(
+  a: NDArray,
+  b: NDArray,
+  transA: boolean,
+  transB: boolean,
+  outShape: readonly number[],
+  /** Use the WebAssembly SIMD kernel where there is one; false runs the TypeScript reference. */
+  simd = true,
+): Storage {
+  const r = outShape.length;
+  const m = outShape[r - 2]!;
+  const n = outShape[r - 1]!;
+  const k = transA ? a.shape[a.shape.length - 2]! : a.shape[a.shape.length - 1]!;
+  // A(i, p) = A[i·ai + p·ap] and B(p, j) = B[p·bp + j·bj] within one matrix
+  const [ai, ap] = transA ? [1, m] : [k, 1];
+  const [bp, bj] = transB ? [1, k] : [n, 1];
+  const precision = PRECISIONS[promote(a, b)];
+  const A = convert(a.data, precision.dtype);
+  const B = convert(b.data, precision.dtype);
+  const batchShape = outShape.slice(0, r - 2);
+  const aBatch = broadcastStrides(a.shape.slice(0, -2), batchShape);
+  const bBatch = broadcastStrides(b.shape.slice(0, -2), batchShape);
+  const wide = simd && SIMD !== null && m >= 4 && n >= precision.width && m * n * k >= 4096;
+  // one product through WebAssembly takes its result straight out of the module's memory
+  let out = wide && sizeOf(batchShape) === 1 ? null : allocate(precision.dtype, sizeOf(outShape));
+  // one "row" of length 1 per batch: the row walker gives each operand's matrix offset
+  forEachRow(
+    [...batchShape, 1],
+    [
+      [...aBatch, 0],
+      [...bBatch, 0],
+    ],
+    (t, _length, [pa, pb]) => {
+      const operands: GemmOperands = {
+        A,
+        ao: pa! * m * k,
+        ai,
+        ap,
+        B,
+        bo: pb! * k * n,
+        bp,
+        bj,
+        co: t * m * n,
+        m,
+        k,
+        n,
+      };
+      if (wide) out = gemmSimd(SIMD!, operands, precision, out);
+      else gemm(operands, out!, precision.round);
+    },
+  );
+  return out!;
+}

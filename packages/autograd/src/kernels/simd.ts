@@ -1,0 +1,135 @@
+/**
+ * The matrix product's blocks in WebAssembly SIMD (gemm.wat, assembled into gemm-wasm.ts), on one
+ * thread or shared out to worker threads (threads.ts). Null where the runtime lacks SIMD.
+ */
+import { type DType, dtypeOf, type Storage } from '../ndarray';
+import { type GemmOperands, gemmEdges, PRECISIONS, type Precision } from './gemm';
+import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm';
+import { canUseThreads, type Gemm, getNumThreads, Team } from './threads';
+
+/**
+ * The multiply-adds from which a product is shared out between threads: about 0.4 ms of float32 work
+ * on one core. Handing out chunks costs microseconds, but on these shared 2-core machines a worker's
+ * vCPU may be slow to wake or taken by another process, and smaller products came out slower.
+ */
+const PARALLEL_WORK = 1 << 22;
+
+/** A pack kernel of gemm.wat: `packPanels` on the module's memory (addresses in bytes). */
+type Pack = (
+  dst: number,
+  src: number,
+  lineStride: number,
+  stepStride: number,
+  lines: number,
+  steps: number,
+  width: number,
+) => void;
+
+/** The kernels of src/kernels/gemm.wat, when this runtime has WebAssembly SIMD. */
+export interface Simd {
+  readonly memory: WebAssembly.Memory;
+  readonly gemm: Record<DType, Gemm>;
+  readonly pack: Record<DType, Pack>;
+  /** Workers over the same memory, where it is shared (Node.js); null where it is the module's own. */
+  readonly team: Team | null;
+}
+
+/** Compiled once, when this module loads; null where WebAssembly SIMD is missing (then TypeScript runs). */
+export const SIMD: Simd | null = (canUseThreads ? instantiate(true) : null) ?? instantiate(false);
+
+/** Whether matmul runs its blocks in WebAssembly SIMD here. */
+export const hasSimd = SIMD !== null;
+
+/** The workers of matmul, where products run on several threads: for tests. */
+export const team = SIMD?.team ?? null;
+
+/** The module over a shared memory that worker threads can use too, or with a memory of its own. */
+function instantiate(shared: boolean): Simd | null {
+  try {
+    const bytes = Uint8Array.from(atob(shared ? GEMM_WASM_SHARED : GEMM_WASM), (c) => c.charCodeAt(0));
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
+    const module = new WebAssembly.Module(bytes);
+    // as much as the unshared memory may grow to: a shared one must say, and only reserves it
+    const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) : null;
+    const { exports } = new WebAssembly.Instance(module, memory === null ? {} : { env: { memory } });
+    return {
+      memory: memory ?? (exports.memory as WebAssembly.Memory),
+      gemm: { float64: exports.gemm as Gemm, float32: exports.gemm32 as Gemm },
+      pack: { float64: exports.pack64 as Pack, float32: exports.pack32 as Pack },
+      team: memory === null ? null : new Team(module, memory),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The packed panels in the module's memory, for tests: `packPanels` run by the module. */
+export function packPanelsSimd(
+  src: Storage,
+  lineStride: number,
+  stepStride: number,
+  lines: number,
+  steps: number,
+  width: number,
+): Storage | null {
+  if (SIMD === null) return null;
+  const dtype = dtypeOf(src);
+  const bytes = PRECISIONS[dtype].bytes;
+  const heap = view(SIMD, dtype, (src.length + lines * steps) * bytes);
+  heap.set(src);
+  SIMD.pack[dtype](src.length * bytes, 0, lineStride * bytes, stepStride * bytes, lines, steps, width);
+  return heap.slice(src.length, src.length + lines * steps);
+}
+
+/** The module's memory as an array of `dtype`, grown to at least `bytes`. */
+function view(simd: Simd, dtype: DType, bytes: number): Storage {
+  const { memory } = simd;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  return dtype === 'float32' ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+}
+
+/**
+ * gemm with the blocks in WebAssembly. The operands' matrices are copied into the module's memory
+ * as they are (a memcpy), packed there, A's rows four at a time and B's columns `width` at a time,
+ * into contiguous panels (whatever their strides, so every variant runs the same kernel); the kernel
+ * fills the blocks; the edge strips run in TypeScript. With `C` null the product is a new array
+ * (sliced out of the module's memory, which is faster than copying into one); otherwise it is
+ * written into C.
+ */
+export function gemmSimd(
+  simd: Simd,
+  operands: GemmOperands,
+  precision: Precision,
+  C: Storage | null,
+): Storage {
+  const { A, ao, ai, ap, B, bo, bp, bj, co, m, k, n } = operands;
+  const { dtype, width, bytes } = precision;
+  const m4 = m - (m % 4);
+  const nw = n - (n % width);
+  // in elements: A's matrix, B's matrix, A's panels, B's panels, C (m × n, of which the kernel writes m4 × nw)
+  const rawA = 0;
+  const rawB = rawA + m * k;
+  const packA = rawB + k * n;
+  const packB = packA + m4 * k;
+  const at = packB + nw * k;
+  const heap = view(simd, dtype, (at + m * n) * bytes);
+  // large products share their rows out to worker threads: wake them now, to be spinning after the packing
+  const threads = Math.min(getNumThreads(), m4 / 4);
+  const team = simd.team !== null && threads > 1 && m4 * nw * k >= PARALLEL_WORK ? simd.team : null;
+  team?.wake(threads);
+  heap.set(A.subarray(ao, ao + m * k), rawA);
+  heap.set(B.subarray(bo, bo + k * n), rawB);
+  simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, m4, k, 4);
+  simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, nw, k, width);
+  const args = [packA * bytes, packB * bytes, at * bytes, m4, nw, k, n] as const;
+  if (team === null) simd.gemm[dtype](...args);
+  else team.gemm(dtype === 'float32' ? 1 : 0, simd.gemm[dtype], threads, args, bytes);
+  if (C === null) {
+    const product = heap.slice(at, at + m * n);
+    gemmEdges({ ...operands, co: 0 }, product, precision.round, m4, nw);
+    return product;
+  }
+  C.set(heap.subarray(at, at + m * n), co);
+  gemmEdges(operands, C, precision.round, m4, nw);
+  return C;
+}

@@ -1,0 +1,131 @@
+import type { NumericVjp } from './graph';
+import { binaryRules, comparisons, unaryRules, whereRule } from './rules/elementwise';
+import type { Differentiable, ElementwiseRule } from './rules/rule';
+
+/** What a numeric vjp reads of a scalar node: its number and its inputs' numbers. */
+export interface ScalarNode {
+  readonly data: number;
+  readonly parents: readonly { readonly data: number }[];
+}
+
+type Run = NumericVjp<ScalarNode>;
+
+/**
+ * A symbolic number: each method records the op it applies, with the same forward function the Value
+ * method uses, into a closure that replays it on plain numbers. Running an elementwise rule's generic
+ * vjp once on these turns it into a vjp on numbers, operation for operation, so the numeric sweep gives
+ * the bits of the generic one without a second hand-written derivative.
+ */
+class Traced implements Differentiable<Traced> {
+  readonly requiresGrad = true;
+  /**
+   * `run` replays the ops; `code` is the same expression as JavaScript source over `g`, `node` and the
+   * forward functions `fs`, compiled where the runtime allows it (a page's CSP may forbid `new Function`).
+   */
+  constructor(
+    readonly run: Run,
+    readonly code: string,
+    readonly fs: readonly ((...x: number[]) => number)[] = [],
+  ) {}
+
+  add(other: Traced | number): Traced {
+    return apply2(binaryRules.add.forward, this, other);
+  }
+  // the composites as Value writes them: a - b = a + (-b)
+  sub(other: Traced | number): Traced {
+    return this.add(lift(other).neg());
+  }
+  mul(other: Traced | number): Traced {
+    return apply2(binaryRules.mul.forward, this, other);
+  }
+  div(other: Traced | number): Traced {
+    return apply2(binaryRules.div.forward, this, other);
+  }
+  pow(other: Traced | number): Traced {
+    return apply2(binaryRules.pow.forward, this, other);
+  }
+  neg(): Traced {
+    return apply1(unaryRules.neg.forward, this);
+  }
+  log(): Traced {
+    return apply1(unaryRules.log.forward, this);
+  }
+  sin(): Traced {
+    return apply1(unaryRules.sin.forward, this);
+  }
+  cos(): Traced {
+    return apply1(unaryRules.cos.forward, this);
+  }
+  sigmoid(): Traced {
+    return apply1(unaryRules.sigmoid.forward, this);
+  }
+  gt(other: Traced | number): Traced {
+    return apply2(comparisons.gt, this, other);
+  }
+  ge(other: Traced | number): Traced {
+    return apply2(comparisons.ge, this, other);
+  }
+  lt(other: Traced | number): Traced {
+    return apply2(comparisons.lt, this, other);
+  }
+  eq(other: Traced | number): Traced {
+    return apply2(comparisons.eq, this, other);
+  }
+  where(cond: Traced, other: Traced | number): Traced {
+    return call(whereRule.forward, [this, cond, lift(other)]);
+  }
+}
+
+function lift(x: Traced | number): Traced {
+  return typeof x === 'number' ? new Traced(() => x, `(${x})`) : x;
+}
+
+function apply1(f: (x: number) => number, x: Traced): Traced {
+  return call(f, [x]);
+}
+
+function apply2(f: (x: number, y: number) => number, x: Traced, y: Traced | number): Traced {
+  return call(f, [x, lift(y)]);
+}
+
+/** `f` applied to the operands: a closure over theirs, and the call as source, `fs[k](…)`. */
+function call(f: (...x: number[]) => number, operands: readonly Traced[]): Traced {
+  const fs = [...new Set([...operands.flatMap((x) => x.fs), f])];
+  const code = `fs[${fs.indexOf(f)}](${operands.map((x) => renumber(x, fs)).join(', ')})`;
+  const runs = operands.map((x) => x.run);
+  const run: Run =
+    runs.length === 1
+      ? (g, node) => f(runs[0]!(g, node))
+      : runs.length === 2
+        ? (g, node) => f(runs[0]!(g, node), runs[1]!(g, node))
+        : (g, node) => f(...runs.map((r) => r(g, node)));
+  return new Traced(run, code, fs);
+}
+
+/** An operand's source with its `fs[k]` references renumbered into the combined list `fs`. */
+function renumber(x: Traced, fs: readonly ((...x: number[]) => number)[]): string {
+  return x.code.replace(/fs\[(\d+)\]/g, (_, k: string) => `fs[${fs.indexOf(x.fs[Number(k)]!)}]`);
+}
+
+/** The expression compiled to a function, or its closure where `new Function` is not allowed. */
+function compile(x: Traced): Run {
+  try {
+    return new Function('fs', `return (g, node) => ${x.code};`)(x.fs) as Run;
+  } catch {
+    return x.run;
+  }
+}
+
+/**
+ * `rule`'s vjp on plain numbers for a node of `arity` inputs: one function per input, or null where the
+ * rule gives that input no gradient. Traced once, when a rule is bound, not per node.
+ */
+export function numericVjps(rule: ElementwiseRule, arity: number, attrs: number): (Run | null)[] {
+  const g = new Traced((g) => g, 'g');
+  const y = new Traced((_g, node) => node.data, 'node.data');
+  const inputs = Array.from(
+    { length: arity },
+    (_, j) => new Traced((_g, node) => node.parents[j]!.data, `node.parents[${j}].data`),
+  );
+  return rule.vjp(g, y, inputs, attrs).map((gj) => (gj === null ? null : compile(gj)));
+}

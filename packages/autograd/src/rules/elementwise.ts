@@ -1,0 +1,121 @@
+import type { Differentiable, ElementwiseRule } from './rule';
+
+// The elementwise primitives. Their vjps are written with the methods `Value` and `Tensor` share, so one
+// table serves both engines, and `backward({ createGraph: true })` records them for higher derivatives.
+// Broadcasting is the Tensor's business: it sums each gradient back to its input's shape.
+
+/** σ(x) = 1 / (1 + e^-x), evaluated so that e^x never overflows: finite with a finite slope at ±800. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): exact for large |x|, no overflow. */
+export function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** The one-input elementwise primitives. */
+export const unaryRules = {
+  // d(-x) = -dx
+  neg: { forward: (x) => -x, vjp: (g) => [g.neg()] },
+  // d eˣ = eˣ dx
+  exp: { forward: Math.exp, vjp: (g, y) => [g.mul(y)] },
+  // d ln x = dx / x
+  log: { forward: Math.log, vjp: (g, _y, [x]) => [g.div(x!)] },
+  // d tanh x = (1 - tanh² x) dx
+  tanh: { forward: Math.tanh, vjp: (g, y) => [g.mul(y.mul(y).neg().add(1))] },
+  // σ' = σ (1 - σ): derivations.md, note 000 eq. 9
+  sigmoid: { forward: sigmoid, vjp: (g, y) => [g.mul(y.mul(y.neg().add(1)))] },
+  // relu'(x) = 1 for x ≥ 0, else 0: note 000 eq. 11 takes 1 at the kink
+  relu: { forward: (x) => Math.max(x, 0), vjp: (g, _y, [x]) => [g.where(x!.ge(0), 0)] },
+  // d sin x = cos x dx
+  sin: { forward: Math.sin, vjp: (g, _y, [x]) => [g.mul(x!.cos())] },
+  // d cos x = -sin x dx
+  cos: { forward: Math.cos, vjp: (g, _y, [x]) => [g.mul(x!.sin()).neg()] },
+  // d √x = dx / (2 √x)
+  sqrt: { forward: Math.sqrt, vjp: (g, y) => [g.div(y.mul(2))] },
+  // |x|' = sign x, with 0 at the kink (the subgradient PyTorch and JAX pick)
+  abs: { forward: Math.abs, vjp: (g, _y, [x]) => [g.where(x!.gt(0), g.neg().where(x!.lt(0), 0))] },
+  // softplus' = σ
+  softplus: { forward: softplus, vjp: (g, _y, [x]) => [g.mul(x!.sigmoid())] },
+} satisfies Record<string, ElementwiseRule>;
+
+/** leakyRelu(x) = x for x ≥ 0, slope·x below (the slope is its attribute); derivative 1 at the kink, like relu's. */
+export const leakyReluRule = {
+  forward: (x: number, slope: number) => (x >= 0 ? x : slope * x),
+  vjp: (g, _y, [x], slope) => [g.where(x!.ge(0), g.mul(slope))],
+} satisfies ElementwiseRule;
+
+/** The two-input elementwise primitives. */
+export const binaryRules = {
+  // d(a + b) = da + db
+  add: { forward: (a, b) => a + b, vjp: (g) => [g, g] },
+  // d(a b) = b da + a db
+  mul: { forward: (a, b) => a * b, vjp: (g, _y, [a, b]) => [g.mul(b!), g.mul(a!)] },
+  // d(a / b) = da / b - (a / b) db / b. A primitive, not a·b⁻¹, so the forward is rounded once, like a / b.
+  div: {
+    forward: (a, b) => a / b,
+    vjp: (g, y, [a, b]) => [a!.requiresGrad ? g.div(b!) : null, g.mul(y).div(b!).neg()],
+  },
+  // d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln a db; the second term only when b needs it (ln a is NaN for a < 0)
+  pow: {
+    forward: Math.pow,
+    vjp: (g, y, [a, b]) => [
+      a!.requiresGrad ? g.mul(b!).mul(a!.pow(b!.sub(1))) : null,
+      b!.requiresGrad ? g.mul(y).mul(a!.log()) : null,
+    ],
+  },
+  // At a tie the gradient is split evenly between a and b, as in PyTorch and JAX.
+  maximum: { forward: Math.max, vjp: (g, _y, [a, b]) => splitAtTies(g, a!.gt(b!), a!.eq(b!), a!.lt(b!)) },
+  minimum: { forward: Math.min, vjp: (g, _y, [a, b]) => splitAtTies(g, a!.lt(b!), a!.eq(b!), a!.gt(b!)) },
+} satisfies Record<string, ElementwiseRule>;
+
+/** The gradients of max(a, b) (or min): all of g to the winner, half to each at a tie. */
+function splitAtTies<N extends Differentiable<N>>(g: N, aWins: N, tie: N, bWins: N): readonly [N, N] {
+  const half = g.mul(0.5);
+  return [g.where(aWins, half.where(tie, 0)), g.where(bWins, half.where(tie, 0))];
+}
+
+/**
+ * where(a, cond, b) = a where cond ≠ 0, else b (inputs in that order: the node's own value first).
+ * d where(c, a, b) = where(c, da, 0) + where(c, 0, db); the condition gets none.
+ */
+export const whereRule = {
+  forward: (a: number, c: number, b: number) => (c !== 0 ? a : b),
+  vjp: (g, _y, [a, c, b]) => [
+    a!.requiresGrad ? g.where(c!, 0) : null,
+    null,
+    b!.requiresGrad ? g.where(c!.eq(0), 0) : null,
+  ],
+} satisfies ElementwiseRule;
+
+/** The n-ary primitives of the graph itself: Σ xᵢ as one node, and the identity that stands for an argument. */
+export const naryRules = {
+  // d(Σ xᵢ) = Σ dxᵢ
+  sum: { forward: (...xs) => xs.reduce((s, x) => s + x, 0), vjp: (g, _y, xs) => xs.map(() => g) },
+  // the identity: a fresh node for a differentiated argument (grad), so two arguments never share one
+  input: { forward: (x) => x!, vjp: (g) => [g] },
+} satisfies Record<string, ElementwiseRule>;
+
+/** The comparisons: 0/1 constants, not differentiable, so they record nothing and have no vjp. */
+export const comparisons = {
+  gt: (a: number, b: number) => (a > b ? 1 : 0),
+  ge: (a: number, b: number) => (a >= b ? 1 : 0),
+  lt: (a: number, b: number) => (a < b ? 1 : 0),
+  le: (a: number, b: number) => (a <= b ? 1 : 0),
+  eq: (a: number, b: number) => (a === b ? 1 : 0),
+} satisfies Record<string, (a: number, b: number) => number>;
+
+/** The name of a one-input elementwise primitive. */
+export type UnaryName = keyof typeof unaryRules;
+/** The name of a two-input elementwise primitive. */
+export type BinaryName = keyof typeof binaryRules;
+/** The name of a comparison. */
+export type ComparisonName = keyof typeof comparisons;
+
+/** Every elementwise op of the tables as a method: `Value` and `Tensor` implement this, so tsc flags a gap. */
+export type Elementwise<N> = Differentiable<N> & { [K in UnaryName]: () => N } & {
+  [K in BinaryName]: (other: N | number) => N;
+} & { leakyRelu(slope?: number): N; le(other: N | number): N };

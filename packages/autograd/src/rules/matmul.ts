@@ -1,0 +1,74 @@
+import { matmul } from '../kernels/matmul';
+import { broadcastShapes } from '../ndarray';
+import { formatShape, ShapeError } from '../shape';
+import type { TensorNode, TensorRule } from './rule';
+
+/** Which operand is read transposed: A·B, A·Bᵀ or Aᵀ·B (last two axes; batch axes broadcast). */
+export type MatmulVariant = 'nn' | 'nt' | 'tn';
+
+/** Which matmul variant, and the output shape (batch axes, m, n). */
+export interface MatmulAttrs {
+  readonly variant: MatmulVariant;
+  readonly shape: readonly number[];
+}
+
+// The three variants are each other's adjoints, so backward never materializes a transpose:
+//   C = A·B   gives  Ā = C̄·Bᵀ (nt),  B̄ = Aᵀ·C̄ (tn)
+//   C = A·Bᵀ  gives  Ā = C̄·B  (nn),  B̄ = C̄ᵀ·A (tn)
+//   C = Aᵀ·B  gives  Ā = B·C̄ᵀ (nt),  B̄ = A·C̄  (nn)
+// Each adjoint is summed back over the batch axes that were broadcast, and computed only when needed.
+/** The matrix product primitive: the kernel forward, the other two variants as its vjp. */
+export const matmulRules = {
+  matmul: {
+    forward: ([a, b], { variant, shape }: MatmulAttrs) => ({
+      data: matmul(a!, b!, variant === 'tn', variant === 'nt', shape),
+      shape,
+    }),
+    vjp: (g, _y, [a, b], { variant }: MatmulAttrs) => [
+      a!.requiresGrad ? adjointOfA(variant, g, b!).sumTo(a!.shape) : null,
+      b!.requiresGrad ? adjointOfB(variant, g, a!).sumTo(b!.shape) : null,
+    ],
+  },
+} satisfies Record<string, TensorRule<never>>;
+
+function adjointOfA<T extends TensorNode<T>>(variant: MatmulVariant, g: T, b: T): T {
+  if (variant === 'nn') return product(g, b, 'nt');
+  if (variant === 'nt') return product(g, b, 'nn');
+  return product(b, g, 'nt');
+}
+
+function adjointOfB<T extends TensorNode<T>>(variant: MatmulVariant, g: T, a: T): T {
+  if (variant === 'nn') return product(a, g, 'tn');
+  if (variant === 'nt') return product(g, a, 'tn');
+  return product(a, g, 'nn');
+}
+
+/** The recorded product of `a` and `b` in `variant`: its output shape is the kernels' batch axes, m and n. */
+export function product<T extends TensorNode<T>>(a: T, b: T, variant: MatmulVariant): T {
+  return a.applyRule(
+    'matmul',
+    matmulRules.matmul,
+    { variant, shape: matmulShape(a.shape, b.shape, variant) },
+    [b],
+  );
+}
+
+/** The output shape of a matmul variant: broadcast batch axes, then [m, n]; throws naming both shapes. */
+export function matmulShape(a: readonly number[], b: readonly number[], variant: MatmulVariant): number[] {
+  if (a.length < 2 || b.length < 2) {
+    throw new ShapeError(
+      `matmul: expected tensors of rank ≥ 2, got ${formatShape(a)} @ ${formatShape(b)}; reshape a vector to [1, n] or [n, 1]`,
+    );
+  }
+  const [ar, ac] = a.slice(-2) as [number, number];
+  const [br, bc] = b.slice(-2) as [number, number];
+  const [m, k] = variant === 'tn' ? [ac, ar] : [ar, ac];
+  const [k2, n] = variant === 'nt' ? [bc, br] : [br, bc];
+  if (k !== k2) {
+    throw new ShapeError(
+      `matmul: expected [..., m, k] @ [..., k, n], got ${formatShape(a)} @ ${formatShape(b)} (${k} != ${k2})`,
+    );
+  }
+  const batch = broadcastShapes('matmul (batch axes)', a.slice(0, -2), b.slice(0, -2));
+  return [...batch, m, n];
+}

@@ -1,0 +1,79 @@
+// rules/: every derivative of the engine, each op's forward next to its vector-Jacobian product, in one
+// style: `{ forward, vjp }` entries of tables checked with `satisfies`. Imports kernels/ and ndarray.ts only;
+// what a vjp needs of a node is stated below as interfaces, so no rule imports Value or Tensor.
+import type { DType, NDArray } from '../ndarray';
+
+/**
+ * The methods an elementwise vjp may call: what `Value` and `Tensor` both provide. Every elementwise
+ * rule is written against this interface, so one table serves both engines, and `createGraph` records it.
+ */
+export interface Differentiable<N> {
+  readonly requiresGrad: boolean;
+  add(other: N | number): N;
+  sub(other: N | number): N;
+  mul(other: N | number): N;
+  div(other: N | number): N;
+  pow(other: N | number): N;
+  neg(): N;
+  log(): N;
+  sin(): N;
+  cos(): N;
+  sigmoid(): N;
+  /** 1 where `this > other`, else 0; not differentiable (its gradient is zero almost everywhere). */
+  gt(other: N | number): N;
+  ge(other: N | number): N;
+  lt(other: N | number): N;
+  eq(other: N | number): N;
+  /** `this` where `cond` is nonzero, `other` elsewhere; the gradient flows to the branch taken. */
+  where(cond: N, other: N | number): N;
+}
+
+/**
+ * A vjp: given the adjoint `g` of the output `y`, the inputs and the op's attributes (its arguments that
+ * are not nodes), one gradient per input, shaped like that input, or null for an input that needs none.
+ */
+export type RuleVjp<N, A> = (g: N, y: N, inputs: readonly N[], attrs: A) => readonly (N | null)[];
+
+/**
+ * An elementwise primitive: `forward` maps the inputs' numbers at one position to the output's, and the
+ * vjp works on either engine. The Tensor engine broadcasts, and sums each gradient back to its input's shape.
+ */
+export interface ElementwiseRule {
+  readonly forward: (...x: number[]) => number;
+  readonly vjp: <N extends Differentiable<N>>(
+    g: N,
+    y: N,
+    inputs: readonly N[],
+    attrs: number,
+  ) => readonly (N | null)[];
+}
+
+/** What a Tensor rule's vjp needs of a tensor: its shape, the ops the vjps use, and a way to apply a rule. */
+export interface TensorNode<T extends TensorNode<T>> extends Differentiable<T> {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  reshape(shape: readonly number[]): T;
+  transpose(axes?: readonly number[]): T;
+  slice(axis: number, start: number, end?: number): T;
+  sum(axis?: number | readonly number[], keepDims?: boolean): T;
+  broadcastTo(shape: readonly number[]): T;
+  sumTo(shape: readonly number[]): T;
+  astype(dtype: DType): T;
+  exp(): T;
+  /** Records `rule` applied to this node and `others`: how a vjp uses a primitive that has no public method. */
+  applyRule<A>(name: string, rule: TensorRule<A>, attrs: A, others?: readonly T[]): T;
+}
+
+/**
+ * A Tensor primitive: its forward on plain arrays, next to its vjp written with Tensor ops (so it is
+ * recorded under createGraph). `A` holds the op's arguments that are not tensors.
+ */
+export interface TensorRule<A> {
+  readonly forward: (inputs: readonly NDArray[], attrs: A) => NDArray;
+  readonly vjp: <T extends TensorNode<T>>(
+    g: T,
+    y: T,
+    inputs: readonly T[],
+    attrs: A,
+  ) => readonly (T | null)[];
+}

@@ -1,0 +1,53 @@
+import type { NodeRule, Vjp } from './graph';
+import { type BinaryName, binaryRules, type UnaryName, unaryRules, whereRule } from './rules/elementwise';
+import type { ElementwiseRule, TensorNode, TensorRule } from './rules/rule';
+
+// The rules of rules/ bound for Tensor nodes: the Tensor engine's part of each vjp is broadcasting (each
+// gradient summed back to its input's shape) and dtype promotion (each gradient cast back to its input's).
+
+/** A Tensor rule of rules/ bound to one node's attributes. */
+export function bindRule<T extends TensorNode<T>, A>(
+  name: string,
+  rule: TensorRule<A>,
+  attrs: A,
+): NodeRule<T> {
+  return { name, vjp: (g, y, xs) => rule.vjp(g, y, xs, attrs) };
+}
+
+/** `rule` with each gradient cast to its input's dtype. */
+export function inDTypes<T extends TensorNode<T>>(rule: NodeRule<T>): NodeRule<T> {
+  const vjp: Vjp<T> = (g, y, xs) => rule.vjp(g, y, xs).map((gi, i) => gi?.astype(xs[i]!.dtype) ?? null);
+  return { name: rule.name, vjp };
+}
+
+/**
+ * An elementwise rule of rules/ bound for tensors: broadcasting is the Tensor's business, so each
+ * gradient is summed back to its input's shape.
+ */
+export function elementwise<T extends TensorNode<T>>(
+  name: string,
+  rule: ElementwiseRule,
+  attrs = 0,
+): NodeRule<T> {
+  return {
+    name,
+    vjp: (g, y, xs) => rule.vjp(g, y, xs, attrs).map((gi, i) => gi?.sumTo(xs[i]!.shape) ?? null),
+  };
+}
+
+/** The elementwise tables of rules/ bound for one tensor type: tensor.ts binds them once, for Tensor. */
+export function boundElementwise<T extends TensorNode<T>>(): {
+  readonly unary: Record<UnaryName, NodeRule<T>>;
+  readonly binary: Record<BinaryName, NodeRule<T>>;
+  readonly where: NodeRule<T>;
+} {
+  const bindAll = <K extends string>(rules: Record<K, ElementwiseRule>) =>
+    Object.fromEntries(
+      Object.entries<ElementwiseRule>(rules).map(([name, rule]) => [name, elementwise<T>(name, rule)]),
+    ) as Record<K, NodeRule<T>>;
+  return {
+    unary: bindAll(unaryRules),
+    binary: bindAll(binaryRules),
+    where: elementwise<T>('where', whereRule),
+  };
+}
