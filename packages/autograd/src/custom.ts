@@ -18,8 +18,11 @@ export interface CustomOpSpec<N extends Value | Tensor> {
 
 /** A custom op written once for both engines, with the elementwise methods Value and Tensor share. */
 export interface PolymorphicOpSpec {
+  /** The op's name, shown by `toDot` and in error messages. */
   readonly name: string;
+  /** The op's output; evaluated without recording. */
   readonly forward: <N extends Elementwise<N>>(...inputs: N[]) => N;
+  /** Given the output's adjoint `g` and the output `y`, one gradient per input (or null), shaped like it. */
   readonly vjp: <N extends Elementwise<N>>(g: N, y: N, ...inputs: N[]) => readonly (N | null)[];
 }
 

@@ -31,6 +31,7 @@ export interface Node<N extends Node<N>> {
   retainsGrad: boolean;
   /** Scratch for `topoSort`: this node's position in the last order that included it. */
   sortIndex: number;
+  /** The sum of two adjoints: how the sweep accumulates. */
   add(other: N): N;
   /** A constant copy that shares no memory with this node: what a leaf stores, so no two share a gradient. */
   snapshot(): N;

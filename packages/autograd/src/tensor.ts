@@ -125,39 +125,51 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
   }
 
   // Elementwise, with broadcasting: one line each over the shared op table.
+  /** this + other, elementwise. */
   add(other: TensorLike): Tensor {
     return binary('add', this, other);
   }
+  /** this - other, elementwise (a composite: this + (-other)). */
   sub(other: TensorLike): Tensor {
     return this.add(asTensor(other, 'sub', this.dtype).neg());
   }
+  /** this · other, elementwise. */
   mul(other: TensorLike): Tensor {
     return binary('mul', this, other);
   }
+  /** this / other, elementwise. */
   div(other: TensorLike): Tensor {
     return binary('div', this, other);
   }
+  /** this raised to the power other, elementwise. */
   pow(other: TensorLike): Tensor {
     return binary('pow', this, other);
   }
+  /** The larger of this and other, elementwise; a tie splits the gradient evenly. */
   maximum(other: TensorLike): Tensor {
     return binary('maximum', this, other);
   }
+  /** The smaller of this and other, elementwise; a tie splits the gradient evenly. */
   minimum(other: TensorLike): Tensor {
     return binary('minimum', this, other);
   }
+  /** -this. */
   neg(): Tensor {
     return unary('neg', this);
   }
+  /** eˣ. */
   exp(): Tensor {
     return unary('exp', this);
   }
+  /** The natural logarithm ln x. */
   log(): Tensor {
     return unary('log', this);
   }
+  /** The hyperbolic tangent. */
   tanh(): Tensor {
     return unary('tanh', this);
   }
+  /** σ(x) = 1 / (1 + e⁻ˣ), finite and with a finite slope for any finite x. */
   sigmoid(): Tensor {
     return unary('sigmoid', this);
   }
@@ -173,12 +185,15 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
     const data = map(this.data, (x) => leakyReluRule.forward(x, slope));
     return record(data, this.shape, [this], elementwise('leakyRelu', leakyReluRule, slope));
   }
+  /** sin x. */
   sin(): Tensor {
     return unary('sin', this);
   }
+  /** cos x. */
   cos(): Tensor {
     return unary('cos', this);
   }
+  /** √x. */
   sqrt(): Tensor {
     return unary('sqrt', this);
   }
@@ -192,18 +207,23 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
   }
 
   // Comparisons give 0/1 constants: they are not differentiable and record nothing.
+  /** 1 where this > other, else 0: a constant, not differentiable. */
   gt(other: TensorLike): Tensor {
     return compare('gt', this, other);
   }
+  /** 1 where this ≥ other, else 0: a constant, not differentiable. */
   ge(other: TensorLike): Tensor {
     return compare('ge', this, other);
   }
+  /** 1 where this < other, else 0: a constant, not differentiable. */
   lt(other: TensorLike): Tensor {
     return compare('lt', this, other);
   }
+  /** 1 where this ≤ other, else 0: a constant, not differentiable. */
   le(other: TensorLike): Tensor {
     return compare('le', this, other);
   }
+  /** 1 where this = other, else 0: a constant, not differentiable. */
   eq(other: TensorLike): Tensor {
     return compare('eq', this, other);
   }

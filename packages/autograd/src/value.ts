@@ -95,39 +95,51 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
     return record(naryRules.sum.forward(...inputs.map((v) => v.data)), inputs, SUM);
   }
 
+  /** this + other, elementwise. */
   add(other: Value | number): Value {
     return binary('add', this, other);
   }
+  /** this - other, elementwise (a composite: this + (-other)). */
   sub(other: Value | number): Value {
     return this.add(toValue(other, 'sub').neg());
   }
+  /** this · other, elementwise. */
   mul(other: Value | number): Value {
     return binary('mul', this, other);
   }
+  /** this / other, elementwise. */
   div(other: Value | number): Value {
     return binary('div', this, other);
   }
+  /** this raised to the power other, elementwise. */
   pow(other: Value | number): Value {
     return binary('pow', this, other);
   }
+  /** The larger of this and other, elementwise; a tie splits the gradient evenly. */
   maximum(other: Value | number): Value {
     return binary('maximum', this, other);
   }
+  /** The smaller of this and other, elementwise; a tie splits the gradient evenly. */
   minimum(other: Value | number): Value {
     return binary('minimum', this, other);
   }
+  /** -this. */
   neg(): Value {
     return unary('neg', this);
   }
+  /** eˣ. */
   exp(): Value {
     return unary('exp', this);
   }
+  /** The natural logarithm ln x. */
   log(): Value {
     return unary('log', this);
   }
+  /** The hyperbolic tangent. */
   tanh(): Value {
     return unary('tanh', this);
   }
+  /** σ(x) = 1 / (1 + e⁻ˣ), finite and with a finite slope for any finite x. */
   sigmoid(): Value {
     return unary('sigmoid', this);
   }
@@ -142,12 +154,15 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
     }
     return unaryNode(leakyReluRule.forward(this.data, slope), this, leakyReluBound(slope));
   }
+  /** sin x. */
   sin(): Value {
     return unary('sin', this);
   }
+  /** cos x. */
   cos(): Value {
     return unary('cos', this);
   }
+  /** √x. */
   sqrt(): Value {
     return unary('sqrt', this);
   }
@@ -160,18 +175,23 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
     return unary('softplus', this);
   }
 
+  /** 1 where this > other, else 0: a constant, not differentiable. */
   gt(other: Value | number): Value {
     return constant(comparisons.gt(this.data, toValue(other, 'gt').data));
   }
+  /** 1 where this ≥ other, else 0: a constant, not differentiable. */
   ge(other: Value | number): Value {
     return constant(comparisons.ge(this.data, toValue(other, 'ge').data));
   }
+  /** 1 where this < other, else 0: a constant, not differentiable. */
   lt(other: Value | number): Value {
     return constant(comparisons.lt(this.data, toValue(other, 'lt').data));
   }
+  /** 1 where this ≤ other, else 0: a constant, not differentiable. */
   le(other: Value | number): Value {
     return constant(comparisons.le(this.data, toValue(other, 'le').data));
   }
+  /** 1 where this = other, else 0: a constant, not differentiable. */
   eq(other: Value | number): Value {
     return constant(comparisons.eq(this.data, toValue(other, 'eq').data));
   }

@@ -16,6 +16,7 @@ import {
 
 /** What every Tensor-engine module provides. */
 export interface Module {
+  /** The module applied to a batch of inputs. */
   forward(x: Tensor): Tensor;
   /** The trainable tensors: per layer, weight then bias. */
   parameters(): Tensor[];
@@ -54,6 +55,7 @@ export class Linear implements Module {
     return this.weight.shape[0]!;
   }
 
+  /** The module applied to a batch of inputs. */
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor) || x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
       const got = x instanceof Tensor ? `[${x.shape.join(', ')}]` : kind(x);
@@ -82,6 +84,7 @@ export class Activation implements Module {
       throw new TypeError(`Activation: expected one of ${ACTIVATIONS.join(', ')}, got ${kind(name)}`);
   }
 
+  /** The module applied to a batch of inputs. */
   forward(x: Tensor): Tensor {
     return this.name === 'softmax' ? x.softmax(-1) : activate(x, this.name);
   }
@@ -112,6 +115,7 @@ export class Sequential implements Module {
     this.spec = spec;
   }
 
+  /** The module applied to a batch of inputs. */
   forward(x: Tensor): Tensor {
     return this.modules.reduce((h, module) => module.forward(h), x);
   }

@@ -31,12 +31,14 @@ export class Neuron {
     }
   }
 
+  /** The neuron's output for one sample: f(Σ wᵢ xᵢ + b). */
   forward(x: readonly (Value | number)[]): Value {
     checkSample('Neuron', x, this.w.length);
     const z = Value.sum([...this.w.map((wi, i) => wi.mul(x[i]!)), this.b]);
     return activate(z, this.activation);
   }
 
+  /** The trainable Values: w then b, neuron by neuron. */
   parameters(): Value[] {
     return [...this.w, this.b];
   }
@@ -55,11 +57,13 @@ export class Layer {
       throw new TypeError(`Layer: expected one of ${ACTIVATIONS.join(', ')}, got ${kind(activation)}`);
   }
 
+  /** The layer's outputs for one sample. */
   forward(x: readonly (Value | number)[]): Value[] {
     const out = this.neurons.map((n) => n.forward(x));
     return this.activation === 'softmax' ? softmaxValues(out) : out;
   }
 
+  /** The trainable Values: w then b, neuron by neuron. */
   parameters(): Value[] {
     return this.neurons.flatMap((n) => n.parameters());
   }

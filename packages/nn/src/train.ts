@@ -5,7 +5,9 @@ import { kind } from './spec';
 
 /** A model `fit` can train: a Tensor-engine module, or a scalar-engine MLP. */
 export interface Trainable {
+  /** The model's prediction for a batch (Tensor engine) or a sample (scalar engine). */
   forward(x: never): unknown;
+  /** The parameters the optimizer updates. */
   parameters(): (Tensor | Value)[];
 }
 
@@ -27,7 +29,13 @@ export interface EpochLogs {
 export interface FitOptions {
   /** (prediction, target) => scalar loss, such as `mse` or `softmaxCrossEntropy`. */
   readonly loss: (prediction: never, target: never) => Tensor | Value;
-  readonly optimizer: { step(): void; zeroGrad(): void };
+  /** What updates the parameters from their gradients: an `SGD`, `Adam` or `AdamW`. */
+  readonly optimizer: {
+    /** One update of every parameter. */
+    step(): void;
+    /** Forgets every parameter's gradient. */
+    zeroGrad(): void;
+  };
   readonly epochs: number;
   /** Samples per mini-batch; default all of them (full-batch gradient descent). */
   readonly batchSize?: number;
@@ -38,7 +46,9 @@ export interface FitOptions {
   readonly metrics?: readonly 'accuracy'[];
   readonly threshold?: number;
   readonly validation?: Dataset;
+  /** Called after every epoch with its index and what it reports. */
   readonly onEpoch?: (epoch: number, logs: EpochLogs) => void;
+  /** Called after every mini-batch with its running index and its loss. */
   readonly onBatch?: (batch: number, loss: number) => void;
 }
 

@@ -118,4 +118,9 @@ export type ComparisonName = keyof typeof comparisons;
 /** Every elementwise op of the tables as a method: `Value` and `Tensor` implement this, so tsc flags a gap. */
 export type Elementwise<N> = Differentiable<N> & { [K in UnaryName]: () => N } & {
   [K in BinaryName]: (other: N | number) => N;
-} & { leakyRelu(slope?: number): N; le(other: N | number): N };
+} & {
+  /** x for x ≥ 0, slope·x below. */
+  leakyRelu(slope?: number): N;
+  /** 1 where this ≤ other, else 0. */
+  le(other: N | number): N;
+};
