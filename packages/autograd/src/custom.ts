@@ -2,9 +2,9 @@ import { noGrad, type Vjp } from './graph';
 import type { Elementwise } from './rules/elementwise';
 import { customRule } from './scalar-rules';
 import { describe } from './shape';
-import { record as recordTensor, Tensor } from './tensor';
+import { recordTensor, Tensor } from './tensor';
 import { inDTypes } from './tensor-rules';
-import { record as recordValue, Value } from './value';
+import { recordValue, Value } from './value';
 
 /** A user-defined primitive over Values or over Tensors: a forward and its vjp, side by side. */
 export interface CustomOpSpec<N extends Value | Tensor> {

@@ -1,11 +1,11 @@
 import { gradients, isGradEnabled, withGradMode } from './graph';
 import { naryRules } from './rules/elementwise';
 import { describe, formatShape, ShapeError } from './shape';
-import { filled, record as recordTensor, Tensor } from './tensor';
+import { filled, recordTensor, Tensor } from './tensor';
 import { elementwise } from './tensor-rules';
-import { INPUT, record as recordValue, toValue, Value } from './value';
+import { INPUT, recordValue, toValue, Value } from './value';
 
-/** A differentiable argument: a scalar Value or a Tensor. */
+/** A node of either engine, a scalar Value or a Tensor: what `grad`, the checks and the optimizers take. */
 export type Differentiable = Value | Tensor;
 
 /** The arguments `grad(f)` accepts where `f` takes a Value: a number is promoted to a Value. */

@@ -178,3 +178,13 @@ export function fromNested(op: string, values: NestedArray): NDArray {
   walk(values, 0, []);
   return { data, shape };
 }
+
+/** The elements of `x` as nested arrays (a number for rank 0), as `toArray()` gives them. */
+export function toNested(x: NDArray): NestedArray {
+  const build = (axis: number, offset: number): NestedArray => {
+    if (axis === x.shape.length) return x.data[offset]!;
+    const stride = sizeOf(x.shape.slice(axis + 1));
+    return Array.from({ length: x.shape[axis]! }, (_, i) => build(axis + 1, offset + i * stride));
+  };
+  return build(0, 0);
+}

@@ -1,6 +1,6 @@
 import type { NumericVjp } from './graph';
 import { binaryRules, comparisons, unaryRules, whereRule } from './rules/elementwise';
-import type { Differentiable, ElementwiseRule } from './rules/rule';
+import type { ElementwiseRule, VjpMethods } from './rules/rule';
 
 /** What a numeric vjp reads of a scalar node: its number and its inputs' numbers. */
 export interface ScalarNode {
@@ -16,7 +16,7 @@ type Run = NumericVjp<ScalarNode>;
  * vjp once on these turns it into a vjp on numbers, operation for operation, so the numeric sweep gives
  * the bits of the generic one without a second hand-written derivative.
  */
-class Traced implements Differentiable<Traced> {
+class Traced implements VjpMethods<Traced> {
   readonly requiresGrad = true;
   /**
    * `run` replays the ops; `code` is the same expression as JavaScript source over `g`, `node` and the

@@ -9,10 +9,10 @@ import {
   unaryRules,
   whereRule,
 } from './rules/elementwise';
-import type { Differentiable, ElementwiseRule } from './rules/rule';
+import type { ElementwiseRule, VjpMethods } from './rules/rule';
 
 /** A scalar node that rules can differentiate: generically, and on its numbers. */
-type Scalar<N extends NumericNode<N>> = NumericNode<N> & Differentiable<N>;
+type Scalar<N extends NumericNode<N>> = NumericNode<N> & VjpMethods<N>;
 
 // The rules of rules/ bound for scalar nodes (Value): each carries its generic vjp and the same vjp on
 // plain numbers, traced from it once (numeric.ts), for the numeric sweep of graph.ts.

@@ -1,30 +1,22 @@
 import { isAnomalyEnabled, watchForward } from './anomaly';
-import {
-  checkIndex,
-  checkPermutation,
-  checkSameKind,
-  checkSeed,
-  countOver,
-  position,
-  resolveReshape,
-} from './checks';
+import { checkSameKind, checkSeed } from './checks';
 import { backward, isGradEnabled, type Node, type NodeRule } from './graph';
 import { map, select, zip } from './kernels/loops';
+import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './layout';
 import {
   allocate,
   broadcastShapes,
   checkDType,
-  checkShape,
   type DType,
   dtypeOf,
   isNDArray,
   type NDArray,
   type NestedArray,
-  normalizeAxes,
-  normalizeAxis,
   type Storage,
   sizeOf,
+  toNested,
 } from './ndarray';
+import { logSoftmax, reduce, softmax } from './reduce';
 import {
   type BinaryName,
   binaryRules,
@@ -37,10 +29,8 @@ import {
 } from './rules/elementwise';
 import { layoutRules } from './rules/layout';
 import { product } from './rules/matmul';
-import { reduceRules } from './rules/reduce';
 import type { TensorNode, TensorRule } from './rules/rule';
-import { describe, formatShape, ShapeError, sameShape } from './shape';
-import { logSoftmax, logSumExp, softmax } from './softmax';
+import { describe, formatShape, ShapeError } from './shape';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules';
 import type { BackwardOptions } from './value';
 
@@ -183,7 +173,7 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }
     const data = map(this.data, (x) => leakyReluRule.forward(x, slope));
-    return record(data, this.shape, [this], elementwise('leakyRelu', leakyReluRule, slope));
+    return recordTensor(data, this.shape, [this], elementwise('leakyRelu', leakyReluRule, slope));
   }
   /** sin x. */
   sin(): Tensor {
@@ -233,42 +223,37 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
     const c = asTensor(cond, 'where', this.dtype);
     const b = asTensor(other, 'where', this.dtype);
     const shape = broadcastShapes('where', broadcastShapes('where', this.shape, c.shape), b.shape);
-    return record(select(c, this, b, shape), shape, [this, c, b], WHERE);
+    return recordTensor(select(c, this, b, shape), shape, [this, c, b], WHERE);
   }
 
-  // Reductions. A full reduction gives a rank-0 tensor.
+  // Reductions, over reduce.ts. A full reduction gives a rank-0 tensor.
   /** Σ over `axis` (a number, a list, or all axes). */
   sum(axis?: Axes, keepDims = false): Tensor {
-    return this.applyRule('sum', reduceRules.sum, { axes: normalizeAxes('sum', axis, this.ndim), keepDims });
+    return reduce<Tensor>('sum', this, axis, keepDims);
   }
   /** The mean over `axis` (a number, a list, or all axes). */
   mean(axis?: Axes, keepDims = false): Tensor {
-    const axes = normalizeAxes('mean', axis, this.ndim);
-    return this.sum(axes, keepDims).div(countOver('mean', this.shape, axes));
+    return reduce<Tensor>('mean', this, axis, keepDims);
   }
   /** The maximum over `axis`; tied maxima share the gradient evenly. */
   max(axis?: Axes, keepDims = false): Tensor {
-    const axes = normalizeAxes('max', axis, this.ndim);
-    countOver('max', this.shape, axes);
-    return this.applyRule('max', reduceRules.max, { axes, keepDims });
+    return reduce<Tensor>('max', this, axis, keepDims);
   }
   /** The minimum over `axis`; tied minima share the gradient evenly. */
   min(axis?: Axes, keepDims = false): Tensor {
-    const axes = normalizeAxes('min', axis, this.ndim);
-    countOver('min', this.shape, axes);
-    return this.applyRule('min', reduceRules.min, { axes, keepDims });
+    return reduce<Tensor>('min', this, axis, keepDims);
   }
   /** log Σ exp(x) over `axis`, shifted by the maximum so that it neither overflows nor underflows. */
   logSumExp(axis?: Axes, keepDims = false): Tensor {
-    return logSumExp<Tensor>(this, normalizeAxes('logSumExp', axis, this.ndim), keepDims);
+    return reduce<Tensor>('logSumExp', this, axis, keepDims);
   }
   /** exp(x) / Σ exp(x) along `axis` (default the last), computed from x - max(x) so it cannot overflow. */
   softmax(axis = -1): Tensor {
-    return softmax<Tensor>(this, normalizeAxis('softmax', axis, this.ndim));
+    return softmax<Tensor>(this, axis);
   }
   /** x - logSumExp(x) along `axis` (default the last): finite wherever softmax would underflow to 0. */
   logSoftmax(axis = -1): Tensor {
-    return logSoftmax<Tensor>(this, normalizeAxis('logSoftmax', axis, this.ndim));
+    return logSoftmax<Tensor>(this, axis);
   }
 
   /**
@@ -280,66 +265,34 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
     return target === this.dtype ? this : this.applyRule('astype', layoutRules.astype, target);
   }
 
-  // Shapes.
+  // Shapes: one line each over layout.ts, which checks the arguments.
   /** The same elements in a new shape (one axis may be -1, inferred); shares the data. */
   reshape(shape: readonly number[]): Tensor {
-    const target = resolveReshape(this.shape, shape);
-    return sameShape(target, this.shape) ? this : this.applyRule('reshape', layoutRules.reshape, target);
+    return reshape<Tensor>(this, shape);
   }
   /** Permutes the axes: output axis i is input axis `axes[i]`; by default the axes are reversed. */
   transpose(axes?: readonly number[]): Tensor {
-    const perm =
-      axes === undefined ? this.shape.map((_, i) => this.ndim - 1 - i) : checkPermutation(axes, this.ndim);
-    return this.applyRule('transpose', layoutRules.transpose, perm);
+    return transpose<Tensor>(this, axes);
   }
   /** The transpose of a 2-D tensor. */
   get T(): Tensor {
-    if (this.ndim !== 2)
-      throw new ShapeError(
-        `T: expected a 2-D tensor, got shape ${formatShape(this.shape)}; use transpose(axes)`,
-      );
-    return this.transpose();
+    return transpose2d<Tensor>(this);
   }
   /** The elements start ≤ i < end along one axis (negative positions count from the end). */
   slice(axis: number, start: number, end?: number): Tensor {
-    const a = normalizeAxis('slice', axis, this.ndim);
-    const size = this.shape[a]!;
-    const [from, to] = [position('slice', start, size), position('slice', end ?? size, size)];
-    if (from > to)
-      throw new RangeError(`slice: start ${start} is after end ${end} on axis ${axis} of size ${size}`);
-    return this.applyRule('slice', layoutRules.slice, { axis: a, start: from, end: to });
+    return slice<Tensor>(this, axis, start, end);
   }
   /** PyTorch's gather: out[…, i, …] = x[…, index[…, i, …], …] along `axis`; the result has the index's shape. */
   gather(index: TensorLike | NestedArray | NDArray, axis: number): Tensor {
-    const a = normalizeAxis('gather', axis, this.ndim);
-    return this.applyRule('gather', layoutRules.gather, {
-      index: checkIndex('gather', index, this.shape, a),
-      axis: a,
-    });
+    return gather<Tensor>(this, index, axis);
   }
   /** This tensor repeated along new leading axes and size-1 axes to fill `shape`. */
   broadcastTo(shape: readonly number[]): Tensor {
-    const target = checkShape('broadcastTo', shape);
-    if (!sameShape(broadcastShapes('broadcastTo', this.shape, target), target)) {
-      throw new ShapeError(
-        `broadcastTo: cannot broadcast ${formatShape(this.shape)} to ${formatShape(target)}`,
-      );
-    }
-    return sameShape(target, this.shape)
-      ? this
-      : this.applyRule('broadcastTo', layoutRules.broadcastTo, target);
+    return broadcastTo<Tensor>(this, shape);
   }
   /** Sums the axes that broadcasting to this shape added or stretched, leaving `shape`: the adjoint of broadcastTo. */
   sumTo(shape: readonly number[]): Tensor {
-    if (sameShape(shape, this.shape)) return this;
-    if (!sameShape(broadcastShapes('sumTo', shape, this.shape), this.shape)) {
-      throw new ShapeError(`sumTo: ${formatShape(shape)} does not broadcast to ${formatShape(this.shape)}`);
-    }
-    const lead = this.ndim - shape.length;
-    const axes = this.shape
-      .map((_, i) => i)
-      .filter((i) => i < lead || (shape[i - lead] === 1 && this.shape[i] !== 1));
-    return this.sum(axes, true).reshape(shape);
+    return sumTo<Tensor>(this, shape);
   }
 
   /** The matrix product over the last two axes; leading (batch) axes broadcast: [..., m, k] @ [..., k, n]. */
@@ -350,12 +303,12 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
 
   /**
    * @internal Records `rule` applied to this tensor (and `others`) with `attrs`: how the methods above
-   * and the rules' vjps apply a primitive. Mixed dtypes promote to float64; see `record`.
+   * and the rules' vjps apply a primitive. Mixed dtypes promote to float64; see `recordTensor`.
    */
   applyRule<A>(name: string, rule: TensorRule<A>, attrs: A, others: readonly Tensor[] = NO_PARENTS): Tensor {
     const inputs = others.length === 0 ? [this] : [this, ...others];
     const out = rule.forward(inputs, attrs);
-    return record(out.data, out.shape, inputs, bindRule(name, rule, attrs));
+    return recordTensor(out.data, out.shape, inputs, bindRule(name, rule, attrs));
   }
 
   // Values out.
@@ -367,12 +320,7 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
   }
   /** The elements as nested arrays (a number for rank 0). */
   toArray(): NestedArray {
-    const build = (axis: number, offset: number): NestedArray => {
-      if (axis === this.ndim) return this.data[offset]!;
-      const stride = sizeOf(this.shape.slice(axis + 1));
-      return Array.from({ length: this.shape[axis]! }, (_, i) => build(axis + 1, offset + i * stride));
-    };
-    return build(0, 0);
+    return toNested(this);
   }
   /** A leaf that shares this tensor's data and records nothing. */
   detach(): Tensor {
@@ -448,7 +396,7 @@ const NO_PARENTS: readonly Tensor[] = Object.freeze([]);
  * input's dtype differs from the result's (a float32 input promoted to float64), its gradient is cast
  * back to its dtype, so every adjoint has its node's dtype.
  */
-export function record(
+export function recordTensor(
   data: Storage,
   shape: readonly number[],
   parents: readonly Tensor[],
@@ -468,13 +416,13 @@ export function record(
 const { unary: UNARY, binary: BINARY, where: WHERE } = boundElementwise<Tensor>();
 
 function unary(name: UnaryName, x: Tensor): Tensor {
-  return record(map(x.data, unaryRules[name].forward), x.shape, [x], UNARY[name]);
+  return recordTensor(map(x.data, unaryRules[name].forward), x.shape, [x], UNARY[name]);
 }
 
 function binary(name: BinaryName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return record(zip(a, b, shape, binaryRules[name].forward), shape, [a, b], BINARY[name]);
+  return recordTensor(zip(a, b, shape, binaryRules[name].forward), shape, [a, b], BINARY[name]);
 }
 
 function compare(name: ComparisonName, a: Tensor, other: TensorLike): Tensor {

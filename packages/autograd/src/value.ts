@@ -92,7 +92,7 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
   static sum(values: readonly (Value | number)[]): Value {
     if (!Array.isArray(values)) throw new TypeError(`Value.sum: expected an array, got ${describe(values)}`);
     const inputs = values.map((v, i) => toValue(v, `Value.sum (element ${i})`));
-    return record(naryRules.sum.forward(...inputs.map((v) => v.data)), inputs, SUM);
+    return recordValue(naryRules.sum.forward(...inputs.map((v) => v.data)), inputs, SUM);
   }
 
   /** this + other, elementwise. */
@@ -200,7 +200,7 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
   where(cond: Value | number, other: Value | number): Value {
     const c = toValue(cond, 'where');
     const b = toValue(other, 'where');
-    return record(whereRule.forward(this.data, c.data, b.data), [this, c, b], WHERE);
+    return recordValue(whereRule.forward(this.data, c.data, b.data), [this, c, b], WHERE);
   }
 
   /**
@@ -280,7 +280,7 @@ const {
 export const INPUT = input;
 
 /** The node for an op's result: recorded with its inputs when any of them needs a gradient. */
-export function record(data: number, parents: readonly Value[], rule: ScalarRule<Value>): Value {
+export function recordValue(data: number, parents: readonly Value[], rule: ScalarRule<Value>): Value {
   const node =
     isGradEnabled() && parents.some((p) => p.requiresGrad)
       ? new Value(data, '', rule, parents)

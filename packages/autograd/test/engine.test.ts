@@ -4,7 +4,7 @@ import { it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { topoSort } from '../src/graph';
 import { customRule } from '../src/scalar-rules';
-import { record } from '../src/value';
+import { recordValue } from '../src/value';
 
 describe('accumulation', () => {
   test('a reused non-leaf passes both contributions on: b = a + a; c = b + b gives a.grad = 4', () => {
@@ -114,7 +114,7 @@ describe('recording', () => {
 describe('errors', () => {
   test('a vjp that returns the wrong number of gradients is named in the error', () => {
     const x = new Value(1);
-    const y = record(
+    const y = recordValue(
       2,
       [x],
       customRule('broken', (g) => [g, g]),

@@ -73,7 +73,7 @@ describe('the source layout', () => {
   test.each([
     ['kernels/', ['kernels/', 'ndarray.ts', 'shape.ts']],
     ['rules/', ['rules/', 'kernels/', 'ndarray.ts', 'shape.ts']],
-    ['testing/', ['graph.ts', 'ndarray.ts', 'shape.ts', 'tensor.ts', 'value.ts', 'rules/']],
+    ['testing/', ['functional.ts', 'graph.ts', 'ndarray.ts', 'shape.ts', 'tensor.ts', 'value.ts', 'rules/']],
   ])('files in %s import only %j', (folder, allowed) => {
     const outside = [...graph]
       .filter(([file]) => file.startsWith(folder))
@@ -95,10 +95,11 @@ describe('the source layout', () => {
     }
   });
 
-  // tensor.ts is the one exception: the Tensor class is the public API, ~50 methods of a few lines each.
-  // Splitting it (a base class for the node half) would hide the surface more than it shortens it.
+  // tensor.ts is the one exception, at ~430: the Tensor class is the public API, ~50 methods of one line
+  // each over layout.ts, reduce.ts and rules/, plus the recording that constructs Tensors (which cannot
+  // leave the file without an import cycle). Splitting the class itself would hide the surface.
   test('no source file is longer than 400 lines, the generated WebAssembly and the Tensor class aside', () => {
-    const limit = (file: string) => (file === 'tensor.ts' ? 480 : 400);
+    const limit = (file: string) => (file === 'tensor.ts' ? 440 : 400);
     const long = [...graph.keys()]
       .filter((file) => !file.endsWith('gemm-wasm.ts'))
       .map((file) => [file, readFileSync(join(src, file), 'utf8').split('\n').length] as const)

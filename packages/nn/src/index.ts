@@ -11,7 +11,7 @@ export {
 } from './losses';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics';
 export { Activation, Linear, type Module, mlp, Sequential } from './module';
-export { Adam, type AdamOptions, AdamW, type Parameter, SGD, type SgdOptions } from './optim';
+export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim';
 export { Layer, MLP, Neuron, scalarMlp } from './scalar';
 export { loadModel } from './serialize';
 export {

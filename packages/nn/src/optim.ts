@@ -1,18 +1,15 @@
-import { type Storage, Tensor, Value } from '@adjoint/autograd';
+import { type Differentiable, type Storage, Tensor, Value } from '@adjoint/autograd';
 import { kind } from './spec';
-
-/** What an optimizer updates: scalar Values or Tensors (a mix is fine). */
-export type Parameter = Value | Tensor;
 
 /**
  * The shared part of every optimizer: the parameters, per-parameter state, and reading gradients.
  * A parameter whose gradient was never computed is skipped, as in PyTorch.
  */
 abstract class Optimizer {
-  protected readonly params: readonly Parameter[];
+  protected readonly params: readonly Differentiable[];
   protected stepCount = 0;
 
-  constructor(name: string, params: readonly Parameter[]) {
+  constructor(name: string, params: readonly Differentiable[]) {
     if (!Array.isArray(params) || params.length === 0) {
       throw new TypeError(
         `${name}: expected a non-empty array of parameters (Values or Tensors), got ${kind(params)}`,
@@ -70,7 +67,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
   readonly #buffers = new Map<number, Float64Array>();
 
-  constructor(params: readonly Parameter[], options: SgdOptions) {
+  constructor(params: readonly Differentiable[], options: SgdOptions) {
     super('SGD', params);
     const {
       lr,
@@ -134,7 +131,12 @@ export class Adam extends Optimizer {
   readonly #moments = new Map<number, [Float64Array, Float64Array]>();
   readonly #decoupled: boolean;
 
-  constructor(params: readonly Parameter[], options: AdamOptions = {}, name = 'Adam', decoupledDefault = 0) {
+  constructor(
+    params: readonly Differentiable[],
+    options: AdamOptions = {},
+    name = 'Adam',
+    decoupledDefault = 0,
+  ) {
     super(name, params);
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = decoupledDefault } = options;
     this.lr = positive(name, 'learning rate', lr);
@@ -174,7 +176,7 @@ export class Adam extends Optimizer {
 
 /** AdamW: Adam with decoupled weight decay, x ← x(1 - lr·λ) before the Adam step (PyTorch's default λ = 0.01). */
 export class AdamW extends Adam {
-  constructor(params: readonly Parameter[], options: AdamOptions = {}) {
+  constructor(params: readonly Differentiable[], options: AdamOptions = {}) {
     super(params, options, 'AdamW', 0.01);
   }
 }

@@ -1,4 +1,4 @@
-import type { Differentiable, ElementwiseRule } from './rule';
+import type { ElementwiseRule, VjpMethods } from './rule';
 
 // The elementwise primitives. Their vjps are written with the methods `Value` and `Tensor` share, so one
 // table serves both engines, and `backward({ createGraph: true })` records them for higher derivatives.
@@ -73,7 +73,7 @@ export const binaryRules = {
 } satisfies Record<string, ElementwiseRule>;
 
 /** The gradients of max(a, b) (or min): all of g to the winner, half to each at a tie. */
-function splitAtTies<N extends Differentiable<N>>(g: N, aWins: N, tie: N, bWins: N): readonly [N, N] {
+function splitAtTies<N extends VjpMethods<N>>(g: N, aWins: N, tie: N, bWins: N): readonly [N, N] {
   const half = g.mul(0.5);
   return [g.where(aWins, half.where(tie, 0)), g.where(bWins, half.where(tie, 0))];
 }
@@ -116,7 +116,7 @@ export type BinaryName = keyof typeof binaryRules;
 export type ComparisonName = keyof typeof comparisons;
 
 /** Every elementwise op of the tables as a method: `Value` and `Tensor` implement this, so tsc flags a gap. */
-export type Elementwise<N> = Differentiable<N> & { [K in UnaryName]: () => N } & {
+export type Elementwise<N> = VjpMethods<N> & { [K in UnaryName]: () => N } & {
   [K in BinaryName]: (other: N | number) => N;
 } & {
   /** x for x ≥ 0, slope·x below. */

@@ -7,7 +7,7 @@ import type { DType, NDArray } from '../ndarray';
  * The methods an elementwise vjp may call: what `Value` and `Tensor` both provide. Every elementwise
  * rule is written against this interface, so one table serves both engines, and `createGraph` records it.
  */
-export interface Differentiable<N> {
+export interface VjpMethods<N> {
   readonly requiresGrad: boolean;
   add(other: N | number): N;
   sub(other: N | number): N;
@@ -40,7 +40,7 @@ export type RuleVjp<N, A> = (g: N, y: N, inputs: readonly N[], attrs: A) => read
  */
 export interface ElementwiseRule {
   readonly forward: (...x: number[]) => number;
-  readonly vjp: <N extends Differentiable<N>>(
+  readonly vjp: <N extends VjpMethods<N>>(
     g: N,
     y: N,
     inputs: readonly N[],
@@ -49,7 +49,7 @@ export interface ElementwiseRule {
 }
 
 /** What a Tensor rule's vjp needs of a tensor: its shape, the ops the vjps use, and a way to apply a rule. */
-export interface TensorNode<T extends TensorNode<T>> extends Differentiable<T> {
+export interface TensorNode<T extends TensorNode<T>> extends VjpMethods<T> {
   readonly shape: readonly number[];
   readonly dtype: DType;
   reshape(shape: readonly number[]): T;

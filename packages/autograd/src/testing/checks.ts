@@ -4,16 +4,14 @@
  * `@adjoint/autograd/testing`: derivative checks for your own ops and models, by central differences.
  * Needs nothing else installed; the fast-check arbitraries are in `@adjoint/autograd/arbitraries`.
  */
+import type { Differentiable } from '../functional';
 import { gradients, noGrad, withGradMode } from '../graph';
 import { describe, formatShape, ShapeError } from '../shape';
 import { filled, Tensor } from '../tensor';
 import { toValue, Value } from '../value';
 
-/** What a checked function takes: Values or Tensors. */
-export type Checkable = Value | Tensor;
-
 /** The numeric gradient of each input: a number per Value, a Tensor of its shape per Tensor. */
-export type NumericGrads<A extends readonly Checkable[]> = {
+export type NumericGrads<A extends readonly Differentiable[]> = {
   [K in keyof A]: A[K] extends Tensor ? Tensor : number;
 };
 
@@ -53,7 +51,7 @@ export interface GradcheckResult {
  * Each element is nudged in place and restored exactly; nothing is recorded. Costs two evaluations of
  * `f` per element.
  */
-export function numericGrad<A extends Checkable[]>(
+export function numericGrad<A extends Differentiable[]>(
   f: (...inputs: A) => Value | Tensor | number,
   inputs: A,
   options: NumericGradOptions = {},
@@ -86,7 +84,7 @@ export function numericGrad<A extends Checkable[]>(
  * Compares the gradients that backpropagation gives for the scalar `f(...inputs)` with central finite
  * differences. Leaves every `.grad` as it was.
  */
-export function gradcheck<A extends Checkable[]>(
+export function gradcheck<A extends Differentiable[]>(
   f: (...inputs: A) => Value | Tensor | number,
   inputs: A,
   options: GradcheckOptions = {},
@@ -208,16 +206,16 @@ function scalarOf(caller: string, output: unknown): number {
   return toValue(output as Value | number, `${caller} (the output of f)`).data;
 }
 
-function elementsOf(x: Checkable | number): number[] {
+function elementsOf(x: Differentiable | number): number[] {
   if (typeof x === 'number') return [x];
   return x instanceof Tensor ? Array.from(x.data) : [x.data];
 }
 
-function read(x: Checkable, i: number): number {
+function read(x: Differentiable, i: number): number {
   return x instanceof Tensor ? x.data[i]! : x.data;
 }
 
-function write(x: Checkable, i: number, v: number): void {
+function write(x: Differentiable, i: number, v: number): void {
   if (x instanceof Tensor) x.data[i] = v;
   else x.data = v;
 }

@@ -1,0 +1,68 @@
+import { checkIndex, checkPermutation, position, resolveReshape } from './checks';
+import { broadcastShapes, checkShape, normalizeAxis } from './ndarray';
+import { layoutRules } from './rules/layout';
+import type { TensorNode } from './rules/rule';
+import { formatShape, ShapeError, sameShape } from './shape';
+
+// The layout ops behind Tensor's methods: each checks its arguments, then applies its rule.
+
+/** The same elements in a new shape (one axis may be -1, inferred). */
+export function reshape<T extends TensorNode<T>>(x: T, shape: readonly number[]): T {
+  const target = resolveReshape(x.shape, shape);
+  return sameShape(target, x.shape) ? x : x.applyRule('reshape', layoutRules.reshape, target);
+}
+
+/** The axes permuted: output axis i is input axis `axes[i]`; reversed by default. */
+export function transpose<T extends TensorNode<T>>(x: T, axes?: readonly number[]): T {
+  const ndim = x.shape.length;
+  const perm = axes === undefined ? x.shape.map((_, i) => ndim - 1 - i) : checkPermutation(axes, ndim);
+  return x.applyRule('transpose', layoutRules.transpose, perm);
+}
+
+/** The transpose of a 2-D tensor. */
+export function transpose2d<T extends TensorNode<T>>(x: T): T {
+  if (x.shape.length !== 2)
+    throw new ShapeError(`T: expected a 2-D tensor, got shape ${formatShape(x.shape)}; use transpose(axes)`);
+  return transpose(x);
+}
+
+/** The elements start ≤ i < end along one axis (negative positions count from the end). */
+export function slice<T extends TensorNode<T>>(x: T, axis: number, start: number, end?: number): T {
+  const a = normalizeAxis('slice', axis, x.shape.length);
+  const size = x.shape[a]!;
+  const [from, to] = [position('slice', start, size), position('slice', end ?? size, size)];
+  if (from > to)
+    throw new RangeError(`slice: start ${start} is after end ${end} on axis ${axis} of size ${size}`);
+  return x.applyRule('slice', layoutRules.slice, { axis: a, start: from, end: to });
+}
+
+/** PyTorch's gather along `axis`, with the indices checked: integers in range, of the input's rank. */
+export function gather<T extends TensorNode<T>>(x: T, index: unknown, axis: number): T {
+  const a = normalizeAxis('gather', axis, x.shape.length);
+  return x.applyRule('gather', layoutRules.gather, {
+    index: checkIndex('gather', index, x.shape, a),
+    axis: a,
+  });
+}
+
+/** `x` repeated along new leading axes and size-1 axes to fill `shape`. */
+export function broadcastTo<T extends TensorNode<T>>(x: T, shape: readonly number[]): T {
+  const target = checkShape('broadcastTo', shape);
+  if (!sameShape(broadcastShapes('broadcastTo', x.shape, target), target)) {
+    throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(target)}`);
+  }
+  return sameShape(target, x.shape) ? x : x.applyRule('broadcastTo', layoutRules.broadcastTo, target);
+}
+
+/** `x` summed over the axes that broadcasting `shape` to x's shape added or stretched. */
+export function sumTo<T extends TensorNode<T>>(x: T, shape: readonly number[]): T {
+  if (sameShape(shape, x.shape)) return x;
+  if (!sameShape(broadcastShapes('sumTo', shape, x.shape), x.shape)) {
+    throw new ShapeError(`sumTo: ${formatShape(shape)} does not broadcast to ${formatShape(x.shape)}`);
+  }
+  const lead = x.shape.length - shape.length;
+  const axes = x.shape
+    .map((_, i) => i)
+    .filter((i) => i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1));
+  return x.sum(axes, true).reshape(shape);
+}
