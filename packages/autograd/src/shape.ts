@@ -15,9 +15,9 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** A short description of a bad argument for an error message: its type, and its value when that helps. */
+/** A short description of a bad argument for an error message, as adjoint's errors print it: its type, and its value when that helps. */
 export function describe(value: unknown): string {
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;

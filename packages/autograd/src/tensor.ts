@@ -23,6 +23,7 @@ import {
   type ComparisonName,
   comparisons,
   type Elementwise,
+  LEAKY_SLOPE,
   leakyReluRule,
   type UnaryName,
   unaryRules,
@@ -167,8 +168,8 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
   relu(): Tensor {
     return unary('relu', this);
   }
-  /** x for x ≥ 0, `slope`·x below (default 0.01); derivative 1 at 0. */
-  leakyRelu(slope = 0.01): Tensor {
+  /** x for x ≥ 0, `slope`·x below (default `LEAKY_SLOPE`, 0.01); derivative 1 at 0. */
+  leakyRelu(slope = LEAKY_SLOPE): Tensor {
     if (typeof slope !== 'number' || !Number.isFinite(slope)) {
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }

@@ -5,6 +5,7 @@ import {
   binaryRules,
   comparisons,
   type Elementwise,
+  LEAKY_SLOPE,
   leakyReluRule,
   naryRules,
   type UnaryName,
@@ -147,8 +148,8 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
   relu(): Value {
     return unary('relu', this);
   }
-  /** x for x ≥ 0, `slope`·x below (default 0.01); derivative 1 at 0. */
-  leakyRelu(slope = 0.01): Value {
+  /** x for x ≥ 0, `slope`·x below (default `LEAKY_SLOPE`, 0.01); derivative 1 at 0. */
+  leakyRelu(slope = LEAKY_SLOPE): Value {
     if (typeof slope !== 'number' || !Number.isFinite(slope)) {
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }

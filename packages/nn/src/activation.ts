@@ -1,8 +1,5 @@
-import { type Elementwise, Value } from '@adjoint/autograd';
+import { type Elementwise, LEAKY_SLOPE, Value } from '@adjoint/autograd';
 import type { ActivationName } from './spec';
-
-/** The slope leakyRelu layers use below 0. */
-export const LEAKY_SLOPE = 0.01;
 
 /** An elementwise activation, on Values or Tensors alike. ReLU′(0) = 1, as seed 000 defines it. */
 export function activate<N extends Elementwise<N>>(x: N, name: Exclude<ActivationName, 'softmax'>): N {

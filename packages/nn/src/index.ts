@@ -1,5 +1,4 @@
 /** `@adjoint/nn`: neurons, layers and MLPs from one spec on either engine, losses, optimizers, training. */
-export { LEAKY_SLOPE } from './activation';
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,

@@ -1,5 +1,12 @@
-import { type Elementwise, ShapeError, Tensor, tensor, Value } from '@adjoint/autograd';
-import { kind } from './spec';
+import {
+  describe,
+  type Elementwise,
+  formatShape,
+  ShapeError,
+  Tensor,
+  tensor,
+  Value,
+} from '@adjoint/autograd';
 
 /** A prediction on either engine: a Tensor, or Values shaped [N] or [N, C] as nested arrays. */
 export type Prediction = Tensor | readonly Value[] | readonly (readonly Value[])[];
@@ -46,7 +53,7 @@ const logitLoss: Term = (z, y) =>
 export function mse(prediction: Prediction, target: Target, options: MseOptions = {}): Tensor | Value {
   const reduction = options.reduction ?? 'mean';
   if (!['mean', 'sum', 'halfMean'].includes(reduction)) {
-    throw new RangeError(`mse: expected reduction 'mean', 'sum' or 'halfMean', got ${kind(reduction)}`);
+    throw new RangeError(`mse: expected reduction 'mean', 'sum' or 'halfMean', got ${describe(reduction)}`);
   }
   const total = reduceTerms('mse', prediction, target, squaredError, reduction === 'sum' ? 'sum' : 'mean');
   return reduction === 'halfMean' ? total.mul(0.5) : total;
@@ -71,7 +78,7 @@ export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Ar
   const op = 'softmaxCrossEntropy';
   if (logits instanceof Tensor) {
     if (logits.ndim !== 2)
-      throw new ShapeError(`${op}: expected logits [N, C], got shape [${logits.shape.join(', ')}]`);
+      throw new ShapeError(`${op}: expected logits [N, C], got shape ${formatShape(logits.shape)}`);
     const [n, c] = logits.shape as [number, number];
     const logp = logits.logSoftmax(1);
     const oneHot =
@@ -93,7 +100,7 @@ export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Ar
   const rows = logits as readonly (readonly Value[])[];
   if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.every((v) => v instanceof Value))) {
     throw new TypeError(
-      `${op}: expected logits as a Tensor [N, C] or an array of rows of Values, got ${kind(logits)}`,
+      `${op}: expected logits as a Tensor [N, C] or an array of rows of Values, got ${describe(logits)}`,
     );
   }
   const c = rows[0]?.length ?? 0;
@@ -128,7 +135,7 @@ function classIndices(op: string, labels: unknown, n: number, c: number): number
         : null;
   if (list === null)
     throw new TypeError(
-      `${op}: expected labels as class indices [N] or one-hot targets [N, C], got ${kind(labels)}`,
+      `${op}: expected labels as class indices [N] or one-hot targets [N, C], got ${describe(labels)}`,
     );
   if (list.length !== n) throw new ShapeError(`${op}: ${n} samples of logits but ${list.length} labels`);
   list.forEach((label, i) => {
@@ -174,7 +181,7 @@ function flatValues(op: string, x: Prediction): [Value[], number[]] {
     return [rows.flat(), [rows.length, width]];
   }
   throw new TypeError(
-    `${op}: expected the prediction as a Tensor or an array of Values (or of rows of Values), got ${kind(x)}`,
+    `${op}: expected the prediction as a Tensor or an array of Values (or of rows of Values), got ${describe(x)}`,
   );
 }
 
@@ -195,7 +202,7 @@ function targetTensor(op: string, y: unknown): Tensor {
 function sameShape(op: string, a: readonly number[], b: readonly number[]): void {
   if (a.length !== b.length || a.some((d, i) => d !== b[i])) {
     throw new ShapeError(
-      `${op}: prediction shape [${a.join(', ')}] and target shape [${b.join(', ')}] differ`,
+      `${op}: prediction shape ${formatShape(a)} and target shape ${formatShape(b)} differ`,
     );
   }
 }

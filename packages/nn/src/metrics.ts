@@ -1,6 +1,5 @@
-import { ShapeError, Tensor, Value } from '@adjoint/autograd';
+import { describe, formatShape, ShapeError, Tensor, Value } from '@adjoint/autograd';
 import type { Prediction, Target } from './losses';
-import { kind } from './spec';
 
 /** Options of `accuracy`. */
 export interface AccuracyOptions {
@@ -19,7 +18,7 @@ export function accuracy(
 ): number {
   const { threshold = 0.5 } = options;
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
-    throw new RangeError(`accuracy: expected threshold to be a finite number, got ${kind(threshold)}`);
+    throw new RangeError(`accuracy: expected threshold to be a finite number, got ${describe(threshold)}`);
   }
   const predicted = predictedClasses(prediction, threshold);
   const truth = trueClasses(labels, predicted.length);
@@ -45,7 +44,9 @@ export function confusionMatrix(
   if (predicted.length !== truth.length)
     throw new ShapeError(`confusionMatrix: ${predicted.length} predictions but ${truth.length} labels`);
   if (!Number.isSafeInteger(classes) || classes < 1) {
-    throw new RangeError(`confusionMatrix: expected classes to be a positive integer, got ${kind(classes)}`);
+    throw new RangeError(
+      `confusionMatrix: expected classes to be a positive integer, got ${describe(classes)}`,
+    );
   }
   const check = (what: string, list: readonly number[]) =>
     list.forEach((c, i) => {
@@ -83,7 +84,7 @@ function asRows(prediction: Prediction): number[][] {
     if (prediction.ndim === 1) return Array.from(prediction.data, (v) => [v]);
     if (prediction.ndim !== 2)
       throw new ShapeError(
-        `accuracy: expected predictions [N] or [N, C], got shape [${prediction.shape.join(', ')}]`,
+        `accuracy: expected predictions [N] or [N, C], got shape ${formatShape(prediction.shape)}`,
       );
     const c = prediction.shape[1]!;
     return Array.from({ length: prediction.shape[0]! }, (_, i) =>
@@ -95,7 +96,7 @@ function asRows(prediction: Prediction): number[][] {
       row instanceof Value ? [row.data] : row.map((v) => v.data),
     );
   }
-  throw new TypeError(`accuracy: expected a Tensor or an array of Values, got ${kind(prediction)}`);
+  throw new TypeError(`accuracy: expected a Tensor or an array of Values, got ${describe(prediction)}`);
 }
 
 function argmax(row: readonly number[]): number {

@@ -1,4 +1,4 @@
-import { type DType, linear, ShapeError, Tensor, tensor } from '@adjoint/autograd';
+import { type DType, describe, formatShape, linear, ShapeError, Tensor, tensor } from '@adjoint/autograd';
 import { activate } from './activation';
 import { initialParameters } from './init';
 import {
@@ -8,7 +8,6 @@ import {
   checkModelJSON,
   checkSameArchitecture,
   checkSpec,
-  kind,
   type MlpSpec,
   type ModelJSON,
   parseJSON,
@@ -33,12 +32,12 @@ export class Linear implements Module {
   constructor(weight: Tensor, bias: Tensor) {
     if (!(weight instanceof Tensor) || weight.ndim !== 2) {
       throw new ShapeError(
-        `Linear: expected weight to be a 2-D Tensor [out, in], got ${weight instanceof Tensor ? `shape [${weight.shape.join(', ')}]` : kind(weight)}`,
+        `Linear: expected weight to be a 2-D Tensor [out, in], got ${weight instanceof Tensor ? `shape ${formatShape(weight.shape)}` : describe(weight)}`,
       );
     }
     if (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
       throw new ShapeError(
-        `Linear: expected bias of shape [${weight.shape[0]}], got ${bias instanceof Tensor ? `[${bias.shape.join(', ')}]` : kind(bias)}`,
+        `Linear: expected bias of shape [${weight.shape[0]}], got ${bias instanceof Tensor ? `${formatShape(bias.shape)}` : describe(bias)}`,
       );
     }
     this.weight = weight;
@@ -58,7 +57,7 @@ export class Linear implements Module {
   /** The module applied to a batch of inputs. */
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor) || x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
-      const got = x instanceof Tensor ? `[${x.shape.join(', ')}]` : kind(x);
+      const got = x instanceof Tensor ? `${formatShape(x.shape)}` : describe(x);
       throw new ShapeError(`Linear: expected input [..., ${this.inFeatures}], got ${got}`);
     }
     if (x.ndim === 1) return this.forward(x.reshape([1, -1])).reshape([this.outFeatures]);
@@ -81,7 +80,7 @@ export class Linear implements Module {
 export class Activation implements Module {
   constructor(readonly name: ActivationName) {
     if (!ACTIVATIONS.includes(name))
-      throw new TypeError(`Activation: expected one of ${ACTIVATIONS.join(', ')}, got ${kind(name)}`);
+      throw new TypeError(`Activation: expected one of ${ACTIVATIONS.join(', ')}, got ${describe(name)}`);
   }
 
   /** The module applied to a batch of inputs. */
@@ -106,10 +105,10 @@ export class Sequential implements Module {
 
   constructor(modules: readonly Module[], spec?: CheckedSpec) {
     if (!Array.isArray(modules))
-      throw new TypeError(`Sequential: expected an array of modules, got ${kind(modules)}`);
+      throw new TypeError(`Sequential: expected an array of modules, got ${describe(modules)}`);
     modules.forEach((m, i) => {
       if (typeof (m as Partial<Module> | null)?.forward !== 'function')
-        throw new TypeError(`Sequential: module ${i} is ${kind(m)}, not a module with forward()`);
+        throw new TypeError(`Sequential: module ${i} is ${describe(m)}, not a module with forward()`);
     });
     this.modules = [...modules];
     this.spec = spec;
@@ -179,10 +178,10 @@ export interface MlpOptions {
 export function mlp(spec: MlpSpec, options: MlpOptions = {}): Sequential {
   const checked = checkSpec(spec);
   if (typeof options !== 'object' || options === null)
-    throw new TypeError(`mlp: expected options { dtype }, got ${kind(options)}`);
+    throw new TypeError(`mlp: expected options { dtype }, got ${describe(options)}`);
   const dtype = options.dtype ?? 'float64';
   if (dtype !== 'float32' && dtype !== 'float64')
-    throw new TypeError(`mlp: options.dtype: expected 'float32' or 'float64', got ${kind(dtype)}`);
+    throw new TypeError(`mlp: options.dtype: expected 'float32' or 'float64', got ${describe(dtype)}`);
   const modules = initialParameters(checked).flatMap(({ weight, bias, inputs, units }, i) => [
     new Linear(tensor(weight, { shape: [units, inputs], dtype }), tensor(bias, { dtype })),
     new Activation(checked.layers[i]!.activation),

@@ -1,5 +1,4 @@
-import { type Differentiable, type Storage, Tensor, Value } from '@adjoint/autograd';
-import { kind } from './spec';
+import { type Differentiable, describe, type Storage, Tensor, Value } from '@adjoint/autograd';
 
 /**
  * The shared part of every optimizer: the parameters, per-parameter state, and reading gradients.
@@ -12,12 +11,12 @@ abstract class Optimizer {
   constructor(name: string, params: readonly Differentiable[]) {
     if (!Array.isArray(params) || params.length === 0) {
       throw new TypeError(
-        `${name}: expected a non-empty array of parameters (Values or Tensors), got ${kind(params)}`,
+        `${name}: expected a non-empty array of parameters (Values or Tensors), got ${describe(params)}`,
       );
     }
     params.forEach((p, i) => {
       if (!(p instanceof Value) && !(p instanceof Tensor))
-        throw new TypeError(`${name}: parameter ${i} is ${kind(p)}, not a Value or a Tensor`);
+        throw new TypeError(`${name}: parameter ${i} is ${describe(p)}, not a Value or a Tensor`);
     });
     this.params = [...params];
   }
@@ -141,7 +140,7 @@ export class Adam extends Optimizer {
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = decoupledDefault } = options;
     this.lr = positive(name, 'learning rate', lr);
     if (!Array.isArray(betas) || betas.length !== 2)
-      throw new RangeError(`${name}: expected betas to be a pair, got ${kind(betas)}`);
+      throw new RangeError(`${name}: expected betas to be a pair, got ${describe(betas)}`);
     this.betas = [
       inRange(name, 'beta1', betas[0], 0, 1, false),
       inRange(name, 'beta2', betas[1], 0, 1, false),
@@ -183,7 +182,7 @@ export class AdamW extends Adam {
 
 function positive(name: string, what: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${name}: ${what} must be > 0, got ${kind(value)}`);
+    throw new RangeError(`${name}: ${what} must be > 0, got ${describe(value)}`);
   }
   return value;
 }
@@ -203,7 +202,7 @@ function inRange(
     !Number.isNaN(value);
   if (!ok)
     throw new RangeError(
-      `${name}: ${what} must be in [${low}, ${high}${inclusiveHigh ? ']' : ')'}, got ${kind(value)}`,
+      `${name}: ${what} must be in [${low}, ${high}${inclusiveHigh ? ']' : ')'}, got ${describe(value)}`,
     );
   return value as number;
 }

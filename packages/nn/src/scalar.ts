@@ -1,4 +1,4 @@
-import { Value } from '@adjoint/autograd';
+import { describe, Value } from '@adjoint/autograd';
 import { activate, softmaxValues } from './activation';
 import { initialParameters } from './init';
 import {
@@ -8,7 +8,6 @@ import {
   checkModelJSON,
   checkSameArchitecture,
   checkSpec,
-  kind,
   type MlpSpec,
   type ModelJSON,
   parseJSON,
@@ -23,11 +22,11 @@ export class Neuron {
     readonly activation: Exclude<ActivationName, 'softmax'> = 'linear',
   ) {
     if (!Array.isArray(w) || w.length === 0 || !w.every((wi) => wi instanceof Value)) {
-      throw new TypeError(`Neuron: expected w to be a non-empty array of Values, got ${kind(w)}`);
+      throw new TypeError(`Neuron: expected w to be a non-empty array of Values, got ${describe(w)}`);
     }
-    if (!(b instanceof Value)) throw new TypeError(`Neuron: expected b to be a Value, got ${kind(b)}`);
+    if (!(b instanceof Value)) throw new TypeError(`Neuron: expected b to be a Value, got ${describe(b)}`);
     if (!ACTIVATIONS.includes(activation) || (activation as ActivationName) === 'softmax') {
-      throw new TypeError(`Neuron: expected an elementwise activation, got ${kind(activation)}`);
+      throw new TypeError(`Neuron: expected an elementwise activation, got ${describe(activation)}`);
     }
   }
 
@@ -51,10 +50,10 @@ export class Layer {
     readonly activation: ActivationName,
   ) {
     if (!Array.isArray(neurons) || neurons.length === 0 || !neurons.every((n) => n instanceof Neuron)) {
-      throw new TypeError(`Layer: expected a non-empty array of Neurons, got ${kind(neurons)}`);
+      throw new TypeError(`Layer: expected a non-empty array of Neurons, got ${describe(neurons)}`);
     }
     if (!ACTIVATIONS.includes(activation))
-      throw new TypeError(`Layer: expected one of ${ACTIVATIONS.join(', ')}, got ${kind(activation)}`);
+      throw new TypeError(`Layer: expected one of ${ACTIVATIONS.join(', ')}, got ${describe(activation)}`);
   }
 
   /** The layer's outputs for one sample. */
@@ -76,7 +75,7 @@ export class MLP {
 
   constructor(layers: Layer[], spec: CheckedSpec) {
     if (!Array.isArray(layers) || layers.length === 0 || !layers.every((l) => l instanceof Layer)) {
-      throw new TypeError(`MLP: expected a non-empty array of Layers, got ${kind(layers)}`);
+      throw new TypeError(`MLP: expected a non-empty array of Layers, got ${describe(layers)}`);
     }
     this.layers = layers;
     this.spec = spec;
@@ -151,10 +150,10 @@ export function scalarMlp(spec: MlpSpec): MLP {
 /** One sample's inputs: `count` finite numbers or Values. */
 function checkSample(op: string, x: unknown, count: number): void {
   if (!Array.isArray(x) || x.length !== count)
-    throw new RangeError(`${op}: expected a sample of ${count} inputs, got ${kind(x)}`);
+    throw new RangeError(`${op}: expected a sample of ${count} inputs, got ${describe(x)}`);
   x.forEach((xi, i) => {
     if (!(xi instanceof Value) && !(typeof xi === 'number' && Number.isFinite(xi))) {
-      throw new TypeError(`${op}: input ${i} is ${kind(xi)}, not a number or a Value`);
+      throw new TypeError(`${op}: input ${i} is ${describe(xi)}, not a number or a Value`);
     }
   });
 }

@@ -1,3 +1,4 @@
+import { describe } from '@adjoint/autograd';
 /** The activations a layer may apply; `softmax` runs across the layer's outputs. */
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax'] as const;
 /** The name of a layer activation. */
@@ -41,19 +42,19 @@ export type CheckedSpec = Required<MlpSpec>;
 /** Checks a spec (it may come from JSON) and fills in defaults; throws an Error naming the bad field. */
 export function checkSpec(spec: unknown): CheckedSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new TypeError(`spec: expected an object like { inputs, layers }, got ${kind(spec)}`);
+    throw new TypeError(`spec: expected an object like { inputs, layers }, got ${describe(spec)}`);
   }
   const s = spec as Record<string, unknown>;
   positiveInteger('spec.inputs', s.inputs);
   if (!Array.isArray(s.layers) || s.layers.length === 0) {
     throw new TypeError(
-      `spec.layers: expected a non-empty array of { units, activation }, got ${kind(s.layers)}`,
+      `spec.layers: expected a non-empty array of { units, activation }, got ${describe(s.layers)}`,
     );
   }
   const layers = s.layers.map((layer: unknown, i: number): LayerSpec => {
     const field = `spec.layers[${i}]`;
     if (typeof layer !== 'object' || layer === null)
-      throw new TypeError(`${field}: expected { units, activation }, got ${kind(layer)}`);
+      throw new TypeError(`${field}: expected { units, activation }, got ${describe(layer)}`);
     for (const key of Object.keys(layer)) {
       if (key !== 'units' && key !== 'activation') throw new TypeError(`${field}.${key}: unknown field`);
     }
@@ -61,17 +62,17 @@ export function checkSpec(spec: unknown): CheckedSpec {
     positiveInteger(`${field}.units`, units);
     if (!ACTIVATIONS.includes(activation as ActivationName)) {
       throw new TypeError(
-        `${field}.activation: expected one of ${ACTIVATIONS.join(', ')}, got ${kind(activation)}`,
+        `${field}.activation: expected one of ${ACTIVATIONS.join(', ')}, got ${describe(activation)}`,
       );
     }
     return { units: units as number, activation: activation as ActivationName };
   });
   const seed = s.seed ?? 0;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed))
-    throw new TypeError(`spec.seed: expected an integer, got ${kind(seed)}`);
+    throw new TypeError(`spec.seed: expected an integer, got ${describe(seed)}`);
   const init = s.init ?? 'xavier';
   if (!INITS.includes(init as InitName))
-    throw new TypeError(`spec.init: expected one of ${INITS.join(', ')}, got ${kind(init)}`);
+    throw new TypeError(`spec.init: expected one of ${INITS.join(', ')}, got ${describe(init)}`);
   for (const key of Object.keys(s)) {
     if (!['inputs', 'layers', 'seed', 'init'].includes(key))
       throw new TypeError(`spec.${key}: unknown field`);
@@ -81,17 +82,8 @@ export function checkSpec(spec: unknown): CheckedSpec {
 
 function positiveInteger(field: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new TypeError(`${field}: expected a positive integer, got ${kind(value)}`);
+    throw new TypeError(`${field}: expected a positive integer, got ${describe(value)}`);
   }
-}
-
-/** A value as an error message shows it. */
-export function kind(value: unknown): string {
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined)
-    return String(value);
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }
 
 const KEYS = ['format', 'version', 'spec', 'layers'];
@@ -110,8 +102,8 @@ export function checkModelJSON(json: unknown): { spec: CheckedSpec; layers: Mode
   plainObject('loadModel: expected a model object', json, KEYS);
   const { format, version, spec: rawSpec, layers } = json as Record<string, unknown>;
   if (format !== 'adjoint.mlp')
-    throw new TypeError(`loadModel: format: expected "adjoint.mlp", got ${kind(format)}`);
-  if (version !== 1) throw new TypeError(`loadModel: version: expected 1, got ${kind(version)}`);
+    throw new TypeError(`loadModel: format: expected "adjoint.mlp", got ${describe(format)}`);
+  if (version !== 1) throw new TypeError(`loadModel: version: expected 1, got ${describe(version)}`);
   plainObject('loadModel: spec: expected { inputs, layers, seed, init }', rawSpec, [
     'inputs',
     'layers',
@@ -121,7 +113,7 @@ export function checkModelJSON(json: unknown): { spec: CheckedSpec; layers: Mode
   const spec = checkSpec(rawSpec);
   if (!Array.isArray(layers) || layers.length !== spec.layers.length) {
     throw new TypeError(
-      `loadModel: layers: expected ${spec.layers.length} layers as the spec says, got ${kind(layers)}`,
+      `loadModel: layers: expected ${spec.layers.length} layers as the spec says, got ${describe(layers)}`,
     );
   }
   let inputs = spec.inputs;
@@ -141,11 +133,13 @@ export function checkModelJSON(json: unknown): { spec: CheckedSpec; layers: Mode
 function checkNumbers(field: string, value: unknown, shape: readonly number[]): void {
   if (shape.length === 0) {
     if (typeof value !== 'number' || !Number.isFinite(value))
-      throw new TypeError(`loadModel: ${field}: expected a finite number, got ${kind(value)}`);
+      throw new TypeError(`loadModel: ${field}: expected a finite number, got ${describe(value)}`);
     return;
   }
   if (!Array.isArray(value) || value.length !== shape[0]) {
-    throw new TypeError(`loadModel: ${field}: expected an array of length ${shape[0]}, got ${kind(value)}`);
+    throw new TypeError(
+      `loadModel: ${field}: expected an array of length ${shape[0]}, got ${describe(value)}`,
+    );
   }
   for (const [i, v] of value.entries()) checkNumbers(`${field}[${i}]`, v, shape.slice(1));
 }
@@ -157,7 +151,7 @@ function checkNumbers(field: string, value: unknown, shape: readonly number[]): 
 function plainObject(message: string, value: unknown, allowed: readonly string[]): void {
   const proto = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
   if (Array.isArray(value) || (proto !== Object.prototype && proto !== null))
-    throw new TypeError(`${message}, got ${kind(value)}`);
+    throw new TypeError(`${message}, got ${describe(value)}`);
   const where = message.slice(0, message.lastIndexOf(':'));
   for (const key of Object.keys(value as object)) {
     if (!allowed.includes(key)) throw new TypeError(`${where}: unknown field ${JSON.stringify(key)}`);

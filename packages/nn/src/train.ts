@@ -1,7 +1,15 @@
-import { noGrad, Rng, ShapeError, Tensor, tensor, type Value } from '@adjoint/autograd';
+import {
+  describe,
+  formatShape,
+  noGrad,
+  Rng,
+  ShapeError,
+  Tensor,
+  tensor,
+  type Value,
+} from '@adjoint/autograd';
 import { accuracy } from './metrics';
 import { MLP } from './scalar';
-import { kind } from './spec';
 
 /** A model `fit` can train: a Tensor-engine module, or a scalar-engine MLP. */
 export interface Trainable {
@@ -68,19 +76,19 @@ export interface History {
 export function fit(model: Trainable, data: Dataset, options: FitOptions): History {
   const { epochs, shuffle = true, seed = 0, metrics = [], threshold = 0.5 } = options;
   if (typeof options?.loss !== 'function')
-    throw new TypeError(`fit: expected options.loss to be a function, got ${kind(options?.loss)}`);
+    throw new TypeError(`fit: expected options.loss to be a function, got ${describe(options?.loss)}`);
   const optimizer = options.optimizer as Partial<FitOptions['optimizer']> | undefined;
   if (typeof optimizer?.step !== 'function' || typeof optimizer.zeroGrad !== 'function') {
     throw new TypeError(
-      `fit: expected options.optimizer to have step() and zeroGrad(), got ${kind(optimizer)}`,
+      `fit: expected options.optimizer to have step() and zeroGrad(), got ${describe(optimizer)}`,
     );
   }
   if (!Number.isSafeInteger(epochs) || epochs < 1)
-    throw new RangeError(`fit: epochs must be a positive integer, got ${kind(epochs)}`);
+    throw new RangeError(`fit: epochs must be a positive integer, got ${describe(epochs)}`);
   const train = asSamples(model, data, 'data');
   const batchSize = options.batchSize ?? train.count;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
-    throw new RangeError(`fit: batchSize must be a positive integer, got ${kind(batchSize)}`);
+    throw new RangeError(`fit: batchSize must be a positive integer, got ${describe(batchSize)}`);
   const validation =
     options.validation === undefined ? null : asSamples(model, options.validation, 'validation');
   const rng = new Rng(seed);
@@ -134,12 +142,12 @@ interface Samples {
 /** The data as the model's engine wants it: Tensors for a module, rows of numbers for a scalar MLP. */
 function asSamples(model: Trainable, data: Dataset, field: string): Samples {
   if (typeof data !== 'object' || data === null)
-    throw new TypeError(`fit: expected ${field} to be { x, y }, got ${kind(data)}`);
+    throw new TypeError(`fit: expected ${field} to be { x, y }, got ${describe(data)}`);
   const x = data.x instanceof Tensor ? data.x : asTensor(`${field}.x`, data.x);
   const yRaw = data.y instanceof Tensor ? data.y : asTensor(`${field}.y`, data.y);
   if (x.ndim < 1 || yRaw.ndim < 1 || x.shape[0] !== yRaw.shape[0]) {
     throw new ShapeError(
-      `fit: ${field}.x has shape [${x.shape.join(', ')}] and ${field}.y [${yRaw.shape.join(', ')}]; they need the same number of rows`,
+      `fit: ${field}.x has shape ${formatShape(x.shape)} and ${field}.y ${formatShape(yRaw.shape)}; they need the same number of rows`,
     );
   }
   const count = x.shape[0]!;
@@ -177,7 +185,7 @@ function asTensor(field: string, values: unknown): Tensor {
 /** The given rows of a tensor, copied (data, not graph). */
 export function takeRows(t: Tensor, rows: readonly number[]): Tensor {
   if (!(t instanceof Tensor) || t.ndim < 1)
-    throw new TypeError(`takeRows: expected a Tensor of rank ≥ 1, got ${kind(t)}`);
+    throw new TypeError(`takeRows: expected a Tensor of rank ≥ 1, got ${describe(t)}`);
   const count = t.shape[0]!;
   for (const r of rows) {
     if (!Number.isInteger(r) || r < 0 || r >= count)

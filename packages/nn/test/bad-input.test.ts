@@ -625,8 +625,10 @@ describe('bad input at every public boundary', () => {
     const autograd = Object.keys(await import('@adjoint/autograd'));
     const nn = Object.keys(await import('@adjoint/nn'));
     const table = cases.map(([name]) => name).join(' ');
-    // names that are types at run time only, flags, or error classes need no bad-input case
+    // names that are types at run time only, flags, error classes or the error formatters need no bad-input case
     const exempt = [
+      'describe',
+      'formatShape',
       'isGradEnabled',
       'isAnomalyEnabled',
       'getNumThreads',

@@ -42,6 +42,9 @@ export const unaryRules = {
   softplus: { forward: softplus, vjp: (g, _y, [x]) => [g.mul(x!.sigmoid())] },
 } satisfies Record<string, ElementwiseRule>;
 
+/** The slope of leakyRelu below 0 when none is given, as PyTorch's `negative_slope`. */
+export const LEAKY_SLOPE = 0.01;
+
 /** leakyRelu(x) = x for x ≥ 0, slope·x below (the slope is its attribute); derivative 1 at the kink, like relu's. */
 export const leakyReluRule = {
   forward: (x: number, slope: number) => (x >= 0 ? x : slope * x),

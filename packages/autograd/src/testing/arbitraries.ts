@@ -8,6 +8,7 @@ import {
   type BinaryName,
   binaryRules,
   type Elementwise,
+  LEAKY_SLOPE,
   leakyReluRule,
   type UnaryName,
   unaryRules,
@@ -73,7 +74,6 @@ export interface ExpressionGraph {
 
 const UNARY = Object.keys(unaryRules) as UnaryName[];
 const BINARY = [...(Object.keys(binaryRules) as BinaryName[]), 'sub'] as const;
-const LEAKY_SLOPE = 0.1;
 
 /**
  * Random expression graphs over `inputs` leaves (default 3) with up to `maxSteps` ops (default 12); the
