@@ -9,9 +9,10 @@ export {
   type Target,
 } from './losses';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics';
+export type { Model } from './model';
 export { Activation, Linear, type Module, mlp, Sequential } from './module';
 export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim';
-export { Layer, MLP, Neuron, scalarMlp } from './scalar';
+export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar';
 export { loadModel } from './serialize';
 export {
   ACTIVATIONS,
@@ -30,6 +31,6 @@ export {
   type FitOptions,
   fit,
   type History,
-  type Trainable,
+  predict,
   takeRows,
 } from './train';

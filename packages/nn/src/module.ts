@@ -1,6 +1,7 @@
 import { type DType, describe, formatShape, linear, ShapeError, Tensor, tensor } from '@adjoint/autograd';
 import { activate } from './activation';
 import { initialParameters } from './init';
+import type { Model } from './model';
 import {
   ACTIVATIONS,
   type ActivationName,
@@ -98,7 +99,9 @@ export class Activation implements Module {
 }
 
 /** Modules applied one after another; parameter names are prefixed with the module's index. */
-export class Sequential implements Module {
+export class Sequential implements Module, Model<Tensor, Tensor> {
+  /** This model computes on Tensors. */
+  readonly engine = 'tensor';
   readonly modules: readonly Module[];
   /** The spec this model was built from, when `mlp()` built it. */
   readonly spec: CheckedSpec | undefined;
@@ -117,6 +120,16 @@ export class Sequential implements Module {
   /** The module applied to a batch of inputs. */
   forward(x: Tensor): Tensor {
     return this.modules.reduce((h, module) => module.forward(h), x);
+  }
+
+  /** `forward`: a Tensor model takes the whole batch at once. */
+  forwardBatch(x: Tensor): Tensor {
+    return this.forward(x);
+  }
+
+  /** The targets as they are: the losses pair a Tensor prediction with a Tensor target. */
+  targets(y: Tensor): Tensor {
+    return y;
   }
 
   parameters(): Tensor[] {

@@ -1,6 +1,7 @@
-import { describe, Value } from '@adjoint/autograd';
+import { describe, type Tensor, Value } from '@adjoint/autograd';
 import { activate, softmaxValues } from './activation';
 import { initialParameters } from './init';
+import type { Model } from './model';
 import {
   ACTIVATIONS,
   type ActivationName,
@@ -68,14 +69,16 @@ export class Layer {
   }
 }
 
-/** micrograd's MLP: layers of neurons over Values, one sample at a time. */
-export class MLP {
+/** micrograd's MLP on the scalar engine: layers of neurons over Values, one sample at a time. */
+export class ScalarMLP implements Model<Value[][], number[][]> {
+  /** This model computes on Values. */
+  readonly engine = 'scalar';
   readonly spec: CheckedSpec;
   readonly layers: Layer[];
 
   constructor(layers: Layer[], spec: CheckedSpec) {
     if (!Array.isArray(layers) || layers.length === 0 || !layers.every((l) => l instanceof Layer)) {
-      throw new TypeError(`MLP: expected a non-empty array of Layers, got ${describe(layers)}`);
+      throw new TypeError(`ScalarMLP: expected a non-empty array of Layers, got ${describe(layers)}`);
     }
     this.layers = layers;
     this.spec = spec;
@@ -83,8 +86,18 @@ export class MLP {
 
   /** One sample's outputs. */
   forward(x: readonly (Value | number)[]): Value[] {
-    checkSample('MLP', x, this.spec.inputs);
+    checkSample('ScalarMLP', x, this.spec.inputs);
     return this.layers.reduce<readonly (Value | number)[]>((h, layer) => layer.forward(h), x) as Value[];
+  }
+
+  /** Each row of `x` [N, inputs] through the network: N rows of outputs. */
+  forwardBatch(x: Tensor): Value[][] {
+    return rowsOf(x).map((sample) => this.forward(sample));
+  }
+
+  /** The rows of `y` ([N] or [N, outputs]) as rows of numbers, matching `forwardBatch`. */
+  targets(y: Tensor): number[][] {
+    return rowsOf(y.ndim === 1 ? y.reshape([y.size, 1]) : y);
   }
 
   /** Per layer, per neuron, w then b: micrograd's order. */
@@ -130,7 +143,7 @@ export class MLP {
 }
 
 /** A multi-layer perceptron on the scalar engine; the same spec and seed give `mlp`'s parameters. */
-export function scalarMlp(spec: MlpSpec): MLP {
+export function scalarMlp(spec: MlpSpec): ScalarMLP {
   const checked = checkSpec(spec);
   const layers = initialParameters(checked).map(({ weight, bias, inputs, units }, l) => {
     const activation = checked.layers[l]!.activation;
@@ -144,7 +157,7 @@ export function scalarMlp(spec: MlpSpec): MLP {
     });
     return new Layer(neurons, activation);
   });
-  return new MLP(layers, checked);
+  return new ScalarMLP(layers, checked);
 }
 
 /** One sample's inputs: `count` finite numbers or Values. */
@@ -156,4 +169,12 @@ function checkSample(op: string, x: unknown, count: number): void {
       throw new TypeError(`${op}: input ${i} is ${describe(xi)}, not a number or a Value`);
     }
   });
+}
+
+/** The rows of a tensor [N, …] as arrays of numbers. */
+function rowsOf(t: Tensor): number[][] {
+  const width = t.size / t.shape[0]!;
+  return Array.from({ length: t.shape[0]! }, (_, i) =>
+    Array.from(t.data.subarray(i * width, (i + 1) * width)),
+  );
 }

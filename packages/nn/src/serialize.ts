@@ -1,5 +1,5 @@
 import { mlp, type Sequential } from './module';
-import { type MLP, scalarMlp } from './scalar';
+import { type ScalarMLP, scalarMlp } from './scalar';
 import { checkModelJSON, parseJSON } from './spec';
 
 /**
@@ -7,13 +7,13 @@ import { checkModelJSON, parseJSON } from './spec';
  * 'scalar'. Everything is checked before anything is built, so a bad file throws an Error naming the
  * field and the value, and never yields a half-loaded model.
  */
-export function loadModel(json: unknown, options: { readonly engine: 'scalar' }): MLP;
+export function loadModel(json: unknown, options: { readonly engine: 'scalar' }): ScalarMLP;
 /** Builds a model from its JSON on the Tensor engine (the default); see the scalar overload for the checks. */
 export function loadModel(json: unknown, options?: { readonly engine?: 'tensor' }): Sequential;
 export function loadModel(
   json: unknown,
   options: { readonly engine?: 'tensor' | 'scalar' } = {},
-): Sequential | MLP {
+): Sequential | ScalarMLP {
   const parsed = typeof json === 'string' ? parseJSON(json) : json;
   const { spec } = checkModelJSON(parsed);
   const model = options.engine === 'scalar' ? scalarMlp(spec) : mlp(spec);

@@ -8,16 +8,9 @@ import {
   tensor,
   type Value,
 } from '@adjoint/autograd';
+import type { Prediction, Target } from './losses';
 import { accuracy } from './metrics';
-import { MLP } from './scalar';
-
-/** A model `fit` can train: a Tensor-engine module, or a scalar-engine MLP. */
-export interface Trainable {
-  /** The model's prediction for a batch (Tensor engine) or a sample (scalar engine). */
-  forward(x: never): unknown;
-  /** The parameters the optimizer updates. */
-  parameters(): (Tensor | Value)[];
-}
+import type { Model } from './model';
 
 /** Training data: a Tensor [N, …] (or nested numbers) of inputs and targets with N rows. */
 export interface Dataset {
@@ -33,10 +26,10 @@ export interface EpochLogs {
   readonly valAccuracy?: number;
 }
 
-/** Options of `fit`. */
-export interface FitOptions {
+/** Options of `fit`, for a model whose batch output is `Out` and whose targets are `Tgt` (see `Model`). */
+export interface FitOptions<Out extends Prediction = Prediction, Tgt extends Target = Target> {
   /** (prediction, target) => scalar loss, such as `mse` or `softmaxCrossEntropy`. */
-  readonly loss: (prediction: never, target: never) => Tensor | Value;
+  readonly loss: (prediction: Out, target: Tgt) => Tensor | Value;
   /** What updates the parameters from their gradients: an `SGD`, `Adam` or `AdamW`. */
   readonly optimizer: {
     /** One update of every parameter. */
@@ -73,7 +66,11 @@ export interface History {
  * forward, backward the batch's mean loss, update. The same seed gives the same run, bit for bit.
  * Returns the mean training loss of every epoch (each batch weighted by its size), and the metrics.
  */
-export function fit(model: Trainable, data: Dataset, options: FitOptions): History {
+export function fit<Out extends Prediction, Tgt extends Target>(
+  model: Model<Out, Tgt>,
+  data: Dataset,
+  options: FitOptions<Out, Tgt>,
+): History {
   const { epochs, shuffle = true, seed = 0, metrics = [], threshold = 0.5 } = options;
   if (typeof options?.loss !== 'function')
     throw new TypeError(`fit: expected options.loss to be a function, got ${describe(options?.loss)}`);
@@ -85,25 +82,24 @@ export function fit(model: Trainable, data: Dataset, options: FitOptions): Histo
   }
   if (!Number.isSafeInteger(epochs) || epochs < 1)
     throw new RangeError(`fit: epochs must be a positive integer, got ${describe(epochs)}`);
-  const train = asSamples(model, data, 'data');
-  const batchSize = options.batchSize ?? train.count;
+  const train = asSamples(data, 'data');
+  const count = train.x.shape[0]!;
+  const batchSize = options.batchSize ?? count;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new RangeError(`fit: batchSize must be a positive integer, got ${describe(batchSize)}`);
-  const validation =
-    options.validation === undefined ? null : asSamples(model, options.validation, 'validation');
+  const validation = options.validation === undefined ? null : asSamples(options.validation, 'validation');
   const rng = new Rng(seed);
-  const loss = options.loss as (p: unknown, t: unknown) => Tensor | Value;
   const history: Required<History> = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
-  const order = Array.from({ length: train.count }, (_, i) => i);
+  const order = Array.from({ length: count }, (_, i) => i);
   let batchIndex = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
     if (shuffle) rng.shuffle(order);
     let total = 0;
-    for (let start = 0; start < train.count; start += batchSize) {
+    for (let start = 0; start < count; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
       options.optimizer.zeroGrad();
-      const [x, y] = train.take(rows);
-      const value = loss(forward(model, x), y);
+      const prediction = model.forwardBatch(takeRows(train.x, rows));
+      const value = options.loss(prediction, model.targets(takeRows(train.y, rows)));
       value.backward();
       options.optimizer.step();
       const l = scalar(value);
@@ -111,15 +107,15 @@ export function fit(model: Trainable, data: Dataset, options: FitOptions): Histo
       options.onBatch?.(batchIndex++, l);
     }
     const logs = noGrad(() => {
-      const out: { -readonly [K in keyof EpochLogs]: EpochLogs[K] } = { loss: total / train.count };
+      const out: { -readonly [K in keyof EpochLogs]: EpochLogs[K] } = { loss: total / count };
       const wantsAccuracy = metrics.includes('accuracy');
       if (wantsAccuracy)
-        out.accuracy = accuracy(forward(model, train.x) as never, train.y as never, { threshold });
+        out.accuracy = accuracy(model.forwardBatch(train.x), model.targets(train.y), { threshold });
       if (validation !== null) {
-        const prediction = forward(model, validation.x);
-        out.valLoss = scalar(loss(prediction, validation.y));
-        if (wantsAccuracy)
-          out.valAccuracy = accuracy(prediction as never, validation.y as never, { threshold });
+        const prediction = model.forwardBatch(validation.x);
+        const target = model.targets(validation.y);
+        out.valLoss = scalar(options.loss(prediction, target));
+        if (wantsAccuracy) out.valAccuracy = accuracy(prediction, target, { threshold });
       }
       return out;
     });
@@ -132,54 +128,41 @@ export function fit(model: Trainable, data: Dataset, options: FitOptions): Histo
   ) as unknown as History;
 }
 
-interface Samples {
-  readonly count: number;
-  readonly x: unknown;
-  readonly y: unknown;
-  take(rows: readonly number[]): [unknown, unknown];
-}
-
-/** The data as the model's engine wants it: Tensors for a module, rows of numbers for a scalar MLP. */
-function asSamples(model: Trainable, data: Dataset, field: string): Samples {
+/** Checks a dataset and returns it as two Tensors with the same number of rows. */
+function asSamples(data: Dataset, field: string): { readonly x: Tensor; readonly y: Tensor } {
   if (typeof data !== 'object' || data === null)
     throw new TypeError(`fit: expected ${field} to be { x, y }, got ${describe(data)}`);
-  const x = data.x instanceof Tensor ? data.x : asTensor(`${field}.x`, data.x);
-  const yRaw = data.y instanceof Tensor ? data.y : asTensor(`${field}.y`, data.y);
-  if (x.ndim < 1 || yRaw.ndim < 1 || x.shape[0] !== yRaw.shape[0]) {
+  const x = data.x instanceof Tensor ? data.x : asTensor('fit', `${field}.x`, data.x);
+  const y = data.y instanceof Tensor ? data.y : asTensor('fit', `${field}.y`, data.y);
+  if (x.ndim < 1 || y.ndim < 1 || x.shape[0] !== y.shape[0]) {
     throw new ShapeError(
-      `fit: ${field}.x has shape ${formatShape(x.shape)} and ${field}.y ${formatShape(yRaw.shape)}; they need the same number of rows`,
+      `fit: ${field}.x has shape ${formatShape(x.shape)} and ${field}.y ${formatShape(y.shape)}; they need the same number of rows`,
     );
   }
-  const count = x.shape[0]!;
-  if (model instanceof MLP) {
-    // one output per sample becomes a row of one, so targets match the [N, outputs] Values
-    const y = yRaw.ndim === 1 ? yRaw.reshape([count, 1]) : yRaw;
-    const xs = rowsOf(x);
-    const ys = rowsOf(y);
-    return { count, x: xs, y: ys, take: (rows) => [rows.map((r) => xs[r]!), rows.map((r) => ys[r]!)] };
-  }
-  return { count, x, y: yRaw, take: (rows) => [takeRows(x, rows), takeRows(yRaw, rows)] };
-}
-
-function forward(model: Trainable, x: unknown): unknown {
-  if (model instanceof MLP) return (x as number[][]).map((sample) => model.forward(sample));
-  return (model.forward as (x: unknown) => unknown)(x);
-}
-
-function rowsOf(t: Tensor): number[][] {
-  const width = t.size / t.shape[0]!;
-  return Array.from({ length: t.shape[0]! }, (_, i) =>
-    Array.from(t.data.subarray(i * width, (i + 1) * width)),
-  );
+  return { x, y };
 }
 
 /** Nested numbers as a Tensor, with `tensor()`'s checks; the error names the field. */
-function asTensor(field: string, values: unknown): Tensor {
+function asTensor(op: string, field: string, values: unknown): Tensor {
   try {
     return tensor(values as number[]);
   } catch (error) {
-    throw new TypeError(`fit: ${field}: ${(error as Error).message.replace(/^tensor: /, '')}`);
+    throw new TypeError(`${op}: ${field}: ${(error as Error).message.replace(/^tensor: /, '')}`);
   }
+}
+
+/**
+ * The model's outputs for the rows of `x` ([N, inputs], as a Tensor or nested numbers), computed without
+ * recording, as a Tensor [N, outputs] on either engine: what to call to use a trained model.
+ */
+export function predict(model: Model, x: Tensor | readonly (readonly number[])[]): Tensor {
+  const inputs = x instanceof Tensor ? x : asTensor('predict', 'x', x).reshape([-1, (x[0] ?? []).length]);
+  return noGrad(() => {
+    const out = model.forwardBatch(inputs);
+    return out instanceof Tensor
+      ? out
+      : tensor((out as readonly (readonly Value[])[]).map((row) => row.map((v) => v.data)));
+  });
 }
 
 /** The given rows of a tensor, copied (data, not graph). */

@@ -34,11 +34,12 @@ import {
   Layer,
   Linear,
   loadModel,
-  MLP,
   mlp,
   mse,
   Neuron,
+  predict,
   predictedClasses,
+  ScalarMLP,
   Sequential,
   SGD,
   scalarMlp,
@@ -460,17 +461,17 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'Layer: expected a non-empty array of Neurons, got an array of length 0',
   ],
   [
-    'new MLP(string)',
-    () => new MLP(bad('l'), bad({})),
+    'new ScalarMLP(string)',
+    () => new ScalarMLP(bad('l'), bad({})),
     'MLP: expected a non-empty array of Layers, got the string "l"',
   ],
   [
-    'MLP.forward(wrong length)',
+    'ScalarMLP.forward(wrong length)',
     () => snet().forward([1]),
     'MLP: expected a sample of 2 inputs, got an array of length 1',
   ],
   [
-    'MLP.forward(string inputs)',
+    'ScalarMLP.forward(string inputs)',
     () => snet().forward(bad(['a', 2])),
     'MLP: input 0 is the string "a", not a number or a Value',
   ],
@@ -609,6 +610,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ],
   ['loadModel(number)', () => loadModel(5), 'loadModel: expected a model object, got 5'],
   ['loadState(string)', () => net().loadState('{'), 'loadModel: the text is not JSON'],
+  ['predict(ragged x)', () => predict(net(), [[0, 1], [2]]), 'predict: x: ragged nested array'],
 ];
 
 describe('bad input at every public boundary', () => {

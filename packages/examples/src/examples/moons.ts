@@ -1,5 +1,5 @@
-import { noGrad, type Tensor, tensor, Value } from '@adjoint/autograd';
-import { MLP, type MlpSpec, mlp, type Sequential, SGD, scalarMlp } from '@adjoint/nn';
+import { type Tensor, tensor, Value } from '@adjoint/autograd';
+import { type MlpSpec, mlp, predict, type ScalarMLP, type Sequential, SGD, scalarMlp } from '@adjoint/nn';
 import { moons } from '../data/synthetic';
 import type { ExampleOutput, RunOptions } from '../example';
 import { decisionBoundary, lossCurve } from '../plot';
@@ -32,7 +32,7 @@ export function moonsExample(options: RunOptions = {}): MoonsResult {
   const [X, negSigns] = [tensor(data.x), tensor(signs.map((s) => [-s]))];
   const spec = moonsSpec(seed);
   const engines = options.engine === undefined ? (['scalar', 'tensor'] as const) : [options.engine];
-  const models: (MLP | Sequential)[] = [];
+  const models: (ScalarMLP | Sequential)[] = [];
   const runs = engines.map((engine, e): EngineRun => {
     const model = engine === 'scalar' ? scalarMlp(spec) : mlp(spec);
     models.push(model);
@@ -41,7 +41,7 @@ export function moonsExample(options: RunOptions = {}): MoonsResult {
     const started = performance.now();
     for (let k = 0; k < steps; k++) {
       const total =
-        model instanceof MLP ? marginLoss(model, data.x, signs) : marginLossTensor(model, X, negSigns);
+        model.engine === 'scalar' ? marginLoss(model, data.x, signs) : marginLossTensor(model, X, negSigns);
       optimizer.zeroGrad();
       total.backward();
       optimizer.lr = 1 - (0.9 * k) / steps;
@@ -50,7 +50,7 @@ export function moonsExample(options: RunOptions = {}): MoonsResult {
       options.onProgress?.(e * steps + k + 1, engines.length * steps);
     }
     const seconds = (performance.now() - started) / 1000;
-    const scores = predict(model, data.x);
+    const scores = Array.from(predict(model, data.x).data);
     const right = scores.filter((s, i) => s > 0 === signs[i]! > 0).length;
     return { engine, accuracy: right / scores.length, seconds, loss };
   });
@@ -78,7 +78,7 @@ export function moonsExample(options: RunOptions = {}): MoonsResult {
       {
         name: 'moons-boundary',
         svg: await decisionBoundary("Moons: the 2-16-16-1 network's decision regions", data, (grid) =>
-          predict(last, grid).map((s) => 1 / (1 + Math.exp(-s))),
+          Array.from(predict(last, grid).data).map((s) => 1 / (1 + Math.exp(-s))),
         ),
       },
     ],
@@ -100,7 +100,7 @@ export function moonsSpec(seed: number): MlpSpec {
 }
 
 /** micrograd's max-margin loss on the scalar engine: mean(relu(1 − y·score)) + 1e-4·Σp², labels y = ±1. */
-export function marginLoss(model: MLP, x: readonly number[][], signs: readonly number[]): Value {
+export function marginLoss(model: ScalarMLP, x: readonly number[][], signs: readonly number[]): Value {
   const margins = x.map((p, i) => model.forward(p)[0]!.mul(-signs[i]!).add(1).relu());
   const reg = Value.sum(model.parameters().map((p) => p.mul(p))).mul(ALPHA);
   return Value.sum(margins).div(x.length).add(reg);
@@ -115,12 +115,4 @@ export function marginLossTensor(model: Sequential, x: Tensor, negSigns: Tensor)
     .reduce((a, b) => a.add(b))
     .mul(ALPHA);
   return margins.add(reg);
-}
-
-function predict(model: MLP | Sequential, x: number[][]): number[] {
-  return noGrad(() =>
-    model instanceof MLP
-      ? x.map((p) => model.forward(p)[0]!.data)
-      : Array.from(model.forward(tensor(x)).data),
-  );
 }

@@ -1,5 +1,5 @@
-import { noGrad, tensor } from '@adjoint/autograd';
-import { accuracy, fit, MLP, mlp, mse, SGD, scalarMlp } from '@adjoint/nn';
+import { tensor } from '@adjoint/autograd';
+import { accuracy, fit, mlp, mse, predict, SGD, scalarMlp } from '@adjoint/nn';
 import type { ExampleOutput, RunOptions } from '../example';
 import { decisionBoundary, lossCurve } from '../plot';
 
@@ -45,13 +45,8 @@ export function xor(options: RunOptions = {}): XorResult {
       onEpoch: (e) => options.onProgress?.(e + 1, epochs),
     },
   );
-  const predict = (points: number[][]): number[] =>
-    noGrad(() =>
-      model instanceof MLP
-        ? points.map((p) => model.forward(p)[0]!.data)
-        : Array.from(model.forward(tensor(points)).data),
-    );
-  const outputs = predict(X);
+  const outputsAt = (points: number[][]): number[] => Array.from(predict(model, points).data);
+  const outputs = outputsAt(X);
   const acc = accuracy(tensor(outputs), Y);
   return {
     accuracy: acc,
@@ -67,7 +62,7 @@ export function xor(options: RunOptions = {}): XorResult {
       { name: 'xor-loss', svg: await lossCurve('XOR: squared error per epoch', { loss: history.loss }) },
       {
         name: 'xor-boundary',
-        svg: await decisionBoundary("XOR: the 2-2-1 network's decision regions", { x: X, y: Y }, predict),
+        svg: await decisionBoundary("XOR: the 2-2-1 network's decision regions", { x: X, y: Y }, outputsAt),
       },
     ],
   };

@@ -1,0 +1,25 @@
+import type { Differentiable, Tensor } from '@adjoint/autograd';
+import type { Prediction, Target } from './losses';
+import type { ModelJSON } from './spec';
+
+/**
+ * What a model provides on either engine, so `fit`, the losses, the metrics and the optimizers need not
+ * know which engine it runs on. `Out` is its output for a batch (a Tensor [N, outputs] on the Tensor
+ * engine, rows of Values on the scalar one) and `Tgt` the targets in the form its losses pair with it.
+ */
+export interface Model<Out extends Prediction = Prediction, Tgt extends Target = Target> {
+  /** Which engine the model computes on: 'tensor' (`mlp`) or 'scalar' (`scalarMlp`). */
+  readonly engine: 'tensor' | 'scalar';
+  /** The outputs for a batch of samples, the rows of `x` [N, inputs]. */
+  forwardBatch(x: Tensor): Out;
+  /** The targets of a batch (the rows of `y`) in the form the losses pair with `forwardBatch`'s output. */
+  targets(y: Tensor): Tgt;
+  /** The trainable parameters, in the documented order of each engine. */
+  parameters(): Differentiable[];
+  /** The parameters with their names ('0.weight' on the Tensor engine, '0.2.w1' on the scalar one). */
+  namedParameters(): [string, Differentiable][];
+  /** The saved form, which `loadModel` reads back on either engine. */
+  toJSON(): ModelJSON;
+  /** Loads saved parameters into this model: checked whole first, so a failed load changes nothing. */
+  loadState(json: unknown): void;
+}
