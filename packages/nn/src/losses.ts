@@ -71,31 +71,31 @@ export function binaryCrossEntropyWithLogits(logits: Prediction, target: Target)
 
 /**
  * Cross-entropy of logits [N, C] against class indices (`number[]`, `Int32Array` or a [N] Tensor) or
- * one-hot (or probability) targets [N, C], averaged over the N samples. Uses logSoftmax, so logits of
- * any size are safe.
+ * one-hot (or probability) targets [N, C], averaged over the N samples: -1/N Σᵢ Σₖ tᵢₖ log softmax(zᵢ)ₖ,
+ * with class indices as one-hot rows. Uses logSoftmax, so logits of any size are safe.
  */
 export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Array): Tensor | Value {
   const op = 'softmaxCrossEntropy';
+  const [n, c, logp] = logSoftmaxRows(op, logits);
+  const oneHot =
+    (labels instanceof Tensor && labels.ndim === 2) || (Array.isArray(labels) && Array.isArray(labels[0]))
+      ? (labels as Target)
+      : tensor(
+          classIndices(op, labels, n, c).map((label) =>
+            Array.from({ length: c }, (_, k) => (k === label ? 1 : 0)),
+          ),
+        );
+  return reduceTerms(op, logp, oneHot, (lp, t) => lp.mul(t), 'sum')
+    .div(n)
+    .neg();
+}
+
+/** log softmax of each row of logits [N, C] on either engine, with N and C. */
+function logSoftmaxRows(op: string, logits: Prediction): [number, number, Prediction] {
   if (logits instanceof Tensor) {
     if (logits.ndim !== 2)
       throw new ShapeError(`${op}: expected logits [N, C], got shape ${formatShape(logits.shape)}`);
-    const [n, c] = logits.shape as [number, number];
-    const logp = logits.logSoftmax(1);
-    const oneHot =
-      labels instanceof Tensor && labels.ndim === 2
-        ? labels
-        : Array.isArray(labels) && Array.isArray(labels[0])
-          ? tensor(labels as number[][])
-          : null;
-    if (oneHot !== null) {
-      sameShape(op, logits.shape, oneHot.shape);
-      return logp.mul(oneHot.astype(logits.dtype)).sum(1).mean().neg();
-    }
-    const index = classIndices(op, labels, n, c);
-    return logp
-      .gather(new Tensor(Float64Array.from(index), [n, 1]), 1)
-      .mean()
-      .neg();
+    return [logits.shape[0]!, logits.shape[1]!, logits.logSoftmax(1)];
   }
   const rows = logits as readonly (readonly Value[])[];
   if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r) && r.every((v) => v instanceof Value))) {
@@ -104,23 +104,17 @@ export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Ar
     );
   }
   const c = rows[0]?.length ?? 0;
-  const perSample = rows.map((row, i) => {
+  const logp = rows.map((row, i) => {
     if (row.length !== c)
       throw new ShapeError(`${op}: row ${i} of the logits has ${row.length} classes, row 0 has ${c}`);
+    // log Σ exp, shifted by the row's maximum (a constant), as Tensor.logSoftmax computes it
     const shift = Math.max(...row.map((v) => v.data));
     const logSum = Value.sum(row.map((v) => v.sub(shift).exp()))
       .log()
       .add(shift);
-    const target =
-      Array.isArray(labels) && Array.isArray(labels[0]) ? (labels[i] as readonly number[]) : null;
-    if (target !== null) {
-      if (target.length !== c)
-        throw new ShapeError(`${op}: target row ${i} has ${target.length} classes, the logits ${c}`);
-      return Value.sum(row.map((v, k) => v.sub(logSum).mul(target[k]!))).neg();
-    }
-    return logSum.sub(row[classIndices(op, labels, rows.length, c)[i]!]!);
+    return row.map((v) => v.sub(logSum));
   });
-  return Value.sum(perSample).div(rows.length);
+  return [rows.length, c, logp];
 }
 
 /** Class indices as integers in [0, c), one per sample. */
