@@ -164,7 +164,7 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
   sigmoid(): Tensor {
     return unary('sigmoid', this);
   }
-  /** max(x, 0); its derivative at 0 is 1, as seed 000 (eq. 11) defines it. */
+  /** max(x, 0); its derivative at 0 is 1, as note 000 (eq. 11) defines it. */
   relu(): Tensor {
     return unary('relu', this);
   }

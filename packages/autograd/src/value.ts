@@ -144,7 +144,7 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
   sigmoid(): Value {
     return unary('sigmoid', this);
   }
-  /** max(x, 0); its derivative at 0 is 1, as seed 000 (eq. 11) defines it. */
+  /** max(x, 0); its derivative at 0 is 1, as note 000 (eq. 11) defines it. */
   relu(): Value {
     return unary('relu', this);
   }

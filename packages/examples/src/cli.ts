@@ -9,7 +9,7 @@ import { EXAMPLES } from './registry';
 const USAGE = `usage: example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor]
 
 examples:
-${EXAMPLES.map((e) => `  ${e.name.padEnd(20)} ${e.title} (${e.seed})`).join('\n')}
+${EXAMPLES.map((e) => `  ${e.name.padEnd(20)} ${e.title} (${e.note})`).join('\n')}
 
 options:
   --epochs N      training epochs (or steps); each example has its own default
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     );
   const epochs = integer('epochs', values.epochs, 1);
   const seed = integer('seed', values.seed, 0);
-  console.log(`${example.title} (${example.seed})\n`);
+  console.log(`${example.title} (${example.note})\n`);
   const result = example.run({
     ...(epochs === undefined ? {} : { epochs }),
     ...(seed === undefined ? {} : { seed }),

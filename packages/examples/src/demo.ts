@@ -19,7 +19,7 @@ export interface TourRow {
 const { values } = parseArgs({ options: { out: { type: 'string' } }, args: process.argv.slice(2) });
 const out = values.out ?? defaultOutDir();
 const started = performance.now();
-console.log('adjoint: the demo tour, one example per seed note\n');
+console.log('adjoint: the demo tour, one example per note\n');
 
 const expression = workedExpression();
 console.log(

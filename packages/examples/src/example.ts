@@ -25,8 +25,8 @@ export interface ExampleOutput {
 export interface Example {
   readonly name: string;
   readonly title: string;
-  /** The seed note it brings to life. */
-  readonly seed: string;
+  /** The note it brings to life (see docs/derivations.md). */
+  readonly note: string;
   /** Which of --epochs, --seed, --engine it reads. */
   readonly flags: readonly ('epochs' | 'seed' | 'engine')[];
   readonly run: (options: RunOptions) => ExampleOutput;

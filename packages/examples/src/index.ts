@@ -1,12 +1,15 @@
 /** `@adjoint/examples`: runnable examples, each a function that returns its results. */
+
+export { circles, moons } from './data/synthetic';
 export type { Example, ExampleOutput, RunOptions } from './example';
-export { linearRegression } from './examples/linear-regression';
-export { logisticRegression } from './examples/logistic-regression';
-export { mnistExample } from './examples/mnist';
-export { moonsExample } from './examples/moons';
-export { neuronGates } from './examples/neuron-gates';
-export { umons } from './examples/umons';
-export { xor } from './examples/xor';
 export { type ExpressionResult, neuronExpression, workedExpression } from './expression';
+export { linearRegression } from './linear-regression';
+export { logisticRegression } from './logistic-regression';
+export { mnistExample } from './mnist';
+export { marginLoss, marginLossTensor, moonsExample, moonsSpec } from './moons';
+export { neuronGates } from './neuron-gates';
+export { defaultOutDir } from './output';
 export { decisionBoundary, digitGrid, dotToSvg, type Figure, lossCurve } from './plot';
 export { EXAMPLES } from './registry';
+export { umons } from './umons';
+export { xor } from './xor';

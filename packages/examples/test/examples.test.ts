@@ -18,7 +18,7 @@ describe('the examples', () => {
     const last = result.steps.at(-1)!;
     assertClose(last.autodiff.w, 2, { atol: 1e-9 });
     assertClose(last.finiteDifference.w, 2, { atol: 1e-3 });
-    expect(Math.abs(last.finiteDifference.w - 2)).toBeGreaterThan(1e-6); // eq. 1's bias is visible
+    expect(Math.abs(last.finiteDifference.w - 2)).toBeGreaterThan(1e-6); // note 001 eq. 1's bias is visible
     // side by side at the first step, from the same w: they differ by about ε·C″/2 = 1e-4 · 12 / 2
     const first = result.steps[0]!;
     assertClose(first.finiteDifference.derivative - first.autodiff.derivative, 6e-4, { rtol: 1e-3 });

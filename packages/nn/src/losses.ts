@@ -13,7 +13,7 @@ export type Prediction = Tensor | readonly Value[] | readonly (readonly Value[])
 /** Targets: a Tensor or nested numbers, shaped like the prediction. */
 export type Target = Tensor | readonly number[] | readonly (readonly number[])[];
 
-/** How `mse` reduces: the mean (default), the sum, or half the mean (the 1/(2m) of seed 000). */
+/** How `mse` reduces: the mean (default), the sum, or half the mean (the 1/(2m) of note 000). */
 export interface MseOptions {
   readonly reduction?: 'mean' | 'sum' | 'halfMean';
 }
@@ -32,7 +32,7 @@ function oneMinus<N extends Elementwise<N>>(y: N | number): N | number {
 // (p - y)²
 const squaredError: Term = (p, y) => p.sub(y).pow(2);
 
-// -[y log p + (1 - y) log(1 - p)]: seed 002's log-loss, on probabilities
+// -[y log p + (1 - y) log(1 - p)]: note 002's log-loss, on probabilities
 const logLoss: Term = (p, y) =>
   p
     .maximum(EPSILON)
@@ -41,7 +41,7 @@ const logLoss: Term = (p, y) =>
     .add(p.neg().add(1).maximum(EPSILON).log().mul(oneMinus(y)))
     .neg();
 
-// y log(1 + e⁻ᶻ) + (1 - y) log(1 + eᶻ): seed 004's softplus form, exact and finite for any logit z
+// y log(1 + e⁻ᶻ) + (1 - y) log(1 + eᶻ): note 004's softplus form, exact and finite for any logit z
 const logitLoss: Term = (z, y) =>
   z
     .neg()
@@ -49,7 +49,7 @@ const logitLoss: Term = (z, y) =>
     .mul(y)
     .add(z.softplus().mul(oneMinus(y)));
 
-/** The mean squared error; `halfMean` gives seed 000's C = 1/(2m) Σ (y_pred - y)². */
+/** The mean squared error; `halfMean` gives note 000's C = 1/(2m) Σ (y_pred - y)². */
 export function mse(prediction: Prediction, target: Target, options: MseOptions = {}): Tensor | Value {
   const reduction = options.reduction ?? 'mean';
   if (!['mean', 'sum', 'halfMean'].includes(reduction)) {
@@ -59,12 +59,12 @@ export function mse(prediction: Prediction, target: Target, options: MseOptions 
   return reduction === 'halfMean' ? total.mul(0.5) : total;
 }
 
-/** The log-loss of probabilities `prediction` against labels in [0, 1], averaged (seed 002's J). */
+/** The log-loss of probabilities `prediction` against labels in [0, 1], averaged (note 002's J). */
 export function binaryCrossEntropy(prediction: Prediction, target: Target): Tensor | Value {
   return reduceTerms('binaryCrossEntropy', prediction, target, logLoss, 'mean');
 }
 
-/** The log-loss of logits (before the sigmoid), averaged, in seed 004's stable softplus form. */
+/** The log-loss of logits (before the sigmoid), averaged, in note 004's stable softplus form. */
 export function binaryCrossEntropyWithLogits(logits: Prediction, target: Target): Tensor | Value {
   return reduceTerms('binaryCrossEntropyWithLogits', logits, target, logitLoss, 'mean');
 }

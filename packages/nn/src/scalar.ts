@@ -14,7 +14,7 @@ import {
   parseJSON,
 } from './spec';
 
-/** One neuron of seeds 000 and 001: y = f(Σ wᵢ xᵢ + b). */
+/** One neuron of notes 000 and 001: y = f(Σ wᵢ xᵢ + b). */
 export class Neuron {
   constructor(
     readonly w: Value[],

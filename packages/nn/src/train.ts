@@ -62,7 +62,7 @@ export interface History {
 }
 
 /**
- * Algorithm 1 of seed 003: for every epoch, a seeded shuffle, then per mini-batch: zero the gradients,
+ * note 003's Algorithm 1: for every epoch, a seeded shuffle, then per mini-batch: zero the gradients,
  * forward, backward the batch's mean loss, update. The same seed gives the same run, bit for bit.
  * Returns the mean training loss of every epoch (each batch weighted by its size), and the metrics.
  */

@@ -10,7 +10,7 @@ const item = (x: { data: unknown }) => (typeof x.data === 'number' ? x.data : (x
 
 describe('losses equal their formulas, on Tensors and on Values alike', () => {
   it.prop([fc.array(fc.tuple(real(-3, 3), real(-3, 3)), { minLength: 1, maxLength: 8 })])(
-    'mse: mean, sum and halfMean (seed 000 eq. 3), with ∂/∂p = 2(p − y)/n for the mean',
+    'mse: mean, sum and halfMean (note 000 eq. 3), with ∂/∂p = 2(p − y)/n for the mean',
     (pairs) => {
       const n = pairs.length;
       const sq = pairs.reduce((s, [p, y]) => s + (p - y) ** 2, 0);
@@ -47,7 +47,7 @@ describe('losses equal their formulas, on Tensors and on Values alike', () => {
   );
 
   it.prop([fc.array(fc.tuple(real(0.01, 0.99), fc.constantFrom(0, 1)), { minLength: 1, maxLength: 8 })])(
-    "binaryCrossEntropy is seed 002's log-loss, and its gradient is (p − y) / (p(1 − p)) / n",
+    "binaryCrossEntropy is note 002's log-loss, and its gradient is (p − y) / (p(1 − p)) / n",
     (pairs) => {
       const n = pairs.length;
       const expected = -pairs.reduce((s, [p, y]) => s + y * Math.log(p) + (1 - y) * Math.log(1 - p), 0) / n;
@@ -77,7 +77,7 @@ describe('losses equal their formulas, on Tensors and on Values alike', () => {
   );
 
   it.prop([fc.array(fc.tuple(real(-20, 20), fc.constantFrom(0, 1)), { minLength: 1, maxLength: 8 })])(
-    "binaryCrossEntropyWithLogits is seed 004's softplus form, and ∂/∂z = (σ(z) − y)/N",
+    "binaryCrossEntropyWithLogits is note 004's softplus form, and ∂/∂z = (σ(z) − y)/N",
     (pairs) => {
       const n = pairs.length;
       const expected =

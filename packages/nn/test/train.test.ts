@@ -23,7 +23,7 @@ const X = [
 const XOR = [[0], [1], [1], [0]];
 
 describe('fit', () => {
-  test('XOR (seed 003): a 2-2-1 sigmoid network reaches 100% accuracy from seed 0 within 2000 epochs', () => {
+  test('XOR (note 003): a 2-2-1 sigmoid network reaches 100% accuracy from seed 0 within 2000 epochs', () => {
     const net = mlp({
       inputs: 2,
       layers: [

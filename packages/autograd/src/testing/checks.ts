@@ -47,7 +47,7 @@ export interface GradcheckResult {
 
 /**
  * Central finite differences of the scalar `f(...inputs)` with respect to every element of every input:
- * the derivative of seed 001 eq. 1 with the symmetric quotient, whose error is O(h²) instead of O(h).
+ * the derivative of note 001 eq. 1 with the symmetric quotient, whose error is O(h²) instead of O(h).
  * Each element is nudged in place and restored exactly; nothing is recorded. Costs two evaluations of
  * `f` per element.
  */

@@ -1,8 +1,8 @@
 import { type Tensor, tensor, Value } from '@adjoint/autograd';
 import { type MlpSpec, mlp, predict, type ScalarMLP, type Sequential, SGD, scalarMlp } from '@adjoint/nn';
-import { moons } from '../data/synthetic';
-import type { ExampleOutput, RunOptions } from '../example';
-import { decisionBoundary, lossCurve } from '../plot';
+import { moons } from './data/synthetic';
+import type { ExampleOutput, RunOptions } from './example';
+import { decisionBoundary, lossCurve } from './plot';
 
 /** One engine's training run: accuracy, seconds and the loss per step. */
 export interface EngineRun {

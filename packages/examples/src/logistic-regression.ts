@@ -1,8 +1,8 @@
 import { noGrad } from '@adjoint/autograd';
 import { accuracy, binaryCrossEntropy, fit, mlp, SGD } from '@adjoint/nn';
-import { breastCancer } from '../data/breast-cancer';
-import type { ExampleOutput, RunOptions } from '../example';
-import { lossCurve } from '../plot';
+import { breastCancer } from './data/breast-cancer';
+import type { ExampleOutput, RunOptions } from './example';
+import { lossCurve } from './plot';
 
 /** What logisticRegression returns: accuracies and the loss per epoch. */
 export interface LogisticRegressionResult extends ExampleOutput {
@@ -12,7 +12,7 @@ export interface LogisticRegressionResult extends ExampleOutput {
 }
 
 /**
- * Seed 002 §1: logistic regression, a = σ(wᵀx + b) with the log-loss J, trained by full-batch gradient
+ * Note 002 §1: logistic regression, a = σ(wᵀx + b) with the log-loss J, trained by full-batch gradient
  * descent on the Breast Cancer Wisconsin data (standardized, split 80/20 by the seed).
  */
 export function logisticRegression(options: RunOptions = {}): LogisticRegressionResult {

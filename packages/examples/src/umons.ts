@@ -1,8 +1,8 @@
-import { noGrad, type Tensor, tensor } from '@adjoint/autograd';
-import { Adam, accuracy, binaryCrossEntropyWithLogits, fit, type Linear, mlp } from '@adjoint/nn';
-import { circles } from '../data/synthetic';
-import type { ExampleOutput, RunOptions } from '../example';
-import { decisionBoundary, lossCurve } from '../plot';
+import { noGrad, tensor } from '@adjoint/autograd';
+import { Adam, accuracy, binaryCrossEntropyWithLogits, fit, mlp } from '@adjoint/nn';
+import { circles } from './data/synthetic';
+import type { ExampleOutput, RunOptions } from './example';
+import { decisionBoundary, lossCurve } from './plot';
 
 /** One adjoint of the network: autodiff's values, the notes' hand formula, and the largest difference. */
 export interface AdjointRow {
@@ -21,7 +21,7 @@ export interface UmonsResult extends ExampleOutput {
 }
 
 /**
- * Seed 004 (UMONS, Machine Learning II): the 2-3-1 network g = Ux + b, h = tanh(g), z = Wh + c,
+ * Note 004 (UMONS, Machine Learning II): the 2-3-1 network g = Ux + b, h = tanh(g), z = Wh + c,
  * o = σ(z) with the stable log-loss y·log(1 + e⁻ᶻ) + (1 − y)·log(1 + eᶻ). First every adjoint that
  * backpropagation computes is set beside the notes' backward equations (vector form), then the
  * network is trained on two concentric circles.
@@ -39,20 +39,23 @@ export function umons(options: RunOptions = {}): UmonsResult {
     ],
     seed,
   });
-  const [U, tanh, W] = net.modules as [Linear, unknown, Linear];
+  // the layers as modules (g = Ux + b, then tanh, then z = Wh + c) and the parameters by their names
+  const [layerU, tanh, layerW] = net.modules;
+  const parameters = new Map(net.namedParameters());
+  const [U, b, W, c] = ['0.weight', '0.bias', '2.weight', '2.bias'].map((name) => parameters.get(name)!);
   const X = tensor(data.x);
   const y = tensor(data.y.map((v) => [v]));
 
   // Backpropagation, keeping the adjoints of the intermediates G, H and z.
-  const G = U.forward(X).retainGrad();
-  const H = (tanh as { forward(t: Tensor): Tensor }).forward(G).retainGrad();
-  const z = W.forward(H).retainGrad();
+  const G = layerU!.forward(X).retainGrad();
+  const H = tanh!.forward(G).retainGrad();
+  const z = layerW!.forward(H).retainGrad();
   binaryCrossEntropyWithLogits(z, y).backward();
 
   // The notes' backward equations (vector form), evaluated directly.
   const hand = noGrad(() => {
     const zBar = z.sigmoid().sub(y).div(N); // z̄ = (o − y) / N
-    const hBar = zBar.matmul(W.weight); // H̄ = z̄ W
+    const hBar = zBar.matmul(W!); // H̄ = z̄ W
     const gBar = hBar.mul(H.pow(2).neg().add(1)); // Ḡ = H̄ ⊙ (1 − tanh²(G))
     return {
       z̄: zBar,
@@ -64,7 +67,7 @@ export function umons(options: RunOptions = {}): UmonsResult {
       'b̄ = Ḡᵀ1': gBar.sum(0),
     };
   });
-  const computed = [z.grad!, W.weight.grad!, W.bias.grad!, H.grad!, G.grad!, U.weight.grad!, U.bias.grad!];
+  const computed = [z.grad!, W!.grad!, c!.grad!, H.grad!, G.grad!, U!.grad!, b!.grad!];
   const adjoints = Object.entries(hand).map(([name, h], k): AdjointRow => {
     const a = Array.from(computed[k]!.data);
     const b = Array.from(h.data);

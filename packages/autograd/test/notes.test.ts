@@ -3,7 +3,7 @@ import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { expectClose } from './close';
 
-// The hand derivations of seeds 000 and 001, reproduced by backpropagation. Each test names its equation.
+// The hand derivations of notes 000 and 001, reproduced by backpropagation. Each test names its equation.
 
 const real = (min: number, max: number) => fc.double({ min, max, noNaN: true });
 const sig = (z: number) => 1 / (1 + Math.exp(-z));
@@ -11,7 +11,7 @@ const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.lengt
 /** n samples of a 1-D data set. */
 const samples = (n: number) => fc.array(fc.tuple(real(-2, 2), real(-2, 2)), { minLength: n, maxLength: n });
 
-describe('seed 001 §1.2: the linear model y = w·x', () => {
+describe('note 001 §1.2: the linear model y = w·x', () => {
   it.prop([real(-3, 3), fc.array(fc.tuple(real(-5, 5), real(-5, 5)), { minLength: 1, maxLength: 12 })])(
     "eq. 9: C'(w) = (2/n) Σ xᵢ (xᵢ w - yᵢ)",
     (w0, data) => {
@@ -25,7 +25,7 @@ describe('seed 001 §1.2: the linear model y = w·x', () => {
   );
 });
 
-describe('seed 001 §1.3: one neuron with two inputs', () => {
+describe('note 001 §1.3: one neuron with two inputs', () => {
   it.prop([
     fc.tuple(real(-2, 2), real(-2, 2), real(-2, 2)),
     samples(6),
@@ -51,7 +51,7 @@ describe('seed 001 §1.3: one neuron with two inputs', () => {
   );
 });
 
-describe('seed 001 §1.4: two neurons in a chain', () => {
+describe('note 001 §1.4: two neurons in a chain', () => {
   it.prop([fc.tuple(real(-2, 2), real(-2, 2), real(-2, 2), real(-2, 2)), samples(5)])(
     'eq. 41-43 are the gradients of C⁽²⁾; eq. 49-50 are those of C⁽¹⁾ built from eq. 44-45',
     ([w1_0, b1_0, w2_0, b2_0], data) => {
@@ -103,7 +103,7 @@ describe('seed 001 §1.4: two neurons in a chain', () => {
   );
 });
 
-describe('seed 001 §1.5: a chain of m neurons', () => {
+describe('note 001 §1.5: a chain of m neurons', () => {
   it.prop([fc.array(fc.tuple(real(-2, 2), real(-2, 2)), { minLength: 1, maxLength: 6 }), samples(4)])(
     'eq. 56-58: the layer-wise recursion equals (2/n)^(m-l) times the true gradient at layer l',
     (layers, data) => {
@@ -139,7 +139,7 @@ describe('seed 001 §1.5: a chain of m neurons', () => {
   );
 });
 
-describe('seed 000: one neuron, the 1/(2m) cost and the activations', () => {
+describe('note 000: one neuron, the 1/(2m) cost and the activations', () => {
   const activations = {
     sigmoid: { f: (z: Value) => z.sigmoid(), value: sig, slope: (z: number) => sig(z) * (1 - sig(z)) },
     relu: {

@@ -29,11 +29,9 @@ import {
   tensor,
   Value,
 } from '@adjoint/autograd';
+import { defaultOutDir, marginLoss, marginLossTensor, moons, moonsSpec } from '@adjoint/examples';
 import { type MlpSpec, mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
-import { moons } from '../data/synthetic';
-import { marginLoss, marginLossTensor, moonsSpec } from '../examples/moons';
-import { defaultOutDir } from '../output';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');

@@ -1,6 +1,6 @@
 import { fit, mse, SGD, scalarMlp } from '@adjoint/nn';
-import type { ExampleOutput, RunOptions } from '../example';
-import { lossCurve } from '../plot';
+import type { ExampleOutput, RunOptions } from './example';
+import { lossCurve } from './plot';
 
 const INPUTS = [
   [0, 0],
@@ -24,7 +24,7 @@ export interface NeuronGatesResult extends ExampleOutput {
 }
 
 /**
- * Seeds 000 and 001 §1.3: one sigmoid neuron, y = σ(w₁i₁ + w₂i₂ + b), trained with the cost
+ * Notes 000 and 001 §1.3: one sigmoid neuron, y = σ(w₁i₁ + w₂i₂ + b), trained with the cost
  * C = (1/n) Σ (aᵢ − zᵢ)² of eq. 23 to compute AND, OR and NAND. A single neuron draws one line,
  * which is all these gates need (XOR needs a hidden layer: see the `xor` example).
  */

@@ -13,7 +13,7 @@ import {
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 
-// The hand derivations of seeds 000, 002, 003 and 004, reproduced through the nn package.
+// The hand derivations of notes 000, 002, 003 and 004, reproduced through the nn package.
 // Matrices here are plain row-major number[][]; the hand formulas are computed with these helpers.
 
 const real = (min: number, max: number) => fc.double({ min, max, noNaN: true });
@@ -32,7 +32,7 @@ const colSums = (a: number[][]) => a[0]!.map((_, j) => a.reduce((s, row) => s + 
 const rows = (t: Tensor) => t.toArray() as number[][];
 const layers = (net: Sequential) => net.modules as [Linear, Activation, Linear, Activation];
 
-describe('seed 002: logistic regression', () => {
+describe('note 002: logistic regression', () => {
   it.prop([fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 8 }), fc.integer()])(
     '∂J/∂w = (1/n)·x(a − y)ᵀ and ∂J/∂b = (1/n) Σ (aⱼ − yⱼ), by autodiff of the log-loss',
     (m, n, seed) => {
@@ -45,7 +45,7 @@ describe('seed 002: logistic regression', () => {
       const [linear] = layers(net);
       const a = rows(net.forward(tensor(X)));
       const dz = a.map((row, j) => [row[0]! - y[j]![0]!]); // a − y, one row per example
-      // the seed's x is [features, examples]: x(a − y)ᵀ / n is our Xᵀ(a − y) / n, laid out as weight [1, m]
+      // note 002's x is [features, examples]: x(a − y)ᵀ / n is our Xᵀ(a − y) / n, laid out as weight [1, m]
       const dw = transpose(matmul(transpose(X), dz)).map((row) => row.map((v) => v / n));
       assertClose(linear.weight.grad!, dw.flat(), { rtol: 1e-12, atol: 1e-15 });
       assertClose(linear.bias.grad!, [dz.reduce((s, [v]) => s + v!, 0) / n], { rtol: 1e-12, atol: 1e-15 });
@@ -53,7 +53,7 @@ describe('seed 002: logistic regression', () => {
   );
 });
 
-describe('seed 002 §2.1: a single hidden layer', () => {
+describe('note 002 §2.1: a single hidden layer', () => {
   it.prop([
     fc.integer({ min: 1, max: 4 }),
     fc.integer({ min: 1, max: 4 }),
@@ -114,7 +114,7 @@ describe('seed 002 §2.1: a single hidden layer', () => {
   );
 });
 
-describe('seed 003: matrix backpropagation through sigmoid layers', () => {
+describe('note 003: matrix backpropagation through sigmoid layers', () => {
   it.prop([matrix(1, 3, -1, 1), matrix(1, 2, 0, 1), fc.integer()])(
     'last layer: ∂C/∂b = 2a⊙(1 − a)⊙(a − y), ∂C/∂W = ∂C/∂b·(a^{L−1})ᵀ, ∂C/∂a^{L−1} = Wᵀ∂C/∂b; and the same one layer down',
     (x, y, seed) => {
@@ -184,7 +184,7 @@ describe('seed 003: matrix backpropagation through sigmoid layers', () => {
   );
 });
 
-describe('seed 004 (UMONS): the 2-3-1 tanh/sigmoid network and its adjoints', () => {
+describe('note 004 (UMONS): the 2-3-1 tanh/sigmoid network and its adjoints', () => {
   const spec = (seed: number) => ({
     inputs: 2,
     layers: [
@@ -278,7 +278,7 @@ describe('seed 004 (UMONS): the 2-3-1 tanh/sigmoid network and its adjoints', ()
   );
 });
 
-describe('seed 000: the two-layer network with the 1/(2m) cost', () => {
+describe('note 000: the two-layer network with the 1/(2m) cost', () => {
   const derivative = { sigmoid: (a: number) => a * (1 - a), relu: (a: number) => (a > 0 ? 1 : 0) };
   it.prop([
     fc.constantFrom('sigmoid' as const, 'relu' as const),
@@ -318,7 +318,7 @@ describe('seed 000: the two-layer network with the 1/(2m) cost', () => {
           sums.w1[k]! += d1 * v;
         });
         sums.w2 += d2 * a1;
-        sums.b1 += d1; // the seed's eq. 28 labels these δ_w by a typo; they are the biases' gradients
+        sums.b1 += d1; // note 000's eq. 28 labels these δ_w by a typo; they are the biases' gradients
         sums.b2 += d2;
       });
       const tight = { rtol: 1e-12, atol: 1e-15 };

@@ -1,8 +1,8 @@
 import { noGrad, tensor } from '@adjoint/autograd';
 import { Adam, confusionMatrix, fit, mlp, predictedClasses, softmaxCrossEntropy } from '@adjoint/nn';
-import { digits } from '../data/digits';
-import type { ExampleOutput, RunOptions } from '../example';
-import { digitGrid, lossCurve } from '../plot';
+import { digits } from './data/digits';
+import type { ExampleOutput, RunOptions } from './example';
+import { digitGrid, lossCurve } from './plot';
 
 /** What mnistExample returns: test accuracy, training time, confusion matrix. */
 export interface MnistResult extends ExampleOutput {

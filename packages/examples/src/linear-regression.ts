@@ -1,6 +1,6 @@
 import { Rng, Value } from '@adjoint/autograd';
-import { type ExampleOutput, fmt, type RunOptions } from '../example';
-import { lossCurve } from '../plot';
+import { type ExampleOutput, fmt, type RunOptions } from './example';
+import { lossCurve } from './plot';
 
 /** One gradient-descent step of both runs: each one's w and the derivative it used. */
 export interface LinearRegressionStep {
@@ -15,7 +15,7 @@ export interface LinearRegressionResult extends ExampleOutput {
   readonly losses: { readonly finiteDifference: number[]; readonly autodiff: number[] };
 }
 
-// seed 001 §1.2: the data of y = 2x, and C(w) = (1/n) Σ (xᵢw − yᵢ)² (eq. 3)
+// note 001 §1.2: the data of y = 2x, and C(w) = (1/n) Σ (xᵢw − yᵢ)² (eq. 3)
 const DATA = [0, 1, 2, 3, 4].map((x) => [x, 2 * x] as const);
 const EPSILON = 1e-4;
 const RATE = 0.05;
@@ -25,7 +25,7 @@ function cost(w: number): number {
 }
 
 /**
- * Seed 001 §1.1–1.2: fits y = w·x by gradient descent twice from the same start, once with the
+ * Note 001 §1.1–1.2: fits y = w·x by gradient descent twice from the same start, once with the
  * finite-difference derivative of eq. 1, (C(w + ε) − C(w)) / ε, and once with reverse-mode autodiff.
  * Forward differences carry a bias of about ε·C″/2, so that run settles a hair short of w = 2.
  */

@@ -1,7 +1,7 @@
 import { tensor } from '@adjoint/autograd';
 import { accuracy, fit, mlp, mse, predict, SGD, scalarMlp } from '@adjoint/nn';
-import type { ExampleOutput, RunOptions } from '../example';
-import { decisionBoundary, lossCurve } from '../plot';
+import type { ExampleOutput, RunOptions } from './example';
+import { decisionBoundary, lossCurve } from './plot';
 
 const X = [
   [0, 0],
@@ -19,7 +19,7 @@ export interface XorResult extends ExampleOutput {
 }
 
 /**
- * Seed 003: a 2-2-1 network of sigmoids learns XOR with the squared-error cost and full-batch gradient
+ * Note 003: a 2-2-1 network of sigmoids learns XOR with the squared-error cost and full-batch gradient
  * descent (Algorithm 1 with one batch). On either engine; the spec and seed fix the starting weights.
  */
 export function xor(options: RunOptions = {}): XorResult {
