@@ -327,9 +327,11 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
   detach(): Tensor {
     return new Tensor(this.data, this.shape, undefined, this.label);
   }
+  /** @internal A constant copy that shares no memory with this node (what a leaf's gradient stores). */
   snapshot(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
+  /** @internal Whether every element is finite (what anomaly mode checks). */
   allFinite(): boolean {
     for (const v of this.data) if (!Number.isFinite(v)) return false;
     return true;

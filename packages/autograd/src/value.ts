@@ -37,7 +37,7 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
   readonly requiresGrad: boolean;
   /** The accumulated adjoint as a node: with `createGraph` it can be differentiated again. */
   adjoint: Value | null = null;
-  /** Set by `retainGrad()`. */
+  /** @internal Set by `retainGrad()`. */
   retainsGrad = false;
   /** @internal Scratch for the topological sort (graph.ts); not part of the API. */
   sortIndex = 0;
@@ -236,10 +236,12 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
     return this;
   }
 
+  /** @internal A constant copy that shares no memory with this node (what a leaf's gradient stores). */
   snapshot(): Value {
     return constant(this.data);
   }
 
+  /** @internal Whether every element is finite (what anomaly mode checks). */
   allFinite(): boolean {
     return Number.isFinite(this.data);
   }
