@@ -1,4 +1,5 @@
 import {
+  allocate,
   checkDType,
   checkShape,
   convert,
@@ -43,7 +44,7 @@ export function tensor(
     for (const [i, v] of values.entries()) {
       if (!Number.isFinite(v)) throw new TypeError(`tensor: element ${i} must be a finite number, got ${v}`);
     }
-    return leaf(values.slice(), shape, {
+    return leaf('tensor', values.slice(), shape, {
       ...options,
       dtype: options.dtype ?? (values instanceof Float32Array ? 'float32' : 'float64'),
     });
@@ -56,9 +57,9 @@ export function tensor(
         `tensor: shape ${formatShape(target)} holds ${sizeOf(target)} elements, the data has ${data.length}`,
       );
     }
-    return leaf(data, target, options);
+    return leaf('tensor', data, target, options);
   }
-  return leaf(data, shape, options);
+  return leaf('tensor', data, shape, options);
 }
 
 /** A tensor of `shape` filled with `value`. */
@@ -81,7 +82,7 @@ function filledLeaf(op: string, shape: readonly number[], value: number, options
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new TypeError(`${op}: expected a finite fill value, got ${describe(value)}`);
   }
-  return leaf(new Float64Array(sizeOf(checked)).fill(value), checked, options);
+  return leaf(op, allocate('float64', sizeOf(checked)).fill(value), checked, options);
 }
 
 /** start, start + step, … below stop, as NumPy's arange; `arange(n)` counts 0 … n-1. */
@@ -97,19 +98,18 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
   }
   if (step === 0) throw new RangeError('arange: step must not be 0');
   const count = Math.max(0, Math.ceil((to - from) / step));
-  return leaf(
-    Float64Array.from({ length: count }, (_, i) => from + i * step),
-    [count],
-    options,
-  );
+  checkShape('arange', [count]);
+  const data = allocate('float64', count);
+  for (let i = 0; i < count; i++) data[i] = from + i * step;
+  return leaf('arange', data, [count], options);
 }
 
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   const [rows, cols] = checkShape('eye', [n, m]) as [number, number];
-  const data = new Float64Array(rows * cols);
+  const data = allocate('float64', rows * cols);
   for (let i = 0; i < Math.min(rows, cols); i++) data[i * cols + i] = 1;
-  return leaf(data, [rows, cols], options);
+  return leaf('eye', data, [rows, cols], options);
 }
 
 /** Uniform samples in [0, 1), from a seed or an Rng. */
@@ -135,24 +135,22 @@ function random(
     );
   }
   const rng = source instanceof Rng ? source : 'rng' in source ? source.rng : new Rng(source.seed);
-  const data = new Float64Array(sizeOf(checked));
+  const data = allocate('float64', sizeOf(checked));
   for (let i = 0; i < data.length; i++) data[i] = draw(rng);
-  return leaf(data, checked, source instanceof Rng ? {} : source);
+  return leaf(op, data, checked, source instanceof Rng ? {} : source);
 }
 
 function leaf(
+  op: string,
   data: Storage,
   shape: readonly number[],
   { requiresGrad = false, label = '', dtype = 'float64' }: TensorOptions,
 ): Tensor {
-  const stored = convert(data, checkDType('tensor', dtype));
-  // the callers pass finite numbers; only narrowing them to float32 can overflow
-  if (stored !== data) {
-    for (const [i, v] of stored.entries()) {
-      if (!Number.isFinite(v))
-        throw new RangeError(`tensor: element ${i} (${data[i]}) is beyond the range of ${dtype}`);
-    }
-  }
+  if (typeof requiresGrad !== 'boolean')
+    throw new TypeError(`${op}: expected requiresGrad to be true or false, got ${describe(requiresGrad)}`);
+  if (typeof label !== 'string')
+    throw new TypeError(`${op}: expected label to be a string, got ${describe(label)}`);
+  const stored = convert(data, checkDType(op, dtype), op);
   const t = new Tensor(stored, shape, undefined, label);
   t.requiresGrad = requiresGrad;
   return t;

@@ -43,7 +43,8 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
   if (typeof forward !== 'function' || typeof spec.vjp !== 'function') {
     throw new TypeError(`customOp ${name}: expected forward and vjp to be functions`);
   }
-  const vjp = (g: N, y: N, inputs: readonly N[]) => spec.vjp(g, y, ...inputs);
+  // A user's vjp may return anything: each gradient is checked here, by the engine, before any is used.
+  const vjp = (g: N, y: N, inputs: readonly N[]) => checkGradients(name, spec.vjp(g, y, ...inputs), inputs);
   const valueRule = customRule(name, vjp as unknown as Vjp<Value>);
   return (...inputs) => {
     if (inputs.length === 0) throw new TypeError(`${name}: expected at least one input`);
@@ -58,7 +59,7 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
     if (!(y instanceof kind))
       throw new TypeError(`${name}: forward must return a ${kind.name}, got ${describe(y)}`);
     if (y instanceof Tensor)
-      // the user's gradients are cast to their inputs' dtypes, as the built-in ops' are
+      // the gradients are cast to their inputs' dtypes, as the built-in ops' are (and as PyTorch does)
       return recordTensor(
         y.data,
         y.shape,
@@ -67,4 +68,41 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
       ) as N;
     return recordValue((y as Value).data, inputs as Value[], valueRule) as N;
   };
+}
+
+/**
+ * What a custom op's vjp returned, checked: an array with one entry per input, each a node of the inputs'
+ * kind, or null for an input that needs no gradient. Shapes are checked by the sweep, as for every op.
+ */
+function checkGradients<N extends Value | Tensor>(
+  name: string,
+  grads: unknown,
+  inputs: readonly N[],
+): (N | null)[] {
+  if (!Array.isArray(grads)) {
+    throw new TypeError(
+      `vjp of ${name}: expected an array of gradients, one per input, got ${describe(grads)}`,
+    );
+  }
+  if (grads.length !== inputs.length) {
+    throw new Error(
+      `vjp of ${name}: expected ${inputs.length} gradient(s), one per input, got ${grads.length}`,
+    );
+  }
+  const kind = inputs[0] instanceof Tensor ? Tensor : Value;
+  return grads.map((gj: unknown, j) => {
+    if (gj === null) {
+      if (inputs[j]!.requiresGrad)
+        throw new TypeError(
+          `vjp of ${name}: the gradient for input ${j} is null, but input ${j} requires grad`,
+        );
+      return null;
+    }
+    if (!(gj instanceof kind)) {
+      throw new TypeError(
+        `vjp of ${name}: the gradient for input ${j} is ${describe(gj)}, expected a ${kind.name} or null`,
+      );
+    }
+    return gj as N;
+  });
 }

@@ -200,6 +200,8 @@ function sweep<N extends Node<N>>(
 /**
  * Backpropagates from `root`: every leaf that requires grad (and every node that retains its grad) adds
  * its adjoint into `.adjoint`. Leaves accumulate across calls until `zeroGrad()`; intermediates start fresh.
+ * All or nothing: the adjoints are added only once the sweep has finished, so a vjp that throws leaves
+ * every `.adjoint` as it was.
  */
 export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boolean): void {
   if (!root.requiresGrad) {
@@ -207,10 +209,12 @@ export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boole
       'backward: the output does not require grad; no input with requiresGrad reaches it (or it was computed inside noGrad)',
     );
   }
+  const kept: [N, N][] = [];
   sweep(root, seed, createGraph, (node, g) => {
-    if (node.rule !== null && !node.retainsGrad) return;
-    const own = createGraph ? g : g.snapshot();
-    node.adjoint = node.adjoint === null ? own : node.adjoint.add(own);
+    if (node.rule === null || node.retainsGrad) kept.push([node, createGraph ? g : g.snapshot()]);
+  });
+  withGradMode(createGraph, () => {
+    for (const [node, g] of kept) node.adjoint = node.adjoint === null ? g : node.adjoint.add(g);
   });
 }
 
@@ -244,7 +248,8 @@ export function gradients<N extends Node<N>>(
 /**
  * The sweep of `sweep`, on plain numbers: when nothing is recorded, a scalar graph's adjoints live in a
  * Float64Array and each rule's numeric vjp (traced from its generic one, see numeric.ts) computes the
- * contributions, so no node is made but for the leaves' gradients, which `commit` adds. It visits the nodes
+ * contributions, so no node is made but for the leaves' gradients, which `commit` adds once the sweep is
+ * done (all or nothing, as `backward`). It visits the nodes
  * and sums the contributions in the order `sweep` does, so the bits match (a property test holds it).
  * Returns false, having touched nothing, if some rule (a custom op's) has no numeric vjp.
  */
@@ -264,6 +269,7 @@ export function backwardNumeric<N extends NumericNode<N>>(
   }
   const adjoints = new Float64Array(order.length);
   const reached = new Uint8Array(order.length);
+  const kept: number[] = [];
   adjoints[order.length - 1] = seed;
   reached[order.length - 1] = 1;
   for (let i = order.length - 1; i >= 0; i--) {
@@ -271,7 +277,7 @@ export function backwardNumeric<N extends NumericNode<N>>(
     const node = order[i]!;
     const g = adjoints[i]!;
     const numeric = vjps[i];
-    if (numeric === undefined || node.retainsGrad) commit(node, g);
+    if (numeric === undefined || node.retainsGrad) kept.push(i);
     if (numeric === undefined || numeric === null) continue;
     const first = starts[i]!;
     for (let j = 0; j < numeric.length; j++) {
@@ -287,5 +293,6 @@ export function backwardNumeric<N extends NumericNode<N>>(
       }
     }
   }
+  for (const i of kept) commit(order[i]!, adjoints[i]!);
   return true;
 }

@@ -27,7 +27,7 @@ export { isGradEnabled, type Node, noGrad, type Vjp } from './graph';
 export { concat, stack } from './join';
 export { getNumThreads, setNumThreads } from './kernels/threads';
 export { linear } from './linear';
-export type { DType, NestedArray, Storage } from './ndarray';
+export { checkFloat32, type DType, MAX_ELEMENTS, type NestedArray, type Storage } from './ndarray';
 export { Rng } from './random';
 export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise';
 export { describe, formatShape, ShapeError } from './shape';

@@ -22,8 +22,21 @@ export function dtypeOf(data: Storage): DType {
 
 /** Zeros of `dtype`. */
 export function allocate(dtype: DType, size: number): Storage {
-  return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  try {
+    return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  } catch (error) {
+    const bytes = size * (dtype === 'float32' ? 4 : 8);
+    throw new RangeError(
+      `cannot allocate ${size} ${dtype} elements (${bytes} bytes): ${(error as Error).message}`,
+    );
+  }
 }
+
+/** The most elements one tensor may hold: 2³² − 1, below the length limit of a typed array. */
+export const MAX_ELEMENTS = 2 ** 32 - 1;
+
+/** The most axes a tensor may have, as NumPy's limit. */
+export const MAX_RANK = 64;
 
 /** The dtype of an op over these arrays: float32 when all are float32, otherwise float64 (nothing is narrowed). */
 export function promote(...arrays: readonly NDArray[]): DType {
@@ -32,9 +45,28 @@ export function promote(...arrays: readonly NDArray[]): DType {
 }
 
 /** `data` as `dtype`: the same array when it already is, otherwise a converted copy (rounded to nearest for float32). */
-export function convert(data: Storage, dtype: DType): Storage {
+export function convert(data: Storage, dtype: DType, what = 'astype'): Storage {
   if (dtypeOf(data) === dtype) return data;
-  return dtype === 'float32' ? Float32Array.from(data) : Float64Array.from(data);
+  if (dtype === 'float64') return Float64Array.from(data);
+  checkFloat32(what, data);
+  return Float32Array.from(data);
+}
+
+/** The largest finite float32; a number beyond it (by more than half an ulp) rounds to ±Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * The one rule of every narrowing to float32 (creation, `astype`, loading, an optimizer's step): a finite
+ * number that would round to ±Infinity is a RangeError naming `what` and the element, not a silent
+ * Infinity. Non-finite numbers pass: they are not made by the narrowing.
+ */
+export function checkFloat32(what: string, values: ArrayLike<number>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Math.abs(v) > FLOAT32_MAX && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) {
+      throw new RangeError(`${what}: element ${i} (${v}) is beyond the range of float32`);
+    }
+  }
 }
 
 /** Checks a dtype given by a caller. */
@@ -74,6 +106,13 @@ export function checkShape(op: string, shape: unknown): number[] {
       );
     }
   }
+  if (shape.length > MAX_RANK)
+    throw new ShapeError(`${op}: a shape of ${shape.length} axes; at most ${MAX_RANK} are allowed`);
+  const size = sizeOf(shape);
+  if (size > MAX_ELEMENTS)
+    throw new RangeError(
+      `${op}: shape [${shape.join(', ')}] holds ${size} elements; at most ${MAX_ELEMENTS} are allowed`,
+    );
   return [...shape];
 }
 
@@ -154,8 +193,15 @@ export function fromNested(op: string, values: NestedArray): NDArray {
   for (let level: NestedArray = values; Array.isArray(level); level = (level as readonly NestedArray[])[0]!) {
     shape.push(level.length);
     if (level.length === 0) break;
+    if (shape.length > MAX_RANK)
+      throw new ShapeError(
+        `${op}: the arrays are nested more than ${MAX_RANK} deep; a tensor has at most ${MAX_RANK} axes`,
+      );
   }
-  const data = new Float64Array(sizeOf(shape));
+  const data = allocate(
+    'float64',
+    checkShape(op, shape).reduce((n, d) => n * d, 1),
+  ) as Float64Array;
   let at = 0;
   const walk = (node: NestedArray, depth: number, path: number[]): void => {
     if (depth === shape.length) {

@@ -1,4 +1,4 @@
-import { Rng } from '@adjoint/autograd';
+import { MAX_ELEMENTS, Rng } from '@adjoint/autograd';
 import type { CheckedSpec, InitName } from './spec';
 
 /** One layer's initial parameters: weight [out, in] row-major (row j is neuron j's w), bias [out]. */
@@ -16,6 +16,15 @@ export interface LayerParameters {
 export function initialParameters(spec: CheckedSpec): LayerParameters[] {
   const rng = new Rng(spec.seed);
   let inputs = spec.inputs;
+  // sizes are checked before anything is drawn, so an absurd spec allocates nothing
+  spec.layers.forEach(({ units }, i) => {
+    const fanIn = i === 0 ? spec.inputs : spec.layers[i - 1]!.units;
+    if (units * fanIn > MAX_ELEMENTS) {
+      throw new RangeError(
+        `spec.layers[${i}].units: a weight of ${units} × ${fanIn} = ${units * fanIn} elements; a tensor holds at most ${MAX_ELEMENTS}`,
+      );
+    }
+  });
   return spec.layers.map(({ units }) => {
     const weight = Float64Array.from({ length: units * inputs }, () => draw(spec.init, rng, inputs, units));
     const layer = { weight, bias: new Float64Array(units), inputs, units };

@@ -1,4 +1,13 @@
-import { type DType, describe, formatShape, linear, ShapeError, Tensor, tensor } from '@adjoint/autograd';
+import {
+  checkFloat32,
+  type DType,
+  describe,
+  formatShape,
+  linear,
+  ShapeError,
+  Tensor,
+  tensor,
+} from '@adjoint/autograd';
 import { activate } from './activation';
 import { initialParameters } from './init';
 import type { Model } from './model';
@@ -174,6 +183,15 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
     const { spec, layers } = checkModelJSON(typeof json === 'string' ? parseJSON(json) : json);
     checkSameArchitecture('loadState', this.toJSON().spec, spec);
     const linears = this.modules.filter((m): m is Linear => m instanceof Linear);
+    // narrowing to a float32 model is checked for every parameter before any is written
+    linears.forEach((linear, l) => {
+      if (linear.weight.dtype !== 'float32') return;
+      checkFloat32(
+        `loadState: layers[${l}].weight (parameter ${2 * l}.weight), flattened`,
+        layers[l]!.weight.flat(),
+      );
+      checkFloat32(`loadState: layers[${l}].bias (parameter ${2 * l}.bias)`, layers[l]!.bias);
+    });
     linears.forEach((linear, l) => {
       linear.weight.data.set(layers[l]!.weight.flat());
       linear.bias.data.set(layers[l]!.bias);

@@ -1,12 +1,21 @@
-import { type Differentiable, describe, type Storage, Tensor, Value } from '@adjoint/autograd';
+import { checkFloat32, type Differentiable, describe, type Storage, Tensor, Value } from '@adjoint/autograd';
+
+/** What every optimizer keeps for one parameter: the parameter's next values, computed before any is written. */
+interface ParameterState {
+  next: Float64Array;
+}
 
 /**
- * The shared part of every optimizer: the parameters, per-parameter state, and reading gradients.
- * A parameter whose gradient was never computed is skipped, as in PyTorch.
+ * The shared part of every optimizer: the parameters, the state of each (as PyTorch's `state[p]`), and
+ * the step. A parameter whose gradient is null is skipped and its state left untouched, as in PyTorch, so
+ * a parameter that joins late starts its own count. A step is all or nothing: every parameter's next
+ * values and state are computed first, then checked (a float32 parameter must not overflow), and only
+ * then written.
  */
-abstract class Optimizer {
+abstract class Optimizer<S extends ParameterState> {
   protected readonly params: readonly Differentiable[];
-  protected stepCount = 0;
+  readonly #state = new Map<Differentiable, S>();
+  readonly #name: string;
 
   constructor(name: string, params: readonly Differentiable[]) {
     if (!Array.isArray(params) || params.length === 0) {
@@ -17,22 +26,35 @@ abstract class Optimizer {
     params.forEach((p, i) => {
       if (!(p instanceof Value) && !(p instanceof Tensor))
         throw new TypeError(`${name}: parameter ${i} is ${describe(p)}, not a Value or a Tensor`);
+      const first = params.indexOf(p);
+      if (first !== i)
+        throw new TypeError(`${name}: parameter ${i} is parameter ${first} again; give each once`);
     });
     this.params = [...params];
+    this.#name = name;
   }
 
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
-    this.stepCount++;
+    const pending: { p: Differentiable; i: number; x: Storage; state: S }[] = [];
     this.params.forEach((p, i) => {
-      if (p instanceof Tensor) {
-        if (p.grad !== null) this.update(i, p.data, p.grad.data);
-      } else if (p.adjoint !== null) {
-        const data = Float64Array.of(p.data);
-        this.update(i, data, Float64Array.of(p.grad));
-        p.data = data[0]!;
-      }
+      const data = p instanceof Tensor ? p.data : Float64Array.of(p.data);
+      const grad =
+        p instanceof Tensor ? (p.grad?.data ?? null) : p.adjoint === null ? null : Float64Array.of(p.grad);
+      if (grad === null) return;
+      const state = this.#state.get(p) ?? this.initial(data.length);
+      this.compute(state, data, grad);
+      pending.push({ p, i, x: data, state });
     });
+    for (const { i, x, state } of pending) {
+      if (x instanceof Float32Array) checkFloat32(`${this.#name}: the step of parameter ${i}`, state.next);
+    }
+    for (const { p, x, state } of pending) {
+      if (p instanceof Tensor) x.set(state.next);
+      else p.data = state.next[0]!;
+      this.commit(state);
+      this.#state.set(p, state);
+    }
   }
 
   /** Forgets every parameter's gradient. */
@@ -40,8 +62,12 @@ abstract class Optimizer {
     for (const p of this.params) p.zeroGrad();
   }
 
-  /** Updates parameter `i` in place from its gradient `g`. */
-  protected abstract update(i: number, x: Storage, g: Storage): void;
+  /** The state of a parameter of `size` elements before its first step. */
+  protected abstract initial(size: number): S;
+  /** Computes the parameter's next values into `state.next`, and its next state, without changing `x` or the state in use. */
+  protected abstract compute(state: S, x: Storage, g: Storage): void;
+  /** Makes the state computed by `compute` the state in use. */
+  protected abstract commit(state: S): void;
 }
 
 /** Options of SGD, with PyTorch's meanings. */
@@ -57,14 +83,13 @@ export interface SgdOptions {
  * Stochastic gradient descent with PyTorch's update: g = ∇ + λx; with momentum, b = μb + (1 - τ)g
  * (b = g on the first step) and g = b, or g + μb with Nesterov; then x ← x - lr·g.
  */
-export class SGD extends Optimizer {
+export class SGD extends Optimizer<SgdState> {
   /** The learning rate; may be changed between steps (a schedule). */
   lr: number;
   readonly momentum: number;
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
-  readonly #buffers = new Map<number, Float64Array>();
 
   constructor(params: readonly Differentiable[], options: SgdOptions) {
     super('SGD', params);
@@ -85,28 +110,45 @@ export class SGD extends Optimizer {
     this.nesterov = nesterov;
   }
 
-  protected update(i: number, x: Storage, grad: Storage): void {
+  protected initial(size: number): SgdState {
+    return {
+      next: new Float64Array(size),
+      buffer: null,
+      nextBuffer: this.momentum === 0 ? null : new Float64Array(size),
+    };
+  }
+
+  protected compute(state: SgdState, x: Storage, grad: Storage): void {
     const { lr, momentum, dampening, weightDecay, nesterov } = this;
+    const { next, buffer, nextBuffer } = state;
     if (momentum === 0 && weightDecay === 0) {
       // plain SGD, as PyTorch skips the weight-decay term when it is 0: x ← x - lr·∇
-      for (let k = 0; k < x.length; k++) x[k] = x[k]! - lr * grad[k]!;
+      for (let k = 0; k < x.length; k++) next[k] = x[k]! - lr * grad[k]!;
       return;
-    }
-    let buffer = this.#buffers.get(i);
-    const first = buffer === undefined;
-    if (momentum !== 0 && buffer === undefined) {
-      buffer = new Float64Array(x.length);
-      this.#buffers.set(i, buffer);
     }
     for (let k = 0; k < x.length; k++) {
       let g = grad[k]! + weightDecay * x[k]!;
-      if (buffer !== undefined) {
-        buffer[k] = first ? g : momentum * buffer[k]! + (1 - dampening) * g;
-        g = nesterov ? g + momentum * buffer[k]! : buffer[k]!;
+      if (nextBuffer !== null) {
+        // the buffer starts as the first gradient this parameter gets, as PyTorch's clone of d_p
+        nextBuffer[k] = buffer === null ? g : momentum * buffer[k]! + (1 - dampening) * g;
+        g = nesterov ? g + momentum * nextBuffer[k]! : nextBuffer[k]!;
       }
-      x[k] = x[k]! - lr * g;
+      next[k] = x[k]! - lr * g;
     }
   }
+
+  protected commit(state: SgdState): void {
+    if (state.nextBuffer === null) return;
+    const used = state.buffer ?? new Float64Array(state.nextBuffer.length);
+    state.buffer = state.nextBuffer;
+    state.nextBuffer = used;
+  }
+}
+
+/** SGD's state of one parameter: its momentum buffer (null before its first step, or without momentum). */
+interface SgdState extends ParameterState {
+  buffer: Float64Array | null;
+  nextBuffer: Float64Array | null;
 }
 
 /** Options of Adam and AdamW, with PyTorch's meanings and defaults. */
@@ -121,13 +163,12 @@ export interface AdamOptions {
  * Adam with PyTorch's update: g = ∇ + λx (weight decay added to the gradient), m = β₁m + (1 - β₁)g,
  * v = β₂v + (1 - β₂)g², x ← x - (lr / (1 - β₁ᵗ))·m / (√v / √(1 - β₂ᵗ) + ε).
  */
-export class Adam extends Optimizer {
+export class Adam extends Optimizer<AdamState> {
   /** The learning rate; may be changed between steps (a schedule). */
   lr: number;
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
-  readonly #moments = new Map<number, [Float64Array, Float64Array]>();
   readonly #decoupled: boolean;
 
   constructor(
@@ -150,27 +191,45 @@ export class Adam extends Optimizer {
     this.#decoupled = name === 'AdamW';
   }
 
-  protected update(i: number, x: Storage, grad: Storage): void {
+  protected initial(size: number): AdamState {
+    const zeros = () => new Float64Array(size);
+    return { step: 0, next: zeros(), m: zeros(), v: zeros(), nextM: zeros(), nextV: zeros() };
+  }
+
+  protected compute(state: AdamState, x: Storage, grad: Storage): void {
     const { lr, eps, weightDecay } = this;
     const [beta1, beta2] = this.betas;
-    let moments = this.#moments.get(i);
-    if (moments === undefined) {
-      moments = [new Float64Array(x.length), new Float64Array(x.length)];
-      this.#moments.set(i, moments);
-    }
-    const [m, v] = moments;
-    const correction1 = 1 - beta1 ** this.stepCount;
-    const correction2 = Math.sqrt(1 - beta2 ** this.stepCount);
+    const { m, v, nextM, nextV, next } = state;
+    // the bias correction counts this parameter's own steps, as PyTorch's state[p]['step']
+    const step = state.step + 1;
+    const correction1 = 1 - beta1 ** step;
+    const correction2 = Math.sqrt(1 - beta2 ** step);
     const stepSize = lr / correction1;
     for (let k = 0; k < x.length; k++) {
       let g = grad[k]!;
-      if (this.#decoupled) x[k] = x[k]! * (1 - lr * weightDecay);
-      else g += weightDecay * x[k]!;
-      m[k] = m[k]! + (g - m[k]!) * (1 - beta1); // PyTorch's lerp_: m + (g - m)(1 - β₁)
-      v[k] = v[k]! * beta2 + (1 - beta2) * g * g;
-      x[k] = x[k]! - (stepSize * m[k]!) / (Math.sqrt(v[k]!) / correction2 + eps);
+      let xk = x[k]!;
+      if (this.#decoupled) xk = xk * (1 - lr * weightDecay);
+      else g += weightDecay * xk;
+      nextM[k] = m[k]! + (g - m[k]!) * (1 - beta1); // PyTorch's lerp_: m + (g - m)(1 - β₁)
+      nextV[k] = v[k]! * beta2 + (1 - beta2) * g * g;
+      next[k] = xk - (stepSize * nextM[k]!) / (Math.sqrt(nextV[k]!) / correction2 + eps);
     }
   }
+
+  protected commit(state: AdamState): void {
+    [state.m, state.nextM] = [state.nextM, state.m];
+    [state.v, state.nextV] = [state.nextV, state.v];
+    state.step++;
+  }
+}
+
+/** Adam's state of one parameter: its step count and moments (and the next ones, while a step is computed). */
+interface AdamState extends ParameterState {
+  step: number;
+  m: Float64Array;
+  v: Float64Array;
+  nextM: Float64Array;
+  nextV: Float64Array;
 }
 
 /** AdamW: Adam with decoupled weight decay, x ← x(1 - lr·λ) before the Adam step (PyTorch's default λ = 0.01). */

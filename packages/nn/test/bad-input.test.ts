@@ -1,5 +1,6 @@
 import {
   arange,
+  checkFloat32,
   concat,
   customOp,
   detectAnomaly,
@@ -610,6 +611,11 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ],
   ['loadModel(number)', () => loadModel(5), 'loadModel: expected a model object, got 5'],
   ['loadState(string)', () => net().loadState('{'), 'loadModel: the text is not JSON'],
+  [
+    'checkFloat32(1e39)',
+    () => checkFloat32('weights', [0, 1e39]),
+    'weights: element 1 (1e+39) is beyond the range of float32',
+  ],
   ['predict(ragged x)', () => predict(net(), [[0, 1], [2]]), 'predict: x: ragged nested array'],
 ];
 
@@ -630,6 +636,7 @@ describe('bad input at every public boundary', () => {
     // names that are types at run time only, flags, error classes or the error formatters need no bad-input case
     const exempt = [
       'describe',
+      'MAX_ELEMENTS',
       'formatShape',
       'isGradEnabled',
       'isAnomalyEnabled',
