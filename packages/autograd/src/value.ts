@@ -7,7 +7,6 @@ import {
   type Elementwise,
   LEAKY_SLOPE,
   leakyReluRule,
-  naryRules,
   type UnaryName,
   unaryRules,
   whereRule,
@@ -93,7 +92,10 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
   static sum(values: readonly (Value | number)[]): Value {
     if (!Array.isArray(values)) throw new TypeError(`Value.sum: expected an array, got ${describe(values)}`);
     const inputs = values.map((v, i) => toValue(v, `Value.sum (element ${i})`));
-    return recordValue(naryRules.sum.forward(...inputs.map((v) => v.data)), inputs, SUM);
+    // Σ xᵢ in index order, as naryRules.sum.forward adds them, without spreading the numbers into a call
+    let total = 0;
+    for (const v of inputs) total += v.data;
+    return recordValue(total, inputs, SUM);
   }
 
   /** this + other, elementwise. */

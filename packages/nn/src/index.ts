@@ -1,4 +1,5 @@
 /** `@adjoint/nn`: neurons, layers and MLPs from one spec on either engine, losses, optimizers, training. */
+export { LEAKY_SLOPE } from '@adjoint/autograd';
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
