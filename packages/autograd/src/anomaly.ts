@@ -1,4 +1,4 @@
-import { callSynchronously } from './scope';
+import { callSynchronously } from './scope.js';
 
 // Anomaly mode, like PyTorch's detect_anomaly: a flag the ops check (one test when off), and the
 // stacks where nodes were created, kept only while it is on.

@@ -7,8 +7,8 @@ import {
   type NestedArray,
   normalizeAxis,
   sizeOf,
-} from './ndarray';
-import { describe, formatShape, ShapeError, sameShape } from './shape';
+} from './ndarray.js';
+import { describe, formatShape, ShapeError, sameShape } from './shape.js';
 
 // The checks of Tensor ops' arguments: each returns what the op needs, or throws an error naming the values.
 

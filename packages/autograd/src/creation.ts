@@ -8,10 +8,10 @@ import {
   type NestedArray,
   type Storage,
   sizeOf,
-} from './ndarray';
-import { Rng } from './random';
-import { describe, formatShape, ShapeError } from './shape';
-import { Tensor } from './tensor';
+} from './ndarray.js';
+import { Rng } from './random.js';
+import { describe, formatShape, ShapeError } from './shape.js';
+import { Tensor } from './tensor.js';
 
 /** What every creation function accepts. */
 export interface TensorOptions {

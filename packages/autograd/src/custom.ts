@@ -1,10 +1,10 @@
-import { noGrad, type Vjp } from './graph';
-import type { Elementwise } from './rules/elementwise';
-import { customRule } from './scalar-rules';
-import { describe } from './shape';
-import { recordTensor, Tensor } from './tensor';
-import { inDTypes } from './tensor-rules';
-import { recordValue, Value } from './value';
+import { noGrad, type Vjp } from './graph.js';
+import type { Elementwise } from './rules/elementwise.js';
+import { customRule } from './scalar-rules.js';
+import { describe } from './shape.js';
+import { recordTensor, Tensor } from './tensor.js';
+import { inDTypes } from './tensor-rules.js';
+import { recordValue, Value } from './value.js';
 
 /** A user-defined primitive over Values or over Tensors: a forward and its vjp, side by side. */
 export interface CustomOpSpec<N extends Value | Tensor> {

@@ -1,7 +1,7 @@
-import { allAdjoints, topoSort } from './graph';
-import { describe, formatShape } from './shape';
-import { filled, Tensor } from './tensor';
-import { toValue, Value } from './value';
+import { allAdjoints, topoSort } from './graph.js';
+import { describe, formatShape } from './shape.js';
+import { filled, Tensor } from './tensor.js';
+import { toValue, Value } from './value.js';
 
 /**
  * The graph behind `root` as Graphviz DOT text, like micrograd's `draw_dot`: one record per node and

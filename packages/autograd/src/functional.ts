@@ -1,9 +1,9 @@
-import { gradients, isGradEnabled, withGradMode } from './graph';
-import { naryRules } from './rules/elementwise';
-import { describe, formatShape, ShapeError } from './shape';
-import { filled, recordTensor, Tensor } from './tensor';
-import { elementwise } from './tensor-rules';
-import { INPUT, recordValue, toValue, Value } from './value';
+import { gradients, isGradEnabled, withGradMode } from './graph.js';
+import { naryRules } from './rules/elementwise.js';
+import { describe, formatShape, ShapeError } from './shape.js';
+import { filled, recordTensor, Tensor } from './tensor.js';
+import { elementwise } from './tensor-rules.js';
+import { INPUT, recordValue, toValue, Value } from './value.js';
 
 /** A node of either engine, a scalar Value or a Tensor: what `grad`, the checks and the optimizers take. */
 export type Differentiable = Value | Tensor;

@@ -1,8 +1,8 @@
 // The engine: graph.ts sweeps the graph that value.ts and tensor.ts record, with the rules of rules/;
 // functional, custom, anomaly and dot build on them. graph.ts imports no node type: Node states its needs.
-import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly';
-import { callSynchronously } from './scope';
-import { formatShape, ShapeError, sameShape } from './shape';
+import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly.js';
+import { callSynchronously } from './scope.js';
+import { formatShape, ShapeError, sameShape } from './shape.js';
 
 /**
  * An op's vector-Jacobian product at one node: given the adjoint `g` of its output `y`, one gradient per

@@ -1,6 +1,6 @@
 /** `@adjoint/autograd`: reverse-mode automatic differentiation over a recorded computation graph. */
 
-export { detectAnomaly, isAnomalyEnabled } from './anomaly';
+export { detectAnomaly, isAnomalyEnabled } from './anomaly.js';
 export {
   arange,
   eye,
@@ -12,9 +12,9 @@ export {
   type TensorOptions,
   tensor,
   zeros,
-} from './creation';
-export { type CustomOpSpec, customOp, type PolymorphicOpSpec } from './custom';
-export { toDot } from './dot';
+} from './creation.js';
+export { type CustomOpSpec, customOp, type PolymorphicOpSpec } from './custom.js';
+export { toDot } from './dot.js';
 export {
   type Differentiable,
   type GradFn,
@@ -22,15 +22,15 @@ export {
   type Lifted,
   type ScalarOutput,
   valueAndGrad,
-} from './functional';
-export { isGradEnabled, type Node, noGrad, type Vjp } from './graph';
-export { concat, stack } from './join';
-export { getNumThreads, setNumThreads } from './kernels/threads';
-export { linear } from './linear';
-export { checkFloat32, type DType, MAX_ELEMENTS, type NestedArray, type Storage } from './ndarray';
-export { Rng } from './random';
-export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise';
-export { describe, formatShape, ShapeError } from './shape';
-export { type Axes, Tensor, type TensorLike } from './tensor';
-export { type BackwardOptions, Value } from './value';
-export { where } from './where';
+} from './functional.js';
+export { isGradEnabled, type Node, noGrad, type Vjp } from './graph.js';
+export { concat, stack } from './join.js';
+export { getNumThreads, setNumThreads } from './kernels/threads.js';
+export { linear } from './linear.js';
+export { checkFloat32, type DType, MAX_ELEMENTS, type NestedArray, type Storage } from './ndarray.js';
+export { Rng } from './random.js';
+export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
+export { describe, formatShape, ShapeError } from './shape.js';
+export { type Axes, Tensor, type TensorLike } from './tensor.js';
+export { type BackwardOptions, Value } from './value.js';
+export { where } from './where.js';

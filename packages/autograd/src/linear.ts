@@ -1,7 +1,7 @@
-import { isNDArray } from './ndarray';
-import { product } from './rules/matmul';
-import { describe } from './shape';
-import type { Tensor } from './tensor';
+import { isNDArray } from './ndarray.js';
+import { product } from './rules/matmul.js';
+import { describe } from './shape.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * PyTorch's `F.linear`: x·Wᵀ, plus `bias` if given, for x [..., in] (rank ≥ 2) and weight [out, in].

@@ -1,4 +1,4 @@
-import { describe, formatShape, ShapeError } from './shape';
+import { describe, formatShape, ShapeError } from './shape.js';
 
 /** The element types a tensor can hold: 64-bit floats (the default) or 32-bit floats. */
 export type DType = 'float32' | 'float64';

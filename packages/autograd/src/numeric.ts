@@ -1,6 +1,6 @@
-import type { NumericVjp } from './graph';
-import { binaryRules, comparisons, unaryRules, whereRule } from './rules/elementwise';
-import type { ElementwiseRule, VjpMethods } from './rules/rule';
+import type { NumericVjp } from './graph.js';
+import { binaryRules, comparisons, unaryRules, whereRule } from './rules/elementwise.js';
+import type { ElementwiseRule, VjpMethods } from './rules/rule.js';
 
 /** What a numeric vjp reads of a scalar node: its number and its inputs' numbers. */
 export interface ScalarNode {

@@ -1,4 +1,4 @@
-import { describe } from './shape';
+import { describe } from './shape.js';
 
 /**
  * A seeded random number generator (xoshiro128**, seeded through splitmix32): the only source of

@@ -1,5 +1,5 @@
-import type { NodeRule, NumericNode, NumericVjp } from './graph';
-import { numericVjps } from './numeric';
+import type { NodeRule, NumericNode, NumericVjp } from './graph.js';
+import { numericVjps } from './numeric.js';
 import {
   type BinaryName,
   binaryRules,
@@ -8,8 +8,8 @@ import {
   type UnaryName,
   unaryRules,
   whereRule,
-} from './rules/elementwise';
-import type { ElementwiseRule, VjpMethods } from './rules/rule';
+} from './rules/elementwise.js';
+import type { ElementwiseRule, VjpMethods } from './rules/rule.js';
 
 /** A scalar node that rules can differentiate: generically, and on its numbers. */
 type Scalar<N extends NumericNode<N>> = NumericNode<N> & VjpMethods<N>;

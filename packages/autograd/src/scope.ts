@@ -1,4 +1,4 @@
-import { describe } from './shape';
+import { describe } from './shape.js';
 
 /**
  * Calls `fn` inside a mode that lasts while it runs (no-grad, anomaly): `fn` must be a function, and

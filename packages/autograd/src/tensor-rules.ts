@@ -1,6 +1,6 @@
-import type { NodeRule, Vjp } from './graph';
-import { type BinaryName, binaryRules, type UnaryName, unaryRules, whereRule } from './rules/elementwise';
-import type { ElementwiseRule, TensorNode, TensorRule } from './rules/rule';
+import type { NodeRule, Vjp } from './graph.js';
+import { type BinaryName, binaryRules, type UnaryName, unaryRules, whereRule } from './rules/elementwise.js';
+import type { ElementwiseRule, TensorNode, TensorRule } from './rules/rule.js';
 
 // The rules of rules/ bound for Tensor nodes: the Tensor engine's part of each vjp is broadcasting (each
 // gradient summed back to its input's shape) and dtype promotion (each gradient cast back to its input's).

@@ -1,8 +1,8 @@
-import { isAnomalyEnabled, watchForward } from './anomaly';
-import { checkSameKind, checkSeed } from './checks';
-import { backward, isGradEnabled, type Node, type NodeRule } from './graph';
-import { map, select, zip } from './kernels/loops';
-import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './layout';
+import { isAnomalyEnabled, watchForward } from './anomaly.js';
+import { checkSameKind, checkSeed } from './checks.js';
+import { backward, isGradEnabled, type NodeRule } from './graph.js';
+import { map, select, zip } from './kernels/loops.js';
+import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './layout.js';
 import {
   allocate,
   broadcastShapes,
@@ -15,8 +15,8 @@ import {
   type Storage,
   sizeOf,
   toNested,
-} from './ndarray';
-import { logSoftmax, reduce, softmax } from './reduce';
+} from './ndarray.js';
+import { logSoftmax, reduce, softmax } from './reduce.js';
 import {
   type BinaryName,
   binaryRules,
@@ -27,13 +27,13 @@ import {
   leakyReluRule,
   type UnaryName,
   unaryRules,
-} from './rules/elementwise';
-import { layoutRules } from './rules/layout';
-import { product } from './rules/matmul';
-import type { TensorNode, TensorRule } from './rules/rule';
-import { describe, formatShape, ShapeError } from './shape';
-import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules';
-import type { BackwardOptions } from './value';
+} from './rules/elementwise.js';
+import { layoutRules } from './rules/layout.js';
+import { product } from './rules/matmul.js';
+import type { TensorRule } from './rules/rule.js';
+import { describe, formatShape, ShapeError } from './shape.js';
+import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
+import type { BackwardOptions } from './value.js';
 
 /** A Tensor, or a number standing for a rank-0 constant. */
 export type TensorLike = Tensor | number;
@@ -47,7 +47,7 @@ export type Axes = number | readonly number[] | undefined;
  * to float64, record themselves when an input requires grad, and `backward()` fills in `grad` on the
  * leaves that require it, in each leaf's dtype.
  */
-export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Tensor> {
+export class Tensor implements Elementwise<Tensor> {
   readonly data: Storage;
   readonly shape: readonly number[];
   label: string;
@@ -63,10 +63,10 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
   sortIndex = 0;
   #requiresGrad: boolean;
 
-  /**
-   * Wraps `data` (not copied) as an array of `shape`; its type is the dtype. Prefer `tensor()`, which
-   * validates its input. The ops pass `origin`, the rule and inputs of a recorded node (internal).
-   */
+  /** Wraps `data` (not copied) as an array of `shape`; its type is the dtype. Prefer `tensor()`, which validates its input. */
+  constructor(data: Storage, shape: readonly number[]);
+  /** @internal The ops pass `origin`, the rule and inputs of a recorded node; creation passes a label. */
+  constructor(data: Storage, shape: readonly number[], origin: Origin | undefined, label?: string);
   constructor(data: Storage, shape: readonly number[], origin?: Origin, label = '') {
     this.data = data;
     this.shape = Object.freeze([...shape]);
@@ -369,13 +369,13 @@ export class Tensor implements Node<Tensor>, Elementwise<Tensor>, TensorNode<Ten
   }
 }
 
-/** A constant tensor of `shape` filled with `value`. */
+/** @internal A constant tensor of `shape` filled with `value`. */
 export function filled(shape: readonly number[], value: number, dtype: DType = 'float64'): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)).fill(value), shape);
 }
 
 /**
- * The operand as a Tensor: a number becomes a rank-0 constant of `dtype` (the other operand's), so a
+ * @internal The operand as a Tensor: a number becomes a rank-0 constant of `dtype` (the other operand's), so a
  * number never promotes a float32 tensor, as in PyTorch and JAX.
  */
 export function asTensor(x: unknown, op: string, dtype: DType = 'float64'): Tensor {
@@ -395,7 +395,7 @@ interface Origin {
 const NO_PARENTS: readonly Tensor[] = Object.freeze([]);
 
 /**
- * The node for an op's result: recorded with its inputs when any of them needs a gradient. When an
+ * @internal The node for an op's result: recorded with its inputs when any of them needs a gradient. When an
  * input's dtype differs from the result's (a float32 input promoted to float64), its gradient is cast
  * back to its dtype, so every adjoint has its node's dtype.
  */

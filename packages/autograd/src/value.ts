@@ -1,5 +1,5 @@
-import { isAnomalyEnabled, watchForward } from './anomaly';
-import { backward, backwardNumeric, isGradEnabled, type NumericNode } from './graph';
+import { isAnomalyEnabled, watchForward } from './anomaly.js';
+import { backward, backwardNumeric, isGradEnabled } from './graph.js';
 import {
   type BinaryName,
   binaryRules,
@@ -10,9 +10,9 @@ import {
   type UnaryName,
   unaryRules,
   whereRule,
-} from './rules/elementwise';
-import { boundScalar, type ScalarRule } from './scalar-rules';
-import { describe } from './shape';
+} from './rules/elementwise.js';
+import { boundScalar, type ScalarRule } from './scalar-rules.js';
+import { describe } from './shape.js';
 
 const SCALAR: readonly number[] = Object.freeze([]);
 const NO_PARENTS: readonly Value[] = Object.freeze([]);
@@ -27,7 +27,7 @@ export interface BackwardOptions {
  * A scalar node of the computation graph: micrograd's `Value`. Every op takes a `Value` or a number,
  * records itself, and `backward()` fills in `grad`, the adjoint ∂(output)/∂(this).
  */
-export class Value implements NumericNode<Value>, Elementwise<Value> {
+export class Value implements Elementwise<Value> {
   /** The number this node holds. Optimizers write it in place. */
   data: number;
   label: string;
@@ -43,12 +43,20 @@ export class Value implements NumericNode<Value>, Elementwise<Value> {
   /** @internal The op that made this node (shared by all its nodes); null for leaves and constants. */
   readonly rule: ScalarRule<Value> | null;
 
+  /** A leaf that requires grad: `data` must be a finite number; `label` names it in `toDot` and errors. */
+  constructor(data: number, label?: string);
   /**
-   * A leaf that requires grad. `data` must be a finite number. The other parameters are internal: the
-   * ops make their nodes with their rule and inputs, and numbers enter as constants (`requiresGrad` false).
-   * A node is kept small, as graphs of a million of them are made: fields shared by every node of an op
-   * live in its rule.
+   * @internal How the ops make their nodes, with their rule and inputs; numbers enter as constants
+   * (`requiresGrad` false). A node is kept small, as graphs of a million of them are made: fields shared
+   * by every node of an op live in its rule.
    */
+  constructor(
+    data: number,
+    label: string,
+    rule: ScalarRule<Value> | null,
+    parents?: readonly Value[],
+    requiresGrad?: boolean,
+  );
   constructor(
     data: number,
     label = '',
@@ -259,7 +267,7 @@ function constant(data: number): Value {
   return new Value(data, '', null, NO_PARENTS, false);
 }
 
-/** The operand `x` as a Value; numbers must be finite. `op` names the caller in the error. */
+/** @internal The operand `x` as a Value; numbers must be finite. `op` names the caller in the error. */
 export function toValue(x: Value | number, op: string): Value {
   if (x instanceof Value) return x;
   if (typeof x !== 'number' || !Number.isFinite(x)) {
@@ -281,10 +289,10 @@ const {
   input,
   leakyRelu: leakyReluBound,
 } = boundScalar<Value>();
-/** The identity that stands for a differentiated argument in `grad`. */
+/** @internal The identity that stands for a differentiated argument in `grad`. */
 export const INPUT = input;
 
-/** The node for an op's result: recorded with its inputs when any of them needs a gradient. */
+/** @internal The node for an op's result: recorded with its inputs when any of them needs a gradient. */
 export function recordValue(data: number, parents: readonly Value[], rule: ScalarRule<Value>): Value {
   const node =
     isGradEnabled() && parents.some((p) => p.requiresGrad)

@@ -22,7 +22,7 @@ function importGraph(): Map<string, string[]> {
   for (const file of files(src)) {
     const text = readFileSync(file, 'utf8');
     const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?from '(\.{1,2}\/[^']+)'/gms)].map((m) =>
-      relative(src, resolve(dirname(file), `${m[1]}.ts`)),
+      relative(src, resolve(dirname(file), `${m[1]!.replace(/\.js$/, '')}.ts`)),
     );
     graph.set(relative(src, file), targets);
   }

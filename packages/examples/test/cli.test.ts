@@ -10,7 +10,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = createRequire(import.meta.url).resolve('tsx/cli');
 
 function example(...args: string[]) {
-  const run = spawnSync(process.execPath, [tsx, 'src/cli.ts', ...args], {
+  const run = spawnSync(process.execPath, [tsx, '--conditions=@adjoint/source', 'src/cli.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, INIT_CWD: root },

@@ -1,5 +1,5 @@
 import { type Elementwise, LEAKY_SLOPE, Value } from '@adjoint/autograd';
-import type { ActivationName } from './spec';
+import type { ActivationName } from './spec.js';
 
 /** An elementwise activation, on Values or Tensors alike. ReLU′(0) = 1, as note 000 defines it. */
 export function activate<N extends Elementwise<N>>(x: N, name: Exclude<ActivationName, 'softmax'>): N {

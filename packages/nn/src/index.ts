@@ -8,13 +8,13 @@ export {
   type Prediction,
   softmaxCrossEntropy,
   type Target,
-} from './losses';
-export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics';
-export type { Model } from './model';
-export { Activation, Linear, type Module, mlp, Sequential } from './module';
-export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim';
-export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar';
-export { loadModel } from './serialize';
+} from './losses.js';
+export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
+export type { Model } from './model.js';
+export { Activation, Linear, type Module, mlp, Sequential } from './module.js';
+export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
+export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
+export { loadModel } from './serialize.js';
 export {
   ACTIVATIONS,
   type ActivationName,
@@ -25,7 +25,7 @@ export {
   type LayerSpec,
   type MlpSpec,
   type ModelJSON,
-} from './spec';
+} from './spec.js';
 export {
   type Dataset,
   type EpochLogs,
@@ -34,4 +34,4 @@ export {
   type History,
   predict,
   takeRows,
-} from './train';
+} from './train.js';

@@ -1,5 +1,5 @@
 import { MAX_ELEMENTS, Rng } from '@adjoint/autograd';
-import type { CheckedSpec, InitName } from './spec';
+import type { CheckedSpec, InitName } from './spec.js';
 
 /** One layer's initial parameters: weight [out, in] row-major (row j is neuron j's w), bias [out]. */
 export interface LayerParameters {

@@ -1,5 +1,5 @@
 import { describe, formatShape, ShapeError, Tensor, Value } from '@adjoint/autograd';
-import type { Prediction, Target } from './losses';
+import type { Prediction, Target } from './losses.js';
 
 /** Options of `accuracy`. */
 export interface AccuracyOptions {

@@ -1,6 +1,6 @@
 import type { Differentiable, Tensor } from '@adjoint/autograd';
-import type { Prediction, Target } from './losses';
-import type { ModelJSON } from './spec';
+import type { Prediction, Target } from './losses.js';
+import type { ModelJSON } from './spec.js';
 
 /**
  * What a model provides on either engine, so `fit`, the losses, the metrics and the optimizers need not

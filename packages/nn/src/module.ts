@@ -8,9 +8,9 @@ import {
   Tensor,
   tensor,
 } from '@adjoint/autograd';
-import { activate } from './activation';
-import { initialParameters } from './init';
-import type { Model } from './model';
+import { activate } from './activation.js';
+import { initialParameters } from './init.js';
+import type { Model } from './model.js';
 import {
   ACTIVATIONS,
   type ActivationName,
@@ -21,7 +21,7 @@ import {
   type MlpSpec,
   type ModelJSON,
   parseJSON,
-} from './spec';
+} from './spec.js';
 
 /** What every Tensor-engine module provides. */
 export interface Module {

@@ -1,7 +1,7 @@
 import { describe, type Tensor, Value } from '@adjoint/autograd';
-import { activate, softmaxValues } from './activation';
-import { initialParameters } from './init';
-import type { Model } from './model';
+import { activate, softmaxValues } from './activation.js';
+import { initialParameters } from './init.js';
+import type { Model } from './model.js';
 import {
   ACTIVATIONS,
   type ActivationName,
@@ -12,7 +12,7 @@ import {
   type MlpSpec,
   type ModelJSON,
   parseJSON,
-} from './spec';
+} from './spec.js';
 
 /** One neuron of notes 000 and 001: y = f(Σ wᵢ xᵢ + b). */
 export class Neuron {

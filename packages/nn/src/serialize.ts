@@ -1,6 +1,6 @@
-import { mlp, type Sequential } from './module';
-import { type ScalarMLP, scalarMlp } from './scalar';
-import { checkModelJSON, parseJSON } from './spec';
+import { mlp, type Sequential } from './module.js';
+import { type ScalarMLP, scalarMlp } from './scalar.js';
+import { checkModelJSON, parseJSON } from './spec.js';
 
 /**
  * Builds a model from its JSON (an object or a string), on the Tensor engine unless `engine` is

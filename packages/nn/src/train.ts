@@ -8,9 +8,9 @@ import {
   tensor,
   type Value,
 } from '@adjoint/autograd';
-import type { Prediction, Target } from './losses';
-import { accuracy } from './metrics';
-import type { Model } from './model';
+import type { Prediction, Target } from './losses.js';
+import { accuracy } from './metrics.js';
+import type { Model } from './model.js';
 
 /** Training data: a Tensor [N, …] (or nested numbers) of inputs and targets with N rows. */
 export interface Dataset {

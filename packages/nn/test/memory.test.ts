@@ -7,10 +7,14 @@ const root = fileURLToPath(new URL('../../..', import.meta.url)); // where tsx i
 
 test('2,000 training steps leave the heap after GC within a few MB of where it started', () => {
   // tsx as an in-process loader (--import), so --expose-gc reaches the script
-  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fixture, '2000'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--conditions=@adjoint/source', '--import', 'tsx', fixture, '2000'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   expect(run.stderr).toBe('');
   const { before, after, steps, loss } = JSON.parse(run.stdout) as {
     before: number;

@@ -2,7 +2,7 @@
  * The matrix product in TypeScript: the reference every faster path is checked against, and what runs
  * where WebAssembly SIMD is missing. Matmul accumulates in its dtype, as BLAS does.
  */
-import type { DType, Storage } from '../ndarray';
+import type { DType, Storage } from '../ndarray.js';
 
 /**
  * One matrix product C[m, n] = A·B, each matrix read through strides from its offset:

@@ -18,7 +18,7 @@ import {
   type Storage,
   sizeOf,
   stridesOf,
-} from '../ndarray';
+} from '../ndarray.js';
 
 /** f applied to every element. */
 export function map(x: Storage, f: (v: number) => number): Storage {

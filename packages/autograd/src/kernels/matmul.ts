@@ -1,8 +1,16 @@
 /** Batched matrix products: strides and batch axes resolved here, the blocks run by simd.ts or gemm.ts. */
-import { allocate, broadcastStrides, convert, type NDArray, promote, type Storage, sizeOf } from '../ndarray';
-import { type GemmOperands, gemm, PRECISIONS } from './gemm';
-import { forEachRow } from './loops';
-import { gemmSimd, SIMD } from './simd';
+import {
+  allocate,
+  broadcastStrides,
+  convert,
+  type NDArray,
+  promote,
+  type Storage,
+  sizeOf,
+} from '../ndarray.js';
+import { type GemmOperands, gemm, PRECISIONS } from './gemm.js';
+import { forEachRow } from './loops.js';
+import { gemmSimd, SIMD } from './simd.js';
 
 /**
  * Batched matrix products C = op(A)·op(B), where op transposes the last two axes when asked, and the

@@ -1,11 +1,11 @@
 /**
- * The matrix product's blocks in WebAssembly SIMD (gemm.wat, assembled into gemm-wasm.ts), on one
+ * @internal The matrix product's blocks in WebAssembly SIMD (gemm.wat, assembled into gemm-wasm.ts), on one
  * thread or shared out to worker threads (threads.ts). Null where the runtime lacks SIMD.
  */
-import { type DType, dtypeOf, type Storage } from '../ndarray';
-import { type GemmOperands, gemmEdges, PRECISIONS, type Precision } from './gemm';
-import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm';
-import { canUseThreads, type Gemm, getNumThreads, Team } from './threads';
+import { type DType, dtypeOf, type Storage } from '../ndarray.js';
+import { type GemmOperands, gemmEdges, PRECISIONS, type Precision } from './gemm.js';
+import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
+import { canUseThreads, type Gemm, getNumThreads, Team } from './threads.js';
 
 /**
  * The multiply-adds from which a product is shared out between threads: about 0.4 ms of float32 work
@@ -25,7 +25,7 @@ type Pack = (
   width: number,
 ) => void;
 
-/** The kernels of src/kernels/gemm.wat, when this runtime has WebAssembly SIMD. */
+/** @internal The kernels of src/kernels/gemm.wat, when this runtime has WebAssembly SIMD. */
 export interface Simd {
   readonly memory: WebAssembly.Memory;
   readonly gemm: Record<DType, Gemm>;
@@ -34,13 +34,13 @@ export interface Simd {
   readonly team: Team | null;
 }
 
-/** Compiled once, when this module loads; null where WebAssembly SIMD is missing (then TypeScript runs). */
+/** @internal Compiled once, when this module loads; null where WebAssembly SIMD is missing (then TypeScript runs). */
 export const SIMD: Simd | null = (canUseThreads ? instantiate(true) : null) ?? instantiate(false);
 
-/** Whether matmul runs its blocks in WebAssembly SIMD here. */
+/** @internal Whether matmul runs its blocks in WebAssembly SIMD here. */
 export const hasSimd = SIMD !== null;
 
-/** The workers of matmul, where products run on several threads: for tests. */
+/** @internal The workers of matmul, where products run on several threads: for tests. */
 export const team = SIMD?.team ?? null;
 
 /** The module over a shared memory that worker threads can use too, or with a memory of its own. */
@@ -63,7 +63,7 @@ function instantiate(shared: boolean): Simd | null {
   }
 }
 
-/** The packed panels in the module's memory, for tests: `packPanels` run by the module. */
+/** @internal The packed panels in the module's memory, for tests: `packPanels` run by the module. */
 export function packPanelsSimd(
   src: Storage,
   lineStride: number,
@@ -89,7 +89,7 @@ function view(simd: Simd, dtype: DType, bytes: number): Storage {
 }
 
 /**
- * gemm with the blocks in WebAssembly. The operands' matrices are copied into the module's memory
+ * @internal gemm with the blocks in WebAssembly. The operands' matrices are copied into the module's memory
  * as they are (a memcpy), packed there, A's rows four at a time and B's columns `width` at a time,
  * into contiguous panels (whatever their strides, so every variant runs the same kernel); the kernel
  * fills the blocks; the edge strips run in TypeScript. With `C` null the product is a new array

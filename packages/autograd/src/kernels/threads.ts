@@ -8,9 +8,9 @@
  * block. Node.js's main thread is; a browser's is not. Elsewhere products run on the calling thread.
  */
 import type { Worker as NodeWorker } from 'node:worker_threads';
-import { describe } from '../shape';
+import { describe } from '../shape.js';
 
-/** A gemm kernel of src/kernels/gemm.wat (addresses in bytes). */
+/** @internal A gemm kernel of src/kernels/gemm.wat (addresses in bytes). */
 export type Gemm = (
   ap: number,
   bp: number,
@@ -58,7 +58,7 @@ export function getNumThreads(): number {
   return NODE === null ? 1 : requested;
 }
 
-/** Whether this runtime can run products on worker threads (Node.js, with shared memory). */
+/** @internal Whether this runtime can run products on worker threads (Node.js, with shared memory). */
 export const canUseThreads = NODE !== null;
 
 // The team's control block, an Int32Array over a SharedArrayBuffer. TICKET holds the current job's
@@ -131,7 +131,7 @@ for (;;) {
 }`;
 
 /**
- * The workers that run one shared module's kernels. Made by the first product that needs them; they
+ * @internal The workers that run one shared module's kernels. Made by the first product that needs them; they
  * start in the background, and until one is up the calling thread takes every chunk.
  */
 export class Team {

@@ -1,4 +1,4 @@
-import type { ElementwiseRule, VjpMethods } from './rule';
+import type { ElementwiseRule, VjpMethods } from './rule.js';
 
 // The elementwise primitives. Their vjps are written with the methods `Value` and `Tensor` share, so one
 // table serves both engines, and `backward({ createGraph: true })` records them for higher derivatives.

@@ -1,6 +1,6 @@
-import { broadcastTo, concat, gatherAxis, padAxis, permute, sliceAxis } from '../kernels/loops';
-import { convert, type DType, type NDArray } from '../ndarray';
-import type { TensorRule } from './rule';
+import { broadcastTo, concat, gatherAxis, padAxis, permute, sliceAxis } from '../kernels/loops.js';
+import { convert, type DType, type NDArray } from '../ndarray.js';
+import type { TensorRule } from './rule.js';
 
 // Ops that move elements without computing with them: their adjoints move the gradient back.
 

@@ -1,7 +1,7 @@
-import { matmul } from '../kernels/matmul';
-import { broadcastShapes } from '../ndarray';
-import { formatShape, ShapeError } from '../shape';
-import type { TensorNode, TensorRule } from './rule';
+import { matmul } from '../kernels/matmul.js';
+import { broadcastShapes } from '../ndarray.js';
+import { formatShape, ShapeError } from '../shape.js';
+import type { TensorNode, TensorRule } from './rule.js';
 
 /** Which operand is read transposed: A·B, A·Bᵀ or Aᵀ·B (last two axes; batch axes broadcast). */
 export type MatmulVariant = 'nn' | 'nt' | 'tn';

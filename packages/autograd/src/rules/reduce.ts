@@ -1,6 +1,6 @@
-import { map, reduce } from '../kernels/loops';
-import { reducedShape } from '../ndarray';
-import type { TensorNode, TensorRule } from './rule';
+import { map, reduce } from '../kernels/loops.js';
+import { reducedShape } from '../ndarray.js';
+import type { TensorNode, TensorRule } from './rule.js';
 
 /** Which axes to reduce (sorted, distinct) and whether they stay as size-1 axes. */
 export interface ReduceAttrs {

@@ -1,7 +1,7 @@
 // rules/: every derivative of the engine, each op's forward next to its vector-Jacobian product, in one
 // style: `{ forward, vjp }` entries of tables checked with `satisfies`. Imports kernels/ and ndarray.ts only;
 // what a vjp needs of a node is stated below as interfaces, so no rule imports Value or Tensor.
-import type { DType, NDArray } from '../ndarray';
+import type { DType, NDArray } from '../ndarray.js';
 
 /**
  * The methods an elementwise vjp may call: what `Value` and `Tensor` both provide. Every elementwise

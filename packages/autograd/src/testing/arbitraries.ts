@@ -3,7 +3,7 @@
  * shapes, broadcastable pairs, tensors and random expression graphs. Needs `fast-check` (a peer dependency).
  */
 import * as fc from 'fast-check';
-import { sizeOf } from '../ndarray';
+import { sizeOf } from '../ndarray.js';
 import {
   type BinaryName,
   binaryRules,
@@ -12,8 +12,8 @@ import {
   leakyReluRule,
   type UnaryName,
   unaryRules,
-} from '../rules/elementwise';
-import { Tensor } from '../tensor';
+} from '../rules/elementwise.js';
+import { Tensor } from '../tensor.js';
 
 /** Options of the shape arbitraries: ranks and axis sizes (axes are never empty). */
 export interface ShapeOptions {

@@ -4,11 +4,11 @@
  * `@adjoint/autograd/testing`: derivative checks for your own ops and models, by central differences.
  * Needs nothing else installed; the fast-check arbitraries are in `@adjoint/autograd/arbitraries`.
  */
-import type { Differentiable } from '../functional';
-import { gradients, noGrad, withGradMode } from '../graph';
-import { describe, formatShape, ShapeError } from '../shape';
-import { filled, Tensor } from '../tensor';
-import { toValue, Value } from '../value';
+import type { Differentiable } from '../functional.js';
+import { gradients, noGrad, withGradMode } from '../graph.js';
+import { describe, formatShape, ShapeError } from '../shape.js';
+import { filled, Tensor } from '../tensor.js';
+import { toValue, Value } from '../value.js';
 
 /** The numeric gradient of each input: a number per Value, a Tensor of its shape per Tensor. */
 export type NumericGrads<A extends readonly Differentiable[]> = {

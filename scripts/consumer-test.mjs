@@ -1,0 +1,196 @@
+// The consumer test: what a user outside this repository does. Packs @adjoint/autograd and @adjoint/nn
+// (pnpm pack, so workspace:* becomes a version), installs the tarballs with npm into a fresh project in
+// the system's temporary folder, and there (a) runs an ES module, (b) require()s both packages from
+// CommonJS, and (c) type-checks a TypeScript consumer under strict + nodenext with no @types/node and no
+// DOM library. Then publint and arethetypeswrong (esm-only) check both tarballs. Exits non-zero on any
+// failure; prints one line per check and a closing "N passed, N failed".
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'adjoint-consumer-'));
+const packs = join(work, 'packs');
+const app = join(work, 'app');
+const results = [];
+/** A command-line entry of one of the workspace's dev dependencies (their exports may hide the file). */
+const bin = (name, path) => join(root, 'node_modules', name, path);
+
+function run(command, args, cwd) {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs one check and prints its line; a failed `required` check ends the run, as nothing after it can work. */
+function check(name, fn, required = false) {
+  try {
+    const detail = fn();
+    results.push(true);
+    console.log(`✓ ${name}${detail ? `: ${detail}` : ''}`);
+  } catch (error) {
+    results.push(false);
+    console.log(`✗ ${name}\n${String(error.stdout ?? '')}${String(error.stderr ?? '')}${error.message}`);
+    if (required) throw new Error(`${name} failed`);
+  }
+}
+
+// run through the package manager (npx -y pnpm@10 consumer), which says where it is
+const pnpm = process.env.npm_execpath;
+if (pnpm === undefined) {
+  console.error('consumer-test: run it as `npx -y pnpm@10 consumer`, so it can call the same pnpm');
+  process.exit(2);
+}
+const node = process.execPath;
+try {
+  check(
+    'build both packages with tsc',
+    () => {
+      run(node, [pnpm, 'run', 'build'], root);
+    },
+    true,
+  );
+  check(
+    'pack both packages',
+    () => {
+      for (const name of ['autograd', 'nn'])
+        run(node, [pnpm, 'pack', '--pack-destination', packs], join(root, 'packages', name));
+      return readdirSync(packs)
+        .map((file) => `${file} ${(statSync(join(packs, file)).size / 1024).toFixed(0)} KB`)
+        .join(', ');
+    },
+    true,
+  );
+  const tarballs = readdirSync(packs).map((file) => join(packs, file));
+
+  mkdirSync(app);
+  writeFileSync(
+    join(app, 'package.json'),
+    `${JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2)}\n`,
+  );
+  check(
+    'npm install the tarballs into a fresh project',
+    () => {
+      run(
+        'npm',
+        ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...tarballs],
+        app,
+      );
+    },
+    true,
+  );
+
+  writeFileSync(
+    join(app, 'use.mjs'),
+    `import assert from 'node:assert/strict';
+import { grad, tensor, Value } from '@adjoint/autograd';
+import { gradcheck } from '@adjoint/autograd/testing';
+import { accuracy, fit, loadModel, mlp, mse, predict, SGD } from '@adjoint/nn';
+
+const a = new Value(2);
+const b = new Value(-3);
+a.mul(b).add(a.tanh()).backward();
+assert.equal(b.grad, 2);
+assert.equal(a.grad, -3 + (1 - Math.tanh(2) ** 2));
+
+const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+x.matmul(x.T).sum().backward(); // ∂/∂X Σ XXᵀ = 2 Σₖ Xₖⱼ in every row
+assert.deepEqual(x.grad.toArray(), [[8, 12], [8, 12]]);
+assert.equal(grad((t) => t.mul(t).sum())(tensor([3])).item(), 6);
+assert.ok(gradcheck((v) => v.mul(v).sin(), [new Value(0.7)]).ok);
+
+const spec = { inputs: 2, layers: [{ units: 2, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }], seed: 0, init: 'uniform' };
+const net = mlp(spec);
+const X = [[0, 0], [0, 1], [1, 0], [1, 1]];
+fit(net, { x: X, y: [[0], [1], [1], [0]] }, { loss: mse, optimizer: new SGD(net.parameters(), { lr: 2 }), epochs: 2000 });
+assert.equal(accuracy(predict(net, X), [0, 1, 1, 0]), 1);
+const reloaded = loadModel(JSON.stringify(net.toJSON()));
+assert.deepEqual(predict(reloaded, X).toArray(), predict(net, X).toArray());
+console.log('XOR trained to 100%, saved and reloaded');
+`,
+  );
+  check('an ES module builds a graph, checks a gradient, trains XOR, saves and reloads it', () =>
+    run(node, ['use.mjs'], app).trim(),
+  );
+
+  writeFileSync(
+    join(app, 'use.cjs'),
+    `const assert = require('node:assert/strict');
+const { Value } = require('@adjoint/autograd');
+const { numericGrad } = require('@adjoint/autograd/testing');
+const { mlp } = require('@adjoint/nn');
+const v = new Value(3);
+v.mul(v).backward();
+assert.equal(v.grad, 6);
+assert.ok(Math.abs(numericGrad((w) => w.mul(w), [new Value(3)])[0] - 6) < 1e-6);
+assert.equal(mlp({ inputs: 1, layers: [{ units: 1, activation: 'linear' }] }).parameters().length, 2);
+console.log('require() works');
+`,
+  );
+  check('CommonJS require()s both packages (require(esm), Node ≥ 20.19)', () =>
+    run(node, ['use.cjs'], app).trim(),
+  );
+
+  writeFileSync(
+    join(app, 'use.ts'),
+    `import { type Differentiable, grad, type Tensor, tensor, Value } from '@adjoint/autograd';
+import { type GradcheckResult, gradcheck } from '@adjoint/autograd/testing';
+import { fit, type Model, mlp, mse, predict, SGD } from '@adjoint/nn';
+
+const a: Value = new Value(1, 'a');
+const t: Tensor = tensor([1, 2], { requiresGrad: true });
+const g: Tensor = grad((x: Tensor) => x.mul(x).sum())(t);
+const model: Model = mlp({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }] });
+const parameters: Differentiable[] = model.parameters();
+const history = fit(model, { x: [[0, 1]], y: [[1]] }, { loss: mse, optimizer: new SGD(parameters, { lr: 0.1 }), epochs: 1 });
+const loss: number = history.loss[0]!;
+const check: GradcheckResult = gradcheck((v: Value) => v.exp(), [a]);
+const out: Tensor = predict(model, [[0, 1]]);
+export { check, g, loss, out };
+`,
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    `${JSON.stringify(
+      {
+        compilerOptions: {
+          strict: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          lib: ['es2023'],
+          types: [],
+          noEmit: true,
+          skipLibCheck: false,
+          noUncheckedIndexedAccess: true,
+          exactOptionalPropertyTypes: true,
+        },
+        files: ['use.ts'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  check('a TypeScript consumer type-checks: strict, nodenext, no @types/node, no DOM library', () => {
+    run(node, [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.json'], app);
+    return '0 errors';
+  });
+
+  for (const tarball of tarballs) {
+    const name = tarball.split('/').at(-1);
+    check(`publint ${name}`, () => {
+      const out = run(node, [bin('publint', 'src/cli.js'), 'run', tarball, '--strict'], root);
+      if (!out.includes('All good!')) throw new Error(out);
+    });
+    check(`arethetypeswrong ${name} (esm-only)`, () => {
+      run(node, [bin('@arethetypeswrong/cli', 'dist/index.js'), tarball, '--profile', 'esm-only'], root);
+    });
+  }
+} catch (error) {
+  console.log(`stopped: ${error.message}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+const passed = results.filter(Boolean).length;
+console.log(`\nconsumer: ${passed} passed, ${results.length - passed} failed`);
+process.exit(passed === results.length ? 0 : 1);
