@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 
 const setup = fileURLToPath(new URL('./vitest.setup.ts', import.meta.url));
@@ -6,6 +7,9 @@ const setup = fileURLToPath(new URL('./vitest.setup.ts', import.meta.url));
 // Tests run the packages from source: '@adjoint/source' is the export condition that points at src/
 // (published packages resolve to dist/ instead), so no build is needed between edits.
 const conditions = ['@adjoint/source'];
+
+/** The browser the Chromium projects run in: Debian's, installed by .ci/run (apt-get install chromium). */
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({
   resolve: { conditions },
@@ -16,9 +20,34 @@ export default defineConfig({
     isolate: false,
     // `pnpm fuzz` runs every property 100 times longer
     testTimeout: process.env.ADJOINT_FUZZ ? 3_600_000 : 5_000,
-    projects: ['autograd', 'nn', 'examples'].map((name) => ({
-      extends: true,
-      test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'], setupFiles: [setup] },
-    })),
+    projects: [
+      ...['autograd', 'nn', 'examples'].map((name) => ({
+        extends: true as const,
+        test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'], setupFiles: [setup] },
+      })),
+      // The same test files in real Chromium, all but those that need Node (files, processes, workers).
+      ...(
+        [
+          ['autograd', ['citations', 'layout', 'threads', 'wasm-source']],
+          ['nn', ['memory']],
+        ] as const
+      ).map(([name, nodeOnly]) => ({
+        extends: true as const,
+        test: {
+          name: `${name} (chromium)`,
+          root: `packages/${name}`,
+          include: ['test/**/*.test.ts'],
+          exclude: nodeOnly.map((file) => `test/${file}.test.ts`),
+          setupFiles: [setup],
+          browser: {
+            enabled: true,
+            headless: true,
+            // the system's Chromium (Debian's package), never a downloaded one; missing, the run fails
+            provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: ['--no-sandbox'] } }),
+            instances: [{ browser: 'chromium' as const }],
+          },
+        },
+      })),
+    ],
   },
 });

@@ -62,9 +62,18 @@ export function anomaly(
   );
 }
 
+/**
+ * Where the engine's own modules live, as stack frames name them: a file path in Node.js, a URL in a
+ * browser (src/ when run from source, dist/ when installed).
+ */
+const ENGINE = ((url: string) => {
+  const folder = url.slice(0, url.lastIndexOf('/') + 1); // (not new URL('.', …): bundlers rewrite that form)
+  return folder.startsWith('file://') ? decodeURIComponent(folder.slice('file://'.length)) : folder;
+})(import.meta.url);
+
 /** The caller's stack, without the frames inside adjoint's engine. */
 function creationSite(): string {
   const frames = (new Error().stack ?? '').split('\n').slice(1);
-  const outside = frames.filter((f) => !/[\\/]autograd[\\/]src[\\/]/.test(f));
+  const outside = frames.filter((f) => !f.includes(ENGINE));
   return (outside.length > 0 ? outside : frames).slice(0, 6).join('\n');
 }
