@@ -2,13 +2,19 @@
 // (pnpm pack, so workspace:* becomes a version), installs the tarballs with npm into a fresh project in
 // the system's temporary folder, and there (a) runs an ES module, (b) require()s both packages from
 // CommonJS, and (c) type-checks a TypeScript consumer under strict + nodenext with no @types/node and no
-// DOM library. Then publint and arethetypeswrong (esm-only) check both tarballs. Exits non-zero on any
+// DOM library; then (d) loads them in Chromium over 127.0.0.1, once as plain <script type="module"> with an
+// import map to the installed files (as from a CDN), once bundled with esbuild, and reports each bundle's
+// gzipped size. Then publint and arethetypeswrong (esm-only) check both tarballs. Exits non-zero on any
 // failure; prints one line per check and a closing "N passed, N failed".
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { chromium } from 'playwright';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'adjoint-consumer-'));
@@ -17,6 +23,64 @@ const app = join(work, 'app');
 const results = [];
 /** A command-line entry of one of the workspace's dev dependencies (their exports may hide the file). */
 const bin = (name, path) => join(root, 'node_modules', name, path);
+
+/** Serves `dir` on 127.0.0.1 (a free port): static files only, nothing outside `dir`. */
+async function serve(dir) {
+  const types = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.mjs': 'text/javascript',
+    '.map': 'application/json',
+  };
+  const server = createServer((request, response) => {
+    const path = normalize(join(dir, decodeURIComponent(new URL(request.url, 'http://x').pathname)));
+    try {
+      if (!path.startsWith(dir)) throw new Error('outside');
+      const body = readFileSync(path);
+      response.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
+      response.end(body);
+    } catch {
+      response.writeHead(404);
+      response.end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** What the browser pages compute: a gradient, and XOR trained and predicted; they put it in `window.result`. */
+const BROWSER_PROGRAM = `
+import { tensor, Value } from '@adjoint/autograd';
+import { accuracy, fit, mlp, mse, predict, SGD } from '@adjoint/nn';
+const a = new Value(2);
+a.mul(a).mul(a).backward();
+const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+x.matmul(x.T).sum().backward();
+const net = mlp({ inputs: 2, layers: [{ units: 2, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }], seed: 0, init: 'uniform' });
+const X = [[0, 0], [0, 1], [1, 0], [1, 1]];
+fit(net, { x: X, y: [[0], [1], [1], [0]] }, { loss: mse, optimizer: new SGD(net.parameters(), { lr: 2 }), epochs: 2000 });
+window.result = { cube: a.grad, matmul: x.grad.toArray(), xor: accuracy(predict(net, X), [0, 1, 1, 0]) };
+`;
+
+/** Loads `page` in Chromium and returns its `window.result`, or throws with the page's errors. */
+async function inChromium(browser, url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  await page.goto(url);
+  try {
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 30_000 });
+  } catch {
+    throw new Error(`the page never finished: ${errors.join('; ') || 'no error reported'}`);
+  }
+  const result = await page.evaluate(() => window.result);
+  await page.close();
+  if (errors.length > 0) throw new Error(errors.join('; '));
+  if (result.cube !== 12 || JSON.stringify(result.matmul) !== '[[8,12],[8,12]]' || result.xor !== 1)
+    throw new Error(`wrong results: ${JSON.stringify(result)}`);
+  return JSON.stringify(result);
+}
 
 function run(command, args, cwd) {
   return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -175,6 +239,69 @@ export { check, g, loss, out };
     run(node, [bin('typescript', 'bin/tsc'), '-p', 'tsconfig.json'], app);
     return '0 errors';
   });
+
+  writeFileSync(
+    join(app, 'cdn.html'),
+    `<!doctype html><link rel="icon" href="data:,"><script type="importmap">${JSON.stringify({
+      imports: {
+        '@adjoint/autograd': '/node_modules/@adjoint/autograd/dist/index.js',
+        '@adjoint/nn': '/node_modules/@adjoint/nn/dist/index.js',
+      },
+    })}</script><script type="module">${BROWSER_PROGRAM}</script>`,
+  );
+  writeFileSync(join(app, 'entry.mjs'), BROWSER_PROGRAM);
+  writeFileSync(
+    join(app, 'bundled.html'),
+    '<!doctype html><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>',
+  );
+  const sizes = [];
+  for (const [name, contents] of [
+    ['@adjoint/autograd', "export * from '@adjoint/autograd';"],
+    ['@adjoint/nn with @adjoint/autograd', "export * from '@adjoint/autograd'; export * from '@adjoint/nn';"],
+  ]) {
+    const out = await build({
+      stdin: { contents, resolveDir: app },
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+    });
+    sizes.push(`${name} ${(gzipSync(out.outputFiles[0].contents).length / 1024).toFixed(1)} KB gzipped`);
+  }
+  await build({
+    entryPoints: [join(app, 'entry.mjs')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    outfile: join(app, 'bundle.js'),
+  });
+  const { server, url } = await serve(app);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+  try {
+    const cdn = await inChromium(browser, `${url}/cdn.html`).then(
+      (r) => ['ok', r],
+      (e) => ['error', e],
+    );
+    check('Chromium runs the installed packages from <script type="module"> and an import map', () => {
+      if (cdn[0] === 'error') throw cdn[1];
+      return cdn[1];
+    });
+    const bundled = await inChromium(browser, `${url}/bundled.html`).then(
+      (r) => ['ok', r],
+      (e) => ['error', e],
+    );
+    check('Chromium runs them bundled by esbuild', () => {
+      if (bundled[0] === 'error') throw bundled[1];
+      return sizes.join(', ');
+    });
+  } finally {
+    await browser.close();
+    server.close();
+  }
 
   for (const tarball of tarballs) {
     const name = tarball.split('/').at(-1);
