@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+
+// The README's TypeScript blocks, run as a reader would paste them: each must type-check under the
+// repository's strict settings (unused locals included) and run; a block followed by a ```text block
+// must print exactly that text. So the README cannot rot.
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const dir = join(root, 'packages/examples/.readme');
+const require = createRequire(import.meta.url);
+
+interface Block {
+  readonly line: number;
+  readonly code: string;
+  readonly prints: string | null;
+}
+
+function blocks(markdown: string): Block[] {
+  const found: Block[] = [];
+  const fence = /^```(\w*)\n([\s\S]*?)^```\n/gm;
+  const all = [...markdown.matchAll(fence)];
+  all.forEach((m, i) => {
+    if (m[1] !== 'ts') return;
+    const next = all[i + 1];
+    const adjacent =
+      next !== undefined &&
+      next[1] === 'text' &&
+      markdown.slice(m.index! + m[0].length, next.index).trim() === '';
+    found.push({
+      line: markdown.slice(0, m.index).split('\n').length,
+      code: m[2]!,
+      prints: adjacent ? next[2]! : null,
+    });
+  });
+  return found;
+}
+
+const readme = blocks(readFileSync(join(root, 'README.md'), 'utf8'));
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+for (const [i, block] of readme.entries()) writeFileSync(join(dir, `block-${i}.ts`), block.code);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the README', () => {
+  test('has TypeScript blocks, most of them with the output they print', () => {
+    expect(readme.length).toBeGreaterThanOrEqual(4);
+    expect(readme.filter((b) => b.prints !== null).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('every TypeScript block type-checks under the repository’s strict settings', () => {
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: '../../../tsconfig.base.json',
+        compilerOptions: { noEmit: true, composite: false },
+        include: ['*.ts', '../../autograd/src/kernels/webassembly.d.ts'],
+      }),
+    );
+    const tsc = spawnSync(
+      process.execPath,
+      [require.resolve('typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(tsc.stdout + tsc.stderr).toBe('');
+  }, 60_000);
+
+  test.each(readme.map((block, i) => [block.line, i, block] as const))(
+    'the block at line %i runs and prints what the README shows',
+    (_line, i, block) => {
+      const run = spawnSync(
+        process.execPath,
+        [require.resolve('tsx/cli'), '--conditions=@adjoint/source', join(dir, `block-${i}.ts`)],
+        { encoding: 'utf8', cwd: join(root, 'packages/examples') },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      if (block.prints !== null) expect(run.stdout).toBe(block.prints);
+    },
+    60_000,
+  );
+});
