@@ -12,6 +12,11 @@ const conditions = ['@adjoint/source'];
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({
+  // The browser projects' pages are cross-origin isolated, as a page must be to share memory with Web
+  // Workers: matmulAsync's workers are tested there.
+  server: {
+    headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+  },
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
@@ -34,7 +39,7 @@ export default defineConfig({
       ).map(([name, nodeOnly]) => ({
         extends: true as const,
         test: {
-          name: `${name} (chromium)`,
+          name: `${name}, in a browser`,
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
           exclude: nodeOnly.map((file) => `test/${file}.test.ts`),

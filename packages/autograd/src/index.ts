@@ -26,7 +26,7 @@ export {
 export { isGradEnabled, type Node, noGrad, type Vjp } from './graph.js';
 export { concat, stack } from './join.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
-export { linear } from './linear.js';
+export { linear, matmulAsync } from './linear.js';
 export { checkFloat32, type DType, MAX_ELEMENTS, type NestedArray, type Storage } from './ndarray.js';
 export { Rng } from './random.js';
 export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';

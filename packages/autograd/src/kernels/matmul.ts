@@ -10,7 +10,7 @@ import {
 } from '../ndarray.js';
 import { type GemmOperands, gemm, PRECISIONS } from './gemm.js';
 import { forEachRow } from './loops.js';
-import { gemmSimd, SIMD } from './simd.js';
+import { ASYNC_SIMD, gemmSimd, gemmSimdAsync, SIMD } from './simd.js';
 
 /**
  * Batched matrix products C = op(A)·op(B), where op transposes the last two axes when asked, and the
@@ -70,4 +70,36 @@ export function matmul(
     },
   );
   return out!;
+}
+
+/**
+ * `matmul` of two matrices (no batch axes, neither transposed) on Web Workers, where the page is
+ * cross-origin isolated: the same kernel, so the same bits. The operands are copied before this returns,
+ * so they may change while it runs. Elsewhere, or for a product too small for the SIMD kernel, it is
+ * `matmul`, resolved.
+ */
+export function matmulAsync(a: NDArray, b: NDArray, outShape: readonly number[]): Promise<Storage> {
+  const [m, n] = outShape as [number, number];
+  const k = a.shape[1]!;
+  const precision = PRECISIONS[promote(a, b)];
+  if (ASYNC_SIMD === null || outShape.length !== 2 || m < 4 || n < precision.width || m * n * k < 4096)
+    return Promise.resolve(matmul(a, b, false, false, outShape));
+  // copies, taken now: the caller may change its tensors while the workers run
+  const A = convert(a.data, precision.dtype);
+  const B = convert(b.data, precision.dtype);
+  const operands: GemmOperands = {
+    A: A === a.data ? A.slice() : A,
+    ao: 0,
+    ai: k,
+    ap: 1,
+    B: B === b.data ? B.slice() : B,
+    bo: 0,
+    bp: n,
+    bj: 1,
+    co: 0,
+    m,
+    k,
+    n,
+  };
+  return gemmSimdAsync(operands, precision);
 }

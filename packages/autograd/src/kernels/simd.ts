@@ -5,7 +5,7 @@
 import { type DType, dtypeOf, type Storage } from '../ndarray.js';
 import { type GemmOperands, gemmEdges, PRECISIONS, type Precision } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
-import { canUseThreads, type Gemm, getNumThreads, Team } from './threads.js';
+import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
 
 /**
  * The multiply-adds from which a product is shared out between threads: about 0.4 ms of float32 work
@@ -88,21 +88,27 @@ function view(simd: Simd, dtype: DType, bytes: number): Storage {
   return dtype === 'float32' ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
 }
 
+/** The operands of one product copied and packed into a module's memory, and where C will be. */
+interface Packed {
+  readonly heap: Storage;
+  readonly args: readonly [number, number, number, number, number, number, number];
+  readonly at: number;
+  readonly m4: number;
+  readonly nw: number;
+}
+
 /**
- * @internal gemm with the blocks in WebAssembly. The operands' matrices are copied into the module's memory
- * as they are (a memcpy), packed there, A's rows four at a time and B's columns `width` at a time,
- * into contiguous panels (whatever their strides, so every variant runs the same kernel); the kernel
- * fills the blocks; the edge strips run in TypeScript. With `C` null the product is a new array
- * (sliced out of the module's memory, which is faster than copying into one); otherwise it is
- * written into C.
+ * Copies one product's matrices into the module's memory as they are (a memcpy) and packs them there,
+ * A's rows four at a time and B's columns `width` at a time, into contiguous panels (whatever their
+ * strides, so every variant runs the same kernel). `beforePacking` runs once the sizes are known.
  */
-export function gemmSimd(
+function packInto(
   simd: Simd,
   operands: GemmOperands,
   precision: Precision,
-  C: Storage | null,
-): Storage {
-  const { A, ao, ai, ap, B, bo, bp, bj, co, m, k, n } = operands;
+  beforePacking?: (m4: number, nw: number) => void,
+): Packed {
+  const { A, ao, ai, ap, B, bo, bp, bj, m, k, n } = operands;
   const { dtype, width, bytes } = precision;
   const m4 = m - (m % 4);
   const nw = n - (n % width);
@@ -113,23 +119,82 @@ export function gemmSimd(
   const packB = packA + m4 * k;
   const at = packB + nw * k;
   const heap = view(simd, dtype, (at + m * n) * bytes);
-  // large products share their rows out to worker threads: wake them now, to be spinning after the packing
-  const threads = Math.min(getNumThreads(), m4 / 4);
-  const team = simd.team !== null && threads > 1 && m4 * nw * k >= PARALLEL_WORK ? simd.team : null;
-  team?.wake(threads);
+  beforePacking?.(m4, nw);
   heap.set(A.subarray(ao, ao + m * k), rawA);
   heap.set(B.subarray(bo, bo + k * n), rawB);
   simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, m4, k, 4);
   simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, nw, k, width);
-  const args = [packA * bytes, packB * bytes, at * bytes, m4, nw, k, n] as const;
-  if (team === null) simd.gemm[dtype](...args);
-  else team.gemm(dtype === 'float32' ? 1 : 0, simd.gemm[dtype], threads, args, bytes);
+  return { heap, args: [packA * bytes, packB * bytes, at * bytes, m4, nw, k, n], at, m4, nw };
+}
+
+/** The product out of the module's memory: a new array (C null), or written into C; the edge strips in TypeScript. */
+function collect(packed: Packed, operands: GemmOperands, precision: Precision, C: Storage | null): Storage {
+  const { heap, at, m4, nw } = packed;
+  const size = operands.m * operands.n;
   if (C === null) {
-    const product = heap.slice(at, at + m * n);
+    // slicing out of the module's memory is faster than copying into a new array
+    const product = heap.slice(at, at + size);
     gemmEdges({ ...operands, co: 0 }, product, precision.round, m4, nw);
     return product;
   }
-  C.set(heap.subarray(at, at + m * n), co);
+  C.set(heap.subarray(at, at + size), operands.co);
   gemmEdges(operands, C, precision.round, m4, nw);
   return C;
+}
+
+/**
+ * @internal gemm with the blocks in WebAssembly: pack, run the kernel (on worker threads too when the
+ * product is large and the runtime can), collect. With `C` null the product is a new array; otherwise it
+ * is written into C.
+ */
+export function gemmSimd(
+  simd: Simd,
+  operands: GemmOperands,
+  precision: Precision,
+  C: Storage | null,
+): Storage {
+  let team: Team | null = null;
+  let threads = 1;
+  const packed = packInto(simd, operands, precision, (m4, nw) => {
+    // large products share their rows out to worker threads: wake them now, to be spinning after the packing
+    threads = Math.min(getNumThreads(), m4 / 4);
+    team = simd.team !== null && threads > 1 && m4 * nw * operands.k >= PARALLEL_WORK ? simd.team : null;
+    team?.wake(threads);
+  });
+  const { dtype, bytes } = precision;
+  if (team === null) simd.gemm[dtype](...packed.args);
+  else (team as Team).gemm(dtype === 'float32' ? 1 : 0, simd.gemm[dtype], threads, packed.args, bytes);
+  return collect(packed, operands, precision, C);
+}
+
+/**
+ * @internal The module matmulAsync uses in a cross-origin-isolated page: a memory of its own, shared
+ * with Web Workers that take every chunk. Null elsewhere.
+ */
+export const ASYNC_SIMD: Simd | null = canUseWebWorkers ? instantiate(true) : null;
+
+/** The async products in flight, one after the other: they share ASYNC_SIMD's memory. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * @internal gemmSimd on Web Workers, for a page that may not block: the operands are packed on the
+ * calling thread, the blocks computed by `getNumThreads()` workers while the page goes on, and the
+ * product comes back as a new array. Products queue, as they share one memory.
+ */
+export function gemmSimdAsync(operands: GemmOperands, precision: Precision): Promise<Storage> {
+  const simd = ASYNC_SIMD!;
+  const job = queue.then(async () => {
+    const packed = packInto(simd, operands, precision);
+    const threads = Math.max(1, Math.min(getNumThreads(), packed.m4 / 4));
+    if (packed.m4 > 0 && packed.nw > 0)
+      await simd.team!.gemmAsync(
+        precision.dtype === 'float32' ? 1 : 0,
+        threads,
+        packed.args,
+        precision.bytes,
+      );
+    return collect(packed, operands, precision, null);
+  });
+  queue = job.catch(() => undefined);
+  return job;
 }

@@ -5,9 +5,10 @@
  * the product has the same bits on any number of threads.
  *
  * The calling thread takes chunks too, then spins until every chunk is done, so it must be allowed to
- * block. Node.js's main thread is; a browser's is not. Elsewhere products run on the calling thread.
+ * block. Node.js's main thread is; a browser's is not: in a cross-origin-isolated page (where memory can
+ * be shared) `gemmAsync` has Web Workers take every chunk while the page awaits them. Elsewhere products
+ * run on the calling thread.
  */
-import type { Worker as NodeWorker } from 'node:worker_threads';
 import { describe } from '../shape.js';
 
 /** @internal A gemm kernel of src/kernels/gemm.wat (addresses in bytes). */
@@ -26,10 +27,19 @@ const DEFAULT_LIMIT = 8;
 /** The most threads one may ask for (a job's chunk count must fit in 16 bits). */
 const MAX_THREADS = 256;
 
+/** A browser's Web Worker, where there is one (this package is built without the DOM library). */
+interface WebWorkerLike {
+  postMessage(data: unknown): void;
+  terminate(): void;
+}
+const WebWorker = (globalThis as { Worker?: new (url: string) => WebWorkerLike }).Worker;
+
 /** The runtime's worker threads and core count, where it is Node.js; null elsewhere. */
 const NODE = nodeRuntime();
+/** The core count of a cross-origin-isolated browser page, which can share memory with Web Workers; null elsewhere. */
+const WEB = NODE === null ? webRuntime() : null;
 
-let requested = NODE === null ? 1 : Math.min(NODE.cores, DEFAULT_LIMIT);
+let requested = Math.min(NODE?.cores ?? WEB?.cores ?? 1, DEFAULT_LIMIT);
 
 function nodeRuntime(): {
   readonly threads: typeof import('node:worker_threads');
@@ -42,9 +52,17 @@ function nodeRuntime(): {
   return threads?.Worker && os ? { threads, cores: os.availableParallelism() } : null;
 }
 
+function webRuntime(): { readonly cores: number } | null {
+  const page = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  if (page.crossOriginIsolated !== true || WebWorker === undefined || typeof SharedArrayBuffer !== 'function')
+    return null;
+  return { cores: page.navigator?.hardwareConcurrency ?? 1 };
+}
+
 /**
- * How many threads a large matrix product runs on: the calling thread and `n − 1` workers. The
- * default is the number of cores (at most 8) in Node.js, and 1 where workers cannot be used.
+ * How many threads a large matrix product runs on: the calling thread and `n − 1` workers in Node.js,
+ * `n` Web Workers for `matmulAsync` in a cross-origin-isolated page. The default is the number of cores
+ * (at most 8) there, and 1 where workers cannot be used.
  */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
@@ -53,13 +71,16 @@ export function setNumThreads(n: number): void {
   requested = n;
 }
 
-/** How many threads a large matrix product runs on here: 1 where the runtime cannot block on workers. */
+/** How many threads a large matrix product runs on here: 1 where the runtime cannot use workers. */
 export function getNumThreads(): number {
-  return NODE === null ? 1 : requested;
+  return NODE === null && WEB === null ? 1 : requested;
 }
 
 /** @internal Whether this runtime can run products on worker threads (Node.js, with shared memory). */
 export const canUseThreads = NODE !== null;
+
+/** @internal Whether this page can run products on Web Workers, asynchronously (cross-origin isolated). */
+export const canUseWebWorkers = WEB !== null;
 
 // The team's control block, an Int32Array over a SharedArrayBuffer. TICKET holds the current job's
 // chunk count (high 16 bits) and the next chunk to claim (low 16): a thread claims a chunk by raising it
@@ -107,6 +128,7 @@ function work(c: Int32Array, kernels: readonly Gemm[]): number {
     Atomics.store(c, 3, 1);
   }
   Atomics.add(c, 1, 1);
+  Atomics.notify(c, 1); // a page awaiting the job (gemmAsync) wakes on it
   return 1;
 }
 
@@ -115,9 +137,7 @@ function work(c: Int32Array, kernels: readonly Gemm[]): number {
  * then take chunks of jobs. With none to take it spins (~0.3 ms) before sleeping: here a sleeping thread
  * takes from 30 µs to several ms to wake. A late worker costs nothing, as the others take its chunks.
  */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control } = workerData;
+const WORKER_LOOP = `
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
 const kernels = [exports.gemm, exports.gemm32];
 const c = new Int32Array(control);
@@ -129,6 +149,15 @@ for (;;) {
   if (!open()) Atomics.wait(c, ${GENERATION}, generation);
   while (work(c, kernels) >= 0);
 }`;
+/** A Node.js worker thread: its data comes with it. */
+const WORKER_SOURCE = `const { module, memory, control } = require('node:worker_threads').workerData;${WORKER_LOOP}`;
+/** A Web Worker: its data comes in its first message. */
+const WEB_WORKER_SOURCE = `onmessage = ({ data: { module, memory, control } }) => {${WORKER_LOOP}};`;
+
+/** What both kinds of worker provide. */
+interface AnyWorker {
+  terminate(): unknown;
+}
 
 /**
  * @internal The workers that run one shared module's kernels. Made by the first product that needs them; they
@@ -136,7 +165,7 @@ for (;;) {
  */
 export class Team {
   private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_LENGTH * 4));
-  private readonly workers: NodeWorker[] = [];
+  private readonly workers: AnyWorker[] = [];
   /** Chunks the workers have done so far: tests read it to know they did run. */
   workerChunks = 0;
   /** false: the calling thread takes no chunk and only waits, so tests can have workers do them all. */
@@ -191,6 +220,45 @@ export class Team {
     }
   }
 
+  /**
+   * `gemm` for a page that may not block: the Web Workers take every chunk (`threads` of them), and the
+   * promise resolves once all are done. The caller must not start another job before it does.
+   */
+  async gemmAsync(
+    which: 0 | 1,
+    threads: number,
+    args: readonly [number, number, number, number, number, number, number],
+    bytes: number,
+  ): Promise<void> {
+    const { control } = this;
+    this.hire(threads);
+    const m4 = args[3];
+    const rows = 4 * Math.ceil(m4 / 4 / (8 * threads));
+    const chunks = Math.ceil(m4 / rows);
+    control.set([which, ...args, bytes, rows], KERNEL);
+    Atomics.store(control, FINISHED, 0);
+    Atomics.store(control, FAILED, 0);
+    Atomics.store(control, TICKET, chunks << 16);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    const waitAsync = (Atomics as { waitAsync?: AtomicsWaitAsync }).waitAsync;
+    for (
+      let done = Atomics.load(control, FINISHED);
+      done !== chunks;
+      done = Atomics.load(control, FINISHED)
+    ) {
+      const wait = waitAsync?.(control, FINISHED, done);
+      if (wait === undefined) await new Promise((resolve) => setTimeout(resolve, 0));
+      else if (wait.async) await wait.value;
+    }
+    this.workerChunks += chunks;
+    if (control[FAILED] === 1) {
+      throw new Error(
+        `matmulAsync: the kernel failed on rows of a ${m4}×${args[5]} by ${args[5]}×${args[4]} product, on ${threads} Web Workers`,
+      );
+    }
+  }
+
   /** How many workers the team keeps. */
   get size(): number {
     return this.workers.length;
@@ -200,13 +268,26 @@ export class Team {
   private hire(count: number): void {
     const { workers } = this;
     while (workers.length > count) workers.pop()!.terminate();
+    const data = { module: this.module, memory: this.memory, control: this.control.buffer };
     while (workers.length < count) {
-      const worker = new NODE!.threads.Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module: this.module, memory: this.memory, control: this.control.buffer },
-      });
-      worker.unref(); // an idle team must not keep the process alive
-      workers.push(worker);
+      if (NODE !== null) {
+        const worker = new NODE.threads.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+        worker.unref(); // an idle team must not keep the process alive
+        workers.push(worker);
+      } else {
+        const url = URL.createObjectURL(new Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' }));
+        const worker = new WebWorker!(url);
+        URL.revokeObjectURL(url);
+        worker.postMessage(data);
+        workers.push(worker);
+      }
     }
   }
 }
+
+/** Atomics.waitAsync (ES2024): a promise that settles when the slot changes from `value`. */
+type AtomicsWaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
