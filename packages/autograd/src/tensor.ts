@@ -16,6 +16,7 @@ import {
   sizeOf,
   toNested,
 } from './ndarray.js';
+import { formatTensor, INSPECT } from './print.js';
 import { logSoftmax, reduce, softmax } from './reduce.js';
 import {
   type BinaryName,
@@ -361,11 +362,13 @@ export class Tensor implements Elementwise<Tensor> {
     this.retainsGrad = true;
     return this;
   }
+  /** `Tensor([[1, 2], [3, 4]], dtype=float64, requiresGrad=true)`, summarized past 1,000 elements, as PyTorch prints. */
   toString(): string {
-    const name = this.label === '' ? '' : `${this.label}: `;
-    const grad = this.requiresGrad ? ', requiresGrad' : '';
-    const dtype = this.dtype === 'float64' ? '' : `, ${this.dtype}`;
-    return `Tensor(${name}shape ${formatShape(this.shape)}${dtype}${grad}, data ${JSON.stringify(this.toArray())})`;
+    return formatTensor(this);
+  }
+  /** @internal How Node.js's util.inspect (and so console.log) prints a Tensor. */
+  [INSPECT](): string {
+    return this.toString();
   }
 }
 

@@ -1,5 +1,6 @@
 import { isAnomalyEnabled, watchForward } from './anomaly.js';
 import { backward, backwardNumeric, isGradEnabled } from './graph.js';
+import { formatValue, INSPECT } from './print.js';
 import {
   type BinaryName,
   binaryRules,
@@ -256,9 +257,14 @@ export class Value implements Elementwise<Value> {
     return Number.isFinite(this.data);
   }
 
+  /** `Value(data=3, grad=0.5, op=mul, label='x')`: what `console.log` and `String` show. */
   toString(): string {
-    const name = this.label === '' ? '' : `${this.label}: `;
-    return `Value(${name}data=${this.data}, grad=${this.grad})`;
+    return formatValue(this);
+  }
+
+  /** @internal How Node.js's util.inspect (and so console.log) prints a Value. */
+  [INSPECT](): string {
+    return this.toString();
   }
 }
 

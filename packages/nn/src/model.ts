@@ -23,3 +23,11 @@ export interface Model<Out extends Prediction = Prediction, Tgt extends Target =
   /** Loads saved parameters into this model: checked whole first, so a failed load changes nothing. */
   loadState(json: unknown): void;
 }
+
+/** @internal The key Node.js's util.inspect looks for (the same symbol as autograd's): how a model prints. */
+export const INSPECT: unique symbol = Symbol.for('nodejs.util.inspect.custom');
+
+/** @internal "1,234 parameters": how a model's printout counts its numbers. */
+export function countParameters(count: number): string {
+  return `${count.toLocaleString('en-US')} parameter${count === 1 ? '' : 's'}`;
+}

@@ -10,7 +10,7 @@ import {
 } from '@adjoint/autograd';
 import { activate } from './activation.js';
 import { initialParameters } from './init.js';
-import type { Model } from './model.js';
+import { countParameters, INSPECT, type Model } from './model.js';
 import {
   ACTIVATIONS,
   type ActivationName,
@@ -78,6 +78,16 @@ export class Linear implements Module {
     return [this.weight, this.bias];
   }
 
+  /** `Linear(in=2, out=8)`. */
+  toString(): string {
+    return `Linear(in=${this.inFeatures}, out=${this.outFeatures})`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+
   namedParameters(): [string, Tensor][] {
     return [
       ['weight', this.weight],
@@ -96,6 +106,16 @@ export class Activation implements Module {
   /** The module applied to a batch of inputs. */
   forward(x: Tensor): Tensor {
     return this.name === 'softmax' ? x.softmax(-1) : activate(x, this.name);
+  }
+
+  /** `Activation(tanh)`. */
+  toString(): string {
+    return `Activation(${this.name})`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   parameters(): Tensor[] {
@@ -129,6 +149,18 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
   /** The module applied to a batch of inputs. */
   forward(x: Tensor): Tensor {
     return this.modules.reduce((h, module) => module.forward(h), x);
+  }
+
+  /** Its modules, one per line, and how many numbers it trains: `Sequential(…), 33 parameters, float64`. */
+  toString(): string {
+    const lines = this.modules.map((m, i) => `  (${i}): ${String(m)}`);
+    const dtype = this.parameters()[0]?.dtype;
+    return `Sequential(\n${lines.join('\n')}\n), ${countParameters(this.parameters().reduce((n, p) => n + p.size, 0))}${dtype ? `, ${dtype}` : ''}`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** `forward`: a Tensor model takes the whole batch at once. */

@@ -1,7 +1,7 @@
 import { describe, type Tensor, Value } from '@adjoint/autograd';
 import { activate, softmaxValues } from './activation.js';
 import { initialParameters } from './init.js';
-import type { Model } from './model.js';
+import { countParameters, INSPECT, type Model } from './model.js';
 import {
   ACTIVATIONS,
   type ActivationName,
@@ -98,6 +98,17 @@ export class ScalarMLP implements Model<Value[][], number[][]> {
   /** The rows of `y` ([N] or [N, outputs]) as rows of numbers, matching `forwardBatch`. */
   targets(y: Tensor): number[][] {
     return rowsOf(y.ndim === 1 ? y.reshape([y.size, 1]) : y);
+  }
+
+  /** The layers, as the spec declares them: `ScalarMLP(2 → 16 relu → 1 linear), 65 parameters`. */
+  toString(): string {
+    const layers = this.spec.layers.map((l) => `${l.units} ${l.activation}`).join(' → ');
+    return `ScalarMLP(${this.spec.inputs} → ${layers}), ${countParameters(this.parameters().length)}`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** Per layer, per neuron, w then b: micrograd's order. */
