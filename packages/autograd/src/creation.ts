@@ -10,7 +10,7 @@ import {
   sizeOf,
 } from './ndarray.js';
 import { Rng } from './random.js';
-import { describe, formatShape, ShapeError } from './shape.js';
+import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /** What every creation function accepts. */
@@ -44,10 +44,8 @@ export function tensor(
     for (const [i, v] of values.entries()) {
       if (!Number.isFinite(v)) throw new TypeError(`tensor: element ${i} must be a finite number, got ${v}`);
     }
-    return leaf('tensor', values.slice(), shape, {
-      ...options,
-      dtype: options.dtype ?? (values instanceof Float32Array ? 'float32' : 'float64'),
-    });
+    const dtype = options.dtype ?? (values instanceof Float32Array ? 'float32' : 'float64');
+    return leaf('tensor', values.slice(), shape, { ...options, dtype }, ['shape']);
   }
   const { data, shape } = fromNested('tensor', values as NestedArray);
   if (options.shape !== undefined) {
@@ -57,9 +55,9 @@ export function tensor(
         `tensor: shape ${formatShape(target)} holds ${sizeOf(target)} elements, the data has ${data.length}`,
       );
     }
-    return leaf('tensor', data, target, options);
+    return leaf('tensor', data, target, options, ['shape']);
   }
-  return leaf('tensor', data, shape, options);
+  return leaf('tensor', data, shape, options, ['shape']);
 }
 
 /** A tensor of `shape` filled with `value`. */
@@ -134,18 +132,26 @@ function random(
       `${op}: expected { seed } or an Rng (adjoint has no global random state), got ${describe(source)}`,
     );
   }
+  if (!(source instanceof Rng)) checkOptions(op, source, [...TENSOR_OPTIONS, 'seed', 'rng']);
   const rng = source instanceof Rng ? source : 'rng' in source ? source.rng : new Rng(source.seed);
   const data = allocate('float64', sizeOf(checked));
   for (let i = 0; i < data.length; i++) data[i] = draw(rng);
-  return leaf(op, data, checked, source instanceof Rng ? {} : source);
+  return leaf(op, data, checked, source instanceof Rng ? {} : source, ['seed', 'rng']);
 }
+
+/** The options every creation function takes. */
+const TENSOR_OPTIONS = ['requiresGrad', 'label', 'dtype'] as const;
 
 function leaf(
   op: string,
   data: Storage,
   shape: readonly number[],
-  { requiresGrad = false, label = '', dtype = 'float64' }: TensorOptions,
+  options: TensorOptions,
+  /** Keys the caller's options may have besides the TensorOptions: `shape` for tensor(), `seed`/`rng` for random ones. */
+  more: readonly string[] = [],
 ): Tensor {
+  checkOptions(op, options, [...TENSOR_OPTIONS, ...more]);
+  const { requiresGrad = false, label = '', dtype = 'float64' } = options;
   if (typeof requiresGrad !== 'boolean')
     throw new TypeError(`${op}: expected requiresGrad to be true or false, got ${describe(requiresGrad)}`);
   if (typeof label !== 'string')

@@ -1,7 +1,7 @@
 import { noGrad, type Vjp } from './graph.js';
 import type { Elementwise } from './rules/elementwise.js';
 import { customRule } from './scalar-rules.js';
-import { describe } from './shape.js';
+import { checkOptions, describe } from './shape.js';
 import { recordTensor, Tensor } from './tensor.js';
 import { inDTypes } from './tensor-rules.js';
 import { recordValue, Value } from './value.js';
@@ -36,6 +36,7 @@ export function customOp(spec: PolymorphicOpSpec): <N extends Value | Tensor>(..
 /** A custom op for one engine (`customOp<Tensor>({ … })`): its forward and vjp may use every method of that engine. */
 export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...inputs: N[]) => N;
 export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...inputs: N[]) => N {
+  checkOptions('customOp', spec, ['name', 'forward', 'vjp']);
   const { name, forward } = spec;
   if (typeof name !== 'string' || name === '') {
     throw new TypeError(`customOp: expected name to be a non-empty string, got ${describe(name)}`);

@@ -1,5 +1,5 @@
 import { allAdjoints, topoSort } from './graph.js';
-import { describe, formatShape } from './shape.js';
+import { checkOptions, describe, formatShape } from './shape.js';
 import { filled, Tensor } from './tensor.js';
 import { toValue, Value } from './value.js';
 
@@ -11,6 +11,7 @@ import { toValue, Value } from './value.js';
  * touched. The same graph always gives the same text.
  */
 export function toDot(root: Value | Tensor, options: { readonly rankdir?: 'LR' | 'TB' } = {}): string {
+  checkOptions('toDot', options, ['rankdir']);
   if (!(root instanceof Tensor) && !(root instanceof Value))
     throw new TypeError(`toDot: expected a Value or a Tensor, got ${describe(root)}`);
   const nodes: (Value | Tensor)[] =

@@ -30,7 +30,7 @@ export { linear, matmulAsync } from './linear.js';
 export { checkFloat32, type DType, MAX_ELEMENTS, type NestedArray, type Storage } from './ndarray.js';
 export { Rng } from './random.js';
 export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
-export { describe, formatShape, ShapeError } from './shape.js';
+export { checkOptions, closest, describe, formatShape, ShapeError } from './shape.js';
 export { type Axes, Tensor, type TensorLike } from './tensor.js';
 export { type BackwardOptions, Value } from './value.js';
 export { where } from './where.js';

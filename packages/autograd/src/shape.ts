@@ -23,3 +23,55 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }
+
+/**
+ * The candidate `name` most likely misspells, if any: the nearest by edit distance (a swap of two
+ * neighbours counts as one edit) within a third of the name's length, or one that the name, less its
+ * last letter, begins. Case is ignored.
+ */
+export function closest(name: string, candidates: readonly string[]): string | undefined {
+  if (!Array.isArray(candidates))
+    throw new TypeError(`closest: expected a list of names, got ${describe(candidates)}`);
+  const wanted = name.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(wanted.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(wanted, candidate.toLowerCase());
+    if (d < bestDistance && d < wanted.length) [best, bestDistance] = [candidate, d];
+  }
+  const stem = wanted.slice(0, -1);
+  return best ?? (stem.length >= 3 ? candidates.find((c) => c.toLowerCase().startsWith(stem)) : undefined);
+}
+
+/** The optimal-string-alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * Checks an options object given to `op`: a plain object (or undefined) whose keys are all among
+ * `allowed`; an unknown key is an error naming it, the closest allowed one, and the list.
+ */
+export function checkOptions(op: string, options: unknown, allowed: readonly string[]): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new TypeError(`${op}: expected an options object, got ${describe(options)}`);
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    const guess = closest(key, allowed);
+    const hint = guess === undefined ? '' : `; did you mean '${guess}'?`;
+    throw new TypeError(`${op}: unknown option '${key}'${hint} (options: ${allowed.join(', ')})`);
+  }
+}

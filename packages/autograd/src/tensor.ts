@@ -32,7 +32,7 @@ import {
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { TensorRule } from './rules/rule.js';
-import { describe, formatShape, ShapeError } from './shape.js';
+import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
 import type { BackwardOptions } from './value.js';
 
@@ -347,6 +347,7 @@ export class Tensor implements Elementwise<Tensor> {
       this.backward(undefined, seed);
       return;
     }
+    checkOptions('backward', options, ['createGraph']);
     checkSeed(this, seed);
     const g =
       seed instanceof Tensor ? seed : filled(this.shape, asTensor(seed ?? 1, 'backward').item(), this.dtype);

@@ -13,7 +13,7 @@ import {
   whereRule,
 } from './rules/elementwise.js';
 import { boundScalar, type ScalarRule } from './scalar-rules.js';
-import { describe } from './shape.js';
+import { checkOptions, describe } from './shape.js';
 
 const SCALAR: readonly number[] = Object.freeze([]);
 const NO_PARENTS: readonly Value[] = Object.freeze([]);
@@ -225,6 +225,7 @@ export class Value implements Elementwise<Value> {
       return;
     }
     const g = toValue(seed ?? 1, 'backward');
+    checkOptions('backward', options, ['createGraph']);
     const createGraph = options.createGraph ?? false;
     if (
       !createGraph &&

@@ -1,4 +1,5 @@
 import {
+  checkOptions,
   describe,
   type Elementwise,
   formatShape,
@@ -51,6 +52,7 @@ const logitLoss: Term = (z, y) =>
 
 /** The mean squared error; `halfMean` gives note 000's C = 1/(2m) Σ (y_pred - y)². */
 export function mse(prediction: Prediction, target: Target, options: MseOptions = {}): Tensor | Value {
+  checkOptions('mse', options, ['reduction']);
   const reduction = options.reduction ?? 'mean';
   if (!['mean', 'sum', 'halfMean'].includes(reduction)) {
     throw new RangeError(`mse: expected reduction 'mean', 'sum' or 'halfMean', got ${describe(reduction)}`);

@@ -1,4 +1,4 @@
-import { describe, formatShape, ShapeError, Tensor, Value } from '@adjoint/autograd';
+import { checkOptions, describe, formatShape, ShapeError, Tensor, Value } from '@adjoint/autograd';
 import type { Prediction, Target } from './losses.js';
 
 /** Options of `accuracy`. */
@@ -16,6 +16,7 @@ export function accuracy(
   labels: Target | Int32Array,
   options: AccuracyOptions = {},
 ): number {
+  checkOptions('accuracy', options, ['threshold']);
   const { threshold = 0.5 } = options;
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
     throw new RangeError(`accuracy: expected threshold to be a finite number, got ${describe(threshold)}`);

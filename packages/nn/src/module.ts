@@ -1,5 +1,6 @@
 import {
   checkFloat32,
+  checkOptions,
   type DType,
   describe,
   formatShape,
@@ -242,6 +243,7 @@ export function mlp(spec: MlpSpec, options: MlpOptions = {}): Sequential {
   const checked = checkSpec(spec);
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`mlp: expected options { dtype }, got ${describe(options)}`);
+  checkOptions('mlp', options, ['dtype']);
   const dtype = options.dtype ?? 'float64';
   if (dtype !== 'float32' && dtype !== 'float64')
     throw new TypeError(`mlp: options.dtype: expected 'float32' or 'float64', got ${describe(dtype)}`);

@@ -1,4 +1,12 @@
-import { checkFloat32, type Differentiable, describe, type Storage, Tensor, Value } from '@adjoint/autograd';
+import {
+  checkFloat32,
+  checkOptions,
+  type Differentiable,
+  describe,
+  type Storage,
+  Tensor,
+  Value,
+} from '@adjoint/autograd';
 
 /** What every optimizer keeps for one parameter: the parameter's next values, computed before any is written. */
 interface ParameterState {
@@ -100,6 +108,7 @@ export class SGD extends Optimizer<SgdState> {
       weightDecay = 0,
       nesterov = false,
     } = options ?? ({} as SgdOptions);
+    checkOptions('SGD', options, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
     this.lr = positive('SGD', 'learning rate', lr);
     this.momentum = inRange('SGD', 'momentum', momentum, 0, 1, false);
     this.dampening = inRange('SGD', 'dampening', dampening, 0, 1, true);
@@ -178,6 +187,7 @@ export class Adam extends Optimizer<AdamState> {
     decoupledDefault = 0,
   ) {
     super(name, params);
+    checkOptions(name, options, ['lr', 'betas', 'eps', 'weightDecay']);
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = decoupledDefault } = options;
     this.lr = positive(name, 'learning rate', lr);
     if (!Array.isArray(betas) || betas.length !== 2)

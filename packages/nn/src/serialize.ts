@@ -1,3 +1,4 @@
+import { checkOptions, describe } from '@adjoint/autograd';
 import { mlp, type Sequential } from './module.js';
 import { type ScalarMLP, scalarMlp } from './scalar.js';
 import { checkModelJSON, parseJSON } from './spec.js';
@@ -16,6 +17,9 @@ export function loadModel(
 ): Sequential | ScalarMLP {
   const parsed = typeof json === 'string' ? parseJSON(json) : json;
   const { spec } = checkModelJSON(parsed);
+  checkOptions('loadModel', options, ['engine']);
+  if (options.engine !== undefined && options.engine !== 'tensor' && options.engine !== 'scalar')
+    throw new TypeError(`loadModel: expected engine 'tensor' or 'scalar', got ${describe(options.engine)}`);
   const model = options.engine === 'scalar' ? scalarMlp(spec) : mlp(spec);
   model.loadState(parsed);
   return model;

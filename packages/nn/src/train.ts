@@ -1,4 +1,5 @@
 import {
+  checkOptions,
   describe,
   formatShape,
   noGrad,
@@ -71,6 +72,7 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   data: Dataset,
   options: FitOptions<Out, Tgt>,
 ): History {
+  checkOptions('fit', options, FIT_OPTIONS);
   const { epochs, shuffle = true, seed = 0, metrics = [], threshold = 0.5 } = options;
   if (typeof options?.loss !== 'function')
     throw new TypeError(`fit: expected options.loss to be a function, got ${describe(options?.loss)}`);
@@ -128,10 +130,26 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   ) as unknown as History;
 }
 
+/** The keys of FitOptions. */
+const FIT_OPTIONS = [
+  'loss',
+  'optimizer',
+  'epochs',
+  'batchSize',
+  'shuffle',
+  'seed',
+  'metrics',
+  'threshold',
+  'validation',
+  'onEpoch',
+  'onBatch',
+] as const;
+
 /** Checks a dataset and returns it as two Tensors with the same number of rows. */
 function asSamples(data: Dataset, field: string): { readonly x: Tensor; readonly y: Tensor } {
   if (typeof data !== 'object' || data === null)
     throw new TypeError(`fit: expected ${field} to be { x, y }, got ${describe(data)}`);
+  checkOptions(`fit (${field})`, data, ['x', 'y']);
   const x = data.x instanceof Tensor ? data.x : asTensor('fit', `${field}.x`, data.x);
   const y = data.y instanceof Tensor ? data.y : asTensor('fit', `${field}.y`, data.y);
   if (x.ndim < 1 || y.ndim < 1 || x.shape[0] !== y.shape[0]) {

@@ -1,6 +1,8 @@
 import {
   arange,
   checkFloat32,
+  checkOptions,
+  closest,
   concat,
   customOp,
   detectAnomaly,
@@ -611,6 +613,16 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ],
   ['loadModel(number)', () => loadModel(5), 'loadModel: expected a model object, got 5'],
   ['loadState(string)', () => net().loadState('{'), 'loadModel: the text is not JSON'],
+  [
+    'checkOptions(misspelt key)',
+    () => checkOptions('fit', { epoch: 5 }, ['epochs', 'loss']),
+    "fit: unknown option 'epoch'; did you mean 'epochs'? (options: epochs, loss)",
+  ],
+  [
+    'closest(string list)',
+    () => closest('x', 'abc' as never),
+    'closest: expected a list of names, got the string "abc"',
+  ],
   [
     'checkFloat32(1e39)',
     () => checkFloat32('weights', [0, 1e39]),

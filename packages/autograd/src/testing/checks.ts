@@ -6,7 +6,7 @@
  */
 import type { Differentiable } from '../functional.js';
 import { gradients, noGrad, withGradMode } from '../graph.js';
-import { describe, formatShape, ShapeError } from '../shape.js';
+import { checkOptions, describe, formatShape, ShapeError } from '../shape.js';
 import { filled, Tensor } from '../tensor.js';
 import { toValue, Value } from '../value.js';
 
@@ -56,6 +56,7 @@ export function numericGrad<A extends Differentiable[]>(
   inputs: A,
   options: NumericGradOptions = {},
 ): NumericGrads<A> {
+  checkOptions('numericGrad', options, ['eps']);
   const eps = options.eps ?? 1e-6;
   checkArguments('numericGrad', f, inputs);
   if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
@@ -89,6 +90,7 @@ export function gradcheck<A extends Differentiable[]>(
   inputs: A,
   options: GradcheckOptions = {},
 ): GradcheckResult {
+  checkOptions('gradcheck', options, ['eps', 'atol', 'rtol']);
   const { atol = 1e-5, rtol = 1e-3 } = options;
   checkArguments('gradcheck', f, inputs);
   for (const [name, tol] of [['atol', atol] as const, ['rtol', rtol] as const]) {
@@ -109,7 +111,9 @@ export function gradcheck<A extends Differentiable[]>(
         : gradients(toValue(root, 'gradcheck'), toValue(1, 'gradcheck'), inputs as Value[], false);
     return grads.map((g, i) => (g === null ? elementsOf(inputs[i]!).map(() => 0) : elementsOf(g)));
   });
-  const numeric = (numericGrad(f, inputs, options) as (number | Tensor)[]).map(elementsOf);
+  const numeric = (
+    numericGrad(f, inputs, options.eps === undefined ? {} : { eps: options.eps }) as (number | Tensor)[]
+  ).map(elementsOf);
   let maxAbsError = 0;
   let maxRelError = 0;
   let worst: GradcheckEntry | null = null;
@@ -145,6 +149,7 @@ export function assertClose(
   expected: number | ArrayLike<number> | Tensor,
   options: { readonly rtol?: number; readonly atol?: number } = {},
 ): void {
+  checkOptions('assertClose', options, ['rtol', 'atol']);
   const { rtol = 1e-12, atol = 0 } = options;
   const a = flat(actual);
   const e = flat(expected);
