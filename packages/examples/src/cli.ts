@@ -1,12 +1,24 @@
 /**
- * `example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor]`: runs one example,
- * prints its report and writes its pictures.
+ * `adjoint example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor]`: runs one example,
+ * prints its report and writes its pictures. Errors take a line or two, with the usage, and exit 2.
  */
 import { parseArgs } from 'node:util';
-import { defaultOutDir, writeFigures } from './output';
+import { closest } from '@adjoint/autograd';
+import { outDir, writeFigures } from './output';
+import { progressBar } from './progress';
 import { EXAMPLES } from './registry';
 
-const USAGE = `usage: example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor]
+const OPTIONS = {
+  epochs: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  engine: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const SHORT_USAGE = 'usage: example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor]';
+
+const USAGE = `${SHORT_USAGE}
 
 examples:
 ${EXAMPLES.map((e) => `  ${e.name.padEnd(20)} ${e.title} (${e.note})`).join('\n')}
@@ -14,38 +26,59 @@ ${EXAMPLES.map((e) => `  ${e.name.padEnd(20)} ${e.title} (${e.note})`).join('\n'
 options:
   --epochs N      training epochs (or steps); each example has its own default
   --seed S        the seed of the data split and the initial weights (default 0)
-  --out DIR       where to write the pictures (default ./out)
+  --out DIR       where to write the pictures, from where you are (default ./out)
   --engine E      scalar or tensor, for the examples that run on either (xor, moons)
   --help          this text`;
 
+/** An error in a line, the usage in the next, and exit code 2 (a usage error, as for any CLI). */
 function fail(message: string): never {
-  console.error(`example: ${message}\n\n${USAGE}`);
+  console.error(`example: ${message}\n${SHORT_USAGE} (--help lists the examples)`);
   process.exit(2);
+}
+
+/** ` (did you mean "x"?)` for a misspelt name among `names`, or nothing. */
+function suggestion(name: string, names: readonly string[], prefix = ''): string {
+  const guess = closest(name.replace(/^-+/, ''), names);
+  return guess === undefined ? '' : `; did you mean ${prefix}${guess}?`;
 }
 
 function integer(flag: string, text: string | undefined, min: number): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min)
+  if (text.trim() === '' || !Number.isSafeInteger(value) || value < min)
     fail(`--${flag} expects an integer ≥ ${min}, got "${text}"`);
   return value;
 }
 
-async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  const OPTIONS = {
-    epochs: { type: 'string' },
-    seed: { type: 'string' },
-    out: { type: 'string' },
-    engine: { type: 'string' },
-    help: { type: 'boolean' },
-  } as const;
-  try {
-    parsed = parseArgs({ options: OPTIONS, allowPositionals: true, args: process.argv.slice(2) });
-  } catch (error) {
-    fail((error as Error).message);
+/** The arguments, with a negative number after a flag joined to it, so it reads as that flag's value. */
+function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const next = args[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
   }
-  const { values, positionals } = parsed;
+  return out;
+}
+
+function parse(args: readonly string[]) {
+  try {
+    return parseArgs({ options: OPTIONS, allowPositionals: true, args: joinNegativeValues(args) });
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+      fail(`unknown option ${flag}${suggestion(flag, Object.keys(OPTIONS), '--')}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') fail(`${flag} needs a value`);
+    fail(message);
+  }
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parse(process.argv.slice(2));
   if (values.help) {
     console.log(USAGE);
     return;
@@ -54,8 +87,9 @@ async function main(): Promise<void> {
     fail(
       positionals.length === 0 ? 'name an example' : `expected one example, got ${positionals.join(', ')}`,
     );
+  const names = EXAMPLES.map((e) => e.name);
   const example = EXAMPLES.find((e) => e.name === positionals[0]);
-  if (example === undefined) fail(`unknown example "${positionals[0]}"`);
+  if (example === undefined) fail(`unknown example "${positionals[0]}"${suggestion(positionals[0]!, names)}`);
   const engine = values.engine;
   if (engine !== undefined && engine !== 'scalar' && engine !== 'tensor')
     fail(`--engine expects scalar or tensor, got "${engine}"`);
@@ -70,13 +104,16 @@ async function main(): Promise<void> {
   const epochs = integer('epochs', values.epochs, 1);
   const seed = integer('seed', values.seed, 0);
   console.log(`${example.title} (${example.note})\n`);
+  const bar = progressBar(example.name);
   const result = example.run({
     ...(epochs === undefined ? {} : { epochs }),
     ...(seed === undefined ? {} : { seed }),
     ...(engine === undefined ? {} : { engine }),
+    onProgress: (done, total) => bar.update(done, total),
   });
+  bar.stop();
   for (const line of result.report) console.log(line);
-  const paths = writeFigures(values.out ?? defaultOutDir(), await result.figures());
+  const paths = writeFigures(outDir(values.out), await result.figures());
   console.log(`\npictures:\n${paths.map((p) => `  ${p}`).join('\n')}`);
 }
 

@@ -3,10 +3,10 @@
  * pictures (loss curves, decision regions, misclassified digits, and a computation graph).
  */
 import { parseArgs } from 'node:util';
-import { Presets, SingleBar } from 'cli-progress';
 import { neuronExpression, workedExpression } from './expression';
-import { defaultOutDir, writeFigures } from './output';
+import { outDir, writeFigures } from './output';
 import { dotToSvg } from './plot';
+import { progressBar } from './progress';
 import { EXAMPLES } from './registry';
 
 /** One row of the summary. */
@@ -17,7 +17,7 @@ export interface TourRow {
 }
 
 const { values } = parseArgs({ options: { out: { type: 'string' } }, args: process.argv.slice(2) });
-const out = values.out ?? defaultOutDir();
+const out = outDir(values.out);
 const started = performance.now();
 console.log('adjoint: the demo tour, one example per note\n');
 
@@ -29,22 +29,10 @@ const paths = writeFigures(out, [{ name: 'computation-graph', svg: await dotToSv
 
 const rows: TourRow[] = [];
 for (const example of EXAMPLES) {
-  const bar = new SingleBar(
-    {
-      format: `${example.name.padEnd(20)} [{bar}] {percentage}% | {value}/{total}`,
-      hideCursor: true,
-      noTTYOutput: true,
-      notTTYSchedule: 5000,
-    },
-    Presets.shades_classic,
-  );
-  bar.start(1, 0);
+  const bar = progressBar(example.name);
   const t0 = performance.now();
   const result = example.run({
-    onProgress: (done, total) => {
-      bar.setTotal(total);
-      bar.update(done);
-    },
+    onProgress: (done, total) => bar.update(done, total),
   });
   const seconds = (performance.now() - t0) / 1000;
   bar.stop();

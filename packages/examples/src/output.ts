@@ -2,9 +2,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Figure } from './plot';
 
+/**
+ * Where pictures go: `dir` (default out/) taken relative to the directory the command was started from.
+ * pnpm runs a package's scripts in the package's folder and says where the user was in INIT_CWD.
+ */
+export function outDir(dir = 'out'): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), dir);
+}
+
 /** Where pictures go by default: out/ in the directory the command was started from. */
 export function defaultOutDir(): string {
-  return resolve(process.env.INIT_CWD ?? process.cwd(), 'out');
+  return outDir();
 }
 
 /** Writes each figure as DIR/name.svg and returns the paths. */

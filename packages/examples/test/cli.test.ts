@@ -34,22 +34,67 @@ describe('the example command', () => {
       expect(stdout).toContain(name);
   });
 
-  test('an unknown example or a bad flag exits 2 with a message and the list of examples', () => {
+  test('a mistake is named in one line, the usage in a second, and the exit code is 2', () => {
     for (const [args, message] of [
+      [['mnst'], 'example: unknown example "mnst"; did you mean mnist?'],
       [['nope'], 'example: unknown example "nope"'],
       [['xor', '--epochs', 'ten'], 'example: --epochs expects an integer ≥ 1, got "ten"'],
+      [['xor', '--epochs', '-3'], 'example: --epochs expects an integer ≥ 1, got "-3"'],
+      [['xor', '--epochs'], 'example: --epochs needs a value'],
+      [['xor', '--epoch', '5'], 'example: unknown option --epoch; did you mean --epochs?'],
       [['xor', '--engine', 'gpu'], 'example: --engine expects scalar or tensor, got "gpu"'],
       [
         ['mnist', '--engine', 'scalar'],
         'example: mnist runs on one engine; --engine applies to xor and moons',
       ],
-      [['xor', '--colour', 'red'], "example: Unknown option '--colour'"],
+      [['xor', '--colour', 'red'], 'example: unknown option --colour'],
       [[], 'example: name an example'],
     ] as const) {
       const { status, stderr } = example(...args);
       expect(status).toBe(2);
-      expect(stderr).toContain(message);
-      expect(stderr).toContain('logistic-regression');
+      const lines = stderr.trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toBe(message);
+      expect(lines[1]).toMatch(/^usage: example <name> .*--help lists the examples/);
+    }
+  }, 60_000);
+
+  test('relative paths are the caller’s: --out pics writes to pics/ where the command started', () => {
+    const caller = mkdtempSync(join(tmpdir(), 'adjoint-caller-'));
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [tsx, '--conditions=@adjoint/source', 'src/cli.ts', 'xor', '--epochs', '5', '--out', 'pics'],
+        {
+          cwd: root,
+          encoding: 'utf8',
+          env: { ...process.env, INIT_CWD: caller },
+        },
+      );
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain(join(caller, 'pics', 'xor-loss.svg'));
+      expect(existsSync(join(caller, 'pics', 'xor-boundary.svg'))).toBe(true);
+      expect(existsSync(join(root, 'pics'))).toBe(false);
+    } finally {
+      rmSync(caller, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test('the adjoint bin runs the same command, and output to a pipe holds no progress bar', () => {
+    const bin = join(root, 'bin', 'adjoint.mjs');
+    const out = mkdtempSync(join(tmpdir(), 'adjoint-bin-'));
+    try {
+      const run = spawnSync(process.execPath, [bin, 'example', 'xor', '--epochs', '50', '--out', out], {
+        encoding: 'utf8',
+      });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('A 2-2-1 network learns XOR');
+      expect(run.stdout).not.toMatch(/[░█]|ETA/);
+      const wrong = spawnSync(process.execPath, [bin, 'exmple'], { encoding: 'utf8' });
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toContain('adjoint: unknown command "exmple"');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   }, 60_000);
 
