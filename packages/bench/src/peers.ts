@@ -97,6 +97,14 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/**
+ * Where the benchmark is: on a terminal, one status line on stderr (the row, the contestant, the round,
+ * and the time left in this row), rewritten in place; elsewhere one line as each row starts.
+ */
+function status(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+}
+
 /** Warms every contestant up, then times `reps` interleaved rounds, and prints the workload's table. */
 async function race(
   workload: string,
@@ -107,8 +115,11 @@ async function race(
   // Warm every contestant up until the JIT has settled, so TypeScript code is measured optimized, as
   // jax-js's compiled kernels are from their first call: at least 2 runs, then until 10 runs and 200 ms
   // have passed, or 1 s (so slow contestants do not warm up for minutes).
+  if (!process.stderr.isTTY)
+    console.error(`running ${workload}: ${contestants.length} contestants × ${reps} rounds`);
   for (const c of contestants) {
     const started = performance.now();
+    status(`${workload}: warming up ${c.name}`);
     for (let w = 0; ; w++) {
       const elapsed = performance.now() - started;
       if (w >= 2 && ((w >= 10 && elapsed >= 200) || elapsed >= 1000 || w >= 200)) break;
@@ -116,13 +127,18 @@ async function race(
     }
   }
   const times = contestants.map(() => [] as number[]);
+  const timed = performance.now();
   for (let r = 0; r < reps; r++) {
+    const left =
+      r === 0 ? '' : `, about ${((((performance.now() - timed) / r) * (reps - r)) / 1000).toFixed(0)} s left`;
     for (const [k, c] of contestants.entries()) {
+      status(`${workload}: round ${r + 1}/${reps}, ${c.name}${left}`);
       const t0 = performance.now();
       await c.step();
       times[k]!.push(performance.now() - t0);
     }
   }
+  status('');
   const ours = median(times[0]!);
   console.log(`\n${workload} (median of ${reps})`);
   console.log(
