@@ -5,7 +5,7 @@ import { toValue, Value } from './value.js';
 
 /**
  * The graph behind `root` as Graphviz DOT text, like micrograd's `draw_dot`: one record per node and
- * one ellipse per op. A Value's record shows its label, data and adjoint ∂root/∂node; a Tensor's shows
+ * one ellipse per op. A Value's record shows its name, data and adjoint ∂root/∂node as a bar (x̅); a Tensor's shows
  * its label and shape (and data and adjoint when it holds one element). The adjoints come from a sweep
  * of their own (seeded with ones), so every node shows one, constants show none, and no `.grad` is
  * touched. The same graph always gives the same text.
@@ -24,7 +24,9 @@ export function toDot(root: Value | Tensor, options: { readonly rankdir?: 'LR' |
   const lines = ['digraph adjoint {', `  rankdir=${options.rankdir ?? 'LR'};`, '  node [shape=record];'];
   for (const node of nodes) {
     const name = id.get(node)!;
-    lines.push(`  ${name} [label="{ ${fields(node, adjoints.get(node)).map(escapeRecord).join(' | ')} }"];`);
+    lines.push(
+      `  ${name} [label="{ ${fields(node, name, adjoints.get(node)).map(escapeRecord).join(' | ')} }"];`,
+    );
     if (node.op !== '') {
       lines.push(
         `  ${name}_op [label="${escapeRecord(node.op)}", shape=ellipse];`,
@@ -37,15 +39,26 @@ export function toDot(root: Value | Tensor, options: { readonly rankdir?: 'LR' |
   return `${lines.join('\n')}\n`;
 }
 
-function fields(node: Value | Tensor, adjoint: Value | Tensor | undefined): string[] {
+/**
+ * A node's cells: its name (its label, or the record's id when it has none), its shape for a Tensor, its
+ * data, and its adjoint in the notes' bar notation: x̄ = ∂root/∂x, the bar over the whole name.
+ */
+function fields(node: Value | Tensor, id: string, adjoint: Value | Tensor | undefined): string[] {
   const scalar = !(node instanceof Tensor) || node.size === 1;
-  const out = [node.label];
+  const name = node.label === '' ? id : node.label;
+  const out = [name];
   if (node instanceof Tensor) out.push(`shape ${formatShape(node.shape)}`);
   if (scalar) {
     out.push(`data ${formatNumber(first(node))}`);
-    if (node.requiresGrad) out.push(`grad ${formatNumber(adjoint === undefined ? 0 : first(adjoint))}`);
+    if (node.requiresGrad)
+      out.push(`${bar(name)} = ${formatNumber(adjoint === undefined ? 0 : first(adjoint))}`);
   }
   return out;
+}
+
+/** The name with a bar over it (a combining overline on every character): a̅, x̅1̅, the notes' bars. */
+function bar(name: string): string {
+  return [...name].map((c) => `${c}\u0305`).join('');
 }
 
 function first(node: Value | Tensor): number {

@@ -432,6 +432,7 @@ describe('grad, customOp and toDot on tensors', () => {
     const dot = toDot(x.sum(1).mean());
     expect(dot).toContain('n0 [label="{ x | shape [2, 3] }"];');
     expect(dot).toContain('[label="sum", shape=ellipse];');
-    expect(dot).toMatch(/n\d \[label="\{ {2}\| shape \[\] \| data 3 \| grad 1 \}"\];/);
+    // an unlabeled node is named by its id, and its adjoint is the bar over that name: n̅4̅ = 1
+    expect(dot).toMatch(/(n\d) \[label="\{ \1 \| shape \[\] \| data 3 \| n\u0305\d\u0305 = 1 \}"\];/u);
   });
 });

@@ -62,6 +62,6 @@ export function neuronExpression(): {
   return {
     o: o.data,
     grads: { x1: x1.grad, w1: w1.grad, x2: x2.grad, w2: w2.grad, b: b.grad },
-    dot: toDot(o),
+    dot: toDot(o, { rankdir: 'TB' }), // top to bottom: narrow enough to read at a page's width
   };
 }

@@ -69,10 +69,11 @@ export function linearRegression(options: RunOptions = {}): LinearRegressionResu
     figures: async () => [
       {
         name: 'linear-regression-loss',
-        svg: await lossCurve('Linear regression: C(w) per step', {
-          'finite differences (eq. 1)': losses.finiteDifference,
-          autodiff: losses.autodiff,
-        }),
+        svg: await lossCurve(
+          'Linear regression: C(w) per step',
+          { 'finite differences (eq. 1)': losses.finiteDifference, autodiff: losses.autodiff },
+          { x: 'step' },
+        ),
       },
     ],
   };

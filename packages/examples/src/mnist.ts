@@ -41,6 +41,7 @@ export function mnistExample(options: RunOptions = {}): MnistResult {
       epochs,
       batchSize,
       seed,
+      validation: { x: data.testX, y: tensor(data.testLabels) },
       onBatch: (b) => options.onProgress?.(b + 1, batches),
     },
   );
@@ -66,7 +67,13 @@ export function mnistExample(options: RunOptions = {}): MnistResult {
       ...confusion.map((row, t) => `   ${t}  ${row.map((c) => String(c).padStart(4)).join('')}`),
     ],
     figures: async () => [
-      { name: 'mnist-loss', svg: await lossCurve('MNIST: cross-entropy per epoch', { train: history.loss }) },
+      {
+        name: 'mnist-loss',
+        svg: await lossCurve('MNIST: cross-entropy per epoch', {
+          train: history.loss,
+          test: history.valLoss!,
+        }),
+      },
       {
         name: 'mnist-misclassified',
         svg: await digitGrid(

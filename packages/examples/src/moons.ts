@@ -73,6 +73,7 @@ export function moonsExample(options: RunOptions = {}): MoonsResult {
         svg: await lossCurve(
           'Moons: loss per step on each engine',
           Object.fromEntries(runs.map((r) => [r.engine, r.loss])),
+          { x: 'step' },
         ),
       },
       {

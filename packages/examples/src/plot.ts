@@ -16,23 +16,86 @@ async function render(spec: vl.TopLevelSpec): Promise<string> {
   return svg;
 }
 
-/** Loss per epoch, one line per series, on a log scale. */
-export async function lossCurve(title: string, series: Record<string, readonly number[]>): Promise<string> {
-  const values = Object.entries(series).flatMap(([name, losses]) =>
-    losses.map((loss, epoch) => ({ name, epoch: epoch + 1, loss: Math.max(loss, 1e-12) })),
+/** Options of `lossCurve`. */
+export interface LossCurveOptions {
+  /** What the x axis counts: 'epoch' (default) or 'step'. */
+  readonly x?: 'epoch' | 'step';
+}
+
+/**
+ * Loss per epoch (or step), one line per series, on a log scale with powers of ten as labels and whole
+ * epochs as ticks. Series that agree to 1e-9 (relative) are drawn once and named together with how
+ * closely they agree ("scalar = tensor (to 2.1e-14)"), rather than one line hiding the other.
+ */
+export async function lossCurve(
+  title: string,
+  series: Record<string, readonly number[]>,
+  options: LossCurveOptions = {},
+): Promise<string> {
+  const x = options.x ?? 'epoch';
+  // series closer than the eye can tell apart are drawn once, and named together with how close they are
+  const merged: [string, readonly number[]][] = [];
+  for (const [name, losses] of Object.entries(series)) {
+    const twin = merged.findIndex(([, other]) => difference(other, losses) <= 1e-9);
+    if (twin < 0) {
+      merged.push([name, losses]);
+      continue;
+    }
+    const gap = difference(merged[twin]![1], losses);
+    merged[twin] = [
+      `${merged[twin]![0]} = ${name} (${gap === 0 ? 'bit for bit' : `to ${gap.toExponential(1)}`})`,
+      losses,
+    ];
+  }
+  const positive = merged.flatMap(([, losses]) => losses.filter((v) => v > 0));
+  const [low, high] = [Math.min(...positive), Math.max(...positive)];
+  // a loss of exactly 0 has no place on a log axis: the line ends there
+  const values = merged.flatMap(([name, losses]) =>
+    losses.flatMap((loss, i) => (loss > 0 ? [{ name, [x]: i + 1, loss }] : [])),
   );
+  const together = merged.filter(([name]) => name.includes(' = ')).map(([name]) => name);
+  const steps = Math.max(...merged.map(([, losses]) => losses.length));
   return render({
-    title,
+    title: together.length === 0 ? title : { text: title, subtitle: `one line: ${together.join('; ')}` },
     width: 420,
     height: 260,
     data: { values },
-    mark: { type: 'line', point: values.length <= 60, aria: false },
+    mark: { type: 'line', point: steps <= 60, aria: false },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch' },
-      y: { field: 'loss', type: 'quantitative', scale: { type: 'log' }, title: 'loss' },
-      color: { field: 'name', type: 'nominal', title: null },
+      x: {
+        field: x,
+        type: 'quantitative',
+        title: x,
+        scale: { domain: [1, Math.max(2, steps)], nice: false },
+        axis: { tickMinStep: 1, format: 'd' },
+      },
+      y: {
+        field: 'loss',
+        type: 'quantitative',
+        // a decade of room on either side, so no line runs along the frame
+        scale: { type: 'log', domain: [low / 3, high * 3], nice: false },
+        axis: { format: '.0e' },
+        title: 'loss',
+      },
+      color: {
+        field: 'name',
+        type: 'nominal',
+        title: null,
+        legend: merged.length > 1 ? { orient: 'bottom', labelLimit: 600 } : null,
+      },
+      // a dash pattern per series, so a line that runs over another still shows it
+      strokeDash: { field: 'name', type: 'nominal', legend: null },
     },
   });
+}
+
+/** The largest relative difference between two series (Infinity when their lengths differ). */
+function difference(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  return Math.max(
+    0,
+    ...a.map((v, i) => (v === b[i] ? 0 : Math.abs(v - b[i]!) / Math.max(Math.abs(v), Math.abs(b[i]!)))),
+  );
 }
 
 /**

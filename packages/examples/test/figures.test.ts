@@ -1,4 +1,12 @@
-import { dotToSvg, moonsExample, neuronExpression, umons, xor } from '@adjoint/examples';
+import {
+  dotToSvg,
+  linearRegression,
+  mnistExample,
+  moonsExample,
+  neuronExpression,
+  umons,
+  xor,
+} from '@adjoint/examples';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
 
@@ -51,11 +59,32 @@ describe('the pictures', () => {
     expect(marks(boundary.svg, 'symbol')).toBe(200); // every point
   });
 
-  test('both moons curves and the boundary render', async () => {
+  test('the moons curves of both engines, equal to 1e-14, are one line that says how close they are', async () => {
     const figures = await moonsExample({ quick: true, epochs: 3 }).figures();
     expect(figures.map((f) => f.name)).toEqual(['moons-loss', 'moons-boundary']);
     for (const f of figures) parse(f.svg);
-    expect(marks(figures[0]!.svg, 'line')).toBe(2); // scalar and tensor
+    expect(marks(figures[0]!.svg, 'line')).toBe(1);
+    expect(figures[0]!.svg).toMatch(/scalar = tensor \((bit for bit|to \d\.\de-1\d)\)/);
+    expect(figures[0]!.svg).toContain('>step<'); // the title says per step, and so does the axis
+  });
+
+  test('the linear-regression curve shows its whole legend and powers of ten on the loss axis', async () => {
+    const [loss] = await linearRegression({ epochs: 40 }).figures();
+    // the series' full name, note 001's finite-difference quotient:
+    expect(loss!.svg).toContain('finite differences (eq. 1)');
+    expect(loss!.svg).not.toContain('…');
+    const labels = [...loss!.svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    const ticks = labels.filter((t) => /^[0-9.e+&#;-]+$/.test(t) && t.includes('e'));
+    expect(ticks.length).toBeGreaterThan(1);
+    expect(labels).not.toContain('0.000001');
+  });
+
+  test('the MNIST curve has a test series beside the training one, and ticks at whole epochs', async () => {
+    const [loss] = await mnistExample({ quick: true }).figures();
+    expect(marks(loss!.svg, 'line')).toBe(2);
+    expect(loss!.svg).toContain('>test<');
+    expect(loss!.svg).toContain('>train<');
+    expect(loss!.svg).not.toMatch(/>1\.5</);
   });
 
   test('the computation graph renders through Graphviz (WebAssembly) with a node per value and op', async () => {
@@ -63,6 +92,7 @@ describe('the pictures', () => {
     parse(svg);
     expect(count(svg, /class="node"/g)).toBe(15); // 10 values (x1 x2 w1 w2 b, x1·w1 x2·w2, their sum, n, o) and 5 ops
     expect(svg).toContain('tanh');
-    expect(svg).toContain('grad &#45;1.5');
+    expect(svg).toContain('x\u03051\u0305 = &#45;1.5'); // x̅1̅: the adjoint in the notes' bar notation
+    expect(svg).not.toContain('grad ');
   });
 });
