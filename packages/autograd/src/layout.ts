@@ -2,7 +2,7 @@ import { checkIndex, checkPermutation, position, resolveReshape } from './checks
 import { broadcastShapes, checkShape, normalizeAxis } from './ndarray.js';
 import { layoutRules } from './rules/layout.js';
 import type { TensorNode } from './rules/rule.js';
-import { formatShape, ShapeError, sameShape } from './shape.js';
+import { describe, formatShape, ShapeError, sameShape } from './shape.js';
 
 // The layout ops behind Tensor's methods: each checks its arguments, then applies its rule.
 
@@ -28,6 +28,10 @@ export function transpose2d<T extends TensorNode<T>>(x: T): T {
 
 /** The elements start ≤ i < end along one axis (negative positions count from the end). */
 export function slice<T extends TensorNode<T>>(x: T, axis: number, start: number, end?: number): T {
+  if (typeof axis !== 'number')
+    throw new TypeError(
+      `slice: takes one axis at a time, as slice(axis, start, end); got ${describe(axis)} for the axis`,
+    );
   const a = normalizeAxis('slice', axis, x.shape.length);
   const size = x.shape[a]!;
   const [from, to] = [position('slice', start, size), position('slice', end ?? size, size)];

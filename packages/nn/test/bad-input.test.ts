@@ -250,6 +250,11 @@ const cases: [string, () => unknown, string | RegExp][] = [
     () => t().gather(bad('i'), 1),
     'gather: element [] must be a finite number, got the string "i"',
   ],
+  [
+    'Tensor.slice(NumPy-style)',
+    () => t().slice([[0, 1]] as never, 0),
+    'slice: takes one axis at a time, as slice(axis, start, end); got an array of length 1 for the axis',
+  ],
   ['Tensor.matmul(string)', () => t().matmul(bad('m')), 'matmul: expected a Tensor, got the string "m"'],
   [
     'linear(string weight)',
