@@ -34,7 +34,7 @@ export default defineConfig({
       ...(
         [
           ['autograd', ['citations', 'layout', 'threads', 'wasm-source']],
-          ['nn', ['memory']],
+          ['nn', ['memory', 'print']],
         ] as const
       ).map(([name, nodeOnly]) => ({
         extends: true as const,
