@@ -13,6 +13,7 @@ export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } fro
 export type { Model } from './model.js';
 export { Activation, Linear, type Module, mlp, Sequential } from './module.js';
 export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
+export { fromSafetensors, toSafetensors } from './safetensors.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
 export { loadModel } from './serialize.js';
 export {

@@ -34,6 +34,7 @@ import {
   binaryCrossEntropyWithLogits,
   confusionMatrix,
   fit,
+  fromSafetensors,
   Layer,
   Linear,
   loadModel,
@@ -48,6 +49,7 @@ import {
   scalarMlp,
   softmaxCrossEntropy,
   takeRows,
+  toSafetensors,
 } from '@adjoint/nn';
 import { describe, expect, test } from 'vitest';
 
@@ -618,6 +620,16 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ],
   ['loadModel(number)', () => loadModel(5), 'loadModel: expected a model object, got 5'],
   ['loadState(string)', () => net().loadState('{'), 'loadModel: the text is not JSON'],
+  [
+    'toSafetensors(string)',
+    () => toSafetensors(bad('m')),
+    'toSafetensors: expected a Tensor-engine model (mlp), got the string "m"',
+  ],
+  [
+    'fromSafetensors(string)',
+    () => fromSafetensors(bad('x'), { inputs: 1, layers: [{ units: 1, activation: 'linear' }] }),
+    'fromSafetensors: expected the file\'s bytes (a Uint8Array), got the string "x"',
+  ],
   [
     'checkOptions(misspelt key)',
     () => checkOptions('fit', { epoch: 5 }, ['epochs', 'loss']),

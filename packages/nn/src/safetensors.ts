@@ -1,0 +1,177 @@
+import { describe, formatShape } from '@adjoint/autograd';
+import { mlp, type Sequential } from './module.js';
+import type { MlpSpec } from './spec.js';
+
+// The safetensors format (Hugging Face's): 8 bytes of little-endian header length N, N bytes of JSON
+// header { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {...} }, then the raw
+// little-endian data, offsets counted from the end of the header. Names follow PyTorch's state_dict of
+// the equivalent nn.Sequential ("0.weight", "0.bias", "2.weight", …), so the file loads there as is.
+
+/** The dtypes adjoint writes and reads, with their byte size. */
+const DTYPES = { F32: 4, F64: 8 } as const;
+type SafeDType = keyof typeof DTYPES;
+
+/** The largest header read: a header this size describes far more tensors than any model here has. */
+const MAX_HEADER = 100 * 1024 * 1024;
+
+interface Entry {
+  readonly dtype: SafeDType;
+  readonly shape: readonly number[];
+  readonly data_offsets: readonly [number, number];
+}
+
+/**
+ * A Tensor-engine model's parameters as safetensors bytes, named as PyTorch's state_dict of the same
+ * nn.Sequential names them, in the parameters' dtype (F32 or F64). The header is padded with spaces to
+ * a multiple of 8 bytes, so every tensor is aligned.
+ */
+export function toSafetensors(model: Sequential): Uint8Array {
+  if (typeof (model as Partial<Sequential>)?.namedParameters !== 'function')
+    throw new TypeError(`toSafetensors: expected a Tensor-engine model (mlp), got ${describe(model)}`);
+  const named = model.namedParameters();
+  const header: Record<string, Entry | Record<string, string>> = { __metadata__: { format: 'pt' } };
+  let offset = 0;
+  for (const [name, p] of named) {
+    const dtype: SafeDType = p.dtype === 'float32' ? 'F32' : 'F64';
+    const bytes = p.size * DTYPES[dtype];
+    header[name] = { dtype, shape: [...p.shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
+  const text = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + text.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(text.length), true);
+  out.set(text, 8);
+  for (const [name, p] of named) {
+    const [begin] = (header[name] as Entry).data_offsets;
+    const at = 8 + text.length + begin;
+    for (let i = 0; i < p.size; i++) {
+      if (p.dtype === 'float32') view.setFloat32(at + 4 * i, p.data[i]!, true);
+      else view.setFloat64(at + 8 * i, p.data[i]!, true);
+    }
+  }
+  return out;
+}
+
+/**
+ * A model of `spec` with the parameters of safetensors `bytes` (as `toSafetensors` or PyTorch's
+ * `save_file(model.state_dict())` writes them), in the file's dtype. Everything is checked before the
+ * model is built: the header's size and JSON, every entry's dtype, shape and offsets (in range, not
+ * overlapping, matching the shape), no name twice, and exactly the parameters `spec` has.
+ */
+export function fromSafetensors(bytes: Uint8Array, spec: MlpSpec): Sequential {
+  const fail = (message: string): never => {
+    throw new Error(`fromSafetensors: ${message}`);
+  };
+  if (!(bytes instanceof Uint8Array))
+    fail(`expected the file's bytes (a Uint8Array), got ${describe(bytes)}`);
+  if (bytes.length < 8) fail(`the file has ${bytes.length} bytes; a header length takes 8`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(Math.min(MAX_HEADER, bytes.length - 8)))
+    fail(
+      `the header says it is ${declared} bytes; the file has ${bytes.length - 8} after the length (and at most ${MAX_HEADER} are read)`,
+    );
+  const length = Number(declared);
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + length));
+  const names = topLevelKeys(text, fail);
+  const twice = names.find((name, i) => names.indexOf(name) !== i);
+  if (twice !== undefined) fail(`the header names "${twice}" twice`);
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (error) {
+    fail(`the header is not JSON (${(error as Error).message})`);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    fail('the header is not a JSON object');
+  const dataLength = bytes.length - 8 - length;
+  const entries = new Map<string, Entry>();
+  const spans: [number, number, string][] = [];
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') continue;
+    const entry = raw as Partial<Entry> | null;
+    if (typeof entry !== 'object' || entry === null)
+      fail(`"${name}" is ${describe(raw)}, not { dtype, shape, data_offsets }`);
+    const { dtype, shape, data_offsets: offsets } = entry!;
+    if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype))
+      fail(`"${name}" has dtype ${describe(dtype)}; adjoint reads ${Object.keys(DTYPES).join(' and ')}`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
+      fail(`"${name}" has shape ${describe(shape)}, not a list of sizes`);
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)
+    )
+      fail(`"${name}" has data_offsets ${describe(offsets)}, not [begin, end]`);
+    const [begin, end] = offsets as [number, number];
+    const size = (shape as number[]).reduce((n, d) => n * d, 1);
+    if (begin > end || end > dataLength)
+      fail(`"${name}" spans bytes ${begin}–${end} of a data section of ${dataLength}`);
+    if (end - begin !== size * DTYPES[dtype as SafeDType])
+      fail(
+        `"${name}" spans ${end - begin} bytes; ${formatShape(shape as number[])} of ${dtype} takes ${size * DTYPES[dtype as SafeDType]}`,
+      );
+    entries.set(name, { dtype: dtype as SafeDType, shape: shape as number[], data_offsets: [begin, end] });
+    spans.push([begin, end, name]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i]![0] < spans[i - 1]![1]) fail(`"${spans[i]![2]}" overlaps "${spans[i - 1]![2]}"`);
+  }
+  const dtypes = new Set([...entries.values()].map((e) => e.dtype));
+  if (dtypes.size > 1) fail('the file mixes F32 and F64 tensors; a model has one dtype');
+  const model = mlp(spec, { dtype: dtypes.has('F32') ? 'float32' : 'float64' });
+  const wanted = model.namedParameters();
+  const extra = [...entries.keys()].filter((name) => !wanted.some(([n]) => n === name));
+  if (extra.length > 0) fail(`the file has tensors the spec does not: ${extra.join(', ')}`);
+  for (const [name, p] of wanted) {
+    const entry = entries.get(name);
+    if (entry === undefined)
+      fail(`the file has no "${name}", which the spec needs (${formatShape(p.shape)})`);
+    if (entry!.shape.length !== p.shape.length || entry!.shape.some((d, i) => d !== p.shape[i]))
+      fail(`"${name}" is ${formatShape(entry!.shape)} in the file, ${formatShape(p.shape)} in the spec`);
+  }
+  const start = 8 + length;
+  for (const [name, p] of wanted) {
+    const {
+      dtype,
+      data_offsets: [begin],
+    } = entries.get(name)!;
+    for (let i = 0; i < p.size; i++) {
+      p.data[i] =
+        dtype === 'F32'
+          ? view.getFloat32(start + begin + 4 * i, true)
+          : view.getFloat64(start + begin + 8 * i, true);
+    }
+  }
+  return model;
+}
+
+/**
+ * The keys of the header's top-level object, in order and with repeats (JSON.parse would keep only the
+ * last of a repeated key): a scan of the text that steps over strings and nested objects.
+ */
+function topLevelKeys(text: string, fail: (message: string) => never): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (j >= text.length) fail('the header has an unterminated string');
+      if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+      expectKey = false;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = depth === 1 && c === '{';
+    } else if (c === '}' || c === ']') depth--;
+    else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return keys;
+}
