@@ -34,6 +34,7 @@ import {
   binaryCrossEntropyWithLogits,
   confusionMatrix,
   fit,
+  fromOnnx,
   fromSafetensors,
   Layer,
   Linear,
@@ -49,6 +50,7 @@ import {
   scalarMlp,
   softmaxCrossEntropy,
   takeRows,
+  toOnnx,
   toSafetensors,
 } from '@adjoint/nn';
 import { describe, expect, test } from 'vitest';
@@ -621,6 +623,21 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ['loadModel(number)', () => loadModel(5), 'loadModel: expected a model object, got 5'],
   ['loadState(string)', () => net().loadState('{'), 'loadModel: the text is not JSON'],
   [
+    'toOnnx(string)',
+    () => toOnnx(bad('m')),
+    'toOnnx: expected a Tensor-engine model (mlp), got the string "m"',
+  ],
+  [
+    'toOnnx(unknown option)',
+    () => toOnnx(net(), bad({ opsett: 17 })),
+    "toOnnx: unknown option 'opsett'; did you mean 'opset'?",
+  ],
+  [
+    'fromOnnx(string)',
+    () => fromOnnx(bad('x')),
+    'fromOnnx: expected the file\'s bytes (a Uint8Array), got the string "x"',
+  ],
+  [
     'toSafetensors(string)',
     () => toSafetensors(bad('m')),
     'toSafetensors: expected a Tensor-engine model (mlp), got the string "m"',
@@ -668,6 +685,7 @@ describe('bad input at every public boundary', () => {
       // async: its rejections are tested in autograd's async.test.ts
       'matmulAsync',
       'MAX_ELEMENTS',
+      'ONNX_OPS',
       'formatShape',
       'isGradEnabled',
       'isAnomalyEnabled',
