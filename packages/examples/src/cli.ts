@@ -2,8 +2,10 @@
  * `adjoint example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor]`: runs one example,
  * prints its report and writes its pictures. Errors take a line or two, with the usage, and exit 2.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { closest } from '@adjoint/autograd';
+import { toOnnx, toSafetensors } from '@adjoint/nn';
 import { outDir, writeFigures } from './output';
 import { progressBar } from './progress';
 import { EXAMPLES } from './registry';
@@ -13,10 +15,15 @@ const OPTIONS = {
   seed: { type: 'string' },
   out: { type: 'string' },
   engine: { type: 'string' },
+  save: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const SHORT_USAGE = 'usage: example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor]';
+/** The files --save writes, by their ending. */
+const FORMATS = ['.json', '.onnx', '.safetensors'] as const;
+
+const SHORT_USAGE =
+  'usage: example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor] [--save FILE]';
 
 const USAGE = `${SHORT_USAGE}
 
@@ -28,6 +35,7 @@ options:
   --seed S        the seed of the data split and the initial weights (default 0)
   --out DIR       where to write the pictures, from where you are (default ./out)
   --engine E      scalar or tensor, for the examples that run on either (xor, moons)
+  --save FILE     write the trained model: .json (adjoint's), .onnx (ONNX, float32) or .safetensors
   --help          this text`;
 
 /** An error in a line, the usage in the next, and exit code 2 (a usage error, as for any CLI). */
@@ -101,6 +109,10 @@ async function main(): Promise<void> {
         .map((e) => e.name)
         .join(' and ')}`,
     );
+  const save = values.save;
+  const format = save === undefined ? undefined : FORMATS.find((f) => save.endsWith(f));
+  if (save !== undefined && format === undefined)
+    fail(`--save writes ${FORMATS.join(', ')} files; "${save}" has none of those endings`);
   const epochs = integer('epochs', values.epochs, 1);
   const seed = integer('seed', values.seed, 0);
   console.log(`${example.title} (${example.note})\n`);
@@ -115,6 +127,19 @@ async function main(): Promise<void> {
   for (const line of result.report) console.log(line);
   const paths = writeFigures(outDir(values.out), await result.figures());
   console.log(`\npictures:\n${paths.map((p) => `  ${p}`).join('\n')}`);
+  if (save !== undefined) {
+    if (result.model === undefined)
+      fail(`${example.name} trains no Tensor-engine model here; --save writes one`);
+    const path = outDir(save);
+    const bytes =
+      format === '.onnx'
+        ? toOnnx(result.model)
+        : format === '.safetensors'
+          ? toSafetensors(result.model)
+          : new TextEncoder().encode(JSON.stringify(result.model));
+    writeFileSync(path, bytes);
+    console.log(`\nmodel: ${path} (${bytes.length.toLocaleString('en-US')} bytes)`);
+  }
 }
 
 await main();

@@ -1,3 +1,4 @@
+import type { Sequential } from '@adjoint/nn';
 import type { Figure } from './plot';
 
 /** Options every example accepts (each picks the ones that apply to it). */
@@ -17,6 +18,8 @@ export interface ExampleOutput {
   readonly headline: string;
   /** What the CLI prints. */
   readonly report: readonly string[];
+  /** The trained Tensor-engine model, where the run trains one: what `--save` writes. */
+  readonly model?: Sequential;
   /** Its pictures, rendered on request. */
   readonly figures: () => Promise<Figure[]>;
 }

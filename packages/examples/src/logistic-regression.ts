@@ -40,6 +40,7 @@ export function logisticRegression(options: RunOptions = {}): LogisticRegression
   const trainAccuracy = history.accuracy!.at(-1)!;
   const [n, m] = [data.trainX.shape[0]!, data.testX.shape[0]!];
   return {
+    model,
     trainAccuracy,
     testAccuracy,
     loss: history.loss,

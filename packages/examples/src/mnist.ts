@@ -55,6 +55,7 @@ export function mnistExample(options: RunOptions = {}): MnistResult {
     .filter(({ p, i }) => p !== data.testLabels[i])
     .slice(0, 24);
   return {
+    model: net,
     testAccuracy,
     seconds,
     confusion,

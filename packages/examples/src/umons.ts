@@ -95,6 +95,7 @@ export function umons(options: RunOptions = {}): UmonsResult {
       .map((v) => v.toExponential(3).padStart(11))
       .join(' ') + (xs.length > 6 ? ' …' : '');
   return {
+    model: net,
     adjoints,
     maxDifference,
     accuracy: acc,

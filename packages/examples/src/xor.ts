@@ -49,6 +49,7 @@ export function xor(options: RunOptions = {}): XorResult {
   const outputs = outputsAt(X);
   const acc = accuracy(tensor(outputs), Y);
   return {
+    ...(model.engine === 'tensor' ? { model } : {}),
     accuracy: acc,
     outputs,
     loss: history.loss,

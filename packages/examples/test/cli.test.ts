@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fromOnnx, fromSafetensors, loadModel, predict } from '@adjoint/nn';
 import { describe, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -93,6 +94,35 @@ describe('the example command', () => {
       const wrong = spawnSync(process.execPath, [bin, 'exmple'], { encoding: 'utf8' });
       expect(wrong.status).toBe(2);
       expect(wrong.stderr).toContain('adjoint: unknown command "exmple"');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test('--save writes the trained model as ONNX, safetensors or adjoint JSON, which load back', () => {
+    const out = mkdtempSync(join(tmpdir(), 'adjoint-save-'));
+    try {
+      for (const file of ['xor.onnx', 'xor.safetensors', 'xor.json']) {
+        const { status, stdout } = example('xor', '--epochs', '20', '--out', out, '--save', join(out, file));
+        expect(status).toBe(0);
+        expect(stdout).toContain(`model: ${join(out, file)}`);
+      }
+      const spec = {
+        inputs: 2,
+        layers: [
+          { units: 2, activation: 'sigmoid' as const },
+          { units: 1, activation: 'sigmoid' as const },
+        ],
+      };
+      const fromJson = loadModel(readFileSync(join(out, 'xor.json'), 'utf8'));
+      const fromSt = fromSafetensors(readFileSync(join(out, 'xor.safetensors')), spec);
+      const fromOnnxFile = fromOnnx(readFileSync(join(out, 'xor.onnx')));
+      const x = [[0, 1]];
+      expect(predict(fromSt, x).toArray()).toEqual(predict(fromJson, x).toArray());
+      expect(Math.abs(predict(fromOnnxFile, x).item() - predict(fromJson, x).item())).toBeLessThan(1e-6); // ONNX keeps float32
+      const wrong = example('xor', '--save', join(out, 'xor.txt'));
+      expect(wrong.status).toBe(2);
+      expect(wrong.stderr).toContain('--save writes .json, .onnx, .safetensors files; ');
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
