@@ -150,6 +150,7 @@ try {
 import { grad, tensor, Value } from '@adjoint/autograd';
 import { gradcheck } from '@adjoint/autograd/testing';
 import { accuracy, fit, loadModel, mlp, mse, predict, SGD } from '@adjoint/nn';
+import { fromOnnx, toOnnx } from '@adjoint/nn/onnx';
 
 const a = new Value(2);
 const b = new Value(-3);
@@ -170,7 +171,8 @@ fit(net, { x: X, y: [[0], [1], [1], [0]] }, { loss: mse, optimizer: new SGD(net.
 assert.equal(accuracy(predict(net, X), [0, 1, 1, 0]), 1);
 const reloaded = loadModel(JSON.stringify(net.toJSON()));
 assert.deepEqual(predict(reloaded, X).toArray(), predict(net, X).toArray());
-console.log('XOR trained to 100%, saved and reloaded');
+assert.deepEqual(predict(fromOnnx(toOnnx(net, { dtype: 'float64' })), X).toArray(), predict(net, X).toArray());
+console.log('XOR trained to 100%, saved and reloaded, through JSON and ONNX');
 `,
   );
   check('an ES module builds a graph, checks a gradient, trains XOR, saves and reloads it', () =>

@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { closest } from '@adjoint/autograd';
-import { toOnnx, toSafetensors } from '@adjoint/nn';
+import { toSafetensors } from '@adjoint/nn';
+import { toOnnx } from '@adjoint/nn/onnx';
 import { outDir, writeFigures } from './output';
 import { progressBar } from './progress';
 import { EXAMPLES } from './registry';

@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fromOnnx, fromSafetensors, loadModel, predict } from '@adjoint/nn';
+import { fromSafetensors, loadModel, predict } from '@adjoint/nn';
+import { fromOnnx } from '@adjoint/nn/onnx';
 import { describe, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -12,7 +12,6 @@ export {
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
 export type { Model } from './model.js';
 export { Activation, Linear, type Module, mlp, Sequential } from './module.js';
-export { fromOnnx, ONNX_OPS, type OnnxOptions, toOnnx } from './onnx.js';
 export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
 export { fromSafetensors, toSafetensors } from './safetensors.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';

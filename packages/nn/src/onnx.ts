@@ -1,3 +1,7 @@
+/**
+ * `@adjoint/nn/onnx`: models in and out of ONNX. An entry of its own, as it brings the protobuf runtime
+ * and the ONNX schema (onnx-buf) that the rest of the package does without.
+ */
 import {
   checkOptions,
   type DType,

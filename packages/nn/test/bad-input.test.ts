@@ -34,7 +34,6 @@ import {
   binaryCrossEntropyWithLogits,
   confusionMatrix,
   fit,
-  fromOnnx,
   fromSafetensors,
   Layer,
   Linear,
@@ -50,9 +49,9 @@ import {
   scalarMlp,
   softmaxCrossEntropy,
   takeRows,
-  toOnnx,
   toSafetensors,
 } from '@adjoint/nn';
+import { fromOnnx, toOnnx } from '@adjoint/nn/onnx';
 import { describe, expect, test } from 'vitest';
 
 // Every public function and constructor of both packages, called with wrong types, NaN, ±Infinity,

@@ -1,5 +1,6 @@
 import { type DType, randn, type Tensor } from '@adjoint/autograd';
-import { fromOnnx, mlp, ONNX_OPS, toOnnx } from '@adjoint/nn';
+import { mlp } from '@adjoint/nn';
+import { fromOnnx, ONNX_OPS, toOnnx } from '@adjoint/nn/onnx';
 import { create, toBinary } from '@bufbuild/protobuf';
 import {
   AttributeProto_AttributeType,
