@@ -1,5 +1,14 @@
 import { isAnomalyEnabled, watchForward } from './anomaly.js';
 import { checkSameKind, checkSeed } from './checks.js';
+import {
+  avgPool2d,
+  type Conv2dOptions,
+  conv2d,
+  flatten,
+  maxPool2d,
+  type Pair,
+  type PoolOptions,
+} from './conv.js';
 import { backward, isGradEnabled, type NodeRule } from './graph.js';
 import { map, select, zip } from './kernels/loops.js';
 import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './layout.js';
@@ -295,6 +304,23 @@ export class Tensor implements Elementwise<Tensor> {
   /** Sums the axes that broadcasting to this shape added or stretched, leaving `shape`: the adjoint of broadcastTo. */
   sumTo(shape: readonly number[]): Tensor {
     return sumTo<Tensor>(this, shape);
+  }
+
+  /** PyTorch's conv2d: x [N, C, H, W] with weight [O, C / groups, kH, kW] gives [N, O, H', W']. */
+  conv2d(weight: Tensor, options?: Conv2dOptions): Tensor {
+    return conv2d<Tensor>(this, weight, options);
+  }
+  /** The maximum of each kernel-sized window (stride defaults to the kernel). */
+  maxPool2d(kernel: Pair, options?: PoolOptions): Tensor {
+    return maxPool2d<Tensor>(this, kernel, options);
+  }
+  /** The mean of each kernel-sized window, padding counted. */
+  avgPool2d(kernel: Pair, options?: PoolOptions): Tensor {
+    return avgPool2d<Tensor>(this, kernel, options);
+  }
+  /** The axes from `startAxis` (default 1) on, merged into one. */
+  flatten(startAxis = 1): Tensor {
+    return flatten<Tensor>(this, startAxis);
   }
 
   /** The matrix product over the last two axes; leading (batch) axes broadcast: [..., m, k] @ [..., k, n]. */

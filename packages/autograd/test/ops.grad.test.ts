@@ -1,12 +1,14 @@
-import { concat, stack, type Tensor } from '@adjoint/autograd';
+import { concat, noGrad, stack, Tensor } from '@adjoint/autograd';
 import { broadcastPair, shape, tensorOf } from '@adjoint/autograd/arbitraries';
 import { fc, it } from '@fast-check/vitest';
 import { describe } from 'vitest';
+import type { Window } from '../src/kernels/loops';
 import { broadcastShapes } from '../src/ndarray';
 import type { BinaryName, UnaryName } from '../src/rules/elementwise';
 import { layoutRules } from '../src/rules/layout';
 import { product } from '../src/rules/matmul';
 import type { reduceRules } from '../src/rules/reduce';
+import { windowRules } from '../src/rules/window';
 import { expectClose } from './close';
 import { directionalCheck, hessianCheck } from './directional';
 
@@ -34,7 +36,12 @@ type OpName =
   | 'softmax'
   | 'logSoftmax'
   | 'stack'
-  | 'T';
+  | 'T'
+  | keyof typeof windowRules
+  | 'conv2d'
+  | 'maxPool2d'
+  | 'avgPool2d'
+  | 'flatten';
 
 interface Case {
   readonly f: (...xs: Tensor[]) => Tensor;
@@ -87,6 +94,26 @@ const reduction = (
 /** A tensor of rank ≥ 1 and one of its axes. */
 const alongAxis = <T>(f: (x: Tensor, axis: number) => fc.Arbitrary<T>): fc.Arbitrary<T> =>
   tensorOf(nonScalar).chain((x) => fc.nat({ max: x.ndim - 1 }).chain((axis) => f(x, axis)));
+
+/** An image [N, C, H, W] and a window that fits it: kernel, stride, padding and dilation per axis. */
+const windowCase = (f: (x: Tensor, w: Window) => Case): fc.Arbitrary<Case> =>
+  fc
+    .record({
+      kernel: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      padding: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+      dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    })
+    .chain((w) =>
+      tensorOf(
+        fc.tuple(
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 1, max: 2 }),
+          fc.integer({ min: 3, max: 4 }),
+          fc.integer({ min: 3, max: 4 }),
+        ),
+      ).map((x) => f(x, w)),
+    );
 
 const matmulCase = (variant: 'nn' | 'nt' | 'tn'): fc.Arbitrary<Case> =>
   fc
@@ -205,6 +232,57 @@ const specs: Record<OpName, fc.Arbitrary<Case>> = {
         }));
       }),
   ),
+  unfold: windowCase((x, w) => ({
+    f: (t: Tensor) => t.applyRule('unfold', windowRules.unfold, { ...w, fill: 0 }),
+    inputs: [x],
+  })),
+  fold: windowCase((x, w) => {
+    const columns = noGrad(() => x.applyRule('unfold', windowRules.unfold, { ...w, fill: 0 }));
+    return {
+      f: (t: Tensor) => t.applyRule('fold', windowRules.fold, { ...w, shape: x.shape }),
+      inputs: [columns.detach()],
+    };
+  }),
+  conv2d: fc
+    .record({
+      n: fc.integer({ min: 1, max: 2 }),
+      groups: fc.integer({ min: 1, max: 2 }),
+      perGroup: fc.integer({ min: 1, max: 2 }),
+      out: fc.integer({ min: 1, max: 2 }),
+      h: fc.integer({ min: 3, max: 5 }),
+      w: fc.integer({ min: 3, max: 5 }),
+      k: fc.integer({ min: 1, max: 2 }),
+      stride: fc.integer({ min: 1, max: 2 }),
+      padding: fc.integer({ min: 0, max: 1 }),
+      dilation: fc.integer({ min: 1, max: 2 }),
+    })
+    .chain((o) =>
+      fc
+        .tuple(
+          tensorOf([o.n, o.groups * o.perGroup, o.h, o.w]),
+          tensorOf([o.groups * o.out, o.perGroup, o.k, o.k]),
+        )
+        .map(([x, weight]) => ({
+          f: (a: Tensor, b: Tensor) =>
+            a.conv2d(b, { stride: o.stride, padding: o.padding, dilation: o.dilation, groups: o.groups }),
+          inputs: [x, weight],
+        })),
+    ),
+  // distinct values, so no finite difference crosses a tie between a window's elements
+  maxPool2d: fc
+    .shuffledSubarray(
+      Array.from({ length: 40 }, (_, i) => (i - 20) * 0.137),
+      { minLength: 40, maxLength: 40 },
+    )
+    .map((values) => ({
+      f: (t: Tensor) => t.maxPool2d(2, { stride: 1, padding: 1 }),
+      inputs: [new Tensor(Float64Array.from(values), [1, 2, 4, 5])],
+    })),
+  avgPool2d: tensorOf([2, 1, 5, 4]).map((x) => ({
+    f: (t: Tensor) => t.avgPool2d([2, 3], { stride: [2, 1], padding: [1, 1] }),
+    inputs: [x],
+  })),
+  flatten: tensorOf([2, 3, 2]).map((x) => ({ f: (t: Tensor) => t.flatten(), inputs: [x] })),
   matmul: matmulCase('nn'),
   matmulNT: matmulCase('nt'),
   matmulTN: matmulCase('tn'),

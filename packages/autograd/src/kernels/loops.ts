@@ -228,3 +228,78 @@ export function gatherAxis(
   }
   return out;
 }
+
+/** How a sliding window walks an image: the window, and the stride, padding and dilation per axis. */
+export interface Window {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+}
+
+/** The output size along one axis: ⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1. */
+export function windowCount(
+  size: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+  dilation: number,
+): number {
+  return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+/**
+ * im2col: x [N, C, H, W] as [N, C, kH·kW, H'·W'], entry (n, c, k, l) the input under window position k
+ * at output position l, or `fill` where the window hangs over the padding.
+ */
+export function unfold(x: NDArray, w: Window, fill: number): Storage {
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [kh, kw] = w.kernel;
+  const oh = windowCount(h, kh, w.stride[0], w.padding[0], w.dilation[0]);
+  const ow = windowCount(wd, kw, w.stride[1], w.padding[1], w.dilation[1]);
+  const out = allocate(dtypeOf(x.data), n * c * kh * kw * oh * ow);
+  let at = 0;
+  for (let plane = 0; plane < n * c; plane++) {
+    const base = plane * h * wd;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        for (let y = 0; y < oh; y++) {
+          const row = y * w.stride[0] - w.padding[0] + i * w.dilation[0];
+          for (let z = 0; z < ow; z++, at++) {
+            const col = z * w.stride[1] - w.padding[1] + j * w.dilation[1];
+            out[at] = row >= 0 && row < h && col >= 0 && col < wd ? x.data[base + row * wd + col]! : fill;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** col2im, the adjoint of `unfold`: columns [N, C, kH·kW, H'·W'] summed back into an image of `shape`. */
+export function fold(cols: NDArray, w: Window, shape: readonly number[]): Storage {
+  const [n, c, h, wd] = shape as [number, number, number, number];
+  const [kh, kw] = w.kernel;
+  const oh = windowCount(h, kh, w.stride[0], w.padding[0], w.dilation[0]);
+  const ow = windowCount(wd, kw, w.stride[1], w.padding[1], w.dilation[1]);
+  const out = allocate(dtypeOf(cols.data), n * c * h * wd);
+  // sums in float64 and rounds once, as every reduction here does
+  const sums = new Float64Array(h * wd);
+  let at = 0;
+  for (let plane = 0; plane < n * c; plane++) {
+    sums.fill(0);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        for (let y = 0; y < oh; y++) {
+          const row = y * w.stride[0] - w.padding[0] + i * w.dilation[0];
+          for (let z = 0; z < ow; z++, at++) {
+            const col = z * w.stride[1] - w.padding[1] + j * w.dilation[1];
+            if (row >= 0 && row < h && col >= 0 && col < wd) sums[row * wd + col]! += cols.data[at]!;
+          }
+        }
+      }
+    }
+    out.set(sums, plane * h * wd);
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+import { fold, unfold, type Window, windowCount } from '../kernels/loops.js';
+import type { TensorRule } from './rule.js';
+
+// Sliding windows, the primitives under convolution and pooling: unfold (im2col) and fold (col2im) are
+// each other's adjoints, so conv2d and the pools are composites of them with matmul and the reductions,
+// and differentiate to any order.
+
+/** A window, and what unfold writes where it hangs over the padding (0, or a floor for max pooling). */
+export interface UnfoldAttrs extends Window {
+  readonly fill: number;
+}
+
+/** A window, and the shape of the image fold writes. */
+export interface FoldAttrs extends Window {
+  readonly shape: readonly number[];
+}
+
+/** The sliding-window primitives. */
+export const windowRules: WindowRules = {
+  // each input element lands in the columns its windows cover; its adjoint sums those columns back
+  unfold: {
+    forward: ([x], attrs: UnfoldAttrs) => {
+      const [n, c, h, w] = x!.shape as [number, number, number, number];
+      const oh = windowCount(h, attrs.kernel[0], attrs.stride[0], attrs.padding[0], attrs.dilation[0]);
+      const ow = windowCount(w, attrs.kernel[1], attrs.stride[1], attrs.padding[1], attrs.dilation[1]);
+      return {
+        data: unfold(x!, attrs, attrs.fill),
+        shape: [n, c, attrs.kernel[0] * attrs.kernel[1], oh * ow],
+      };
+    },
+    vjp: (g, _y, [x], attrs: UnfoldAttrs) => [
+      g.applyRule('fold', windowRules.fold, { ...attrs, shape: x!.shape }),
+    ],
+  },
+  // …and the adjoint of that sum is the unfold (padding carries no gradient: fill 0)
+  fold: {
+    forward: ([cols], attrs: FoldAttrs) => ({ data: fold(cols!, attrs, attrs.shape), shape: attrs.shape }),
+    vjp: (g, _y, _x, attrs: FoldAttrs) => [g.applyRule('unfold', windowRules.unfold, { ...attrs, fill: 0 })],
+  },
+};
+
+interface WindowRules {
+  readonly unfold: TensorRule<UnfoldAttrs>;
+  readonly fold: TensorRule<FoldAttrs>;
+}
