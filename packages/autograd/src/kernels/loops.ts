@@ -249,26 +249,46 @@ export function windowCount(
 }
 
 /**
+ * The output positions z (of `count`) whose tap `offset + z·stride` falls inside [0, size): the range
+ * [lo, hi), so the loops below copy a row's interior without a bounds test per element.
+ */
+function inside(count: number, offset: number, stride: number, size: number): [number, number] {
+  const lo = offset >= 0 ? 0 : Math.min(count, Math.ceil(-offset / stride));
+  const hi = Math.max(lo, Math.min(count, Math.ceil((size - offset) / stride)));
+  return [lo, hi];
+}
+
+/**
  * im2col: x [N, C, H, W] as [N, C, kH·kW, H'·W'], entry (n, c, k, l) the input under window position k
  * at output position l, or `fill` where the window hangs over the padding.
  */
 export function unfold(x: NDArray, w: Window, fill: number): Storage {
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const [kh, kw] = w.kernel;
-  const oh = windowCount(h, kh, w.stride[0], w.padding[0], w.dilation[0]);
-  const ow = windowCount(wd, kw, w.stride[1], w.padding[1], w.dilation[1]);
-  const out = allocate(dtypeOf(x.data), n * c * kh * kw * oh * ow);
+  const [sh, sw] = w.stride;
+  const [ph, pw] = w.padding;
+  const [dh, dw] = w.dilation;
+  const oh = windowCount(h, kh, sh, ph, dh);
+  const ow = windowCount(wd, kw, sw, pw, dw);
+  const src = x.data;
+  const out = allocate(dtypeOf(src), n * c * kh * kw * oh * ow);
   let at = 0;
   for (let plane = 0; plane < n * c; plane++) {
     const base = plane * h * wd;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        for (let y = 0; y < oh; y++) {
-          const row = y * w.stride[0] - w.padding[0] + i * w.dilation[0];
-          for (let z = 0; z < ow; z++, at++) {
-            const col = z * w.stride[1] - w.padding[1] + j * w.dilation[1];
-            out[at] = row >= 0 && row < h && col >= 0 && col < wd ? x.data[base + row * wd + col]! : fill;
+        const offset = j * dw - pw;
+        const [lo, hi] = inside(ow, offset, sw, wd);
+        for (let y = 0; y < oh; y++, at += ow) {
+          const row = y * sh - ph + i * dh;
+          if (row < 0 || row >= h) {
+            for (let z = 0; z < ow; z++) out[at + z] = fill;
+            continue;
           }
+          const from = base + row * wd + offset;
+          for (let z = 0; z < lo; z++) out[at + z] = fill;
+          for (let z = lo; z < hi; z++) out[at + z] = src[from + z * sw]!;
+          for (let z = hi; z < ow; z++) out[at + z] = fill;
         }
       }
     }
@@ -280,9 +300,13 @@ export function unfold(x: NDArray, w: Window, fill: number): Storage {
 export function fold(cols: NDArray, w: Window, shape: readonly number[]): Storage {
   const [n, c, h, wd] = shape as [number, number, number, number];
   const [kh, kw] = w.kernel;
-  const oh = windowCount(h, kh, w.stride[0], w.padding[0], w.dilation[0]);
-  const ow = windowCount(wd, kw, w.stride[1], w.padding[1], w.dilation[1]);
-  const out = allocate(dtypeOf(cols.data), n * c * h * wd);
+  const [sh, sw] = w.stride;
+  const [ph, pw] = w.padding;
+  const [dh, dw] = w.dilation;
+  const oh = windowCount(h, kh, sh, ph, dh);
+  const ow = windowCount(wd, kw, sw, pw, dw);
+  const src = cols.data;
+  const out = allocate(dtypeOf(src), n * c * h * wd);
   // sums in float64 and rounds once, as every reduction here does
   const sums = new Float64Array(h * wd);
   let at = 0;
@@ -290,12 +314,13 @@ export function fold(cols: NDArray, w: Window, shape: readonly number[]): Storag
     sums.fill(0);
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        for (let y = 0; y < oh; y++) {
-          const row = y * w.stride[0] - w.padding[0] + i * w.dilation[0];
-          for (let z = 0; z < ow; z++, at++) {
-            const col = z * w.stride[1] - w.padding[1] + j * w.dilation[1];
-            if (row >= 0 && row < h && col >= 0 && col < wd) sums[row * wd + col]! += cols.data[at]!;
-          }
+        const offset = j * dw - pw;
+        const [lo, hi] = inside(ow, offset, sw, wd);
+        for (let y = 0; y < oh; y++, at += ow) {
+          const row = y * sh - ph + i * dh;
+          if (row < 0 || row >= h) continue;
+          const to = row * wd + offset;
+          for (let z = lo; z < hi; z++) sums[to + z * sw]! += src[at + z]!;
         }
       }
     }
