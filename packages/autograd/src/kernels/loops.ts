@@ -47,14 +47,44 @@ export function zip(
     const v = x[0]!;
     for (let i = 0; i < size; i++) out[i] = f(v, y[i]!);
   } else {
-    const sx = broadcastStrides(a.shape, outShape);
-    const sy = broadcastStrides(b.shape, outShape);
-    const [ix, iy] = [sx.at(-1) ?? 0, sy.at(-1) ?? 0];
-    forEachRow(outShape, [sx, sy], (o, inner, [px, py]) => {
+    const [shape, [sx, sy]] = coalesce(outShape, [
+      broadcastStrides(a.shape, outShape),
+      broadcastStrides(b.shape, outShape),
+    ]);
+    const [ix, iy] = [sx!.at(-1) ?? 0, sy!.at(-1) ?? 0];
+    forEachRow(shape, [sx!, sy!], (o, inner, [px, py]) => {
       for (let j = 0; j < inner; j++) out[o + j] = f(x[px! + j * ix]!, y[py! + j * iy]!);
     });
   }
   return out;
+}
+
+/**
+ * The same walk over fewer, longer rows: drops axes of length 1 and merges each axis into the next
+ * where every operand steps across the pair as across one axis (stride[d] = stride[d+1]·shape[d+1]).
+ * The elements are visited in the same order, so sums and every result keep their bits; a bias
+ * [1, C, 1, 1] added to [N, C, H, W] walks N·C rows of H·W instead of N·C·H rows of W.
+ */
+export function coalesce(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): [number[], number[][]] {
+  const axes = shape.flatMap((d, i) => (d === 1 ? [] : [i]));
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (const axis of axes) {
+    const last = outShape.length - 1;
+    if (last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[axis]! * shape[axis]!)) {
+      outShape[last]! *= shape[axis]!;
+      strides.forEach((s, k) => {
+        outStrides[k]![last] = s[axis]!;
+      });
+    } else {
+      outShape.push(shape[axis]!);
+      strides.forEach((s, k) => outStrides[k]!.push(s[axis]!));
+    }
+  }
+  return [outShape, outStrides];
 }
 
 /**
@@ -92,9 +122,12 @@ export function select(cond: NDArray, a: NDArray, b: NDArray, outShape: readonly
     for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? x[i]! : v;
     return out;
   }
-  const strides = [cond, a, b].map((t) => broadcastStrides(t.shape, outShape));
+  const [shape, strides] = coalesce(
+    outShape,
+    [cond, a, b].map((t) => broadcastStrides(t.shape, outShape)),
+  );
   const [ic, ix, iy] = strides.map((s) => s.at(-1) ?? 0) as [number, number, number];
-  forEachRow(outShape, strides, (o, inner, [pc, px, py]) => {
+  forEachRow(shape, strides, (o, inner, [pc, px, py]) => {
     for (let j = 0; j < inner; j++) out[o + j] = c[pc! + j * ic] !== 0 ? x[px! + j * ix]! : y[py! + j * iy]!;
   });
   return out;
@@ -108,8 +141,9 @@ export function gatherStrided(
   shape: readonly number[],
 ): Storage {
   const out = allocate(dtypeOf(x), sizeOf(shape));
-  const step = strides.at(-1) ?? 0;
-  forEachRow(shape, [strides], (o, inner, [p]) => {
+  const [rows, [walk]] = coalesce(shape, [strides]);
+  const step = walk!.at(-1) ?? 0;
+  forEachRow(rows, [walk!], (o, inner, [p]) => {
     for (let j = 0; j < inner; j++) out[o + j] = x[offset + p! + j * step]!;
   });
   return out;
@@ -144,10 +178,11 @@ export function reduce(x: NDArray, axes: readonly number[], kind: Reduction): St
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const out = new Float64Array(sizeOf(kept));
   if (kind !== 'sum') out.fill(kind === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
-  const into = broadcastStrides(kept, shape); // where each input element lands in `out`
-  const step = into.at(-1) ?? 0;
+  // where each input element lands in `out`, walked in the input's order
+  const [rows, [into]] = coalesce(shape, [broadcastStrides(kept, shape)]);
+  const step = into!.at(-1) ?? 0;
   const data = x.data;
-  forEachRow(shape, [into], (i, inner, [p]) => {
+  forEachRow(rows, [into!], (i, inner, [p]) => {
     if (kind === 'sum') {
       for (let j = 0; j < inner; j++) out[p! + j * step]! += data[i + j]!;
     } else if (kind === 'max') {
