@@ -1,4 +1,4 @@
-import { windowCount } from './kernels/loops.js';
+import { windowCount } from './kernels/window.js';
 import { reduce } from './reduce.js';
 import { product } from './rules/matmul.js';
 import type { TensorNode } from './rules/rule.js';
@@ -117,13 +117,16 @@ function pool<T extends TensorNode<T>>(
       `${op}: padding ${window.padding.join('×')} is more than half the kernel ${window.kernel.join('×')}`,
     );
   const [oh, ow] = outputSize(op, x.shape, window);
-  // max pooling pads with the lowest float, so a window's maximum is always one of its inputs
-  const fill = op === 'maxPool2d' ? -Number.MAX_VALUE : 0;
-  const columns = x.applyRule('unfold', windowRules.unfold, { ...window, fill });
-  return reduce(op === 'maxPool2d' ? 'max' : 'mean', columns, 2, false).reshape([n, c, oh, ow]);
+  // max pooling is its own primitive: unfolding would copy every window to take one element of it
+  if (op === 'maxPool2d') return x.applyRule('maxPool', windowRules.maxPool, window);
+  const columns = x.applyRule('unfold', windowRules.unfold, { ...window, fill: 0 });
+  return reduce('mean', columns, 2, false).reshape([n, c, oh, ow]);
 }
 
-/** The maximum of each window; the gradient goes to the maximum (split evenly among tied maxima). */
+/**
+ * The maximum of each window; the gradient goes to the maximum, split evenly among tied maxima (PyTorch
+ * gives it all to one of them). Padding is never a window's maximum: as PyTorch, it pads with −∞.
+ */
 export function maxPool2d<T extends TensorNode<T>>(x: T, kernel: Pair, options: PoolOptions = {}): T {
   return pool('maxPool2d', x, kernel, options);
 }

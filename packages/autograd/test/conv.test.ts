@@ -1,4 +1,4 @@
-import { ones, randn, type Tensor, tensor } from '@adjoint/autograd';
+import { ones, randn, Tensor, tensor } from '@adjoint/autograd';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 
@@ -176,6 +176,27 @@ describe('by hand, on a 1-channel 4×4 image', () => {
         ],
       ],
     ]);
+  });
+
+  test('maxPool2d: tied maxima share the gradient evenly; NaN takes none; padding loses even to −∞', () => {
+    // tensor() takes finite numbers only; a NaN can still arise from arithmetic, so build it raw
+    const x = new Tensor(Float64Array.of(7, 7, 1, Number.NaN, 7, 2, 3, 4), [1, 1, 2, 4]);
+    x.requiresGrad = true;
+    const y = x.maxPool2d(2);
+    expect(y.toArray()).toEqual([[[[7, Number.NaN]]]]);
+    y.sum().backward();
+    expect(x.grad!.toArray()).toEqual([
+      [
+        [
+          [1 / 3, 1 / 3, 0, 0],
+          [1 / 3, 0, 0, 0],
+        ],
+      ],
+    ]);
+    const inf = Number.NEGATIVE_INFINITY;
+    expect(
+      Array.from(new Tensor(Float64Array.of(inf, inf), [1, 1, 1, 2]).maxPool2d(2, { padding: 1 }).data),
+    ).toEqual([inf, inf]);
   });
 
   test('flatten merges the axes from the start axis on', () => {

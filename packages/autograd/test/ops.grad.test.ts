@@ -2,7 +2,7 @@ import { concat, noGrad, stack, Tensor } from '@adjoint/autograd';
 import { broadcastPair, shape, tensorOf } from '@adjoint/autograd/arbitraries';
 import { fc, it } from '@fast-check/vitest';
 import { describe } from 'vitest';
-import type { Window } from '../src/kernels/loops';
+import type { Window } from '../src/kernels/window';
 import { broadcastShapes } from '../src/ndarray';
 import type { BinaryName, UnaryName } from '../src/rules/elementwise';
 import { layoutRules } from '../src/rules/layout';
@@ -114,6 +114,38 @@ const windowCase = (f: (x: Tensor, w: Window) => Case): fc.Arbitrary<Case> =>
         ),
       ).map((x) => f(x, w)),
     );
+
+/**
+ * A max-pooling window (padding at most half the kernel, as maxPool2d allows) and an image whose values
+ * come from `values`: distinct ones for maxPool itself, a few small integers (so ties are frequent) for
+ * its scatter and gather, which are linear in their first input and read only the routes off the image.
+ */
+const poolCase = (distinct: boolean, f: (x: Tensor, w: Window) => Case): fc.Arbitrary<Case> =>
+  fc
+    .record({
+      kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+      stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+      planes: fc.integer({ min: 1, max: 3 }),
+      h: fc.integer({ min: 3, max: 5 }),
+      w: fc.integer({ min: 3, max: 5 }),
+      pad: fc.tuple(fc.boolean(), fc.boolean()),
+    })
+    .chain(({ kernel, stride, planes, h, w, pad }) => {
+      const window: Window = {
+        kernel,
+        stride,
+        padding: [pad[0] ? kernel[0] >> 1 : 0, pad[1] ? kernel[1] >> 1 : 0],
+        dilation: [1, 1],
+      };
+      const size = planes * h * w;
+      const values = distinct
+        ? fc.shuffledSubarray(
+            Array.from({ length: size }, (_, i) => (i - size / 2) * 0.137),
+            { minLength: size, maxLength: size },
+          )
+        : fc.array(fc.integer({ min: 0, max: 2 }), { minLength: size, maxLength: size });
+      return values.map((v) => f(new Tensor(Float64Array.from(v), [1, planes, h, w]), window));
+    });
 
 const matmulCase = (variant: 'nn' | 'nt' | 'tn'): fc.Arbitrary<Case> =>
   fc
@@ -243,6 +275,21 @@ const specs: Record<OpName, fc.Arbitrary<Case>> = {
       inputs: [columns.detach()],
     };
   }),
+  maxPool: poolCase(true, (x, w) => ({
+    f: (t: Tensor) => t.applyRule('maxPool', windowRules.maxPool, w),
+    inputs: [x],
+  })),
+  maxScatter: poolCase(false, (x, w) => {
+    const pooled = noGrad(() => x.applyRule('maxPool', windowRules.maxPool, w));
+    return {
+      f: (g: Tensor) => g.applyRule('maxScatter', windowRules.maxScatter, w, [x]),
+      inputs: [pooled.add(0.5)],
+    };
+  }),
+  maxGather: poolCase(false, (x, w) => ({
+    f: (v: Tensor) => v.applyRule('maxGather', windowRules.maxGather, w, [x]),
+    inputs: [x.add(0.25)],
+  })),
   conv2d: fc
     .record({
       n: fc.integer({ min: 1, max: 2 }),

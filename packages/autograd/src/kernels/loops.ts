@@ -1,5 +1,5 @@
-// kernels/: every numeric loop of the engine. loops.ts holds the portable ones over typed arrays; gemm.ts,
-// simd.ts and matmul.ts the matrix product. Imports ndarray.ts and each other, nothing of the graph.
+// kernels/: every numeric loop of the engine: loops.ts the portable ones, gemm.ts, simd.ts and matmul.ts
+// the matrix product, window.ts convolution's and pooling's windows. Imports ndarray.ts and each other.
 /**
  * The portable kernels: plain indexed loops over typed arrays, with no allocation per element. Inputs
  * are validated before they get here.
@@ -81,7 +81,7 @@ export function coalesce(
       });
     } else {
       outShape.push(shape[axis]!);
-      strides.forEach((s, k) => outStrides[k]!.push(s[axis]!));
+      for (const [k, s] of strides.entries()) outStrides[k]!.push(s[axis]!);
     }
   }
   return [outShape, outStrides];
@@ -260,106 +260,6 @@ export function gatherAxis(
       if (++counter[d]! < shape[d]!) break;
       counter[d] = 0;
     }
-  }
-  return out;
-}
-
-/** How a sliding window walks an image: the window, and the stride, padding and dilation per axis. */
-export interface Window {
-  readonly kernel: readonly [number, number];
-  readonly stride: readonly [number, number];
-  readonly padding: readonly [number, number];
-  readonly dilation: readonly [number, number];
-}
-
-/** The output size along one axis: ⌊(size + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1. */
-export function windowCount(
-  size: number,
-  kernel: number,
-  stride: number,
-  padding: number,
-  dilation: number,
-): number {
-  return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
-}
-
-/**
- * The output positions z (of `count`) whose tap `offset + z·stride` falls inside [0, size): the range
- * [lo, hi), so the loops below copy a row's interior without a bounds test per element.
- */
-function inside(count: number, offset: number, stride: number, size: number): [number, number] {
-  const lo = offset >= 0 ? 0 : Math.min(count, Math.ceil(-offset / stride));
-  const hi = Math.max(lo, Math.min(count, Math.ceil((size - offset) / stride)));
-  return [lo, hi];
-}
-
-/**
- * im2col: x [N, C, H, W] as [N, C, kH·kW, H'·W'], entry (n, c, k, l) the input under window position k
- * at output position l, or `fill` where the window hangs over the padding.
- */
-export function unfold(x: NDArray, w: Window, fill: number): Storage {
-  const [n, c, h, wd] = x.shape as [number, number, number, number];
-  const [kh, kw] = w.kernel;
-  const [sh, sw] = w.stride;
-  const [ph, pw] = w.padding;
-  const [dh, dw] = w.dilation;
-  const oh = windowCount(h, kh, sh, ph, dh);
-  const ow = windowCount(wd, kw, sw, pw, dw);
-  const src = x.data;
-  const out = allocate(dtypeOf(src), n * c * kh * kw * oh * ow);
-  let at = 0;
-  for (let plane = 0; plane < n * c; plane++) {
-    const base = plane * h * wd;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const offset = j * dw - pw;
-        const [lo, hi] = inside(ow, offset, sw, wd);
-        for (let y = 0; y < oh; y++, at += ow) {
-          const row = y * sh - ph + i * dh;
-          if (row < 0 || row >= h) {
-            for (let z = 0; z < ow; z++) out[at + z] = fill;
-            continue;
-          }
-          const from = base + row * wd + offset;
-          for (let z = 0; z < lo; z++) out[at + z] = fill;
-          for (let z = lo; z < hi; z++) out[at + z] = src[from + z * sw]!;
-          for (let z = hi; z < ow; z++) out[at + z] = fill;
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** col2im, the adjoint of `unfold`: columns [N, C, kH·kW, H'·W'] summed back into an image of `shape`. */
-export function fold(cols: NDArray, w: Window, shape: readonly number[]): Storage {
-  const [n, c, h, wd] = shape as [number, number, number, number];
-  const [kh, kw] = w.kernel;
-  const [sh, sw] = w.stride;
-  const [ph, pw] = w.padding;
-  const [dh, dw] = w.dilation;
-  const oh = windowCount(h, kh, sh, ph, dh);
-  const ow = windowCount(wd, kw, sw, pw, dw);
-  const src = cols.data;
-  const out = allocate(dtypeOf(src), n * c * h * wd);
-  // sums in float64 and rounds once, as every reduction here does
-  const sums = new Float64Array(h * wd);
-  let at = 0;
-  for (let plane = 0; plane < n * c; plane++) {
-    sums.fill(0);
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const offset = j * dw - pw;
-        const [lo, hi] = inside(ow, offset, sw, wd);
-        for (let y = 0; y < oh; y++, at += ow) {
-          const row = y * sh - ph + i * dh;
-          if (row < 0 || row >= h) continue;
-          const to = row * wd + offset;
-          for (let z = lo; z < hi; z++) sums[to + z * sw]! += src[at + z]!;
-        }
-      }
-    }
-    out.set(sums, plane * h * wd);
   }
   return out;
 }

@@ -1,4 +1,12 @@
-import { fold, unfold, type Window, windowCount } from '../kernels/loops.js';
+import {
+  fold,
+  maxGather,
+  maxRoutes,
+  maxScatter,
+  unfold,
+  type Window,
+  windowCount,
+} from '../kernels/window.js';
 import type { TensorRule } from './rule.js';
 
 // Sliding windows, the primitives under convolution and pooling: unfold (im2col) and fold (col2im) are
@@ -37,9 +45,38 @@ export const windowRules: WindowRules = {
     forward: ([cols], attrs: FoldAttrs) => ({ data: fold(cols!, attrs, attrs.shape), shape: attrs.shape }),
     vjp: (g, _y, _x, attrs: FoldAttrs) => [g.applyRule('unfold', windowRules.unfold, { ...attrs, fill: 0 })],
   },
+  // max pooling: each window's gradient goes to its maxima (shared evenly among ties). Scattering it
+  // there and gathering from there are each other's adjoints; both read the routes off x, which
+  // gets no gradient through them (the routes are piecewise constant in x).
+  maxPool: {
+    forward: ([x], w: Window) => ({ data: maxRoutes(x!, w).max, shape: pooledShape(x!.shape, w) }),
+    vjp: (g, _y, [x], w: Window) => [g.applyRule('maxScatter', windowRules.maxScatter, w, [x!])],
+  },
+  maxScatter: {
+    forward: ([g, x], w: Window) => ({ data: maxScatter(g!, x!, w), shape: x!.shape }),
+    vjp: (gg, _y, [_g, x], w: Window) => [gg.applyRule('maxGather', windowRules.maxGather, w, [x!]), null],
+  },
+  maxGather: {
+    forward: ([v, x], w: Window) => ({ data: maxGather(v!, x!, w), shape: pooledShape(x!.shape, w) }),
+    vjp: (gg, _y, [_v, x], w: Window) => [gg.applyRule('maxScatter', windowRules.maxScatter, w, [x!]), null],
+  },
 };
+
+/** The shape of max pooling's output for an image of `shape`: [N, C, H', W']. */
+function pooledShape(shape: readonly number[], w: Window): number[] {
+  const [n, c, h, wd] = shape as [number, number, number, number];
+  return [
+    n,
+    c,
+    windowCount(h, w.kernel[0], w.stride[0], w.padding[0], 1),
+    windowCount(wd, w.kernel[1], w.stride[1], w.padding[1], 1),
+  ];
+}
 
 interface WindowRules {
   readonly unfold: TensorRule<UnfoldAttrs>;
   readonly fold: TensorRule<FoldAttrs>;
+  readonly maxPool: TensorRule<Window>;
+  readonly maxScatter: TensorRule<Window>;
+  readonly maxGather: TensorRule<Window>;
 }
