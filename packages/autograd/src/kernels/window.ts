@@ -23,6 +23,18 @@ export function windowCount(
   return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
 }
 
+/** A window on an image of `shape` [N, C, H, W], every number the loops below need, and H' × W'. */
+function geometry(shape: readonly number[], w: Window) {
+  const [n, c, h, wd] = shape as [number, number, number, number];
+  const [kh, kw] = w.kernel;
+  const [sh, sw] = w.stride;
+  const [ph, pw] = w.padding;
+  const [dh, dw] = w.dilation;
+  const oh = windowCount(h, kh, sh, ph, dh);
+  const ow = windowCount(wd, kw, sw, pw, dw);
+  return { n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
+}
+
 /**
  * The output positions z (of `count`) whose tap `offset + z·stride` falls inside [0, size): the range
  * [lo, hi), so the loops below copy a row's interior without a bounds test per element.
@@ -38,13 +50,7 @@ function inside(count: number, offset: number, stride: number, size: number): [n
  * at output position l, or `fill` where the window hangs over the padding.
  */
 export function unfold(x: NDArray, w: Window, fill: number): Storage {
-  const [n, c, h, wd] = x.shape as [number, number, number, number];
-  const [kh, kw] = w.kernel;
-  const [sh, sw] = w.stride;
-  const [ph, pw] = w.padding;
-  const [dh, dw] = w.dilation;
-  const oh = windowCount(h, kh, sh, ph, dh);
-  const ow = windowCount(wd, kw, sw, pw, dw);
+  const { n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = geometry(x.shape, w);
   const src = x.data;
   const out = allocate(dtypeOf(src), n * c * kh * kw * oh * ow);
   let at = 0;
@@ -73,13 +79,7 @@ export function unfold(x: NDArray, w: Window, fill: number): Storage {
 
 /** col2im, the adjoint of `unfold`: columns [N, C, kH·kW, H'·W'] summed back into an image of `shape`. */
 export function fold(cols: NDArray, w: Window, shape: readonly number[]): Storage {
-  const [n, c, h, wd] = shape as [number, number, number, number];
-  const [kh, kw] = w.kernel;
-  const [sh, sw] = w.stride;
-  const [ph, pw] = w.padding;
-  const [dh, dw] = w.dilation;
-  const oh = windowCount(h, kh, sh, ph, dh);
-  const ow = windowCount(wd, kw, sw, pw, dw);
+  const { n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = geometry(shape, w);
   const src = cols.data;
   const out = allocate(dtypeOf(src), n * c * h * wd);
   // sums in float64 and rounds once, as every reduction here does
@@ -105,7 +105,7 @@ export function fold(cols: NDArray, w: Window, shape: readonly number[]): Storag
 }
 
 /**
- * Max pooling's routes: for each window of x [N, C, H, W] (no dilation), its maximum over the image's
+ * Max pooling's routes: for each window of x [N, C, H, W] (dilation must be 1: pools have none), its maximum over the image's
  * elements (padding is never a candidate), and which elements equal it, as compressed rows: window o's
  * maxima are x[index[start[o]]], …, x[index[start[o + 1] − 1]]. A window holding NaN has maximum NaN and
  * no elements equal to it, so it routes no gradient. One pass: a larger element restarts the window's row.
@@ -114,12 +114,7 @@ export function maxRoutes(
   x: NDArray,
   w: Window,
 ): { readonly max: Storage; readonly start: Int32Array; readonly index: Int32Array } {
-  const [n, c, h, wd] = x.shape as [number, number, number, number];
-  const [kh, kw] = w.kernel;
-  const [sh, sw] = w.stride;
-  const [ph, pw] = w.padding;
-  const oh = windowCount(h, kh, sh, ph, 1);
-  const ow = windowCount(wd, kw, sw, pw, 1);
+  const { n, c, h, wd, kh, kw, sh, sw, ph, pw, oh, ow } = geometry(x.shape, w);
   const src = x.data;
   const max = allocate(dtypeOf(src), n * c * oh * ow);
   const start = new Int32Array(max.length + 1);

@@ -28,9 +28,7 @@ export const windowRules: WindowRules = {
   // each input element lands in the columns its windows cover; its adjoint sums those columns back
   unfold: {
     forward: ([x], attrs: UnfoldAttrs) => {
-      const [n, c, h, w] = x!.shape as [number, number, number, number];
-      const oh = windowCount(h, attrs.kernel[0], attrs.stride[0], attrs.padding[0], attrs.dilation[0]);
-      const ow = windowCount(w, attrs.kernel[1], attrs.stride[1], attrs.padding[1], attrs.dilation[1]);
+      const [n, c, oh, ow] = pooledShape(x!.shape, attrs);
       return {
         data: unfold(x!, attrs, attrs.fill),
         shape: [n, c, attrs.kernel[0] * attrs.kernel[1], oh * ow],
@@ -62,14 +60,14 @@ export const windowRules: WindowRules = {
   },
 };
 
-/** The shape of max pooling's output for an image of `shape`: [N, C, H', W']. */
-function pooledShape(shape: readonly number[], w: Window): number[] {
+/** [N, C, H', W']: one entry per window position of `w` on each plane of an image of `shape`. */
+function pooledShape(shape: readonly number[], w: Window): [number, number, number, number] {
   const [n, c, h, wd] = shape as [number, number, number, number];
   return [
     n,
     c,
-    windowCount(h, w.kernel[0], w.stride[0], w.padding[0], 1),
-    windowCount(wd, w.kernel[1], w.stride[1], w.padding[1], 1),
+    windowCount(h, w.kernel[0], w.stride[0], w.padding[0], w.dilation[0]),
+    windowCount(wd, w.kernel[1], w.stride[1], w.padding[1], w.dilation[1]),
   ];
 }
 
