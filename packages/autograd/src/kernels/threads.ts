@@ -199,15 +199,8 @@ export class Team {
   ): void {
     const { control } = this;
     this.hire(threads - 1);
+    const chunks = this.post(which, threads, args, bytes);
     const m4 = args[3];
-    const rows = 4 * Math.ceil(m4 / 4 / (8 * threads));
-    const chunks = Math.ceil(m4 / rows);
-    control.set([which, ...args, bytes, rows], KERNEL);
-    Atomics.store(control, FINISHED, 0);
-    Atomics.store(control, FAILED, 0);
-    Atomics.store(control, TICKET, chunks << 16); // the previous job is finished: nobody holds a chunk
-    Atomics.add(control, GENERATION, 1);
-    Atomics.notify(control, GENERATION);
     const kernels = [kernel, kernel];
     let mine = 0;
     for (let claimed = 0; claimed >= 0 && this.callerWorks; claimed = work(control, kernels)) mine += claimed;
@@ -232,15 +225,8 @@ export class Team {
   ): Promise<void> {
     const { control } = this;
     this.hire(threads);
+    const chunks = this.post(which, threads, args, bytes);
     const m4 = args[3];
-    const rows = 4 * Math.ceil(m4 / 4 / (8 * threads));
-    const chunks = Math.ceil(m4 / rows);
-    control.set([which, ...args, bytes, rows], KERNEL);
-    Atomics.store(control, FINISHED, 0);
-    Atomics.store(control, FAILED, 0);
-    Atomics.store(control, TICKET, chunks << 16);
-    Atomics.add(control, GENERATION, 1);
-    Atomics.notify(control, GENERATION);
     const waitAsync = (Atomics as { waitAsync?: AtomicsWaitAsync }).waitAsync;
     for (
       let done = Atomics.load(control, FINISHED);
@@ -257,6 +243,29 @@ export class Team {
         `matmulAsync: the kernel failed on rows of a ${m4}×${args[5]} by ${args[5]}×${args[4]} product, on ${threads} Web Workers`,
       );
     }
+  }
+
+  /**
+   * Posts a job: its kernel and arguments, the rows split into chunks (about 8 per thread, whole
+   * 4-row panels), the counters reset, and the workers woken. Returns the number of chunks.
+   */
+  private post(
+    which: 0 | 1,
+    threads: number,
+    args: readonly [number, number, number, number, number, number, number],
+    bytes: number,
+  ): number {
+    const { control } = this;
+    const m4 = args[3];
+    const rows = 4 * Math.ceil(m4 / 4 / (8 * threads));
+    const chunks = Math.ceil(m4 / rows);
+    control.set([which, ...args, bytes, rows], KERNEL);
+    Atomics.store(control, FINISHED, 0);
+    Atomics.store(control, FAILED, 0);
+    Atomics.store(control, TICKET, chunks << 16); // the previous job is finished: nobody holds a chunk
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
+    return chunks;
   }
 
   /** How many workers the team keeps. */
