@@ -1,5 +1,7 @@
-/** `@adjoint/nn`: neurons, layers and MLPs from one spec on either engine, losses, optimizers, training. */
+/** `@adjoint/nn`: neurons, layers, MLPs and convolutional networks from one spec, losses, optimizers, training. */
 export { LEAKY_SLOPE } from '@adjoint/autograd';
+export type { LayerState, ModelJSON, NestedNumbers } from './json.js';
+export { Conv2d, type Conv2dLayerOptions, Dropout, Flatten, Pool2d } from './layers.js';
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
@@ -10,8 +12,8 @@ export {
   type Target,
 } from './losses.js';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
-export type { Model } from './model.js';
-export { Activation, Linear, type Module, mlp, Sequential } from './module.js';
+export type { Model, Module } from './model.js';
+export { Activation, Linear, type MlpOptions, mlp, Sequential, sequential } from './module.js';
 export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
 export { fromSafetensors, toSafetensors } from './safetensors.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
@@ -19,13 +21,24 @@ export { loadModel } from './serialize.js';
 export {
   ACTIVATIONS,
   type ActivationName,
+  type CheckedLayer,
+  type CheckedMlpSpec,
+  type CheckedPair,
   type CheckedSpec,
+  type ConvSpec,
   checkSpec,
+  type DenseSpec,
+  type DropoutSpec,
+  type FlattenSpec,
   INITS,
   type InitName,
+  LAYER_KINDS,
+  type LayerKind,
   type LayerSpec,
+  layerShapes,
   type MlpSpec,
-  type ModelJSON,
+  type ModelSpec,
+  type PoolSpec,
 } from './spec.js';
 export {
   type Dataset,

@@ -1,35 +1,41 @@
-import { MAX_ELEMENTS, Rng } from '@adjoint/autograd';
+import { Rng } from '@adjoint/autograd';
+import { parameterShapes } from './json.js';
 import type { CheckedSpec, InitName } from './spec.js';
 
-/** One layer's initial parameters: weight [out, in] row-major (row j is neuron j's w), bias [out]. */
+/**
+ * One layer's initial parameters, row-major: weight [out, in] (row j is neuron j's w) for a dense
+ * layer, [filters, channels / groups, kH, kW] for a convolution, and bias [out].
+ */
 export interface LayerParameters {
   readonly weight: Float64Array;
   readonly bias: Float64Array;
-  readonly inputs: number;
-  readonly units: number;
+  /** The weight's shape. */
+  readonly shape: readonly number[];
 }
 
 /**
- * The initial parameters of every layer of `spec`, drawn from one Rng seeded with `spec.seed`, layer by
- * layer, weight row by row. Both engines build from this, so the same spec gives the same network.
+ * The initial parameters of every layer of `spec` (null for a layer without any), drawn from one Rng
+ * seeded with `spec.seed`, layer by layer, the weight in row-major order and then, with 'kaiming', the
+ * bias. Both engines build from this, so the same spec gives the same network.
  */
-export function initialParameters(spec: CheckedSpec): LayerParameters[] {
+export function initialParameters(spec: CheckedSpec): (LayerParameters | null)[] {
   const rng = new Rng(spec.seed);
-  let inputs = spec.inputs;
-  // sizes are checked before anything is drawn, so an absurd spec allocates nothing
-  spec.layers.forEach(({ units }, i) => {
-    const fanIn = i === 0 ? spec.inputs : spec.layers[i - 1]!.units;
-    if (units * fanIn > MAX_ELEMENTS) {
-      throw new RangeError(
-        `spec.layers[${i}].units: a weight of ${units} × ${fanIn} = ${units * fanIn} elements; a tensor holds at most ${MAX_ELEMENTS}`,
-      );
+  // parameterShapes checks every size before anything is drawn, so an absurd spec allocates nothing
+  return parameterShapes(spec).map((shapes) => {
+    if (shapes === null) return null;
+    const { weight: shape, bias: biasShape } = shapes;
+    // PyTorch's fans: fan_in = shape[1]·kH·kW, fan_out = shape[0]·kH·kW
+    const receptive = shape.slice(2).reduce((n, d) => n * d, 1);
+    const [fanIn, fanOut] = [shape[1]! * receptive, shape[0]! * receptive];
+    const weight = Float64Array.from({ length: shape[0]! * fanIn }, () =>
+      draw(spec.init, rng, fanIn, fanOut),
+    );
+    const bias = new Float64Array(biasShape[0]!);
+    if (spec.init === 'kaiming') {
+      const bound = 1 / Math.sqrt(fanIn);
+      for (let j = 0; j < bias.length; j++) bias[j] = bound * (2 * rng.uniform() - 1);
     }
-  });
-  return spec.layers.map(({ units }) => {
-    const weight = Float64Array.from({ length: units * inputs }, () => draw(spec.init, rng, inputs, units));
-    const layer = { weight, bias: new Float64Array(units), inputs, units };
-    inputs = units;
-    return layer;
+    return { weight, bias, shape };
   });
 }
 
@@ -44,5 +50,9 @@ function draw(init: InitName, rng: Rng, fanIn: number, fanOut: number): number {
     }
     case 'he': // He et al. (2015): normal(0, 2 / fan_in), for ReLU layers
       return rng.normal() * Math.sqrt(2 / fanIn);
+    case 'kaiming':
+      // PyTorch's reset_parameters: kaiming_uniform_(a = √5), i.e. gain √(2 / (1 + 5)) times
+      // √(3 / fan_in), which is uniform(±1/√fan_in)
+      return (2 * rng.uniform() - 1) / Math.sqrt(fanIn);
   }
 }

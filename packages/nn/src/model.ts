@@ -1,6 +1,18 @@
 import type { Differentiable, Tensor } from '@adjoint/autograd';
+import type { ModelJSON } from './json.js';
 import type { Prediction, Target } from './losses.js';
-import type { ModelJSON } from './spec.js';
+
+/** What every Tensor-engine module provides. */
+export interface Module {
+  /** The module applied to a batch of inputs. */
+  forward(x: Tensor): Tensor;
+  /** The trainable tensors: per layer, weight then bias. */
+  parameters(): Tensor[];
+  /** The same tensors with PyTorch-style names ('0.weight', '0.bias', …). */
+  namedParameters(): [string, Tensor][];
+  /** Sets training (true) or evaluation (false) mode, for a module that behaves differently in them. */
+  train?(mode: boolean): void;
+}
 
 /**
  * What a model provides on either engine, so `fit`, the losses, the metrics and the optimizers need not
@@ -22,6 +34,12 @@ export interface Model<Out extends Prediction = Prediction, Tgt extends Target =
   toJSON(): ModelJSON;
   /** Loads saved parameters into this model: checked whole first, so a failed load changes nothing. */
   loadState(json: unknown): void;
+  /** True in training mode (the default), false in evaluation mode, where dropout passes inputs through. */
+  readonly training: boolean;
+  /** Sets training mode (or evaluation mode, with false); returns the model. */
+  train(mode?: boolean): this;
+  /** Sets evaluation mode: `train(false)`. */
+  eval(): this;
 }
 
 /** @internal The key Node.js's util.inspect looks for (the same symbol as autograd's): how a model prints. */

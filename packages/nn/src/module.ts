@@ -5,34 +5,35 @@ import {
   describe,
   formatShape,
   linear,
+  Rng,
   ShapeError,
   Tensor,
   tensor,
 } from '@adjoint/autograd';
 import { activate } from './activation.js';
 import { initialParameters } from './init.js';
-import { countParameters, INSPECT, type Model } from './model.js';
+import {
+  checkModelJSON,
+  formatOf,
+  type LayerState,
+  type ModelJSON,
+  type NestedNumbers,
+  parseJSON,
+} from './json.js';
+import { Conv2d, Dropout, Flatten, Pool2d } from './layers.js';
+import { countParameters, INSPECT, type Model, type Module } from './model.js';
 import {
   ACTIVATIONS,
   type ActivationName,
+  type CheckedLayer,
   type CheckedSpec,
-  checkModelJSON,
   checkSameArchitecture,
   checkSpec,
+  isMlp,
+  kindOf,
   type MlpSpec,
-  type ModelJSON,
-  parseJSON,
+  type ModelSpec,
 } from './spec.js';
-
-/** What every Tensor-engine module provides. */
-export interface Module {
-  /** The module applied to a batch of inputs. */
-  forward(x: Tensor): Tensor;
-  /** The trainable tensors: per layer, weight then bias. */
-  parameters(): Tensor[];
-  /** The same tensors with PyTorch-style names ('0.weight', '0.bias', …). */
-  namedParameters(): [string, Tensor][];
-}
 
 /** A dense layer: forward(X) = X·Wᵀ + b, with weight [out, in] and bias [out], as in PyTorch. */
 export class Linear implements Module {
@@ -133,8 +134,9 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
   /** This model computes on Tensors. */
   readonly engine = 'tensor';
   readonly modules: readonly Module[];
-  /** The spec this model was built from, when `mlp()` built it. */
+  /** The spec this model was built from, when `sequential()` or `mlp()` built it. */
   readonly spec: CheckedSpec | undefined;
+  #training = true;
 
   constructor(modules: readonly Module[], spec?: CheckedSpec) {
     if (!Array.isArray(modules))
@@ -147,8 +149,34 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
     this.spec = spec;
   }
 
-  /** The module applied to a batch of inputs. */
+  /** True in training mode (the default), false in evaluation mode, where dropout passes inputs through. */
+  get training(): boolean {
+    return this.#training;
+  }
+
+  /** Sets training mode (or evaluation mode, with false) on every module; returns the model. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean')
+      throw new TypeError(`train: expected a boolean mode, got ${describe(mode)}`);
+    this.#training = mode;
+    for (const m of this.modules) m.train?.(mode);
+    return this;
+  }
+
+  /** Sets evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** The module applied to a batch of inputs: [N, C, H, W] for a spec whose inputs are an image. */
   forward(x: Tensor): Tensor {
+    const inputs = this.spec?.inputs;
+    if (Array.isArray(inputs) && x instanceof Tensor) {
+      if (x.ndim !== 4 || inputs.some((d, i) => x.shape[i + 1] !== d))
+        throw new ShapeError(
+          `Sequential: expected input [N, ${inputs.join(', ')}], got ${formatShape(x.shape)}`,
+        );
+    }
     return this.modules.reduce((h, module) => module.forward(h), x);
   }
 
@@ -184,72 +212,175 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
     );
   }
 
-  /** The saved form (see `loadModel`): only a Sequential of Linear layers, each followed by an Activation. */
+  /**
+   * The saved form (see `loadModel`). The spec is read back from the modules: Linear or Conv2d layers,
+   * each followed by an Activation, pooling, Flatten and Dropout, as `sequential()` builds them.
+   */
   toJSON(): ModelJSON {
-    const pairs: [Linear, Activation][] = [];
-    for (let i = 0; i < this.modules.length; i += 2) {
-      const [linear, activation] = [this.modules[i], this.modules[i + 1]];
-      if (!(linear instanceof Linear) || !(activation instanceof Activation)) {
-        throw new TypeError(
-          'toJSON: only a Sequential of Linear layers, each followed by an Activation, can be saved',
-        );
-      }
-      pairs.push([linear, activation]);
-    }
-    const spec = checkSpec({
-      inputs: pairs[0]?.[0].inFeatures,
-      layers: pairs.map(([l, a]) => ({ units: l.outFeatures, activation: a.name })),
-      seed: this.spec?.seed ?? 0,
-      init: this.spec?.init ?? 'xavier',
+    const spec = specOf(this.modules, this.spec);
+    const layers = this.modules.flatMap((m): LayerState[] => {
+      if (m instanceof Linear || m instanceof Conv2d)
+        return [{ weight: m.weight.toArray() as NestedNumbers, bias: Array.from(m.bias.data) }];
+      return m instanceof Activation ? [] : [{}];
     });
-    const layers = pairs.map(([l]) => ({
-      weight: l.weight.toArray() as number[][],
-      bias: Array.from(l.bias.data),
-    }));
-    return { format: 'adjoint.mlp', version: 1, spec, layers };
+    return { format: formatOf(spec), version: 1, spec, layers };
   }
+
   /**
    * Loads saved parameters (JSON text or object) into this model. The whole file is checked first, and
    * must describe this architecture, so a failed load throws and leaves every parameter as it was.
    */
   loadState(json: unknown): void {
     const { spec, layers } = checkModelJSON(typeof json === 'string' ? parseJSON(json) : json);
-    checkSameArchitecture('loadState', this.toJSON().spec, spec);
-    const linears = this.modules.filter((m): m is Linear => m instanceof Linear);
+    checkSameArchitecture('loadState', specOf(this.modules, this.spec, 'loadState'), spec);
+    const saved = [...layers.keys()].filter((l) => layers[l]!.weight !== undefined);
+    const targets = this.modules.filter(
+      (m): m is Linear | Conv2d => m instanceof Linear || m instanceof Conv2d,
+    );
+    const numbers = saved.map((l) => ({
+      weight: (layers[l]!.weight as unknown[]).flat(3) as number[],
+      bias: layers[l]!.bias!,
+    }));
     // narrowing to a float32 model is checked for every parameter before any is written
-    linears.forEach((linear, l) => {
-      if (linear.weight.dtype !== 'float32') return;
+    targets.forEach((layer, k) => {
+      if (layer.weight.dtype !== 'float32') return;
+      const [l, index] = [saved[k], this.modules.indexOf(layer)];
       checkFloat32(
-        `loadState: layers[${l}].weight (parameter ${2 * l}.weight), flattened`,
-        layers[l]!.weight.flat(),
+        `loadState: layers[${l}].weight (parameter ${index}.weight), flattened`,
+        numbers[k]!.weight,
       );
-      checkFloat32(`loadState: layers[${l}].bias (parameter ${2 * l}.bias)`, layers[l]!.bias);
+      checkFloat32(`loadState: layers[${l}].bias (parameter ${index}.bias)`, numbers[k]!.bias);
     });
-    linears.forEach((linear, l) => {
-      linear.weight.data.set(layers[l]!.weight.flat());
-      linear.bias.data.set(layers[l]!.bias);
+    targets.forEach((layer, k) => {
+      layer.weight.data.set(numbers[k]!.weight);
+      layer.bias.data.set(numbers[k]!.bias);
     });
   }
 }
 
-/** Options of `mlp` that belong to the Tensor engine, not to the spec. */
+/**
+ * @internal The spec a chain of modules implements; `given` (the spec it was built from) supplies what
+ * the modules do not say (the seed, the init, an image's height and width). Errors start with `op`.
+ */
+export function specOf(
+  modules: readonly Module[],
+  given: CheckedSpec | undefined,
+  op = 'toJSON',
+): CheckedSpec {
+  const layers: CheckedLayer[] = [];
+  const fail = (i: number, why: string): never => {
+    throw new TypeError(`${op}: module ${i} (${String(modules[i])}) ${why}`);
+  };
+  let inputs: CheckedSpec['inputs'] | undefined;
+  for (let i = 0; i < modules.length; i++) {
+    const m = modules[i]!;
+    if (m instanceof Linear || m instanceof Conv2d) {
+      const next = modules[i + 1];
+      if (!(next instanceof Activation))
+        fail(i, 'is not followed by an Activation, as every layer of a spec is');
+      const activation = (next as Activation).name;
+      if (m instanceof Linear) {
+        inputs ??= m.inFeatures;
+        layers.push({ units: m.outFeatures, activation });
+      } else {
+        if (activation === 'softmax')
+          fail(i + 1, 'is softmax after a convolution, which a spec does not declare');
+        inputs ??= Array.isArray(given?.inputs)
+          ? given.inputs
+          : fail(
+              i,
+              "starts the model, and a spec needs its input's height and width: build it with sequential(spec)",
+            );
+        const { stride, padding, dilation, groups } = m.options;
+        layers.push({
+          kind: 'conv',
+          filters: m.outChannels,
+          kernel: m.kernel,
+          stride,
+          padding,
+          dilation,
+          groups,
+          activation: activation as Exclude<ActivationName, 'softmax'>,
+        });
+      }
+      i++;
+    } else if (m instanceof Pool2d) layers.push({ kind: m.kind, kernel: m.kernel, ...m.options });
+    else if (m instanceof Flatten) layers.push({ kind: 'flatten' });
+    else if (m instanceof Dropout) layers.push({ kind: 'dropout', rate: m.rate });
+    else
+      fail(
+        i,
+        'is not a layer a spec declares (Linear, Conv2d, pooling, Flatten, Dropout, each layer then its Activation)',
+      );
+    inputs ??= given?.inputs;
+  }
+  return checkSpec({
+    inputs: inputs ?? fail(0, 'is not a layer, so the number of inputs is unknown'),
+    layers,
+    seed: given?.seed ?? 0,
+    init: given?.init,
+  });
+}
+
+/** Options of `sequential` and `mlp` that belong to the Tensor engine, not to the spec. */
 export interface MlpOptions {
   /** The parameters' dtype: 'float64' (default) or 'float32', drawn in float64 and rounded. */
   readonly dtype?: DType;
 }
 
+/**
+ * A network on the Tensor engine, from its spec: each dense layer as a Linear and its Activation, each
+ * convolution as a Conv2d and its Activation, then the pooling, Flatten and Dropout modules, in order.
+ */
+export function sequential(spec: ModelSpec, options: MlpOptions = {}): Sequential {
+  return build('sequential', checkSpec(spec), options);
+}
+
 /** A multi-layer perceptron on the Tensor engine: per layer a Linear and its Activation. */
 export function mlp(spec: MlpSpec, options: MlpOptions = {}): Sequential {
   const checked = checkSpec(spec);
+  if (!isMlp(checked)) {
+    const i = checked.layers.findIndex((l) => kindOf(l) !== 'dense');
+    throw new TypeError(
+      i < 0
+        ? 'mlp: spec.inputs is an image; an MLP takes a number of features (build a convolutional network with sequential(spec))'
+        : `mlp: spec.layers[${i}] is a ${kindOf(checked.layers[i]!)} layer; an MLP has dense layers only (build it with sequential(spec))`,
+    );
+  }
+  return build('mlp', checked, options);
+}
+
+function build(op: string, spec: CheckedSpec, options: MlpOptions): Sequential {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError(`mlp: expected options { dtype }, got ${describe(options)}`);
-  checkOptions('mlp', options, ['dtype']);
+    throw new TypeError(`${op}: expected options { dtype }, got ${describe(options)}`);
+  checkOptions(op, options, ['dtype']);
   const dtype = options.dtype ?? 'float64';
   if (dtype !== 'float32' && dtype !== 'float64')
-    throw new TypeError(`mlp: options.dtype: expected 'float32' or 'float64', got ${describe(dtype)}`);
-  const modules = initialParameters(checked).flatMap(({ weight, bias, inputs, units }, i) => [
-    new Linear(tensor(weight, { shape: [units, inputs], dtype }), tensor(bias, { dtype })),
-    new Activation(checked.layers[i]!.activation),
-  ]);
-  return new Sequential(modules, checked);
+    throw new TypeError(`${op}: options.dtype: expected 'float32' or 'float64', got ${describe(dtype)}`);
+  const parameters = initialParameters(spec);
+  // dropout masks have their own stream, so adding a dropout layer leaves the initial weights as they were
+  const masks = new Rng(-1 - spec.seed);
+  const modules = spec.layers.flatMap((layer, i): Module[] => {
+    const p = parameters[i];
+    const weight = () => tensor(p!.weight, { shape: p!.shape, dtype });
+    const bias = () => tensor(p!.bias, { dtype });
+    if ('units' in layer) return [new Linear(weight(), bias()), new Activation(layer.activation)];
+    switch (layer.kind) {
+      case 'conv': {
+        const { stride, padding, dilation, groups } = layer;
+        return [
+          new Conv2d(weight(), bias(), { stride, padding, dilation, groups }),
+          new Activation(layer.activation),
+        ];
+      }
+      case 'maxPool':
+      case 'avgPool':
+        return [new Pool2d(layer.kind, layer.kernel, { stride: layer.stride, padding: layer.padding })];
+      case 'flatten':
+        return [new Flatten()];
+      default:
+        return [new Dropout(layer.rate, new Rng(masks.nextUint32()))];
+    }
+  });
+  return new Sequential(modules, spec);
 }

@@ -1,6 +1,6 @@
 import { describe, formatShape } from '@adjoint/autograd';
-import { mlp, type Sequential } from './module.js';
-import type { MlpSpec } from './spec.js';
+import { type Sequential, sequential } from './module.js';
+import type { ModelSpec } from './spec.js';
 
 // The safetensors format (Hugging Face's): 8 bytes of little-endian header length N, N bytes of JSON
 // header { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {...} }, then the raw
@@ -27,7 +27,9 @@ interface Entry {
  */
 export function toSafetensors(model: Sequential): Uint8Array {
   if (typeof (model as Partial<Sequential>)?.namedParameters !== 'function')
-    throw new TypeError(`toSafetensors: expected a Tensor-engine model (mlp), got ${describe(model)}`);
+    throw new TypeError(
+      `toSafetensors: expected a Tensor-engine model (sequential or mlp), got ${describe(model)}`,
+    );
   const named = model.namedParameters();
   const header: Record<string, Entry | Record<string, string>> = { __metadata__: { format: 'pt' } };
   let offset = 0;
@@ -61,7 +63,7 @@ export function toSafetensors(model: Sequential): Uint8Array {
  * model is built: the header's size and JSON, every entry's dtype, shape and offsets (in range, not
  * overlapping, matching the shape), no name twice, and exactly the parameters `spec` has.
  */
-export function fromSafetensors(bytes: Uint8Array, spec: MlpSpec): Sequential {
+export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential {
   const fail = (message: string): never => {
     throw new Error(`fromSafetensors: ${message}`);
   };
@@ -123,7 +125,7 @@ export function fromSafetensors(bytes: Uint8Array, spec: MlpSpec): Sequential {
   }
   const dtypes = new Set([...entries.values()].map((e) => e.dtype));
   if (dtypes.size > 1) fail('the file mixes F32 and F64 tensors; a model has one dtype');
-  const model = mlp(spec, { dtype: dtypes.has('F32') ? 'float32' : 'float64' });
+  const model = sequential(spec, { dtype: dtypes.has('F32') ? 'float32' : 'float64' });
   const wanted = model.namedParameters();
   const extra = [...entries.keys()].filter((name) => !wanted.some(([n]) => n === name));
   if (extra.length > 0) fail(`the file has tensors the spec does not: ${extra.join(', ')}`);

@@ -1,17 +1,17 @@
 import { describe, type Tensor, Value } from '@adjoint/autograd';
 import { activate, softmaxValues } from './activation.js';
 import { initialParameters } from './init.js';
+import { checkModelJSON, type ModelJSON, parseJSON } from './json.js';
 import { countParameters, INSPECT, type Model } from './model.js';
 import {
   ACTIVATIONS,
   type ActivationName,
-  type CheckedSpec,
-  checkModelJSON,
+  type CheckedMlpSpec,
   checkSameArchitecture,
   checkSpec,
+  isMlp,
+  kindOf,
   type MlpSpec,
-  type ModelJSON,
-  parseJSON,
 } from './spec.js';
 
 /** One neuron of notes 000 and 001: y = f(Σ wᵢ xᵢ + b). */
@@ -73,15 +73,30 @@ export class Layer {
 export class ScalarMLP implements Model<Value[][], number[][]> {
   /** This model computes on Values. */
   readonly engine = 'scalar';
-  readonly spec: CheckedSpec;
+  readonly spec: CheckedMlpSpec;
   readonly layers: Layer[];
+  /** Always true: no layer of an MLP behaves differently in evaluation mode; kept for `Model`. */
+  training = true;
 
-  constructor(layers: Layer[], spec: CheckedSpec) {
+  constructor(layers: Layer[], spec: CheckedMlpSpec) {
     if (!Array.isArray(layers) || layers.length === 0 || !layers.every((l) => l instanceof Layer)) {
       throw new TypeError(`ScalarMLP: expected a non-empty array of Layers, got ${describe(layers)}`);
     }
     this.layers = layers;
     this.spec = spec;
+  }
+
+  /** Sets the mode (it changes nothing here: an MLP has no dropout); returns the model. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean')
+      throw new TypeError(`train: expected a boolean mode, got ${describe(mode)}`);
+    this.training = mode;
+    return this;
+  }
+
+  /** Sets evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
   }
 
   /** One sample's outputs. */
@@ -143,11 +158,12 @@ export class ScalarMLP implements Model<Value[][], number[][]> {
     const { spec, layers } = checkModelJSON(typeof json === 'string' ? parseJSON(json) : json);
     checkSameArchitecture('loadState', this.spec, spec);
     this.layers.forEach((layer, l) => {
+      const weight = layers[l]!.weight as number[][];
       layer.neurons.forEach((n, j) => {
         n.w.forEach((w, i) => {
-          w.data = layers[l]!.weight[j]![i]!;
+          w.data = weight[j]![i]!;
         });
-        n.b.data = layers[l]!.bias[j]!;
+        n.b.data = layers[l]!.bias![j]!;
       });
     });
   }
@@ -156,7 +172,17 @@ export class ScalarMLP implements Model<Value[][], number[][]> {
 /** A multi-layer perceptron on the scalar engine; the same spec and seed give `mlp`'s parameters. */
 export function scalarMlp(spec: MlpSpec): ScalarMLP {
   const checked = checkSpec(spec);
-  const layers = initialParameters(checked).map(({ weight, bias, inputs, units }, l) => {
+  if (!isMlp(checked)) {
+    const i = checked.layers.findIndex((l) => kindOf(l) !== 'dense');
+    throw new TypeError(
+      i < 0
+        ? 'scalarMlp: spec.inputs is an image; the scalar engine builds MLPs, which take a number of features'
+        : `scalarMlp: spec.layers[${i}] is a ${kindOf(checked.layers[i]!)} layer; the scalar engine builds dense layers only (build this model with sequential(spec))`,
+    );
+  }
+  const layers = initialParameters(checked).map((p, l) => {
+    const { weight, bias, shape } = p!;
+    const [units, inputs] = shape as [number, number];
     const activation = checked.layers[l]!.activation;
     const neuronActivation = activation === 'softmax' ? 'linear' : activation;
     const neurons = Array.from({ length: units }, (_, j) => {

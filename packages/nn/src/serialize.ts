@@ -1,7 +1,8 @@
 import { checkOptions, describe } from '@adjoint/autograd';
-import { mlp, type Sequential } from './module.js';
+import { checkModelJSON, parseJSON } from './json.js';
+import { type Sequential, sequential } from './module.js';
 import { type ScalarMLP, scalarMlp } from './scalar.js';
-import { checkModelJSON, parseJSON } from './spec.js';
+import type { MlpSpec } from './spec.js';
 
 /**
  * Builds a model from its JSON (an object or a string), on the Tensor engine unless `engine` is
@@ -20,7 +21,7 @@ export function loadModel(
   checkOptions('loadModel', options, ['engine']);
   if (options.engine !== undefined && options.engine !== 'tensor' && options.engine !== 'scalar')
     throw new TypeError(`loadModel: expected engine 'tensor' or 'scalar', got ${describe(options.engine)}`);
-  const model = options.engine === 'scalar' ? scalarMlp(spec) : mlp(spec);
+  const model = options.engine === 'scalar' ? scalarMlp(spec as MlpSpec) : sequential(spec);
   model.loadState(parsed);
   return model;
 }

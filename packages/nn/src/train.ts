@@ -64,7 +64,8 @@ export interface History {
 
 /**
  * note 003's Algorithm 1: for every epoch, a seeded shuffle, then per mini-batch: zero the gradients,
- * forward, backward the batch's mean loss, update. The same seed gives the same run, bit for bit.
+ * forward, backward the batch's mean loss, update. The batches run in training mode and the epoch's
+ * metrics in evaluation mode; the model is left in the mode it had. The same seed gives the same run, bit for bit.
  * Returns the mean training loss of every epoch (each batch weighted by its size), and the metrics.
  */
 export function fit<Out extends Prediction, Tgt extends Target>(
@@ -94,7 +95,21 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   const history: Required<History> = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
   const order = Array.from({ length: count }, (_, i) => i);
   let batchIndex = 0;
-  for (let epoch = 0; epoch < epochs; epoch++) {
+  const mode = model.training;
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      model.train();
+      epochStep(epoch);
+    }
+  } finally {
+    model.train(mode);
+  }
+  // only what was asked for: an empty series means it was not
+  return Object.fromEntries(
+    Object.entries(history).filter(([, series]) => series.length > 0),
+  ) as unknown as History;
+
+  function epochStep(epoch: number): void {
     if (shuffle) rng.shuffle(order);
     let total = 0;
     for (let start = 0; start < count; start += batchSize) {
@@ -108,6 +123,8 @@ export function fit<Out extends Prediction, Tgt extends Target>(
       total += l * rows.length;
       options.onBatch?.(batchIndex++, l);
     }
+    // the epoch's metrics are the model's in evaluation mode: no dropout
+    model.eval();
     const logs = noGrad(() => {
       const out: { -readonly [K in keyof EpochLogs]: EpochLogs[K] } = { loss: total / count };
       const wantsAccuracy = metrics.includes('accuracy');
@@ -124,10 +141,6 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     for (const [key, value] of Object.entries(logs)) history[key as keyof EpochLogs].push(value);
     options.onEpoch?.(epoch, logs);
   }
-  // only what was asked for: an empty series means it was not
-  return Object.fromEntries(
-    Object.entries(history).filter(([, series]) => series.length > 0),
-  ) as unknown as History;
 }
 
 /** The keys of FitOptions. */
@@ -171,16 +184,23 @@ function asTensor(op: string, field: string, values: unknown): Tensor {
 
 /**
  * The model's outputs for the rows of `x` ([N, inputs], as a Tensor or nested numbers), computed without
- * recording, as a Tensor [N, outputs] on either engine: what to call to use a trained model.
+ * recording and in evaluation mode (no dropout; the model's mode is restored after), as a Tensor
+ * [N, outputs] on either engine: what to call to use a trained model.
  */
 export function predict(model: Model, x: Tensor | readonly (readonly number[])[]): Tensor {
   const inputs = x instanceof Tensor ? x : asTensor('predict', 'x', x).reshape([-1, (x[0] ?? []).length]);
-  return noGrad(() => {
-    const out = model.forwardBatch(inputs);
-    return out instanceof Tensor
-      ? out
-      : tensor((out as readonly (readonly Value[])[]).map((row) => row.map((v) => v.data)));
-  });
+  const mode = model.training;
+  model.eval();
+  try {
+    return noGrad(() => {
+      const out = model.forwardBatch(inputs);
+      return out instanceof Tensor
+        ? out
+        : tensor((out as readonly (readonly Value[])[]).map((row) => row.map((v) => v.data)));
+    });
+  } finally {
+    model.train(mode);
+  }
 }
 
 /** The given rows of a tensor, copied (data, not graph). */

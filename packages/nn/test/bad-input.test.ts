@@ -32,21 +32,27 @@ import {
   accuracy,
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
+  Conv2d,
   confusionMatrix,
+  Dropout,
+  Flatten,
   fit,
   fromSafetensors,
   Layer,
   Linear,
+  layerShapes,
   loadModel,
   mlp,
   mse,
   Neuron,
+  Pool2d,
   predict,
   predictedClasses,
   ScalarMLP,
   Sequential,
   SGD,
   scalarMlp,
+  sequential,
   softmaxCrossEntropy,
   takeRows,
   toSafetensors,
@@ -428,7 +434,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   [
     'scalarMlp(no layers)',
     () => scalarMlp(bad({ inputs: 1 })),
-    'spec.layers: expected a non-empty array of { units, activation }, got undefined',
+    'spec.layers: expected a non-empty array of { units, activation } or { kind, … }, got undefined',
   ],
   [
     'new Linear(strings)',
@@ -445,6 +451,55 @@ const cases: [string, () => unknown, string | RegExp][] = [
     () => (net().modules[0] as Linear).forward(ones([4, 3])),
     'Linear: expected input [..., 2], got [4, 3]',
   ],
+  [
+    'sequential(dense after conv)',
+    () =>
+      sequential({
+        inputs: [1, 8, 8],
+        layers: [
+          { kind: 'conv', filters: 2, kernel: 3 },
+          { units: 4, activation: 'relu' },
+        ],
+      }),
+    "spec.layers[1]: a dense layer takes features, and gets [2, 6, 6] per sample; put { kind: 'flatten' } before it",
+  ],
+  [
+    'sequential(kernel past the input)',
+    () => sequential({ inputs: [1, 4, 4], layers: [{ kind: 'maxPool', kernel: 5 }] }),
+    'spec.layers[0]: the output would be 0×0: its input 4×4 is smaller than the kernel 5×5',
+  ],
+  [
+    'sequential(unknown option key)',
+    () =>
+      sequential(bad({ inputs: [1, 4, 4], layers: [{ kind: 'conv', filters: 2, kernel: 3, strides: 2 }] })),
+    'spec.layers[0].strides: unknown field of a conv layer',
+  ],
+  [
+    'layerShapes(groups)',
+    () => layerShapes({ inputs: [3, 4, 4], layers: [{ kind: 'conv', filters: 4, kernel: 1, groups: 2 }] }),
+    'spec.layers[0].groups: 2 groups must divide the 3 input channels and the 4 filters',
+  ],
+  [
+    'new Conv2d(2-D weight)',
+    () => new Conv2d(ones([2, 3]), ones([2])),
+    'Conv2d: expected weight to be a 4-D Tensor [O, C / groups, kH, kW], got shape [2, 3]',
+  ],
+  [
+    'Conv2d.forward(channels)',
+    () => new Conv2d(ones([2, 3, 1, 1]), ones([2])).forward(ones([1, 4, 2, 2])),
+    'conv2d: input has 4 channels, weight expects 3 (weight [2, 3, 1, 1], groups 1)',
+  ],
+  [
+    'new Pool2d(kind)',
+    () => new Pool2d(bad('minPool'), [2, 2], { stride: [2, 2], padding: [0, 0] }),
+    "Pool2d: expected kind 'maxPool' or 'avgPool', got the string \"minPool\"",
+  ],
+  [
+    'Flatten.forward(rank 1)',
+    () => new Flatten().forward(ones([3])),
+    'flatten: startAxis 1 is out of range for a tensor of rank 1',
+  ],
+  ['new Dropout(rate 1)', () => new Dropout(1, new Rng(0)), 'Dropout: expected a rate in [0, 1), got 1'],
   [
     'new Activation(unknown)',
     () => new Activation(bad('swish')),
@@ -624,7 +679,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   [
     'toOnnx(string)',
     () => toOnnx(bad('m')),
-    'toOnnx: expected a Tensor-engine model (mlp), got the string "m"',
+    'toOnnx: expected a Tensor-engine model (sequential or mlp), got the string "m"',
   ],
   [
     'toOnnx(unknown option)',
@@ -639,7 +694,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   [
     'toSafetensors(string)',
     () => toSafetensors(bad('m')),
-    'toSafetensors: expected a Tensor-engine model (mlp), got the string "m"',
+    'toSafetensors: expected a Tensor-engine model (sequential or mlp), got the string "m"',
   ],
   [
     'fromSafetensors(string)',
@@ -693,6 +748,7 @@ describe('bad input at every public boundary', () => {
       'Tensor',
       'ACTIVATIONS',
       'INITS',
+      'LAYER_KINDS',
       'LEAKY_SLOPE',
       'checkSpec',
       'AdamW',

@@ -2,7 +2,7 @@ import { Rng, type Tensor, tensor } from '@adjoint/autograd';
 import { assertClose } from '@adjoint/autograd/testing';
 import {
   ACTIVATIONS,
-  type LayerSpec,
+  type DenseSpec,
   Linear,
   type MlpSpec,
   mlp,
@@ -20,11 +20,11 @@ const specArb: fc.Arbitrary<MlpSpec> = fc.record({
     fc.record({
       units: fc.integer({ min: 1, max: 4 }),
       activation: fc.constantFrom(...ACTIVATIONS),
-    }) as fc.Arbitrary<LayerSpec>,
+    }) as fc.Arbitrary<DenseSpec>,
     { minLength: 1, maxLength: 3 },
   ),
   seed: fc.integer(),
-  init: fc.constantFrom('uniform' as const, 'xavier' as const, 'he' as const),
+  init: fc.constantFrom('uniform' as const, 'xavier' as const, 'he' as const, 'kaiming' as const),
 });
 
 /** `batch` seeded inputs in [-1, 1) and targets in [0, 1) for a network of `spec`. */
@@ -142,7 +142,7 @@ describe('one spec, two engines', () => {
     );
     expect(() => mlp({ inputs: 2, layers: [] })).toThrow('spec.layers: expected a non-empty array');
     expect(() => mlp({ inputs: 2, layers: [layer], init: 'zeros' } as never)).toThrow(
-      'spec.init: expected one of uniform, xavier, he, got the string "zeros"',
+      'spec.init: expected one of uniform, xavier, he, kaiming, got the string "zeros"',
     );
     expect(() => mlp({ inputs: 2, layers: [layer], seed: 0.5 } as never)).toThrow(
       'spec.seed: expected an integer, got 0.5',

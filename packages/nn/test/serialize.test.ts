@@ -43,7 +43,7 @@ describe('save and load', () => {
     };
     expect(() => loadModel('{not json')).toThrow('loadModel: the text is not JSON');
     expect(() => loadModel(edit((j) => (j.format = 'onnx')))).toThrow(
-      'loadModel: format: expected "adjoint.mlp", got the string "onnx"',
+      'loadModel: format: expected "adjoint.mlp" or "adjoint.model", got the string "onnx"',
     );
     expect(() => loadModel(edit((j) => (j.version = 2)))).toThrow('loadModel: version: expected 1, got 2');
     expect(() => loadModel(edit((j) => (j.spec.layers[1].units = 0)))).toThrow(
@@ -100,7 +100,7 @@ describe('a hostile file', () => {
     const json = good();
     json.spec.inputs = 1e12;
     expect(() => loadModel(json)).toThrow(
-      'loadModel: layers[0].weight[0]: expected an array of length 1000000000000, got an array of length 2',
+      'spec.layers[0].units: a weight of 3 × 1000000000000 = 3000000000000 elements; a tensor holds at most',
     );
   });
 

@@ -1,0 +1,218 @@
+import {
+  type Conv2dOptions,
+  describe,
+  formatShape,
+  type Pair,
+  type PoolOptions,
+  type Rng,
+  ShapeError,
+  Tensor,
+} from '@adjoint/autograd';
+import type { Module } from './model.js';
+import { INSPECT } from './model.js';
+
+// The layers of a convolutional network, each as PyTorch's module of the same name, so a Sequential of
+// them has PyTorch's state_dict names ('0.weight' for the first convolution).
+
+/** Options of a Conv2d module: conv2d's, checked pairs. */
+export interface Conv2dLayerOptions {
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  readonly groups: number;
+}
+
+/** A 2-D convolution plus a bias per output channel: weight [O, C / groups, kH, kW], bias [O]. */
+export class Conv2d implements Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly options: Conv2dLayerOptions;
+
+  /** Wraps the given weight and bias; they become leaves that require grad. */
+  constructor(weight: Tensor, bias: Tensor, options: Partial<Conv2dLayerOptions> = {}) {
+    if (!(weight instanceof Tensor) || weight.ndim !== 4)
+      throw new ShapeError(
+        `Conv2d: expected weight to be a 4-D Tensor [O, C / groups, kH, kW], got ${weight instanceof Tensor ? `shape ${formatShape(weight.shape)}` : describe(weight)}`,
+      );
+    if (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])
+      throw new ShapeError(
+        `Conv2d: expected bias of shape [${weight.shape[0]}], got ${bias instanceof Tensor ? formatShape(bias.shape) : describe(bias)}`,
+      );
+    if (bias.dtype !== weight.dtype)
+      throw new TypeError(`Conv2d: the weight is ${weight.dtype} and the bias ${bias.dtype}`);
+    this.weight = weight;
+    this.bias = bias;
+    this.options = {
+      stride: options.stride ?? [1, 1],
+      padding: options.padding ?? [0, 0],
+      dilation: options.dilation ?? [1, 1],
+      groups: options.groups ?? 1,
+    };
+    weight.requiresGrad = true;
+    bias.requiresGrad = true;
+  }
+
+  /** Input channels. */
+  get inChannels(): number {
+    return this.weight.shape[1]! * this.options.groups;
+  }
+
+  /** Output channels (filters). */
+  get outChannels(): number {
+    return this.weight.shape[0]!;
+  }
+
+  /** The kernel's [height, width]. */
+  get kernel(): [number, number] {
+    return [this.weight.shape[2]!, this.weight.shape[3]!];
+  }
+
+  /** conv2d(x, weight) + bias, for x [N, C, H, W]. */
+  forward(x: Tensor): Tensor {
+    const y = x.conv2d(this.weight, this.options as Conv2dOptions);
+    return y.add(this.bias.reshape([this.outChannels, 1, 1]));
+  }
+
+  parameters(): Tensor[] {
+    return [this.weight, this.bias];
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [
+      ['weight', this.weight],
+      ['bias', this.bias],
+    ];
+  }
+
+  /** `Conv2d(1, 8, kernel=3×3, stride=1×1, padding=1×1)`. */
+  toString(): string {
+    const { stride, padding, dilation, groups } = this.options;
+    const extra = [
+      dilation.some((d) => d !== 1) ? `, dilation=${dilation.join('×')}` : '',
+      groups !== 1 ? `, groups=${groups}` : '',
+    ].join('');
+    return `Conv2d(${this.inChannels}, ${this.outChannels}, kernel=${this.kernel.join('×')}, stride=${stride.join('×')}, padding=${padding.join('×')}${extra})`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/** Max or average pooling over windows of each channel, as `x.maxPool2d` or `x.avgPool2d`. */
+export class Pool2d implements Module {
+  constructor(
+    readonly kind: 'maxPool' | 'avgPool',
+    readonly kernel: readonly [number, number],
+    readonly options: {
+      readonly stride: readonly [number, number];
+      readonly padding: readonly [number, number];
+    },
+  ) {
+    if (kind !== 'maxPool' && kind !== 'avgPool')
+      throw new TypeError(`Pool2d: expected kind 'maxPool' or 'avgPool', got ${describe(kind)}`);
+  }
+
+  /** The module applied to a batch [N, C, H, W]. */
+  forward(x: Tensor): Tensor {
+    const kernel = this.kernel as Pair;
+    const options = this.options as PoolOptions;
+    return this.kind === 'maxPool' ? x.maxPool2d(kernel, options) : x.avgPool2d(kernel, options);
+  }
+
+  parameters(): Tensor[] {
+    return [];
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [];
+  }
+
+  /** `MaxPool2d(kernel=2×2, stride=2×2, padding=0×0)`. */
+  toString(): string {
+    const name = this.kind === 'maxPool' ? 'MaxPool2d' : 'AvgPool2d';
+    return `${name}(kernel=${this.kernel.join('×')}, stride=${this.options.stride.join('×')}, padding=${this.options.padding.join('×')})`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/** [N, C, H, W] → [N, C·H·W], as `x.flatten(1)`. */
+export class Flatten implements Module {
+  /** The module applied to a batch. */
+  forward(x: Tensor): Tensor {
+    return x.flatten(1);
+  }
+
+  parameters(): Tensor[] {
+    return [];
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [];
+  }
+
+  /** `Flatten()`. */
+  toString(): string {
+    return 'Flatten()';
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * Inverted dropout: while training, each input is zeroed with probability `rate` and the others scaled
+ * by 1/(1 − rate), so the expected output is the input; in evaluation mode it passes the input through.
+ * The masks come from `rng`, so a seeded model drops the same inputs on every run.
+ */
+export class Dropout implements Module {
+  /** Whether forward drops (training mode, the default) or passes through (evaluation mode). */
+  training = true;
+
+  constructor(
+    readonly rate: number,
+    private readonly rng: Rng,
+  ) {
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
+      throw new RangeError(`Dropout: expected a rate in [0, 1), got ${describe(rate)}`);
+  }
+
+  /** Sets training (true) or evaluation (false) mode. */
+  train(mode: boolean): void {
+    this.training = mode;
+  }
+
+  /** The module applied to a batch: x times a fresh mask of 0 and 1/(1 − rate) while training. */
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.rate === 0) return x;
+    const mask = x.dtype === 'float32' ? new Float32Array(x.size) : new Float64Array(x.size);
+    const scale = 1 / (1 - this.rate);
+    for (let i = 0; i < mask.length; i++) mask[i] = this.rng.uniform() < this.rate ? 0 : scale;
+    return x.mul(new Tensor(mask, x.shape));
+  }
+
+  parameters(): Tensor[] {
+    return [];
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [];
+  }
+
+  /** `Dropout(rate=0.25)`. */
+  toString(): string {
+    return `Dropout(rate=${this.rate})`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
