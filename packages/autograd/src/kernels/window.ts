@@ -1,6 +1,6 @@
 /**
- * The sliding-window kernels: im2col and col2im (unfold, fold), and max pooling's routes from each
- * window to its maxima. Sums accumulate in float64 and round once, as in loops.ts.
+ * The sliding-window kernels: im2col and col2im (unfold, fold), and max pooling with the routes of its
+ * gradient from each window to its maxima. Sums accumulate in float64 and round once, as in loops.ts.
  */
 import { allocate, convert, dtypeOf, type NDArray, type Storage } from '../ndarray.js';
 
@@ -105,85 +105,110 @@ export function fold(cols: NDArray, w: Window, shape: readonly number[]): Storag
 }
 
 /**
- * Max pooling's routes: for each window of x [N, C, H, W] (dilation must be 1: pools have none), its maximum over the image's
- * elements (padding is never a candidate), and which elements equal it, as compressed rows: window o's
- * maxima are x[index[start[o]]], …, x[index[start[o + 1] − 1]]. A window holding NaN has maximum NaN and
- * no elements equal to it, so it routes no gradient. One pass: a larger element restarts the window's row.
+ * Each output position's span of input rows (or columns) under its window, clipped to the image so
+ * padding is never read: position z covers [span[2z], span[2z + 1]).
  */
-export function maxRoutes(
-  x: NDArray,
-  w: Window,
-): { readonly max: Storage; readonly start: Int32Array; readonly index: Int32Array } {
-  const { n, c, h, wd, kh, kw, sh, sw, ph, pw, oh, ow } = geometry(x.shape, w);
-  const src = x.data;
-  const max = allocate(dtypeOf(src), n * c * oh * ow);
-  const start = new Int32Array(max.length + 1);
-  let index = new Int32Array(2 * max.length); // grows only where ties fill it
-  let count = 0;
-  let o = 0;
-  for (let plane = 0; plane < n * c; plane++) {
-    const base = plane * h * wd;
-    for (let y = 0; y < oh; y++) {
-      const r0 = Math.max(0, y * sh - ph);
-      const r1 = Math.min(h, y * sh - ph + kh);
-      for (let z = 0; z < ow; z++, o++) {
-        const c0 = Math.max(0, z * sw - pw);
-        const c1 = Math.min(wd, z * sw - pw + kw);
-        const first = count;
-        let m = Number.NEGATIVE_INFINITY;
-        let nan = false;
-        for (let r = r0; r < r1; r++) {
-          for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++) {
-            const v = src[at]!;
-            if (v < m) continue;
-            if (v > m) {
-              m = v;
-              count = first;
-            } else if (v !== m) {
-              nan = true; // v is NaN
-              continue;
-            }
-            if (count === index.length) {
-              const grown = new Int32Array(2 * index.length);
-              grown.set(index);
-              index = grown;
-            }
-            index[count++] = at;
-          }
-        }
-        if (nan) {
-          m = Number.NaN;
-          count = first;
-        }
-        max[o] = m;
-        start[o] = first;
-      }
-    }
+function spans(count: number, stride: number, padding: number, kernel: number, size: number): Int32Array {
+  const out = new Int32Array(2 * count);
+  for (let z = 0; z < count; z++) {
+    out[2 * z] = Math.max(0, z * stride - padding);
+    out[2 * z + 1] = Math.min(size, z * stride - padding + kernel);
   }
-  start[o] = count;
-  return { max, start, index };
+  return out;
 }
 
-/** Each window's gradient g[o] shared evenly among its maxima, summed into an image of x's shape. */
+/** A pooling window (dilation 1) on an image of `shape`: the planes, the spans, and H' × W'. */
+function pooling(shape: readonly number[], w: Window) {
+  const { n, c, h, wd, kh, kw, sh, sw, ph, pw, oh, ow } = geometry(shape, w);
+  return { planes: n * c, h, wd, oh, ow, rows: spans(oh, sh, ph, kh, h), cols: spans(ow, sw, pw, kw, wd) };
+}
+
+/** The maximum of x over [r0, r1) × [c0, c1) of the plane at `base`: NaN if any element is NaN. */
+function windowMax(src: Storage, base: number, wd: number, r0: number, r1: number, c0: number, c1: number) {
+  let m = Number.NEGATIVE_INFINITY;
+  for (let r = r0; r < r1; r++) {
+    for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++) {
+      const v = src[at]!;
+      if (v > m || v !== v) m = v; // once NaN, m stays NaN: no v is > NaN
+    }
+  }
+  return m;
+}
+
+/**
+ * Max pooling of x [N, C, H, W] (dilation must be 1: pools have none): each window's maximum over the
+ * image's elements (padding is never a candidate); NaN if the window holds one.
+ */
+export function maxPool(x: NDArray, w: Window): Storage {
+  const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
+  const src = x.data;
+  const out = allocate(dtypeOf(src), planes * oh * ow);
+  for (let plane = 0, o = 0; plane < planes; plane++) {
+    const base = plane * h * wd;
+    for (let y = 0; y < oh; y++)
+      for (let z = 0; z < ow; z++, o++)
+        out[o] = windowMax(src, base, wd, rows[2 * y]!, rows[2 * y + 1]!, cols[2 * z]!, cols[2 * z + 1]!);
+  }
+  return out;
+}
+
+/**
+ * Each window's gradient g[o] shared evenly among the elements equal to its maximum (a window holding
+ * NaN routes nothing), summed into an image of x's shape, in float64 and rounded once.
+ */
 export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
-  const { start, index } = maxRoutes(x, w);
-  const sums = new Float64Array(x.data.length); // summed in float64, rounded once
-  for (let o = 0; o + 1 < start.length; o++) {
-    const ties = start[o + 1]! - start[o]!;
-    const share = g.data[o]! / ties;
-    for (let e = start[o]!; e < start[o + 1]!; e++) sums[index[e]!]! += share;
+  const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
+  const src = x.data;
+  const sums = new Float64Array(src.length);
+  for (let plane = 0, o = 0; plane < planes; plane++) {
+    const base = plane * h * wd;
+    for (let y = 0; y < oh; y++) {
+      const r0 = rows[2 * y]!;
+      const r1 = rows[2 * y + 1]!;
+      for (let z = 0; z < ow; z++, o++) {
+        const c0 = cols[2 * z]!;
+        const c1 = cols[2 * z + 1]!;
+        const m = windowMax(src, base, wd, r0, r1, c0, c1);
+        let ties = 0;
+        for (let r = r0; r < r1; r++)
+          for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++) if (src[at] === m) ties++;
+        if (ties === 0) continue; // NaN: no element equals it
+        const share = g.data[o]! / ties;
+        for (let r = r0; r < r1; r++)
+          for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++)
+            if (src[at] === m) sums[at]! += share;
+      }
+    }
   }
   return convert(sums, dtypeOf(g.data));
 }
 
 /** The adjoint of `maxScatter`: each window's mean of v over its maxima (0 for a window with none). */
 export function maxGather(v: NDArray, x: NDArray, w: Window): Storage {
-  const { start, index } = maxRoutes(x, w);
-  const out = allocate(dtypeOf(v.data), start.length - 1);
-  for (let o = 0; o < out.length; o++) {
-    let sum = 0;
-    for (let e = start[o]!; e < start[o + 1]!; e++) sum += v.data[index[e]!]!;
-    out[o] = start[o + 1]! > start[o]! ? sum / (start[o + 1]! - start[o]!) : 0;
+  const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
+  const src = x.data;
+  const out = allocate(dtypeOf(v.data), planes * oh * ow);
+  for (let plane = 0, o = 0; plane < planes; plane++) {
+    const base = plane * h * wd;
+    for (let y = 0; y < oh; y++) {
+      const r0 = rows[2 * y]!;
+      const r1 = rows[2 * y + 1]!;
+      for (let z = 0; z < ow; z++, o++) {
+        const c0 = cols[2 * z]!;
+        const c1 = cols[2 * z + 1]!;
+        const m = windowMax(src, base, wd, r0, r1, c0, c1);
+        let ties = 0;
+        let sum = 0;
+        for (let r = r0; r < r1; r++) {
+          for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++) {
+            if (src[at] !== m) continue;
+            ties++;
+            sum += v.data[at]!;
+          }
+        }
+        out[o] = ties > 0 ? sum / ties : 0;
+      }
+    }
   }
   return out;
 }

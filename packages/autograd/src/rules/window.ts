@@ -1,7 +1,7 @@
 import {
   fold,
   maxGather,
-  maxRoutes,
+  maxPool,
   maxScatter,
   unfold,
   type Window,
@@ -47,7 +47,7 @@ export const windowRules: WindowRules = {
   // there and gathering from there are each other's adjoints; both read the routes off x, which
   // gets no gradient through them (the routes are piecewise constant in x).
   maxPool: {
-    forward: ([x], w: Window) => ({ data: maxRoutes(x!, w).max, shape: pooledShape(x!.shape, w) }),
+    forward: ([x], w: Window) => ({ data: maxPool(x!, w), shape: pooledShape(x!.shape, w) }),
     vjp: (g, _y, [x], w: Window) => [g.applyRule('maxScatter', windowRules.maxScatter, w, [x!])],
   },
   maxScatter: {
