@@ -10,7 +10,7 @@ import {
   type PoolOptions,
 } from './conv.js';
 import { backward, isGradEnabled, type NodeRule } from './graph.js';
-import { map, select, zip } from './kernels/loops.js';
+import { map, select } from './kernels/loops.js';
 import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './layout.js';
 import {
   allocate,
@@ -29,20 +29,17 @@ import { formatTensor, INSPECT } from './print.js';
 import { logSoftmax, reduce, softmax } from './reduce.js';
 import {
   type BinaryName,
-  binaryRules,
   type ComparisonName,
-  comparisons,
   type Elementwise,
   LEAKY_SLOPE,
   leakyReluRule,
   type UnaryName,
-  unaryRules,
 } from './rules/elementwise.js';
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { TensorRule } from './rules/rule.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
-import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
+import { bindRule, boundElementwise, elementwise, inDTypes, KERNELS } from './tensor-rules.js';
 import type { BackwardOptions } from './value.js';
 
 /** A Tensor, or a number standing for a rank-0 constant. */
@@ -449,17 +446,17 @@ export function recordTensor(
 const { unary: UNARY, binary: BINARY, where: WHERE } = boundElementwise<Tensor>();
 
 function unary(name: UnaryName, x: Tensor): Tensor {
-  return recordTensor(map(x.data, unaryRules[name].forward), x.shape, [x], UNARY[name]);
+  return recordTensor(KERNELS.unary[name](x.data), x.shape, [x], UNARY[name]);
 }
 
 function binary(name: BinaryName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return recordTensor(zip(a, b, shape, binaryRules[name].forward), shape, [a, b], BINARY[name]);
+  return recordTensor(KERNELS.binary[name](a, b, shape), shape, [a, b], BINARY[name]);
 }
 
 function compare(name: ComparisonName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return new Tensor(zip(a, b, shape, comparisons[name]), shape);
+  return new Tensor(KERNELS.comparison[name](a, b, shape), shape);
 }

@@ -22,9 +22,7 @@ import {
 
 /** f applied to every element. */
 export function map(x: Storage, f: (v: number) => number): Storage {
-  const out = allocate(dtypeOf(x), x.length);
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
-  return out;
+  return mapWith(mapRow, x, f);
 }
 
 /** f(a, b) elementwise over the broadcast `outShape`, reading the inputs through broadcast strides. */
@@ -34,27 +32,100 @@ export function zip(
   outShape: readonly number[],
   f: (x: number, y: number) => number,
 ): Storage {
+  return zipWith(zipFlat, zipRow, a, b, outShape, f);
+}
+
+// The loops: out[i] = f(x[i], …) over whole arrays, or along a row through strides. One copy shared by every op calls f at a
+// megamorphic site, which V8 does not inline: each element pays for a call. `mapKernel` and
+// `zipKernel` compile a copy per function, whose only f V8 inlines. The loops use nothing but their
+// arguments, so their source compiles anywhere; where a page's CSP forbids `new Function`, the shared
+// copy runs.
+
+type MapRow = (f: (v: number) => number, x: Storage, out: Storage) => void;
+type ZipFlat = (f: (x: number, y: number) => number, x: Storage, y: Storage, out: Storage) => void;
+type ZipRow = (
+  f: (x: number, y: number) => number,
+  x: Storage,
+  px: number,
+  ix: number,
+  y: Storage,
+  py: number,
+  iy: number,
+  out: Storage,
+  o: number,
+  n: number,
+) => void;
+
+const mapRow: MapRow = function mapRow(f, x, out) {
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+};
+
+// inputs of out's size, or a scalar on either side
+const zipFlat: ZipFlat = function zipFlat(f, x, y, out) {
+  const n = out.length;
+  if (x.length === n && y.length === n) for (let i = 0; i < n; i++) out[i] = f(x[i]!, y[i]!);
+  else if (x.length === n) {
+    const v = y[0]!;
+    for (let i = 0; i < n; i++) out[i] = f(x[i]!, v);
+  } else {
+    const v = x[0]!;
+    for (let i = 0; i < n; i++) out[i] = f(v, y[i]!);
+  }
+};
+
+const zipRow: ZipRow = function zipRow(f, x, px, ix, y, py, iy, out, o, n) {
+  for (let j = 0; j < n; j++) out[o + j] = f(x[px + j * ix]!, y[py + j * iy]!);
+};
+
+/** A fresh copy of a self-contained loop (its own code, so its own type feedback), or the loop itself under a CSP. */
+function copyOf<L>(loop: L): L {
+  try {
+    return new Function(`return ${String(loop)}`)() as L;
+  } catch {
+    return loop;
+  }
+}
+
+/** `map(x, f)` with a loop compiled for `f` alone: build it once per op, where the op is defined. */
+export function mapKernel(f: (v: number) => number): (x: Storage) => Storage {
+  const row = copyOf(mapRow);
+  return (x) => mapWith(row, x, f);
+}
+
+/** `zip(a, b, shape, f)` with a loop compiled for `f` alone: build it once per op, where the op is defined. */
+export function zipKernel(
+  f: (x: number, y: number) => number,
+): (a: NDArray, b: NDArray, outShape: readonly number[]) => Storage {
+  const [flat, row] = [copyOf(zipFlat), copyOf(zipRow)];
+  return (a, b, outShape) => zipWith(flat, row, a, b, outShape, f);
+}
+
+function mapWith(row: MapRow, x: Storage, f: (v: number) => number): Storage {
+  const out = allocate(dtypeOf(x), x.length);
+  row(f, x, out);
+  return out;
+}
+
+function zipWith(
+  flat: ZipFlat,
+  row: ZipRow,
+  a: NDArray,
+  b: NDArray,
+  outShape: readonly number[],
+  f: (x: number, y: number) => number,
+): Storage {
   const size = sizeOf(outShape);
   const out = allocate(promote(a, b), size);
   const x = a.data;
   const y = b.data;
-  if (x.length === size && y.length === size) {
-    for (let i = 0; i < size; i++) out[i] = f(x[i]!, y[i]!);
-  } else if (x.length === size && y.length === 1) {
-    const v = y[0]!;
-    for (let i = 0; i < size; i++) out[i] = f(x[i]!, v);
-  } else if (x.length === 1 && y.length === size) {
-    const v = x[0]!;
-    for (let i = 0; i < size; i++) out[i] = f(v, y[i]!);
-  } else {
+  if ((x.length === size || x.length === 1) && (y.length === size || y.length === 1)) flat(f, x, y, out);
+  else {
     const [shape, [sx, sy]] = coalesce(outShape, [
       broadcastStrides(a.shape, outShape),
       broadcastStrides(b.shape, outShape),
     ]);
     const [ix, iy] = [sx!.at(-1) ?? 0, sy!.at(-1) ?? 0];
-    forEachRow(shape, [sx!, sy!], (o, inner, [px, py]) => {
-      for (let j = 0; j < inner; j++) out[o + j] = f(x[px! + j * ix]!, y[py! + j * iy]!);
-    });
+    forEachRow(shape, [sx!, sy!], (o, inner, [px, py]) => row(f, x, px!, ix, y, py!, iy, out, o, inner));
   }
   return out;
 }

@@ -171,7 +171,8 @@ export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
         const m = windowMax(src, base, wd, r0, r1, c0, c1);
         let ties = 0;
         for (let r = r0; r < r1; r++)
-          for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++) if (src[at] === m) ties++;
+          for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++)
+            if (src[at] === m) ties++;
         if (ties === 0) continue; // NaN: no element equals it
         const share = g.data[o]! / ties;
         for (let r = r0; r < r1; r++)

@@ -1,12 +1,4 @@
-import {
-  fold,
-  maxGather,
-  maxPool,
-  maxScatter,
-  unfold,
-  type Window,
-  windowCount,
-} from '../kernels/window.js';
+import { fold, maxGather, maxPool, maxScatter, unfold, type Window, windowCount } from '../kernels/window.js';
 import type { TensorRule } from './rule.js';
 
 // Sliding windows, the primitives under convolution and pooling: unfold (im2col) and fold (col2im) are
