@@ -33,6 +33,8 @@ export interface Example {
   /** Which of --epochs, --seed, --engine it reads. */
   readonly flags: readonly ('epochs' | 'seed' | 'engine')[];
   readonly run: (options: RunOptions) => ExampleOutput;
+  /** The options the demo tour runs it with, where they differ from the full run (`example <name>`). */
+  readonly tour?: RunOptions;
 }
 
 /** Fixed-width number formatting for the printed tables. */

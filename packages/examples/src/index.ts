@@ -6,10 +6,11 @@ export { type ExpressionResult, neuronExpression, workedExpression } from './exp
 export { linearRegression } from './linear-regression';
 export { logisticRegression } from './logistic-regression';
 export { mnistExample } from './mnist';
+export { mnistCnnExample, mnistCnnSpec } from './mnist-cnn';
 export { marginLoss, marginLossTensor, moonsExample, moonsSpec } from './moons';
 export { neuronGates } from './neuron-gates';
 export { defaultOutDir } from './output';
-export { decisionBoundary, digitGrid, dotToSvg, type Figure, lossCurve } from './plot';
+export { decisionBoundary, digitGrid, dotToSvg, type Figure, filterGrid, lossCurve } from './plot';
 export { EXAMPLES } from './registry';
 export { umons } from './umons';
 export { xor } from './xor';

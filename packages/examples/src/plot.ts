@@ -47,6 +47,7 @@ export async function lossCurve(
       losses,
     ];
   }
+  const legend = merged.length > 1 ? { orient: 'bottom' as const, labelLimit: 600 } : null;
   const positive = merged.flatMap(([, losses]) => losses.filter((v) => v > 0));
   const [low, high] = [Math.min(...positive), Math.max(...positive)];
   // a loss of exactly 0 has no place on a log axis: the line ends there
@@ -77,14 +78,9 @@ export async function lossCurve(
         axis: { format: '.0e' },
         title: 'loss',
       },
-      color: {
-        field: 'name',
-        type: 'nominal',
-        title: null,
-        legend: merged.length > 1 ? { orient: 'bottom', labelLimit: 600 } : null,
-      },
-      // a dash pattern per series, so a line that runs over another still shows it
-      strokeDash: { field: 'name', type: 'nominal', legend: null },
+      color: { field: 'name', type: 'nominal', title: null, legend },
+      // a dash pattern per series, so a line that runs over another still shows it; one legend shows both
+      strokeDash: { field: 'name', type: 'nominal', title: null, legend },
     },
   });
 }
@@ -172,7 +168,7 @@ export async function decisionBoundary(
   });
 }
 
-/** 28×28 digits in a grid, each titled with its true and predicted class. */
+/** A grid of 28×28 digits in grey, each titled "k: true → predicted". */
 export async function digitGrid(
   title: string,
   digits: readonly {
@@ -181,12 +177,47 @@ export async function digitGrid(
     readonly predicted: number;
   }[],
 ): Promise<string> {
-  const values = digits.flatMap((d, k) =>
-    Array.from(d.pixels, (v, i) => ({
-      digit: `${k + 1}: ${d.label} → ${d.predicted}`,
+  return imageGrid(
+    title,
+    digits.map((d, k) => ({ pixels: d.pixels, width: 28, caption: `${k + 1}: ${d.label} → ${d.predicted}` })),
+    { scheme: 'greys', domain: [0, 1] },
+    56,
+  );
+}
+
+/**
+ * A grid of learned convolution filters (one kH×kW image each), on a diverging scale centred at 0 and
+ * symmetric: positive weights red, negative blue, equally strong for equal sizes.
+ */
+export async function filterGrid(
+  title: string,
+  filters: readonly {
+    readonly pixels: ArrayLike<number>;
+    readonly width: number;
+    readonly caption: string;
+  }[],
+): Promise<string> {
+  const limit = Math.max(...filters.flatMap((f) => Array.from(f.pixels, Math.abs)));
+  return imageGrid(title, filters, { scheme: 'redblue', domain: [-limit, limit], reverse: true }, 64, true);
+}
+
+async function imageGrid(
+  title: string,
+  images: readonly { readonly pixels: ArrayLike<number>; readonly width: number; readonly caption: string }[],
+  color: {
+    readonly scheme: 'greys' | 'redblue';
+    readonly domain: readonly [number, number];
+    readonly reverse?: boolean;
+  },
+  size: number,
+  legend = false,
+): Promise<string> {
+  const values = images.flatMap((image, k) =>
+    Array.from(image.pixels, (v, i) => ({
+      image: image.caption,
       order: k,
-      row: Math.floor(i / 28),
-      col: i % 28,
+      row: Math.floor(i / image.width),
+      col: i % image.width,
       v,
     })),
   );
@@ -194,7 +225,7 @@ export async function digitGrid(
     title,
     data: { values },
     facet: {
-      field: 'digit',
+      field: 'image',
       type: 'ordinal',
       sort: { field: 'order' },
       title: null,
@@ -202,13 +233,18 @@ export async function digitGrid(
     },
     columns: 8,
     spec: {
-      width: 56,
-      height: 56,
+      width: size,
+      height: size,
       mark: { type: 'rect', aria: false },
       encoding: {
         x: { field: 'col', type: 'ordinal', axis: null },
         y: { field: 'row', type: 'ordinal', axis: null },
-        color: { field: 'v', type: 'quantitative', scale: { scheme: 'greys', domain: [0, 1] }, legend: null },
+        color: {
+          field: 'v',
+          type: 'quantitative',
+          scale: { scheme: color.scheme, domain: [...color.domain], reverse: color.reverse ?? false },
+          legend: legend ? { title: 'weight' } : null,
+        },
       },
     },
   });

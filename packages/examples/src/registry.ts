@@ -2,12 +2,13 @@ import type { Example } from './example';
 import { linearRegression } from './linear-regression';
 import { logisticRegression } from './logistic-regression';
 import { mnistExample } from './mnist';
+import { mnistCnnExample } from './mnist-cnn';
 import { moonsExample } from './moons';
 import { neuronGates } from './neuron-gates';
 import { umons } from './umons';
 import { xor } from './xor';
 
-/** The tour, in order: one example per note, then micrograd's moons and real digits. */
+/** The tour, in order: one example per note, then micrograd's moons and real digits (an MLP, then a CNN). */
 export const EXAMPLES: readonly Example[] = [
   {
     name: 'linear-regression',
@@ -57,5 +58,14 @@ export const EXAMPLES: readonly Example[] = [
     note: 'notes 002-004 at scale',
     flags: ['epochs', 'seed'],
     run: mnistExample,
+  },
+  {
+    name: 'mnist-cnn',
+    title: 'Handwritten digits: a small convolutional network',
+    note: 'convolutions, PyTorch semantics',
+    flags: ['epochs', 'seed'],
+    run: mnistCnnExample,
+    // the full run takes minutes; the tour trains on 2,000 digits for 1 epoch
+    tour: { quick: true },
   },
 ];

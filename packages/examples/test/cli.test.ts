@@ -32,6 +32,7 @@ describe('the example command', () => {
       'umons',
       'moons',
       'mnist',
+      'mnist-cnn',
     ])
       expect(stdout).toContain(name);
   });

@@ -2,6 +2,7 @@ import { assertClose } from '@adjoint/autograd/testing';
 import {
   linearRegression,
   logisticRegression,
+  mnistCnnExample,
   mnistExample,
   moonsExample,
   neuronExpression,
@@ -78,6 +79,29 @@ describe('the examples', () => {
     const result = mnistExample({});
     expect(result.testAccuracy).toBeGreaterThanOrEqual(0.93);
   }, 180_000);
+
+  test('mnist-cnn (quick: 2,000 digits, 1 epoch) passes 85% test accuracy, and draws its 32 filters', async () => {
+    const result = mnistCnnExample({ quick: true });
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(0.85);
+    expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(500);
+    expect(result.model!.training).toBe(false); // returned ready to predict
+    const figures = await result.figures();
+    expect(figures.map((f) => f.name)).toEqual([
+      'mnist-cnn-loss',
+      'mnist-cnn-filters',
+      'mnist-cnn-misclassified',
+    ]);
+    const filters = figures[1]!.svg;
+    for (let f = 0; f < 32; f++) expect(filters).toContain(`>filter ${f}<`);
+    expect(filters).toContain('3×3 filters of the first convolution');
+    // 32 filters of 3×3 cells, each cell a <path> filled with its colour
+    expect(filters.match(/<path d="M[^"]*" fill="rgb/g)).toHaveLength(32 * 9);
+  }, 120_000);
+
+  test('mnist-cnn (the full run: 8,000 digits, 7 epochs) reaches 98% test accuracy', () => {
+    const result = mnistCnnExample({});
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(0.98);
+  }, 1_200_000);
 
   test("the neuron of micrograd's lecture: o = 0.7071 and its gradients", () => {
     const { o, grads } = neuronExpression();
