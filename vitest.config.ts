@@ -26,7 +26,7 @@ export default defineConfig({
     // `pnpm fuzz` runs every property 100 times longer
     testTimeout: process.env.ADJOINT_FUZZ ? 3_600_000 : 5_000,
     projects: [
-      ...['autograd', 'nn', 'examples'].map((name) => ({
+      ...['autograd', 'nn', 'examples', 'playground'].map((name) => ({
         extends: true as const,
         test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'], setupFiles: [setup] },
       })),

@@ -1,0 +1,65 @@
+/**
+ * The training panel's data sets: two classes of points in the plane, drawn from a seeded Rng, so a
+ * configuration (and its URL) gives the same points every time.
+ */
+import { Rng } from '@adjoint/autograd';
+
+/** The data sets the panel offers. */
+export const DATASETS = ['moons', 'circles', 'xor', 'spiral', 'blobs'] as const;
+/** A data set's name. */
+export type DatasetName = (typeof DATASETS)[number];
+
+/** Points [x, y] in about [-1.5, 1.5]², and their classes (0 or 1). */
+export interface Points {
+  readonly x: number[][];
+  readonly y: number[];
+}
+
+/** `count` points of the data set `name`, with Gaussian noise of deviation `noise`, from `seed`. */
+export function dataset(name: DatasetName, count: number, noise: number, seed: number): Points {
+  const rng = new Rng(seed);
+  const x: number[][] = [];
+  const y: number[] = [];
+  const add = (px: number, py: number, label: number) => {
+    x.push([px + noise * rng.normal(), py + noise * rng.normal()]);
+    y.push(label);
+  };
+  for (let i = 0; i < count; i++) {
+    const label = i % 2;
+    const t = rng.uniform();
+    switch (name) {
+      case 'moons': {
+        // scikit-learn's make_moons, centred and scaled to about [-1.5, 1.5]
+        const angle = Math.PI * t;
+        if (label === 0) add(Math.cos(angle) - 0.5, Math.sin(angle) - 0.25, label);
+        else add(0.5 - Math.cos(angle), 0.25 - Math.sin(angle), label);
+        break;
+      }
+      case 'circles': {
+        const angle = 2 * Math.PI * t;
+        const radius = label === 0 ? 1.2 : 0.5;
+        add(radius * Math.cos(angle), radius * Math.sin(angle), label);
+        break;
+      }
+      case 'xor': {
+        const [px, py] = [2.4 * rng.uniform() - 1.2, 2.4 * rng.uniform() - 1.2];
+        x.push([px, py]);
+        y.push(px * py > 0 ? 0 : 1);
+        break;
+      }
+      case 'spiral': {
+        // two interleaved arms of 1.5 turns
+        const r = 0.1 + 1.3 * t;
+        const angle = 3 * Math.PI * t + label * Math.PI;
+        add(r * Math.cos(angle), r * Math.sin(angle), label);
+        break;
+      }
+      case 'blobs': {
+        const [cx, cy] = label === 0 ? [-0.7, -0.5] : [0.7, 0.5];
+        add(cx + 0.35 * rng.normal(), cy + 0.35 * rng.normal(), label);
+        break;
+      }
+    }
+  }
+  return { x, y };
+}

@@ -1,0 +1,16 @@
+/** The page's small helpers: elements by id, and the address that holds the state. */
+
+/** The element with this id. */
+export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** The view and its parameters from the address: #graph?source=…&v.x=1 or #train?data=moons&…. */
+export function readHash(): { view: 'graph' | 'train'; params: URLSearchParams } {
+  const [view, query = ''] = location.hash.slice(1).split('?');
+  return { view: view === 'train' ? 'train' : 'graph', params: new URLSearchParams(query) };
+}
+
+/** Puts the view and its parameters in the address, without a new history entry. */
+export function writeHash(view: 'graph' | 'train', params: URLSearchParams): void {
+  const query = params.toString();
+  history.replaceState(null, '', `#${view}${query ? `?${query}` : ''}`);
+}

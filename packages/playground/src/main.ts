@@ -1,0 +1,222 @@
+/**
+ * The page: the graph view (an expression, its graph with every value and bar, the backward pass one
+ * step at a time, and the finite-difference check) and the training panel. Its state lives in the URL.
+ */
+import { instance } from '@viz-js/viz';
+import { $, readHash, writeHash } from './dom.js';
+import { buildGraph, type GraphModel, RULES } from './graph.js';
+import { fdRows, short, symbol, toDot } from './graph-view.js';
+import { ParseError, type Program, parse } from './parser.js';
+import { PRESETS } from './presets.js';
+import { setPlaying, setupTraining, showTraining } from './train-panel.js';
+
+// ---------- the graph view ----------
+
+const graphState = {
+  source: PRESETS[0]!.source,
+  values: { ...PRESETS[0]!.values } as Record<string, number>,
+  step: 0, // how many backward steps have run
+  model: null as GraphModel | null,
+  /** The last program that parsed: a mistake in the source leaves the graph and the check as they were. */
+  program: null as Program | null,
+};
+
+const viz = instance();
+
+function saveGraph(): void {
+  const params = new URLSearchParams({ source: graphState.source });
+  for (const [name, value] of Object.entries(graphState.values)) params.set(`v.${name}`, String(value));
+  writeHash('graph', params);
+}
+
+function setSource(source: string, values: Record<string, number>): void {
+  graphState.source = source;
+  graphState.values = values;
+  graphState.step = 0;
+  $<HTMLTextAreaElement>('source').value = source;
+  recompute();
+}
+
+function recompute(): void {
+  const error = $('error');
+  try {
+    const program = parse(graphState.source);
+    for (const name of program.leaves) graphState.values[name] ??= 1;
+    graphState.model = buildGraph(program, graphState.values);
+    graphState.program = program;
+    graphState.step = Math.min(graphState.step, graphState.model.steps.length);
+    error.hidden = true;
+    $('source').removeAttribute('aria-invalid');
+    renderInputs();
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    error.textContent = e.message;
+    error.hidden = false;
+    $('source').setAttribute('aria-invalid', 'true');
+  }
+  saveGraph();
+  void renderGraph();
+  renderCheck();
+}
+
+function renderInputs(): void {
+  const model = graphState.model!;
+  const box = $('inputs');
+  const names = model.inputs.map((i) => i.name);
+  if (box.dataset.names === names.join(',')) return; // keep focus while a value is edited
+  box.dataset.names = names.join(',');
+  box.replaceChildren(
+    ...names.map((name) => {
+      const row = document.createElement('div');
+      row.className = 'input';
+      const value = graphState.values[name]!;
+      row.innerHTML = `<label for="in-${name}">${name}</label>
+        <input id="in-${name}" type="number" step="0.1" value="${value}" aria-label="value of ${name}">
+        <input id="slide-${name}" type="range" min="-5" max="5" step="0.01" value="${value}" aria-label="slider for ${name}">`;
+      const [number, slider] = row.querySelectorAll('input');
+      const update = (v: number, other: HTMLInputElement) => {
+        if (!Number.isFinite(v)) return;
+        other.value = String(v);
+        graphState.values[name] = v;
+        recompute();
+      };
+      number!.addEventListener('input', () => update(Number(number!.value), slider!));
+      slider!.addEventListener('input', () => update(Number(slider!.value), number!));
+      return row;
+    }),
+  );
+}
+
+async function renderGraph(): Promise<void> {
+  const model = graphState.model;
+  const position = $('position');
+  const rule = $('rule');
+  if (model === null) return;
+  const step = graphState.step;
+  const active = step > 0 ? model.steps[step - 1]! : null;
+  position.textContent = `step ${step} of ${model.steps.length}`;
+  if (active === null)
+    rule.textContent =
+      'Before backward: the output’s bar is 1, every other bar 0. Step to run the first vjp.';
+  else {
+    const node = model.nodes[active.node]!;
+    const sends = node.inputs
+      .map((input, k) => `${label(model, input)} receives ${fmt(active.amounts[k]!)}`)
+      .join('; ');
+    rule.textContent = `${label(model, node.id)}: ${RULES[node.op as keyof typeof RULES]}. Here: ${sends}.`;
+  }
+  const narrow = $('graph').clientWidth < 560;
+  $('graph').classList.toggle('narrow', narrow);
+  const svg = (await viz).renderSVGElement(toDot(model, step, narrow ? 'TB' : 'LR'));
+  svg.setAttribute('role', 'img');
+  $('graph').replaceChildren(svg);
+  $<HTMLButtonElement>('back').disabled = step === 0;
+  $<HTMLButtonElement>('first').disabled = step === 0;
+  $<HTMLButtonElement>('forward').disabled = step === model.steps.length;
+  $<HTMLButtonElement>('last').disabled = step === model.steps.length;
+}
+
+/** A node as the rule text names it: its name, or its op and value as the graph shows them. */
+function label(model: GraphModel, id: number): string {
+  const node = model.nodes[id]!;
+  return node.name ?? `the ${symbol(node.op)} node (${short(node.value)})`;
+}
+
+/** A number to 6 significant digits, without trailing zeros. */
+function fmt(v: number): string {
+  return String(Number(v.toPrecision(6)));
+}
+
+function renderCheck(): void {
+  if (graphState.program === null) return;
+  const { rows, ok } = fdRows(graphState.program, graphState.values);
+  $('fd')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...rows.map((r) => {
+        const tr = document.createElement('tr');
+        tr.dataset.input = r.name;
+        for (const text of [r.name, fmt(r.bar), fmt(r.numeric), r.difference.toExponential(1)]) {
+          const td = document.createElement('td');
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+  $('gradcheck').textContent = ok
+    ? 'gradcheck: every bar agrees with its central difference (|Δ| ≤ 1e-5 + 1e-3·|difference|).'
+    : 'gradcheck: a bar disagrees with its central difference beyond 1e-5 + 1e-3·|difference| (a kink, or a steep function).';
+}
+
+function go(step: number): void {
+  const model = graphState.model;
+  if (model === null) return;
+  graphState.step = Math.max(0, Math.min(model.steps.length, step));
+  void renderGraph();
+}
+
+function setupGraph(params: URLSearchParams): void {
+  const preset = $<HTMLSelectElement>('preset');
+  preset.replaceChildren(
+    ...PRESETS.map((p) =>
+      Object.assign(document.createElement('option'), { value: p.id, textContent: p.title }),
+    ),
+    Object.assign(document.createElement('option'), { value: 'custom', textContent: 'your own' }),
+  );
+  preset.addEventListener('change', () => {
+    const p = PRESETS.find((q) => q.id === preset.value);
+    if (p) setSource(p.source, { ...p.values });
+  });
+  const source = $<HTMLTextAreaElement>('source');
+  source.addEventListener('input', () => {
+    graphState.source = source.value;
+    preset.value = PRESETS.find((p) => p.source === source.value)?.id ?? 'custom';
+    recompute();
+  });
+  $('first').addEventListener('click', () => go(0));
+  $('back').addEventListener('click', () => go(graphState.step - 1));
+  $('forward').addEventListener('click', () => go(graphState.step + 1));
+  $('last').addEventListener('click', () => go(Number.POSITIVE_INFINITY));
+  document.addEventListener('keydown', (event) => {
+    if ($('view-graph').hidden || (event.target as HTMLElement).closest('textarea, input, select')) return;
+    const moves: Record<string, number> = {
+      ArrowRight: graphState.step + 1,
+      ArrowLeft: graphState.step - 1,
+      Home: 0,
+      End: Number.POSITIVE_INFINITY,
+    };
+    if (event.key in moves) {
+      event.preventDefault();
+      go(moves[event.key]!);
+    }
+  });
+  const fromUrl = params.get('source');
+  const values: Record<string, number> = {};
+  for (const [key, value] of params)
+    if (key.startsWith('v.') && Number.isFinite(Number(value))) values[key.slice(2)] = Number(value);
+  const initial = fromUrl === null ? PRESETS[0]! : { source: fromUrl, values, id: '' };
+  preset.value = PRESETS.find((p) => p.source === initial.source)?.id ?? 'custom';
+  setSource(initial.source, { ...initial.values });
+}
+
+// ---------- the two views ----------
+
+function show(view: 'graph' | 'train'): void {
+  $('view-graph').hidden = view !== 'graph';
+  $('view-train').hidden = view !== 'train';
+  $('tab-graph').setAttribute('aria-pressed', String(view === 'graph'));
+  $('tab-train').setAttribute('aria-pressed', String(view === 'train'));
+  if (view === 'train') showTraining();
+  else {
+    setPlaying(false);
+    saveGraph();
+  }
+}
+
+const initial = readHash();
+setupGraph(initial.view === 'graph' ? initial.params : new URLSearchParams());
+setupTraining(initial.view === 'train' ? initial.params : new URLSearchParams());
+$('tab-graph').addEventListener('click', () => show('graph'));
+$('tab-train').addEventListener('click', () => show('train'));
+show(initial.view);

@@ -1,0 +1,182 @@
+/**
+ * The training panel: its controls, a Trainer run in slices of a frame (so the page never freezes), the
+ * decision boundary and the loss drawn with Observable Plot, and the model's download.
+ */
+import * as Plot from '@observablehq/plot';
+import { DATASETS } from './datasets.js';
+import { $, writeHash } from './dom.js';
+import { fromParams, HIDDEN_ACTIVATIONS, type TrainConfig, Trainer, toParams } from './training.js';
+
+let trainer: Trainer | null = null;
+let playing = false;
+let lastDraw = 0;
+
+function readConfig(): TrainConfig {
+  const get = (id: string) => ($(id) as HTMLInputElement | HTMLSelectElement).value;
+  return fromParams(
+    new URLSearchParams({
+      data: get('data'),
+      noise: get('noise'),
+      layers: get('layers').replace(/\s+/g, ''),
+      activation: get('activation'),
+      loss: get('loss'),
+      optimizer: get('optimizer'),
+      lr: get('lr'),
+      batch: get('batch'),
+      seed: get('seed'),
+    }),
+  );
+}
+
+function showConfig(config: TrainConfig): void {
+  const set = (id: string, value: string) => {
+    ($(id) as HTMLInputElement | HTMLSelectElement).value = value;
+  };
+  set('data', config.data);
+  set('noise', String(config.noise));
+  set('layers', config.layers.join(', '));
+  set('activation', config.activation);
+  set('loss', config.loss);
+  set('optimizer', config.optimizer);
+  set('lr', String(config.lr));
+  set('batch', String(config.batch));
+  set('seed', String(config.seed));
+}
+
+function resetTraining(): void {
+  const config = readConfig();
+  showConfig(config); // what was invalid shows as the value used
+  writeHash('train', toParams(config));
+  trainer = new Trainer(config);
+  trainer.measure();
+  drawTraining();
+}
+
+function drawTraining(): void {
+  const t = trainer!;
+  const size = 50;
+  const grid = t.grid(size);
+  const last = t.losses.length - 1;
+  const epoch = (t.steps * t.config.batch) / t.points.y.length;
+  $('stats').textContent =
+    `epoch ${epoch.toFixed(1)} · loss ${t.losses[last]!.toFixed(4)} · accuracy ${(100 * t.accuracies[last]!).toFixed(1)}%`;
+  $('stats').dataset.accuracy = String(t.accuracies[last]);
+  const width = Math.min(360, $('train-view').clientWidth - 24);
+  $('boundary').replaceChildren(
+    Plot.plot({
+      width,
+      height: width,
+      x: { domain: [-1.8, 1.8], label: null },
+      y: { domain: [-1.8, 1.8], label: null },
+      color: { type: 'diverging', domain: [0, 1], pivot: 0.5, scheme: 'RdBu', legend: false },
+      marks: [
+        Plot.raster(grid, {
+          width: size,
+          height: size,
+          x1: -1.8,
+          x2: 1.8,
+          y1: 1.8,
+          y2: -1.8,
+          fill: (d: number) => d,
+          fillOpacity: 0.45,
+        }),
+        Plot.dot(t.points.x, {
+          x: (p: number[]) => p[0],
+          y: (p: number[]) => p[1],
+          r: 3,
+          stroke: 'white',
+          strokeWidth: 0.8,
+          fill: (_: unknown, i: number) => (t.points.y[i] === 1 ? '#08306b' : '#67000d'),
+        }),
+      ],
+    }),
+  );
+  $('loss-curve').replaceChildren(
+    Plot.plot({
+      width,
+      height: 140,
+      y: {
+        type: 'log',
+        label: 'loss',
+        grid: true,
+        tickFormat: (d: number) => String(Number(d.toPrecision(2))),
+      },
+      x: { label: 'steps', tickFormat: 'd' },
+      marks: [
+        Plot.line(t.losses, {
+          x: (_: number, i: number) => i * MEASURE_EVERY,
+          y: (d: number) => d,
+          stroke: '#08519c',
+        }),
+      ],
+    }),
+  );
+}
+
+/** The trained model as adjoint's JSON, saved as a file (loadModel reads it back). */
+function download(): void {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(trainer!.model)], { type: 'application/json' }));
+  link.download = `adjoint-${trainer!.config.data}.json`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+/** Steps between two measurements of the loss and accuracy over all the points. */
+const MEASURE_EVERY = 10;
+
+/** Trains in slices of about 12 ms, so the page never freezes; redraws at most every 100 ms. */
+function frame(): void {
+  if (!playing || trainer === null) return;
+  const started = performance.now();
+  while (performance.now() - started < 12) {
+    trainer.step();
+    if (trainer.steps % MEASURE_EVERY === 0) trainer.measure();
+  }
+  if (performance.now() - lastDraw > 100) {
+    drawTraining();
+    lastDraw = performance.now();
+  }
+  requestAnimationFrame(frame);
+}
+
+export function setPlaying(on: boolean): void {
+  playing = on;
+  $('play').textContent = on ? '⏸ pause' : '▶ play';
+  if (on) requestAnimationFrame(frame);
+}
+
+export function setupTraining(params: URLSearchParams): void {
+  $<HTMLSelectElement>('data').replaceChildren(
+    ...DATASETS.map((d) => Object.assign(document.createElement('option'), { value: d, textContent: d })),
+  );
+  $<HTMLSelectElement>('activation').replaceChildren(
+    ...HIDDEN_ACTIVATIONS.map((a) =>
+      Object.assign(document.createElement('option'), { value: a, textContent: a }),
+    ),
+  );
+  showConfig(fromParams(params));
+  for (const id of ['data', 'noise', 'layers', 'activation', 'loss', 'optimizer', 'lr', 'batch', 'seed'])
+    $(id).addEventListener('change', () => {
+      setPlaying(false);
+      resetTraining();
+    });
+  $('play').addEventListener('click', () => setPlaying(!playing));
+  $('download').addEventListener('click', download);
+  $('step').addEventListener('click', () => {
+    setPlaying(false);
+    trainer!.step();
+    trainer!.measure();
+    drawTraining();
+  });
+  $('reset').addEventListener('click', () => {
+    setPlaying(false);
+    resetTraining();
+  });
+}
+
+/** Shows the panel: a first run is set up when there is none; the address gets its configuration. */
+export function showTraining(): void {
+  if (trainer === null) resetTraining();
+  else writeHash('train', toParams(trainer.config));
+}

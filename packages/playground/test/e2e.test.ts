@@ -1,0 +1,179 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { tensor } from '@adjoint/autograd';
+import { accuracy, loadModel, predict } from '@adjoint/nn';
+import { type Browser, chromium, type Page } from 'playwright';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+// @ts-expect-error: a plain ES module without types, shared with the serve and screenshot scripts
+import { serve } from '../scripts/serve.mjs';
+import { dataset } from '../src/datasets.js';
+import { buildGraph } from '../src/graph.js';
+import { short } from '../src/graph-view.js';
+import { PRESETS } from '../src/presets.js';
+
+// The built site, as a user gets it: the packages built to dist/, the site built by Vite on them, served
+// from 127.0.0.1 and driven in the system's Chromium (never a downloaded one; missing, these fail).
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const site = fileURLToPath(new URL('..', import.meta.url));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+let browser: Browser;
+let server: Server;
+let url: string;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  for (const name of ['autograd', 'nn'])
+    execFileSync(process.execPath, [tsc, '-p', `packages/${name}/tsconfig.build.json`], { cwd: root });
+  await build({ root: site, logLevel: 'error' });
+  ({ server, url } = await serve());
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(hash = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto(`${url}${hash}`);
+  await page.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
+  return page;
+}
+
+/** The bar each graph node shows, in the order of the nodes' ids (node-0, node-1, …). */
+async function shownBars(page: Page): Promise<string[]> {
+  const shown = await page.$$eval('#graph g.node', (nodes) =>
+    nodes.map(
+      (n) => [Number(n.id.replace('node-', '')), /bar (\S+)/.exec(n.textContent ?? '')?.[1] ?? ''] as const,
+    ),
+  );
+  return [...shown].sort((a, b) => a[0] - b[0]).map(([, bar]) => bar);
+}
+
+describe('the playground, built and served, in Chromium', () => {
+  test('loads without a console error and draws the first preset with its bars before backward', async () => {
+    const page = await open();
+    expect(await page.locator('#graph g.node').count()).toBe(10);
+    expect(await page.locator('#position').textContent()).toBe('step 0 of 5');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test.each(PRESETS.map((p) => [p.id, p] as const))(
+    'preset %s: its node count, and after the whole pass every bar is the library’s',
+    async (id, preset) => {
+      const page = await open();
+      await page.selectOption('#preset', id);
+      await page.click('#last');
+      const model = buildGraph(preset.source, preset.values);
+      await expect.poll(() => page.locator('#graph g.node').count()).toBe(model.nodes.length);
+      expect(await shownBars(page)).toEqual(model.nodes.map((n) => short(n.bar)));
+      await page.close();
+    },
+  );
+
+  test('stepping through b = a + a; c = b + b with the keys: each step sends along two edges, ā reaches 4', async () => {
+    const page = await open(`#graph?${new URLSearchParams({ source: 'b = a + a; c = b + b', 'v.a': '1' })}`);
+    expect(await shownBars(page)).toEqual(['0', '0', '1']);
+    await page.locator('body').press('ArrowRight');
+    await expect.poll(() => page.locator('#position').textContent()).toBe('step 1 of 2');
+    expect(await page.locator('#graph g.edge text').allTextContents()).toEqual(['+1', '+1']);
+    expect(await shownBars(page)).toEqual(['0', '2', '1']);
+    await page.locator('body').press('ArrowRight');
+    await expect.poll(() => page.locator('#position').textContent()).toBe('step 2 of 2');
+    expect(await page.locator('#graph g.edge text').allTextContents()).toEqual(['+2', '+2']);
+    expect(await shownBars(page)).toEqual(['4', '2', '1']);
+    expect(await page.locator('#rule').textContent()).toContain('a sum passes its bar to each term');
+    await page.locator('body').press('Home');
+    await expect.poll(() => shownBars(page)).toEqual(['0', '0', '1']);
+    await page.close();
+  });
+
+  test('the finite-difference table agrees with every bar of the UMONS network', async () => {
+    const page = await open();
+    await page.selectOption('#preset', 'umons');
+    await expect.poll(() => page.locator('#fd tbody tr').count()).toBe(16);
+    const preset = PRESETS.find((p) => p.id === 'umons')!;
+    const model = buildGraph(preset.source, preset.values);
+    const rows = await page.$$eval('#fd tbody tr', (trs) =>
+      trs.map((tr) => [...tr.children].map((td) => td.textContent)),
+    );
+    expect(rows.map((r) => r[0])).toEqual(model.inputs.map((i) => i.name));
+    rows.forEach(([, bar, , difference], i) => {
+      expect(Number(bar)).toBeCloseTo(model.nodes[model.inputs[i]!.id]!.bar, 5);
+      expect(Number(difference)).toBeLessThan(1e-8);
+    });
+    expect(await page.locator('#gradcheck').textContent()).toContain('every bar agrees');
+    await page.close();
+  });
+
+  test('a parse error shows its line, column and message, and the graph stays as it was', async () => {
+    const page = await open();
+    await page.fill('#source', 'a + * b');
+    await expect.poll(() => page.locator('#error').isVisible()).toBe(true);
+    expect(await page.locator('#error').textContent()).toBe(
+      "line 1, column 5: expected a number, a name, a function or '(', got '*'",
+    );
+    expect(await page.locator('#graph g.node').count()).toBe(10);
+    await page.fill('#source', 'a + b');
+    await expect.poll(() => page.locator('#error').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  test('editing an input updates every value and bar', async () => {
+    const page = await open(`#graph?${new URLSearchParams({ source: 'y = x * x', 'v.x': '3' })}`);
+    await page.click('#last');
+    expect(await shownBars(page)).toEqual(['6', '1']);
+    await page.fill('#in-x', '5');
+    await expect.poll(() => shownBars(page)).toEqual(['10', '1']);
+    expect(page.url()).toContain('v.x=5');
+    await page.close();
+  });
+
+  test('training moons from seed 0 passes 95% accuracy, without freezing the page', async () => {
+    const page = await open('#train?data=moons&seed=0');
+    const points = dataset('moons', 200, 0.1, 0);
+    await page.click('#play');
+    // the page answers while it trains: a click lands and the stats keep moving
+    await expect
+      .poll(async () => Number(await page.locator('#stats').getAttribute('data-accuracy')), {
+        timeout: 60_000,
+      })
+      .toBeGreaterThanOrEqual(0.95);
+    await page.click('#play');
+    expect(await page.locator('#play').textContent()).toBe('▶ play');
+    expect(await page.locator('#boundary svg').count()).toBe(1);
+    // the trained model downloads as adjoint's JSON, which loadModel reads back
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(file.suggestedFilename()).toBe('adjoint-moons.json');
+    const saved = JSON.parse(readFileSync((await file.path())!, 'utf8'));
+    expect(saved.format).toBe('adjoint.mlp');
+    expect(accuracy(predict(loadModel(saved), tensor(points.x)), points.y)).toBeGreaterThanOrEqual(0.95);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  test('a shared URL restores the configuration', async () => {
+    const page = await open('#train?data=circles&layers=4,3&optimizer=sgd&lr=0.1&batch=10&seed=7');
+    const values = await page.$$eval(
+      ['#data', '#layers', '#optimizer', '#lr', '#batch', '#seed'].join(','),
+      (els) => els.map((e) => (e as HTMLInputElement).value),
+    );
+    expect(values).toEqual(['circles', '4, 3', 'sgd', '0.1', '10', '7']);
+    expect(page.url()).toContain('data=circles');
+    await page.close();
+  });
+});

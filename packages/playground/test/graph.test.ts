@@ -1,0 +1,78 @@
+import { Value } from '@adjoint/autograd';
+import { describe, expect, test } from 'vitest';
+import { buildGraph, evaluateProgram } from '../src/graph.js';
+import { fdRows, toDot } from '../src/graph-view.js';
+import { parse } from '../src/parser.js';
+import { PRESETS } from '../src/presets.js';
+
+describe('the graph view model', () => {
+  test('b = a + a; c = b + b: two steps, each input edge carries its share, and ā accumulates to 4', () => {
+    const model = buildGraph('b = a + a; c = b + b', { a: 1 });
+    expect(model.nodes.map((n) => [n.op, n.name, n.inputs])).toEqual([
+      ['input', 'a', []],
+      ['+', 'b', [0, 0]],
+      ['+', 'c', [1, 1]],
+    ]);
+    expect(model.steps.map((s) => [s.node, s.amounts, s.bars])).toEqual([
+      [2, [1, 1], [0, 2, 1]], // c sends 1 to b twice: b̄ = 2
+      [1, [2, 2], [4, 2, 1]], // b sends 2 to a twice: ā = 4
+    ]);
+    expect(model.nodes.map((n) => n.bar)).toEqual([4, 2, 1]);
+  });
+
+  test.each(PRESETS.map((p) => [p.id, p] as const))(
+    '%s: node count, and every bar (stepped and final) is the library’s own',
+    (_id, preset) => {
+      const model = buildGraph(preset.source, preset.values);
+      // inputs + constants + operations: micrograd 5 + 0 + 5 (two ·, two +, tanh); neuron 4 + 2 + 6;
+      // two-layer 12 + 1 + 16; umons 16 + 0 + 24 (12 for the zᵢ, 3 σ, 6 for z, softplus, ·, −); b, c of a
+      const expected = { micrograd: 10, neuron: 12, 'two-layer': 29, umons: 40, accumulate: 3 }[preset.id];
+      expect(model.nodes.length).toBe(expected);
+      // the library's adjoints of the inputs, computed independently of the view model
+      const program = parse(preset.source);
+      const leaves = program.leaves.map((name) => new Value(preset.values[name]!, name));
+      evaluateProgram(program, leaves).backward();
+      expect(model.inputs.map(({ id }) => model.nodes[id]!.bar)).toEqual(leaves.map((l) => l.grad));
+      // stepping through the pass ends at the same bars, bit for bit
+      expect(model.steps.at(-1)!.bars).toEqual(model.nodes.map((n) => n.bar));
+    },
+  );
+
+  test("micrograd's neuron: the README's numbers (o = 0.7071, x̄1 = −1.5, w̄1 = 1, x̄2 = 0.5, w̄2 = 0, b̄ = 0.5)", () => {
+    const preset = PRESETS.find((p) => p.id === 'micrograd')!;
+    const model = buildGraph(preset.source, preset.values);
+    expect(model.nodes[model.output]!.value).toBeCloseTo(Math.SQRT1_2, 12);
+    const bar = (name: string) => model.nodes[model.inputs.find((i) => i.name === name)!.id]!.bar;
+    for (const [name, value] of [
+      ['x1', -1.5],
+      ['w1', 1],
+      ['x2', 0.5],
+      ['w2', 0],
+      ['b', 0.5],
+    ] as const)
+      expect(bar(name)).toBeCloseTo(value, 12);
+  });
+
+  test('the DOT shows values and bars as of the step, and labels the edges the active node sends along', () => {
+    const model = buildGraph('b = a + a; c = b + b', { a: 1 });
+    const start = toDot(model, 0);
+    expect(start).toContain('bar 1</font>'); // the output
+    expect(start).not.toContain('label="+');
+    const first = toDot(model, 1);
+    expect(first.match(/label="\+1"/g)).toHaveLength(2); // c → b, twice
+    expect(first).toContain('n2 [id="node-2", fillcolor="#fde68a"');
+    expect(toDot(model, 2)).toContain('<b>a</b><br/>1<br/><font color="#b91c1c">bar 4</font>');
+  });
+
+  test('the check: bars beside central differences, within gradcheck’s tolerance', () => {
+    const preset = PRESETS.find((p) => p.id === 'umons')!;
+    const { rows, ok } = fdRows(parse(preset.source), preset.values);
+    expect(ok).toBe(true);
+    expect(rows).toHaveLength(16);
+    for (const row of rows) expect(row.difference).toBeLessThan(1e-8);
+    // a kink: relu at 0 has bar 1 (the notes' convention) but central difference 0.5
+    const kink = fdRows(parse('relu(x)'), { x: 0 });
+    expect(kink.rows[0]).toMatchObject({ bar: 1, numeric: 0.5 });
+    expect(kink.ok).toBe(false);
+  });
+});
