@@ -1,5 +1,5 @@
 /**
- * The benchmark: five workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
+ * The benchmark: six workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
  * backends) and jax-js (wasm device, jit). Contestants of a workload run interleaved, one repetition
  * each in turn, so they share the machine's load; tables give the median, the min–max and the ratio of
  * each peer's median to adjoint's (above 1: adjoint is faster). Writes out/bench-<dtype>.json.
@@ -12,7 +12,7 @@
  * adjoint runs large products on every core (up to 8) by default; W3 and W4 also time it on one
  * thread, so the ratio on that row is what the other threads bring.
  *
- *   npx -y pnpm@10 bench [--quick] [--dtype float32|float64]
+ *   npx -y pnpm@10 bench [--quick] [--dtype float32|float64] [--only W3,W6]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,6 +32,7 @@ import {
 import { defaultOutDir, marginLoss, marginLossTensor, moons, moonsSpec } from '@adjoint/examples';
 import { type MlpSpec, mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
+import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
@@ -40,7 +41,12 @@ const np = jax.numpy;
 type JaxArray = jax.Array;
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, out: { type: 'string' }, dtype: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    out: { type: 'string' },
+    dtype: { type: 'string' },
+    only: { type: 'string' },
+  },
   args: process.argv.slice(2),
 });
 const quick = values.quick ?? false;
@@ -77,6 +83,8 @@ function oneThread(step: () => unknown): Contestant {
 interface Contestant {
   readonly name: string;
   readonly step: () => unknown;
+  /** For a contestant that takes many seconds a step: one warm-up run, then only this many rounds. */
+  readonly rounds?: number;
 }
 
 interface Row {
@@ -112,6 +120,9 @@ async function race(
   reps: number,
   flops?: number,
 ): Promise<void> {
+  // --only W3,W6 times just those workloads
+  if (values.only !== undefined && !values.only.split(',').some((w) => workload.startsWith(`${w.trim()} `)))
+    return;
   // Warm every contestant up until the JIT has settled, so TypeScript code is measured optimized, as
   // jax-js's compiled kernels are from their first call: at least 2 runs, then until 10 runs and 200 ms
   // have passed, or 1 s (so slow contestants do not warm up for minutes).
@@ -122,7 +133,12 @@ async function race(
     status(`${workload}: warming up ${c.name}`);
     for (let w = 0; ; w++) {
       const elapsed = performance.now() - started;
-      if (w >= 2 && ((w >= 10 && elapsed >= 200) || elapsed >= 1000 || w >= 200)) break;
+      if (
+        c.rounds !== undefined
+          ? w >= 1
+          : w >= 2 && ((w >= 10 && elapsed >= 200) || elapsed >= 1000 || w >= 200)
+      )
+        break;
       await c.step();
     }
   }
@@ -132,6 +148,7 @@ async function race(
     const left =
       r === 0 ? '' : `, about ${((((performance.now() - timed) / r) * (reps - r)) / 1000).toFixed(0)} s left`;
     for (const [k, c] of contestants.entries()) {
+      if (c.rounds !== undefined && r >= c.rounds) continue;
       status(`${workload}: round ${r + 1}/${reps}, ${c.name}${left}`);
       const t0 = performance.now();
       await c.step();
@@ -140,7 +157,9 @@ async function race(
   }
   status('');
   const ours = median(times[0]!);
-  console.log(`\n${workload} (median of ${reps})`);
+  const slow = contestants.filter((c) => c.rounds !== undefined && c.rounds < reps);
+  const fewer = slow.map((c) => `${c.name}: ${c.rounds}`).join(', ');
+  console.log(`\n${workload} (median of ${reps}${fewer ? `; ${fewer}, after one warm-up run` : ''})`);
   console.log(
     `  ${'contestant'.padEnd(26)} ${'median'.padStart(10)} ${'min–max'.padStart(20)} ${flops ? 'GFLOP/s'.padStart(9) : ''} ${'peer / adjoint'.padStart(15)}`,
   );
@@ -409,6 +428,23 @@ async function main(): Promise<void> {
     ];
     await race(`W4 matmul ${n}×${n}`, contestants, n >= 1024 ? Math.min(reps, 5) : reps, 2 * n ** 3);
   }
+
+  // W6: the mnist-cnn example's network, one SGD step on 64 images (every library's first loss is 2.3048155)
+  const cnnStep = adjointCnnStep(dtype);
+  await race(
+    'W6 MNIST CNN: conv32-pool-conv64-pool-dense128-dense10, batch 64, one SGD step',
+    [
+      { name: ours, step: cnnStep },
+      ...(threads > 1 ? [oneThread(cnnStep)] : []),
+      // seconds a step (about 6 s and 50 s on a 2-core machine): a few rounds, or the run takes an hour
+      { name: 'jax-js jit (wasm, f32)', step: jaxCnnStep(), rounds: 3 },
+      { ...tfContestant('tfjs-cpu (f32)', 'cpu', () => tfCnnStep(tf)), rounds: 1 },
+    ],
+    Math.min(reps, 5),
+    CNN_FLOPS,
+  );
+  // TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel: it runs a convolution, cannot train one
+  console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
 
   // W5: a deep chain of scalar ops
   for (const steps of dtype === 'float32' ? [] : quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6]) {

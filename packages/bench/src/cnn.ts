@@ -1,0 +1,153 @@
+/**
+ * W6: the mnist-cnn example's network (without its dropout, whose masks the peers would draw
+ * differently), one SGD step on a batch of 64 images: conv 32 3×3 → ReLU → max pool 2 → conv 64 3×3
+ * → ReLU → max pool 2 → flatten → dense 128 → ReLU → dense 10, softmax cross-entropy. Every library starts from adjoint's
+ * initial parameters, in its own layout: adjoint and jax-js NCHW with weights [O, C, kH, kW], TF.js
+ * NHWC with filters [kH, kW, C, O] (its native layout; its dense weight's rows reordered to H, W, C), so
+ * all three compute the same loss.
+ */
+import { type DType, Rng, type Tensor, tensor } from '@adjoint/autograd';
+import { type ModelSpec, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
+import * as jax from '@jax-js/jax';
+import type * as tfjs from '@tensorflow/tfjs';
+
+const np = jax.numpy;
+type JaxArray = jax.Array;
+
+/** The network W6 times. */
+export const CNN_SPEC: ModelSpec = {
+  inputs: [1, 28, 28],
+  layers: [
+    { kind: 'conv', filters: 32, kernel: 3, padding: 1, activation: 'relu' },
+    { kind: 'maxPool', kernel: 2 },
+    { kind: 'conv', filters: 64, kernel: 3, padding: 1, activation: 'relu' },
+    { kind: 'maxPool', kernel: 2 },
+    { kind: 'flatten' },
+    { units: 128, activation: 'relu' },
+    { units: 10, activation: 'linear' },
+  ],
+  seed: 6,
+};
+
+const BATCH = 64;
+const LR = 0.05;
+
+/** A seeded batch: images in [0, 1) and their labels, as each library takes them. */
+function batch() {
+  const rng = new Rng(11);
+  const images = Float32Array.from({ length: BATCH * 784 }, () => rng.uniform());
+  const labels = Array.from({ length: BATCH }, () => rng.int(10));
+  const oneHot = Float32Array.from(
+    labels.flatMap((l) => Array.from({ length: 10 }, (_, k) => (k === l ? 1 : 0))),
+  );
+  return { images, labels, oneHot };
+}
+
+/** adjoint's initial parameters as float32 arrays with their shapes: conv1 w, b, conv2 w, b, dense1 w, b, dense2 w, b. */
+function initial(): { data: Float32Array; shape: number[] }[] {
+  return sequential(CNN_SPEC)
+    .parameters()
+    .map((p) => ({ data: Float32Array.from(p.data), shape: [...p.shape] }));
+}
+
+/** The multiply-adds of one step, ×2 for FLOPs: forward, and both adjoints of each conv and the dense layer. */
+export const CNN_FLOPS = 2 * 3 * BATCH * (32 * 9 * 784 + 64 * 32 * 9 * 196 + 3136 * 128 + 128 * 10);
+
+/** adjoint's step. */
+export function adjointCnnStep(dtype: DType): () => unknown {
+  const net = sequential(CNN_SPEC, { dtype });
+  const sgd = new SGD(net.parameters(), { lr: LR });
+  const { images, labels } = batch();
+  const x = tensor(images, { shape: [BATCH, 1, 28, 28], dtype });
+  return () => {
+    sgd.zeroGrad();
+    const loss = softmaxCrossEntropy(net.forward(x), labels) as Tensor;
+    loss.backward();
+    sgd.step();
+    return loss.item();
+  };
+}
+
+/** jax-js's step, traced once by jit: lax.conv, max pooling as a max over a reshaped window axis. */
+export function jaxCnnStep(): () => Promise<unknown> {
+  const { images, oneHot } = batch();
+  let params: JaxArray[] = initial().map((p) => np.array(p.data, { shape: p.shape }));
+  const x = np.array(images, { shape: [BATCH, 1, 28, 28] });
+  const y = np.array(oneHot, { shape: [BATCH, 10] });
+  const pool = (h: JaxArray, c: number, size: number) =>
+    np.max(np.max(np.reshape(h, [BATCH, c, size / 2, 2, size / 2, 2]), 5), 3);
+  const lossFn = (ps: JaxArray[], xs: JaxArray, ys: JaxArray): JaxArray => {
+    const [w1, b1, w2, b2, w3, b3, w4, b4] = ps as JaxArray[] as [JaxArray, ...JaxArray[]];
+    const same: [number, number][] = [
+      [1, 1],
+      [1, 1],
+    ];
+    let h = jax.lax.conv(xs, w1, [1, 1], same);
+    h = pool(np.maximum(np.add(h, np.reshape(b1!, [32, 1, 1])), 0), 32, 28);
+    h = jax.lax.conv(h, w2!, [1, 1], same);
+    h = pool(np.maximum(np.add(h, np.reshape(b2!, [64, 1, 1])), 0), 64, 14);
+    h = np.maximum(np.add(np.matmul(np.reshape(h, [BATCH, 3136]), np.transpose(w3!)), b3!), 0);
+    const logits = np.add(np.matmul(h, np.transpose(w4!)), b4!);
+    return np.negative(np.mean(np.sum(np.multiply(jax.nn.logSoftmax(logits, -1), ys), -1)));
+  };
+  const step = jax.jit((ps: JaxArray[], xs: JaxArray, ys: JaxArray) => {
+    const [value, grads] = jax.valueAndGrad(lossFn)(
+      ps.map((p) => p.ref),
+      xs,
+      ys,
+    );
+    return [value, ps.map((p, i) => np.subtract(p, np.multiply(grads[i]!, LR)))] as [JaxArray, JaxArray[]];
+  });
+  return async () => {
+    const [value, next] = step(params, x.ref, y.ref) as unknown as [JaxArray, JaxArray[]];
+    params = next;
+    return value.data();
+  };
+}
+
+/** The first dense weight [128, 3136] over (C, H, W) as TF.js's [3136, 128] over (H, W, C). */
+function nhwcRows(w: Float32Array): Float32Array {
+  const out = new Float32Array(3136 * 128);
+  for (let c = 0; c < 64; c++)
+    for (let hw = 0; hw < 49; hw++)
+      for (let k = 0; k < 128; k++) out[(hw * 64 + c) * 128 + k] = w[k * 3136 + c * 49 + hw]!;
+  return out;
+}
+
+/** TF.js's step, in its native NHWC layout. */
+export function tfCnnStep(tf: typeof tfjs): () => unknown {
+  const { images, oneHot } = batch();
+  const [w1, b1, w2, b2, w3, b3, w4, b4] = initial() as [
+    { data: Float32Array; shape: number[] },
+    ...{ data: Float32Array; shape: number[] }[],
+  ];
+  // [O, C, kH, kW] → [kH, kW, C, O]; the dense weight [10, 1568] → [1568, 10]
+  const filter = (w: { data: Float32Array; shape: number[] }) =>
+    tf.variable(tf.transpose(tf.tensor4d(w.data, w.shape as [number, number, number, number]), [2, 3, 1, 0]));
+  const vars = [
+    filter(w1),
+    tf.variable(tf.tensor1d(b1!.data)),
+    filter(w2!),
+    tf.variable(tf.tensor1d(b2!.data)),
+    tf.variable(tf.tensor2d(nhwcRows(w3!.data), [3136, 128])),
+    tf.variable(tf.tensor1d(b3!.data)),
+    tf.variable(tf.transpose(tf.tensor2d(w4!.data, [10, 128]))),
+    tf.variable(tf.tensor1d(b4!.data)),
+  ] as const;
+  const x = tf.tensor4d(images, [BATCH, 28, 28, 1]);
+  const y = tf.tensor2d(oneHot, [BATCH, 10]);
+  const optimizer = tf.train.sgd(LR);
+  return () =>
+    tf.tidy(() => {
+      const value = optimizer.minimize(() => {
+        let h = tf.relu(tf.add(tf.conv2d(x, vars[0] as tfjs.Tensor4D, 1, 'same'), vars[1]));
+        h = tf.maxPool(h as tfjs.Tensor4D, 2, 2, 'valid');
+        h = tf.relu(tf.add(tf.conv2d(h as tfjs.Tensor4D, vars[2] as tfjs.Tensor4D, 1, 'same'), vars[3]));
+        h = tf.maxPool(h as tfjs.Tensor4D, 2, 2, 'valid');
+        h = tf.relu(tf.add(tf.matMul(tf.reshape(h, [BATCH, 3136]), vars[4]), vars[5]));
+        const logits = tf.add(tf.matMul(h, vars[6]), vars[7]);
+        return tf.losses.softmaxCrossEntropy(y, logits) as tfjs.Scalar;
+      }, true);
+      return value!.dataSync()[0];
+    });
+}
