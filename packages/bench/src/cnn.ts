@@ -7,6 +7,7 @@
  * all three compute the same loss.
  */
 import { type DType, Rng, type Tensor, tensor } from '@adjoint/autograd';
+import { mnistCnnSpec } from '@adjoint/examples';
 import { type ModelSpec, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs';
@@ -14,19 +15,10 @@ import type * as tfjs from '@tensorflow/tfjs';
 const np = jax.numpy;
 type JaxArray = jax.Array;
 
-/** The network W6 times. */
+/** The network W6 times: mnist-cnn's, without its dropout. */
 export const CNN_SPEC: ModelSpec = {
-  inputs: [1, 28, 28],
-  layers: [
-    { kind: 'conv', filters: 32, kernel: 3, padding: 1, activation: 'relu' },
-    { kind: 'maxPool', kernel: 2 },
-    { kind: 'conv', filters: 64, kernel: 3, padding: 1, activation: 'relu' },
-    { kind: 'maxPool', kernel: 2 },
-    { kind: 'flatten' },
-    { units: 128, activation: 'relu' },
-    { units: 10, activation: 'linear' },
-  ],
-  seed: 6,
+  ...mnistCnnSpec(6),
+  layers: mnistCnnSpec(6).layers.filter((layer) => !('kind' in layer && layer.kind === 'dropout')),
 };
 
 const BATCH = 64;

@@ -2,7 +2,6 @@ import { Rng, Tensor, tensor } from '@adjoint/autograd';
 import {
   Adam,
   type Conv2d,
-  confusionMatrix,
   fit,
   type ModelSpec,
   predict,
@@ -10,9 +9,9 @@ import {
   sequential,
   softmaxCrossEntropy,
 } from '@adjoint/nn';
-import { digits } from './data/digits';
+import { digits, scoreDigits } from './data/digits';
 import type { ExampleOutput, RunOptions } from './example';
-import { digitGrid, filterGrid, lossCurve } from './plot';
+import { filterGrid, lossCurve } from './plot';
 
 /** What mnistCnnExample returns: test accuracy, training time, confusion matrix, loss per epoch. */
 export interface MnistCnnResult extends ExampleOutput {
@@ -82,13 +81,8 @@ export function mnistCnnExample(options: RunOptions = {}): MnistCnnResult {
   const seconds = (performance.now() - started) / 1000;
   net.eval();
   const predicted = predictedClasses(predict(net, testX));
-  const right = predicted.filter((p, i) => p === data.testLabels[i]).length;
-  const testAccuracy = right / predicted.length;
-  const confusion = confusionMatrix(predicted, data.testLabels, 10);
-  const wrong = predicted
-    .map((p, i) => ({ p, i }))
-    .filter(({ p, i }) => p !== data.testLabels[i])
-    .slice(0, 24);
+  const score = scoreDigits(predicted, data);
+  const { testAccuracy, confusion } = score;
   const conv = net.modules[0] as Conv2d;
   const [filters, , kh, kw] = conv.weight.shape as [number, number, number, number];
   return {
@@ -100,9 +94,7 @@ export function mnistCnnExample(options: RunOptions = {}): MnistCnnResult {
     headline: `test accuracy ${(100 * testAccuracy).toFixed(1)}% (${predicted.length} digits), trained in ${seconds.toFixed(1)} s`,
     report: [
       `conv 32 → pool → conv 64 → pool → dense 128 → dropout → dense 10, Adam (lr ${LR}, ×${DECAY} per epoch), batch ${batchSize}, turned ±12°, scaled 0.9–1.1, shifted ±2 px, ${epochs} epoch${epochs === 1 ? '' : 's'} on ${trainX.shape[0]} digits, float32: ${seconds.toFixed(1)} s`,
-      `test accuracy ${(100 * testAccuracy).toFixed(2)}% on ${predicted.length} digits; confusion matrix (rows: true digit, columns: predicted):`,
-      `      ${Array.from({ length: 10 }, (_, k) => String(k).padStart(4)).join('')}`,
-      ...confusion.map((row, t) => `   ${t}  ${row.map((c) => String(c).padStart(4)).join('')}`),
+      ...score.lines,
     ],
     figures: async () => [
       {
@@ -122,14 +114,7 @@ export function mnistCnnExample(options: RunOptions = {}): MnistCnnResult {
       },
       {
         name: 'mnist-cnn-misclassified',
-        svg: await digitGrid(
-          'MNIST CNN: misclassified test digits (true → predicted)',
-          wrong.map(({ p, i }) => ({
-            pixels: data.testX.data.subarray(i * 784, (i + 1) * 784),
-            label: data.testLabels[i]!,
-            predicted: p,
-          })),
-        ),
+        svg: await score.misclassified('MNIST CNN: misclassified test digits (true → predicted)'),
       },
     ],
   };

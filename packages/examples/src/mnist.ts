@@ -1,8 +1,8 @@
 import { noGrad, tensor } from '@adjoint/autograd';
-import { Adam, confusionMatrix, fit, mlp, predictedClasses, softmaxCrossEntropy } from '@adjoint/nn';
-import { digits } from './data/digits';
+import { Adam, fit, mlp, predictedClasses, softmaxCrossEntropy } from '@adjoint/nn';
+import { digits, scoreDigits } from './data/digits';
 import type { ExampleOutput, RunOptions } from './example';
-import { digitGrid, lossCurve } from './plot';
+import { lossCurve } from './plot';
 
 /** What mnistExample returns: test accuracy, training time, confusion matrix. */
 export interface MnistResult extends ExampleOutput {
@@ -47,13 +47,8 @@ export function mnistExample(options: RunOptions = {}): MnistResult {
   );
   const seconds = (performance.now() - started) / 1000;
   const predicted = noGrad(() => predictedClasses(net.forward(data.testX)));
-  const right = predicted.filter((p, i) => p === data.testLabels[i]).length;
-  const testAccuracy = right / predicted.length;
-  const confusion = confusionMatrix(predicted, data.testLabels, 10);
-  const wrong = predicted
-    .map((p, i) => ({ p, i }))
-    .filter(({ p, i }) => p !== data.testLabels[i])
-    .slice(0, 24);
+  const score = scoreDigits(predicted, data);
+  const { testAccuracy, confusion } = score;
   return {
     model: net,
     testAccuracy,
@@ -63,9 +58,7 @@ export function mnistExample(options: RunOptions = {}): MnistResult {
     headline: `test accuracy ${(100 * testAccuracy).toFixed(1)}% (${predicted.length} digits), trained in ${seconds.toFixed(1)} s`,
     report: [
       `784-128-10 MLP, Adam (lr 1e-3), batch ${batchSize}, ${epochs} epochs on ${data.trainX.shape[0]} digits: ${seconds.toFixed(1)} s`,
-      `test accuracy ${(100 * testAccuracy).toFixed(2)}% on ${predicted.length} digits; confusion matrix (rows: true digit, columns: predicted):`,
-      `      ${Array.from({ length: 10 }, (_, k) => String(k).padStart(4)).join('')}`,
-      ...confusion.map((row, t) => `   ${t}  ${row.map((c) => String(c).padStart(4)).join('')}`),
+      ...score.lines,
     ],
     figures: async () => [
       {
@@ -77,14 +70,7 @@ export function mnistExample(options: RunOptions = {}): MnistResult {
       },
       {
         name: 'mnist-misclassified',
-        svg: await digitGrid(
-          'MNIST: misclassified test digits (true → predicted)',
-          wrong.map(({ p, i }) => ({
-            pixels: data.testX.data.subarray(i * 784, (i + 1) * 784),
-            label: data.testLabels[i]!,
-            predicted: p,
-          })),
-        ),
+        svg: await score.misclassified('MNIST: misclassified test digits (true → predicted)'),
       },
     ],
   };

@@ -129,7 +129,7 @@ function windowMax(src: Storage, base: number, wd: number, r0: number, r1: numbe
   for (let r = r0; r < r1; r++) {
     for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++) {
       const v = src[at]!;
-      if (v > m || v !== v) m = v; // once NaN, m stays NaN: no v is > NaN
+      if (v > m || Number.isNaN(v)) m = v; // once NaN, m stays NaN: no v is > NaN
     }
   }
   return m;

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
 import { Tensor } from '@adjoint/autograd';
+import { confusionMatrix } from '@adjoint/nn';
+import { digitGrid } from '../plot';
 import { split } from './synthetic';
 
 /** MNIST digits as X [N, 784] in [0, 1] and class labels, split into train and test. */
@@ -40,4 +42,43 @@ export function digits(seed: number, limit?: { readonly train: number; readonly 
   const [trainX, trainLabels] = take(train, limit?.train);
   const [testX, testLabels] = take(test, limit?.test);
   return { trainX, trainLabels, testX, testLabels };
+}
+
+/** How a classifier did on the test digits: accuracy, confusion matrix, its report lines and mistakes. */
+export interface DigitScore {
+  readonly testAccuracy: number;
+  readonly confusion: number[][];
+  /** The accuracy and the confusion matrix, as the examples print them. */
+  readonly lines: string[];
+  /** The first 24 misclassified test digits drawn with their true and predicted classes. */
+  readonly misclassified: (title: string) => Promise<string>;
+}
+
+/** Scores the predicted classes of `data`'s test digits. */
+export function scoreDigits(predicted: readonly number[], data: Digits): DigitScore {
+  const right = predicted.filter((p, i) => p === data.testLabels[i]).length;
+  const testAccuracy = right / predicted.length;
+  const confusion = confusionMatrix([...predicted], data.testLabels, 10);
+  const wrong = predicted
+    .map((p, i) => ({ p, i }))
+    .filter(({ p, i }) => p !== data.testLabels[i])
+    .slice(0, 24);
+  return {
+    testAccuracy,
+    confusion,
+    lines: [
+      `test accuracy ${(100 * testAccuracy).toFixed(2)}% on ${predicted.length} digits; confusion matrix (rows: true digit, columns: predicted):`,
+      `      ${Array.from({ length: 10 }, (_, k) => String(k).padStart(4)).join('')}`,
+      ...confusion.map((row, t) => `   ${t}  ${row.map((c) => String(c).padStart(4)).join('')}`),
+    ],
+    misclassified: (title) =>
+      digitGrid(
+        title,
+        wrong.map(({ p, i }) => ({
+          pixels: data.testX.data.subarray(i * 784, (i + 1) * 784),
+          label: data.testLabels[i]!,
+          predicted: p,
+        })),
+      ),
+  };
 }
