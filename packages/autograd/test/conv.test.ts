@@ -243,6 +243,70 @@ describe('against the direct convolution', () => {
   });
 });
 
+describe('max pooling against its definition', () => {
+  /** The maximum of each window (padding never counts), and each window's g shared among its ties. */
+  function directMaxPool(x: Tensor, g: Float64Array, k: number[], s: number[], p: number[]) {
+    const [n, c, h, w] = x.shape as number[] as [number, number, number, number];
+    const oh = Math.floor((h + 2 * p[0]! - k[0]!) / s[0]!) + 1;
+    const ow = Math.floor((w + 2 * p[1]! - k[1]!) / s[1]!) + 1;
+    const y = new Float64Array(n * c * oh * ow);
+    const dx = new Float64Array(x.size);
+    for (let plane = 0, o = 0; plane < n * c; plane++)
+      for (let i = 0; i < oh; i++)
+        for (let j = 0; j < ow; j++, o++) {
+          const taps: number[] = [];
+          for (let a = 0; a < k[0]!; a++)
+            for (let b = 0; b < k[1]!; b++) {
+              const [r, col] = [i * s[0]! - p[0]! + a, j * s[1]! - p[1]! + b];
+              if (r >= 0 && r < h && col >= 0 && col < w) taps.push((plane * h + r) * w + col);
+            }
+          // the first of equal maxima, as PyTorch's `val > max || isnan(val)` keeps it (so max(−0, 0) is −0)
+          const m = taps.reduce((best, t) => {
+            const v = x.data[t]!;
+            return v > best || Number.isNaN(v) ? v : best;
+          }, Number.NEGATIVE_INFINITY);
+          y[o] = m;
+          const ties = taps.filter((t) => x.data[t] === m);
+          for (const t of ties) dx[t]! += g[o]! / ties.length;
+        }
+    return { y, dx };
+  }
+
+  it.prop([
+    fc.record({
+      n: fc.integer({ min: 1, max: 2 }),
+      c: fc.integer({ min: 1, max: 3 }),
+      h: fc.integer({ min: 2, max: 9 }),
+      w: fc.integer({ min: 2, max: 9 }),
+      // half the cases the common 2×2 stride-2 pool, which has a path of its own
+      window: fc.oneof(
+        fc.constant({ k: [2, 2], s: [2, 2], p: [0, 0] }),
+        fc.record({
+          k: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+          s: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+          p: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 })),
+        }),
+      ),
+      seed: fc.nat(),
+    }),
+  ])('the maxima and the gradient shared among tied maxima, over shapes, strides and paddings', (o) => {
+    const [k, s, p] = [o.window.k, o.window.s, o.window.p] as [number, number][];
+    fc.pre(2 * p![0] <= k![0] && 2 * p![1] <= k![1]);
+    // small integers, so windows often tie (ReLU's zeros do)
+    const values = new Tensor(
+      Float64Array.from(randn([o.n * o.c * o.h * o.w], { seed: o.seed }).data, (v) => Math.round(1.5 * v)),
+      [o.n, o.c, o.h, o.w],
+    );
+    values.requiresGrad = true;
+    const y = values.maxPool2d(k!, { stride: s!, padding: p! });
+    const g = randn([...y.shape], { seed: o.seed + 1 });
+    y.mul(g).sum().backward();
+    const reference = directMaxPool(values, g.data as Float64Array, k!, s!, p!);
+    expect(Array.from(y.data)).toEqual(Array.from(reference.y));
+    expect(Array.from(values.grad!.data)).toEqual(Array.from(reference.dx));
+  });
+});
+
 describe('errors name the shapes and the option at fault', () => {
   test.each([
     [

@@ -135,6 +135,20 @@ function windowMax(src: Storage, base: number, wd: number, r0: number, r1: numbe
   return m;
 }
 
+/** Whether `w` is 2×2 windows with stride 2 and no padding: the common pool, whose windows never overlap. */
+function isPairs(w: Window): boolean {
+  return [...w.kernel, ...w.stride].every((k) => k === 2) && w.padding[0] === 0 && w.padding[1] === 0;
+}
+
+/** windowMax of the four elements of a 2×2 window, in the same order (row by row) and with the same NaN rule. */
+function max4(a: number, b: number, c: number, d: number): number {
+  let m = a;
+  if (b > m || Number.isNaN(b)) m = b;
+  if (c > m || Number.isNaN(c)) m = c;
+  if (d > m || Number.isNaN(d)) m = d;
+  return m;
+}
+
 /**
  * Max pooling of x [N, C, H, W] (dilation must be 1: pools have none): each window's maximum over the
  * image's elements (padding is never a candidate); NaN if the window holds one.
@@ -143,6 +157,14 @@ export function maxPool(x: NDArray, w: Window): Storage {
   const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
   const src = x.data;
   const out = allocate(dtypeOf(src), planes * oh * ow);
+  if (isPairs(w)) {
+    // 2×2 windows, stride 2: four loads and three comparisons a window
+    for (let plane = 0, o = 0; plane < planes; plane++)
+      for (let y = 0; y < oh; y++)
+        for (let z = 0, p = plane * h * wd + 2 * y * wd; z < ow; z++, o++, p += 2)
+          out[o] = max4(src[p]!, src[p + 1]!, src[p + wd]!, src[p + wd + 1]!);
+    return out;
+  }
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * h * wd;
     for (let y = 0; y < oh; y++)
@@ -159,6 +181,7 @@ export function maxPool(x: NDArray, w: Window): Storage {
 export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
   const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
   const src = x.data;
+  if (isPairs(w)) return scatterPairs(g.data, src, planes, h, wd, oh, ow);
   const sums = new Float64Array(src.length);
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * h * wd;
@@ -182,6 +205,41 @@ export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
     }
   }
   return convert(sums, dtypeOf(g.data));
+}
+
+/**
+ * maxScatter for 2×2 windows with stride 2: the windows never overlap, so each element gets at most one
+ * share and is written once, rounded once (`+ 0` makes a −0 share +0, as 0 + share did in the sums).
+ */
+function scatterPairs(
+  g: Storage,
+  src: Storage,
+  planes: number,
+  h: number,
+  wd: number,
+  oh: number,
+  ow: number,
+): Storage {
+  const out = allocate(dtypeOf(g), src.length);
+  for (let plane = 0, o = 0; plane < planes; plane++) {
+    for (let y = 0; y < oh; y++) {
+      for (let z = 0, p = plane * h * wd + 2 * y * wd; z < ow; z++, o++, p += 2) {
+        const a = src[p]!;
+        const b = src[p + 1]!;
+        const c = src[p + wd]!;
+        const d = src[p + wd + 1]!;
+        const m = max4(a, b, c, d);
+        const ties = (a === m ? 1 : 0) + (b === m ? 1 : 0) + (c === m ? 1 : 0) + (d === m ? 1 : 0);
+        if (ties === 0) continue; // NaN: no element equals it
+        const share = g[o]! / ties + 0;
+        if (a === m) out[p] = share;
+        if (b === m) out[p + 1] = share;
+        if (c === m) out[p + wd] = share;
+        if (d === m) out[p + wd + 1] = share;
+      }
+    }
+  }
+  return out;
 }
 
 /** The adjoint of `maxScatter`: each window's mean of v over its maxima (0 for a window with none). */
