@@ -48,10 +48,10 @@ export function dataset(name: DatasetName, count: number, noise: number, seed: n
         break;
       }
       case 'spiral': {
-        // two interleaved arms of 1.5 turns
-        const r = 0.1 + 1.3 * t;
-        const angle = 3 * Math.PI * t + label * Math.PI;
-        add(r * Math.cos(angle), r * Math.sin(angle), label);
+        // two interleaved arms of 1.75 turns, points evenly along each (TensorFlow Playground's spiral)
+        const along = Math.floor(i / 2) / (count / 2);
+        const angle = 1.75 * 2 * Math.PI * along + label * Math.PI;
+        add(1.5 * along * Math.sin(angle), 1.5 * along * Math.cos(angle), label);
         break;
       }
       case 'blobs': {
