@@ -28,8 +28,24 @@ export default defineConfig({
     projects: [
       ...['autograd', 'nn', 'examples', 'playground'].map((name) => ({
         extends: true as const,
-        test: { name, root: `packages/${name}`, include: ['test/**/*.test.ts'], setupFiles: [setup] },
+        test: {
+          name,
+          root: `packages/${name}`,
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/full-run.test.ts'],
+          setupFiles: [setup],
+        },
       })),
+      // the full recipes that take minutes, run alone after the rest (see the root package.json's test)
+      {
+        extends: true as const,
+        test: {
+          name: 'full-runs',
+          root: 'packages/examples',
+          include: ['test/full-run.test.ts'],
+          setupFiles: [setup],
+        },
+      },
       // The same test files in real Chromium, all but those that need Node (files, processes, workers).
       ...(
         [
