@@ -6,7 +6,7 @@ export { type ExpressionResult, neuronExpression, workedExpression } from './exp
 export { linearRegression } from './linear-regression';
 export { logisticRegression } from './logistic-regression';
 export { mnistExample } from './mnist';
-export { mnistCnnExample, mnistCnnSpec } from './mnist-cnn';
+export { type Distortion, distortDigit, mnistCnnExample, mnistCnnSpec } from './mnist-cnn';
 export { marginLoss, marginLossTensor, moonsExample, moonsSpec } from './moons';
 export { neuronGates } from './neuron-gates';
 export { defaultOutDir } from './output';

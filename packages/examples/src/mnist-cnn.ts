@@ -129,33 +129,48 @@ const DEVIATION = 0.3081;
 
 /**
  * The images [N, 1, 28, 28], each turned by up to ±12°, scaled by 0.9 to 1.1 and moved by up to 2
- * pixels along each axis about its centre (all drawn from `rng`), resampled bilinearly; where a pixel
- * comes from outside the image it is the background (a standardized 0).
+ * pixels along each axis about its centre (all drawn from `rng`), by `distortDigit`.
  */
 function distorted(x: Tensor, rng: Rng): Tensor {
-  const src = x.data;
-  const background = -MEAN / DEVIATION;
-  const out = new Float32Array(src.length);
-  const at = (k: number, r: number, c: number) =>
-    r < 0 || r > 27 || c < 0 || c > 27 ? background : src[k * 784 + r * 28 + c]!;
+  const out = new Float32Array(x.data.length);
   for (let k = 0; k < x.shape[0]!; k++) {
     const angle = ((rng.uniform() * 2 - 1) * 12 * Math.PI) / 180;
     const scale = 0.9 + 0.2 * rng.uniform();
     const [dy, dx] = [4 * rng.uniform() - 2, 4 * rng.uniform() - 2];
-    // each output pixel reads the input at the inverse transform of its position
-    const [cos, sin] = [Math.cos(angle) / scale, Math.sin(angle) / scale];
-    for (let r = 0; r < 28; r++) {
-      for (let c = 0; c < 28; c++) {
-        const [v, u] = [r - 13.5 - dy, c - 13.5 - dx];
-        const sr = cos * v - sin * u + 13.5;
-        const sc = sin * v + cos * u + 13.5;
-        const [r0, c0] = [Math.floor(sr), Math.floor(sc)];
-        const [fr, fc] = [sr - r0, sc - c0];
-        out[k * 784 + r * 28 + c] =
-          (1 - fr) * ((1 - fc) * at(k, r0, c0) + fc * at(k, r0, c0 + 1)) +
-          fr * ((1 - fc) * at(k, r0 + 1, c0) + fc * at(k, r0 + 1, c0 + 1));
-      }
-    }
+    const image = x.data.subarray(k * 784, (k + 1) * 784);
+    out.set(distortDigit(image, { angle, scale, dy, dx }, -MEAN / DEVIATION), k * 784);
   }
   return new Tensor(out, x.shape);
+}
+
+/** How `distortDigit` moves an image: a turn (radians), a scale, and a shift in pixels. */
+export interface Distortion {
+  readonly angle: number;
+  readonly scale: number;
+  readonly dy: number;
+  readonly dx: number;
+}
+
+/**
+ * A 28×28 image turned by `angle` and scaled by `scale` about its centre, then moved by (dy, dx):
+ * each output pixel reads the input bilinearly at the inverse transform of its position, and where
+ * that falls outside the image it is `background`.
+ */
+export function distortDigit(image: ArrayLike<number>, t: Distortion, background: number): Float32Array {
+  const out = new Float32Array(784);
+  const at = (r: number, c: number) => (r < 0 || r > 27 || c < 0 || c > 27 ? background : image[r * 28 + c]!);
+  const [cos, sin] = [Math.cos(t.angle) / t.scale, Math.sin(t.angle) / t.scale];
+  for (let r = 0; r < 28; r++) {
+    for (let c = 0; c < 28; c++) {
+      const [v, u] = [r - 13.5 - t.dy, c - 13.5 - t.dx];
+      const sr = cos * v - sin * u + 13.5;
+      const sc = sin * v + cos * u + 13.5;
+      const [r0, c0] = [Math.floor(sr), Math.floor(sc)];
+      const [fr, fc] = [sr - r0, sc - c0];
+      out[r * 28 + c] =
+        (1 - fr) * ((1 - fc) * at(r0, c0) + fc * at(r0, c0 + 1)) +
+        fr * ((1 - fc) * at(r0 + 1, c0) + fc * at(r0 + 1, c0 + 1));
+    }
+  }
+  return out;
 }

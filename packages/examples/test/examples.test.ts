@@ -1,5 +1,6 @@
 import { assertClose } from '@adjoint/autograd/testing';
 import {
+  distortDigit,
   linearRegression,
   logisticRegression,
   mnistCnnExample,
@@ -102,5 +103,32 @@ describe('the examples', () => {
     const { o, grads } = neuronExpression();
     assertClose(o, Math.SQRT1_2, { rtol: 1e-15 });
     assertClose(Object.values(grads), [-1.5, 1, 0.5, 0, 0.5], { atol: 1e-15 });
+  });
+});
+
+describe("mnist-cnn's distortions of a digit", () => {
+  const image = Float32Array.from({ length: 784 }, (_, i) => ((i * 37) % 101) / 100);
+  const at = (pixels: ArrayLike<number>, r: number, c: number) => pixels[r * 28 + c]!;
+
+  test('no turn, scale 1 and no shift give the image back, bit for bit', () => {
+    expect(distortDigit(image, { angle: 0, scale: 1, dy: 0, dx: 0 }, -1)).toEqual(image);
+  });
+
+  test('a whole-pixel shift moves every pixel, and the uncovered edge is the background', () => {
+    const moved = distortDigit(image, { angle: 0, scale: 1, dy: 2, dx: -1 }, -1);
+    for (let r = 0; r < 28; r++)
+      for (let c = 0; c < 28; c++) {
+        const [sr, sc] = [r - 2, c + 1];
+        expect(at(moved, r, c)).toBe(sr < 0 || sc > 27 ? -1 : at(image, sr, sc));
+      }
+  });
+
+  test('a quarter turn reads each pixel from its rotated place; half a pixel interpolates', () => {
+    const turned = distortDigit(image, { angle: Math.PI / 2, scale: 1, dy: 0, dx: 0 }, -1);
+    // output (r, c) reads input (13.5 − (c − 13.5), 13.5 + (r − 13.5)) = (27 − c, r), up to cos(π/2)'s rounding
+    for (let r = 0; r < 28; r++)
+      for (let c = 0; c < 28; c++) expect(at(turned, r, c)).toBeCloseTo(at(image, 27 - c, r), 5);
+    const half = distortDigit(image, { angle: 0, scale: 1, dy: 0, dx: 0.5 }, 0);
+    expect(at(half, 5, 5)).toBeCloseTo((at(image, 5, 4) + at(image, 5, 5)) / 2, 6);
   });
 });
