@@ -8,7 +8,7 @@
  */
 import { type DType, Rng, type Tensor, tensor } from '@adjoint/autograd';
 import { mnistCnnSpec } from '@adjoint/examples';
-import { type ModelSpec, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
+import { layerShapes, type ModelSpec, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs';
 
@@ -43,7 +43,21 @@ function initial(): { data: Float32Array; shape: number[] }[] {
 }
 
 /** The multiply-adds of one step, ×2 for FLOPs: forward, and both adjoints of each conv and the dense layer. */
-export const CNN_FLOPS = 2 * 3 * BATCH * (32 * 9 * 784 + 64 * 32 * 9 * 196 + 3136 * 128 + 128 * 10);
+export const CNN_FLOPS = 2 * 3 * BATCH * multiplyAdds(CNN_SPEC);
+
+/** A spec's multiply-adds per sample in its convolutions and dense layers, from its layer shapes. */
+function multiplyAdds(spec: ModelSpec): number {
+  const shapes = layerShapes(spec);
+  return spec.layers.reduce((total, layer, i) => {
+    const before = i === 0 ? [spec.inputs].flat() : shapes[i - 1]!;
+    const after = shapes[i]!;
+    if ('units' in layer) return total + layer.units * before[0]!;
+    if (layer.kind !== 'conv') return total;
+    const [kh, kw] = typeof layer.kernel === 'number' ? [layer.kernel, layer.kernel] : layer.kernel;
+    const perOutput = (before[0]! / (layer.groups ?? 1)) * kh * kw;
+    return total + after.reduce((n, d) => n * d, 1) * perOutput;
+  }, 0);
+}
 
 /** adjoint's step. */
 export function adjointCnnStep(dtype: DType): () => unknown {
