@@ -1,13 +1,4 @@
-import {
-  type Conv2dOptions,
-  describe,
-  formatShape,
-  type Pair,
-  type PoolOptions,
-  type Rng,
-  ShapeError,
-  Tensor,
-} from '@adjoint/autograd';
+import { describe, formatShape, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
 import type { Module } from './model.js';
 import { INSPECT } from './model.js';
 
@@ -69,7 +60,7 @@ export class Conv2d implements Module {
 
   /** conv2d(x, weight) + bias, for x [N, C, H, W]. */
   forward(x: Tensor): Tensor {
-    const y = x.conv2d(this.weight, this.options as Conv2dOptions);
+    const y = x.conv2d(this.weight, this.options);
     return y.add(this.bias.reshape([this.outChannels, 1, 1]));
   }
 
@@ -116,9 +107,9 @@ export class Pool2d implements Module {
 
   /** The module applied to a batch [N, C, H, W]. */
   forward(x: Tensor): Tensor {
-    const kernel = this.kernel as Pair;
-    const options = this.options as PoolOptions;
-    return this.kind === 'maxPool' ? x.maxPool2d(kernel, options) : x.avgPool2d(kernel, options);
+    return this.kind === 'maxPool'
+      ? x.maxPool2d(this.kernel, this.options)
+      : x.avgPool2d(this.kernel, this.options);
   }
 
   parameters(): Tensor[] {
