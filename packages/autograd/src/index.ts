@@ -1,6 +1,7 @@
 /** `@adjoint/autograd`: reverse-mode automatic differentiation over a recorded computation graph. */
 
 export { detectAnomaly, isAnomalyEnabled } from './anomaly.js';
+export { type Compiled, compile } from './compile.js';
 export type { Conv2dOptions, Pair, PoolOptions } from './conv.js';
 export {
   arange,
@@ -33,5 +34,6 @@ export { Rng } from './random.js';
 export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
 export { checkOptions, closest, describe, formatShape, ShapeError } from './shape.js';
 export { type Axes, Tensor, type TensorLike } from './tensor.js';
+export { effect, TraceError } from './trace.js';
 export { type BackwardOptions, Value } from './value.js';
 export { where } from './where.js';

@@ -20,8 +20,28 @@ export function dtypeOf(data: Storage): DType {
   return data instanceof Float32Array ? 'float32' : 'float64';
 }
 
-/** Zeros of `dtype`. */
+/** Where `allocate` takes its arrays from, when not from the heap: a trace's log, or a program's plan (trace.ts). */
+let allocator: ((dtype: DType, size: number) => Storage) | null = null;
+
+/** @internal Sets what `allocate` calls (null: the heap); returns what it called before. */
+export function setAllocator(next: ((dtype: DType, size: number) => Storage) | null): typeof allocator {
+  const previous = allocator;
+  allocator = next;
+  return previous;
+}
+
+/** @internal Whether `allocate` hands out planned arrays (a compiled program runs, or a trace records). */
+export function isAllocatorSet(): boolean {
+  return allocator !== null;
+}
+
+/** Zeros of `dtype`: every array a kernel makes comes from here, so that a compiled program can plan them. */
 export function allocate(dtype: DType, size: number): Storage {
+  return allocator === null ? allocateFresh(dtype, size) : allocator(dtype, size);
+}
+
+/** @internal Zeros of `dtype`, new from the heap. */
+export function allocateFresh(dtype: DType, size: number): Storage {
   try {
     return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
   } catch (error) {
@@ -47,9 +67,10 @@ export function promote(...arrays: readonly NDArray[]): DType {
 /** `data` as `dtype`: the same array when it already is, otherwise a converted copy (rounded to nearest for float32). */
 export function convert(data: Storage, dtype: DType, what = 'astype'): Storage {
   if (dtypeOf(data) === dtype) return data;
-  if (dtype === 'float64') return Float64Array.from(data);
-  checkFloat32(what, data);
-  return Float32Array.from(data);
+  if (dtype === 'float32') checkFloat32(what, data);
+  const out = allocate(dtype, data.length);
+  out.set(data);
+  return out;
 }
 
 /** The largest finite float32; a number beyond it (by more than half an ulp) rounds to ±Infinity. */

@@ -40,6 +40,7 @@ import { product } from './rules/matmul.js';
 import type { TensorRule } from './rules/rule.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes, KERNELS } from './tensor-rules.js';
+import { copyKernel, effect, perform, performRule, tracing } from './trace.js';
 import type { BackwardOptions } from './value.js';
 
 /** A Tensor, or a number standing for a rank-0 constant. */
@@ -180,7 +181,9 @@ export class Tensor implements Elementwise<Tensor> {
     if (typeof slope !== 'number' || !Number.isFinite(slope)) {
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }
-    const data = map(this.data, (x) => leakyReluRule.forward(x, slope));
+    const f = (x: number) => leakyReluRule.forward(x, slope);
+    const data =
+      tracing === null ? map(this.data, f) : perform('leakyRelu', (x) => map(x[0]!.data, f), [this]);
     return recordTensor(data, this.shape, [this], elementwise('leakyRelu', leakyReluRule, slope));
   }
   /** sin x. */
@@ -231,7 +234,11 @@ export class Tensor implements Elementwise<Tensor> {
     const c = asTensor(cond, 'where', this.dtype);
     const b = asTensor(other, 'where', this.dtype);
     const shape = broadcastShapes('where', broadcastShapes('where', this.shape, c.shape), b.shape);
-    return recordTensor(select(c, this, b, shape), shape, [this, c, b], WHERE);
+    const data =
+      tracing === null
+        ? select(c, this, b, shape)
+        : perform('where', (x) => select(x[0]!, x[1]!, x[2]!, shape), [c, this, b]);
+    return recordTensor(data, shape, [this, c, b], WHERE);
   }
 
   // Reductions, over reduce.ts. A full reduction gives a rank-0 tensor.
@@ -332,7 +339,7 @@ export class Tensor implements Elementwise<Tensor> {
    */
   applyRule<A>(name: string, rule: TensorRule<A>, attrs: A, others: readonly Tensor[] = NO_PARENTS): Tensor {
     const inputs = others.length === 0 ? [this] : [this, ...others];
-    const out = rule.forward(inputs, attrs);
+    const out = tracing === null ? rule.forward(inputs, attrs) : performRule(name, rule, attrs, inputs);
     return recordTensor(out.data, out.shape, inputs, bindRule(name, rule, attrs));
   }
 
@@ -341,10 +348,12 @@ export class Tensor implements Elementwise<Tensor> {
   item(): number {
     if (this.size !== 1)
       throw new ShapeError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
+    tracing?.checkConcrete(this.data, this.shape, 'item()');
     return this.data[0]!;
   }
   /** The elements as nested arrays (a number for rank 0). */
   toArray(): NestedArray {
+    tracing?.checkConcrete(this.data, this.shape, 'toArray()');
     return toNested(this);
   }
   /** A leaf that shares this tensor's data and records nothing. */
@@ -353,6 +362,7 @@ export class Tensor implements Elementwise<Tensor> {
   }
   /** @internal A constant copy that shares no memory with this node (what a leaf's gradient stores). */
   snapshot(): Tensor {
+    if (tracing !== null) return new Tensor(perform('copy', copyKernel, [this]), this.shape);
     return new Tensor(this.data.slice(), this.shape);
   }
   /** @internal Whether every element is finite (what anomaly mode checks). */
@@ -379,7 +389,10 @@ export class Tensor implements Elementwise<Tensor> {
 
   /** Forgets this tensor's accumulated gradient. */
   zeroGrad(): void {
-    this.adjoint = null;
+    // inside compile, every call forgets the gradient here
+    effect(() => {
+      this.adjoint = null;
+    });
   }
   /** Asks a non-leaf to keep its adjoint after `backward()`, like a leaf. */
   retainGrad(): this {
@@ -445,18 +458,27 @@ export function recordTensor(
 
 const { unary: UNARY, binary: BINARY, where: WHERE } = boundElementwise<Tensor>();
 
+// Each op runs its kernel directly, or, while compile() traces, through `perform`, which logs it.
 function unary(name: UnaryName, x: Tensor): Tensor {
-  return recordTensor(KERNELS.unary[name](x.data), x.shape, [x], UNARY[name]);
+  const kernel = KERNELS.unary[name];
+  const data = tracing === null ? kernel(x.data) : perform(name, (i) => kernel(i[0]!.data), [x]);
+  return recordTensor(data, x.shape, [x], UNARY[name]);
 }
 
 function binary(name: BinaryName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return recordTensor(KERNELS.binary[name](a, b, shape), shape, [a, b], BINARY[name]);
+  const kernel = KERNELS.binary[name];
+  const data =
+    tracing === null ? kernel(a, b, shape) : perform(name, (i) => kernel(i[0]!, i[1]!, shape), [a, b]);
+  return recordTensor(data, shape, [a, b], BINARY[name]);
 }
 
 function compare(name: ComparisonName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return new Tensor(KERNELS.comparison[name](a, b, shape), shape);
+  const kernel = KERNELS.comparison[name];
+  const data =
+    tracing === null ? kernel(a, b, shape) : perform(name, (i) => kernel(i[0]!, i[1]!, shape), [a, b]);
+  return new Tensor(data, shape);
 }

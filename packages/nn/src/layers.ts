@@ -1,4 +1,4 @@
-import { describe, formatShape, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
+import { describe, effect, formatShape, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
 import type { Module } from './model.js';
 import { INSPECT } from './model.js';
 
@@ -185,7 +185,10 @@ export class Dropout implements Module {
     if (!this.training || this.rate === 0) return x;
     const mask = x.dtype === 'float32' ? new Float32Array(x.size) : new Float64Array(x.size);
     const scale = 1 / (1 - this.rate);
-    for (let i = 0; i < mask.length; i++) mask[i] = this.rng.uniform() < this.rate ? 0 : scale;
+    // an effect: inside compile, every call draws its own mask (the next of the stream, as eager does)
+    effect(() => {
+      for (let i = 0; i < mask.length; i++) mask[i] = this.rng.uniform() < this.rate ? 0 : scale;
+    });
     return x.mul(new Tensor(mask, x.shape));
   }
 

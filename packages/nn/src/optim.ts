@@ -3,6 +3,7 @@ import {
   checkOptions,
   type Differentiable,
   describe,
+  effect,
   type Storage,
   Tensor,
   Value,
@@ -42,8 +43,16 @@ abstract class Optimizer<S extends ParameterState> {
     this.#name = name;
   }
 
-  /** Applies one update to every parameter that has a gradient. */
+  /**
+   * Applies one update to every parameter that has a gradient. Inside `compile`, the update is a step of
+   * the program, run at every call on the gradients the program computes.
+   */
   step(): void {
+    const grads = this.params.flatMap((p) => (p instanceof Tensor && p.grad !== null ? [p.grad] : []));
+    effect(() => this.#update(), grads);
+  }
+
+  #update(): void {
     const pending: { p: Differentiable; i: number; x: Storage; state: S }[] = [];
     this.params.forEach((p, i) => {
       const data = p instanceof Tensor ? p.data : Float64Array.of(p.data);

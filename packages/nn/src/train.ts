@@ -1,5 +1,6 @@
 import {
   checkOptions,
+  compile,
   describe,
   formatShape,
   noGrad,
@@ -52,6 +53,11 @@ export interface FitOptions<Out extends Prediction = Prediction, Tgt extends Tar
   readonly onEpoch?: (epoch: number, logs: EpochLogs) => void;
   /** Called after every mini-batch with its running index and its loss. */
   readonly onBatch?: (batch: number, loss: number) => void;
+  /**
+   * Run each mini-batch's step (forward, loss, backward, update) as a compiled program (see `compile`):
+   * the same numbers, bit for bit, with one trace per batch size. Tensor models only. Default false.
+   */
+  readonly compile?: boolean;
 }
 
 /** The history: one entry per epoch of each quantity asked for. */
@@ -83,6 +89,10 @@ export function fit<Out extends Prediction, Tgt extends Target>(
       `fit: expected options.optimizer to have step() and zeroGrad(), got ${describe(optimizer)}`,
     );
   }
+  if (options.compile !== undefined && typeof options.compile !== 'boolean')
+    throw new TypeError(
+      `fit: expected options.compile to be true or false, got ${describe(options.compile)}`,
+    );
   if (!Number.isSafeInteger(epochs) || epochs < 1)
     throw new RangeError(`fit: epochs must be a positive integer, got ${describe(epochs)}`);
   const train = asSamples(data, 'data');
@@ -93,6 +103,15 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   const validation = options.validation === undefined ? null : asSamples(options.validation, 'validation');
   const rng = new Rng(seed);
   const history: Required<History> = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
+  // one mini-batch: zero the gradients, forward, backward the batch's mean loss, update
+  const eagerStep = (x: Tensor, target: Tgt): Tensor | Value => {
+    options.optimizer.zeroGrad();
+    const value = options.loss(model.forwardBatch(x), target);
+    value.backward();
+    options.optimizer.step();
+    return value;
+  };
+  const step = options.compile === true ? compileStep(eagerStep) : eagerStep;
   const order = Array.from({ length: count }, (_, i) => i);
   let batchIndex = 0;
   const mode = model.training;
@@ -114,12 +133,7 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     let total = 0;
     for (let start = 0; start < count; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
-      options.optimizer.zeroGrad();
-      const prediction = model.forwardBatch(takeRows(train.x, rows));
-      const value = options.loss(prediction, model.targets(takeRows(train.y, rows)));
-      value.backward();
-      options.optimizer.step();
-      const l = scalar(value);
+      const l = scalar(step(takeRows(train.x, rows), model.targets(takeRows(train.y, rows))));
       total += l * rows.length;
       options.onBatch?.(batchIndex++, l);
     }
@@ -156,7 +170,22 @@ const FIT_OPTIONS = [
   'validation',
   'onEpoch',
   'onBatch',
+  'compile',
 ] as const;
+
+/** The training step compiled: traced once per batch size, then run as a program. Tensor models only. */
+function compileStep<Tgt>(
+  step: (x: Tensor, target: Tgt) => Tensor | Value,
+): (x: Tensor, target: Tgt) => Tensor | Value {
+  return compile((x: Tensor, target: Tgt) => {
+    const value = step(x, target);
+    if (!(value instanceof Tensor))
+      throw new TypeError(
+        `fit: compile traces Tensor programs, and this model's loss is ${describe(value)}; a model of Values runs eagerly (leave compile out)`,
+      );
+    return value;
+  });
+}
 
 /** Checks a dataset and returns it as two Tensors with the same number of rows. */
 function asSamples(data: Dataset, field: string): { readonly x: Tensor; readonly y: Tensor } {

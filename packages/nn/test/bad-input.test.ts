@@ -3,9 +3,11 @@ import {
   checkFloat32,
   checkOptions,
   closest,
+  compile,
   concat,
   customOp,
   detectAnomaly,
+  effect,
   eye,
   full,
   grad,
@@ -717,6 +719,13 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'weights: element 1 (1e+39) is beyond the range of float32',
   ],
   ['predict(ragged x)', () => predict(net(), [[0, 1], [2]]), 'predict: x: ragged nested array'],
+  ['compile(number)', () => compile(3 as never), 'compile: expected a function, got 3'],
+  [
+    'compile(f)(Float64Array)',
+    () => compile((x: unknown) => x)(new Float64Array(2)),
+    'compile: argument 0 is Float64Array; a compiled function takes Tensors, numbers, and arrays and plain objects of them',
+  ],
+  ['effect(string)', () => effect('x' as never), 'effect: expected run to be a function, got the string "x"'],
 ];
 
 describe('bad input at every public boundary', () => {
@@ -745,6 +754,7 @@ describe('bad input at every public boundary', () => {
       'isAnomalyEnabled',
       'getNumThreads',
       'ShapeError',
+      'TraceError',
       'Tensor',
       'ACTIVATIONS',
       'INITS',

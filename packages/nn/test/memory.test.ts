@@ -26,3 +26,25 @@ test('2,000 training steps leave the heap after GC within a few MB of where it s
   expect(loss).toBeLessThan(0.7); // it did train
   expect(after - before).toBeLessThan(2 * 1024 * 1024);
 }, 120_000);
+
+test('10,000 calls of a compiled training step leave the heap after GC where it was', () => {
+  const run = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--conditions=@adjoint/source', '--import', 'tsx', fixture, '10000', 'compiled'],
+    { cwd: root, encoding: 'utf8' },
+  );
+  expect(run.stderr).toBe('');
+  const { steps, loss, samples } = JSON.parse(run.stdout) as {
+    steps: number;
+    loss: number;
+    samples: number[];
+  };
+  expect(steps).toBe(10000);
+  expect(loss).toBeLessThan(0.7); // it did train
+  // A typed array kept per call would be ≥ 96 bytes (its object and its elements): ≥ 480 KB over 5,000
+  // calls. The bounds leave room for the JIT's own growth, which comes and goes with the machine's load.
+  expect(samples).toHaveLength(10);
+  for (const grown of samples) expect(grown).toBeLessThan(512 * 1024);
+  const late = samples.slice(5);
+  expect(Math.max(...late) - Math.min(...late)).toBeLessThan(200 * 1024);
+}, 120_000);

@@ -171,7 +171,7 @@ export function forEachRow(
   const n = shape.length;
   const inner = n === 0 ? 1 : shape[n - 1]!;
   const rows = inner === 0 ? 0 : sizeOf(shape) / inner;
-  const counter = new Int32Array(Math.max(n - 1, 0));
+  const counter: number[] = new Array(Math.max(n - 1, 0)).fill(0); // not a typed array: a program allocates none
   const offsets = strides.map(() => 0);
   for (let r = 0; r < rows; r++) {
     row(r * inner, inner, offsets);
@@ -222,7 +222,11 @@ export function gatherStrided(
 
 /** `x` repeated along the axes where its shape is 1 (or missing) to fill `outShape`. */
 export function broadcastTo(x: NDArray, outShape: readonly number[]): Storage {
-  if (x.data.length === sizeOf(outShape)) return x.data.slice();
+  if (x.data.length === sizeOf(outShape)) {
+    const out = allocate(dtypeOf(x.data), x.data.length);
+    out.set(x.data);
+    return out;
+  }
   return gatherStrided(x.data, 0, broadcastStrides(x.shape, outShape), outShape);
 }
 
@@ -247,7 +251,7 @@ export type Reduction = 'sum' | 'max' | 'min';
 export function reduce(x: NDArray, axes: readonly number[], kind: Reduction): Storage {
   const shape = x.shape;
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const out = new Float64Array(sizeOf(kept));
+  const out = allocate('float64', sizeOf(kept)) as Float64Array;
   if (kind !== 'sum') out.fill(kind === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
   // where each input element lands in `out`, walked in the input's order
   const [rows, [into]] = coalesce(shape, [broadcastStrides(kept, shape)]);

@@ -2,7 +2,7 @@
  * @internal The matrix product's blocks in WebAssembly SIMD (gemm.wat, assembled into gemm-wasm.ts), on one
  * thread or shared out to worker threads (threads.ts). Null where the runtime lacks SIMD.
  */
-import { type DType, dtypeOf, type Storage } from '../ndarray.js';
+import { allocate, type DType, dtypeOf, isAllocatorSet, type Storage } from '../ndarray.js';
 import { type GemmOperands, gemmEdges, PRECISIONS, type Precision } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
 import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
@@ -81,11 +81,20 @@ export function packPanelsSimd(
   return heap.slice(src.length, src.length + lines * steps);
 }
 
+/** The views of each module's memory, made again only when the memory grows (a new buffer). */
+const views = new WeakMap<Simd, { buffer: ArrayBufferLike; f32: Float32Array; f64: Float64Array }>();
+
 /** The module's memory as an array of `dtype`, grown to at least `bytes`. */
 function view(simd: Simd, dtype: DType, bytes: number): Storage {
   const { memory } = simd;
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-  return dtype === 'float32' ? new Float32Array(memory.buffer) : new Float64Array(memory.buffer);
+  let current = views.get(simd);
+  if (current?.buffer !== memory.buffer) {
+    const buffer = memory.buffer;
+    current = { buffer, f32: new Float32Array(buffer), f64: new Float64Array(buffer) };
+    views.set(simd, current);
+  }
+  return dtype === 'float32' ? current.f32 : current.f64;
 }
 
 /** The operands of one product copied and packed into a module's memory, and where C will be. */
@@ -132,8 +141,10 @@ function collect(packed: Packed, operands: GemmOperands, precision: Precision, C
   const { heap, at, m4, nw } = packed;
   const size = operands.m * operands.n;
   if (C === null) {
-    // slicing out of the module's memory is faster than copying into a new array
-    const product = heap.slice(at, at + size);
+    // slicing out of the module's memory is faster than copying into a new array, unless a plan has one
+    const planned = isAllocatorSet();
+    const product = planned ? allocate(precision.dtype, size) : heap.slice(at, at + size);
+    if (planned) product.set(heap.subarray(at, at + size));
     gemmEdges({ ...operands, co: 0 }, product, precision.round, m4, nw);
     return product;
   }

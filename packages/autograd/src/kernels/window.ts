@@ -83,7 +83,7 @@ export function fold(cols: NDArray, w: Window, shape: readonly number[]): Storag
   const src = cols.data;
   const out = allocate(dtypeOf(src), n * c * h * wd);
   // sums in float64 and rounds once, as every reduction here does
-  const sums = new Float64Array(h * wd);
+  const sums = allocate('float64', h * wd) as Float64Array;
   let at = 0;
   for (let plane = 0; plane < n * c; plane++) {
     sums.fill(0);
@@ -182,7 +182,7 @@ export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
   const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
   const src = x.data;
   if (isPairs(w)) return scatterPairs(g.data, src, planes, h, wd, oh, ow);
-  const sums = new Float64Array(src.length);
+  const sums = allocate('float64', src.length) as Float64Array;
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * h * wd;
     for (let y = 0; y < oh; y++) {

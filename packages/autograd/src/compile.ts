@@ -1,0 +1,136 @@
+import type { NDArray, Storage } from './ndarray.js';
+import { describe } from './shape.js';
+import { Tensor } from './tensor.js';
+import { Program, Trace, tracing } from './trace.js';
+
+/** A function made by `compile`: call it as `f`; `traces` counts the input signatures it has traced. */
+export type Compiled<A extends unknown[], R> = ((...args: A) => R) & { readonly traces: number };
+
+/** What a traced call's output becomes: its tensors as the slots that hold them, the rest as it was. */
+type Template =
+  | { readonly tensor: number; readonly shape: readonly number[] }
+  | { readonly list: readonly Template[] }
+  | { readonly record: readonly (readonly [string, Template])[] }
+  | { readonly value: unknown };
+
+interface Traced {
+  readonly program: Program;
+  readonly output: Template;
+}
+
+/**
+ * Traces `f` once per input signature and runs it as a program afterwards, as JAX's `jit`. `f` takes
+ * and returns Tensors, numbers, and arrays and plain objects of them; it may call `grad`, `valueAndGrad`
+ * and `backward()`, and update parameters through an optimizer. The first call with a signature (the
+ * arguments' structure, every tensor's shape and dtype, every number's value) runs `f` and records
+ * every kernel it runs; later calls run the recorded kernels on the new arguments, on buffers planned from
+ * their lifetimes, so a warm call allocates no array but its results. The results equal `f`'s bit for bit:
+ * the same kernels run in the same order.
+ *
+ * What the trace cannot see: numbers are part of the signature (pass a rank-0 tensor for one that changes
+ * from call to call); tensors that `f` reads without taking them as arguments (a model's parameters) are
+ * read as they are at each call; `item()` and `toArray()` of a tensor computed from the arguments throw a
+ * TraceError, as the program cannot branch on values. The results are new tensors that record nothing.
+ * Inside `compile`, `backward()` writes each leaf's gradient rather than adding to it: call `zeroGrad()`
+ * first, inside the function (a call that would add throws). A compiled function called while another is
+ * traced is traced into it.
+ */
+export function compile<A extends unknown[], R>(f: (...args: A) => R): Compiled<A, R> {
+  if (typeof f !== 'function') throw new TypeError(`compile: expected a function, got ${describe(f)}`);
+  const programs = new Map<string, Traced>();
+  const leafIds = new WeakMap<Tensor, number>();
+  let leaves = 0;
+  const leafId = (x: Tensor): number => {
+    if (!leafIds.has(x)) leafIds.set(x, leaves++);
+    return leafIds.get(x)!;
+  };
+  const compiled = (...args: A): R => {
+    if (tracing !== null) return f(...args); // inlined into the trace that is recording
+    const tensors: Tensor[] = [];
+    const key = signature(args, tensors, leafId);
+    const known = programs.get(key);
+    if (known !== undefined) {
+      known.program.run(tensors);
+      return build(known.output, known.program, tensors) as R;
+    }
+    const trace = new Trace(tensors);
+    const result = trace.record(() => f(...args));
+    if (result instanceof Promise)
+      throw new Error('compile: f returned a Promise; compile traces synchronous code');
+    const output = template(result, trace, 'the result');
+    const traced = { program: new Program(trace), output };
+    programs.set(key, traced);
+    return build(output, traced.program, tensors) as R;
+  };
+  return Object.defineProperty(compiled, 'traces', { get: () => programs.size }) as Compiled<A, R>;
+}
+
+/**
+ * The signature of a call: its structure, each tensor's dtype and shape, each number's value, and which
+ * arguments are the same tensor; the tensors are collected in order. A tensor that requires grad is a
+ * leaf whose gradient the program may write, so it is part of the signature as itself.
+ */
+function signature(args: readonly unknown[], tensors: Tensor[], leafId: (x: Tensor) => number): string {
+  const parts: string[] = [];
+  const walk = (x: unknown, path: string): void => {
+    if (x instanceof Tensor) {
+      const seen = tensors.indexOf(x);
+      tensors.push(x);
+      const leaf = x.requiresGrad ? `#${leafId(x)}` : '';
+      parts.push(seen >= 0 ? `=${seen}` : `T${x.dtype}[${x.shape.join(',')}]${leaf}`);
+    } else if (typeof x === 'number') parts.push(Object.is(x, -0) ? 'n-0' : `n${x}`);
+    else if (typeof x === 'boolean' || typeof x === 'string' || x === null || x === undefined)
+      parts.push(JSON.stringify(x) ?? 'u');
+    else if (Array.isArray(x)) {
+      parts.push(`[${x.length}`);
+      for (const [i, v] of x.entries()) walk(v, `${path}[${i}]`);
+      parts.push(']');
+    } else if (isPlainObject(x)) {
+      const keys = Object.keys(x);
+      parts.push(`{${keys.map((k) => JSON.stringify(k)).join(',')}`);
+      for (const k of keys) walk((x as Record<string, unknown>)[k], `${path}.${k}`);
+      parts.push('}');
+    } else {
+      throw new TypeError(
+        `compile: ${path} is ${describe(x)}; a compiled function takes Tensors, numbers, and arrays and plain objects of them`,
+      );
+    }
+  };
+  args.forEach((x, i) => {
+    walk(x, `argument ${i}`);
+  });
+  return parts.join(' ');
+}
+
+function isPlainObject(x: unknown): x is object {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The output of the traced call as a template: each tensor pinned, as the program must keep it. */
+function template(x: unknown, trace: Trace, path: string): Template {
+  if (x instanceof Tensor) return { tensor: trace.pin(x.data), shape: x.shape };
+  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string' || x == null)
+    return { value: x };
+  if (Array.isArray(x)) return { list: x.map((v, i) => template(v, trace, `${path}[${i}]`)) };
+  if (isPlainObject(x))
+    return {
+      record: Object.entries(x).map(([k, v]) => [k, template(v, trace, `${path}.${k}`)] as const),
+    };
+  throw new TypeError(
+    `compile: ${path} holds ${describe(x)}; a compiled function returns Tensors, numbers, and arrays and plain objects of them`,
+  );
+}
+
+/** The output of a call from its template: each tensor a copy of what the program holds for it. */
+function build(t: Template, program: Program, args: readonly NDArray[]): unknown {
+  if ('tensor' in t) return new Tensor(copy(program.storageOf(t.tensor, args)), t.shape);
+  if ('list' in t) return t.list.map((v) => build(v, program, args));
+  if ('record' in t) return Object.fromEntries(t.record.map(([k, v]) => [k, build(v, program, args)]));
+  return t.value;
+}
+
+function copy(x: Storage): Storage {
+  return x.slice();
+}

@@ -1,0 +1,340 @@
+// The recording side of compile(): while a function is traced, every kernel an op runs is logged as a
+// step of a program, with the arrays it reads and the arrays it allocates; effects (an optimizer's update,
+// zeroGrad, backward's writing of a leaf's gradient) are logged as steps too. `Program` replays the steps
+// on buffers planned from their lifetimes. Imports ndarray.ts only: tensor.ts and graph.ts call in here.
+
+import {
+  allocate,
+  allocateFresh,
+  type DType,
+  dtypeOf,
+  isNDArray,
+  type NDArray,
+  type Storage,
+  setAllocator,
+} from './ndarray.js';
+import type { TensorRule } from './rules/rule.js';
+import { describe, formatShape } from './shape.js';
+
+/** A kernel as a program step runs it: the inputs' arrays in, the output's storage out. */
+export type Kernel = (inputs: readonly NDArray[]) => Storage;
+
+/** Where the storage an op reads comes from. */
+type SlotKind = 'argument' | 'computed' | 'constant';
+
+interface Slot {
+  readonly kind: SlotKind;
+  /** The storage the trace ran on. */
+  readonly storage: Storage;
+  /** For an argument, its position among the arguments' tensors. */
+  readonly argument: number;
+  /** For a computed slot, the step that allocated it, and the op it belongs to. */
+  readonly step: number;
+  readonly op: string;
+  /** The last step that reads it: after that step its buffer may hold another slot. */
+  lastUse: number;
+  /** Kept for the program's whole life: an output, or read by an effect (which holds the storage itself). */
+  pinned: boolean;
+}
+
+/** An input of a kernel step: the slot it reads, in the shape the op saw. */
+interface InputRef {
+  readonly slot: number;
+  readonly shape: readonly number[];
+}
+
+type Step =
+  | {
+      readonly kind: 'kernel';
+      readonly op: string;
+      readonly kernel: Kernel;
+      readonly inputs: readonly InputRef[];
+      /** The slots of the arrays the kernel allocated, in the order it allocated them. */
+      readonly allocations: readonly number[];
+      readonly output: number;
+    }
+  | { readonly kind: 'effect'; readonly run: () => void };
+
+/** The trace being recorded, or null: what every op checks before it runs its kernel. */
+export let tracing: Trace | null = null;
+
+/** Thrown when a traced function reads a value the trace cannot see: JAX's concretization error. */
+export class TraceError extends Error {
+  override name = 'TraceError';
+}
+
+/** A recording in progress: the slots of every storage the traced ops touched, and the steps. */
+export class Trace {
+  readonly slots: Slot[] = [];
+  readonly steps: Step[] = [];
+  readonly #slotOf = new Map<Storage, number>();
+  /** Collects the allocations of the kernel running now (null between kernels). */
+  #allocations: number[] | null = null;
+  #op = '';
+
+  /** Starts recording; the storages of `args` (tensors) are the program's arguments, in order. */
+  constructor(args: readonly NDArray[]) {
+    for (const [i, x] of args.entries()) {
+      if (this.#slotOf.has(x.data)) continue; // the same tensor twice: one argument slot
+      this.#add({ kind: 'argument', storage: x.data, argument: i, step: -1, op: 'argument' });
+    }
+  }
+
+  /** Runs `fn` with this trace recording; what it returns, and the trace stopped even if it throws. */
+  record<T>(fn: () => T): T {
+    if (tracing !== null) throw new Error('compile: a trace is already being recorded');
+    tracing = this;
+    try {
+      return fn();
+    } finally {
+      tracing = null;
+    }
+  }
+
+  /** Runs `kernel` now and logs it as a step; returns its output. */
+  perform(op: string, kernel: Kernel, inputs: readonly NDArray[]): Storage {
+    if (this.#allocations !== null) return kernel(inputs); // a kernel inside a kernel: part of the outer step
+    const refs = inputs.map((x) => ({ slot: this.#slotFor(x.data), shape: x.shape }));
+    const allocations: number[] = [];
+    this.#allocations = allocations;
+    this.#op = op;
+    const previous = setAllocator(this.#allocate);
+    let output: Storage;
+    try {
+      output = kernel(inputs);
+    } finally {
+      setAllocator(previous);
+      this.#allocations = null;
+    }
+    const index = this.#slotOf.get(output);
+    // a view (reshape) returns an input's storage: nothing to run again
+    if (index !== undefined && !allocations.includes(index)) return output;
+    const step = this.steps.length;
+    const out = index ?? this.#add({ kind: 'computed', storage: output, argument: -1, step, op });
+    this.steps.push({ kind: 'kernel', op, kernel, inputs: refs, allocations, output: out });
+    return output;
+  }
+
+  /** Runs `run` now, and logs it as a step; the storages of `reads` are pinned, as `run` holds them. */
+  effect(run: () => void, reads: readonly NDArray[]): void {
+    for (const x of reads) this.slots[this.#slotFor(x.data)]!.pinned = true;
+    this.steps.push({ kind: 'effect', run });
+    run();
+  }
+
+  /** Pins `data`: the program keeps it (an output, or a storage that lives on in a tensor). */
+  pin(data: Storage): number {
+    const slot = this.#slotFor(data);
+    this.slots[slot]!.pinned = true;
+    return slot;
+  }
+
+  /** Throws a TraceError if `data` depends on the arguments: `what` read its values inside the trace. */
+  checkConcrete(data: Storage, shape: readonly number[], what: string): void {
+    const slot = this.#slotOf.get(data);
+    if (slot === undefined) return;
+    const { kind, op, argument } = this.slots[slot]!;
+    if (kind === 'constant') return;
+    const origin = kind === 'argument' ? `argument tensor ${argument}` : `the result of ${op}`;
+    throw new TraceError(
+      `compile: ${what} reads the values of a tensor (shape ${formatShape(shape)}, ${origin}) inside the compiled ` +
+        'function. The compiled program runs without the function, so nothing in it may depend on the ' +
+        'values it computes; return the tensor and read it outside, or use where() for a choice by value',
+    );
+  }
+
+  readonly #allocate = (dtype: DType, size: number): Storage => {
+    const storage = allocateFresh(dtype, size);
+    const step = this.steps.length;
+    this.#allocations!.push(this.#add({ kind: 'computed', storage, argument: -1, step, op: this.#op }));
+    return storage;
+  };
+
+  #slotFor(data: Storage): number {
+    return (
+      this.#slotOf.get(data) ?? this.#add({ kind: 'constant', storage: data, argument: -1, step: -1, op: '' })
+    );
+  }
+
+  #add(slot: Omit<Slot, 'lastUse' | 'pinned'>): number {
+    const index = this.slots.length;
+    this.slots.push({ ...slot, lastUse: slot.step, pinned: false });
+    this.#slotOf.set(slot.storage, index);
+    return index;
+  }
+}
+
+/** Runs `kernel` on `inputs`, logged as a step when a trace is recording: how an op runs its kernel. */
+export function perform(op: string, kernel: Kernel, inputs: readonly NDArray[]): Storage {
+  return tracing === null ? kernel(inputs) : tracing.perform(op, kernel, inputs);
+}
+
+/**
+ * Runs `run`, a change of state the engine makes on a caller's behalf (an optimizer's update, a gradient
+ * written to a leaf); inside `compile` it is also a step of the program, run again at this point of every
+ * call. `reads` are the tensors whose values it reads, so that the program keeps them where `run` finds them.
+ */
+export function effect(run: () => void, reads: readonly NDArray[] = []): void {
+  if (typeof run !== 'function')
+    throw new TypeError(`effect: expected run to be a function, got ${describe(run)}`);
+  if (tracing === null) run();
+  else tracing.effect(run, reads);
+}
+
+/** The kernel of a copy: what `snapshot` runs while a trace records. */
+export function copyKernel([x]: readonly NDArray[]): Storage {
+  const out = allocate(dtypeOf(x!.data), x!.data.length);
+  out.set(x!.data);
+  return out;
+}
+
+/**
+ * A Tensor rule's forward, run as a step while a trace records. Arrays among the attributes (gather's
+ * index) are inputs of the step too, so the program reads them at every call instead of keeping the first.
+ */
+export function performRule<A>(
+  name: string,
+  rule: TensorRule<A>,
+  attrs: A,
+  inputs: readonly NDArray[],
+): NDArray {
+  const record = typeof attrs === 'object' && attrs !== null && !Array.isArray(attrs);
+  const keys = record
+    ? Object.keys(attrs).filter((k) => isNDArray((attrs as Record<string, unknown>)[k]))
+    : [];
+  const arrays = keys.map((k) => (attrs as Record<string, NDArray>)[k]!);
+  let shape: readonly number[] = [];
+  const data = perform(
+    name,
+    (x) => {
+      let bound = attrs;
+      if (keys.length > 0) {
+        const copy: Record<string, unknown> = { ...(attrs as Record<string, unknown>) };
+        keys.forEach((k, i) => {
+          copy[k] = x[inputs.length + i];
+        });
+        bound = copy as A;
+      }
+      const out = rule.forward(keys.length === 0 ? x : x.slice(0, inputs.length), bound);
+      shape = out.shape;
+      return out.data;
+    },
+    [...inputs, ...arrays],
+  );
+  return { data, shape };
+}
+
+/** One kernel step as the program runs it. */
+interface RunStep {
+  readonly kind: 'kernel';
+  readonly kernel: Kernel;
+  readonly inputs: readonly { data: Storage; shape: readonly number[] }[];
+  /** The buffers handed to the kernel's allocations, in order. */
+  readonly buffers: readonly Storage[];
+  readonly output: Storage;
+}
+
+/** The steps of a trace with every storage planned: run again, it allocates no array of its own. */
+export class Program {
+  readonly #steps: readonly (RunStep | { readonly kind: 'effect'; readonly run: () => void })[];
+  /** The input arrays that read argument k, to point at each call's tensors. */
+  readonly #argumentInputs: readonly { input: { data: Storage }; argument: number }[];
+  readonly #storage: readonly Storage[];
+  readonly #slots: readonly Slot[];
+  /** How many buffers the plan holds, and how many elements: what a test or a curious user may read. */
+  readonly buffers: number;
+  readonly #queue: { buffers: readonly Storage[]; at: number } = { buffers: [], at: 0 };
+
+  constructor(trace: Trace) {
+    const { slots, steps } = trace;
+    this.#slots = slots;
+    steps.forEach((step, t) => {
+      if (step.kind === 'kernel') for (const { slot } of step.inputs) slots[slot]!.lastUse = t;
+    });
+    // Buffers by lifetime: a computed slot takes a free buffer of its dtype and size, or keeps the one the
+    // trace made; it frees it after its last reader. A pinned slot keeps its own.
+    const storage = slots.map((s) => s.storage);
+    const free = new Map<string, Storage[]>();
+    const key = (x: Storage) => `${dtypeOf(x)}:${x.length}`;
+    const dying: number[][] = steps.map(() => []);
+    slots.forEach((s, i) => {
+      if (s.kind === 'computed' && !s.pinned) dying[s.lastUse]!.push(i);
+    });
+    let buffers = 0;
+    steps.forEach((step, t) => {
+      if (step.kind !== 'kernel') return;
+      for (const i of [...step.allocations, step.output]) {
+        const s = slots[i]!;
+        if (s.step !== t || storage[i] !== s.storage) continue; // assigned already
+        const reused = s.pinned ? undefined : free.get(key(s.storage))?.pop();
+        if (reused !== undefined) storage[i] = reused;
+        else buffers++;
+      }
+      for (const i of dying[t]!) {
+        const list = free.get(key(storage[i]!)) ?? [];
+        list.push(storage[i]!);
+        free.set(key(storage[i]!), list);
+      }
+    });
+    this.buffers = buffers;
+    this.#storage = storage;
+    const argumentInputs: { input: { data: Storage }; argument: number }[] = [];
+    this.#steps = steps.map((step) => {
+      if (step.kind === 'effect') return step;
+      const inputs = step.inputs.map(({ slot, shape }) => {
+        const input = { data: storage[slot]!, shape };
+        if (slots[slot]!.kind === 'argument') argumentInputs.push({ input, argument: slots[slot]!.argument });
+        return input;
+      });
+      return {
+        kind: 'kernel',
+        kernel: step.kernel,
+        inputs,
+        buffers: step.allocations.map((i) => storage[i]!),
+        output: storage[step.output]!,
+      };
+    });
+    this.#argumentInputs = argumentInputs;
+  }
+
+  /** Runs the steps on the arguments' storages (in the order the trace numbered them). */
+  run(args: readonly NDArray[]): void {
+    for (const { input, argument } of this.#argumentInputs) input.data = args[argument]!.data;
+    const queue = this.#queue;
+    const previous = setAllocator(this.#planned);
+    try {
+      for (const step of this.#steps) {
+        if (step.kind === 'effect') {
+          setAllocator(previous);
+          step.run();
+          setAllocator(this.#planned);
+          continue;
+        }
+        queue.buffers = step.buffers;
+        queue.at = 0;
+        const out = step.kernel(step.inputs);
+        if (out !== step.output) step.output.set(out);
+      }
+    } finally {
+      setAllocator(previous);
+    }
+  }
+
+  /** The storage that slot `slot` has in the plan, or argument storage when it is an argument. */
+  storageOf(slot: number, args: readonly NDArray[]): Storage {
+    const s = this.#slots[slot]!;
+    return s.kind === 'argument' ? args[s.argument]!.data : this.#storage[slot]!;
+  }
+
+  readonly #planned = (dtype: DType, size: number): Storage => {
+    const queue = this.#queue;
+    const buffer = queue.buffers[queue.at++];
+    if (buffer === undefined || buffer.length !== size || dtypeOf(buffer) !== dtype) {
+      throw new Error(
+        `compile: a kernel asked for ${size} ${dtype} elements where its trace asked for ` +
+          `${buffer === undefined ? 'nothing' : `${buffer.length} ${dtypeOf(buffer)}`}; the program no longer matches its trace`,
+      );
+    }
+    return buffer.fill(0);
+  };
+}

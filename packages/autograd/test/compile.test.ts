@@ -1,0 +1,230 @@
+import {
+  compile,
+  type DType,
+  noGrad,
+  randn,
+  type Tensor,
+  TraceError,
+  tensor,
+  valueAndGrad,
+} from '@adjoint/autograd';
+import { compileExpression, expressionGraph, shape } from '@adjoint/autograd/arbitraries';
+import { fc, it } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
+
+const DTYPES = ['float64', 'float32'] as const;
+
+/** The elements of a tensor, for toEqual: bit for bit (toEqual tells -0 from 0 and NaN is equal to NaN). */
+const bits = (t: Tensor) => Array.from(t.data);
+
+function leaf(values: readonly number[], shape: readonly number[], dtype: DType): Tensor {
+  return tensor(Float64Array.from(values), { shape: [...shape] }).astype(dtype);
+}
+
+/** A network's loss and gradients as a function of its inputs: matmuls, broadcasting, reductions, softmax. */
+function network(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, y: Tensor): Tensor {
+  const h = x.matmul(w1).add(b1).tanh();
+  const logits = h.matmul(w2);
+  return logits.logSoftmax(1).mul(y).sum().div(-x.shape[0]!).add(w1.mul(w1).mean().mul(1e-3));
+}
+
+describe('compile', () => {
+  it.prop([
+    expressionGraph({ inputs: 3, maxSteps: 12, shape: shape({ maxRank: 3, maxSize: 4 }) }),
+    fc.constantFrom(...DTYPES),
+  ])(
+    'a random elementwise program and its gradients, compiled, equal eager execution bit for bit, at the trace and after it',
+    (graph, dtype) => {
+      const f = compileExpression(graph);
+      const step = (...xs: Tensor[]) => {
+        const [value, grads] = valueAndGrad((...ys: Tensor[]) => f(ys).sum(), [0, 1, 2])(...xs);
+        return { value, grads };
+      };
+      const compiled = compile(step);
+      // the same program at two points: the second call runs the trace's program on new numbers
+      for (const shift of [0, 0.25]) {
+        const xs = graph.inputs.map((v) =>
+          leaf(
+            v.map((e) => e + shift),
+            graph.shape,
+            dtype,
+          ),
+        );
+        const eager = step(...xs);
+        const got = compiled(...xs);
+        expect(bits(got.value as Tensor)).toEqual(bits(eager.value as Tensor));
+        got.grads.forEach((g, k) => {
+          expect(bits(g as Tensor)).toEqual(bits(eager.grads[k] as Tensor));
+        });
+      }
+      expect(compiled.traces).toBe(1);
+    },
+  );
+
+  it.prop([
+    fc.integer({ min: 1, max: 9 }),
+    fc.integer({ min: 1, max: 7 }),
+    fc.integer({ min: 1, max: 9 }),
+    fc.integer({ min: 2, max: 5 }),
+    fc.integer({ min: 0, max: 1000 }),
+    fc.constantFrom(...DTYPES),
+  ])(
+    'a network’s loss and gradients (matmuls, broadcasting, softmax, reductions), compiled, equal eager bit for bit over calls',
+    (n, d, hidden, classes, seed, dtype) => {
+      const grads = (x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, y: Tensor) =>
+        valueAndGrad(network, [1, 2, 3])(x, w1, b1, w2, y);
+      const compiled = compile(grads);
+      const w1 = randn([d, hidden], { seed }).astype(dtype);
+      const b1 = randn([hidden], { seed: seed + 1 }).astype(dtype);
+      const w2 = randn([hidden, classes], { seed: seed + 2 }).astype(dtype);
+      for (let call = 0; call < 3; call++) {
+        const x = randn([n, d], { seed: seed + 10 + call }).astype(dtype);
+        const y = noGrad(() => randn([n, classes], { seed: seed + 20 + call }).softmax(1)).astype(dtype);
+        const [value, gs] = grads(x, w1, b1, w2, y);
+        const [cValue, cGs] = compiled(x, w1, b1, w2, y);
+        expect(bits(cValue as Tensor)).toEqual(bits(value as Tensor));
+        (cGs as Tensor[]).forEach((g, k) => {
+          expect(bits(g)).toEqual(bits((gs as Tensor[])[k]!));
+        });
+      }
+      expect(compiled.traces).toBe(1);
+    },
+  );
+
+  test('a new signature (shape, dtype, structure, a number) is traced anew; the same one is not', () => {
+    let calls = 0;
+    const f = compile((x: Tensor, k: number) => {
+      calls++;
+      return x.mul(k).sum();
+    });
+    const a = tensor([1, 2, 3]);
+    expect(f(a, 2).item()).toBe(12);
+    expect(f(tensor([4, 5, 6]), 2).item()).toBe(30);
+    expect([calls, f.traces]).toEqual([1, 1]);
+    expect(f(tensor([1, 2]), 2).item()).toBe(6); // a new shape
+    expect(f(a.astype('float32'), 2).item()).toBe(12); // a new dtype
+    expect(f(a, 3).item()).toBe(18); // a new number
+    expect([calls, f.traces]).toEqual([4, 4]);
+    expect(f(tensor([7, 8, 9]), 3).item()).toBe(72);
+    expect(calls).toBe(4);
+  });
+
+  test('the same tensor passed twice is part of the signature', () => {
+    const f = compile((a: Tensor, b: Tensor) => a.add(b.mul(2)));
+    const x = tensor([1, 2]);
+    expect(f(x, x).toArray()).toEqual([3, 6]);
+    expect(f(x, tensor([10, 20])).toArray()).toEqual([21, 42]);
+    expect(f.traces).toBe(2);
+  });
+
+  test('results are new tensors each call, that record nothing and share nothing with the program', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    const f = compile((x: Tensor) => ({ y: x.mul(w), total: x.mul(w).sum(), tag: 'out' }));
+    const first = f(tensor([1, 1]));
+    first.y.data[0] = 100;
+    const second = f(tensor([1, 1]));
+    expect(second.y.toArray()).toEqual([1, 2]);
+    expect(second.total.item()).toBe(3);
+    expect(second.tag).toBe('out');
+    expect([second.y.requiresGrad, second.y.parents.length]).toEqual([false, 0]);
+    expect(first.y).not.toBe(second.y);
+  });
+
+  test('tensors read without being arguments are read as they are at every call', () => {
+    const w = tensor([1, 2]);
+    const f = compile((x: Tensor) => x.mul(w).sum());
+    expect(f(tensor([1, 1])).item()).toBe(3);
+    w.data.set([10, 20]);
+    expect(f(tensor([1, 1])).item()).toBe(30);
+  });
+
+  test('item() and toArray() of a traced value throw a TraceError naming the call; of a constant they work', () => {
+    const f = compile((x: Tensor) => (x.sum().item() > 0 ? x : x.neg()));
+    expect(() => f(tensor([1, 2]))).toThrow(TraceError);
+    expect(() => f(tensor([1, 2]))).toThrow(
+      'compile: item() reads the values of a tensor (shape [], the result of sum) inside the compiled function',
+    );
+    const g = compile((x: Tensor) => x.toArray());
+    expect(() => g(tensor([1, 2]))).toThrow(
+      'compile: toArray() reads the values of a tensor (shape [2], argument tensor 0)',
+    );
+    const k = tensor(3);
+    const h = compile((x: Tensor) => x.mul(k.item()));
+    expect(h(tensor([1, 2])).toArray()).toEqual([3, 6]);
+  });
+
+  test('backward() writes leaf gradients at every call; a gradient left from the last call is an error', () => {
+    const w = tensor([0.5, -1], { requiresGrad: true });
+    const step = compile((x: Tensor) => {
+      w.zeroGrad();
+      const loss = x.mul(w).tanh().sum();
+      loss.backward();
+      return loss;
+    });
+    for (const x of [tensor([1, 2]), tensor([3, -1])]) {
+      step(x);
+      const compiledGrad = bits(w.grad!);
+      w.zeroGrad();
+      x.mul(w).tanh().sum().backward();
+      expect(compiledGrad).toEqual(bits(w.grad!));
+    }
+    const forgetful = compile((x: Tensor) => {
+      x.mul(w).sum().backward();
+      return x;
+    });
+    w.zeroGrad();
+    forgetful(tensor([1, 1]));
+    expect(w.grad!.toArray()).toEqual([1, 1]);
+    expect(() => forgetful(tensor([1, 1]))).toThrow(
+      'compile: backward() would add to the gradient that a tensor of shape [2] already holds',
+    );
+    expect(() => forgetful(tensor([1, 1]).astype('float32'))).toThrow('already holds'); // at the trace, too
+  });
+
+  test('a warm call makes no typed array but its results', () => {
+    const w1 = randn([4, 32], { seed: 1 }).astype('float32');
+    const w2 = randn([32, 3], { seed: 2 }).astype('float32');
+    const grads = compile((x: Tensor, y: Tensor) =>
+      valueAndGrad(network, [1, 3])(x, w1, randn([32], { seed: 3 }), w2, y),
+    );
+    const x = randn([64, 4], { seed: 4 }).astype('float32');
+    const y = noGrad(() => randn([64, 3], { seed: 5 }).softmax(1));
+    grads(x, y);
+    const made = countTypedArrays(() => {
+      for (let i = 0; i < 20; i++) grads(x, y);
+    });
+    // 20 calls × 3 results, each a copy (slice, which does not call the constructors counted)
+    expect(made).toBe(0);
+  });
+});
+
+/** How many typed arrays `fn` constructs, by any of the global constructors. */
+function countTypedArrays(fn: () => void): number {
+  const names = [
+    'Float64Array',
+    'Float32Array',
+    'Int32Array',
+    'Uint32Array',
+    'Uint8Array',
+    'Int8Array',
+  ] as const;
+  const global = globalThis as unknown as Record<string, unknown>;
+  const saved = names.map((name) => global[name]);
+  let made = 0;
+  names.forEach((name, i) => {
+    global[name] = new Proxy(saved[i] as object, {
+      construct(target, args, newTarget) {
+        made++;
+        return Reflect.construct(target as new (...a: unknown[]) => object, args, newTarget);
+      },
+    });
+  });
+  try {
+    fn();
+  } finally {
+    names.forEach((name, i) => {
+      global[name] = saved[i];
+    });
+  }
+  return made;
+}
