@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  compile,
   type DType,
   getNumThreads,
   noGrad,
@@ -195,6 +196,18 @@ function sgdStep(sgd: SGD, loss: Tensor | Value): void {
   sgd.step();
 }
 
+/** A Tensor training step compiled: the forward, the loss, backward and the update, traced once. */
+function compiledStep(sgd: SGD, loss: (x: Tensor, y: Tensor) => Tensor, x: Tensor, y: Tensor): () => Tensor {
+  const step = compile((xs: Tensor, ys: Tensor) => {
+    sgd.zeroGrad();
+    const value = loss(xs, ys);
+    value.backward();
+    sgd.step();
+    return value;
+  });
+  return () => step(x, y);
+}
+
 /** Initial parameters as plain arrays, from adjoint's own init, so every library starts from the same network. */
 function initialLayers(spec: MlpSpec): { w: Float32Array; b: Float32Array; shape: [number, number] }[] {
   return (
@@ -340,10 +353,14 @@ async function main(): Promise<void> {
   const tsgd = new SGD(tnet.parameters(), { lr: 0.05 });
   const xs = Float32Array.from(data.x.flat());
   const ys = Float32Array.from(signs);
+  // the compiled step trains a network of its own, from the same initial weights
+  const cnet = mlp(SPEC, { dtype });
+  const csgd = new SGD(cnet.parameters(), { lr: 0.05 });
   await race(
     'W2 small tensor MLP: 2-16-16-1, X 100×2, one SGD step',
     [
       { name: ours, step: () => sgdStep(tsgd, marginLossTensor(tnet, X, negY)) },
+      { name: `${ours}, compiled`, step: compiledStep(csgd, (x, y) => marginLossTensor(cnet, x, y), X, negY) },
       { name: 'jax-js jit (wasm, f32)', step: jaxMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge', 'f32') },
       tfContestant('tfjs-cpu (f32)', 'cpu', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
       tfContestant('tfjs-wasm (f32)', 'wasm', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
@@ -372,10 +389,15 @@ async function main(): Promise<void> {
   const msgd = new SGD(mnet.parameters(), { lr: 0.05 });
   const mx = tensor(images, { shape: [128, 784], dtype });
   const mnistStep = () => sgdStep(msgd, softmaxCrossEntropy(mnet.forward(mx), labels));
+  const cmnet = mlp(MNIST, { dtype });
+  const cmsgd = new SGD(cmnet.parameters(), { lr: 0.05 });
+  const my = tensor(oneHot, { shape: [128, 10], dtype });
+  const mnistCompiled = compiledStep(cmsgd, (x, y) => softmaxCrossEntropy(cmnet.forward(x), y) as Tensor, mx, my);
   await race(
     'W3 MNIST-size MLP: 784-128-64-10, batch 128, one SGD step',
     [
       { name: ours, step: mnistStep },
+      { name: `${ours}, compiled`, step: mnistCompiled },
       ...(threads > 1 ? [oneThread(mnistStep)] : []),
       {
         name: 'jax-js jit (wasm, f32)',

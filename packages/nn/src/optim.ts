@@ -9,17 +9,23 @@ import {
   Value,
 } from '@adjoint/autograd';
 
-/** What every optimizer keeps for one parameter: the parameter's next values, computed before any is written. */
+/**
+ * What every optimizer keeps for one parameter: the parameter's next values, computed before any is
+ * written, in the parameter's dtype (a float32 parameter's values are rounded as they are stored there).
+ */
 interface ParameterState {
-  next: Float64Array;
+  next: Storage;
 }
+
+/** The largest finite float32: a step beyond it (by more than half an ulp) would overflow a float32 parameter. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * The shared part of every optimizer: the parameters, the state of each (as PyTorch's `state[p]`), and
  * the step. A parameter whose gradient is null is skipped and its state left untouched, as in PyTorch, so
  * a parameter that joins late starts its own count. A step is all or nothing: every parameter's next
- * values and state are computed first, then checked (a float32 parameter must not overflow), and only
- * then written.
+ * values and state are computed first, and checked as they are (a float32 parameter must not overflow),
+ * and only then written.
  */
 abstract class Optimizer<S extends ParameterState> {
   protected readonly params: readonly Differentiable[];
@@ -59,13 +65,12 @@ abstract class Optimizer<S extends ParameterState> {
       const grad =
         p instanceof Tensor ? (p.grad?.data ?? null) : p.adjoint === null ? null : Float64Array.of(p.grad);
       if (grad === null) return;
-      const state = this.#state.get(p) ?? this.initial(data.length);
-      this.compute(state, data, grad);
+      const state = this.#state.get(p) ?? this.initial(data.length, data instanceof Float32Array);
+      this.#overflow = null;
+      this.compute(state, data, grad, data instanceof Float32Array ? FLOAT32_MAX : Number.POSITIVE_INFINITY);
+      if (this.#overflow !== null) checkFloat32(`${this.#name}: the step of parameter ${i}`, this.#overflow);
       pending.push({ p, i, x: data, state });
     });
-    for (const { i, x, state } of pending) {
-      if (x instanceof Float32Array) checkFloat32(`${this.#name}: the step of parameter ${i}`, state.next);
-    }
     for (const { p, x, state } of pending) {
       if (p instanceof Tensor) x.set(state.next);
       else p.data = state.next[0]!;
@@ -79,10 +84,22 @@ abstract class Optimizer<S extends ParameterState> {
     for (const p of this.params) p.zeroGrad();
   }
 
-  /** The state of a parameter of `size` elements before its first step. */
-  protected abstract initial(size: number): S;
-  /** Computes the parameter's next values into `state.next`, and its next state, without changing `x` or the state in use. */
-  protected abstract compute(state: S, x: Storage, g: Storage): void;
+  /** The state of a parameter of `size` elements before its first step (float32: its `next` is a Float32Array). */
+  protected abstract initial(size: number, float32: boolean): S;
+  /**
+   * Computes the parameter's next values into `state.next`, and its next state, without changing `x` or
+   * the state in use. A value beyond ±`limit` (the float32 range, for a float32 parameter) goes to `beyond`.
+   */
+  protected abstract compute(state: S, x: Storage, g: Storage, limit: number): void;
+
+  /** The values of this step past the float32 range, for checkFloat32 to judge (they may round down to its largest). */
+  #overflow: number[] | null = null;
+
+  /** Records the next value `v` of element `k`, beyond the float32 range: the step throws if it overflows. */
+  protected beyond(k: number, v: number): void {
+    this.#overflow ??= [];
+    this.#overflow[k] = v;
+  }
   /** Makes the state computed by `compute` the state in use. */
   protected abstract commit(state: S): void;
 }
@@ -128,20 +145,24 @@ export class SGD extends Optimizer<SgdState> {
     this.nesterov = nesterov;
   }
 
-  protected initial(size: number): SgdState {
+  protected initial(size: number, float32: boolean): SgdState {
     return {
-      next: new Float64Array(size),
+      next: float32 ? new Float32Array(size) : new Float64Array(size),
       buffer: null,
       nextBuffer: this.momentum === 0 ? null : new Float64Array(size),
     };
   }
 
-  protected compute(state: SgdState, x: Storage, grad: Storage): void {
+  protected compute(state: SgdState, x: Storage, grad: Storage, limit: number): void {
     const { lr, momentum, dampening, weightDecay, nesterov } = this;
     const { next, buffer, nextBuffer } = state;
     if (momentum === 0 && weightDecay === 0) {
       // plain SGD, as PyTorch skips the weight-decay term when it is 0: x ← x - lr·∇
-      for (let k = 0; k < x.length; k++) next[k] = x[k]! - lr * grad[k]!;
+      for (let k = 0; k < x.length; k++) {
+        const v = x[k]! - lr * grad[k]!;
+        next[k] = v;
+        if (v > limit || v < -limit) this.beyond(k, v);
+      }
       return;
     }
     for (let k = 0; k < x.length; k++) {
@@ -151,7 +172,9 @@ export class SGD extends Optimizer<SgdState> {
         nextBuffer[k] = buffer === null ? g : momentum * buffer[k]! + (1 - dampening) * g;
         g = nesterov ? g + momentum * nextBuffer[k]! : nextBuffer[k]!;
       }
-      next[k] = x[k]! - lr * g;
+      const v = x[k]! - lr * g;
+      next[k] = v;
+      if (v > limit || v < -limit) this.beyond(k, v);
     }
   }
 
@@ -210,12 +233,13 @@ export class Adam extends Optimizer<AdamState> {
     this.#decoupled = name === 'AdamW';
   }
 
-  protected initial(size: number): AdamState {
+  protected initial(size: number, float32: boolean): AdamState {
     const zeros = () => new Float64Array(size);
-    return { step: 0, next: zeros(), m: zeros(), v: zeros(), nextM: zeros(), nextV: zeros() };
+    const next = float32 ? new Float32Array(size) : zeros();
+    return { step: 0, next, m: zeros(), v: zeros(), nextM: zeros(), nextV: zeros() };
   }
 
-  protected compute(state: AdamState, x: Storage, grad: Storage): void {
+  protected compute(state: AdamState, x: Storage, grad: Storage, limit: number): void {
     const { lr, eps, weightDecay } = this;
     const [beta1, beta2] = this.betas;
     const { m, v, nextM, nextV, next } = state;
@@ -231,7 +255,9 @@ export class Adam extends Optimizer<AdamState> {
       else g += weightDecay * xk;
       nextM[k] = m[k]! + (g - m[k]!) * (1 - beta1); // PyTorch's lerp_: m + (g - m)(1 - β₁)
       nextV[k] = v[k]! * beta2 + (1 - beta2) * g * g;
-      next[k] = xk - (stepSize * nextM[k]!) / (Math.sqrt(nextV[k]!) / correction2 + eps);
+      const value = xk - (stepSize * nextM[k]!) / (Math.sqrt(nextV[k]!) / correction2 + eps);
+      next[k] = value;
+      if (value > limit || value < -limit) this.beyond(k, value);
     }
   }
 
