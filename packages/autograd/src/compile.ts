@@ -1,10 +1,36 @@
 import type { NDArray, Storage } from './ndarray.js';
-import { describe } from './shape.js';
+import { Program } from './program.js';
+import { checkOptions, describe } from './shape.js';
 import { Tensor } from './tensor.js';
-import { Program, Trace, tracing } from './trace.js';
+import { Trace, tracing } from './trace.js';
 
-/** A function made by `compile`: call it as `f`; `traces` counts the input signatures it has traced. */
-export type Compiled<A extends unknown[], R> = ((...args: A) => R) & { readonly traces: number };
+/** Options of `compile`. */
+export interface CompileOptions {
+  /**
+   * Fuse runs of elementwise ops over one shape into one loop (default true). The bits are the same
+   * either way; false is for measuring what fusion brings.
+   */
+  readonly fuse?: boolean;
+}
+
+/** One program of a compiled function: what its trace became. */
+export interface ProgramInfo {
+  /** The input signature it was traced for. */
+  readonly signature: string;
+  /** The steps it runs: kernels, fused loops and effects. */
+  readonly steps: number;
+  /** How many of those steps are fused loops, each standing for several elementwise ops (and a sum). */
+  readonly fusedLoops: number;
+  /** The arrays it holds for its intermediates, each reused by the values whose lifetimes do not overlap. */
+  readonly buffers: number;
+}
+
+/** A function made by `compile`: call it as `f`. `traces` counts the signatures it has traced. */
+export type Compiled<A extends unknown[], R> = ((...args: A) => R) & {
+  readonly traces: number;
+  /** What each signature's trace became. */
+  readonly programs: readonly ProgramInfo[];
+};
 
 /** What a traced call's output becomes: its tensors as the slots that hold them, the rest as it was. */
 type Template =
@@ -35,8 +61,15 @@ interface Traced {
  * first, inside the function (a call that would add throws). A compiled function called while another is
  * traced is traced into it.
  */
-export function compile<A extends unknown[], R>(f: (...args: A) => R): Compiled<A, R> {
+export function compile<A extends unknown[], R>(
+  f: (...args: A) => R,
+  options: CompileOptions = {},
+): Compiled<A, R> {
   if (typeof f !== 'function') throw new TypeError(`compile: expected a function, got ${describe(f)}`);
+  checkOptions('compile', options, ['fuse']);
+  const fuse = options.fuse ?? true;
+  if (typeof fuse !== 'boolean')
+    throw new TypeError(`compile: expected options.fuse to be true or false, got ${describe(fuse)}`);
   const programs = new Map<string, Traced>();
   const leafIds = new WeakMap<Tensor, number>();
   let leaves = 0;
@@ -58,11 +91,22 @@ export function compile<A extends unknown[], R>(f: (...args: A) => R): Compiled<
     if (result instanceof Promise)
       throw new Error('compile: f returned a Promise; compile traces synchronous code');
     const output = template(result, trace, 'the result');
-    const traced = { program: new Program(trace), output };
+    const traced = { program: new Program(trace, { fuse }), output };
     programs.set(key, traced);
     return build(output, traced.program, tensors) as R;
   };
-  return Object.defineProperty(compiled, 'traces', { get: () => programs.size }) as Compiled<A, R>;
+  return Object.defineProperties(compiled, {
+    traces: { get: () => programs.size },
+    programs: {
+      get: () =>
+        [...programs].map(([signature, { program }]) => ({
+          signature,
+          steps: program.steps,
+          fusedLoops: program.fusedLoops,
+          buffers: program.buffers,
+        })),
+    },
+  }) as Compiled<A, R>;
 }
 
 /**

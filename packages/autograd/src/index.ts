@@ -1,7 +1,7 @@
 /** `@adjoint/autograd`: reverse-mode automatic differentiation over a recorded computation graph. */
 
 export { detectAnomaly, isAnomalyEnabled } from './anomaly.js';
-export { type Compiled, compile } from './compile.js';
+export { type Compiled, type CompileOptions, compile, type ProgramInfo } from './compile.js';
 export type { Conv2dOptions, Pair, PoolOptions } from './conv.js';
 export {
   arange,

@@ -9,8 +9,8 @@ import {
   type Pair,
   type PoolOptions,
 } from './conv.js';
+import { binaryData, compareData, mapData, unaryData, whereData } from './dispatch.js';
 import { backward, isGradEnabled, type NodeRule } from './graph.js';
-import { map, select } from './kernels/loops.js';
 import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './layout.js';
 import {
   allocate,
@@ -39,7 +39,7 @@ import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { TensorRule } from './rules/rule.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
-import { bindRule, boundElementwise, elementwise, inDTypes, KERNELS } from './tensor-rules.js';
+import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
 import { copyKernel, effect, perform, performRule, tracing } from './trace.js';
 import type { BackwardOptions } from './value.js';
 
@@ -181,9 +181,7 @@ export class Tensor implements Elementwise<Tensor> {
     if (typeof slope !== 'number' || !Number.isFinite(slope)) {
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }
-    const f = (x: number) => leakyReluRule.forward(x, slope);
-    const data =
-      tracing === null ? map(this.data, f) : perform('leakyRelu', (x) => map(x[0]!.data, f), [this]);
+    const data = mapData('leakyRelu', this, (x) => leakyReluRule.forward(x, slope));
     return recordTensor(data, this.shape, [this], elementwise('leakyRelu', leakyReluRule, slope));
   }
   /** sin x. */
@@ -234,10 +232,7 @@ export class Tensor implements Elementwise<Tensor> {
     const c = asTensor(cond, 'where', this.dtype);
     const b = asTensor(other, 'where', this.dtype);
     const shape = broadcastShapes('where', broadcastShapes('where', this.shape, c.shape), b.shape);
-    const data =
-      tracing === null
-        ? select(c, this, b, shape)
-        : perform('where', (x) => select(x[0]!, x[1]!, x[2]!, shape), [c, this, b]);
+    const data = whereData(this, c, b, shape);
     return recordTensor(data, shape, [this, c, b], WHERE);
   }
 
@@ -362,7 +357,12 @@ export class Tensor implements Elementwise<Tensor> {
   }
   /** @internal A constant copy that shares no memory with this node (what a leaf's gradient stores). */
   snapshot(): Tensor {
-    if (tracing !== null) return new Tensor(perform('copy', copyKernel, [this]), this.shape);
+    // in a program, a computed gradient is its own copy (see Trace.adopt)
+    if (tracing !== null)
+      return new Tensor(
+        tracing.adopt(this.data) ? this.data : perform('copy', copyKernel, [this]),
+        this.shape,
+      );
     return new Tensor(this.data.slice(), this.shape);
   }
   /** @internal Whether every element is finite (what anomaly mode checks). */
@@ -458,27 +458,18 @@ export function recordTensor(
 
 const { unary: UNARY, binary: BINARY, where: WHERE } = boundElementwise<Tensor>();
 
-// Each op runs its kernel directly, or, while compile() traces, through `perform`, which logs it.
 function unary(name: UnaryName, x: Tensor): Tensor {
-  const kernel = KERNELS.unary[name];
-  const data = tracing === null ? kernel(x.data) : perform(name, (i) => kernel(i[0]!.data), [x]);
-  return recordTensor(data, x.shape, [x], UNARY[name]);
+  return recordTensor(unaryData(name, x), x.shape, [x], UNARY[name]);
 }
 
 function binary(name: BinaryName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const kernel = KERNELS.binary[name];
-  const data =
-    tracing === null ? kernel(a, b, shape) : perform(name, (i) => kernel(i[0]!, i[1]!, shape), [a, b]);
-  return recordTensor(data, shape, [a, b], BINARY[name]);
+  return recordTensor(binaryData(name, a, b, shape), shape, [a, b], BINARY[name]);
 }
 
 function compare(name: ComparisonName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  const kernel = KERNELS.comparison[name];
-  const data =
-    tracing === null ? kernel(a, b, shape) : perform(name, (i) => kernel(i[0]!, i[1]!, shape), [a, b]);
-  return new Tensor(data, shape);
+  return new Tensor(compareData(name, a, b, shape), shape);
 }

@@ -1,8 +1,9 @@
 // The recording side of compile(): while a function is traced, every kernel an op runs is logged as a
 // step of a program, with the arrays it reads and the arrays it allocates; effects (an optimizer's update,
-// zeroGrad, backward's writing of a leaf's gradient) are logged as steps too. `Program` replays the steps
-// on buffers planned from their lifetimes. Imports ndarray.ts only: tensor.ts and graph.ts call in here.
-
+// zeroGrad, backward's writing of a leaf's gradient) are logged as steps too. program.ts plans and runs
+// them. Imports ndarray.ts, shape.ts and the sum's rule (which a fused loop may end with); tensor.ts,
+// dispatch.ts and graph.ts call in here.
+import type { Scalar } from './fusion.js';
 import {
   allocate,
   allocateFresh,
@@ -10,9 +11,11 @@ import {
   dtypeOf,
   isNDArray,
   type NDArray,
+  reducedShape,
   type Storage,
   setAllocator,
 } from './ndarray.js';
+import { type ReduceAttrs, reduceRules } from './rules/reduce.js';
 import type { TensorRule } from './rules/rule.js';
 import { describe, formatShape } from './shape.js';
 
@@ -22,7 +25,7 @@ export type Kernel = (inputs: readonly NDArray[]) => Storage;
 /** Where the storage an op reads comes from. */
 type SlotKind = 'argument' | 'computed' | 'constant';
 
-interface Slot {
+export interface Slot {
   readonly kind: SlotKind;
   /** The storage the trace ran on. */
   readonly storage: Storage;
@@ -38,12 +41,12 @@ interface Slot {
 }
 
 /** An input of a kernel step: the slot it reads, in the shape the op saw. */
-interface InputRef {
+export interface InputRef {
   readonly slot: number;
   readonly shape: readonly number[];
 }
 
-type Step =
+export type Step =
   | {
       readonly kind: 'kernel';
       readonly op: string;
@@ -52,6 +55,8 @@ type Step =
       /** The slots of the arrays the kernel allocated, in the order it allocated them. */
       readonly allocations: readonly number[];
       readonly output: number;
+      /** For an elementwise step, what it computes at one position: what fusion needs. */
+      readonly scalar?: Scalar | undefined;
     }
   | { readonly kind: 'effect'; readonly run: () => void };
 
@@ -92,7 +97,7 @@ export class Trace {
   }
 
   /** Runs `kernel` now and logs it as a step; returns its output. */
-  perform(op: string, kernel: Kernel, inputs: readonly NDArray[]): Storage {
+  perform(op: string, kernel: Kernel, inputs: readonly NDArray[], scalar?: Scalar): Storage {
     if (this.#allocations !== null) return kernel(inputs); // a kernel inside a kernel: part of the outer step
     const refs = inputs.map((x) => ({ slot: this.#slotFor(x.data), shape: x.shape }));
     const allocations: number[] = [];
@@ -111,7 +116,7 @@ export class Trace {
     if (index !== undefined && !allocations.includes(index)) return output;
     const step = this.steps.length;
     const out = index ?? this.#add({ kind: 'computed', storage: output, argument: -1, step, op });
-    this.steps.push({ kind: 'kernel', op, kernel, inputs: refs, allocations, output: out });
+    this.steps.push({ kind: 'kernel', op, kernel, inputs: refs, allocations, output: out, scalar });
     return output;
   }
 
@@ -120,6 +125,18 @@ export class Trace {
     for (const x of reads) this.slots[this.#slotFor(x.data)]!.pinned = true;
     this.steps.push({ kind: 'effect', run });
     run();
+  }
+
+  /**
+   * Whether `data` may become a leaf's gradient as it is, uncopied: a computed array that no leaf holds
+   * yet (pinned now, so that no later step reuses its buffer). Arguments and constants are copied.
+   */
+  adopt(data: Storage): boolean {
+    const slot = this.#slotOf.get(data);
+    const s = slot === undefined ? undefined : this.slots[slot]!;
+    if (s === undefined || s.kind !== 'computed' || s.pinned) return false;
+    s.pinned = true;
+    return true;
   }
 
   /** Pins `data`: the program keeps it (an output, or a storage that lives on in a tensor). */
@@ -165,8 +182,8 @@ export class Trace {
 }
 
 /** Runs `kernel` on `inputs`, logged as a step when a trace is recording: how an op runs its kernel. */
-export function perform(op: string, kernel: Kernel, inputs: readonly NDArray[]): Storage {
-  return tracing === null ? kernel(inputs) : tracing.perform(op, kernel, inputs);
+export function perform(op: string, kernel: Kernel, inputs: readonly NDArray[], scalar?: Scalar): Storage {
+  return tracing === null ? kernel(inputs) : tracing.perform(op, kernel, inputs, scalar);
 }
 
 /**
@@ -198,6 +215,11 @@ export function performRule<A>(
   attrs: A,
   inputs: readonly NDArray[],
 ): NDArray {
+  // a sum can end a fused loop: it says what it sums into
+  const scalar =
+    (rule as unknown) === reduceRules.sum
+      ? { sum: reducedShape(inputs[0]!.shape, (attrs as ReduceAttrs).axes, true), shape: inputs[0]!.shape }
+      : undefined;
   const record = typeof attrs === 'object' && attrs !== null && !Array.isArray(attrs);
   const keys = record
     ? Object.keys(attrs).filter((k) => isNDArray((attrs as Record<string, unknown>)[k]))
@@ -220,121 +242,7 @@ export function performRule<A>(
       return out.data;
     },
     [...inputs, ...arrays],
+    scalar,
   );
   return { data, shape };
-}
-
-/** One kernel step as the program runs it. */
-interface RunStep {
-  readonly kind: 'kernel';
-  readonly kernel: Kernel;
-  readonly inputs: readonly { data: Storage; shape: readonly number[] }[];
-  /** The buffers handed to the kernel's allocations, in order. */
-  readonly buffers: readonly Storage[];
-  readonly output: Storage;
-}
-
-/** The steps of a trace with every storage planned: run again, it allocates no array of its own. */
-export class Program {
-  readonly #steps: readonly (RunStep | { readonly kind: 'effect'; readonly run: () => void })[];
-  /** The input arrays that read argument k, to point at each call's tensors. */
-  readonly #argumentInputs: readonly { input: { data: Storage }; argument: number }[];
-  readonly #storage: readonly Storage[];
-  readonly #slots: readonly Slot[];
-  /** How many buffers the plan holds, and how many elements: what a test or a curious user may read. */
-  readonly buffers: number;
-  readonly #queue: { buffers: readonly Storage[]; at: number } = { buffers: [], at: 0 };
-
-  constructor(trace: Trace) {
-    const { slots, steps } = trace;
-    this.#slots = slots;
-    steps.forEach((step, t) => {
-      if (step.kind === 'kernel') for (const { slot } of step.inputs) slots[slot]!.lastUse = t;
-    });
-    // Buffers by lifetime: a computed slot takes a free buffer of its dtype and size, or keeps the one the
-    // trace made; it frees it after its last reader. A pinned slot keeps its own.
-    const storage = slots.map((s) => s.storage);
-    const free = new Map<string, Storage[]>();
-    const key = (x: Storage) => `${dtypeOf(x)}:${x.length}`;
-    const dying: number[][] = steps.map(() => []);
-    slots.forEach((s, i) => {
-      if (s.kind === 'computed' && !s.pinned) dying[s.lastUse]!.push(i);
-    });
-    let buffers = 0;
-    steps.forEach((step, t) => {
-      if (step.kind !== 'kernel') return;
-      for (const i of [...step.allocations, step.output]) {
-        const s = slots[i]!;
-        if (s.step !== t || storage[i] !== s.storage) continue; // assigned already
-        const reused = s.pinned ? undefined : free.get(key(s.storage))?.pop();
-        if (reused !== undefined) storage[i] = reused;
-        else buffers++;
-      }
-      for (const i of dying[t]!) {
-        const list = free.get(key(storage[i]!)) ?? [];
-        list.push(storage[i]!);
-        free.set(key(storage[i]!), list);
-      }
-    });
-    this.buffers = buffers;
-    this.#storage = storage;
-    const argumentInputs: { input: { data: Storage }; argument: number }[] = [];
-    this.#steps = steps.map((step) => {
-      if (step.kind === 'effect') return step;
-      const inputs = step.inputs.map(({ slot, shape }) => {
-        const input = { data: storage[slot]!, shape };
-        if (slots[slot]!.kind === 'argument') argumentInputs.push({ input, argument: slots[slot]!.argument });
-        return input;
-      });
-      return {
-        kind: 'kernel',
-        kernel: step.kernel,
-        inputs,
-        buffers: step.allocations.map((i) => storage[i]!),
-        output: storage[step.output]!,
-      };
-    });
-    this.#argumentInputs = argumentInputs;
-  }
-
-  /** Runs the steps on the arguments' storages (in the order the trace numbered them). */
-  run(args: readonly NDArray[]): void {
-    for (const { input, argument } of this.#argumentInputs) input.data = args[argument]!.data;
-    const queue = this.#queue;
-    const previous = setAllocator(this.#planned);
-    try {
-      for (const step of this.#steps) {
-        if (step.kind === 'effect') {
-          setAllocator(previous);
-          step.run();
-          setAllocator(this.#planned);
-          continue;
-        }
-        queue.buffers = step.buffers;
-        queue.at = 0;
-        const out = step.kernel(step.inputs);
-        if (out !== step.output) step.output.set(out);
-      }
-    } finally {
-      setAllocator(previous);
-    }
-  }
-
-  /** The storage that slot `slot` has in the plan, or argument storage when it is an argument. */
-  storageOf(slot: number, args: readonly NDArray[]): Storage {
-    const s = this.#slots[slot]!;
-    return s.kind === 'argument' ? args[s.argument]!.data : this.#storage[slot]!;
-  }
-
-  readonly #planned = (dtype: DType, size: number): Storage => {
-    const queue = this.#queue;
-    const buffer = queue.buffers[queue.at++];
-    if (buffer === undefined || buffer.length !== size || dtypeOf(buffer) !== dtype) {
-      throw new Error(
-        `compile: a kernel asked for ${size} ${dtype} elements where its trace asked for ` +
-          `${buffer === undefined ? 'nothing' : `${buffer.length} ${dtypeOf(buffer)}`}; the program no longer matches its trace`,
-      );
-    }
-    return buffer.fill(0);
-  };
 }

@@ -8,7 +8,7 @@ import {
   tensor,
   valueAndGrad,
 } from '@adjoint/autograd';
-import { compileExpression, expressionGraph, shape } from '@adjoint/autograd/arbitraries';
+import { broadcastPair, compileExpression, expressionGraph, shape } from '@adjoint/autograd/arbitraries';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 
@@ -88,6 +88,38 @@ describe('compile', () => {
         });
       }
       expect(compiled.traces).toBe(1);
+    },
+  );
+
+  it.prop([
+    broadcastPair({ maxRank: 3, maxSize: 5 }),
+    fc.constantFrom(...DTYPES),
+    fc.integer({ min: 0, max: 1000 }),
+    fc.constantFrom('all', 'first', 'last', 'none'),
+  ])(
+    'fused loops (broadcast operands, a sum at the end) give the bits of the unfused program and of eager execution',
+    ([sa, sb], dtype, seed, over) => {
+      const a = randn(sa, { seed }).astype(dtype);
+      const b = randn(sb, { seed: seed + 1 }).astype(dtype);
+      const f = (x: Tensor, y: Tensor) => {
+        const z = x.mul(y).add(x.tanh()).sigmoid().mul(1.5).maximum(y.neg());
+        const r =
+          z.ndim === 0 || over === 'none' ? z : over === 'all' ? z.sum() : z.sum(over === 'first' ? 0 : -1);
+        return { r, grads: valueAndGrad((p: Tensor, q: Tensor) => p.mul(q).exp().sum(), [0, 1])(x, y)[1] };
+      };
+      const fused = compile(f);
+      const unfused = compile(f, { fuse: false });
+      const eager = f(a, b);
+      for (const g of [fused, unfused]) {
+        const got = g(a, b);
+        expect(bits(got.r)).toEqual(bits(eager.r));
+        (got.grads as Tensor[]).forEach((t, k) => {
+          expect(bits(t)).toEqual(bits((eager.grads as Tensor[])[k]!));
+        });
+      }
+      expect(unfused.programs[0]!.fusedLoops).toBe(0);
+      expect(fused.programs[0]!.fusedLoops).toBeGreaterThan(0);
+      expect(fused.programs[0]!.steps).toBeLessThan(unfused.programs[0]!.steps);
     },
   );
 

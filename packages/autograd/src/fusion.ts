@@ -1,0 +1,162 @@
+// Fusion: consecutive elementwise steps of a trace over one shape become one generated loop, that keeps
+// its intermediates in local variables instead of arrays. Each intermediate is rounded as the array it
+// replaces would have rounded it (Math.fround for float32), and every op calls its own scalar function,
+// so a fused loop computes the bits that the steps did. Imports ndarray.ts only.
+import { dtypeOf, type NDArray, type Storage, sizeOf } from './ndarray.js';
+
+/**
+ * What a step computes at one position: an elementwise op's scalar function and its output's shape, or
+ * a sum over the input's `shape` into `kept` (the reduced shape with its axes kept, as 1).
+ */
+export type Scalar =
+  | { readonly fn: (...x: number[]) => number; readonly shape: readonly number[] }
+  | { readonly sum: readonly number[]; readonly shape: readonly number[] };
+
+/** A step as fusion sees it: the slots it reads (with the shape it read them in), and the slot it writes. */
+export interface FusionStep {
+  readonly inputs: readonly { readonly slot: number; readonly shape: readonly number[] }[];
+  readonly output: number;
+  readonly scalar?: Scalar | undefined;
+}
+
+/** A fused loop: reads `inputs`' arrays, writes one array per exported slot. */
+export interface Fused {
+  /** The steps it replaces, in order. */
+  readonly steps: readonly number[];
+  readonly inputs: readonly { readonly slot: number; readonly shape: readonly number[] }[];
+  /** The slots written by the loop, read after it or kept by the program; the others live in locals. */
+  readonly outputs: readonly number[];
+  readonly loop: (inputs: readonly NDArray[], outputs: readonly Storage[]) => void;
+}
+
+/**
+ * Groups of at least two consecutive elementwise steps with the same output shape, each compiled to one
+ * loop. `exported(slot, last)` says whether a slot is read after step `last` or kept; `storage(slot)`
+ * gives the array the trace made for it (its dtype is the rounding). Null where `new Function` is not
+ * allowed (a page's CSP): then nothing is fused.
+ */
+export function fuse(
+  steps: readonly (FusionStep | null)[],
+  exported: (slot: number, last: number) => boolean,
+  storage: (slot: number) => Storage,
+): Fused[] | null {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  const close = () => {
+    if (current.length >= 2) groups.push(current);
+    current = [];
+  };
+  steps.forEach((step, t) => {
+    const scalar = step?.scalar;
+    if (scalar === undefined || !step!.inputs.every((x) => indexOf(x.shape, scalar.shape) !== null)) {
+      close();
+      return;
+    }
+    const first = current.length > 0 ? steps[current[0]!]!.scalar!.shape : null;
+    if (first !== null && !sameShape(first, scalar.shape)) close();
+    if ('sum' in scalar) {
+      // a sum ends a run over its input's shape: it joins the run if it can be summed in the loop
+      if (current.length > 0 && indexOf(scalar.sum, scalar.shape) !== null) current.push(t);
+      close();
+      return;
+    }
+    current.push(t);
+  });
+  close();
+  try {
+    return groups.map((group) => compileGroup(group, steps as readonly FusionStep[], exported, storage));
+  } catch (error) {
+    if (error instanceof EvalError) return null; // a CSP that forbids eval: run the steps as they are
+    throw error;
+  }
+}
+
+function compileGroup(
+  group: readonly number[],
+  steps: readonly FusionStep[],
+  exported: (slot: number, last: number) => boolean,
+  storage: (slot: number) => Storage,
+): Fused {
+  const shape = steps[group[0]!]!.scalar!.shape;
+  const n = sizeOf(shape);
+  const last = group.at(-1)!;
+  const local = new Map<number, string>(); // slot → the local that holds it
+  const inputs: { slot: number; shape: readonly number[] }[] = [];
+  const outputs: number[] = [];
+  const fns: ((...x: number[]) => number)[] = [];
+  const body: string[] = [];
+  const after: string[] = [];
+  let sums: Float64Array | null = null;
+  const read = (slot: number, at: readonly number[]): string => {
+    const held = local.get(slot);
+    if (held !== undefined) return held;
+    let k = inputs.findIndex((x) => x.slot === slot && sameShape(x.shape, at));
+    if (k < 0) k = inputs.push({ slot, shape: at }) - 1;
+    return `x${k}[${indexOf(at, shape)}]`;
+  };
+  for (const t of group) {
+    const step = steps[t]!;
+    const args = step.inputs.map((x) => read(x.slot, x.shape));
+    const scalar = step.scalar!;
+    if ('sum' in scalar) {
+      // summed in float64 in index order, rounded once at the end: as the reduce kernel does
+      sums = new Float64Array(sizeOf(scalar.sum));
+      const o = outputs.push(step.output) - 1;
+      body.push(`sums[${indexOf(scalar.sum, shape)}] += ${args[0]};`);
+      after.push(`for (let j = 0; j < ${sums.length}; j++) o${o}[j] = sums[j];`);
+      continue;
+    }
+    const f = fns.push(scalar.fn) - 1;
+    const value = `f${f}(${args.join(', ')})`;
+    const name = `t${t}`;
+    body.push(`const ${name} = ${dtypeOf(storage(step.output)) === 'float32' ? `fround(${value})` : value};`);
+    local.set(step.output, name);
+    if (exported(step.output, last)) body.push(`o${outputs.push(step.output) - 1}[i] = ${name};`);
+  }
+  const source = [
+    ...fns.map((_, k) => `const f${k} = fns[${k}];`),
+    'return function fused(inputs, outputs) {',
+    ...inputs.map((_, k) => `  const x${k} = inputs[${k}].data;`),
+    ...outputs.map((_, k) => `  const o${k} = outputs[${k}];`),
+    ...(sums === null ? [] : ['  sums.fill(0);']),
+    `  for (let i = 0; i < ${n}; i++) {`,
+    ...body.map((line) => `    ${line}`),
+    '  }',
+    ...after.map((line) => `  ${line}`),
+    '};',
+  ].join('\n');
+  const loop = new Function('fns', 'fround', 'sums', source)(fns, Math.fround, sums) as Fused['loop'];
+  return { steps: group, inputs, outputs, loop };
+}
+
+/**
+ * How a loop over `shape` (flat index i) reads an operand broadcast to it: the operand's axes that are
+ * not 1 must be one contiguous band of `shape`'s, so its element is ⌊i / inner⌋ mod size. Null otherwise.
+ */
+function indexOf(operand: readonly number[], shape: readonly number[]): string | null {
+  if (operand.length > shape.length) return null;
+  const padded = [...new Array<number>(shape.length - operand.length).fill(1), ...operand];
+  let first = -1;
+  let end = -1;
+  let gap = false;
+  for (let k = 0; k < shape.length; k++) {
+    if (shape[k] === 1) {
+      if (padded[k] !== 1) return null;
+    } else if (padded[k] === shape[k]) {
+      if (gap) return null; // a broadcast axis inside the band
+      if (first < 0) first = k;
+      end = k + 1;
+    } else if (padded[k] === 1) gap = first >= 0;
+    else return null;
+  }
+  if (first < 0) return '0';
+  const size = sizeOf(padded.slice(first, end));
+  const inner = sizeOf(shape.slice(end));
+  const n = sizeOf(shape);
+  const outer = inner === 1 ? 'i' : n < 2 ** 31 ? `((i / ${inner}) | 0)` : `Math.floor(i / ${inner})`;
+  return size * inner === n ? outer : `${outer} % ${size}`;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}

@@ -1,0 +1,195 @@
+// A compiled program: the steps of a trace, fused where they can be, with every array planned from the
+// lifetimes of the values it holds. Run again, it allocates no array of its own. Imports ndarray.ts,
+// fusion.ts and trace.ts' types.
+import { type Fused, fuse as fuseSteps } from './fusion.js';
+import { type DType, dtypeOf, type NDArray, type Storage, setAllocator } from './ndarray.js';
+import type { InputRef, Kernel, Slot, Step, Trace } from './trace.js';
+
+/** An input of a step as the program runs it: the array it reads (an argument's changes every call). */
+interface RunInput {
+  data: Storage;
+  readonly shape: readonly number[];
+}
+
+/** A step as the program runs it. */
+type RunStep =
+  | {
+      readonly kind: 'kernel';
+      readonly kernel: Kernel;
+      readonly inputs: readonly RunInput[];
+      /** The buffers handed to the kernel's allocations, in order. */
+      readonly buffers: readonly Storage[];
+      readonly output: Storage;
+    }
+  | {
+      readonly kind: 'fused';
+      readonly loop: Fused['loop'];
+      readonly inputs: readonly RunInput[];
+      readonly outputs: readonly Storage[];
+    }
+  | { readonly kind: 'effect'; readonly run: () => void };
+
+/** A step of the plan: a trace's step, or a fused loop standing for several; `defines` are the slots it writes. */
+type PlanStep =
+  | { readonly kind: 'kernel'; readonly step: KernelStep; readonly defines: readonly number[] }
+  | { readonly kind: 'fused'; readonly fused: Fused; readonly defines: readonly number[] }
+  | { readonly kind: 'effect'; readonly run: () => void; readonly defines: readonly number[] };
+
+type KernelStep = Extract<Step, { kind: 'kernel' }>;
+
+/** The steps of a trace with every storage planned: run again, it allocates no array of its own. */
+export class Program {
+  readonly #steps: readonly RunStep[];
+  /** The inputs that read argument k, pointed at each call's tensors. */
+  readonly #argumentInputs: readonly { input: RunInput; argument: number }[];
+  readonly #storage: readonly Storage[];
+  readonly #slots: readonly Slot[];
+  /** How many buffers the plan holds, and how many loops fusion made: for tests and the curious. */
+  readonly buffers: number;
+  readonly fusedLoops: number;
+  readonly steps: number;
+  readonly #queue: { buffers: readonly Storage[]; at: number } = { buffers: [], at: 0 };
+
+  constructor(trace: Trace, options: { fuse: boolean } = { fuse: true }) {
+    const { slots } = trace;
+    this.#slots = slots;
+    const plan = planSteps(trace, options.fuse);
+    this.fusedLoops = plan.filter((p) => p.kind === 'fused').length;
+    // Buffers by lifetime: a computed slot takes a free buffer of its dtype and size, or keeps the one the
+    // trace made, and frees it after its last reader. A pinned slot keeps its own.
+    const lastUse = slots.map(() => -1);
+    plan.forEach((p, t) => {
+      for (const x of inputsOf(p)) lastUse[x.slot] = t;
+      for (const d of p.defines) lastUse[d] = Math.max(lastUse[d]!, t);
+    });
+    const storage = slots.map((s) => s.storage);
+    const free = new Map<string, Storage[]>();
+    const key = (x: Storage) => `${dtypeOf(x)}:${x.length}`;
+    const dying: number[][] = plan.map(() => []);
+    let buffers = 0;
+    plan.forEach((p, t) => {
+      for (const i of p.defines) {
+        if (slots[i]!.pinned) {
+          buffers++;
+          continue;
+        }
+        const reused = free.get(key(slots[i]!.storage))?.pop();
+        if (reused !== undefined) storage[i] = reused;
+        else buffers++;
+        dying[lastUse[i]!]!.push(i);
+      }
+      for (const i of dying[t]!) {
+        const list = free.get(key(storage[i]!)) ?? [];
+        list.push(storage[i]!);
+        free.set(key(storage[i]!), list);
+      }
+    });
+    this.buffers = buffers;
+    this.#storage = storage;
+    const argumentInputs: { input: RunInput; argument: number }[] = [];
+    const runInputs = (refs: readonly InputRef[]) =>
+      refs.map(({ slot, shape }) => {
+        const input = { data: storage[slot]!, shape };
+        if (slots[slot]!.kind === 'argument') argumentInputs.push({ input, argument: slots[slot]!.argument });
+        return input;
+      });
+    this.#steps = plan.map((p): RunStep => {
+      if (p.kind === 'effect') return { kind: 'effect', run: p.run };
+      if (p.kind === 'fused')
+        return {
+          kind: 'fused',
+          loop: p.fused.loop,
+          inputs: runInputs(p.fused.inputs),
+          outputs: p.fused.outputs.map((i) => storage[i]!),
+        };
+      return {
+        kind: 'kernel',
+        kernel: p.step.kernel,
+        inputs: runInputs(p.step.inputs),
+        buffers: p.step.allocations.map((i) => storage[i]!),
+        output: storage[p.step.output]!,
+      };
+    });
+    this.#argumentInputs = argumentInputs;
+    this.steps = plan.length;
+  }
+
+  /** Runs the steps on the arguments' storages (in the order the trace numbered them). */
+  run(args: readonly NDArray[]): void {
+    for (const { input, argument } of this.#argumentInputs) input.data = args[argument]!.data;
+    const queue = this.#queue;
+    const previous = setAllocator(this.#planned);
+    try {
+      for (const step of this.#steps) {
+        if (step.kind === 'fused') step.loop(step.inputs, step.outputs);
+        else if (step.kind === 'kernel') {
+          queue.buffers = step.buffers;
+          queue.at = 0;
+          const out = step.kernel(step.inputs);
+          if (out !== step.output) step.output.set(out);
+        } else {
+          setAllocator(previous);
+          step.run();
+          setAllocator(this.#planned);
+        }
+      }
+    } finally {
+      setAllocator(previous);
+    }
+  }
+
+  /** The storage that slot `slot` has in the plan, or argument storage when it is an argument. */
+  storageOf(slot: number, args: readonly NDArray[]): Storage {
+    const s = this.#slots[slot]!;
+    return s.kind === 'argument' ? args[s.argument]!.data : this.#storage[slot]!;
+  }
+
+  readonly #planned = (dtype: DType, size: number): Storage => {
+    const queue = this.#queue;
+    const buffer = queue.buffers[queue.at++];
+    if (buffer === undefined || buffer.length !== size || dtypeOf(buffer) !== dtype) {
+      throw new Error(
+        `compile: a kernel asked for ${size} ${dtype} elements where its trace asked for ` +
+          `${buffer === undefined ? 'nothing' : `${buffer.length} ${dtypeOf(buffer)}`}; the program no longer matches its trace`,
+      );
+    }
+    return buffer.fill(0);
+  };
+}
+
+/** The trace's steps, with runs of elementwise steps fused into loops (when `fuse` and the runtime allows it). */
+function planSteps(trace: Trace, fuse: boolean): PlanStep[] {
+  const { steps, slots } = trace;
+  const lastRead = slots.map(() => -1);
+  steps.forEach((step, t) => {
+    if (step.kind === 'kernel') for (const { slot } of step.inputs) lastRead[slot] = t;
+  });
+  const groups = fuse
+    ? fuseSteps(
+        steps.map((step) => (step.kind === 'kernel' ? step : null)),
+        (slot, last) => slots[slot]!.pinned || lastRead[slot]! > last,
+        (slot) => slots[slot]!.storage,
+      )
+    : null;
+  const groupAt = new Map((groups ?? []).map((g) => [g.steps[0]!, g]));
+  const plan: PlanStep[] = [];
+  for (let t = 0; t < steps.length; t++) {
+    const group = groupAt.get(t);
+    if (group !== undefined) {
+      plan.push({ kind: 'fused', fused: group, defines: group.outputs });
+      t = group.steps.at(-1)!;
+      continue;
+    }
+    const step = steps[t]!;
+    if (step.kind === 'effect') plan.push({ kind: 'effect', run: step.run, defines: [] });
+    else {
+      const fallback = step.allocations.includes(step.output) ? [] : [step.output];
+      plan.push({ kind: 'kernel', step, defines: [...step.allocations, ...fallback] });
+    }
+  }
+  return plan;
+}
+
+function inputsOf(p: PlanStep): readonly InputRef[] {
+  return p.kind === 'kernel' ? p.step.inputs : p.kind === 'fused' ? p.fused.inputs : [];
+}
