@@ -1,4 +1,5 @@
 import { gradients, isGradEnabled, withGradMode } from './graph.js';
+import { dataOf } from './ndarray.js';
 import { naryRules } from './rules/elementwise.js';
 import { describe, formatShape, ShapeError } from './shape.js';
 import { filled, recordTensor, Tensor } from './tensor.js';
@@ -124,7 +125,7 @@ function asInput(x: unknown): Differentiable {
       leaf.requiresGrad = true;
       return leaf;
     }
-    return recordTensor(x.data, x.shape, [x], TENSOR_INPUT);
+    return recordTensor(dataOf(x), x.shape, [x], TENSOR_INPUT);
   }
   if (!(x instanceof Value) || !x.requiresGrad) return new Value(toValue(x as number, 'grad').data);
   return recordValue(x.data, [x], INPUT);

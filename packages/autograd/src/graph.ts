@@ -1,7 +1,7 @@
 // The engine: graph.ts sweeps the graph that value.ts and tensor.ts record, with the rules of rules/;
 // functional, custom, anomaly and dot build on them. graph.ts imports no node type: Node states its needs.
 import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly.js';
-import type { NDArray } from './ndarray.js';
+import { dataOf, type NDArray } from './ndarray.js';
 import { callSynchronously } from './scope.js';
 import { formatShape, ShapeError, sameShape } from './shape.js';
 import { effect, tracing } from './trace.js';
@@ -245,7 +245,7 @@ function commitTraced<N extends Node<N>>(node: N, g: N): void {
 }
 
 function isArrayNode(x: unknown): x is NDArray {
-  return ArrayBuffer.isView((x as { data?: unknown }).data);
+  return typeof x === 'object' && x !== null && 'shape' in x && ArrayBuffer.isView(dataOf(x as NDArray));
 }
 
 /** Every node's adjoint ∂root/∂node for the seed, without touching any `.adjoint`: what `toDot` shows. */

@@ -20,6 +20,21 @@ export function dtypeOf(data: Storage): DType {
   return data instanceof Float32Array ? 'float32' : 'float64';
 }
 
+/** How the engine reads a tensor's storage while a trace guards `.data` from the user's reads (trace.ts). */
+let reader: ((x: NDArray) => Storage) | null = null;
+
+/** @internal Sets how `dataOf` reads (null: `x.data`); returns the reader before. */
+export function setDataReader(next: ((x: NDArray) => Storage) | null): typeof reader {
+  const previous = reader;
+  reader = next;
+  return previous;
+}
+
+/** @internal `x.data` as the engine reads it: inside compile()'s trace, without the guard on the user's reads. */
+export function dataOf(x: NDArray): Storage {
+  return reader === null ? x.data : reader(x);
+}
+
 /** Where `allocate` takes its arrays from, when not from the heap: a trace's log, or a program's plan (trace.ts). */
 let allocator: ((dtype: DType, size: number) => Storage) | null = null;
 
@@ -203,7 +218,7 @@ export function isNDArray(x: unknown): x is NDArray {
   return (
     typeof x === 'object' &&
     x !== null &&
-    ((x as NDArray).data instanceof Float64Array || (x as NDArray).data instanceof Float32Array) &&
+    (dataOf(x as NDArray) instanceof Float64Array || dataOf(x as NDArray) instanceof Float32Array) &&
     Array.isArray((x as NDArray).shape)
   );
 }

@@ -17,6 +17,7 @@ import {
   broadcastShapes,
   checkDType,
   type DType,
+  dataOf,
   dtypeOf,
   isNDArray,
   type NDArray,
@@ -40,7 +41,7 @@ import { product } from './rules/matmul.js';
 import type { TensorRule } from './rules/rule.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
-import { copyKernel, effect, perform, performRule, tracing } from './trace.js';
+import { effect, performRule, tracing } from './trace.js';
 import type { BackwardOptions } from './value.js';
 
 /** A Tensor, or a number standing for a rank-0 constant. */
@@ -82,6 +83,7 @@ export class Tensor implements Elementwise<Tensor> {
     this.rule = origin?.rule ?? null;
     this.parents = origin?.parents ?? NO_PARENTS;
     this.#requiresGrad = origin !== undefined;
+    tracing?.guard(this);
   }
 
   /** The op that made this node ('' for a leaf), as `toDot` shows it. */
@@ -102,11 +104,11 @@ export class Tensor implements Elementwise<Tensor> {
 
   /** 'float64' (Float64Array data) or 'float32' (Float32Array data). */
   get dtype(): DType {
-    return dtypeOf(this.data);
+    return dtypeOf(dataOf(this));
   }
 
   get size(): number {
-    return this.data.length;
+    return dataOf(this).length;
   }
 
   get ndim(): number {
@@ -343,31 +345,26 @@ export class Tensor implements Elementwise<Tensor> {
   item(): number {
     if (this.size !== 1)
       throw new ShapeError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
-    tracing?.checkConcrete(this.data, this.shape, 'item()');
+    tracing?.checkConcrete(dataOf(this), this.shape, 'item()');
     return this.data[0]!;
   }
   /** The elements as nested arrays (a number for rank 0). */
   toArray(): NestedArray {
-    tracing?.checkConcrete(this.data, this.shape, 'toArray()');
+    tracing?.checkConcrete(dataOf(this), this.shape, 'toArray()');
     return toNested(this);
   }
   /** A leaf that shares this tensor's data and records nothing. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape, undefined, this.label);
+    return new Tensor(dataOf(this), this.shape, undefined, this.label);
   }
   /** @internal A constant copy that shares no memory with this node (what a leaf's gradient stores). */
   snapshot(): Tensor {
-    // in a program, a computed gradient is its own copy (see Trace.adopt)
-    if (tracing !== null)
-      return new Tensor(
-        tracing.adopt(this.data) ? this.data : perform('copy', copyKernel, [this]),
-        this.shape,
-      );
+    if (tracing !== null) return new Tensor(tracing.snapshot(this), this.shape);
     return new Tensor(this.data.slice(), this.shape);
   }
   /** @internal Whether every element is finite (what anomaly mode checks). */
   allFinite(): boolean {
-    for (const v of this.data) if (!Number.isFinite(v)) return false;
+    for (const v of dataOf(this)) if (!Number.isFinite(v)) return false;
     return true;
   }
 
@@ -401,6 +398,9 @@ export class Tensor implements Elementwise<Tensor> {
   }
   /** `Tensor([[1, 2], [3, 4]], dtype=float64, requiresGrad=true)`, summarized past 1,000 elements, as PyTorch prints. */
   toString(): string {
+    // inside compile(), the values are the trace's and not any call's: a traced tensor shows what it is
+    if (tracing?.isTraced(this))
+      return `Tensor(<traced>, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
     return formatTensor(this);
   }
   /** @internal How Node.js's util.inspect (and so console.log) prints a Tensor. */

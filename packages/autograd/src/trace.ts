@@ -14,6 +14,7 @@ import {
   reducedShape,
   type Storage,
   setAllocator,
+  setDataReader,
 } from './ndarray.js';
 import { type ReduceAttrs, reduceRules } from './rules/reduce.js';
 import type { TensorRule } from './rules/rule.js';
@@ -76,12 +77,18 @@ export class Trace {
   /** Collects the allocations of the kernel running now (null between kernels). */
   #allocations: number[] | null = null;
   #op = '';
+  /** Above 0 while the engine itself reads arrays (a kernel, an effect): then `.data` is not the user's read. */
+  #open = 0;
+  /** The storage behind each guarded tensor's `.data`, and the arguments, whose guards come off at the end. */
+  readonly #guarded = new WeakMap<object, Storage>();
+  readonly #arguments: NDArray[] = [];
 
   /** Starts recording; the storages of `args` (tensors) are the program's arguments, in order. */
   constructor(args: readonly NDArray[]) {
     for (const [i, x] of args.entries()) {
       if (this.#slotOf.has(x.data)) continue; // the same tensor twice: one argument slot
       this.#add({ kind: 'argument', storage: x.data, argument: i, step: -1, op: 'argument' });
+      this.#arguments.push(x);
     }
   }
 
@@ -89,25 +96,68 @@ export class Trace {
   record<T>(fn: () => T): T {
     if (tracing !== null) throw new Error('compile: a trace is already being recorded');
     tracing = this;
+    const previous = setDataReader((x) => this.raw(x));
+    for (const x of this.#arguments) this.guard(x);
     try {
       return fn();
     } finally {
       tracing = null;
+      setDataReader(previous);
+      for (const x of this.#arguments) {
+        Object.defineProperty(x, 'data', {
+          value: x.data,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      }
     }
+  }
+
+  /**
+   * Makes reading `x.data` inside the traced function a TraceError when x depends on the arguments (the
+   * engine's own reads pass, and after the trace every read does): JAX's concretization error for `.data`.
+   */
+  guard(x: NDArray): void {
+    const data = x.data;
+    const slot = this.#slotOf.get(data);
+    if (slot === undefined || this.slots[slot]!.kind === 'constant' || this.#guarded.has(x)) return;
+    this.#guarded.set(x, data);
+    const trace = this;
+    Object.defineProperty(x, 'data', {
+      configurable: true,
+      enumerable: true,
+      get(): Storage {
+        if (tracing === trace && trace.#open === 0) trace.checkConcrete(data, x.shape, 'reading .data');
+        return data;
+      },
+    });
+  }
+
+  /** `x.data` as the engine reads it: never a TraceError. */
+  raw(x: NDArray): Storage {
+    return this.#guarded.get(x) ?? x.data;
+  }
+
+  /** Whether `x` is a value of the trace (it depends on the arguments): what printing shows as traced. */
+  isTraced(x: NDArray): boolean {
+    return this.#guarded.has(x);
   }
 
   /** Runs `kernel` now and logs it as a step; returns its output. */
   perform(op: string, kernel: Kernel, inputs: readonly NDArray[], scalar?: Scalar): Storage {
     if (this.#allocations !== null) return kernel(inputs); // a kernel inside a kernel: part of the outer step
-    const refs = inputs.map((x) => ({ slot: this.#slotFor(x.data), shape: x.shape }));
+    const refs = inputs.map((x) => ({ slot: this.#slotFor(this.raw(x)), shape: x.shape }));
     const allocations: number[] = [];
     this.#allocations = allocations;
     this.#op = op;
     const previous = setAllocator(this.#allocate);
     let output: Storage;
+    this.#open++;
     try {
       output = kernel(inputs);
     } finally {
+      this.#open--;
       setAllocator(previous);
       this.#allocations = null;
     }
@@ -122,21 +172,27 @@ export class Trace {
 
   /** Runs `run` now, and logs it as a step; the storages of `reads` are pinned, as `run` holds them. */
   effect(run: () => void, reads: readonly NDArray[]): void {
-    for (const x of reads) this.slots[this.#slotFor(x.data)]!.pinned = true;
+    for (const x of reads) this.slots[this.#slotFor(this.raw(x))]!.pinned = true;
     this.steps.push({ kind: 'effect', run });
-    run();
+    this.#open++;
+    try {
+      run();
+    } finally {
+      this.#open--;
+    }
   }
 
   /**
-   * Whether `data` may become a leaf's gradient as it is, uncopied: a computed array that no leaf holds
-   * yet (pinned now, so that no later step reuses its buffer). Arguments and constants are copied.
+   * The storage of a copy of `x`, as a leaf's gradient: in a program, a computed array that no leaf holds
+   * yet is its own copy (pinned, so that no later step reuses its buffer); anything else is copied.
    */
-  adopt(data: Storage): boolean {
+  snapshot(x: NDArray): Storage {
+    const data = this.raw(x);
     const slot = this.#slotOf.get(data);
     const s = slot === undefined ? undefined : this.slots[slot]!;
-    if (s === undefined || s.kind !== 'computed' || s.pinned) return false;
+    if (s === undefined || s.kind !== 'computed' || s.pinned) return this.perform('copy', copyKernel, [x]);
     s.pinned = true;
-    return true;
+    return data;
   }
 
   /** Pins `data`: the program keeps it (an output, or a storage that lives on in a tensor). */

@@ -185,6 +185,26 @@ describe('compile', () => {
     expect(h(tensor([1, 2])).toArray()).toEqual([3, 6]);
   });
 
+  test('reading .data of a traced tensor throws a TraceError; of a constant it works; printing shows it is traced', () => {
+    const x = tensor([1, 2]);
+    expect(() => compile((a: Tensor) => a.add(a.data[0]!))(x)).toThrow(
+      'compile: reading .data reads the values of a tensor (shape [2], argument tensor 0)',
+    );
+    expect(() => compile((a: Tensor) => a.exp().data[1])(x)).toThrow(
+      'compile: reading .data reads the values of a tensor (shape [2], the result of exp)',
+    );
+    // after the trace (even one that threw) the argument's data is a plain field again
+    expect(Object.getOwnPropertyDescriptor(x, 'data')!.value).toBeInstanceOf(Float64Array);
+    const k = tensor([10, 20]);
+    expect(compile((a: Tensor) => a.mul(k.data[1]!))(x).toArray()).toEqual([20, 40]);
+    let shown = '';
+    compile((a: Tensor) => {
+      shown = String(a.mul(2));
+      return a;
+    })(x);
+    expect(shown).toBe('Tensor(<traced>, shape=[2], dtype=float64)');
+  });
+
   test('backward() writes leaf gradients at every call; a gradient left from the last call is an error', () => {
     const w = tensor([0.5, -1], { requiresGrad: true });
     const step = compile((x: Tensor) => {

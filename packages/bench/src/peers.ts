@@ -360,7 +360,10 @@ async function main(): Promise<void> {
     'W2 small tensor MLP: 2-16-16-1, X 100×2, one SGD step',
     [
       { name: ours, step: () => sgdStep(tsgd, marginLossTensor(tnet, X, negY)) },
-      { name: `${ours}, compiled`, step: compiledStep(csgd, (x, y) => marginLossTensor(cnet, x, y), X, negY) },
+      {
+        name: `${ours}, compiled`,
+        step: compiledStep(csgd, (x, y) => marginLossTensor(cnet, x, y), X, negY),
+      },
       { name: 'jax-js jit (wasm, f32)', step: jaxMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge', 'f32') },
       tfContestant('tfjs-cpu (f32)', 'cpu', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
       tfContestant('tfjs-wasm (f32)', 'wasm', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
@@ -392,7 +395,12 @@ async function main(): Promise<void> {
   const cmnet = mlp(MNIST, { dtype });
   const cmsgd = new SGD(cmnet.parameters(), { lr: 0.05 });
   const my = tensor(oneHot, { shape: [128, 10], dtype });
-  const mnistCompiled = compiledStep(cmsgd, (x, y) => softmaxCrossEntropy(cmnet.forward(x), y) as Tensor, mx, my);
+  const mnistCompiled = compiledStep(
+    cmsgd,
+    (x, y) => softmaxCrossEntropy(cmnet.forward(x), y) as Tensor,
+    mx,
+    my,
+  );
   await race(
     'W3 MNIST-size MLP: 784-128-64-10, batch 128, one SGD step',
     [

@@ -111,6 +111,10 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     options.optimizer.step();
     return value;
   };
+  if (options.compile === true && !model.parameters().every((p) => p instanceof Tensor))
+    throw new TypeError(
+      'fit: compile traces Tensor programs, and this model is made of Values (the scalar engine); leave compile out',
+    );
   const step = options.compile === true ? compileStep(eagerStep) : eagerStep;
   const order = Array.from({ length: count }, (_, i) => i);
   let batchIndex = 0;
@@ -173,18 +177,11 @@ const FIT_OPTIONS = [
   'compile',
 ] as const;
 
-/** The training step compiled: traced once per batch size, then run as a program. Tensor models only. */
+/** The training step compiled: traced once per batch size, then run as a program. */
 function compileStep<Tgt>(
   step: (x: Tensor, target: Tgt) => Tensor | Value,
 ): (x: Tensor, target: Tgt) => Tensor | Value {
-  return compile((x: Tensor, target: Tgt) => {
-    const value = step(x, target);
-    if (!(value instanceof Tensor))
-      throw new TypeError(
-        `fit: compile traces Tensor programs, and this model's loss is ${describe(value)}; a model of Values runs eagerly (leave compile out)`,
-      );
-    return value;
-  });
+  return compile(step as (x: Tensor, target: Tgt) => Tensor);
 }
 
 /** Checks a dataset and returns it as two Tensors with the same number of rows. */

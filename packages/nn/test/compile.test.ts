@@ -110,6 +110,6 @@ describe('compiled training', () => {
         epochs: 1,
         compile: true,
       }),
-    ).toThrow('fit: compile traces Tensor programs');
+    ).toThrow('fit: compile traces Tensor programs, and this model is made of Values');
   });
 });
