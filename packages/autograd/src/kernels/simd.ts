@@ -8,11 +8,16 @@ import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
 import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
 
 /**
- * The multiply-adds from which a product is shared out between threads: about 0.4 ms of float32 work
- * on one core. Handing out chunks costs microseconds, but on these shared 2-core machines a worker's
- * vCPU may be slow to wake or taken by another process, and smaller products came out slower.
+ * The multiply-adds from which a product is shared out between threads (2²¹, about 0.12 ms of float32
+ * work on one core), and the shortest inner dimension that is. Measured on a shared 2-core machine, one
+ * thread ÷ two, medians of 9 (packages/bench: `probe`-style runs of noGrad matmuls, both dtypes):
+ * 128×128×128 (2²¹) 1.27–1.46×, 64×288×196 1.09–1.41×, 160³ 1.50–1.61×, 192³ 1.55–1.74×; at 2²⁰ the
+ * results turned on the machine's load (0.69–1.41× in float32 for shapes that gained in float64), and
+ * products with a short inner dimension lost at any size below 2²¹ (64×1×16384 0.50×, 128×8×1024 0.77×):
+ * their time is the packing, which one thread does, not the kernel that the threads share.
  */
-const PARALLEL_WORK = 1 << 22;
+const PARALLEL_WORK = 1 << 21;
+const PARALLEL_DEPTH = 32;
 
 /** A pack kernel of gemm.wat: `packPanels` on the module's memory (addresses in bytes). */
 type Pack = (
@@ -169,7 +174,8 @@ export function gemmSimd(
   const packed = packInto(simd, operands, precision, (m4, nw) => {
     // large products share their rows out to worker threads: wake them now, to be spinning after the packing
     threads = Math.min(getNumThreads(), m4 / 4);
-    team = simd.team !== null && threads > 1 && m4 * nw * operands.k >= PARALLEL_WORK ? simd.team : null;
+    const parallel = m4 * nw * operands.k >= PARALLEL_WORK && operands.k >= PARALLEL_DEPTH;
+    team = simd.team !== null && threads > 1 && parallel ? simd.team : null;
     team?.wake(threads);
   });
   const { dtype, bytes } = precision;
