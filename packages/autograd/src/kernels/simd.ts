@@ -8,15 +8,15 @@ import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
 import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
 
 /**
- * The multiply-adds from which a product is shared out between threads (2²¹, about 0.12 ms of float32
+ * The multiply-adds from which a product is shared out between threads (3·2²⁰, about 0.2 ms of float32
  * work on one core), and the shortest inner dimension that is. Measured on a shared 2-core machine, one
- * thread ÷ two, medians of 9 (packages/bench: `probe`-style runs of noGrad matmuls, both dtypes):
- * 128×128×128 (2²¹) 1.27–1.46×, 64×288×196 1.09–1.41×, 160³ 1.50–1.61×, 192³ 1.55–1.74×; at 2²⁰ the
- * results turned on the machine's load (0.69–1.41× in float32 for shapes that gained in float64), and
- * products with a short inner dimension lost at any size below 2²¹ (64×1×16384 0.50×, 128×8×1024 0.77×):
- * their time is the packing, which one thread does, not the kernel that the threads share.
+ * thread ÷ two, medians of 9, noGrad matmuls interleaved: 64×288×196 (2²¹·⁸) 1.09–1.41×, 160³ 1.50–1.61×,
+ * 192³ 1.55–1.74×. Below, the outcome turned on the machine's load: 128³ (2²¹) gained 1.27–1.46× in that
+ * probe but lost 0.88× in the benchmark's W4 row, and at 2²⁰ shapes that gained in float64 lost in
+ * float32 (0.69–1.41×). Products with a short inner dimension lost at every size tried (64×1×16384
+ * 0.50×, 128×8×1024 0.77×): their time is the packing, which one thread does.
  */
-const PARALLEL_WORK = 1 << 21;
+const PARALLEL_WORK = 3 << 20;
 const PARALLEL_DEPTH = 32;
 
 /** A pack kernel of gemm.wat: `packPanels` on the module's memory (addresses in bytes). */
