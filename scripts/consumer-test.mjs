@@ -50,7 +50,7 @@ async function serve(dir) {
 
 /** What the browser pages compute: a gradient, and XOR trained and predicted; they put it in `window.result`. */
 const BROWSER_PROGRAM = `
-import { tensor, Value } from '@adjoint/autograd';
+import { compile, tensor, Value } from '@adjoint/autograd';
 import { accuracy, fit, mlp, mse, predict, SGD } from '@adjoint/nn';
 const a = new Value(2);
 a.mul(a).mul(a).backward();
@@ -61,7 +61,16 @@ const X = [[0, 0], [0, 1], [1, 0], [1, 1]];
 fit(net, { x: X, y: [[0], [1], [1], [0]] }, { loss: mse, optimizer: new SGD(net.parameters(), { lr: 2 }), epochs: 2000 });
 let evalAllowed = true;
 try { new Function('return 1'); } catch { evalAllowed = false; }
-window.result = { cube: a.grad, matmul: x.grad.toArray(), xor: accuracy(predict(net, X), [0, 1, 1, 0]), evalAllowed };
+// a compiled step (its second call runs the program) against the eager one: fused loops where eval is allowed
+const w = tensor([[0.5, -1], [2, 0.25]], { requiresGrad: true });
+const f = (v) => { w.zeroGrad(); const l = v.matmul(w).tanh().mul(v).sum(); l.backward(); return l; };
+const v = tensor([[1, 2], [3, -1]]);
+const eager = [f(v).item(), w.grad.toArray()];
+const step = compile(f);
+step(v);
+const compiled = [step(v).item(), w.grad.toArray()];
+const compiledMatches = JSON.stringify(compiled) === JSON.stringify(eager);
+window.result = { cube: a.grad, matmul: x.grad.toArray(), xor: accuracy(predict(net, X), [0, 1, 1, 0]), evalAllowed, compiledMatches, fusedLoops: step.programs[0].fusedLoops };
 `;
 
 /** Loads `page` in Chromium and returns its `window.result`, or throws with the page's errors. */
@@ -79,7 +88,13 @@ async function inChromium(browser, url) {
   const result = await page.evaluate(() => window.result);
   await page.close();
   if (errors.length > 0) throw new Error(errors.join('; '));
-  if (result.cube !== 12 || JSON.stringify(result.matmul) !== '[[8,12],[8,12]]' || result.xor !== 1)
+  if (
+    result.cube !== 12 ||
+    JSON.stringify(result.matmul) !== '[[8,12],[8,12]]' ||
+    result.xor !== 1 ||
+    result.compiledMatches !== true ||
+    (result.evalAllowed ? result.fusedLoops < 1 : result.fusedLoops !== 0)
+  )
     throw new Error(`wrong results: ${JSON.stringify(result)}`);
   return JSON.stringify(result);
 }

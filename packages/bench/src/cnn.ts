@@ -6,7 +6,7 @@
  * NHWC with filters [kH, kW, C, O] (its native layout; its dense weight's rows reordered to H, W, C), so
  * all three compute the same loss.
  */
-import { type DType, Rng, type Tensor, tensor } from '@adjoint/autograd';
+import { compile, type DType, Rng, type Tensor, tensor } from '@adjoint/autograd';
 import { mnistCnnSpec } from '@adjoint/examples';
 import { layerShapes, type ModelSpec, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
@@ -60,18 +60,21 @@ function multiplyAdds(spec: ModelSpec): number {
 }
 
 /** adjoint's step. */
-export function adjointCnnStep(dtype: DType): () => unknown {
+export function adjointCnnStep(dtype: DType, compiled = false): () => unknown {
   const net = sequential(CNN_SPEC, { dtype });
   const sgd = new SGD(net.parameters(), { lr: LR });
-  const { images, labels } = batch();
+  const { images, oneHot } = batch();
   const x = tensor(images, { shape: [BATCH, 1, 28, 28], dtype });
-  return () => {
+  const y = tensor(oneHot, { shape: [BATCH, 10], dtype });
+  const step = (xs: Tensor, ys: Tensor) => {
     sgd.zeroGrad();
-    const loss = softmaxCrossEntropy(net.forward(x), labels) as Tensor;
+    const loss = softmaxCrossEntropy(net.forward(xs), ys) as Tensor;
     loss.backward();
     sgd.step();
-    return loss.item();
+    return loss;
   };
+  const run = compiled ? compile(step) : step;
+  return () => run(x, y).item();
 }
 
 /** jax-js's step, traced once by jit: lax.conv, max pooling as a max over a reshaped window axis. */

@@ -1,8 +1,10 @@
 /**
  * The benchmark: six workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
- * backends) and jax-js (wasm device, jit). Contestants of a workload run interleaved, one repetition
- * each in turn, so they share the machine's load; tables give the median, the min–max and the ratio of
- * each peer's median to adjoint's (above 1: adjoint is faster). Writes out/bench-<dtype>.json.
+ * backends), jax-js (wasm device, jit) and, for the scalar engine, micrograd by hand (micrograd.ts).
+ * Contestants of a workload run interleaved, one repetition each per round in a seeded random order, so
+ * they share the machine's load; tables give the median, the min–max and the ratio of each peer's
+ * median to adjoint's (above 1: adjoint is faster). W2, W3 and W6 time adjoint eagerly and compiled.
+ * Writes out/bench-<dtype>.json, which `bench:table` (table.ts) turns into the README's table.
  *
  * adjoint runs in one dtype per process (`--dtype`, default float32): a program that mixes Float32Array
  * and Float64Array in the same loops makes V8's element accesses polymorphic and both slower (W2 here:
@@ -34,6 +36,8 @@ import { defaultOutDir, marginLoss, marginLossTensor, moons, moonsSpec } from '@
 import { type MlpSpec, mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
+import { MicroMlp, MicroValue, microStep } from './micrograd.js';
+import type { Row } from './results.js';
 
 const require = createRequire(import.meta.url);
 const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
@@ -88,17 +92,9 @@ interface Contestant {
   readonly rounds?: number;
 }
 
-interface Row {
-  readonly workload: string;
-  readonly name: string;
-  readonly medianMs: number;
-  readonly minMs: number;
-  readonly maxMs: number;
-  readonly ratio: number | null;
-  readonly gflops?: number;
-}
-
 const rows: Row[] = [];
+/** The order of the contestants in each round: seeded, so two runs interleave alike. */
+const shuffler = new Rng(16);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -148,7 +144,12 @@ async function race(
   for (let r = 0; r < reps; r++) {
     const left =
       r === 0 ? '' : `, about ${((((performance.now() - timed) / r) * (reps - r)) / 1000).toFixed(0)} s left`;
-    for (const [k, c] of contestants.entries()) {
+    // each round in its own seeded order: no contestant always runs right after another, on the caches
+    // it left (the one-thread row used to follow the default every round, on caches the default warmed)
+    const order = contestants.map((_, k) => k);
+    shuffler.shuffle(order);
+    for (const k of order) {
+      const c = contestants[k]!;
       if (c.rounds !== undefined && r >= c.rounds) continue;
       status(`${workload}: round ${r + 1}/${reps}, ${c.name}${left}`);
       const t0 = performance.now();
@@ -336,9 +337,19 @@ async function main(): Promise<void> {
   if (dtype === 'float64') {
     const snet = scalarMlp(SPEC);
     const ssgd = new SGD(snet.parameters(), { lr: 0.05 });
+    // the floor: micrograd written by hand in plain JavaScript, from the same initial weights
+    const micro = new MicroMlp(
+      snet.layers.map((layer) => ({
+        w: layer.neurons.map((n) => n.w.map((v) => v.data)),
+        b: layer.neurons.map((n) => n.b.data),
+      })),
+    );
     await race(
       'W1 scalar graph: MLP(2,[16,16,1]) on 100 moons, one step',
-      [{ name: 'adjoint (Value)', step: () => sgdStep(ssgd, marginLoss(snet, data.x, signs)) }],
+      [
+        { name: 'adjoint (Value)', step: () => sgdStep(ssgd, marginLoss(snet, data.x, signs)) },
+        { name: 'micrograd, hand-written JS', step: () => microStep(micro, data.x, signs, 0.05) },
+      ],
       reps,
     );
   }
@@ -461,10 +472,12 @@ async function main(): Promise<void> {
 
   // W6: the mnist-cnn example's network, one SGD step on 64 images (every library's first loss is 2.3048155)
   const cnnStep = adjointCnnStep(dtype);
+  const cnnCompiled = adjointCnnStep(dtype, true);
   await race(
     'W6 MNIST CNN: conv32-pool-conv64-pool-dense128-dense10, batch 64, one SGD step',
     [
       { name: ours, step: cnnStep },
+      { name: `${ours}, compiled`, step: cnnCompiled },
       ...(threads > 1 ? [oneThread(cnnStep)] : []),
       // seconds a step (about 6 s and 50 s on a 2-core machine): a few rounds, or the run takes an hour
       { name: 'jax-js jit (wasm, f32)', step: jaxCnnStep(), rounds: 3 },
@@ -474,7 +487,8 @@ async function main(): Promise<void> {
     CNN_FLOPS,
   );
   // TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel: it runs a convolution, cannot train one
-  console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
+  if (values.only === undefined || values.only.split(',').some((w) => w.trim() === 'W6'))
+    console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
 
   // W5: a deep chain of scalar ops
   for (const steps of dtype === 'float32' ? [] : quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6]) {
@@ -485,6 +499,16 @@ async function main(): Promise<void> {
           name: 'adjoint (Value)',
           step: () => {
             const x = new Value(1);
+            let y = x;
+            for (let i = 0; i < steps; i++) y = y.mul(1.0001).add(0.0001);
+            y.backward();
+            return x.grad;
+          },
+        },
+        {
+          name: 'micrograd, hand-written JS',
+          step: () => {
+            const x = new MicroValue(1);
             let y = x;
             for (let i = 0; i < steps; i++) y = y.mul(1.0001).add(0.0001);
             y.backward();
