@@ -1,11 +1,14 @@
 import {
   compile,
+  customOp,
   type DType,
+  grad,
   noGrad,
   randn,
   type Tensor,
   TraceError,
   tensor,
+  Value,
   valueAndGrad,
 } from '@adjoint/autograd';
 import { broadcastPair, compileExpression, expressionGraph, shape } from '@adjoint/autograd/arbitraries';
@@ -231,6 +234,35 @@ describe('compile', () => {
       'compile: backward() would add to the gradient that a tensor of shape [2] already holds',
     );
     expect(() => forgetful(tensor([1, 1]).astype('float32'))).toThrow('already holds'); // at the trace, too
+  });
+
+  test('custom ops, second derivatives and noGrad inside a compiled function give eager bits', () => {
+    const cube = customOp({
+      name: 'cube',
+      forward: (x: Tensor) => x.mul(x).mul(x),
+      vjp: (g: Tensor, _y: Tensor, x: Tensor) => [g.mul(x.mul(x)).mul(3)],
+    });
+    const f = (x: Tensor) => {
+      const d1 = grad((t: Tensor) => cube(t).sin().sum());
+      const d2 = grad((t: Tensor) => (d1(t) as Tensor).sum())(x) as Tensor;
+      const frozen = noGrad(() => x.exp());
+      return { d2, frozen, both: d2.add(frozen) };
+    };
+    const compiled = compile(f);
+    for (const seed of [1, 2, 3]) {
+      const x = randn([5], { seed });
+      const eager = f(x);
+      const got = compiled(x);
+      for (const key of ['d2', 'frozen', 'both'] as const) expect(bits(got[key])).toEqual(bits(eager[key]));
+    }
+    expect(compiled.traces).toBe(1);
+  });
+
+  test('a function that returns a Promise, or a Value, is refused with a reason', () => {
+    expect(() => compile(async (x: Tensor) => x)(tensor([1]))).toThrow(
+      'compile: f returned a Promise; compile traces synchronous code',
+    );
+    expect(() => compile(() => new Value(1))()).toThrow('compile: the result holds');
   });
 
   test('a warm call makes no typed array but its results', () => {
