@@ -1,3 +1,4 @@
+import { oneHot as oneHotRows } from './layout.js';
 import {
   allocate,
   checkDType,
@@ -160,4 +161,15 @@ function leaf(
   const t = new Tensor(stored, shape, undefined, label);
   t.requiresGrad = requiresGrad;
   return t;
+}
+
+/**
+ * One-hot rows of class indices, as PyTorch's `F.one_hot` and JAX's `jax.nn.one_hot`: labels [N] give
+ * [N, classes] (float64), row i 1 at column labels[i]. Every label must be an integer in [0, classes),
+ * checked whenever the rows are made, inside a compiled program too; no gradient flows to the labels.
+ */
+export function oneHot(labels: Tensor, classes: number): Tensor {
+  if (!(labels instanceof Tensor))
+    throw new TypeError(`oneHot: expected labels to be a Tensor, got ${describe(labels)}`);
+  return oneHotRows<Tensor>(labels, classes);
 }

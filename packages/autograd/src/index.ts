@@ -7,6 +7,7 @@ export {
   arange,
   eye,
   full,
+  oneHot,
   ones,
   type RandomSource,
   rand,

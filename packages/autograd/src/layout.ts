@@ -49,6 +49,19 @@ export function gather<T extends TensorNode<T>>(x: T, index: unknown, axis: numb
   });
 }
 
+/**
+ * One-hot rows of class indices, as PyTorch's `one_hot` and JAX's `jax.nn.one_hot`: `labels` [N] gives
+ * [N, classes] float64, row i 1 at column labels[i]. Every label must be an integer in [0, classes); it
+ * is checked whenever the rows are made, inside a compiled program too. No gradient flows to the labels.
+ */
+export function oneHot<T extends TensorNode<T>>(labels: T, classes: number): T {
+  if (!Number.isSafeInteger(classes) || classes < 1)
+    throw new RangeError(`oneHot: expected classes to be a positive integer, got ${describe(classes)}`);
+  if (labels.shape.length !== 1)
+    throw new ShapeError(`oneHot: expected labels of shape [N], got ${formatShape(labels.shape)}`);
+  return labels.applyRule('oneHot', layoutRules.oneHot, { classes });
+}
+
 /** `x` repeated along new leading axes and size-1 axes to fill `shape`. */
 export function broadcastTo<T extends TensorNode<T>>(x: T, shape: readonly number[]): T {
   const target = checkShape('broadcastTo', shape);

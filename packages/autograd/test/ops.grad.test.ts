@@ -1,4 +1,4 @@
-import { concat, noGrad, stack, Tensor } from '@adjoint/autograd';
+import { concat, noGrad, oneHot, stack, Tensor, tensor } from '@adjoint/autograd';
 import { broadcastPair, shape, tensorOf } from '@adjoint/autograd/arbitraries';
 import { fc, it } from '@fast-check/vitest';
 import { describe } from 'vitest';
@@ -264,6 +264,16 @@ const specs: Record<OpName, fc.Arbitrary<Case>> = {
         }));
       }),
   ),
+  // the labels carry no gradient (their rule's vjp is null): the rows it makes weigh a differentiable input
+  oneHot: fc
+    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
+    .chain(([n, c]) =>
+      fc.tuple(tensorOf([n, c]), fc.array(fc.nat({ max: c - 1 }), { minLength: n, maxLength: n })),
+    )
+    .map(([x, labels]) => ({
+      f: (t: Tensor) => t.mul(oneHot(tensor(labels), t.shape[1]!)).sum(),
+      inputs: [x],
+    })),
   unfold: windowCase((x, w) => ({
     f: (t: Tensor) => t.applyRule('unfold', windowRules.unfold, { ...w, fill: 0 }),
     inputs: [x],

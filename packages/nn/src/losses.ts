@@ -3,8 +3,10 @@ import {
   describe,
   type Elementwise,
   formatShape,
+  oneHot as oneHotRows,
   ShapeError,
   Tensor,
+  TraceError,
   tensor,
   Value,
 } from '@adjoint/autograd';
@@ -82,11 +84,7 @@ export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Ar
   const oneHot =
     (labels instanceof Tensor && labels.ndim === 2) || (Array.isArray(labels) && Array.isArray(labels[0]))
       ? (labels as Target)
-      : tensor(
-          classIndices(op, labels, n, c).map((label) =>
-            Array.from({ length: c }, (_, k) => (k === label ? 1 : 0)),
-          ),
-        );
+      : oneHotTargets(op, labels, n, c);
   return reduceTerms(op, logp, oneHot, (lp, t) => lp.mul(t), 'sum')
     .div(n)
     .neg();
@@ -120,6 +118,27 @@ function logSoftmaxRows(op: string, logits: Prediction): [number, number, Predic
 }
 
 /** Class indices as integers in [0, c), one per sample. */
+/**
+ * Class indices as one-hot rows [N, C] (float64). A [N] tensor's labels are checked here when their
+ * values can be read, and by `oneHot` otherwise: inside `compile` they are the call's, unknown to the
+ * trace, and the program checks them at every call.
+ */
+function oneHotTargets(op: string, labels: unknown, n: number, c: number): Tensor {
+  if (labels instanceof Tensor && labels.ndim === 1) {
+    try {
+      classIndices(op, labels, n, c);
+    } catch (error) {
+      if (!(error instanceof TraceError)) throw error;
+      if (labels.shape[0] !== n)
+        throw new ShapeError(`${op}: ${n} samples of logits but ${labels.shape[0]} labels`);
+    }
+    return oneHotRows(labels, c);
+  }
+  return tensor(
+    classIndices(op, labels, n, c).map((label) => Array.from({ length: c }, (_, k) => (k === label ? 1 : 0))),
+  );
+}
+
 function classIndices(op: string, labels: unknown, n: number, c: number): number[] {
   const list =
     labels instanceof Tensor

@@ -13,6 +13,7 @@ import {
   grad,
   linear,
   noGrad,
+  oneHot,
   ones,
   Rng,
   rand,
@@ -726,6 +727,22 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'compile: argument 0 is Float64Array; a compiled function takes Tensors, numbers, and arrays and plain objects of them',
   ],
   ['effect(string)', () => effect('x' as never), 'effect: expected run to be a function, got the string "x"'],
+  ['oneHot(array)', () => oneHot([0, 1] as never, 2), 'oneHot: expected labels to be a Tensor, got'],
+  [
+    'oneHot(classes 0)',
+    () => oneHot(tensor([0]), 0),
+    'oneHot: expected classes to be a positive integer, got 0',
+  ],
+  [
+    'oneHot([2, 1] labels)',
+    () => oneHot(tensor([[0], [1]]), 2),
+    'oneHot: expected labels of shape [N], got [2, 1]',
+  ],
+  [
+    'oneHot(label 2.5)',
+    () => oneHot(tensor([0, 2.5]), 3),
+    'oneHot: label 2.5 of sample 1 is not a class index in [0, 3)',
+  ],
 ];
 
 describe('bad input at every public boundary', () => {

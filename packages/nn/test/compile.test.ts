@@ -113,3 +113,27 @@ describe('compiled training', () => {
     ).toThrow('fit: compile traces Tensor programs, and this model is made of Values');
   });
 });
+
+describe('class-index labels inside a compiled step', () => {
+  test('fit({ compile: true }) with [N] labels trains as eager fit does, and the program checks each batch’s labels', () => {
+    const run = (compiled: boolean, labels: number[]) => {
+      const net = mlp({ inputs: 3, layers: [{ units: 3, activation: 'linear' }], seed: 1 });
+      const data = { x: randn([12, 3], { seed: 5 }), y: tensor(labels) };
+      const history = fit(net, data, {
+        loss: softmaxCrossEntropy,
+        optimizer: new SGD(net.parameters(), { lr: 0.1 }),
+        epochs: 3,
+        batchSize: 4,
+        compile: compiled,
+      });
+      return { loss: history.loss, params: net.parameters().map(bits) };
+    };
+    const labels = Array.from({ length: 12 }, (_, i) => i % 3);
+    expect(run(true, labels)).toEqual(run(false, labels));
+    // a bad label in a later batch: the trace saw good ones, the program's check catches it
+    const bad = [...labels];
+    bad[9] = 3;
+    expect(() => run(true, bad)).toThrow('is not a class index in [0, 3)');
+    expect(() => run(false, bad)).toThrow('softmaxCrossEntropy: label 3 of sample');
+  });
+});

@@ -1,5 +1,5 @@
 import { broadcastTo, concat, gatherAxis, padAxis, permute, sliceAxis } from '../kernels/loops.js';
-import { convert, type DType, type NDArray } from '../ndarray.js';
+import { allocate, convert, type DType, type NDArray, type Storage } from '../ndarray.js';
 import type { TensorRule } from './rule.js';
 
 // Ops that move elements without computing with them: their adjoints move the gradient back.
@@ -71,6 +71,15 @@ export const layoutRules: LayoutRules = {
       g.applyRule('scatterAdd', layoutRules.scatterAdd, { index, axis, shape: x!.shape }),
     ],
   },
+  // one-hot rows of class indices: a constant of the labels' values, which carry no gradient. The kernel
+  // checks every label, so a compiled program checks each call's labels too
+  oneHot: {
+    forward: ([x], { classes }: OneHotAttrs) => ({
+      data: oneHotRows(x!, classes),
+      shape: [x!.shape[0]!, classes],
+    }),
+    vjp: () => [null],
+  },
   // …and the adjoint of that scatter-add is the gather
   scatterAdd: {
     forward: ([x], { index, axis, shape }: ScatterAttrs) => ({
@@ -94,6 +103,25 @@ interface LayoutRules {
   readonly concat: TensorRule<number>;
   readonly gather: TensorRule<GatherAttrs>;
   readonly scatterAdd: TensorRule<ScatterAttrs>;
+  readonly oneHot: TensorRule<OneHotAttrs>;
+}
+
+/** How many classes one-hot rows have. */
+export interface OneHotAttrs {
+  readonly classes: number;
+}
+
+/** Row i is 1 at column labels[i], 0 elsewhere (float64); a label that is not a class index is a RangeError. */
+function oneHotRows(labels: NDArray, classes: number): Storage {
+  const data = labels.data;
+  const out = allocate('float64', data.length * classes);
+  for (let i = 0; i < data.length; i++) {
+    const label = data[i]!;
+    if (!Number.isInteger(label) || label < 0 || label >= classes)
+      throw new RangeError(`oneHot: label ${label} of sample ${i} is not a class index in [0, ${classes})`);
+    out[i * classes + label] = 1;
+  }
+  return out;
 }
 
 /** Which part of which axis a slice keeps: start ≤ i < end. */
