@@ -35,8 +35,6 @@ export interface Slot {
   /** For a computed slot, the step that allocated it, and the op it belongs to. */
   readonly step: number;
   readonly op: string;
-  /** The last step that reads it: after that step its buffer may hold another slot. */
-  lastUse: number;
   /** Kept for the program's whole life: an output, or read by an effect (which holds the storage itself). */
   pinned: boolean;
 }
@@ -229,9 +227,9 @@ export class Trace {
     );
   }
 
-  #add(slot: Omit<Slot, 'lastUse' | 'pinned'>): number {
+  #add(slot: Omit<Slot, 'pinned'>): number {
     const index = this.slots.length;
-    this.slots.push({ ...slot, lastUse: slot.step, pinned: false });
+    this.slots.push({ ...slot, pinned: false });
     this.#slotOf.set(slot.storage, index);
     return index;
   }
