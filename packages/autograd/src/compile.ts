@@ -1,4 +1,4 @@
-import type { NDArray, Storage } from './ndarray.js';
+import type { NDArray } from './ndarray.js';
 import { Program } from './program.js';
 import { checkOptions, describe } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -55,8 +55,8 @@ interface Traced {
  *
  * What the trace cannot see: numbers are part of the signature (pass a rank-0 tensor for one that changes
  * from call to call); tensors that `f` reads without taking them as arguments (a model's parameters) are
- * read as they are at each call; `item()` and `toArray()` of a tensor computed from the arguments throw a
- * TraceError, as the program cannot branch on values. The results are new tensors that record nothing.
+ * read as they are at each call; `item()`, `toArray()` and `.data` of a tensor computed from the arguments
+ * throw a TraceError, as the program cannot branch on values. The results are new tensors that record nothing.
  * Inside `compile`, `backward()` writes each leaf's gradient rather than adding to it: call `zeroGrad()`
  * first, inside the function (a call that would add throws). A compiled function called while another is
  * traced is traced into it.
@@ -111,17 +111,18 @@ export function compile<A extends unknown[], R>(
 
 /**
  * The signature of a call: its structure, each tensor's dtype and shape, each number's value, and which
- * arguments are the same tensor; the tensors are collected in order. A tensor that requires grad is a
- * leaf whose gradient the program may write, so it is part of the signature as itself.
+ * tensors share their storage (the same tensor twice, or a view of another: the program reads one
+ * argument slot for them); the tensors are collected in order. A tensor that requires grad is a leaf
+ * whose gradient the program may write, so it is part of the signature as itself.
  */
 function signature(args: readonly unknown[], tensors: Tensor[], leafId: (x: Tensor) => number): string {
   const parts: string[] = [];
   const walk = (x: unknown, path: string): void => {
     if (x instanceof Tensor) {
-      const seen = tensors.indexOf(x);
+      const shared = tensors.findIndex((t) => t.data === x.data);
       tensors.push(x);
       const leaf = x.requiresGrad ? `#${leafId(x)}` : '';
-      parts.push(seen >= 0 ? `=${seen}` : `T${x.dtype}[${x.shape.join(',')}]${leaf}`);
+      parts.push(`T${x.dtype}[${x.shape.join(',')}]${leaf}${shared >= 0 ? `=${shared}` : ''}`);
     } else if (typeof x === 'number') parts.push(Object.is(x, -0) ? 'n-0' : `n${x}`);
     else if (typeof x === 'boolean' || typeof x === 'string' || x === null || x === undefined)
       parts.push(JSON.stringify(x) ?? 'u');
@@ -169,12 +170,8 @@ function template(x: unknown, trace: Trace, path: string): Template {
 
 /** The output of a call from its template: each tensor a copy of what the program holds for it. */
 function build(t: Template, program: Program, args: readonly NDArray[]): unknown {
-  if ('tensor' in t) return new Tensor(copy(program.storageOf(t.tensor, args)), t.shape);
+  if ('tensor' in t) return new Tensor(program.storageOf(t.tensor, args).slice(), t.shape);
   if ('list' in t) return t.list.map((v) => build(v, program, args));
   if ('record' in t) return Object.fromEntries(t.record.map(([k, v]) => [k, build(v, program, args)]));
   return t.value;
-}
-
-function copy(x: Storage): Storage {
-  return x.slice();
 }

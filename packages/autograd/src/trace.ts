@@ -9,7 +9,6 @@ import {
   allocateFresh,
   type DType,
   dtypeOf,
-  isNDArray,
   type NDArray,
   reducedShape,
   type Storage,
@@ -32,8 +31,7 @@ export interface Slot {
   readonly storage: Storage;
   /** For an argument, its position among the arguments' tensors. */
   readonly argument: number;
-  /** For a computed slot, the step that allocated it, and the op it belongs to. */
-  readonly step: number;
+  /** For a computed slot, the op that made it (what a TraceError names). */
   readonly op: string;
   /** Kept for the program's whole life: an output, or read by an effect (which holds the storage itself). */
   pinned: boolean;
@@ -85,7 +83,7 @@ export class Trace {
   constructor(args: readonly NDArray[]) {
     for (const [i, x] of args.entries()) {
       if (this.#slotOf.has(x.data)) continue; // the same tensor twice: one argument slot
-      this.#add({ kind: 'argument', storage: x.data, argument: i, step: -1, op: 'argument' });
+      this.#add({ kind: 'argument', storage: x.data, argument: i, op: 'argument' });
       this.#arguments.push(x);
     }
   }
@@ -162,15 +160,14 @@ export class Trace {
     const index = this.#slotOf.get(output);
     // a view (reshape) returns an input's storage: nothing to run again
     if (index !== undefined && !allocations.includes(index)) return output;
-    const step = this.steps.length;
-    const out = index ?? this.#add({ kind: 'computed', storage: output, argument: -1, step, op });
+    const out = index ?? this.#add({ kind: 'computed', storage: output, argument: -1, op });
     this.steps.push({ kind: 'kernel', op, kernel, inputs: refs, allocations, output: out, scalar });
     return output;
   }
 
   /** Runs `run` now, and logs it as a step; the storages of `reads` are pinned, as `run` holds them. */
   effect(run: () => void, reads: readonly NDArray[]): void {
-    for (const x of reads) this.slots[this.#slotFor(this.raw(x))]!.pinned = true;
+    for (const x of reads) this.pin(this.raw(x));
     this.steps.push({ kind: 'effect', run });
     this.#open++;
     try {
@@ -216,15 +213,12 @@ export class Trace {
 
   readonly #allocate = (dtype: DType, size: number): Storage => {
     const storage = allocateFresh(dtype, size);
-    const step = this.steps.length;
-    this.#allocations!.push(this.#add({ kind: 'computed', storage, argument: -1, step, op: this.#op }));
+    this.#allocations!.push(this.#add({ kind: 'computed', storage, argument: -1, op: this.#op }));
     return storage;
   };
 
   #slotFor(data: Storage): number {
-    return (
-      this.#slotOf.get(data) ?? this.#add({ kind: 'constant', storage: data, argument: -1, step: -1, op: '' })
-    );
+    return this.#slotOf.get(data) ?? this.#add({ kind: 'constant', storage: data, argument: -1, op: '' });
   }
 
   #add(slot: Omit<Slot, 'pinned'>): number {
@@ -260,8 +254,8 @@ export function copyKernel([x]: readonly NDArray[]): Storage {
 }
 
 /**
- * A Tensor rule's forward, run as a step while a trace records. Arrays among the attributes (gather's
- * index) are inputs of the step too, so the program reads them at every call instead of keeping the first.
+ * A Tensor rule's forward, run as a step while a trace records. Arrays among its attributes (gather's
+ * index) are constants of the program: checkIndex reads an index's values, so a traced one never gets here.
  */
 export function performRule<A>(
   name: string,
@@ -274,29 +268,12 @@ export function performRule<A>(
     (rule as unknown) === reduceRules.sum
       ? { sum: reducedShape(inputs[0]!.shape, (attrs as ReduceAttrs).axes, true), shape: inputs[0]!.shape }
       : undefined;
-  const record = typeof attrs === 'object' && attrs !== null && !Array.isArray(attrs);
-  const keys = record
-    ? Object.keys(attrs).filter((k) => isNDArray((attrs as Record<string, unknown>)[k]))
-    : [];
-  const arrays = keys.map((k) => (attrs as Record<string, NDArray>)[k]!);
   let shape: readonly number[] = [];
-  const data = perform(
-    name,
-    (x) => {
-      let bound = attrs;
-      if (keys.length > 0) {
-        const copy: Record<string, unknown> = { ...(attrs as Record<string, unknown>) };
-        keys.forEach((k, i) => {
-          copy[k] = x[inputs.length + i];
-        });
-        bound = copy as A;
-      }
-      const out = rule.forward(keys.length === 0 ? x : x.slice(0, inputs.length), bound);
-      shape = out.shape;
-      return out.data;
-    },
-    [...inputs, ...arrays],
-    scalar,
-  );
+  const kernel = (x: readonly NDArray[]) => {
+    const out = rule.forward(x, attrs);
+    shape = out.shape;
+    return out.data;
+  };
+  const data = perform(name, kernel, inputs, scalar); // sets `shape`
   return { data, shape };
 }

@@ -144,12 +144,17 @@ describe('compile', () => {
     expect(calls).toBe(4);
   });
 
-  test('the same tensor passed twice is part of the signature', () => {
-    const f = compile((a: Tensor, b: Tensor) => a.add(b.mul(2)));
+  test('arguments that share their storage (the same tensor, or a view) are part of the signature', () => {
+    const f = compile((a: Tensor, b: Tensor) => a.add(b.mul(2).reshape(a.shape)));
     const x = tensor([1, 2]);
     expect(f(x, x).toArray()).toEqual([3, 6]);
     expect(f(x, tensor([10, 20])).toArray()).toEqual([21, 42]);
     expect(f.traces).toBe(2);
+    // a view shares x's storage: traced apart from two unrelated tensors of the same shapes
+    expect(f(x, x.reshape([2, 1])).toArray()).toEqual([3, 6]);
+    expect(f(x, tensor([[10], [20]])).toArray()).toEqual([21, 42]);
+    expect(f(tensor([5, 6]), tensor([[1], [1]])).toArray()).toEqual([7, 8]);
+    expect(f.traces).toBe(4);
   });
 
   test('results are new tensors each call, that record nothing and share nothing with the program', () => {
