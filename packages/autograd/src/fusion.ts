@@ -1,8 +1,9 @@
 // Fusion: consecutive elementwise steps of a trace over one shape become one generated loop, that keeps
 // its intermediates in local variables instead of arrays. Each intermediate is rounded as the array it
 // replaces would have rounded it (Math.fround for float32), and every op calls its own scalar function,
-// so a fused loop computes the bits that the steps did. Imports ndarray.ts only.
+// so a fused loop computes the bits that the steps did. Imports ndarray.ts and shape.ts.
 import { dtypeOf, type NDArray, type Storage, sizeOf } from './ndarray.js';
+import { sameShape } from './shape.js';
 
 /**
  * What a step computes at one position: an elementwise op's scalar function and its output's shape, or
@@ -171,8 +172,4 @@ function indexOf(operand: readonly number[], shape: readonly number[]): string |
   const n = sizeOf(shape);
   const outer = inner === 1 ? 'i' : n < 2 ** 31 ? `((i / ${inner}) | 0)` : `Math.floor(i / ${inner})`;
   return size * inner === n ? outer : `${outer} % ${size}`;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -490,7 +490,8 @@ async function main(): Promise<void> {
   if (values.only === undefined || values.only.split(',').some((w) => w.trim() === 'W6'))
     console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
 
-  // W5: a deep chain of scalar ops
+  // W5: a deep chain of scalar ops. Each engine's loop is written out: one function shared by both would
+  // see two classes at its call sites, polymorphic in V8, and slow both by an amount of its own
   for (const steps of dtype === 'float32' ? [] : quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6]) {
     await race(
       `W5 deep chain: x = x·1.0001 + 0.0001, N = ${steps.toExponential(0)}, forward + backward`,

@@ -115,7 +115,8 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     throw new TypeError(
       'fit: compile traces Tensor programs, and this model is made of Values (the scalar engine); leave compile out',
     );
-  const step = options.compile === true ? compileStep(eagerStep) : eagerStep;
+  // compiled: traced once per batch size (a short last batch is a second program), then run as a program
+  const step = options.compile === true ? compile(eagerStep) : eagerStep;
   const order = Array.from({ length: count }, (_, i) => i);
   let batchIndex = 0;
   const mode = model.training;
@@ -176,13 +177,6 @@ const FIT_OPTIONS = [
   'onBatch',
   'compile',
 ] as const;
-
-/** The training step compiled: traced once per batch size, then run as a program. */
-function compileStep<Tgt>(
-  step: (x: Tensor, target: Tgt) => Tensor | Value,
-): (x: Tensor, target: Tgt) => Tensor | Value {
-  return compile(step as (x: Tensor, target: Tgt) => Tensor);
-}
 
 /** Checks a dataset and returns it as two Tensors with the same number of rows. */
 function asSamples(data: Dataset, field: string): { readonly x: Tensor; readonly y: Tensor } {
