@@ -6,6 +6,7 @@ import {
   full,
   grad,
   noGrad,
+  oneHot,
   ones,
   Rng,
   rand,
@@ -43,6 +44,22 @@ describe('creation', () => {
     expect([y.shape, y.requiresGrad, y.label]).toEqual([[2, 2], true, 'y']);
     data[0] = 100;
     expect(y.data[0]).toBe(1); // copied, not aliased
+  });
+
+  test('oneHot: row i is 1 at column labels[i], float64, from labels of either dtype', () => {
+    const rows = [
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+    for (const dtype of ['float64', 'float32'] as const) {
+      const h = oneHot(tensor([2, 0, 1, 2]).astype(dtype), 3);
+      expect([h.shape, h.dtype, h.toArray()]).toEqual([[4, 3], 'float64', rows]);
+    }
+    expect(() => oneHot(tensor([0, -1]), 3)).toThrow(
+      'oneHot: label -1 of sample 1 is not a class index in [0, 3)',
+    );
   });
 
   test('zeros, ones, full, arange and eye', () => {
