@@ -45,9 +45,15 @@ export interface Node<N extends Node<N>> {
 /** A rule's vjp for one input on plain numbers: ∂y/∂input times `g`, reading the node's numbers. */
 export type NumericVjp<N> = (g: number, node: N) => number;
 
-/** A scalar node whose rule can also differentiate on plain numbers: what the numeric sweep needs. */
+/**
+ * A scalar node whose rule can also differentiate on plain numbers: what the numeric sweep needs. Its
+ * inputs are fields, not an array (`parents` makes one): `a` and `b` for one or two, `inputs` for more.
+ */
 export interface NumericNode<N extends NumericNode<N>> extends Node<N> {
   readonly data: number;
+  readonly a: N | null;
+  readonly b: N | null;
+  readonly inputs: readonly N[] | null;
   readonly rule: (NodeRule<N> & { numeric(arity: number): readonly (NumericVjp<N> | null)[] | null }) | null;
 }
 
@@ -97,35 +103,41 @@ export function topoSort<N extends Node<N>>(
   let edges = new Int32Array(1024);
   let starts = new Int32Array(1024);
   let edgeCount = 0;
-  // the nodes still to visit; a node's entry in `expand` says whether its parents are already done
+  // The path from the root down to the node being expanded, and for each the next parent to look at:
+  // each node is pushed once, and emitted once every parent it follows is in `order`.
   const stack: N[] = [root];
-  const expand: number[] = [0];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    const parents = node.parents;
-    if (expand.pop() === 1) {
-      // Every parent is already in `order`: in a DAG nothing below a node can be the node itself.
-      const at = order.length;
-      node.sortIndex = at;
-      order.push(node);
-      if (at + 1 >= starts.length) starts = grow(starts, at + 2);
-      starts[at] = edgeCount;
-      if (edgeCount + parents.length > edges.length) edges = grow(edges, edgeCount + parents.length);
-      for (let i = 0; i < parents.length; i++) {
-        const parent = parents[i]!;
-        edges[edgeCount++] = follow(parent) ? parent.sortIndex : -1;
-      }
-      continue;
-    }
-    if (node.sortIndex < order.length && order[node.sortIndex] === node) continue; // already emitted
-    stack.push(node);
-    expand.push(1);
-    for (let i = parents.length - 1; i >= 0; i--) {
-      const parent = parents[i]!;
+  const parentsOf: (readonly N[])[] = [root.parents]; // read once: a Value makes the array when asked
+  const next: number[] = [0];
+  let top = 0;
+  while (top >= 0) {
+    const node = stack[top]!;
+    const parents = parentsOf[top]!;
+    let k = next[top]!;
+    let descended = false;
+    while (k < parents.length) {
+      const parent = parents[k++]!;
       if (follow(parent) && !(parent.sortIndex < order.length && order[parent.sortIndex] === parent)) {
-        stack.push(parent);
-        expand.push(0);
+        // not yet emitted, and not on the path either: in a DAG no node is its own ancestor
+        next[top] = k;
+        top++;
+        stack[top] = parent;
+        parentsOf[top] = parent.parents;
+        next[top] = 0;
+        descended = true;
+        break;
       }
+    }
+    if (descended) continue;
+    top--;
+    const at = order.length;
+    node.sortIndex = at;
+    order.push(node);
+    if (at + 1 >= starts.length) starts = grow(starts, at + 2);
+    starts[at] = edgeCount;
+    if (edgeCount + parents.length > edges.length) edges = grow(edges, edgeCount + parents.length);
+    for (let i = 0; i < parents.length; i++) {
+      const parent = parents[i]!;
+      edges[edgeCount++] = follow(parent) ? parent.sortIndex : -1;
     }
   }
   starts[order.length] = edgeCount;
@@ -279,21 +291,22 @@ export function gradients<N extends Node<N>>(
  * The sweep of `sweep`, on plain numbers: when nothing is recorded, a scalar graph's adjoints live in a
  * Float64Array and each rule's numeric vjp (traced from its generic one, see numeric.ts) computes the
  * contributions, so no node is made but for the leaves' gradients, which `commit` adds once the sweep is
- * done (all or nothing, as `backward`). It visits the nodes
- * and sums the contributions in the order `sweep` does, so the bits match (a property test holds it).
- * Returns false, having touched nothing, if some rule (a custom op's) has no numeric vjp.
+ * done (all or nothing, as `backward`). It visits the nodes in the order of `topoSort` and sums the
+ * contributions in the order `sweep` does, so the bits match (a property test holds it), but reads each
+ * node's inputs from its fields and finds an input's adjoint at its `sortIndex`: no array per node, no
+ * edge list. Returns false, having touched nothing, if some rule (a custom op's) has no numeric vjp.
  */
 export function backwardNumeric<N extends NumericNode<N>>(
   root: N,
   seed: number,
   commit: (node: N, g: number) => void,
 ): boolean {
-  const { order, edges, starts } = topoSort(root);
+  const order = scalarOrder(root);
   const vjps = new Array<readonly (NumericVjp<N> | null)[] | null>(order.length);
   for (let i = 0; i < order.length; i++) {
     const node = order[i]!;
     if (node.rule === null) continue;
-    const numeric = node.rule.numeric(node.parents.length);
+    const numeric = node.rule.numeric(arity(node));
     if (numeric === null) return false;
     vjps[i] = numeric;
   }
@@ -309,11 +322,11 @@ export function backwardNumeric<N extends NumericNode<N>>(
     const numeric = vjps[i];
     if (numeric === undefined || node.retainsGrad) kept.push(i);
     if (numeric === undefined || numeric === null) continue;
-    const first = starts[i]!;
     for (let j = 0; j < numeric.length; j++) {
-      const at = edges[first + j]!;
+      const input = inputOf(node, j)!;
       const vjp = numeric[j]!;
-      if (at < 0 || vjp === null) continue;
+      if (!input.requiresGrad || vjp === null) continue;
+      const at = input.sortIndex;
       const contribution = vjp(g, node);
       if (reached[at] === 0) {
         adjoints[at] = contribution;
@@ -325,4 +338,45 @@ export function backwardNumeric<N extends NumericNode<N>>(
   }
   for (const i of kept) commit(order[i]!, adjoints[i]!);
   return true;
+}
+
+/** Input `k` of a scalar node, or null past its last. */
+function inputOf<N extends NumericNode<N>>(node: N, k: number): N | null {
+  const inputs = node.inputs;
+  if (inputs !== null) return k < inputs.length ? inputs[k]! : null;
+  return k === 0 ? node.a : k === 1 ? node.b : null;
+}
+
+function arity<N extends NumericNode<N>>(node: N): number {
+  return node.inputs !== null ? node.inputs.length : node.a === null ? 0 : node.b === null ? 1 : 2;
+}
+
+/**
+ * `topoSort`'s order (the same nodes, in the same order) for a scalar graph, read from the inputs'
+ * fields, without its edge list; each node's `sortIndex` is its position.
+ */
+function scalarOrder<N extends NumericNode<N>>(root: N): N[] {
+  const order: N[] = [];
+  const stack: N[] = [root];
+  const next: number[] = [0];
+  let top = 0;
+  descend: while (top >= 0) {
+    const node = stack[top]!;
+    for (let k = next[top]!; ; k++) {
+      const input = inputOf(node, k);
+      if (input === null) break;
+      if (!input.requiresGrad) continue;
+      const at = input.sortIndex;
+      if (at < order.length && order[at] === input) continue; // already emitted
+      next[top] = k + 1;
+      top++;
+      stack[top] = input;
+      next[top] = 0;
+      continue descend;
+    }
+    top--;
+    node.sortIndex = order.length;
+    order.push(node);
+  }
+  return order;
 }

@@ -2,10 +2,25 @@ import type { NumericVjp } from './graph.js';
 import { binaryRules, comparisons, unaryRules, whereRule } from './rules/elementwise.js';
 import type { ElementwiseRule, VjpMethods } from './rules/rule.js';
 
-/** What a numeric vjp reads of a scalar node: its number and its inputs' numbers. */
+/**
+ * What a numeric vjp reads of a scalar node: its number and its inputs' numbers. A node of one or two
+ * inputs holds them as `a` and `b`; a node of more holds them all in `inputs`.
+ */
 export interface ScalarNode {
   readonly data: number;
-  readonly parents: readonly { readonly data: number }[];
+  readonly a: { readonly data: number } | null;
+  readonly b: { readonly data: number } | null;
+  readonly inputs: readonly { readonly data: number }[] | null;
+}
+
+/** Where a node of `arity` inputs keeps input `j`, as source over `node`. */
+function inputCode(j: number, arity: number): string {
+  return arity > 2 ? `node.inputs[${j}]` : j === 0 ? 'node.a' : 'node.b';
+}
+
+/** Input `j` of a node of `arity` inputs: what `inputCode` says, as a function. */
+function inputOf(node: ScalarNode, j: number, arity: number): { readonly data: number } {
+  return (arity > 2 ? node.inputs![j] : j === 0 ? node.a : node.b)!;
 }
 
 type Run = NumericVjp<ScalarNode>;
@@ -125,7 +140,7 @@ export function numericVjps(rule: ElementwiseRule, arity: number, attrs: number)
   const y = new Traced((_g, node) => node.data, 'node.data');
   const inputs = Array.from(
     { length: arity },
-    (_, j) => new Traced((_g, node) => node.parents[j]!.data, `node.parents[${j}].data`),
+    (_, j) => new Traced((_g, node) => inputOf(node, j, arity).data, `${inputCode(j, arity)}.data`),
   );
   return rule.vjp(g, y, inputs, attrs).map((gj) => (gj === null ? null : compile(gj)));
 }

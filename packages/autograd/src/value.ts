@@ -32,8 +32,15 @@ export class Value implements Elementwise<Value> {
   /** The number this node holds. Optimizers write it in place. */
   data: number;
   label: string;
-  /** The op's inputs: the graph, walked backward by `backward()`. */
-  readonly parents: readonly Value[];
+  /**
+   * @internal The op's inputs, stored inline so that a node is one object: `a` and `b` for an op of one
+   * or two inputs, `inputs` (and `a`, `b` null) for more. `parents` is the public view.
+   */
+  readonly a: Value | null;
+  /** @internal The second input of a binary op (see `a`). */
+  readonly b: Value | null;
+  /** @internal Every input of an op of three or more (see `a`). */
+  readonly inputs: readonly Value[] | null;
   readonly requiresGrad: boolean;
   /** The accumulated adjoint as a node: with `createGraph` it can be differentiated again. */
   adjoint: Value | null = null;
@@ -49,20 +56,24 @@ export class Value implements Elementwise<Value> {
   /**
    * @internal How the ops make their nodes, with their rule and inputs; numbers enter as constants
    * (`requiresGrad` false). A node is kept small, as graphs of a million of them are made: fields shared
-   * by every node of an op live in its rule.
+   * by every node of an op live in its rule, and one or two inputs are fields, not an array.
    */
   constructor(
     data: number,
     label: string,
     rule: ScalarRule<Value> | null,
-    parents?: readonly Value[],
-    requiresGrad?: boolean,
+    a: Value | null,
+    b: Value | null,
+    inputs: readonly Value[] | null,
+    requiresGrad: boolean,
   );
   constructor(
     data: number,
     label = '',
     rule: ScalarRule<Value> | null = null,
-    parents: readonly Value[] = NO_PARENTS,
+    a: Value | null = null,
+    b: Value | null = null,
+    inputs: readonly Value[] | null = null,
     requiresGrad = true,
   ) {
     if (rule === null && requiresGrad) {
@@ -73,9 +84,18 @@ export class Value implements Elementwise<Value> {
     }
     this.data = data;
     this.label = label;
-    this.parents = parents;
+    this.a = a;
+    this.b = b;
+    this.inputs = inputs;
     this.requiresGrad = requiresGrad;
     this.rule = rule;
+  }
+
+  /** The op's inputs, the graph `backward()` walks: empty for a leaf or a constant. */
+  get parents(): readonly Value[] {
+    if (this.inputs !== null) return this.inputs;
+    if (this.a === null) return NO_PARENTS;
+    return this.b === null ? [this.a] : [this.a, this.b];
   }
 
   /** The op that made this node ('' for a leaf), as `toDot` shows it. */
@@ -271,7 +291,7 @@ export class Value implements Elementwise<Value> {
 
 /** A number as a `Value` that needs no gradient: how numeric operands enter the graph. */
 function constant(data: number): Value {
-  return new Value(data, '', null, NO_PARENTS, false);
+  return new Value(data, '', null, null, null, null, false);
 }
 
 /** @internal The operand `x` as a Value; numbers must be finite. `op` names the caller in the error. */
@@ -301,25 +321,32 @@ export const INPUT = input;
 
 /** @internal The node for an op's result: recorded with its inputs when any of them needs a gradient. */
 export function recordValue(data: number, parents: readonly Value[], rule: ScalarRule<Value>): Value {
+  if (!isGradEnabled() || !parents.some((p) => p.requiresGrad)) return watched(constant(data), rule);
   const node =
-    isGradEnabled() && parents.some((p) => p.requiresGrad)
-      ? new Value(data, '', rule, parents)
-      : constant(data);
+    parents.length > 2
+      ? new Value(data, '', rule, null, null, parents, true)
+      : new Value(data, '', rule, parents[0] ?? null, parents[1] ?? null, null, true);
+  return watched(node, rule);
+}
+
+/** In anomaly mode, the node checked for a non-finite result of `rule`'s forward. */
+function watched(node: Value, rule: ScalarRule<Value>): Value {
   return isAnomalyEnabled() ? watchForward(node, rule.name) : node;
 }
 
 // The two hot paths, without the closure of `record` and with no array when nothing is recorded.
 function unaryNode(data: number, x: Value, rule: ScalarRule<Value>): Value {
-  const node = x.requiresGrad && isGradEnabled() ? new Value(data, '', rule, [x]) : constant(data);
-  return isAnomalyEnabled() ? watchForward(node, rule.name) : node;
+  const node =
+    x.requiresGrad && isGradEnabled() ? new Value(data, '', rule, x, null, null, true) : constant(data);
+  return watched(node, rule);
 }
 
 function binaryNode(data: number, a: Value, b: Value, rule: ScalarRule<Value>): Value {
   const node =
     (a.requiresGrad || b.requiresGrad) && isGradEnabled()
-      ? new Value(data, '', rule, [a, b])
+      ? new Value(data, '', rule, a, b, null, true)
       : constant(data);
-  return isAnomalyEnabled() ? watchForward(node, rule.name) : node;
+  return watched(node, rule);
 }
 
 function unary(name: UnaryName, x: Value): Value {

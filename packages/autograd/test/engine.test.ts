@@ -1,6 +1,6 @@
 import { customOp, noGrad, ShapeError, Value } from '@adjoint/autograd';
 import { compileExpression, expressionGraph } from '@adjoint/autograd/arbitraries';
-import { it } from '@fast-check/vitest';
+import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { topoSort } from '../src/graph';
 import { customRule } from '../src/scalar-rules';
@@ -154,6 +154,39 @@ describe('the fast path', () => {
       expect(run(false)).toEqual(run(true));
     },
   );
+
+  it.prop([
+    fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 3, maxLength: 3 }),
+    fc.array(fc.nat({ max: 2 }), { minLength: 1, maxLength: 5 }),
+  ])(
+    'nodes of three or more inputs (where, Value.sum), and sums that repeat an input, agree with the general sweep',
+    (values, picks) => {
+      const run = (createGraph: boolean) => {
+        const [x, y, z] = values.map((v) => new Value(v));
+        const s = Value.sum(picks.map((k) => [x!, y!, z!][k]!.mul(k + 1)));
+        const w = x!.mul(y!).where(z!.gt(0), s);
+        const out = Value.sum([w, s, s.mul(z!)]);
+        out.backward({ createGraph });
+        return [x!.grad, y!.grad, z!.grad];
+      };
+      expect(run(false)).toEqual(run(true));
+    },
+  );
+
+  test('parents lists the inputs in order, for ops of one, two and more', () => {
+    const [x, y, z] = [new Value(1), new Value(2), new Value(3)];
+    expect(x.parents).toEqual([]);
+    expect(x.relu().parents[0]).toBe(x);
+    const product = x.mul(y);
+    expect(product.parents.length).toBe(2);
+    expect(product.parents[0]).toBe(x);
+    expect(product.parents[1]).toBe(y);
+    const sum = Value.sum([z, x, z]);
+    expect(sum.parents).toEqual([z, x, z]);
+    expect(sum.parents[0]).toBe(z);
+    const chosen = x.where(y, 4);
+    expect(chosen.parents.map((p) => p.data)).toEqual([1, 2, 4]);
+  });
 
   test('a custom op without a numeric vjp takes the general sweep', () => {
     const twice = customOp({ name: 'twice', forward: (x) => x.mul(2), vjp: (g) => [g.mul(2)] });
