@@ -1,4 +1,4 @@
-import { allAdjoints, topoSort } from './graph.js';
+import { allAdjoints, type Sorted, topoSort } from './graph.js';
 import { checkOptions, describe, formatShape } from './shape.js';
 import { filled, Tensor } from './tensor.js';
 import { toValue, Value } from './value.js';
@@ -14,16 +14,21 @@ export function toDot(root: Value | Tensor, options: { readonly rankdir?: 'LR' |
   checkOptions('toDot', options, ['rankdir']);
   if (!(root instanceof Tensor) && !(root instanceof Value))
     throw new TypeError(`toDot: expected a Value or a Tensor, got ${describe(root)}`);
-  const nodes: (Value | Tensor)[] =
-    root instanceof Tensor ? topoSort(root, () => true).order : topoSort(root, () => true).order;
+  // edges by position: a number operand of a Value is a node only while `parents` is read, once per sort
+  const {
+    order: nodes,
+    edges,
+    starts,
+  }: Sorted<Value | Tensor> = root instanceof Tensor
+    ? topoSort(root, () => true)
+    : topoSort(root, () => true);
   const adjoints: Map<Value | Tensor, Value | Tensor> =
     root instanceof Tensor
       ? allAdjoints(root, filled(root.shape, 1))
       : allAdjoints(root, toValue(1, 'toDot'));
-  const id = new Map(nodes.map((node, i) => [node, `n${i}`]));
   const lines = ['digraph adjoint {', `  rankdir=${options.rankdir ?? 'LR'};`, '  node [shape=record];'];
-  for (const node of nodes) {
-    const name = id.get(node)!;
+  for (const [i, node] of nodes.entries()) {
+    const name = `n${i}`;
     lines.push(
       `  ${name} [label="{ ${fields(node, name, adjoints.get(node)).map(escapeRecord).join(' | ')} }"];`,
     );
@@ -32,7 +37,7 @@ export function toDot(root: Value | Tensor, options: { readonly rankdir?: 'LR' |
         `  ${name}_op [label="${escapeRecord(node.op)}", shape=ellipse];`,
         `  ${name}_op -> ${name};`,
       );
-      for (const parent of node.parents) lines.push(`  ${id.get(parent)} -> ${name}_op;`);
+      for (let e = starts[i]!; e < starts[i + 1]!; e++) lines.push(`  n${edges[e]} -> ${name}_op;`);
     }
   }
   lines.push('}');

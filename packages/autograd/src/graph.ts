@@ -47,12 +47,13 @@ export type NumericVjp<N> = (g: number, node: N) => number;
 
 /**
  * A scalar node whose rule can also differentiate on plain numbers: what the numeric sweep needs. Its
- * inputs are fields, not an array (`parents` makes one): `a` and `b` for one or two, `inputs` for more.
+ * inputs are fields, not an array (`parents` makes one): `a` and `b` for one or two, `inputs` for more;
+ * a number operand is `b` itself, which needs no gradient.
  */
 export interface NumericNode<N extends NumericNode<N>> extends Node<N> {
   readonly data: number;
   readonly a: N | null;
-  readonly b: N | null;
+  readonly b: N | number | null;
   readonly inputs: readonly N[] | null;
   readonly rule: (NodeRule<N> & { numeric(arity: number): readonly (NumericVjp<N> | null)[] | null }) | null;
 }
@@ -301,15 +302,9 @@ export function backwardNumeric<N extends NumericNode<N>>(
   seed: number,
   commit: (node: N, g: number) => void,
 ): boolean {
-  const order = scalarOrder(root);
-  const vjps = new Array<readonly (NumericVjp<N> | null)[] | null>(order.length);
-  for (let i = 0; i < order.length; i++) {
-    const node = order[i]!;
-    if (node.rule === null) continue;
-    const numeric = node.rule.numeric(arity(node));
-    if (numeric === null) return false;
-    vjps[i] = numeric;
-  }
+  const sorted = scalarOrder(root);
+  if (sorted === null) return false;
+  const { order, vjps } = sorted;
   const adjoints = new Float64Array(order.length);
   const reached = new Uint8Array(order.length);
   const kept: number[] = [];
@@ -319,13 +314,13 @@ export function backwardNumeric<N extends NumericNode<N>>(
     if (reached[i] === 0) continue;
     const node = order[i]!;
     const g = adjoints[i]!;
-    const numeric = vjps[i];
-    if (numeric === undefined || node.retainsGrad) kept.push(i);
-    if (numeric === undefined || numeric === null) continue;
+    const numeric = vjps[i]!;
+    if (numeric === LEAF || node.retainsGrad) kept.push(i);
+    if (numeric === LEAF) continue;
     for (let j = 0; j < numeric.length; j++) {
       const input = inputOf(node, j)!;
       const vjp = numeric[j]!;
-      if (!input.requiresGrad || vjp === null) continue;
+      if (typeof input === 'number' || !input.requiresGrad || vjp === null) continue;
       const at = input.sortIndex;
       const contribution = vjp(g, node);
       if (reached[at] === 0) {
@@ -340,8 +335,8 @@ export function backwardNumeric<N extends NumericNode<N>>(
   return true;
 }
 
-/** Input `k` of a scalar node, or null past its last. */
-function inputOf<N extends NumericNode<N>>(node: N, k: number): N | null {
+/** Input `k` of a scalar node (a number operand as the number), or null past its last. */
+function inputOf<N extends NumericNode<N>>(node: N, k: number): N | number | null {
   const inputs = node.inputs;
   if (inputs !== null) return k < inputs.length ? inputs[k]! : null;
   return k === 0 ? node.a : k === 1 ? node.b : null;
@@ -351,12 +346,19 @@ function arity<N extends NumericNode<N>>(node: N): number {
   return node.inputs !== null ? node.inputs.length : node.a === null ? 0 : node.b === null ? 1 : 2;
 }
 
+/** What a leaf has in place of numeric vjps. */
+const LEAF: readonly null[] = [];
+
 /**
  * `topoSort`'s order (the same nodes, in the same order) for a scalar graph, read from the inputs'
- * fields, without its edge list; each node's `sortIndex` is its position.
+ * fields, without its edge list, and each node's numeric vjps (`LEAF` for a leaf); each node's
+ * `sortIndex` is its position. Null if some node's rule has no numeric vjp (a custom op's).
  */
-function scalarOrder<N extends NumericNode<N>>(root: N): N[] {
+function scalarOrder<N extends NumericNode<N>>(
+  root: N,
+): { order: N[]; vjps: (readonly (NumericVjp<N> | null)[])[] } | null {
   const order: N[] = [];
+  const vjps: (readonly (NumericVjp<N> | null)[])[] = [];
   const stack: N[] = [root];
   const next: number[] = [0];
   let top = 0;
@@ -365,7 +367,7 @@ function scalarOrder<N extends NumericNode<N>>(root: N): N[] {
     for (let k = next[top]!; ; k++) {
       const input = inputOf(node, k);
       if (input === null) break;
-      if (!input.requiresGrad) continue;
+      if (typeof input === 'number' || !input.requiresGrad) continue;
       const at = input.sortIndex;
       if (at < order.length && order[at] === input) continue; // already emitted
       next[top] = k + 1;
@@ -375,8 +377,12 @@ function scalarOrder<N extends NumericNode<N>>(root: N): N[] {
       continue descend;
     }
     top--;
+    const rule = node.rule;
+    const numeric = rule === null ? LEAF : rule.numeric(arity(node));
+    if (numeric === null) return null;
     node.sortIndex = order.length;
     order.push(node);
+    vjps.push(numeric);
   }
-  return order;
+  return { order, vjps };
 }

@@ -4,23 +4,26 @@ import type { ElementwiseRule, VjpMethods } from './rules/rule.js';
 
 /**
  * What a numeric vjp reads of a scalar node: its number and its inputs' numbers. A node of one or two
- * inputs holds them as `a` and `b`; a node of more holds them all in `inputs`.
+ * inputs holds them as `a` and `b`, where a number operand is `b` itself, not a node; a node of more
+ * holds them all in `inputs`.
  */
 export interface ScalarNode {
   readonly data: number;
   readonly a: { readonly data: number } | null;
-  readonly b: { readonly data: number } | null;
+  readonly b: { readonly data: number } | number | null;
   readonly inputs: readonly { readonly data: number }[] | null;
 }
 
-/** Where a node of `arity` inputs keeps input `j`, as source over `node`. */
-function inputCode(j: number, arity: number): string {
-  return arity > 2 ? `node.inputs[${j}]` : j === 0 ? 'node.a' : 'node.b';
+/** Where a node of `arity` inputs keeps input `j`'s number, as source over `node`. */
+function inputCode(j: number, arity: number, numberB: boolean): string {
+  if (arity > 2) return `node.inputs[${j}].data`;
+  return j === 0 ? 'node.a.data' : numberB ? 'node.b' : 'node.b.data';
 }
 
-/** Input `j` of a node of `arity` inputs: what `inputCode` says, as a function. */
-function inputOf(node: ScalarNode, j: number, arity: number): { readonly data: number } {
-  return (arity > 2 ? node.inputs![j] : j === 0 ? node.a : node.b)!;
+/** Input `j`'s number: what `inputCode` says, as a function. */
+function inputOf(node: ScalarNode, j: number, arity: number): number {
+  const input = arity > 2 ? node.inputs![j]! : j === 0 ? node.a! : node.b!;
+  return typeof input === 'number' ? input : input.data;
 }
 
 type Run = NumericVjp<ScalarNode>;
@@ -135,12 +138,17 @@ function compile(x: Traced): Run {
  * `rule`'s vjp on plain numbers for a node of `arity` inputs: one function per input, or null where the
  * rule gives that input no gradient. Traced once, when a rule is bound, not per node.
  */
-export function numericVjps(rule: ElementwiseRule, arity: number, attrs: number): (Run | null)[] {
+export function numericVjps(
+  rule: ElementwiseRule,
+  arity: number,
+  attrs: number,
+  numberB = false,
+): (Run | null)[] {
   const g = new Traced((g) => g, 'g');
   const y = new Traced((_g, node) => node.data, 'node.data');
   const inputs = Array.from(
     { length: arity },
-    (_, j) => new Traced((_g, node) => inputOf(node, j, arity).data, `${inputCode(j, arity)}.data`),
+    (_, j) => new Traced((_g, node) => inputOf(node, j, arity), inputCode(j, arity, numberB)),
   );
   return rule.vjp(g, y, inputs, attrs).map((gj) => (gj === null ? null : compile(gj)));
 }

@@ -28,8 +28,9 @@ function bind<N extends Scalar<N>>(
   rule: ElementwiseRule,
   arity: number,
   attrs = 0,
+  numberB = false,
 ): ScalarRule<N> {
-  const numeric = numericVjps(rule, arity, attrs);
+  const numeric = numericVjps(rule, arity, attrs, numberB);
   return { name, vjp: (g, y, inputs) => rule.vjp(g, y, inputs, attrs), numeric: () => numeric };
 }
 
@@ -52,20 +53,26 @@ export function customRule<N extends Scalar<N>>(name: string, vjp: NodeRule<N>['
 export function boundScalar<N extends Scalar<N>>(): {
   readonly unary: Record<UnaryName, ScalarRule<N>>;
   readonly binary: Record<BinaryName, ScalarRule<N>>;
+  /** The binary rules for a node whose second operand is a number, kept as its `b` (no node made). */
+  readonly binaryNumber: Record<BinaryName, ScalarRule<N>>;
   readonly where: ScalarRule<N>;
   readonly sum: ScalarRule<N>;
   readonly input: ScalarRule<N>;
   /** leakyRelu's rule for one slope; the last one is kept, as a network uses one slope throughout. */
   readonly leakyRelu: (slope: number) => ScalarRule<N>;
 } {
-  const bindAll = <K extends string>(rules: Record<K, ElementwiseRule>, arity: number) =>
+  const bindAll = <K extends string>(rules: Record<K, ElementwiseRule>, arity: number, numberB = false) =>
     Object.fromEntries(
-      Object.entries<ElementwiseRule>(rules).map(([name, rule]) => [name, bind<N>(name, rule, arity)]),
+      Object.entries<ElementwiseRule>(rules).map(([name, rule]) => [
+        name,
+        bind<N>(name, rule, arity, 0, numberB),
+      ]),
     ) as Record<K, ScalarRule<N>>;
   let leaky: { slope: number; rule: ScalarRule<N> } | null = null;
   return {
     unary: bindAll(unaryRules, 1),
     binary: bindAll(binaryRules, 2),
+    binaryNumber: bindAll(binaryRules, 2, true),
     where: bind('where', whereRule, 3),
     sum: bindNary('sum', naryRules.sum),
     input: bind('input', naryRules.input, 1),

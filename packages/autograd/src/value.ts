@@ -37,8 +37,8 @@ export class Value implements Elementwise<Value> {
    * or two inputs, `inputs` (and `a`, `b` null) for more. `parents` is the public view.
    */
   readonly a: Value | null;
-  /** @internal The second input of a binary op (see `a`). */
-  readonly b: Value | null;
+  /** @internal The second input of a binary op (see `a`); a number operand is kept as the number. */
+  readonly b: Value | number | null;
   /** @internal Every input of an op of three or more (see `a`). */
   readonly inputs: readonly Value[] | null;
   readonly requiresGrad: boolean;
@@ -63,7 +63,7 @@ export class Value implements Elementwise<Value> {
     label: string,
     rule: ScalarRule<Value> | null,
     a: Value | null,
-    b: Value | null,
+    b: Value | number | null,
     inputs: readonly Value[] | null,
     requiresGrad: boolean,
   );
@@ -72,7 +72,7 @@ export class Value implements Elementwise<Value> {
     label = '',
     rule: ScalarRule<Value> | null = null,
     a: Value | null = null,
-    b: Value | null = null,
+    b: Value | number | null = null,
     inputs: readonly Value[] | null = null,
     requiresGrad = true,
   ) {
@@ -95,7 +95,8 @@ export class Value implements Elementwise<Value> {
   get parents(): readonly Value[] {
     if (this.inputs !== null) return this.inputs;
     if (this.a === null) return NO_PARENTS;
-    return this.b === null ? [this.a] : [this.a, this.b];
+    if (this.b === null) return [this.a];
+    return [this.a, typeof this.b === 'number' ? constant(this.b) : this.b]; // a number operand, as a node
   }
 
   /** The op that made this node ('' for a leaf), as `toDot` shows it. */
@@ -120,10 +121,14 @@ export class Value implements Elementwise<Value> {
   /** The sum of many values as one node, cheaper than a chain of `add`s: Σ xᵢ. */
   static sum(values: readonly (Value | number)[]): Value {
     if (!Array.isArray(values)) throw new TypeError(`Value.sum: expected an array, got ${describe(values)}`);
-    const inputs = values.map((v, i) => toValue(v, `Value.sum (element ${i})`));
     // Σ xᵢ in index order, as naryRules.sum.forward adds them, without spreading the numbers into a call
+    const inputs = new Array<Value>(values.length);
     let total = 0;
-    for (const v of inputs) total += v.data;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      inputs[i] = v instanceof Value ? v : toValue(v, `Value.sum (element ${i})`);
+      total += inputs[i]!.data;
+    }
     return recordValue(total, inputs, SUM);
   }
 
@@ -133,7 +138,7 @@ export class Value implements Elementwise<Value> {
   }
   /** this - other, elementwise (a composite: this + (-other)). */
   sub(other: Value | number): Value {
-    return this.add(toValue(other, 'sub').neg());
+    return this.add(other instanceof Value ? other.neg() : -finite(other, 'sub'));
   }
   /** this · other, elementwise. */
   mul(other: Value | number): Value {
@@ -296,11 +301,15 @@ function constant(data: number): Value {
 
 /** @internal The operand `x` as a Value; numbers must be finite. `op` names the caller in the error. */
 export function toValue(x: Value | number, op: string): Value {
-  if (x instanceof Value) return x;
+  return x instanceof Value ? x : constant(finite(x, op));
+}
+
+/** `x`, which must be a finite number where a Value or a number is expected. */
+function finite(x: unknown, op: string): number {
   if (typeof x !== 'number' || !Number.isFinite(x)) {
     throw new TypeError(`${op}: expected a Value or a finite number, got ${describe(x)}`);
   }
-  return constant(x);
+  return x;
 }
 
 /** Adds a gradient the numeric sweep computed into a node's adjoint. */
@@ -311,6 +320,7 @@ function commit(node: Value, g: number): void {
 const {
   unary: UNARY,
   binary: BINARY,
+  binaryNumber: BINARY_NUMBER,
   where: WHERE,
   sum: SUM,
   input,
@@ -354,6 +364,14 @@ function unary(name: UnaryName, x: Value): Value {
 }
 
 function binary(name: BinaryName, a: Value, other: Value | number): Value {
-  const b = toValue(other, name);
-  return binaryNode(binaryRules[name].forward(a.data, b.data), a, b, BINARY[name]);
+  if (other instanceof Value)
+    return binaryNode(binaryRules[name].forward(a.data, other.data), a, other, BINARY[name]);
+  // a number operand is no node: it is kept as the number, and the node carries the rule that reads it so
+  const b = finite(other, name);
+  const data = binaryRules[name].forward(a.data, b);
+  const node =
+    a.requiresGrad && isGradEnabled()
+      ? new Value(data, '', BINARY_NUMBER[name], a, b, null, true)
+      : constant(data);
+  return watched(node, BINARY_NUMBER[name]);
 }

@@ -159,13 +159,14 @@ describe('the fast path', () => {
     fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 3, maxLength: 3 }),
     fc.array(fc.nat({ max: 2 }), { minLength: 1, maxLength: 5 }),
   ])(
-    'nodes of three or more inputs (where, Value.sum), and sums that repeat an input, agree with the general sweep',
+    'nodes of three or more inputs (where, Value.sum), number operands, and sums that repeat an input, agree with the general sweep',
     (values, picks) => {
       const run = (createGraph: boolean) => {
         const [x, y, z] = values.map((v) => new Value(v));
         const s = Value.sum(picks.map((k) => [x!, y!, z!][k]!.mul(k + 1)));
         const w = x!.mul(y!).where(z!.gt(0), s);
-        const out = Value.sum([w, s, s.mul(z!)]);
+        const numbers = x!.pow(2).add(y!.div(3)).sub(0.5).maximum(z!.minimum(0.25)).mul(z!.sub(y!));
+        const out = Value.sum([w, s, s.mul(z!), numbers]);
         out.backward({ createGraph });
         return [x!.grad, y!.grad, z!.grad];
       };
@@ -186,6 +187,12 @@ describe('the fast path', () => {
     expect(sum.parents[0]).toBe(z);
     const chosen = x.where(y, 4);
     expect(chosen.parents.map((p) => p.data)).toEqual([1, 2, 4]);
+    // a number operand is a constant node in the view: it needs no gradient
+    const scaled = x.mul(2.5);
+    expect(scaled.parents[0]).toBe(x);
+    expect(scaled.parents[1]!.data).toBe(2.5);
+    expect(scaled.parents[1]!.requiresGrad).toBe(false);
+    expect(x.sub(4).parents[1]!.data).toBe(-4);
   });
 
   test('a custom op without a numeric vjp takes the general sweep', () => {

@@ -34,7 +34,10 @@ export class Neuron {
   /** The neuron's output for one sample: f(Σ wᵢ xᵢ + b). */
   forward(x: readonly (Value | number)[]): Value {
     checkSample('Neuron', x, this.w.length);
-    const z = Value.sum([...this.w.map((wi, i) => wi.mul(x[i]!)), this.b]);
+    const terms = new Array<Value>(this.w.length + 1);
+    for (let i = 0; i < this.w.length; i++) terms[i] = this.w[i]!.mul(x[i]!);
+    terms[this.w.length] = this.b;
+    const z = Value.sum(terms);
     return activate(z, this.activation);
   }
 
