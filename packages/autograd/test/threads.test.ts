@@ -85,9 +85,10 @@ it.prop(
     setNumThreads(threads);
     team!.callerWorks = false;
     const shared = matmul(a!, b!, transA, transB, outShape, true);
-    // rows are shared out in chunks of whole 4-row panels, about eight per thread, if the blocks
-    // (whole 4 × width tiles) are enough work; each matrix of the batch is one product
-    const [m4, nw] = [m - (m % 4), n - (n % (dtype === 'float32' ? 8 : 4))];
+    // rows are shared out in chunks of whole 4-row panels, about eight per thread, if the blocks (m and
+    // n rounded up to whole 4 × width tiles, the kernel's work) are enough; each matrix of the batch is one product
+    const width = dtype === 'float32' ? 8 : 4;
+    const [m4, nw] = [Math.ceil(m / 4) * 4, Math.ceil(n / width) * width];
     const chunks = Math.ceil(m4 / (4 * Math.ceil(m4 / 4 / (8 * threads))));
     const shares = m4 * nw * k >= 3 * 2 ** 20 && k >= 32;
     expect(team!.workerChunks - done).toBe(shares ? chunks * (batch[0] ?? 1) : 0);

@@ -1,8 +1,8 @@
 import { fc, it } from '@fast-check/vitest';
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { packPanels } from '../src/kernels/gemm';
 import { matmul } from '../src/kernels/matmul';
-import { hasSimd, packPanelsSimd } from '../src/kernels/simd';
+import { hasSimd, packPanelsSimd, SIMD } from '../src/kernels/simd';
 import { allocate, type DType, type NDArray } from '../src/ndarray';
 import { operands } from './operands';
 
@@ -10,7 +10,7 @@ test('the runtime (Node 20, Chromium) runs the WebAssembly SIMD kernel', () => {
   expect(hasSimd).toBe(true);
 });
 
-// up to 23 × 40 × 23: most cases pass the 4,096-product threshold of the SIMD path, with edge strips
+// up to 23 × 40 × 23: whole tiles, partial tiles padded with zeros, and products smaller than one tile
 const dims = fc.integer({ min: 1, max: 23 });
 const inner = fc.integer({ min: 1, max: 40 });
 const batch = fc.constantFrom<[number[], number[]]>([[], []], [[2], [2]], [[3, 1], [2]], [[1], [2]]);
@@ -62,3 +62,29 @@ it.prop([
     expect(Array.from(got)).toEqual(Array.from(expected));
   },
 );
+
+test('products smaller than one tile (fewer than 4 rows or a SIMD width of columns) run in the kernel too', () => {
+  for (const dtype of ['float64', 'float32'] as const) {
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [1, 5, 1],
+      [3, 2, 7],
+      [2, 9, 3],
+      [100, 16, 1],
+    ] as const) {
+      const [a, b] = operands(
+        dtype,
+        [
+          [m, k],
+          [k, n],
+        ],
+        m * 100 + k * 10 + n,
+      ) as [NDArray, NDArray];
+      const kernel = vi.spyOn(SIMD!.gemm, dtype);
+      const product = matmul(a, b, false, false, [m, n], true);
+      expect(kernel).toHaveBeenCalledTimes(1);
+      kernel.mockRestore();
+      expect(Array.from(product)).toEqual(Array.from(matmul(a, b, false, false, [m, n], false)));
+    }
+  }
+});

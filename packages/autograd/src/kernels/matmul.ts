@@ -40,9 +40,9 @@ export function matmul(
   const batchShape = outShape.slice(0, r - 2);
   const aBatch = broadcastStrides(a.shape.slice(0, -2), batchShape);
   const bBatch = broadcastStrides(b.shape.slice(0, -2), batchShape);
-  // any product with a whole tile (4 rows, `width` columns) goes to WebAssembly, however small: in float32,
-  // 100×2×16 took 1.3 µs there and 4.0 µs in TypeScript, 8×8×8 0.41 and 0.48 µs
-  const wide = simd && SIMD !== null && m >= 4 && n >= precision.width;
+  // every product goes to WebAssembly where it runs, however small (a partial tile is padded): in
+  // float32, 100×2×16 took 1.3 µs there and 4.0 µs in TypeScript, 8×8×8 0.41 and 0.48 µs
+  const wide = simd && SIMD !== null;
   // one product through WebAssembly takes its result straight out of the module's memory
   let out = wide && sizeOf(batchShape) === 1 ? null : allocate(precision.dtype, sizeOf(outShape));
   // one "row" of length 1 per batch: the row walker gives each operand's matrix offset
@@ -84,7 +84,7 @@ export function matmulAsync(a: NDArray, b: NDArray, outShape: readonly number[])
   const [m, n] = outShape as [number, number];
   const k = a.shape[1]!;
   const precision = PRECISIONS[promote(a, b)];
-  if (ASYNC_SIMD === null || outShape.length !== 2 || m < 4 || n < precision.width || m * n * k < 4096)
+  if (ASYNC_SIMD === null || outShape.length !== 2 || m * n * k < 4096)
     return Promise.resolve(matmul(a, b, false, false, outShape));
   // copies, taken now: the caller may change its tensors while the workers run
   const A = convert(a.data, precision.dtype);

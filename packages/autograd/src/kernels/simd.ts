@@ -3,7 +3,7 @@
  * thread or shared out to worker threads (threads.ts). Null where the runtime lacks SIMD.
  */
 import { allocate, type DType, dtypeOf, isAllocatorSet, type Storage } from '../ndarray.js';
-import { type GemmOperands, gemmEdges, PRECISIONS, type Precision } from './gemm.js';
+import { type GemmOperands, PRECISIONS, type Precision } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
 import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
 
@@ -107,6 +107,7 @@ interface Packed {
   readonly heap: Storage;
   readonly args: readonly [number, number, number, number, number, number, number];
   readonly at: number;
+  /** The rows and columns the kernel computes: m and n rounded up to whole panels. */
   readonly m4: number;
   readonly nw: number;
 }
@@ -114,7 +115,10 @@ interface Packed {
 /**
  * Copies one product's matrices into the module's memory as they are (a memcpy) and packs them there,
  * A's rows four at a time and B's columns `width` at a time, into contiguous panels (whatever their
- * strides, so every variant runs the same kernel). `beforePacking` runs once the sizes are known.
+ * strides, so every variant runs the same kernel). A last, partial panel is filled with zeros: the
+ * kernel computes m and n rounded up to whole panels, and the rows and columns past them are not
+ * collected. Each element of C is its own sum, so padding changes no bit of the others, and no product
+ * is too small for the kernel. `beforePacking` runs once the sizes are known.
  */
 function packInto(
   simd: Simd,
@@ -124,37 +128,57 @@ function packInto(
 ): Packed {
   const { A, ao, ai, ap, B, bo, bp, bj, m, k, n } = operands;
   const { dtype, width, bytes } = precision;
-  const m4 = m - (m % 4);
-  const nw = n - (n % width);
-  // in elements: A's matrix, B's matrix, A's panels, B's panels, C (m × n, of which the kernel writes m4 × nw)
+  const m4 = Math.ceil(m / 4) * 4;
+  const nw = Math.ceil(n / width) * width;
+  // in elements: A's matrix, B's matrix, A's panels, B's panels, C (m4 × nw, rows nw apart)
   const rawA = 0;
   const rawB = rawA + m * k;
   const packA = rawB + k * n;
   const packB = packA + m4 * k;
   const at = packB + nw * k;
-  const heap = view(simd, dtype, (at + m * n) * bytes);
+  const heap = view(simd, dtype, (at + m4 * nw) * bytes);
   beforePacking?.(m4, nw);
   heap.set(A.subarray(ao, ao + m * k), rawA);
   heap.set(B.subarray(bo, bo + k * n), rawB);
-  simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, m4, k, 4);
-  simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, nw, k, width);
-  return { heap, args: [packA * bytes, packB * bytes, at * bytes, m4, nw, k, n], at, m4, nw };
+  const [wholeA, wholeB] = [m - (m % 4), n - (n % width)];
+  simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, wholeA, k, 4);
+  simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, wholeB, k, width);
+  padPanel(heap, packA + wholeA * k, A, ao + wholeA * ai, ai, ap, m - wholeA, k, 4);
+  padPanel(heap, packB + wholeB * k, B, bo + wholeB * bj, bj, bp, n - wholeB, k, width);
+  return { heap, args: [packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw], at, m4, nw };
 }
 
-/** The product out of the module's memory: a new array (C null), or written into C; the edge strips in TypeScript. */
+/** The last panel, of `lines` (< width) lines, as `packPanels` lays it out, the missing lines zeros. */
+function padPanel(
+  heap: Storage,
+  at: number,
+  src: Storage,
+  offset: number,
+  lineStride: number,
+  stepStride: number,
+  lines: number,
+  steps: number,
+  width: number,
+): void {
+  if (lines === 0) return;
+  heap.fill(0, at, at + steps * width);
+  for (let l = 0; l < lines; l++)
+    for (let p = 0, q = at + l, x = offset + l * lineStride; p < steps; p++, q += width, x += stepStride)
+      heap[q] = src[x]!;
+}
+
+/** The product's m × n out of the module's memory (rows nw apart there): a new array (C null), or into C. */
 function collect(packed: Packed, operands: GemmOperands, precision: Precision, C: Storage | null): Storage {
-  const { heap, at, m4, nw } = packed;
-  const size = operands.m * operands.n;
+  const { heap, at, nw } = packed;
+  const { m, n } = operands;
   if (C === null) {
     // slicing out of the module's memory is faster than copying into a new array, unless a plan has one
-    const planned = isAllocatorSet();
-    const product = planned ? allocate(precision.dtype, size) : heap.slice(at, at + size);
-    if (planned) product.set(heap.subarray(at, at + size));
-    gemmEdges({ ...operands, co: 0 }, product, precision.round, m4, nw);
-    return product;
+    if (nw === n && !isAllocatorSet()) return heap.slice(at, at + m * n);
+    C = allocate(precision.dtype, m * n);
+    operands = { ...operands, co: 0 };
   }
-  C.set(heap.subarray(at, at + size), operands.co);
-  gemmEdges(operands, C, precision.round, m4, nw);
+  if (nw === n) C.set(heap.subarray(at, at + m * n), operands.co);
+  else for (let i = 0; i < m; i++) C.set(heap.subarray(at + i * nw, at + i * nw + n), operands.co + i * n);
   return C;
 }
 
