@@ -116,6 +116,8 @@ async function race(
   contestants: readonly Contestant[],
   reps: number,
   flops?: number,
+  /** Steps per timed sample (the sample is their mean), for steps short next to a garbage collection. */
+  batch = 1,
 ): Promise<void> {
   // --only W3,W6 times just those workloads
   if (values.only !== undefined && !values.only.split(',').some((w) => workload.startsWith(`${w.trim()} `)))
@@ -153,15 +155,16 @@ async function race(
       if (c.rounds !== undefined && r >= c.rounds) continue;
       status(`${workload}: round ${r + 1}/${reps}, ${c.name}${left}`);
       const t0 = performance.now();
-      await c.step();
-      times[k]!.push(performance.now() - t0);
+      for (let b = 0; b < batch; b++) await c.step();
+      times[k]!.push((performance.now() - t0) / batch);
     }
   }
   status('');
   const ours = median(times[0]!);
   const slow = contestants.filter((c) => c.rounds !== undefined && c.rounds < reps);
   const fewer = slow.map((c) => `${c.name}: ${c.rounds}`).join(', ');
-  console.log(`\n${workload} (median of ${reps}${fewer ? `; ${fewer}, after one warm-up run` : ''})`);
+  const samples = batch > 1 ? `${reps} samples, each the mean of ${batch} steps` : `${reps}`;
+  console.log(`\n${workload} (median of ${samples}${fewer ? `; ${fewer}, after one warm-up run` : ''})`);
   console.log(
     `  ${'contestant'.padEnd(26)} ${'median'.padStart(10)} ${'min–max'.padStart(20)} ${flops ? 'GFLOP/s'.padStart(9) : ''} ${'peer / adjoint'.padStart(15)}`,
   );
@@ -350,9 +353,12 @@ async function main(): Promise<void> {
         { name: 'adjoint (Value)', step: () => sgdStep(ssgd, marginLoss(snet, data.x, signs)) },
         { name: 'micrograd, hand-written JS', step: () => microStep(micro, data.x, signs, 0.05) },
       ],
-      // a W1 step takes a scavenge or not, so its times are bimodal: 15 rounds gave medians 2.3–3.3×
-      // apart across five runs of one build, 45 rounds gave 3.40–3.50× across three
-      3 * reps,
+      // A W1 step takes a young-generation collection or not: one step's times were bimodal (6–8 ms and
+      // 11–17 ms for adjoint), and their median jumped between the modes from run to run (2.3–3.3× on one
+      // build). A sample of 5 steps carries each engine's own share of collections.
+      reps,
+      undefined,
+      5,
     );
   }
 
