@@ -31,6 +31,8 @@ abstract class Optimizer<S extends ParameterState> {
   protected readonly params: readonly Differentiable[];
   readonly #state = new Map<Differentiable, S>();
   readonly #name: string;
+  /** Whether some parameter is float32, so that a step can fail (see `#update`). */
+  readonly #float32: boolean;
 
   constructor(name: string, params: readonly Differentiable[]) {
     if (!Array.isArray(params) || params.length === 0) {
@@ -47,6 +49,7 @@ abstract class Optimizer<S extends ParameterState> {
     });
     this.params = [...params];
     this.#name = name;
+    this.#float32 = params.some((p) => p instanceof Tensor && p.dtype === 'float32');
   }
 
   /**
@@ -59,7 +62,11 @@ abstract class Optimizer<S extends ParameterState> {
   }
 
   #update(): void {
-    const pending: { p: Differentiable; i: number; x: Storage; state: S }[] = [];
+    const pending: { p: Differentiable; x: Storage; out: Storage; state: S }[] = [];
+    // Only a float32 parameter's step can fail (by leaving its range). Where there is none, and no two
+    // parameters share memory (one would read the other's new values), each parameter is written as it
+    // is computed: the step is still all or nothing, and copies nothing.
+    const inPlace = !this.#float32 && ownMemory(this.params);
     this.params.forEach((p, i) => {
       const data = p instanceof Tensor ? p.data : Float64Array.of(p.data);
       const grad =
@@ -67,13 +74,21 @@ abstract class Optimizer<S extends ParameterState> {
       if (grad === null) return;
       const state = this.#state.get(p) ?? this.initial(data.length, data instanceof Float32Array);
       this.#overflow = null;
-      this.compute(state, data, grad, data instanceof Float32Array ? FLOAT32_MAX : Number.POSITIVE_INFINITY);
+      const out = inPlace ? data : state.next;
+      this.compute(
+        state,
+        data,
+        grad,
+        data instanceof Float32Array ? FLOAT32_MAX : Number.POSITIVE_INFINITY,
+        out,
+      );
       if (this.#overflow !== null) checkFloat32(`${this.#name}: the step of parameter ${i}`, this.#overflow);
-      pending.push({ p, i, x: data, state });
+      pending.push({ p, x: data, out, state });
     });
-    for (const { p, x, state } of pending) {
-      if (p instanceof Tensor) x.set(state.next);
-      else p.data = state.next[0]!;
+    for (const { p, x, out, state } of pending) {
+      if (p instanceof Tensor) {
+        if (out !== x) x.set(out);
+      } else p.data = out[0]!;
       this.commit(state);
       this.#state.set(p, state);
     }
@@ -87,10 +102,12 @@ abstract class Optimizer<S extends ParameterState> {
   /** The state of a parameter of `size` elements before its first step (float32: its `next` is a Float32Array). */
   protected abstract initial(size: number, float32: boolean): S;
   /**
-   * Computes the parameter's next values into `state.next`, and its next state, without changing `x` or
-   * the state in use. A value beyond ±`limit` (the float32 range, for a float32 parameter) goes to `beyond`.
+   * Computes the parameter's next values into `out`, and its next state, without changing the state in
+   * use. `out` is `state.next`, or `x` itself when the step cannot fail: element k of `x` is read before
+   * element k of `out` is written, and no other. A value beyond ±`limit` (the float32 range, for a
+   * float32 parameter) goes to `beyond`.
    */
-  protected abstract compute(state: S, x: Storage, g: Storage, limit: number): void;
+  protected abstract compute(state: S, x: Storage, g: Storage, limit: number, out: Storage): void;
 
   /** The values of this step past the float32 range, for checkFloat32 to judge (they may round down to its largest). */
   #overflow: number[] | null = null;
@@ -102,6 +119,18 @@ abstract class Optimizer<S extends ParameterState> {
   }
   /** Makes the state computed by `compute` the state in use. */
   protected abstract commit(state: S): void;
+}
+
+/** Whether no two of the Tensors among `params` share memory. */
+function ownMemory(params: readonly Differentiable[]): boolean {
+  const buffers = new Set<ArrayBufferLike>();
+  let count = 0;
+  for (const p of params) {
+    if (!(p instanceof Tensor)) continue;
+    buffers.add(p.data.buffer);
+    count++;
+  }
+  return buffers.size === count;
 }
 
 /** Options of SGD, with PyTorch's meanings. */
@@ -153,9 +182,9 @@ export class SGD extends Optimizer<SgdState> {
     };
   }
 
-  protected compute(state: SgdState, x: Storage, grad: Storage, limit: number): void {
+  protected compute(state: SgdState, x: Storage, grad: Storage, limit: number, next: Storage): void {
     const { lr, momentum, dampening, weightDecay, nesterov } = this;
-    const { next, buffer, nextBuffer } = state;
+    const { buffer, nextBuffer } = state;
     if (momentum === 0 && weightDecay === 0) {
       // plain SGD, as PyTorch skips the weight-decay term when it is 0: x ← x - lr·∇, four elements an
       // iteration (V8 does not unroll loops; this one runs about 1.6 times faster), then the rest
@@ -256,10 +285,10 @@ export class Adam extends Optimizer<AdamState> {
     return { step: 0, next, m: zeros(), v: zeros(), nextM: zeros(), nextV: zeros() };
   }
 
-  protected compute(state: AdamState, x: Storage, grad: Storage, limit: number): void {
+  protected compute(state: AdamState, x: Storage, grad: Storage, limit: number, next: Storage): void {
     const { lr, eps, weightDecay } = this;
     const [beta1, beta2] = this.betas;
-    const { m, v, nextM, nextV, next } = state;
+    const { m, v, nextM, nextV } = state;
     // the bias correction counts this parameter's own steps, as PyTorch's state[p]['step']
     const step = state.step + 1;
     const correction1 = 1 - beta1 ** step;

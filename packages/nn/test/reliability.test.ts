@@ -247,6 +247,26 @@ describe('narrowing to float32 has one rule: a number beyond its range is an err
     );
     expect([p.item(), q.item()]).toEqual([1, Math.fround(3e38)]);
   });
+
+  test('with a float32 parameter beside them, float64 parameters are not written before the step is known to succeed', () => {
+    const w = tensor([2, 4], { requiresGrad: true }); // float64, stepped first
+    const q = tensor([3e38], { dtype: 'float32', requiresGrad: true });
+    const sgd = new SGD([w, q], { lr: 1e38 });
+    w.sum().add(q.mul(-1).sum()).backward();
+    expect(() => sgd.step()).toThrow('SGD: the step of parameter 1');
+    expect(w.toArray()).toEqual([2, 4]);
+  });
+
+  test('parameters that share memory are each stepped from the values before the step', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = a.detach(); // the same memory
+    b.requiresGrad = true;
+    const sgd = new SGD([a, b], { lr: 0.5 });
+    a.sum().add(b.mul(3).sum()).backward(); // ∇a = 1, ∇b = 3
+    sgd.step();
+    // a is written first, then b, each computed from [1, 2]: b's values are what the memory holds
+    expect(a.toArray()).toEqual([1 - 0.5 * 3, 2 - 0.5 * 3]);
+  });
 });
 
 describe('bad options and absurd sizes get errors naming them', () => {
