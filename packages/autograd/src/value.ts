@@ -16,6 +16,8 @@ import { boundScalar, type ScalarRule } from './scalar-rules.js';
 import { checkOptions, describe } from './shape.js';
 
 const SCALAR: readonly number[] = Object.freeze([]);
+const REQUIRES_GRAD = 1;
+const RETAINS_GRAD = 2;
 const NO_PARENTS: readonly Value[] = Object.freeze([]);
 
 /** Options of `backward`. */
@@ -31,7 +33,8 @@ export interface BackwardOptions {
 export class Value implements Elementwise<Value> {
   /** The number this node holds. Optimizers write it in place. */
   data: number;
-  label: string;
+  /** The name `toDot` and errors show; '' (from the prototype, so that an unnamed node has no field for it). */
+  declare label: string;
   /**
    * @internal The op's inputs, stored inline so that a node is one object: `a` and `b` for an op of one
    * or two inputs, `inputs` (and `a`, `b` null) for more. `parents` is the public view.
@@ -41,11 +44,10 @@ export class Value implements Elementwise<Value> {
   readonly b: Value | number | null;
   /** @internal Every input of an op of three or more (see `a`). */
   readonly inputs: readonly Value[] | null;
-  readonly requiresGrad: boolean;
   /** The accumulated adjoint as a node: with `createGraph` it can be differentiated again. */
   adjoint: Value | null = null;
-  /** @internal Set by `retainGrad()`. */
-  retainsGrad = false;
+  /** @internal requiresGrad (bit 0) and retainsGrad (bit 1) in one field: a node is kept small. */
+  flags: number;
   /** @internal Scratch for the topological sort (graph.ts); not part of the API. */
   sortIndex = 0;
   /** @internal The op that made this node (shared by all its nodes); null for leaves and constants. */
@@ -83,12 +85,26 @@ export class Value implements Elementwise<Value> {
         throw new TypeError(`Value: expected label to be a string, got ${describe(label)}`);
     }
     this.data = data;
-    this.label = label;
+    if (label !== '') this.label = label;
     this.a = a;
     this.b = b;
     this.inputs = inputs;
-    this.requiresGrad = requiresGrad;
+    this.flags = requiresGrad ? REQUIRES_GRAD : 0;
     this.rule = rule;
+  }
+
+  /** Whether gradients flow to this node: true for a leaf made with `new Value` and for an op's result. */
+  get requiresGrad(): boolean {
+    return (this.flags & REQUIRES_GRAD) !== 0;
+  }
+
+  /** @internal Set by `retainGrad()`: a non-leaf that keeps its adjoint after `backward()`, like a leaf. */
+  get retainsGrad(): boolean {
+    return (this.flags & RETAINS_GRAD) !== 0;
+  }
+
+  set retainsGrad(retains: boolean) {
+    this.flags = retains ? this.flags | RETAINS_GRAD : this.flags & ~RETAINS_GRAD;
   }
 
   /** The op's inputs, the graph `backward()` walks: empty for a leaf or a constant. */
@@ -293,6 +309,8 @@ export class Value implements Elementwise<Value> {
     return this.toString();
   }
 }
+
+Object.defineProperty(Value.prototype, 'label', { value: '', writable: true });
 
 /** A number as a `Value` that needs no gradient: how numeric operands enter the graph. */
 function constant(data: number): Value {
