@@ -21,6 +21,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   compile,
   type DType,
@@ -92,6 +94,10 @@ interface Contestant {
   readonly rounds?: number;
 }
 
+/** A full garbage collection, through V8's `gc`, switched on here rather than by a flag to every run. */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 const rows: Row[] = [];
 /** The order of the contestants in each round: seeded, so two runs interleave alike. */
 const shuffler = new Rng(16);
@@ -127,6 +133,7 @@ async function race(
   // have passed, or 1 s (so slow contestants do not warm up for minutes).
   if (!process.stderr.isTTY)
     console.error(`running ${workload}: ${contestants.length} contestants × ${reps} rounds`);
+  collectGarbage(); // no workload starts with the garbage of the one before
   for (const c of contestants) {
     const started = performance.now();
     status(`${workload}: warming up ${c.name}`);
@@ -362,6 +369,40 @@ async function main(): Promise<void> {
     );
   }
 
+  // W5: a deep chain of scalar ops, right after W1, so the scalar workloads run before any tensor workload
+  // has grown the heap. Each engine's loop is written out: one function shared by both would see two
+  // classes at its call sites, polymorphic in V8, and slow both by an amount of its own
+  for (const steps of dtype === 'float32' ? [] : quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6]) {
+    await race(
+      `W5 deep chain: x = x·1.0001 + 0.0001, N = ${steps.toExponential(0)}, forward + backward`,
+      [
+        {
+          name: 'adjoint (Value)',
+          step: () => {
+            const x = new Value(1);
+            let y = x;
+            for (let i = 0; i < steps; i++) y = y.mul(1.0001).add(0.0001);
+            y.backward();
+            return x.grad;
+          },
+        },
+        {
+          name: 'micrograd, hand-written JS',
+          step: () => {
+            const x = new MicroValue(1);
+            let y = x;
+            for (let i = 0; i < steps; i++) y = y.mul(1.0001).add(0.0001);
+            y.backward();
+            return x.grad;
+          },
+        },
+      ],
+      // at 1e6 a step's time turns on whether the heap must first grow (adjoint 0.7 s or 1.3–1.5 s, in
+      // one process): 3 rounds gave a median of either; 7 take about half a minute
+      steps >= 1e6 ? 7 : reps,
+    );
+  }
+
   // W2: the same network, batched
   const X = tensor(data.x, { dtype });
   const negY = tensor(
@@ -497,39 +538,6 @@ async function main(): Promise<void> {
   // TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel: it runs a convolution, cannot train one
   if (values.only === undefined || values.only.split(',').some((w) => w.trim() === 'W6'))
     console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
-
-  // W5: a deep chain of scalar ops. Each engine's loop is written out: one function shared by both would
-  // see two classes at its call sites, polymorphic in V8, and slow both by an amount of its own
-  for (const steps of dtype === 'float32' ? [] : quick ? [1e3, 1e5] : [1e3, 1e4, 1e5, 1e6]) {
-    await race(
-      `W5 deep chain: x = x·1.0001 + 0.0001, N = ${steps.toExponential(0)}, forward + backward`,
-      [
-        {
-          name: 'adjoint (Value)',
-          step: () => {
-            const x = new Value(1);
-            let y = x;
-            for (let i = 0; i < steps; i++) y = y.mul(1.0001).add(0.0001);
-            y.backward();
-            return x.grad;
-          },
-        },
-        {
-          name: 'micrograd, hand-written JS',
-          step: () => {
-            const x = new MicroValue(1);
-            let y = x;
-            for (let i = 0; i < steps; i++) y = y.mul(1.0001).add(0.0001);
-            y.backward();
-            return x.grad;
-          },
-        },
-      ],
-      // at 1e6 a step's time turns on whether the heap must first grow (adjoint 0.7 s or 1.3–1.5 s, in
-      // one process): 3 rounds gave a median of either; 7 take about half a minute
-      steps >= 1e6 ? 7 : reps,
-    );
-  }
 
   const out = values.out ?? defaultOutDir();
   mkdirSync(out, { recursive: true });
