@@ -177,8 +177,10 @@ function collect(packed: Packed, operands: GemmOperands, precision: Precision, C
     C = allocate(precision.dtype, m * n);
     operands = { ...operands, co: 0 };
   }
-  if (nw === n) C.set(heap.subarray(at, at + m * n), operands.co);
-  else for (let i = 0; i < m; i++) C.set(heap.subarray(at + i * nw, at + i * nw + n), operands.co + i * n);
+  const { co } = operands;
+  if (nw === n) C.set(heap.subarray(at, at + m * n), co);
+  // rows of a few elements: a loop, not a view of the module's memory per row
+  else for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) C[co + i * n + j] = heap[at + i * nw + j]!;
   return C;
 }
 
