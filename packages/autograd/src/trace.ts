@@ -15,6 +15,7 @@ import {
   setAllocator,
   setDataReader,
 } from './ndarray.js';
+import { layoutRules } from './rules/layout.js';
 import { type ReduceAttrs, reduceRules } from './rules/reduce.js';
 import type { TensorRule } from './rules/rule.js';
 import { describe, formatShape } from './shape.js';
@@ -253,6 +254,10 @@ export function copyKernel([x]: readonly NDArray[]): Storage {
   return out;
 }
 
+function identity(x: number): number {
+  return x;
+}
+
 /**
  * A Tensor rule's forward, run as a step while a trace records. Arrays among its attributes (gather's
  * index) are constants of the program: checkIndex reads an index's values, so a traced one never gets here.
@@ -263,11 +268,14 @@ export function performRule<A>(
   attrs: A,
   inputs: readonly NDArray[],
 ): NDArray {
-  // a sum can end a fused loop: it says what it sums into
-  const scalar =
+  // a sum can end a fused loop: it says what it sums into; a broadcast is the identity, read broadcast,
+  // so a loop can take it in (where its input is one band of the output's axes) and no copy is made
+  const scalar: Scalar | undefined =
     (rule as unknown) === reduceRules.sum
       ? { sum: reducedShape(inputs[0]!.shape, (attrs as ReduceAttrs).axes, true), shape: inputs[0]!.shape }
-      : undefined;
+      : (rule as unknown) === layoutRules.broadcastTo
+        ? { fn: identity, shape: attrs as readonly number[] }
+        : undefined;
   let shape: readonly number[] = [];
   const kernel = (x: readonly NDArray[]) => {
     const out = rule.forward(x, attrs);

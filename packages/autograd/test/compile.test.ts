@@ -126,6 +126,28 @@ describe('compile', () => {
     },
   );
 
+  test.each(DTYPES)(
+    'a broadcast joins a fused loop where its input is one band of the output (%s), and stays a copy elsewhere',
+    (dtype) => {
+      const f = (x: Tensor, y: Tensor) => x.broadcastTo(y.shape).mul(y).add(1);
+      const y = randn([2, 4, 3], { seed: 3 }).astype(dtype);
+      for (const [shape, steps] of [
+        [[3], 1], // the last axis: one band, read as i mod 3
+        [[4, 1], 1], // the middle axis
+        [[2, 1, 3], 2], // axes 0 and 2 with a broadcast between: the copy runs, then a loop of two
+      ] as const) {
+        const x = randn([...shape], { seed: 4 }).astype(dtype);
+        const fused = compile(f);
+        const unfused = compile(f, { fuse: false });
+        const eager = bits(f(x, y));
+        expect(bits(fused(x, y))).toEqual(eager);
+        expect(bits(unfused(x, y))).toEqual(eager);
+        expect(unfused.programs[0]!.steps).toBe(3);
+        expect(fused.programs[0]!.steps).toBe(steps);
+      }
+    },
+  );
+
   test('a new signature (shape, dtype, structure, a number) is traced anew; the same one is not', () => {
     let calls = 0;
     const f = compile((x: Tensor, k: number) => {
