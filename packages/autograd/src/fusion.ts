@@ -1,9 +1,40 @@
 // Fusion: consecutive elementwise steps of a trace over one shape become one generated loop, that keeps
 // its intermediates in local variables instead of arrays. Each intermediate is rounded as the array it
 // replaces would have rounded it (Math.fround for float32), and every op calls its own scalar function,
-// so a fused loop computes the bits that the steps did. Imports ndarray.ts and shape.ts.
+// so a fused loop computes the bits that the steps did. Imports ndarray.ts, shape.ts and the elementwise rules.
 import { dtypeOf, type NDArray, type Storage, sizeOf } from './ndarray.js';
+import { binaryRules, comparisons, unaryRules, whereRule } from './rules/elementwise.js';
 import { sameShape } from './shape.js';
+
+/** The scalar function of a broadcast (the trace records broadcastTo as it): a loop reads its input broadcast. */
+export function identity(x: number): number {
+  return x;
+}
+
+type Fn = (...x: number[]) => number;
+
+/**
+ * The ops whose scalar function a loop writes out as the expression it is, rather than calling it: V8
+ * does not inline a call through the loop's table of functions. Each expression is its function's body,
+ * so the bits are the same; the Math functions are the builtins themselves.
+ */
+const INLINE = new Map<Fn, (x: readonly string[]) => string>([
+  [identity, ([a]) => a!],
+  [unaryRules.neg.forward, ([a]) => `(-${a})`],
+  [unaryRules.relu.forward, ([a]) => `Math.max(${a}, 0)`],
+  [binaryRules.add.forward, ([a, b]) => `(${a} + ${b})`],
+  [binaryRules.mul.forward, ([a, b]) => `(${a} * ${b})`],
+  [binaryRules.div.forward, ([a, b]) => `(${a} / ${b})`],
+  [comparisons.gt, ([a, b]) => `(${a} > ${b} ? 1 : 0)`],
+  [comparisons.ge, ([a, b]) => `(${a} >= ${b} ? 1 : 0)`],
+  [comparisons.lt, ([a, b]) => `(${a} < ${b} ? 1 : 0)`],
+  [comparisons.le, ([a, b]) => `(${a} <= ${b} ? 1 : 0)`],
+  [comparisons.eq, ([a, b]) => `(${a} === ${b} ? 1 : 0)`],
+  [whereRule.forward, ([a, c, b]) => `(${c} !== 0 ? ${a} : ${b})`],
+  ...(['exp', 'log', 'tanh', 'sqrt', 'abs', 'sin', 'cos', 'pow', 'max', 'min'] as const).map(
+    (name) => [Math[name] as Fn, (x: readonly string[]) => `Math.${name}(${x.join(', ')})`] as const,
+  ),
+]);
 
 /**
  * What a step computes at one position: an elementwise op's scalar function and its output's shape, or
@@ -107,8 +138,8 @@ function compileGroup(
       after.push(`for (let j = 0; j < ${sums.length}; j++) o${o}[j] = sums[j];`);
       continue;
     }
-    const f = fns.push(scalar.fn) - 1;
-    const value = `f${f}(${args.join(', ')})`;
+    const inline = INLINE.get(scalar.fn);
+    const value = inline !== undefined ? inline(args) : `f${fns.push(scalar.fn) - 1}(${args.join(', ')})`;
     const name = `t${t}`;
     body.push(`const ${name} = ${dtypeOf(storage(step.output)) === 'float32' ? `fround(${value})` : value};`);
     local.set(step.output, name);

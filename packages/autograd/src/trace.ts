@@ -3,7 +3,7 @@
 // zeroGrad, backward's writing of a leaf's gradient) are logged as steps too. program.ts plans and runs
 // them. Imports ndarray.ts, shape.ts and the sum's rule (which a fused loop may end with); tensor.ts,
 // dispatch.ts and graph.ts call in here.
-import type { Scalar } from './fusion.js';
+import { identity, type Scalar } from './fusion.js';
 import {
   allocate,
   allocateFresh,
@@ -252,10 +252,6 @@ export function copyKernel([x]: readonly NDArray[]): Storage {
   const out = allocate(dtypeOf(x!.data), x!.data.length);
   out.set(x!.data);
   return out;
-}
-
-function identity(x: number): number {
-  return x;
 }
 
 /**

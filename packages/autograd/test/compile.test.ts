@@ -151,6 +151,39 @@ describe('compile', () => {
     },
   );
 
+  test.each(DTYPES)(
+    'fused comparisons, where, relu, maximum and neg give eager bits at ties, signed zeros and division by zero (%s)',
+    (dtype) => {
+      const exact = (t: Tensor) => Array.from(t.data, (v) => (Object.is(v, -0) ? '-0' : String(v)));
+      const x = tensor([0, -0, 0, 1, -1, 2, 3.5, 1], { dtype });
+      const y = tensor([0, 0, -0, 1, 1, -2, 3.5, 0], { dtype }); // 0/0 and 1/0 in the division
+      // each op followed by a multiply by one, so that it is a local of the fused loop, written out inline
+      const f = (a: Tensor, b: Tensor) =>
+        [
+          a.gt(b),
+          a.ge(b),
+          a.lt(b),
+          a.le(b),
+          a.eq(b),
+          a.maximum(b),
+          a.minimum(b),
+          a.relu(),
+          a.neg(),
+          a.where(a.ge(b), b),
+          a.div(b),
+          a.div(b).relu(), // NaN from 0/0: relu and maximum keep it
+          a.div(b).maximum(a),
+        ].map((t) => t.mul(1));
+      const fused = compile(f);
+      fused(x, y); // the trace: it runs the ops themselves
+      const got = fused(x, y); // the program
+      expect(fused.programs[0]!.fusedLoops).toBe(1); // all of them, one after the other over one shape
+      f(x, y).forEach((t, k) => {
+        expect(exact(got[k]!)).toEqual(exact(t));
+      });
+    },
+  );
+
   test('a new signature (shape, dtype, structure, a number) is traced anew; the same one is not', () => {
     let calls = 0;
     const f = compile((x: Tensor, k: number) => {
