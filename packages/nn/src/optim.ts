@@ -25,7 +25,7 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * the step. A parameter whose gradient is null is skipped and its state left untouched, as in PyTorch, so
  * a parameter that joins late starts its own count. A step is all or nothing: every parameter's next
  * values and state are computed first, and checked as they are (a float32 parameter must not overflow),
- * and only then written.
+ * and only then written; where no step can fail (no float32 parameter), values are written as computed.
  */
 abstract class Optimizer<S extends ParameterState> {
   protected readonly params: readonly Differentiable[];
