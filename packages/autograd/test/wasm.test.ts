@@ -88,3 +88,22 @@ test('products smaller than one tile (fewer than 4 rows or a SIMD width of colum
     }
   }
 });
+
+it.prop([
+  fc.integer({ min: 1, max: 7 }),
+  fc.integer({ min: 1, max: 9 }),
+  fc.constantFrom<DType>('float64', 'float32'),
+  fc.constantFrom(4, 8),
+])(
+  'packPanels fills a last, partial panel with zeros: the module’s packing of the matrix padded with zero lines',
+  (lines, steps, dtype, width) => {
+    fc.pre(lines < width);
+    const src = allocate(dtype, lines * steps); // line-major, lines × steps
+    for (let i = 0; i < src.length; i++) src[i] = i * 0.25 + 1;
+    const padded = allocate(dtype, width * steps); // the same lines, then zero lines up to the panel
+    padded.set(src);
+    const heap = allocate(dtype, width * steps).fill(Number.NaN); // every element must be written
+    packPanels(heap, 0, src, 0, steps, 1, lines, steps, width);
+    expect(Array.from(heap)).toEqual(Array.from(packPanelsSimd(padded, steps, 1, width, steps, width)!));
+  },
+);

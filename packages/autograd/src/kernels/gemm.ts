@@ -102,8 +102,9 @@ export function gemmEdges(
 /**
  * Copies `lines` lines of a strided matrix (line l, step p at src[offset + l·lineStride + p·stepStride])
  * into heap from `at`, as panels of `width` lines (a multiple of 4): panel l/width holds, for each p,
- * the width lines' values, written four lines at a time. The reference for the module's pack64 and
- * pack32, which gemmSimd uses.
+ * the width lines' values, written four lines at a time. Where `lines` ends inside a panel, the rest of
+ * that panel is zeros. The reference for the module's pack64 and pack32 (which gemmSimd runs on whole
+ * panels), and what gemmSimd packs a last, partial panel with.
  */
 export function packPanels(
   heap: Storage,
@@ -116,17 +117,20 @@ export function packPanels(
   steps: number,
   width: number,
 ): void {
-  for (let l = 0; l < lines; l += 4) {
+  for (let l = 0; l < Math.ceil(lines / width) * width; l += 4) {
     const panel = l - (l % width);
+    const real = Math.max(0, Math.min(4, lines - l)); // of these four lines, the ones the matrix has
     for (
       let p = 0, q = at + panel * steps + (l - panel), x = offset + l * lineStride;
       p < steps;
       p++, q += width, x += stepStride
     ) {
-      heap[q] = src[x]!;
-      heap[q + 1] = src[x + lineStride]!;
-      heap[q + 2] = src[x + 2 * lineStride]!;
-      heap[q + 3] = src[x + 3 * lineStride]!;
+      if (real === 4) {
+        heap[q] = src[x]!;
+        heap[q + 1] = src[x + lineStride]!;
+        heap[q + 2] = src[x + 2 * lineStride]!;
+        heap[q + 3] = src[x + 3 * lineStride]!;
+      } else for (let r = 0; r < 4; r++) heap[q + r] = r < real ? src[x + r * lineStride]! : 0;
     }
   }
 }

@@ -3,7 +3,7 @@
  * thread or shared out to worker threads (threads.ts). Null where the runtime lacks SIMD.
  */
 import { allocate, type DType, dtypeOf, isAllocatorSet, type Storage } from '../ndarray.js';
-import { type GemmOperands, PRECISIONS, type Precision } from './gemm.js';
+import { type GemmOperands, PRECISIONS, type Precision, packPanels } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
 import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
 
@@ -143,28 +143,10 @@ function packInto(
   const [wholeA, wholeB] = [m - (m % 4), n - (n % width)];
   simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, wholeA, k, 4);
   simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, wholeB, k, width);
-  padPanel(heap, packA + wholeA * k, A, ao + wholeA * ai, ai, ap, m - wholeA, k, 4);
-  padPanel(heap, packB + wholeB * k, B, bo + wholeB * bj, bj, bp, n - wholeB, k, width);
+  // a last, partial panel: its lines, then zeros
+  packPanels(heap, packA + wholeA * k, A, ao + wholeA * ai, ai, ap, m - wholeA, k, 4);
+  packPanels(heap, packB + wholeB * k, B, bo + wholeB * bj, bj, bp, n - wholeB, k, width);
   return { heap, args: [packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw], at, m4, nw };
-}
-
-/** The last panel, of `lines` (< width) lines, as `packPanels` lays it out, the missing lines zeros. */
-function padPanel(
-  heap: Storage,
-  at: number,
-  src: Storage,
-  offset: number,
-  lineStride: number,
-  stepStride: number,
-  lines: number,
-  steps: number,
-  width: number,
-): void {
-  if (lines === 0) return;
-  heap.fill(0, at, at + steps * width);
-  for (let l = 0; l < lines; l++)
-    for (let p = 0, q = at + l, x = offset + l * lineStride; p < steps; p++, q += width, x += stepStride)
-      heap[q] = src[x]!;
 }
 
 /** The product's m × n out of the module's memory (rows nw apart there): a new array (C null), or into C. */
