@@ -21,7 +21,7 @@ function inputCode(j: number, arity: number, numberB: boolean): string {
 }
 
 /** Input `j`'s number: what `inputCode` says, as a function. */
-function inputOf(node: ScalarNode, j: number, arity: number): number {
+function inputNumber(node: ScalarNode, j: number, arity: number): number {
   const input = arity > 2 ? node.inputs![j]! : j === 0 ? node.a! : node.b!;
   return typeof input === 'number' ? input : input.data;
 }
@@ -148,7 +148,7 @@ export function numericVjps(
   const y = new Traced((_g, node) => node.data, 'node.data');
   const inputs = Array.from(
     { length: arity },
-    (_, j) => new Traced((_g, node) => inputOf(node, j, arity), inputCode(j, arity, numberB)),
+    (_, j) => new Traced((_g, node) => inputNumber(node, j, arity), inputCode(j, arity, numberB)),
   );
   return rule.vjp(g, y, inputs, attrs).map((gj) => (gj === null ? null : compile(gj)));
 }

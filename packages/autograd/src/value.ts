@@ -369,9 +369,9 @@ function unaryNode(data: number, x: Value, rule: ScalarRule<Value>): Value {
   return watched(node, rule);
 }
 
-function binaryNode(data: number, a: Value, b: Value, rule: ScalarRule<Value>): Value {
+function binaryNode(data: number, a: Value, b: Value | number, rule: ScalarRule<Value>): Value {
   const node =
-    (a.requiresGrad || b.requiresGrad) && isGradEnabled()
+    (a.requiresGrad || (typeof b !== 'number' && b.requiresGrad)) && isGradEnabled()
       ? new Value(data, '', rule, a, b, null, true)
       : constant(data);
   return watched(node, rule);
@@ -382,14 +382,9 @@ function unary(name: UnaryName, x: Value): Value {
 }
 
 function binary(name: BinaryName, a: Value, other: Value | number): Value {
-  if (other instanceof Value)
-    return binaryNode(binaryRules[name].forward(a.data, other.data), a, other, BINARY[name]);
+  const forward = binaryRules[name].forward;
+  if (other instanceof Value) return binaryNode(forward(a.data, other.data), a, other, BINARY[name]);
   // a number operand is no node: it is kept as the number, and the node carries the rule that reads it so
   const b = finite(other, name);
-  const data = binaryRules[name].forward(a.data, b);
-  const node =
-    a.requiresGrad && isGradEnabled()
-      ? new Value(data, '', BINARY_NUMBER[name], a, b, null, true)
-      : constant(data);
-  return watched(node, BINARY_NUMBER[name]);
+  return binaryNode(forward(a.data, b), a, b, BINARY_NUMBER[name]);
 }

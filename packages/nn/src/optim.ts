@@ -31,8 +31,6 @@ abstract class Optimizer<S extends ParameterState> {
   protected readonly params: readonly Differentiable[];
   readonly #state = new Map<Differentiable, S>();
   readonly #name: string;
-  /** Whether some parameter is float32, so that a step can fail (see `#update`). */
-  readonly #float32: boolean;
 
   constructor(name: string, params: readonly Differentiable[]) {
     if (!Array.isArray(params) || params.length === 0) {
@@ -49,7 +47,6 @@ abstract class Optimizer<S extends ParameterState> {
     });
     this.params = [...params];
     this.#name = name;
-    this.#float32 = params.some((p) => p instanceof Tensor && p.dtype === 'float32');
   }
 
   /**
@@ -63,10 +60,7 @@ abstract class Optimizer<S extends ParameterState> {
 
   #update(): void {
     const pending: { p: Differentiable; x: Storage; out: Storage; state: S }[] = [];
-    // Only a float32 parameter's step can fail (by leaving its range). Where there is none, and no two
-    // parameters share memory (one would read the other's new values), each parameter is written as it
-    // is computed: the step is still all or nothing, and copies nothing.
-    const inPlace = !this.#float32 && ownMemory(this.params);
+    const inPlace = writableInPlace(this.params);
     this.params.forEach((p, i) => {
       const data = p instanceof Tensor ? p.data : Float64Array.of(p.data);
       const grad =
@@ -121,12 +115,17 @@ abstract class Optimizer<S extends ParameterState> {
   protected abstract commit(state: S): void;
 }
 
-/** Whether no two of the Tensors among `params` share memory. */
-function ownMemory(params: readonly Differentiable[]): boolean {
+/**
+ * Whether a step may write each parameter as it computes it. Only a float32 parameter's step can fail
+ * (by leaving its range), so with none the step is still all or nothing; and no two parameters may share
+ * memory, or one would read the other's new values.
+ */
+function writableInPlace(params: readonly Differentiable[]): boolean {
   const buffers = new Set<ArrayBufferLike>();
   let count = 0;
   for (const p of params) {
     if (!(p instanceof Tensor)) continue;
+    if (p.dtype === 'float32') return false;
     buffers.add(p.data.buffer);
     count++;
   }

@@ -153,13 +153,13 @@ function packInto(
 function collect(packed: Packed, operands: GemmOperands, precision: Precision, C: Storage | null): Storage {
   const { heap, at, nw } = packed;
   const { m, n } = operands;
+  let co = operands.co;
   if (C === null) {
     // slicing out of the module's memory is faster than copying into a new array, unless a plan has one
     if (nw === n && !isAllocatorSet()) return heap.slice(at, at + m * n);
     C = allocate(precision.dtype, m * n);
-    operands = { ...operands, co: 0 };
+    co = 0;
   }
-  const { co } = operands;
   if (nw === n) C.set(heap.subarray(at, at + m * n), co);
   // rows of a few elements: a loop, not a view of the module's memory per row
   else for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) C[co + i * n + j] = heap[at + i * nw + j]!;
