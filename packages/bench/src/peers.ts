@@ -121,9 +121,15 @@ async function race(
   workload: string,
   contestants: readonly Contestant[],
   reps: number,
-  flops?: number,
-  /** Steps per timed sample (the sample is their mean), for steps short next to a garbage collection. */
-  batch = 1,
+  {
+    flops,
+    batch = 1,
+  }: {
+    /** The workload's floating-point operations, for a GFLOP/s column. */
+    readonly flops?: number;
+    /** Steps per timed sample (the sample is their mean), for steps short next to a garbage collection. */
+    readonly batch?: number;
+  } = {},
 ): Promise<void> {
   // --only W3,W6 times just those workloads
   if (values.only !== undefined && !values.only.split(',').some((w) => workload.startsWith(`${w.trim()} `)))
@@ -364,8 +370,7 @@ async function main(): Promise<void> {
       // 11–17 ms for adjoint), and their median jumped between the modes from run to run (2.3–3.3× on one
       // build). A sample of 5 steps carries each engine's own share of collections.
       reps,
-      undefined,
-      5,
+      { batch: 5 },
     );
   }
 
@@ -516,7 +521,9 @@ async function main(): Promise<void> {
       tfContestant('tfjs-wasm (f32)', 'wasm', tfMatmul),
       ...(n <= 512 ? [tfContestant('tfjs-cpu (f32)', 'cpu', tfMatmul)] : []),
     ];
-    await race(`W4 matmul ${n}×${n}`, contestants, n >= 1024 ? Math.min(reps, 5) : reps, 2 * n ** 3);
+    await race(`W4 matmul ${n}×${n}`, contestants, n >= 1024 ? Math.min(reps, 5) : reps, {
+      flops: 2 * n ** 3,
+    });
   }
 
   // W6: the mnist-cnn example's network, one SGD step on 64 images (every library's first loss is 2.3048155)
@@ -533,7 +540,7 @@ async function main(): Promise<void> {
       { ...tfContestant('tfjs-cpu (f32)', 'cpu', () => tfCnnStep(tf)), rounds: 1 },
     ],
     Math.min(reps, 5),
-    CNN_FLOPS,
+    { flops: CNN_FLOPS },
   );
   // TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel: it runs a convolution, cannot train one
   if (values.only === undefined || values.only.split(',').some((w) => w.trim() === 'W6'))
