@@ -1,9 +1,9 @@
+import { convert } from './kernels/loops.js';
 import { oneHot as oneHotRows } from './layout.js';
 import {
-  allocate,
+  allocateFresh,
   checkDType,
   checkShape,
-  convert,
   type DType,
   fromNested,
   type NestedArray,
@@ -81,7 +81,7 @@ function filledLeaf(op: string, shape: readonly number[], value: number, options
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new TypeError(`${op}: expected a finite fill value, got ${describe(value)}`);
   }
-  return leaf(op, allocate('float64', sizeOf(checked)).fill(value), checked, options);
+  return leaf(op, allocateFresh('float64', sizeOf(checked)).fill(value), checked, options);
 }
 
 /** start, start + step, … below stop, as NumPy's arange; `arange(n)` counts 0 … n-1. */
@@ -98,7 +98,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
   if (step === 0) throw new RangeError('arange: step must not be 0');
   const count = Math.max(0, Math.ceil((to - from) / step));
   checkShape('arange', [count]);
-  const data = allocate('float64', count);
+  const data = allocateFresh('float64', count);
   for (let i = 0; i < count; i++) data[i] = from + i * step;
   return leaf('arange', data, [count], options);
 }
@@ -106,7 +106,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
 /** The n×m identity (m defaults to n). */
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   const [rows, cols] = checkShape('eye', [n, m]) as [number, number];
-  const data = allocate('float64', rows * cols);
+  const data = allocateFresh('float64', rows * cols);
   for (let i = 0; i < Math.min(rows, cols); i++) data[i * cols + i] = 1;
   return leaf('eye', data, [rows, cols], options);
 }
@@ -135,7 +135,7 @@ function random(
   }
   if (!(source instanceof Rng)) checkOptions(op, source, [...TENSOR_OPTIONS, 'seed', 'rng']);
   const rng = source instanceof Rng ? source : 'rng' in source ? source.rng : new Rng(source.seed);
-  const data = allocate('float64', sizeOf(checked));
+  const data = allocateFresh('float64', sizeOf(checked));
   for (let i = 0; i < data.length; i++) data[i] = draw(rng);
   return leaf(op, data, checked, source instanceof Rng ? {} : source, ['seed', 'rng']);
 }

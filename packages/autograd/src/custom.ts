@@ -1,9 +1,8 @@
 import { noGrad, type Vjp } from './graph.js';
-import { dataOf } from './ndarray.js';
 import type { Elementwise } from './rules/elementwise.js';
 import { customRule } from './scalar-rules.js';
 import { checkOptions, describe } from './shape.js';
-import { recordTensor, Tensor } from './tensor.js';
+import { recordTensor, storageOf, Tensor } from './tensor.js';
 import { inDTypes } from './tensor-rules.js';
 import { recordValue, Value } from './value.js';
 
@@ -63,7 +62,7 @@ export function customOp<N extends Value | Tensor>(spec: CustomOpSpec<N>): (...i
     if (y instanceof Tensor)
       // the gradients are cast to their inputs' dtypes, as the built-in ops' are (and as PyTorch does)
       return recordTensor(
-        dataOf(y),
+        storageOf(y),
         y.shape,
         inputs as Tensor[],
         inDTypes({ name, vjp: vjp as unknown as Vjp<Tensor> }),

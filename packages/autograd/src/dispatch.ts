@@ -1,59 +1,79 @@
-// How an elementwise op runs its kernel: directly, or, while compile() traces, through `perform`, which
-// logs it as a step with its scalar function (what fusion compiles). tensor.ts records the results.
-import { map, select } from './kernels/loops.js';
-import type { NDArray, Storage } from './ndarray.js';
+// The elementwise primitives as the seam runs them, made from the tables of rules/elementwise.ts: each
+// op's loops compiled for its function alone (KERNELS), and what a fused loop makes of it. Adding an
+// elementwise op is one entry there; its kernel, its fused loop and its Tensor rule follow from it.
+import { map, mapKernel, select, zipKernel } from './kernels/loops.js';
+import type { Storage } from './ndarray.js';
 import {
   type BinaryName,
   binaryRules,
   type ComparisonName,
   comparisons,
+  leakyReluRule,
   type UnaryName,
   unaryRules,
   whereRule,
 } from './rules/elementwise.js';
-import { KERNELS } from './tensor-rules.js';
-import { perform, tracing } from './trace.js';
+import type { Primitive, ScalarForward } from './rules/rule.js';
+import { duplicate } from './run.js';
 
-/** A unary op's result. */
-export function unaryData(name: UnaryName, x: NDArray): Storage {
+/** @internal Each elementwise op's loops, compiled for its function alone (see mapKernel). */
+export const KERNELS = {
+  unary: table(unaryRules, (rule) => mapKernel(rule.forward)),
+  binary: table(binaryRules, (rule) => zipKernel(rule.forward)),
+  comparison: table(comparisons, (rule) => zipKernel(rule.forward)),
+};
+
+/** The one-input elementwise primitives; the output has the input's shape. */
+export const UNARY = table(unaryRules, (rule, name): Primitive<undefined> => {
   const kernel = KERNELS.unary[name];
-  if (tracing === null) return kernel(x.data);
-  return perform(name, (i) => kernel(i[0]!.data), [x], { fn: unaryRules[name].forward, shape: x.shape });
+  return {
+    forward: ([x]) => ({ data: kernel(x!.data), shape: x!.shape }),
+    loop: (_x, _attrs, out) => pointwise(rule, out.shape),
+  };
+});
+
+/** The two-input elementwise primitives; their attribute is the broadcast shape of the output. */
+export const BINARY = table(binaryRules, (rule, name) => zipPrimitive(rule, KERNELS.binary[name]));
+
+/** The comparisons, as BINARY: 0/1 constants over the broadcast shape. */
+export const COMPARISON = table(comparisons, (rule, name) => zipPrimitive(rule, KERNELS.comparison[name]));
+
+/** where(a, cond, b) over the broadcast shape of the three. */
+export const WHERE: Primitive<readonly number[]> = {
+  forward: ([a, c, b], shape) => ({ data: select(c!, a!, b!, shape), shape }),
+  loop: (_x, shape) => pointwise(whereRule, shape),
+};
+
+/** leakyRelu, whose slope is its attribute. */
+export const LEAKY_RELU: Primitive<number> = {
+  forward: ([x], slope) => ({ data: map(x!.data, (v) => leakyReluRule.forward(v, slope)), shape: x!.shape }),
+  loop: (_x, slope, out) => ({ fn: (v: number) => leakyReluRule.forward(v, slope), shape: out.shape }),
+};
+
+/** A copy that shares no memory with its input: what a leaf's gradient stores. */
+export const COPY: Primitive<undefined> = {
+  forward: ([x]) => ({ data: duplicate(x!.data), shape: x!.shape }),
+  copy: true,
+};
+
+function zipPrimitive(
+  rule: ScalarForward,
+  kernel: (a: { data: Storage; shape: readonly number[] }, b: typeof a, shape: readonly number[]) => Storage,
+): Primitive<readonly number[]> {
+  return {
+    forward: ([a, b], shape) => ({ data: kernel(a!, b!, shape), shape }),
+    loop: (_x, shape) => pointwise(rule, shape),
+  };
 }
 
-/** `f` applied to every element of x (an op whose function has an argument, as leakyRelu's slope). */
-export function mapData(name: string, x: NDArray, f: (v: number) => number): Storage {
-  if (tracing === null) return map(x.data, f);
-  return perform(name, (i) => map(i[0]!.data, f), [x], { fn: f, shape: x.shape });
+function pointwise(rule: ScalarForward, shape: readonly number[]) {
+  return { fn: rule.forward, source: rule.source, shape };
 }
 
-/** A binary op's result over the broadcast `shape`. */
-export function binaryData(name: BinaryName, a: NDArray, b: NDArray, shape: readonly number[]): Storage {
-  return zip(name, KERNELS.binary[name], binaryRules[name].forward, a, b, shape);
+function table<K extends string, R, F>(rules: Record<K, R>, make: (rule: R, name: K) => F): Record<K, F> {
+  return Object.fromEntries(
+    Object.entries<R>(rules).map(([name, rule]) => [name, make(rule, name as K)]),
+  ) as Record<K, F>;
 }
 
-/** A comparison's 0/1 result over the broadcast `shape`. */
-export function compareData(name: ComparisonName, a: NDArray, b: NDArray, shape: readonly number[]): Storage {
-  return zip(name, KERNELS.comparison[name], comparisons[name], a, b, shape);
-}
-
-/** `a` where `c` is nonzero, `b` elsewhere, over the broadcast `shape`. */
-export function whereData(a: NDArray, c: NDArray, b: NDArray, shape: readonly number[]): Storage {
-  if (tracing === null) return select(c, a, b, shape);
-  return perform('where', (i) => select(i[1]!, i[0]!, i[2]!, shape), [a, c, b], {
-    fn: whereRule.forward,
-    shape,
-  });
-}
-
-function zip(
-  name: string,
-  kernel: (a: NDArray, b: NDArray, shape: readonly number[]) => Storage,
-  fn: (x: number, y: number) => number,
-  a: NDArray,
-  b: NDArray,
-  shape: readonly number[],
-): Storage {
-  if (tracing === null) return kernel(a, b, shape);
-  return perform(name, (i) => kernel(i[0]!, i[1]!, shape), [a, b], { fn, shape });
-}
+export type { BinaryName, ComparisonName, UnaryName };

@@ -1,8 +1,7 @@
 import { gradients, isGradEnabled, withGradMode } from './graph.js';
-import { dataOf } from './ndarray.js';
 import { naryRules } from './rules/elementwise.js';
 import { describe, formatShape, ShapeError } from './shape.js';
-import { filled, recordTensor, Tensor } from './tensor.js';
+import { filled, recordTensor, storageOf, Tensor } from './tensor.js';
 import { elementwise } from './tensor-rules.js';
 import { INPUT, recordValue, toValue, Value } from './value.js';
 
@@ -125,7 +124,7 @@ function asInput(x: unknown): Differentiable {
       leaf.requiresGrad = true;
       return leaf;
     }
-    return recordTensor(dataOf(x), x.shape, [x], TENSOR_INPUT);
+    return recordTensor(storageOf(x), x.shape, [x], TENSOR_INPUT);
   }
   if (!(x instanceof Value) || !x.requiresGrad) return new Value(toValue(x as number, 'grad').data);
   return recordValue(x.data, [x], INPUT);

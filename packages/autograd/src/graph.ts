@@ -1,10 +1,9 @@
 // The engine: graph.ts sweeps the graph that value.ts and tensor.ts record, with the rules of rules/;
 // functional, custom, anomaly and dot build on them. graph.ts imports no node type: Node states its needs.
 import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly.js';
-import { dataOf, type NDArray } from './ndarray.js';
+import { effect } from './run.js';
 import { callSynchronously } from './scope.js';
 import { formatShape, ShapeError, sameShape } from './shape.js';
-import { effect, tracing } from './trace.js';
 
 /**
  * An op's vector-Jacobian product at one node: given the adjoint `g` of its output `y`, one gradient per
@@ -228,37 +227,25 @@ export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boole
   sweep(root, seed, createGraph, (node, g) => {
     if (node.rule === null || node.retainsGrad) kept.push([node, createGraph ? g : g.snapshot()]);
   });
-  if (tracing !== null) {
-    for (const [node, g] of kept) commitTraced(node, g);
-    return;
-  }
-  withGradMode(createGraph, () => {
-    for (const [node, g] of kept) node.adjoint = node.adjoint === null ? g : node.adjoint.add(g);
-  });
+  // a change of state: inside compile, a step of the program, where a gradient is written, not added
+  effect(
+    (staged) => {
+      if (staged) for (const [node] of kept) if (node.adjoint !== null) throw wouldAdd(node);
+      withGradMode(createGraph, () => {
+        for (const [node, g] of kept) node.adjoint = node.adjoint === null ? g : node.adjoint.add(g);
+      });
+    },
+    kept.map(([, g]) => g),
+  );
 }
 
-/**
- * backward() inside compile(): the gradient is written to the leaf at every call, where it replaces what
- * was there, so a gradient left from an earlier call (which eager execution would add to) is an error.
- */
-function commitTraced<N extends Node<N>>(node: N, g: N): void {
-  const write = () => {
-    if (node.adjoint !== null) {
-      throw new Error(
-        `compile: backward() would add to the gradient that ${node.label === '' ? `a tensor of shape ${formatShape(node.shape)}` : `'${node.label}'`} ` +
-          'already holds, and a compiled program writes gradients, it does not add them; call zeroGrad() ' +
-          '(or optimizer.zeroGrad()) inside the compiled function, before backward()',
-      );
-    }
-    node.adjoint = g;
-  };
-  if (node.adjoint !== null) write(); // throws: the trace starts from what eager execution would do
-  node.adjoint = null;
-  effect(write, isArrayNode(g) ? [g] : []);
-}
-
-function isArrayNode(x: unknown): x is NDArray {
-  return typeof x === 'object' && x !== null && 'shape' in x && ArrayBuffer.isView(dataOf(x as NDArray));
+function wouldAdd<N extends Node<N>>(node: N): Error {
+  const what = node.label === '' ? `a tensor of shape ${formatShape(node.shape)}` : `'${node.label}'`;
+  return new Error(
+    `compile: backward() would add to the gradient that ${what} already holds, and a compiled program ` +
+      'writes gradients, it does not add them; call zeroGrad() (or optimizer.zeroGrad()) inside the ' +
+      'compiled function, before backward()',
+  );
 }
 
 /** Every node's adjoint ∂root/∂node for the seed, without touching any `.adjoint`: what `toDot` shows. */

@@ -1,7 +1,8 @@
 /** `@adjoint/autograd`: reverse-mode automatic differentiation over a recorded computation graph. */
 
 export { detectAnomaly, isAnomalyEnabled } from './anomaly.js';
-export { type Compiled, type CompileOptions, compile, type ProgramInfo } from './compile.js';
+export { type Compiled, type CompileOptions, compile, type ProgramInfo } from './compile/compile.js';
+export { TraceError } from './compile/trace.js';
 export type { Conv2dOptions, Pair, PoolOptions } from './conv.js';
 export {
   arange,
@@ -30,11 +31,11 @@ export { isGradEnabled, type Node, noGrad, type Vjp } from './graph.js';
 export { concat, stack } from './join.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
 export { linear, matmulAsync } from './linear.js';
-export { checkFloat32, type DType, MAX_ELEMENTS, type NestedArray, type Storage } from './ndarray.js';
+export type { DType, NestedArray, Storage } from './ndarray.js';
 export { Rng } from './random.js';
 export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
-export { checkOptions, closest, describe, formatShape, ShapeError } from './shape.js';
+export { effect } from './run.js';
+export { ShapeError } from './shape.js';
 export { type Axes, Tensor, type TensorLike } from './tensor.js';
-export { effect, TraceError } from './trace.js';
 export { type BackwardOptions, Value } from './value.js';
 export { where } from './where.js';

@@ -54,12 +54,12 @@ export function gather<T extends TensorNode<T>>(x: T, index: unknown, axis: numb
  * [N, classes] float64, row i 1 at column labels[i]. Every label must be an integer in [0, classes); it
  * is checked whenever the rows are made, inside a compiled program too. No gradient flows to the labels.
  */
-export function oneHot<T extends TensorNode<T>>(labels: T, classes: number): T {
+export function oneHot<T extends TensorNode<T>>(labels: T, classes: number, op = 'oneHot'): T {
   if (!Number.isSafeInteger(classes) || classes < 1)
-    throw new RangeError(`oneHot: expected classes to be a positive integer, got ${describe(classes)}`);
+    throw new RangeError(`${op}: expected classes to be a positive integer, got ${describe(classes)}`);
   if (labels.shape.length !== 1)
-    throw new ShapeError(`oneHot: expected labels of shape [N], got ${formatShape(labels.shape)}`);
-  return labels.applyRule('oneHot', layoutRules.oneHot, { classes });
+    throw new ShapeError(`${op}: expected labels of shape [N], got ${formatShape(labels.shape)}`);
+  return labels.applyRule('oneHot', layoutRules.oneHot, { classes, op });
 }
 
 /** `x` repeated along new leading axes and size-1 axes to fill `shape`. */

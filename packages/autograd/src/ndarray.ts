@@ -20,42 +20,7 @@ export function dtypeOf(data: Storage): DType {
   return data instanceof Float32Array ? 'float32' : 'float64';
 }
 
-/** How the engine reads a tensor's storage while a trace guards `.data` from the user's reads (trace.ts). */
-let reader: ((x: NDArray) => Storage) | null = null;
-
-/** @internal Sets how `dataOf` reads (null: `x.data`); returns the reader before. */
-export function setDataReader(next: ((x: NDArray) => Storage) | null): typeof reader {
-  const previous = reader;
-  reader = next;
-  return previous;
-}
-
-/** @internal `x.data` as the engine reads it: inside compile()'s trace, without the guard on the user's reads. */
-export function dataOf(x: NDArray): Storage {
-  return reader === null ? x.data : reader(x);
-}
-
-/** Where `allocate` takes its arrays from, when not from the heap: a trace's log, or a program's plan (trace.ts). */
-let allocator: ((dtype: DType, size: number) => Storage) | null = null;
-
-/** @internal Sets what `allocate` calls (null: the heap); returns what it called before. */
-export function setAllocator(next: ((dtype: DType, size: number) => Storage) | null): typeof allocator {
-  const previous = allocator;
-  allocator = next;
-  return previous;
-}
-
-/** @internal Whether `allocate` hands out planned arrays (a compiled program runs, or a trace records). */
-export function isAllocatorSet(): boolean {
-  return allocator !== null;
-}
-
-/** Zeros of `dtype`: every array a kernel makes comes from here, so that a compiled program can plan them. */
-export function allocate(dtype: DType, size: number): Storage {
-  return allocator === null ? allocateFresh(dtype, size) : allocator(dtype, size);
-}
-
-/** @internal Zeros of `dtype`, new from the heap. */
+/** Zeros of `dtype`, new from the heap: what creation uses (a kernel's arrays come from run.ts' `allocate`). */
 export function allocateFresh(dtype: DType, size: number): Storage {
   try {
     return dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
@@ -77,15 +42,6 @@ export const MAX_RANK = 64;
 export function promote(...arrays: readonly NDArray[]): DType {
   for (const x of arrays) if (!(x.data instanceof Float32Array)) return 'float64';
   return 'float32';
-}
-
-/** `data` as `dtype`: the same array when it already is, otherwise a converted copy (rounded to nearest for float32). */
-export function convert(data: Storage, dtype: DType, what = 'astype'): Storage {
-  if (dtypeOf(data) === dtype) return data;
-  if (dtype === 'float32') checkFloat32(what, data);
-  const out = allocate(dtype, data.length);
-  out.set(data);
-  return out;
 }
 
 /** The largest finite float32; a number beyond it (by more than half an ulp) rounds to ±Infinity. */
@@ -218,7 +174,7 @@ export function isNDArray(x: unknown): x is NDArray {
   return (
     typeof x === 'object' &&
     x !== null &&
-    (dataOf(x as NDArray) instanceof Float64Array || dataOf(x as NDArray) instanceof Float32Array) &&
+    ((x as NDArray).data instanceof Float64Array || (x as NDArray).data instanceof Float32Array) &&
     Array.isArray((x as NDArray).shape)
   );
 }
@@ -234,7 +190,7 @@ export function fromNested(op: string, values: NestedArray): NDArray {
         `${op}: the arrays are nested more than ${MAX_RANK} deep; a tensor has at most ${MAX_RANK} axes`,
       );
   }
-  const data = allocate(
+  const data = allocateFresh(
     'float64',
     checkShape(op, shape).reduce((n, d) => n * d, 1),
   ) as Float64Array;

@@ -1,3 +1,4 @@
+import { generate } from './codegen.js';
 import type { NumericVjp } from './graph.js';
 import { binaryRules, comparisons, unaryRules, whereRule } from './rules/elementwise.js';
 import type { ElementwiseRule, VjpMethods } from './rules/rule.js';
@@ -78,16 +79,16 @@ class Traced implements VjpMethods<Traced> {
     return apply1(unaryRules.sigmoid.forward, this);
   }
   gt(other: Traced | number): Traced {
-    return apply2(comparisons.gt, this, other);
+    return apply2(comparisons.gt.forward, this, other);
   }
   ge(other: Traced | number): Traced {
-    return apply2(comparisons.ge, this, other);
+    return apply2(comparisons.ge.forward, this, other);
   }
   lt(other: Traced | number): Traced {
-    return apply2(comparisons.lt, this, other);
+    return apply2(comparisons.lt.forward, this, other);
   }
   eq(other: Traced | number): Traced {
-    return apply2(comparisons.eq, this, other);
+    return apply2(comparisons.eq.forward, this, other);
   }
   where(cond: Traced, other: Traced | number): Traced {
     return call(whereRule.forward, [this, cond, lift(other)]);
@@ -127,11 +128,7 @@ function renumber(x: Traced, fs: readonly ((...x: number[]) => number)[]): strin
 
 /** The expression compiled to a function, or its closure where `new Function` is not allowed. */
 function compile(x: Traced): Run {
-  try {
-    return new Function('fs', `return (g, node) => ${x.code};`)(x.fs) as Run;
-  } catch {
-    return x.run;
-  }
+  return generate<Run>(['fs'], `return (g, node) => ${x.code};`, [x.fs]) ?? x.run;
 }
 
 /**

@@ -1,13 +1,5 @@
 import type { NodeRule, Vjp } from './graph.js';
-import { mapKernel, zipKernel } from './kernels/loops.js';
-import {
-  type BinaryName,
-  binaryRules,
-  comparisons,
-  type UnaryName,
-  unaryRules,
-  whereRule,
-} from './rules/elementwise.js';
+import { type BinaryName, binaryRules, type UnaryName, unaryRules, whereRule } from './rules/elementwise.js';
 import type { ElementwiseRule, TensorNode, TensorRule } from './rules/rule.js';
 
 // The rules of rules/ bound for Tensor nodes: the Tensor engine's part of each vjp is broadcasting (each
@@ -58,18 +50,4 @@ export function boundElementwise<T extends TensorNode<T>>(): {
     binary: bindAll(binaryRules),
     where: elementwise<T>('where', whereRule),
   };
-}
-
-/** @internal Each elementwise op's loops, compiled for its function alone (see mapKernel). */
-export const KERNELS = {
-  unary: kernels(unaryRules, (rule) => mapKernel(rule.forward)),
-  binary: kernels(binaryRules, (rule) => zipKernel(rule.forward)),
-  comparison: kernels(comparisons, zipKernel),
-};
-
-function kernels<K extends string, R, F>(table: Record<K, R>, make: (rule: R) => F): Record<K, F> {
-  return Object.fromEntries(Object.entries<R>(table).map(([name, rule]) => [name, make(rule)])) as Record<
-    K,
-    F
-  >;
 }

@@ -9,17 +9,15 @@ import {
   type Pair,
   type PoolOptions,
 } from './conv.js';
-import { binaryData, compareData, mapData, unaryData, whereData } from './dispatch.js';
+import { BINARY, COMPARISON, COPY, LEAKY_RELU, UNARY, WHERE } from './dispatch.js';
 import { backward, isGradEnabled, type NodeRule } from './graph.js';
 import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './layout.js';
 import {
-  allocate,
+  allocateFresh,
   broadcastShapes,
   checkDType,
   type DType,
-  dataOf,
   dtypeOf,
-  isNDArray,
   type NDArray,
   type NestedArray,
   type Storage,
@@ -39,9 +37,9 @@ import {
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { TensorRule } from './rules/rule.js';
+import { bind, effect, isConcrete, read } from './run.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
-import { effect, performRule, tracing } from './trace.js';
 import type { BackwardOptions } from './value.js';
 
 /** A Tensor, or a number standing for a rank-0 constant. */
@@ -50,6 +48,9 @@ export type TensorLike = Tensor | number;
 /** An axis, a list of axes, or undefined for all of them. */
 export type Axes = number | readonly number[] | undefined;
 
+/** @internal A tensor's array as the engine reads it (never a TraceError); set in Tensor's static block. */
+export let storageOf: (x: Tensor) => Storage;
+
 /**
  * An n-d array node of the computation graph: row-major contiguous `data` with a `shape`, float64
  * (Float64Array) by default or float32 (Float32Array). Ops broadcast like NumPy, promote mixed dtypes
@@ -57,7 +58,7 @@ export type Axes = number | readonly number[] | undefined;
  * leaves that require it, in each leaf's dtype.
  */
 export class Tensor implements Elementwise<Tensor> {
-  readonly data: Storage;
+  readonly #data: Storage;
   readonly shape: readonly number[];
   label: string;
   /** The op's inputs: the graph, walked backward by `backward()`. */
@@ -77,20 +78,26 @@ export class Tensor implements Elementwise<Tensor> {
   /** @internal The ops pass `origin`, the rule and inputs of a recorded node; creation passes a label. */
   constructor(data: Storage, shape: readonly number[], origin: Origin | undefined, label?: string);
   constructor(data: Storage, shape: readonly number[], origin?: Origin, label = '') {
-    this.data = data;
+    this.#data = data;
     this.shape = Object.freeze([...shape]);
     this.label = label;
     this.rule = origin?.rule ?? null;
     this.parents = origin?.parents ?? NO_PARENTS;
     this.#requiresGrad = origin !== undefined;
-    tracing?.guard(this);
   }
 
+  static {
+    storageOf = (x) => x.#data;
+  }
+
+  /** The elements, row-major, shared with views; inside `compile`, a traced tensor's are a TraceError. */
+  get data(): Storage {
+    return read(this, this.#data, 'reading .data');
+  }
   /** The op that made this node ('' for a leaf), as `toDot` shows it. */
   get op(): string {
     return this.rule === null ? '' : this.rule.name;
   }
-
   /** Whether gradients flow to this tensor; may be set on leaves only. */
   get requiresGrad(): boolean {
     return this.#requiresGrad;
@@ -104,13 +111,12 @@ export class Tensor implements Elementwise<Tensor> {
 
   /** 'float64' (Float64Array data) or 'float32' (Float32Array data). */
   get dtype(): DType {
-    return dtypeOf(dataOf(this));
+    return dtypeOf(this.#data);
   }
 
   get size(): number {
-    return dataOf(this).length;
+    return this.#data.length;
   }
-
   get ndim(): number {
     return this.shape.length;
   }
@@ -183,8 +189,9 @@ export class Tensor implements Elementwise<Tensor> {
     if (typeof slope !== 'number' || !Number.isFinite(slope)) {
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }
-    const data = mapData('leakyRelu', this, (x) => leakyReluRule.forward(x, slope));
-    return recordTensor(data, this.shape, [this], elementwise('leakyRelu', leakyReluRule, slope));
+    const inputs = [this];
+    const { data } = bind('leakyRelu', LEAKY_RELU, inputs, slope);
+    return recordTensor(data, this.shape, inputs, elementwise('leakyRelu', leakyReluRule, slope));
   }
   /** sin x. */
   sin(): Tensor {
@@ -234,8 +241,8 @@ export class Tensor implements Elementwise<Tensor> {
     const c = asTensor(cond, 'where', this.dtype);
     const b = asTensor(other, 'where', this.dtype);
     const shape = broadcastShapes('where', broadcastShapes('where', this.shape, c.shape), b.shape);
-    const data = whereData(this, c, b, shape);
-    return recordTensor(data, shape, [this, c, b], WHERE);
+    const inputs = [this, c, b];
+    return recordTensor(bind('where', WHERE, inputs, shape).data, shape, inputs, WHERE_RULE);
   }
 
   // Reductions, over reduce.ts. A full reduction gives a rank-0 tensor.
@@ -326,7 +333,7 @@ export class Tensor implements Elementwise<Tensor> {
 
   /** The matrix product over the last two axes; leading (batch) axes broadcast: [..., m, k] @ [..., k, n]. */
   matmul(other: Tensor): Tensor {
-    if (!isNDArray(other)) throw new TypeError(`matmul: expected a Tensor, got ${describe(other)}`);
+    if (!(other instanceof Tensor)) throw new TypeError(`matmul: expected a Tensor, got ${describe(other)}`);
     return product(this, other, 'nn');
   }
 
@@ -336,7 +343,7 @@ export class Tensor implements Elementwise<Tensor> {
    */
   applyRule<A>(name: string, rule: TensorRule<A>, attrs: A, others: readonly Tensor[] = NO_PARENTS): Tensor {
     const inputs = others.length === 0 ? [this] : [this, ...others];
-    const out = tracing === null ? rule.forward(inputs, attrs) : performRule(name, rule, attrs, inputs);
+    const out = bind(name, rule, inputs, attrs);
     return recordTensor(out.data, out.shape, inputs, bindRule(name, rule, attrs));
   }
 
@@ -345,26 +352,23 @@ export class Tensor implements Elementwise<Tensor> {
   item(): number {
     if (this.size !== 1)
       throw new ShapeError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
-    tracing?.checkConcrete(dataOf(this), this.shape, 'item()');
-    return this.data[0]!;
+    return read(this, this.#data, 'item()')[0]!;
   }
   /** The elements as nested arrays (a number for rank 0). */
   toArray(): NestedArray {
-    tracing?.checkConcrete(dataOf(this), this.shape, 'toArray()');
-    return toNested(this);
+    return toNested({ data: read(this, this.#data, 'toArray()'), shape: this.shape });
   }
   /** A leaf that shares this tensor's data and records nothing. */
   detach(): Tensor {
-    return new Tensor(dataOf(this), this.shape, undefined, this.label);
+    return new Tensor(this.#data, this.shape, undefined, this.label);
   }
   /** @internal A constant copy that shares no memory with this node (what a leaf's gradient stores). */
   snapshot(): Tensor {
-    if (tracing !== null) return new Tensor(tracing.snapshot(this), this.shape);
-    return new Tensor(this.data.slice(), this.shape);
+    return new Tensor(bind('copy', COPY, [this], undefined).data, this.shape);
   }
   /** @internal Whether every element is finite (what anomaly mode checks). */
   allFinite(): boolean {
-    for (const v of dataOf(this)) if (!Number.isFinite(v)) return false;
+    for (const v of this.#data) if (!Number.isFinite(v)) return false;
     return true;
   }
 
@@ -398,10 +402,7 @@ export class Tensor implements Elementwise<Tensor> {
   }
   /** `Tensor([[1, 2], [3, 4]], dtype=float64, requiresGrad=true)`, summarized past 1,000 elements, as PyTorch prints. */
   toString(): string {
-    // inside compile(), the values are the trace's and not any call's: a traced tensor shows what it is
-    if (tracing?.isTraced(this))
-      return `Tensor(<traced>, shape=${formatShape(this.shape)}, dtype=${this.dtype})`;
-    return formatTensor(this);
+    return formatTensor(this, isConcrete(this.#data));
   }
   /** @internal How Node.js's util.inspect (and so console.log) prints a Tensor. */
   [INSPECT](): string {
@@ -411,7 +412,7 @@ export class Tensor implements Elementwise<Tensor> {
 
 /** @internal A constant tensor of `shape` filled with `value`. */
 export function filled(shape: readonly number[], value: number, dtype: DType = 'float64'): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape)).fill(value), shape);
+  return new Tensor(allocateFresh(dtype, sizeOf(shape)).fill(value), shape);
 }
 
 /**
@@ -456,20 +457,22 @@ export function recordTensor(
   return isAnomalyEnabled() ? watchForward(node, rule.name) : node;
 }
 
-const { unary: UNARY, binary: BINARY, where: WHERE } = boundElementwise<Tensor>();
+const { unary: UNARY_RULES, binary: BINARY_RULES, where: WHERE_RULE } = boundElementwise<Tensor>();
 
 function unary(name: UnaryName, x: Tensor): Tensor {
-  return recordTensor(unaryData(name, x), x.shape, [x], UNARY[name]);
+  const inputs = [x];
+  return recordTensor(bind(name, UNARY[name], inputs, undefined).data, x.shape, inputs, UNARY_RULES[name]);
 }
 
 function binary(name: BinaryName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return recordTensor(binaryData(name, a, b, shape), shape, [a, b], BINARY[name]);
+  const inputs = [a, b];
+  return recordTensor(bind(name, BINARY[name], inputs, shape).data, shape, inputs, BINARY_RULES[name]);
 }
 
 function compare(name: ComparisonName, a: Tensor, other: TensorLike): Tensor {
   const b = asTensor(other, name, a.dtype);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return new Tensor(compareData(name, a, b, shape), shape);
+  return new Tensor(bind(name, COMPARISON[name], [a, b], shape).data, shape);
 }

@@ -230,23 +230,23 @@ export class Value implements Elementwise<Value> {
 
   /** 1 where this > other, else 0: a constant, not differentiable. */
   gt(other: Value | number): Value {
-    return constant(comparisons.gt(this.data, toValue(other, 'gt').data));
+    return constant(comparisons.gt.forward(this.data, toValue(other, 'gt').data));
   }
   /** 1 where this ≥ other, else 0: a constant, not differentiable. */
   ge(other: Value | number): Value {
-    return constant(comparisons.ge(this.data, toValue(other, 'ge').data));
+    return constant(comparisons.ge.forward(this.data, toValue(other, 'ge').data));
   }
   /** 1 where this < other, else 0: a constant, not differentiable. */
   lt(other: Value | number): Value {
-    return constant(comparisons.lt(this.data, toValue(other, 'lt').data));
+    return constant(comparisons.lt.forward(this.data, toValue(other, 'lt').data));
   }
   /** 1 where this ≤ other, else 0: a constant, not differentiable. */
   le(other: Value | number): Value {
-    return constant(comparisons.le(this.data, toValue(other, 'le').data));
+    return constant(comparisons.le.forward(this.data, toValue(other, 'le').data));
   }
   /** 1 where this = other, else 0: a constant, not differentiable. */
   eq(other: Value | number): Value {
-    return constant(comparisons.eq(this.data, toValue(other, 'eq').data));
+    return constant(comparisons.eq.forward(this.data, toValue(other, 'eq').data));
   }
 
   /** `this` where `cond` is nonzero, else `other`; the gradient goes to the branch taken only. */

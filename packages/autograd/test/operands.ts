@@ -1,4 +1,4 @@
-import { allocate, type DType, type NDArray } from '../src/ndarray';
+import { allocateFresh as allocate, type DType, type NDArray } from '../src/ndarray';
 
 /** Arrays of the given shapes and dtype, filled in order from one seeded generator with values in [−0.5, 0.5). */
 export function operands(dtype: DType, shapes: readonly number[][], seed: number): NDArray[] {

@@ -3,7 +3,7 @@ import { expect, test, vi } from 'vitest';
 import { packPanels } from '../src/kernels/gemm';
 import { matmul } from '../src/kernels/matmul';
 import { hasSimd, packPanelsSimd, SIMD } from '../src/kernels/simd';
-import { allocate, type DType, type NDArray } from '../src/ndarray';
+import { allocateFresh as allocate, type DType, type NDArray } from '../src/ndarray';
 import { operands } from './operands';
 
 test('the runtime (Node 20, Chromium) runs the WebAssembly SIMD kernel', () => {

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closest } from '@adjoint/autograd';
+import { closest } from '@adjoint/autograd/internal';
 import { toSafetensors } from '@adjoint/nn';
 import { toOnnx } from '@adjoint/nn/onnx';
 import { outDir, writeFigures } from './output';

@@ -1,4 +1,5 @@
-import { describe, effect, formatShape, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
+import { effect, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
+import { describe, formatShape } from '@adjoint/autograd/internal';
 import type { Module } from './model.js';
 import { INSPECT } from './model.js';
 

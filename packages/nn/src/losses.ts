@@ -1,15 +1,5 @@
-import {
-  checkOptions,
-  describe,
-  type Elementwise,
-  formatShape,
-  oneHot as oneHotRows,
-  ShapeError,
-  Tensor,
-  TraceError,
-  tensor,
-  Value,
-} from '@adjoint/autograd';
+import { type Elementwise, ShapeError, Tensor, tensor, Value } from '@adjoint/autograd';
+import { checkOptions, describe, formatShape, oneHotFor } from '@adjoint/autograd/internal';
 
 /** A prediction on either engine: a Tensor, or Values shaped [N] or [N, C] as nested arrays. */
 export type Prediction = Tensor | readonly Value[] | readonly (readonly Value[])[];
@@ -117,22 +107,16 @@ function logSoftmaxRows(op: string, logits: Prediction): [number, number, Predic
   return [rows.length, c, logp];
 }
 
-/** Class indices as integers in [0, c), one per sample. */
 /**
- * Class indices as one-hot rows [N, C] (float64). A [N] tensor's labels are checked here when their
- * values can be read, and by `oneHot` otherwise: inside `compile` they are the call's, unknown to the
- * trace, and the program checks them at every call.
+ * Class indices as one-hot rows [N, C] (float64). A [N] tensor's labels are checked by the kernel that
+ * makes the rows, so inside `compile`, where they are the call's and unknown to the trace, the program
+ * checks them at every call; the error names the loss either way.
  */
 function oneHotTargets(op: string, labels: unknown, n: number, c: number): Tensor {
   if (labels instanceof Tensor && labels.ndim === 1) {
-    try {
-      classIndices(op, labels, n, c);
-    } catch (error) {
-      if (!(error instanceof TraceError)) throw error;
-      if (labels.shape[0] !== n)
-        throw new ShapeError(`${op}: ${n} samples of logits but ${labels.shape[0]} labels`);
-    }
-    return oneHotRows(labels, c);
+    if (labels.shape[0] !== n)
+      throw new ShapeError(`${op}: ${n} samples of logits but ${labels.shape[0]} labels`);
+    return oneHotFor(labels, c, op);
   }
   return tensor(
     classIndices(op, labels, n, c).map((label) => Array.from({ length: c }, (_, k) => (k === label ? 1 : 0))),

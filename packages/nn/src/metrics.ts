@@ -1,4 +1,5 @@
-import { checkOptions, describe, formatShape, ShapeError, Tensor, Value } from '@adjoint/autograd';
+import { ShapeError, Tensor, Value } from '@adjoint/autograd';
+import { checkOptions, describe, formatShape } from '@adjoint/autograd/internal';
 import type { Prediction, Target } from './losses.js';
 
 /** Options of `accuracy`. */

@@ -1,15 +1,5 @@
-import {
-  checkFloat32,
-  checkOptions,
-  type DType,
-  describe,
-  formatShape,
-  linear,
-  Rng,
-  ShapeError,
-  Tensor,
-  tensor,
-} from '@adjoint/autograd';
+import { type DType, linear, Rng, ShapeError, Tensor, tensor } from '@adjoint/autograd';
+import { checkFloat32, checkOptions, describe, formatShape } from '@adjoint/autograd/internal';
 import { activate } from './activation.js';
 import { initialParameters } from './init.js';
 import {

@@ -1,4 +1,5 @@
-import { type DType, describe, formatShape, LEAKY_SLOPE, MAX_ELEMENTS, type Tensor } from '@adjoint/autograd';
+import { type DType, LEAKY_SLOPE, type Tensor } from '@adjoint/autograd';
+import { describe, formatShape, MAX_ELEMENTS } from '@adjoint/autograd/internal';
 import { fromBinary } from '@bufbuild/protobuf';
 import {
   type AttributeProto,

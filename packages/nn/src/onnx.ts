@@ -2,7 +2,8 @@
  * `@adjoint/nn/onnx`: models in and out of ONNX. An entry of its own, as it brings the protobuf runtime
  * and the ONNX schema (onnx-buf) that the rest of the package does without.
  */
-import { checkOptions, type DType, describe, LEAKY_SLOPE } from '@adjoint/autograd';
+import { type DType, LEAKY_SLOPE } from '@adjoint/autograd';
+import { checkOptions, describe } from '@adjoint/autograd/internal';
 import { create, toBinary } from '@bufbuild/protobuf';
 import {
   AttributeProto_AttributeType,

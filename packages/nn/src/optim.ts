@@ -1,13 +1,5 @@
-import {
-  checkFloat32,
-  checkOptions,
-  type Differentiable,
-  describe,
-  effect,
-  type Storage,
-  Tensor,
-  Value,
-} from '@adjoint/autograd';
+import { type Differentiable, effect, type Storage, Tensor, Value } from '@adjoint/autograd';
+import { checkFloat32, checkOptions, describe } from '@adjoint/autograd/internal';
 
 /**
  * What every optimizer keeps for one parameter: the parameter's next values, computed before any is

@@ -1,4 +1,4 @@
-import { describe, formatShape } from '@adjoint/autograd';
+import { describe, formatShape } from '@adjoint/autograd/internal';
 import { type Sequential, sequential } from './module.js';
 import type { ModelSpec } from './spec.js';
 

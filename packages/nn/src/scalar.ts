@@ -1,4 +1,5 @@
-import { describe, type Tensor, Value } from '@adjoint/autograd';
+import { type Tensor, Value } from '@adjoint/autograd';
+import { describe } from '@adjoint/autograd/internal';
 import { activate, softmaxValues } from './activation.js';
 import { initialParameters } from './init.js';
 import { checkModelJSON, type ModelJSON, parseJSON } from './json.js';

@@ -1,4 +1,4 @@
-import { checkOptions, describe } from '@adjoint/autograd';
+import { checkOptions, describe } from '@adjoint/autograd/internal';
 import { checkModelJSON, parseJSON } from './json.js';
 import { type Sequential, sequential } from './module.js';
 import { type ScalarMLP, scalarMlp } from './scalar.js';

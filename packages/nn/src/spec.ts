@@ -1,4 +1,5 @@
-import { describe, formatShape, MAX_ELEMENTS, type Pair } from '@adjoint/autograd';
+import type { Pair } from '@adjoint/autograd';
+import { describe, formatShape, MAX_ELEMENTS } from '@adjoint/autograd/internal';
 /** The activations a layer may apply; `softmax` runs across the layer's outputs. */
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax'] as const;
 /** The name of a layer activation. */

@@ -1,15 +1,5 @@
-import {
-  checkOptions,
-  compile,
-  describe,
-  formatShape,
-  noGrad,
-  Rng,
-  ShapeError,
-  Tensor,
-  tensor,
-  type Value,
-} from '@adjoint/autograd';
+import { compile, noGrad, Rng, ShapeError, Tensor, tensor, type Value } from '@adjoint/autograd';
+import { checkOptions, describe, formatShape } from '@adjoint/autograd/internal';
 import type { Prediction, Target } from './losses.js';
 import { accuracy } from './metrics.js';
 import type { Model } from './model.js';

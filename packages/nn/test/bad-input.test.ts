@@ -1,8 +1,5 @@
 import {
   arange,
-  checkFloat32,
-  checkOptions,
-  closest,
   compile,
   concat,
   customOp,
@@ -28,6 +25,7 @@ import {
   where,
   zeros,
 } from '@adjoint/autograd';
+import { checkFloat32, checkOptions, closest } from '@adjoint/autograd/internal';
 import { assertClose, gradcheck, numericGrad } from '@adjoint/autograd/testing';
 import {
   Activation,

@@ -1,5 +1,6 @@
 // kernels/: every numeric loop of the engine: loops.ts the portable ones, gemm.ts, simd.ts and matmul.ts
-// the matrix product, window.ts convolution's and pooling's windows. Imports ndarray.ts and each other.
+// the matrix product, window.ts convolution's and pooling's windows. Imports ndarray.ts, run.ts (where
+// their arrays come from) and each other.
 /**
  * The portable kernels: plain indexed loops over typed arrays, with no allocation per element. Inputs
  * are validated before they get here.
@@ -8,10 +9,12 @@
  * float64 and round once when they store, so a float32 result is the float64 result correctly
  * rounded. Sums accumulate in float64.
  */
+
+import { generate } from '../codegen.js';
 import {
-  allocate,
   broadcastStrides,
-  convert,
+  checkFloat32,
+  type DType,
   dtypeOf,
   type NDArray,
   promote,
@@ -19,6 +22,16 @@ import {
   sizeOf,
   stridesOf,
 } from '../ndarray.js';
+import { allocate } from '../run.js';
+
+/** `data` as `dtype`: the same array when it already is, otherwise a converted copy (rounded to nearest for float32). */
+export function convert(data: Storage, dtype: DType, what = 'astype'): Storage {
+  if (dtypeOf(data) === dtype) return data;
+  if (dtype === 'float32') checkFloat32(what, data);
+  const out = allocate(dtype, data.length);
+  out.set(data);
+  return out;
+}
 
 /** f applied to every element. */
 export function map(x: Storage, f: (v: number) => number): Storage {
@@ -79,11 +92,7 @@ const zipRow: ZipRow = function zipRow(f, x, px, ix, y, py, iy, out, o, n) {
 
 /** A fresh copy of a self-contained loop (its own code, so its own type feedback), or the loop itself under a CSP. */
 function copyOf<L>(loop: L): L {
-  try {
-    return new Function(`return ${String(loop)}`)() as L;
-  } catch {
-    return loop;
-  }
+  return generate<L>([], `return ${String(loop)}`, []) ?? loop;
 }
 
 /** `map(x, f)` with a loop compiled for `f` alone: build it once per op, where the op is defined. */
@@ -335,6 +344,19 @@ export function gatherAxis(
       if (++counter[d]! < shape[d]!) break;
       counter[d] = 0;
     }
+  }
+  return out;
+}
+
+/** Row i is 1 at column labels[i], 0 elsewhere (float64); a label that is not a class index is a RangeError. */
+export function oneHotRows(labels: NDArray, classes: number, op = 'oneHot'): Storage {
+  const data = labels.data;
+  const out = allocate('float64', data.length * classes);
+  for (let i = 0; i < data.length; i++) {
+    const label = data[i]!;
+    if (!Number.isInteger(label) || label < 0 || label >= classes)
+      throw new RangeError(`${op}: label ${label} of sample ${i} is not a class index in [0, ${classes})`);
+    out[i * classes + label] = 1;
   }
   return out;
 }

@@ -1,15 +1,8 @@
 /** Batched matrix products: strides and batch axes resolved here, the blocks run by simd.ts or gemm.ts. */
-import {
-  allocate,
-  broadcastStrides,
-  convert,
-  type NDArray,
-  promote,
-  type Storage,
-  sizeOf,
-} from '../ndarray.js';
+import { broadcastStrides, type NDArray, promote, type Storage, sizeOf } from '../ndarray.js';
+import { allocate } from '../run.js';
 import { type GemmOperands, gemm, PRECISIONS } from './gemm.js';
-import { forEachRow } from './loops.js';
+import { convert, forEachRow } from './loops.js';
 import { ASYNC_SIMD, gemmSimd, gemmSimdAsync, SIMD } from './simd.js';
 
 /**

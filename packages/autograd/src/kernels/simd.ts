@@ -2,7 +2,8 @@
  * @internal The matrix product's blocks in WebAssembly SIMD (gemm.wat, assembled into gemm-wasm.ts), on one
  * thread or shared out to worker threads (threads.ts). Null where the runtime lacks SIMD.
  */
-import { allocate, type DType, dtypeOf, isAllocatorSet, type Storage } from '../ndarray.js';
+import { type DType, dtypeOf, type Storage } from '../ndarray.js';
+import { allocate, duplicate } from '../run.js';
 import { type GemmOperands, PRECISIONS, type Precision, packPanels } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
 import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
@@ -155,8 +156,8 @@ function collect(packed: Packed, operands: GemmOperands, precision: Precision, C
   const { m, n } = operands;
   let co = operands.co;
   if (C === null) {
-    // slicing out of the module's memory is faster than copying into a new array, unless a plan has one
-    if (nw === n && !isAllocatorSet()) return heap.slice(at, at + m * n);
+    // a copy out of the module's memory: no zeros written first
+    if (nw === n) return duplicate(heap.subarray(at, at + m * n));
     C = allocate(precision.dtype, m * n);
     co = 0;
   }

@@ -2,7 +2,9 @@
  * The sliding-window kernels: im2col and col2im (unfold, fold), and max pooling with the routes of its
  * gradient from each window to its maxima. Sums accumulate in float64 and round once, as in loops.ts.
  */
-import { allocate, convert, dtypeOf, type NDArray, type Storage } from '../ndarray.js';
+import { dtypeOf, type NDArray, type Storage } from '../ndarray.js';
+import { allocate } from '../run.js';
+import { convert } from './loops.js';
 
 /** How a sliding window walks an image: the window, and the stride, padding and dilation per axis. */
 export interface Window {

@@ -1,4 +1,4 @@
-import type { ElementwiseRule, VjpMethods } from './rule.js';
+import type { ElementwiseRule, ScalarForward, VjpMethods } from './rule.js';
 
 // The elementwise primitives. Their vjps are written with the methods `Value` and `Tensor` share, so one
 // table serves both engines, and `backward({ createGraph: true })` records them for higher derivatives.
@@ -19,25 +19,33 @@ export function softplus(x: number): number {
 /** The one-input elementwise primitives. */
 export const unaryRules = {
   // d(-x) = -dx
-  neg: { forward: (x) => -x, vjp: (g) => [g.neg()] },
+  neg: { forward: (x) => -x, source: '(-$0)', vjp: (g) => [g.neg()] },
   // d eˣ = eˣ dx
-  exp: { forward: Math.exp, vjp: (g, y) => [g.mul(y)] },
+  exp: { forward: Math.exp, source: 'Math.exp($0)', vjp: (g, y) => [g.mul(y)] },
   // d ln x = dx / x
-  log: { forward: Math.log, vjp: (g, _y, [x]) => [g.div(x!)] },
+  log: { forward: Math.log, source: 'Math.log($0)', vjp: (g, _y, [x]) => [g.div(x!)] },
   // d tanh x = (1 - tanh² x) dx
-  tanh: { forward: Math.tanh, vjp: (g, y) => [g.mul(y.mul(y).neg().add(1))] },
+  tanh: { forward: Math.tanh, source: 'Math.tanh($0)', vjp: (g, y) => [g.mul(y.mul(y).neg().add(1))] },
   // σ' = σ (1 - σ): derivations.md, note 000 eq. 9
   sigmoid: { forward: sigmoid, vjp: (g, y) => [g.mul(y.mul(y.neg().add(1)))] },
   // relu'(x) = 1 for x ≥ 0, else 0: note 000 eq. 11 takes 1 at the kink
-  relu: { forward: (x) => Math.max(x, 0), vjp: (g, _y, [x]) => [g.where(x!.ge(0), 0)] },
+  relu: {
+    forward: (x) => Math.max(x, 0),
+    source: 'Math.max($0, 0)',
+    vjp: (g, _y, [x]) => [g.where(x!.ge(0), 0)],
+  },
   // d sin x = cos x dx
-  sin: { forward: Math.sin, vjp: (g, _y, [x]) => [g.mul(x!.cos())] },
+  sin: { forward: Math.sin, source: 'Math.sin($0)', vjp: (g, _y, [x]) => [g.mul(x!.cos())] },
   // d cos x = -sin x dx
-  cos: { forward: Math.cos, vjp: (g, _y, [x]) => [g.mul(x!.sin()).neg()] },
+  cos: { forward: Math.cos, source: 'Math.cos($0)', vjp: (g, _y, [x]) => [g.mul(x!.sin()).neg()] },
   // d √x = dx / (2 √x)
-  sqrt: { forward: Math.sqrt, vjp: (g, y) => [g.div(y.mul(2))] },
+  sqrt: { forward: Math.sqrt, source: 'Math.sqrt($0)', vjp: (g, y) => [g.div(y.mul(2))] },
   // |x|' = sign x, with 0 at the kink (the subgradient PyTorch and JAX pick)
-  abs: { forward: Math.abs, vjp: (g, _y, [x]) => [g.where(x!.gt(0), g.neg().where(x!.lt(0), 0))] },
+  abs: {
+    forward: Math.abs,
+    source: 'Math.abs($0)',
+    vjp: (g, _y, [x]) => [g.where(x!.gt(0), g.neg().where(x!.lt(0), 0))],
+  },
   // softplus' = σ
   softplus: { forward: softplus, vjp: (g, _y, [x]) => [g.mul(x!.sigmoid())] },
 } satisfies Record<string, ElementwiseRule>;
@@ -54,25 +62,35 @@ export const leakyReluRule = {
 /** The two-input elementwise primitives. */
 export const binaryRules = {
   // d(a + b) = da + db
-  add: { forward: (a, b) => a + b, vjp: (g) => [g, g] },
+  add: { forward: (a, b) => a + b, source: '($0 + $1)', vjp: (g) => [g, g] },
   // d(a b) = b da + a db
-  mul: { forward: (a, b) => a * b, vjp: (g, _y, [a, b]) => [g.mul(b!), g.mul(a!)] },
+  mul: { forward: (a, b) => a * b, source: '($0 * $1)', vjp: (g, _y, [a, b]) => [g.mul(b!), g.mul(a!)] },
   // d(a / b) = da / b - (a / b) db / b. A primitive, not a·b⁻¹, so the forward is rounded once, like a / b.
   div: {
     forward: (a, b) => a / b,
+    source: '($0 / $1)',
     vjp: (g, y, [a, b]) => [a!.requiresGrad ? g.div(b!) : null, g.mul(y).div(b!).neg()],
   },
   // d(aᵇ) = b aᵇ⁻¹ da + aᵇ ln a db; the second term only when b needs it (ln a is NaN for a < 0)
   pow: {
     forward: Math.pow,
+    source: 'Math.pow($0, $1)',
     vjp: (g, y, [a, b]) => [
       a!.requiresGrad ? g.mul(b!).mul(a!.pow(b!.sub(1))) : null,
       b!.requiresGrad ? g.mul(y).mul(a!.log()) : null,
     ],
   },
   // At a tie the gradient is split evenly between a and b, as in PyTorch and JAX.
-  maximum: { forward: Math.max, vjp: (g, _y, [a, b]) => splitAtTies(g, a!.gt(b!), a!.eq(b!), a!.lt(b!)) },
-  minimum: { forward: Math.min, vjp: (g, _y, [a, b]) => splitAtTies(g, a!.lt(b!), a!.eq(b!), a!.gt(b!)) },
+  maximum: {
+    forward: Math.max,
+    source: 'Math.max($0, $1)',
+    vjp: (g, _y, [a, b]) => splitAtTies(g, a!.gt(b!), a!.eq(b!), a!.lt(b!)),
+  },
+  minimum: {
+    forward: Math.min,
+    source: 'Math.min($0, $1)',
+    vjp: (g, _y, [a, b]) => splitAtTies(g, a!.lt(b!), a!.eq(b!), a!.gt(b!)),
+  },
 } satisfies Record<string, ElementwiseRule>;
 
 /** The gradients of max(a, b) (or min): all of g to the winner, half to each at a tie. */
@@ -87,6 +105,7 @@ function splitAtTies<N extends VjpMethods<N>>(g: N, aWins: N, tie: N, bWins: N):
  */
 export const whereRule = {
   forward: (a: number, c: number, b: number) => (c !== 0 ? a : b),
+  source: '($1 !== 0 ? $0 : $2)',
   vjp: (g, _y, [a, c, b]) => [
     a!.requiresGrad ? g.where(c!, 0) : null,
     null,
@@ -104,12 +123,12 @@ export const naryRules = {
 
 /** The comparisons: 0/1 constants, not differentiable, so they record nothing and have no vjp. */
 export const comparisons = {
-  gt: (a: number, b: number) => (a > b ? 1 : 0),
-  ge: (a: number, b: number) => (a >= b ? 1 : 0),
-  lt: (a: number, b: number) => (a < b ? 1 : 0),
-  le: (a: number, b: number) => (a <= b ? 1 : 0),
-  eq: (a: number, b: number) => (a === b ? 1 : 0),
-} satisfies Record<string, (a: number, b: number) => number>;
+  gt: { forward: (a: number, b: number) => (a > b ? 1 : 0), source: '($0 > $1 ? 1 : 0)' },
+  ge: { forward: (a: number, b: number) => (a >= b ? 1 : 0), source: '($0 >= $1 ? 1 : 0)' },
+  lt: { forward: (a: number, b: number) => (a < b ? 1 : 0), source: '($0 < $1 ? 1 : 0)' },
+  le: { forward: (a: number, b: number) => (a <= b ? 1 : 0), source: '($0 <= $1 ? 1 : 0)' },
+  eq: { forward: (a: number, b: number) => (a === b ? 1 : 0), source: '($0 === $1 ? 1 : 0)' },
+} satisfies Record<string, ScalarForward>;
 
 /** The name of a one-input elementwise primitive. */
 export type UnaryName = keyof typeof unaryRules;

@@ -1,5 +1,14 @@
-import { broadcastTo, concat, gatherAxis, padAxis, permute, sliceAxis } from '../kernels/loops.js';
-import { allocate, convert, type DType, type NDArray, type Storage } from '../ndarray.js';
+import {
+  broadcastTo,
+  concat,
+  convert,
+  gatherAxis,
+  oneHotRows,
+  padAxis,
+  permute,
+  sliceAxis,
+} from '../kernels/loops.js';
+import type { DType, NDArray } from '../ndarray.js';
 import type { TensorRule } from './rule.js';
 
 // Ops that move elements without computing with them: their adjoints move the gradient back.
@@ -17,8 +26,10 @@ export const layoutRules: LayoutRules = {
     vjp: (g, _y, [x]) => [g.astype(x!.dtype)],
   },
   // broadcastTo copies x along new or size-1 axes, so its adjoint sums those copies back
+  // in a fused loop it is the identity, its input read broadcast: no copy is made
   broadcastTo: {
     forward: ([x], shape: readonly number[]) => ({ data: broadcastTo(x!, shape), shape }),
+    loop: (_x, shape: readonly number[]) => ({ fn: identity, source: '$0', shape }),
     vjp: (g, _y, [x]) => [g.sumTo(x!.shape)],
   },
   // the adjoint of a permutation of axes is the inverse permutation
@@ -74,8 +85,8 @@ export const layoutRules: LayoutRules = {
   // one-hot rows of class indices: a constant of the labels' values, which carry no gradient. The kernel
   // checks every label, so a compiled program checks each call's labels too
   oneHot: {
-    forward: ([x], { classes }: OneHotAttrs) => ({
-      data: oneHotRows(x!, classes),
+    forward: ([x], { classes, op }: OneHotAttrs) => ({
+      data: oneHotRows(x!, classes, op),
       shape: [x!.shape[0]!, classes],
     }),
     vjp: () => [null],
@@ -109,19 +120,8 @@ interface LayoutRules {
 /** How many classes one-hot rows have. */
 export interface OneHotAttrs {
   readonly classes: number;
-}
-
-/** Row i is 1 at column labels[i], 0 elsewhere (float64); a label that is not a class index is a RangeError. */
-function oneHotRows(labels: NDArray, classes: number): Storage {
-  const data = labels.data;
-  const out = allocate('float64', data.length * classes);
-  for (let i = 0; i < data.length; i++) {
-    const label = data[i]!;
-    if (!Number.isInteger(label) || label < 0 || label >= classes)
-      throw new RangeError(`oneHot: label ${label} of sample ${i} is not a class index in [0, ${classes})`);
-    out[i * classes + label] = 1;
-  }
-  return out;
+  /** What a bad label's error names: `oneHot`, or the loss that made the rows. */
+  readonly op: string;
 }
 
 /** Which part of which axis a slice keeps: start ≤ i < end. */
@@ -152,4 +152,9 @@ function inverse(axes: readonly number[]): number[] {
     inv[a] = i;
   });
   return inv;
+}
+
+/** The identity on numbers: how a fused loop reads a broadcast. */
+function identity(x: number): number {
+  return x;
 }

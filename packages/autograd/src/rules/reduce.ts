@@ -10,12 +10,14 @@ export interface ReduceAttrs {
 
 /** The reduction primitives. */
 export const reduceRules = {
-  // d Σ x = Σ dx: the adjoint of every summed element is the adjoint of the sum
+  // d Σ x = Σ dx: the adjoint of every summed element is the adjoint of the sum. A sum may end a fused
+  // loop over its input's shape
   sum: {
     forward: ([x], { axes, keepDims }) => ({
       data: reduce(x!, axes, 'sum'),
       shape: reducedShape(x!.shape, axes, keepDims),
     }),
+    loop: ([x], { axes }) => ({ sum: reducedShape(x!.shape, axes, true), shape: x!.shape }),
     vjp: (g, _y, [x], { axes }) => [g.reshape(reducedShape(x!.shape, axes, true)).broadcastTo(x!.shape)],
   },
   // max: all of g goes to the maximum; tied maxima share it evenly, as in PyTorch's amax

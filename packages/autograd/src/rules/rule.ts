@@ -29,17 +29,10 @@ export interface VjpMethods<N> {
 }
 
 /**
- * A vjp: given the adjoint `g` of the output `y`, the inputs and the op's attributes (its arguments that
- * are not nodes), one gradient per input, shaped like that input, or null for an input that needs none.
- */
-export type RuleVjp<N, A> = (g: N, y: N, inputs: readonly N[], attrs: A) => readonly (N | null)[];
-
-/**
  * An elementwise primitive: `forward` maps the inputs' numbers at one position to the output's, and the
  * vjp works on either engine. The Tensor engine broadcasts, and sums each gradient back to its input's shape.
  */
-export interface ElementwiseRule {
-  readonly forward: (...x: number[]) => number;
+export interface ElementwiseRule extends ScalarForward {
   readonly vjp: <N extends VjpMethods<N>>(
     g: N,
     y: N,
@@ -65,11 +58,42 @@ export interface TensorNode<T extends TensorNode<T>> extends VjpMethods<T> {
 }
 
 /**
+ * What an op computes at one position: its forward on numbers, and, where a fused loop may write it out
+ * inline, the same forward as a JavaScript expression over `$0`, `$1`, … (it must give the same bits).
+ */
+export interface ScalarForward {
+  readonly forward: (...x: number[]) => number;
+  readonly source?: string;
+}
+
+/**
+ * What a fused loop computes of one op at each position of `shape` (compile/fusion.ts): an elementwise
+ * function of the inputs there, or a sum over `shape` into `sum` (the reduced shape, its axes kept as 1).
+ */
+export type LoopStep =
+  | {
+      readonly fn: (...x: number[]) => number;
+      readonly source?: string | undefined;
+      readonly shape: readonly number[];
+    }
+  | { readonly sum: readonly number[]; readonly shape: readonly number[] };
+
+/**
+ * A primitive as the seam (run.ts) runs it: its forward on plain arrays; what a fused loop makes of it,
+ * if it may join one; whether it is a copy made only so that no two values share memory (an interpreter
+ * that owns the input's array may hand that over instead). `A` holds the arguments that are not arrays.
+ */
+export interface Primitive<A> {
+  readonly forward: (inputs: readonly NDArray[], attrs: A) => NDArray;
+  readonly loop?: (inputs: readonly NDArray[], attrs: A, out: NDArray) => LoopStep;
+  readonly copy?: boolean;
+}
+
+/**
  * A Tensor primitive: its forward on plain arrays, next to its vjp written with Tensor ops (so it is
  * recorded under createGraph). `A` holds the op's arguments that are not tensors.
  */
-export interface TensorRule<A> {
-  readonly forward: (inputs: readonly NDArray[], attrs: A) => NDArray;
+export interface TensorRule<A> extends Primitive<A> {
   readonly vjp: <T extends TensorNode<T>>(
     g: T,
     y: T,

@@ -1,8 +1,8 @@
-import type { NDArray } from './ndarray.js';
+import { current } from '../run.js';
+import { checkOptions, describe } from '../shape.js';
+import { storageOf, Tensor } from '../tensor.js';
 import { Program } from './program.js';
-import { checkOptions, describe } from './shape.js';
-import { Tensor } from './tensor.js';
-import { Trace, tracing } from './trace.js';
+import { Trace } from './trace.js';
 
 /** Options of `compile`. */
 export interface CompileOptions {
@@ -78,7 +78,7 @@ export function compile<A extends unknown[], R>(
     return leafIds.get(x)!;
   };
   const compiled = (...args: A): R => {
-    if (tracing !== null) return f(...args); // inlined into the trace that is recording
+    if (current() instanceof Trace) return f(...args); // inlined into the trace that is recording
     const tensors: Tensor[] = [];
     const key = signature(args, tensors, leafId);
     const known = programs.get(key);
@@ -119,7 +119,7 @@ function signature(args: readonly unknown[], tensors: Tensor[], leafId: (x: Tens
   const parts: string[] = [];
   const walk = (x: unknown, path: string): void => {
     if (x instanceof Tensor) {
-      const shared = tensors.findIndex((t) => t.data === x.data);
+      const shared = tensors.findIndex((t) => storageOf(t) === storageOf(x));
       tensors.push(x);
       const leaf = x.requiresGrad ? `#${leafId(x)}` : '';
       parts.push(`T${x.dtype}[${x.shape.join(',')}]${leaf}${shared >= 0 ? `=${shared}` : ''}`);
@@ -155,7 +155,7 @@ function isPlainObject(x: unknown): x is object {
 
 /** The output of the traced call as a template: each tensor pinned, as the program must keep it. */
 function template(x: unknown, trace: Trace, path: string): Template {
-  if (x instanceof Tensor) return { tensor: trace.pin(x.data), shape: x.shape };
+  if (x instanceof Tensor) return { tensor: trace.pin(storageOf(x)), shape: x.shape };
   if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string' || x == null)
     return { value: x };
   if (Array.isArray(x)) return { list: x.map((v, i) => template(v, trace, `${path}[${i}]`)) };
@@ -169,7 +169,7 @@ function template(x: unknown, trace: Trace, path: string): Template {
 }
 
 /** The output of a call from its template: each tensor a copy of what the program holds for it. */
-function build(t: Template, program: Program, args: readonly NDArray[]): unknown {
+function build(t: Template, program: Program, args: readonly Tensor[]): unknown {
   if ('tensor' in t) return new Tensor(program.storageOf(t.tensor, args).slice(), t.shape);
   if ('list' in t) return t.list.map((v) => build(v, program, args));
   if ('record' in t) return Object.fromEntries(t.record.map(([k, v]) => [k, build(v, program, args)]));

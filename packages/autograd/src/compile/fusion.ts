@@ -1,54 +1,18 @@
 // Fusion: consecutive elementwise steps of a trace over one shape become one generated loop, that keeps
 // its intermediates in local variables instead of arrays. Each intermediate is rounded as the array it
-// replaces would have rounded it (Math.fround for float32), and every op calls its own scalar function,
-// so a fused loop computes the bits that the steps did. Imports ndarray.ts, shape.ts and the elementwise rules.
-import { dtypeOf, type NDArray, type Storage, sizeOf } from './ndarray.js';
-import { binaryRules, comparisons, unaryRules, whereRule } from './rules/elementwise.js';
-import { sameShape } from './shape.js';
-
-/** The scalar function of a broadcast (the trace records broadcastTo as it): a loop reads its input broadcast. */
-export function identity(x: number): number {
-  return x;
-}
-
-type Fn = (...x: number[]) => number;
-
-/**
- * The ops whose scalar function a loop writes out as the expression it is, rather than calling it: V8
- * does not inline a call through the loop's table of functions. Each expression is its function's body,
- * so the bits are the same; the Math functions are the builtins themselves.
- */
-const INLINE = new Map<Fn, (x: readonly string[]) => string>([
-  [identity, ([a]) => a!],
-  [unaryRules.neg.forward, ([a]) => `(-${a})`],
-  [unaryRules.relu.forward, ([a]) => `Math.max(${a}, 0)`],
-  [binaryRules.add.forward, ([a, b]) => `(${a} + ${b})`],
-  [binaryRules.mul.forward, ([a, b]) => `(${a} * ${b})`],
-  [binaryRules.div.forward, ([a, b]) => `(${a} / ${b})`],
-  [comparisons.gt, ([a, b]) => `(${a} > ${b} ? 1 : 0)`],
-  [comparisons.ge, ([a, b]) => `(${a} >= ${b} ? 1 : 0)`],
-  [comparisons.lt, ([a, b]) => `(${a} < ${b} ? 1 : 0)`],
-  [comparisons.le, ([a, b]) => `(${a} <= ${b} ? 1 : 0)`],
-  [comparisons.eq, ([a, b]) => `(${a} === ${b} ? 1 : 0)`],
-  [whereRule.forward, ([a, c, b]) => `(${c} !== 0 ? ${a} : ${b})`],
-  ...(['exp', 'log', 'tanh', 'sqrt', 'abs', 'sin', 'cos', 'pow', 'max', 'min'] as const).map(
-    (name) => [Math[name] as Fn, (x: readonly string[]) => `Math.${name}(${x.join(', ')})`] as const,
-  ),
-]);
-
-/**
- * What a step computes at one position: an elementwise op's scalar function and its output's shape, or
- * a sum over the input's `shape` into `kept` (the reduced shape with its axes kept, as 1).
- */
-export type Scalar =
-  | { readonly fn: (...x: number[]) => number; readonly shape: readonly number[] }
-  | { readonly sum: readonly number[]; readonly shape: readonly number[] };
+// replaces would have rounded it (Math.fround for float32), and every op computes its own forward (the
+// expression its rules/ entry declares as `source`, or a call of the function), so a fused loop computes
+// the bits that the steps did. What an op may contribute is declared on its entry: `loop` in rules/.
+import { generate } from '../codegen.js';
+import { dtypeOf, type NDArray, type Storage, sizeOf } from '../ndarray.js';
+import type { LoopStep } from '../rules/rule.js';
+import { sameShape } from '../shape.js';
 
 /** A step as fusion sees it: the slots it reads (with the shape it read them in), and the slot it writes. */
 export interface FusionStep {
   readonly inputs: readonly { readonly slot: number; readonly shape: readonly number[] }[];
   readonly output: number;
-  readonly scalar?: Scalar | undefined;
+  readonly scalar?: LoopStep | undefined;
 }
 
 /** A fused loop: reads `inputs`' arrays, writes one array per exported slot. */
@@ -95,12 +59,13 @@ export function fuse(
     current.push(t);
   });
   close();
-  try {
-    return groups.map((group) => compileGroup(group, steps as readonly FusionStep[], exported, storage));
-  } catch (error) {
-    if (error instanceof EvalError) return null; // a CSP that forbids eval: run the steps as they are
-    throw error;
+  const fused: Fused[] = [];
+  for (const group of groups) {
+    const f = compileGroup(group, steps as readonly FusionStep[], exported, storage);
+    if (f === null) return null; // a CSP that forbids generated code: run the steps as they are
+    fused.push(f);
   }
+  return fused;
 }
 
 function compileGroup(
@@ -108,7 +73,7 @@ function compileGroup(
   steps: readonly FusionStep[],
   exported: (slot: number, last: number) => boolean,
   storage: (slot: number) => Storage,
-): Fused {
+): Fused | null {
   const shape = steps[group[0]!]!.scalar!.shape;
   const n = sizeOf(shape);
   const last = group.at(-1)!;
@@ -138,8 +103,10 @@ function compileGroup(
       after.push(`for (let j = 0; j < ${sums.length}; j++) o${o}[j] = sums[j];`);
       continue;
     }
-    const inline = INLINE.get(scalar.fn);
-    const value = inline !== undefined ? inline(args) : `f${fns.push(scalar.fn) - 1}(${args.join(', ')})`;
+    const value =
+      scalar.source !== undefined
+        ? scalar.source.replace(/\$(\d+)/g, (_, k: string) => args[Number(k)]!)
+        : `f${fns.push(scalar.fn) - 1}(${args.join(', ')})`;
     const name = `t${t}`;
     body.push(`const ${name} = ${dtypeOf(storage(step.output)) === 'float32' ? `fround(${value})` : value};`);
     local.set(step.output, name);
@@ -164,8 +131,8 @@ function compileGroup(
     ...after.map((line) => `  ${line}`),
     '};',
   ].join('\n');
-  const loop = new Function('fns', 'fround', 'sums', source)(fns, Math.fround, sums) as Fused['loop'];
-  return { steps: group, inputs, outputs, loop };
+  const loop = generate<Fused['loop']>(['fns', 'fround', 'sums'], source, [fns, Math.fround, sums]);
+  return loop === null ? null : { steps: group, inputs, outputs, loop };
 }
 
 /** How many positions a fused loop computes per iteration. */

@@ -1,8 +1,11 @@
 // A compiled program: the steps of a trace, fused where they can be, with every array planned from the
-// lifetimes of the values it holds. Run again, it allocates no array of its own. Imports ndarray.ts,
-// fusion.ts and trace.ts' types.
+// lifetimes of the values it holds. Run again, it allocates no array of its own: while it runs, it is the
+// seam's interpreter (run.ts), and hands each kernel the buffer its plan has for that allocation.
+import { type DType, dtypeOf, type NDArray, type Storage } from '../ndarray.js';
+import type { Primitive } from '../rules/rule.js';
+import { type Effect, type Interpreter, interpret } from '../run.js';
+import { storageOf, type Tensor } from '../tensor.js';
 import { type Fused, fuse as fuseSteps } from './fusion.js';
-import { type DType, dtypeOf, type NDArray, type Storage, setAllocator } from './ndarray.js';
 import type { InputRef, Kernel, Slot, Step, Trace } from './trace.js';
 
 /** An input of a step as the program runs it: the array it reads (an argument's changes every call). */
@@ -38,7 +41,7 @@ type PlanStep =
 type KernelStep = Extract<Step, { kind: 'kernel' }>;
 
 /** The steps of a trace with every storage planned: run again, it allocates no array of its own. */
-export class Program {
+export class Program implements Interpreter {
   readonly #steps: readonly RunStep[];
   /** The inputs that read argument k, pointed at each call's tensors. */
   readonly #argumentInputs: readonly { input: RunInput; argument: number }[];
@@ -115,36 +118,46 @@ export class Program {
   }
 
   /** Runs the steps on the arguments' storages (in the order the trace numbered them). */
-  run(args: readonly NDArray[]): void {
-    for (const { input, argument } of this.#argumentInputs) input.data = args[argument]!.data;
-    const queue = this.#queue;
-    const previous = setAllocator(this.#planned);
-    try {
-      for (const step of this.#steps) {
-        if (step.kind === 'fused') step.loop(step.inputs, step.outputs);
-        else if (step.kind === 'kernel') {
-          queue.buffers = step.buffers;
-          queue.at = 0;
-          const out = step.kernel(step.inputs);
-          if (out !== step.output) step.output.set(out);
-        } else {
-          setAllocator(previous);
-          step.run();
-          setAllocator(this.#planned);
-        }
-      }
-    } finally {
-      setAllocator(previous);
-    }
+  run(args: readonly Tensor[]): void {
+    for (const { input, argument } of this.#argumentInputs) input.data = storageOf(args[argument]!);
+    interpret(this, this.#runSteps);
   }
+
+  readonly #runSteps = (): void => {
+    const queue = this.#queue;
+    for (const step of this.#steps) {
+      if (step.kind === 'fused') step.loop(step.inputs, step.outputs);
+      else if (step.kind === 'kernel') {
+        queue.buffers = step.buffers;
+        queue.at = 0;
+        const out = step.kernel(step.inputs);
+        if (out !== step.output) step.output.set(out);
+      } else interpret(null, step.run); // an effect runs as eager code does
+    }
+  };
 
   /** The storage that slot `slot` has in the plan, or argument storage when it is an argument. */
-  storageOf(slot: number, args: readonly NDArray[]): Storage {
+  storageOf(slot: number, args: readonly Tensor[]): Storage {
     const s = this.#slots[slot]!;
-    return s.kind === 'argument' ? args[s.argument]!.data : this.#storage[slot]!;
+    return s.kind === 'argument' ? storageOf(args[s.argument]!) : this.#storage[slot]!;
   }
 
-  readonly #planned = (dtype: DType, size: number): Storage => {
+  // The seam's interpreter while the steps run: only kernels run then, and they only allocate.
+  bind<A>(_name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray {
+    return primitive.forward(inputs, attrs);
+  }
+  effect(run: Effect): void {
+    run(true);
+  }
+  read(_x: NDArray, storage: Storage): Storage {
+    return storage;
+  }
+  isConcrete(): boolean {
+    return true;
+  }
+
+  /** The buffer the plan has for the running kernel's next allocation. */
+  allocate(dtype: DType, size: number): Storage {
     const queue = this.#queue;
     const buffer = queue.buffers[queue.at++];
     if (buffer === undefined || buffer.length !== size || dtypeOf(buffer) !== dtype) {
@@ -154,7 +167,7 @@ export class Program {
       );
     }
     return buffer.fill(0);
-  };
+  }
 }
 
 /** The trace's steps, with runs of elementwise steps fused into loops (when `fuse` and the runtime allows it). */

@@ -1,0 +1,13 @@
+// `@adjoint/autograd/internal`: what the workspace's other packages share with the engine (the wording
+// of errors, the checks of options and float32 ranges, one-hot rows that name their caller). Not part of
+// the public API: it may change in any release.
+import { oneHot } from './layout.js';
+import type { Tensor } from './tensor.js';
+
+export { checkFloat32, MAX_ELEMENTS } from './ndarray.js';
+export { checkOptions, closest, describe, formatShape } from './shape.js';
+
+/** `oneHot(labels, classes)`, whose errors (a label that is not a class index) name `op`. */
+export function oneHotFor(labels: Tensor, classes: number, op: string): Tensor {
+  return oneHot<Tensor>(labels, classes, op);
+}

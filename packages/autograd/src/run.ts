@@ -1,0 +1,99 @@
+// The seam: the one place that decides how a primitive's kernel runs, where its arrays come from, how a
+// change of state is made and what a read of values gives. With no interpreter installed, everything
+// runs eagerly, here. An interpreter installed with `interpret` (compile's trace and its programs; forward
+// mode, batching and a GPU backend next) sees every one of these, and the engine below never asks which.
+// Imports ndarray.ts, shape.ts and the rules' types only.
+import { allocateFresh, type DType, type NDArray, type Storage } from './ndarray.js';
+import type { Primitive } from './rules/rule.js';
+import { describe } from './shape.js';
+
+/** What runs the engine's primitives, allocations, effects and reads while it is installed. */
+export interface Interpreter {
+  /** Runs `primitive` on `inputs` (named `name`, as errors and traces show it). */
+  bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray;
+  /** An array of zeros for a kernel. */
+  allocate(dtype: DType, size: number): Storage;
+  /** Runs a change of state; `reads` are the values (of any kind) whose arrays it reads. */
+  effect(run: Effect, reads: readonly unknown[]): void;
+  /** `storage`, the array of `x`, as a caller reads its values (`what` names the read, for errors). */
+  read(x: NDArray, storage: Storage, what: string): Storage;
+  /** Whether `storage` holds values that can be read now (not a symbol of a trace). */
+  isConcrete(storage: Storage): boolean;
+}
+
+/**
+ * A change of state made on a caller's behalf (an optimizer's update, a gradient written to a leaf).
+ * `staged` is true when it runs as a step of a program, at every call of it: there a gradient is written,
+ * not added to (what an earlier call left would otherwise be added to).
+ */
+export type Effect = (staged: boolean) => void;
+
+/** The interpreter installed now; null runs everything eagerly. */
+let active: Interpreter | null = null;
+
+/** The interpreter installed now, or null: for interpreters that nest or inline into each other. */
+export function current(): Interpreter | null {
+  return active;
+}
+
+/** Runs `fn` with `interpreter` installed (null: eagerly), and restores the one before even if it throws. */
+export function interpret<T>(interpreter: Interpreter | null, fn: () => T): T {
+  const previous = active;
+  active = interpreter;
+  try {
+    return fn();
+  } finally {
+    active = previous;
+  }
+}
+
+/** Applies a primitive: its kernel eagerly, or whatever the installed interpreter makes of it. */
+export function bind<A>(
+  name: string,
+  primitive: Primitive<A>,
+  inputs: readonly NDArray[],
+  attrs: A,
+): NDArray {
+  const i = active;
+  return i === null ? primitive.forward(inputs, attrs) : i.bind(name, primitive, inputs, attrs);
+}
+
+/** Zeros of `dtype`: every array a kernel makes comes from here, so an interpreter can plan them. */
+export function allocate(dtype: DType, size: number): Storage {
+  const i = active;
+  return i === null ? allocateFresh(dtype, size) : i.allocate(dtype, size);
+}
+
+/** A new array holding `source`'s elements (a view of other memory, often): an allocation too. */
+export function duplicate(source: Storage): Storage {
+  const i = active;
+  if (i === null) return source.slice();
+  const out = i.allocate(source instanceof Float32Array ? 'float32' : 'float64', source.length);
+  out.set(source);
+  return out;
+}
+
+/**
+ * Runs `run`, a change of state the engine makes on a caller's behalf; inside `compile` it is also a step
+ * of the program, run again at this point of every call. `reads` are the tensors whose values it reads,
+ * so that a program keeps them where `run` finds them.
+ */
+export function effect(run: Effect, reads: readonly unknown[] = []): void {
+  if (typeof run !== 'function')
+    throw new TypeError(`effect: expected run to be a function, got ${describe(run)}`);
+  const i = active;
+  if (i === null) run(false);
+  else i.effect(run, reads);
+}
+
+/** The values of `x` (whose array is `storage`) as a caller reads them: `what` names the read. */
+export function read(x: NDArray, storage: Storage, what: string): Storage {
+  const i = active;
+  return i === null ? storage : i.read(x, storage, what);
+}
+
+/** Whether the values in `storage` can be read now: false for a value an interpreter only traces. */
+export function isConcrete(storage: Storage): boolean {
+  const i = active;
+  return i === null || i.isConcrete(storage);
+}
