@@ -20,8 +20,9 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    // Test files share a module graph per worker: three times faster, and safe because the engine's only
-    // module state, the no-grad flag and the thread count, is always restored.
+    // Test files share a module graph per worker: three times faster, and safe because the engine's
+    // module state (the no-grad and anomaly flags, the seam's interpreter, the thread count) is always
+    // restored by the call that changed it.
     isolate: false,
     // `pnpm fuzz` runs every property 100 times longer
     testTimeout: process.env.ADJOINT_FUZZ ? 3_600_000 : 5_000,

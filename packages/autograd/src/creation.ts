@@ -1,5 +1,4 @@
 import { convert } from './kernels/loops.js';
-import { oneHot as oneHotRows } from './layout.js';
 import {
   allocateFresh,
   checkDType,
@@ -10,6 +9,7 @@ import {
   type Storage,
   sizeOf,
 } from './ndarray.js';
+import { oneHot as oneHotRows } from './ops/layout.js';
 import { Rng } from './random.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { Tensor } from './tensor.js';

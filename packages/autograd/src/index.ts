@@ -3,7 +3,6 @@
 export { detectAnomaly, isAnomalyEnabled } from './anomaly.js';
 export { type Compiled, type CompileOptions, compile, type ProgramInfo } from './compile/compile.js';
 export { TraceError } from './compile/trace.js';
-export type { Conv2dOptions, Pair, PoolOptions } from './conv.js';
 export {
   arange,
   eye,
@@ -28,14 +27,15 @@ export {
   valueAndGrad,
 } from './functional.js';
 export { isGradEnabled, type Node, noGrad, type Vjp } from './graph.js';
-export { concat, stack } from './join.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
-export { linear, matmulAsync } from './linear.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';
+export { concat, stack } from './ops/join.js';
+export { linear, matmulAsync } from './ops/matmul.js';
+export { where } from './ops/where.js';
+export type { Conv2dOptions, Pair, PoolOptions } from './ops/window.js';
 export { Rng } from './random.js';
 export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
 export { effect } from './run.js';
 export { ShapeError } from './shape.js';
 export { type Axes, Tensor, type TensorLike } from './tensor.js';
 export { type BackwardOptions, Value } from './value.js';
-export { where } from './where.js';

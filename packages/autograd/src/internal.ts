@@ -1,7 +1,7 @@
 // `@adjoint/autograd/internal`: what the workspace's other packages share with the engine (the wording
 // of errors, the checks of options and float32 ranges, one-hot rows that name their caller). Not part of
 // the public API: it may change in any release.
-import { oneHot } from './layout.js';
+import { oneHot } from './ops/layout.js';
 import type { Tensor } from './tensor.js';
 
 export { checkFloat32, MAX_ELEMENTS } from './ndarray.js';

@@ -35,7 +35,7 @@ type Run = NumericVjp<ScalarNode>;
  * vjp once on these turns it into a vjp on numbers, operation for operation, so the numeric sweep gives
  * the bits of the generic one without a second hand-written derivative.
  */
-class Traced implements VjpMethods<Traced> {
+class Symbolic implements VjpMethods<Symbolic> {
   readonly requiresGrad = true;
   /**
    * `run` replays the ops; `code` is the same expression as JavaScript source over `g`, `node` and the
@@ -47,68 +47,68 @@ class Traced implements VjpMethods<Traced> {
     readonly fs: readonly ((...x: number[]) => number)[] = [],
   ) {}
 
-  add(other: Traced | number): Traced {
+  add(other: Symbolic | number): Symbolic {
     return apply2(binaryRules.add.forward, this, other);
   }
   // the composites as Value writes them: a - b = a + (-b)
-  sub(other: Traced | number): Traced {
+  sub(other: Symbolic | number): Symbolic {
     return this.add(lift(other).neg());
   }
-  mul(other: Traced | number): Traced {
+  mul(other: Symbolic | number): Symbolic {
     return apply2(binaryRules.mul.forward, this, other);
   }
-  div(other: Traced | number): Traced {
+  div(other: Symbolic | number): Symbolic {
     return apply2(binaryRules.div.forward, this, other);
   }
-  pow(other: Traced | number): Traced {
+  pow(other: Symbolic | number): Symbolic {
     return apply2(binaryRules.pow.forward, this, other);
   }
-  neg(): Traced {
+  neg(): Symbolic {
     return apply1(unaryRules.neg.forward, this);
   }
-  log(): Traced {
+  log(): Symbolic {
     return apply1(unaryRules.log.forward, this);
   }
-  sin(): Traced {
+  sin(): Symbolic {
     return apply1(unaryRules.sin.forward, this);
   }
-  cos(): Traced {
+  cos(): Symbolic {
     return apply1(unaryRules.cos.forward, this);
   }
-  sigmoid(): Traced {
+  sigmoid(): Symbolic {
     return apply1(unaryRules.sigmoid.forward, this);
   }
-  gt(other: Traced | number): Traced {
+  gt(other: Symbolic | number): Symbolic {
     return apply2(comparisons.gt.forward, this, other);
   }
-  ge(other: Traced | number): Traced {
+  ge(other: Symbolic | number): Symbolic {
     return apply2(comparisons.ge.forward, this, other);
   }
-  lt(other: Traced | number): Traced {
+  lt(other: Symbolic | number): Symbolic {
     return apply2(comparisons.lt.forward, this, other);
   }
-  eq(other: Traced | number): Traced {
+  eq(other: Symbolic | number): Symbolic {
     return apply2(comparisons.eq.forward, this, other);
   }
-  where(cond: Traced, other: Traced | number): Traced {
+  where(cond: Symbolic, other: Symbolic | number): Symbolic {
     return call(whereRule.forward, [this, cond, lift(other)]);
   }
 }
 
-function lift(x: Traced | number): Traced {
-  return typeof x === 'number' ? new Traced(() => x, `(${x})`) : x;
+function lift(x: Symbolic | number): Symbolic {
+  return typeof x === 'number' ? new Symbolic(() => x, `(${x})`) : x;
 }
 
-function apply1(f: (x: number) => number, x: Traced): Traced {
+function apply1(f: (x: number) => number, x: Symbolic): Symbolic {
   return call(f, [x]);
 }
 
-function apply2(f: (x: number, y: number) => number, x: Traced, y: Traced | number): Traced {
+function apply2(f: (x: number, y: number) => number, x: Symbolic, y: Symbolic | number): Symbolic {
   return call(f, [x, lift(y)]);
 }
 
 /** `f` applied to the operands: a closure over theirs, and the call as source, `fs[k](…)`. */
-function call(f: (...x: number[]) => number, operands: readonly Traced[]): Traced {
+function call(f: (...x: number[]) => number, operands: readonly Symbolic[]): Symbolic {
   const fs = [...new Set([...operands.flatMap((x) => x.fs), f])];
   const code = `fs[${fs.indexOf(f)}](${operands.map((x) => renumber(x, fs)).join(', ')})`;
   const runs = operands.map((x) => x.run);
@@ -118,22 +118,22 @@ function call(f: (...x: number[]) => number, operands: readonly Traced[]): Trace
       : runs.length === 2
         ? (g, node) => f(runs[0]!(g, node), runs[1]!(g, node))
         : (g, node) => f(...runs.map((r) => r(g, node)));
-  return new Traced(run, code, fs);
+  return new Symbolic(run, code, fs);
 }
 
 /** An operand's source with its `fs[k]` references renumbered into the combined list `fs`. */
-function renumber(x: Traced, fs: readonly ((...x: number[]) => number)[]): string {
+function renumber(x: Symbolic, fs: readonly ((...x: number[]) => number)[]): string {
   return x.code.replace(/fs\[(\d+)\]/g, (_, k: string) => `fs[${fs.indexOf(x.fs[Number(k)]!)}]`);
 }
 
 /** The expression compiled to a function, or its closure where `new Function` is not allowed. */
-function compile(x: Traced): Run {
+function toFunction(x: Symbolic): Run {
   return generate<Run>(['fs'], `return (g, node) => ${x.code};`, [x.fs]) ?? x.run;
 }
 
 /**
  * `rule`'s vjp on plain numbers for a node of `arity` inputs: one function per input, or null where the
- * rule gives that input no gradient. Traced once, when a rule is bound, not per node.
+ * rule gives that input no gradient. Symbolic once, when a rule is bound, not per node.
  */
 export function numericVjps(
   rule: ElementwiseRule,
@@ -141,11 +141,11 @@ export function numericVjps(
   attrs: number,
   numberB = false,
 ): (Run | null)[] {
-  const g = new Traced((g) => g, 'g');
-  const y = new Traced((_g, node) => node.data, 'node.data');
+  const g = new Symbolic((g) => g, 'g');
+  const y = new Symbolic((_g, node) => node.data, 'node.data');
   const inputs = Array.from(
     { length: arity },
-    (_, j) => new Traced((_g, node) => inputNumber(node, j, arity), inputCode(j, arity, numberB)),
+    (_, j) => new Symbolic((_g, node) => inputNumber(node, j, arity), inputCode(j, arity, numberB)),
   );
-  return rule.vjp(g, y, inputs, attrs).map((gj) => (gj === null ? null : compile(gj)));
+  return rule.vjp(g, y, inputs, attrs).map((gj) => (gj === null ? null : toFunction(gj)));
 }

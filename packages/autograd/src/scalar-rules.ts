@@ -12,18 +12,18 @@ import {
 import type { ElementwiseRule, VjpMethods } from './rules/rule.js';
 
 /** A scalar node that rules can differentiate: generically, and on its numbers. */
-type Scalar<N extends NumericNode<N>> = NumericNode<N> & VjpMethods<N>;
+type RuleNode<N extends NumericNode<N>> = NumericNode<N> & VjpMethods<N>;
 
 // The rules of rules/ bound for scalar nodes (Value): each carries its generic vjp and the same vjp on
 // plain numbers, traced from it once (numeric.ts), for the numeric sweep of graph.ts.
 
 /** A rule bound to its attributes, as a scalar node carries it; `numeric` is null for a custom op. */
-export interface ScalarRule<N extends Scalar<N>> extends NodeRule<N> {
+export interface ScalarRule<N extends RuleNode<N>> extends NodeRule<N> {
   numeric(arity: number): readonly (NumericVjp<N> | null)[] | null;
 }
 
 /** Binds an elementwise rule of fixed arity: its numeric vjp is traced once, here. */
-function bind<N extends Scalar<N>>(
+function bind<N extends RuleNode<N>>(
   name: string,
   rule: ElementwiseRule,
   arity: number,
@@ -35,7 +35,7 @@ function bind<N extends Scalar<N>>(
 }
 
 /** Binds an n-ary rule: its numeric vjp is traced once per arity met. */
-function bindNary<N extends Scalar<N>>(name: string, rule: ElementwiseRule): ScalarRule<N> {
+function bindNary<N extends RuleNode<N>>(name: string, rule: ElementwiseRule): ScalarRule<N> {
   const byArity: (NumericVjp<N> | null)[][] = [];
   return {
     name,
@@ -45,12 +45,12 @@ function bindNary<N extends Scalar<N>>(name: string, rule: ElementwiseRule): Sca
 }
 
 /** A custom op's rule: a vjp only, so `backward()` runs the generic sweep. */
-export function customRule<N extends Scalar<N>>(name: string, vjp: NodeRule<N>['vjp']): ScalarRule<N> {
+export function customRule<N extends RuleNode<N>>(name: string, vjp: NodeRule<N>['vjp']): ScalarRule<N> {
   return { name, vjp, numeric: () => null };
 }
 
 /** Every rule a scalar node can carry, bound once for one node type: value.ts binds them for Value. */
-export function boundScalar<N extends Scalar<N>>(): {
+export function boundScalar<N extends RuleNode<N>>(): {
   readonly unary: Record<UnaryName, ScalarRule<N>>;
   readonly binary: Record<BinaryName, ScalarRule<N>>;
   /** The binary rules for a node whose second operand is a number, kept as its `b` (no node made). */

@@ -1,17 +1,6 @@
 import { isAnomalyEnabled, watchForward } from './anomaly.js';
 import { checkSameKind, checkSeed } from './checks.js';
-import {
-  avgPool2d,
-  type Conv2dOptions,
-  conv2d,
-  flatten,
-  maxPool2d,
-  type Pair,
-  type PoolOptions,
-} from './conv.js';
-import { BINARY, COMPARISON, COPY, LEAKY_RELU, UNARY, WHERE } from './dispatch.js';
 import { backward, isGradEnabled, type NodeRule } from './graph.js';
-import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './layout.js';
 import {
   allocateFresh,
   broadcastShapes,
@@ -24,8 +13,19 @@ import {
   sizeOf,
   toNested,
 } from './ndarray.js';
+import { BINARY, COMPARISON, COPY, LEAKY_RELU, UNARY, WHERE } from './ops/elementwise.js';
+import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './ops/layout.js';
+import { logSoftmax, reduce, softmax } from './ops/reduce.js';
+import {
+  avgPool2d,
+  type Conv2dOptions,
+  conv2d,
+  flatten,
+  maxPool2d,
+  type Pair,
+  type PoolOptions,
+} from './ops/window.js';
 import { formatTensor, INSPECT } from './print.js';
-import { logSoftmax, reduce, softmax } from './reduce.js';
 import {
   type BinaryName,
   type ComparisonName,

@@ -21,8 +21,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   compile,
   type DType,
@@ -38,11 +36,11 @@ import { defaultOutDir, marginLoss, marginLossTensor, moons, moonsSpec } from '@
 import { type MlpSpec, mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
+import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
-import type { Row } from './results.js';
+import { jaxMlpStep, tf, tfContestant, tfMlpStep } from './mlp.js';
 
 const require = createRequire(import.meta.url);
-const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
 const tfWasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
 const np = jax.numpy;
 type JaxArray = jax.Array;
@@ -86,121 +84,6 @@ function oneThread(step: () => unknown): Contestant {
   };
 }
 
-/** One contestant: a name and a step to time (awaited, so asynchronous peers finish their work). */
-interface Contestant {
-  readonly name: string;
-  readonly step: () => unknown;
-  /** For a contestant that takes many seconds a step: one warm-up run, then only this many rounds. */
-  readonly rounds?: number;
-}
-
-/** A full garbage collection, through V8's `gc`, switched on here rather than by a flag to every run. */
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-const rows: Row[] = [];
-/** The order of the contestants in each round: seeded, so two runs interleave alike. */
-const shuffler = new Rng(16);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-/**
- * Where the benchmark is: on a terminal, one status line on stderr (the row, the contestant, the round,
- * and the time left in this row), rewritten in place; elsewhere one line as each row starts.
- */
-function status(text: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
-}
-
-/** Warms every contestant up, then times `reps` interleaved rounds, and prints the workload's table. */
-async function race(
-  workload: string,
-  contestants: readonly Contestant[],
-  reps: number,
-  {
-    flops,
-    batch = 1,
-  }: {
-    /** The workload's floating-point operations, for a GFLOP/s column. */
-    readonly flops?: number;
-    /** Steps per timed sample (the sample is their mean), for steps short next to a garbage collection. */
-    readonly batch?: number;
-  } = {},
-): Promise<void> {
-  // --only W3,W6 times just those workloads
-  if (values.only !== undefined && !values.only.split(',').some((w) => workload.startsWith(`${w.trim()} `)))
-    return;
-  // Warm every contestant up until the JIT has settled, so TypeScript code is measured optimized, as
-  // jax-js's compiled kernels are from their first call: at least 2 runs, then until 10 runs and 200 ms
-  // have passed, or 1 s (so slow contestants do not warm up for minutes).
-  if (!process.stderr.isTTY)
-    console.error(`running ${workload}: ${contestants.length} contestants × ${reps} rounds`);
-  collectGarbage(); // no workload starts with the garbage of the one before
-  for (const c of contestants) {
-    const started = performance.now();
-    status(`${workload}: warming up ${c.name}`);
-    for (let w = 0; ; w++) {
-      const elapsed = performance.now() - started;
-      if (
-        c.rounds !== undefined
-          ? w >= 1
-          : w >= 2 && ((w >= 10 && elapsed >= 200) || elapsed >= 1000 || w >= 200)
-      )
-        break;
-      await c.step();
-    }
-  }
-  const times = contestants.map(() => [] as number[]);
-  const timed = performance.now();
-  for (let r = 0; r < reps; r++) {
-    const left =
-      r === 0 ? '' : `, about ${((((performance.now() - timed) / r) * (reps - r)) / 1000).toFixed(0)} s left`;
-    // each round in its own seeded order: no contestant always runs right after another, on the caches
-    // it left (the one-thread row used to follow the default every round, on caches the default warmed)
-    const order = contestants.map((_, k) => k);
-    shuffler.shuffle(order);
-    for (const k of order) {
-      const c = contestants[k]!;
-      if (c.rounds !== undefined && r >= c.rounds) continue;
-      status(`${workload}: round ${r + 1}/${reps}, ${c.name}${left}`);
-      const t0 = performance.now();
-      for (let b = 0; b < batch; b++) await c.step();
-      times[k]!.push((performance.now() - t0) / batch);
-    }
-  }
-  status('');
-  const ours = median(times[0]!);
-  const slow = contestants.filter((c) => c.rounds !== undefined && c.rounds < reps);
-  const fewer = slow.map((c) => `${c.name}: ${c.rounds}`).join(', ');
-  const samples = batch > 1 ? `${reps} samples, each the mean of ${batch} steps` : `${reps}`;
-  console.log(`\n${workload} (median of ${samples}${fewer ? `; ${fewer}, after one warm-up run` : ''})`);
-  console.log(
-    `  ${'contestant'.padEnd(26)} ${'median'.padStart(10)} ${'min–max'.padStart(20)} ${flops ? 'GFLOP/s'.padStart(9) : ''} ${'peer / adjoint'.padStart(15)}`,
-  );
-  contestants.forEach((c, k) => {
-    const m = median(times[k]!);
-    const row: Row = {
-      workload,
-      name: c.name,
-      medianMs: m,
-      minMs: Math.min(...times[k]!),
-      maxMs: Math.max(...times[k]!),
-      ratio: k === 0 ? null : m / ours,
-      ...(flops ? { gflops: flops / (m * 1e6) } : {}),
-    };
-    rows.push(row);
-    const range = `${row.minMs.toFixed(2)}–${row.maxMs.toFixed(2)} ms`;
-    const g = flops ? (flops / (m * 1e6)).toFixed(2).padStart(9) : '';
-    console.log(
-      `  ${c.name.padEnd(26)} ${`${m.toFixed(3)} ms`.padStart(10)} ${range.padStart(20)} ${g} ${k === 0 ? '—'.padStart(15) : `${row.ratio!.toFixed(2)}×`.padStart(15)}`,
-    );
-  });
-}
-
 // ---------- W1, W2: micrograd's moons network, as the moons example trains it ----------
 const SPEC = moonsSpec(1);
 const data = moons(100, 0.1, 0);
@@ -225,127 +108,12 @@ function compiledStep(sgd: SGD, loss: (x: Tensor, y: Tensor) => Tensor, x: Tenso
   return () => step(x, y);
 }
 
-/** Initial parameters as plain arrays, from adjoint's own init, so every library starts from the same network. */
-function initialLayers(spec: MlpSpec): { w: Float32Array; b: Float32Array; shape: [number, number] }[] {
-  return (
-    mlp(spec).modules.filter((_, i) => i % 2 === 0) as unknown as { weight: Tensor; bias: Tensor }[]
-  ).map((l) => ({
-    w: Float32Array.from(l.weight.T.data), // stored as [in, out] for x @ w
-    b: Float32Array.from(l.bias.data),
-    shape: [l.weight.shape[1]!, l.weight.shape[0]!],
-  }));
-}
-
-function jaxMlpStep(
-  spec: MlpSpec,
-  X: Float32Array,
-  Y: Float32Array,
-  xShape: number[],
-  yShape: number[],
-  loss: 'hinge' | 'xent',
-  dtype: 'f32' | 'f64',
-) {
-  const cast = (a: JaxArray) => (dtype === 'f64' ? np.astype(a, np.float64) : a);
-  let params: JaxArray[] = initialLayers(spec).flatMap((l) => [
-    cast(np.array(l.w, { shape: l.shape })),
-    cast(np.array(l.b, { shape: [l.b.length] })),
-  ]);
-  const x = cast(np.array(X, { shape: xShape }));
-  const y = cast(np.array(Y, { shape: yShape }));
-  const lossFn = (ps: JaxArray[], xs: JaxArray, ys: JaxArray): JaxArray => {
-    let h = xs;
-    for (let i = 0; i < ps.length; i += 2) {
-      h = np.add(np.matmul(h, ps[i]!.ref), ps[i + 1]!.ref); // jax-js moves arrays: keep ps for below
-      if (i + 2 < ps.length) h = np.maximum(h, 0);
-    }
-    if (loss === 'hinge') {
-      const margins = np.mean(np.maximum(np.add(np.multiply(np.negative(ys), h), 1), 0));
-      return np.add(
-        margins,
-        np.multiply(
-          ps.map((p) => np.sum(np.multiply(p.ref, p))).reduce((a, b) => np.add(a, b)),
-          1e-4,
-        ),
-      );
-    }
-    for (const p of ps) p.dispose(); // unused by this loss: free them, as move rules ask
-    const logp = jax.nn.logSoftmax(h, -1);
-    return np.negative(np.mean(np.sum(np.multiply(logp, ys), -1)));
-  };
-  const lr = 0.05;
-  const step = jax.jit((ps: JaxArray[], xs: JaxArray, ys: JaxArray) => {
-    const [value, grads] = jax.valueAndGrad(lossFn)(
-      ps.map((p) => p.ref),
-      xs,
-      ys,
-    );
-    return [value, ps.map((p, i) => np.subtract(p, np.multiply(grads[i]!, lr)))] as [JaxArray, JaxArray[]];
-  });
-  return async () => {
-    const [value, next] = step(params, x.ref, y.ref) as unknown as [JaxArray, JaxArray[]];
-    params = next;
-    await value.data();
-  };
-}
-
-function tfMlpStep(
-  spec: MlpSpec,
-  X: Float32Array,
-  Y: Float32Array,
-  xShape: number[],
-  yShape: number[],
-  loss: 'hinge' | 'xent',
-) {
-  const vars = initialLayers(spec).flatMap((l) => [
-    tf.variable(tf.tensor(l.w, l.shape)),
-    tf.variable(tf.tensor(l.b, [l.b.length])),
-  ]);
-  const x = tf.tensor(X, xShape);
-  const y = tf.tensor(Y, yShape);
-  const optimizer = tf.train.sgd(0.05);
-  return () =>
-    tf.tidy(() => {
-      const value = optimizer.minimize(() => {
-        let h: import('@tensorflow/tfjs').Tensor = x;
-        for (let i = 0; i < vars.length; i += 2) {
-          h = tf.add(tf.matMul(h, vars[i]!), vars[i + 1]!);
-          if (i + 2 < vars.length) h = tf.relu(h);
-        }
-        if (loss === 'hinge') {
-          const margins = tf.mean(tf.relu(tf.add(tf.mul(tf.neg(y), h), 1)));
-          return tf.add(
-            margins,
-            tf.mul(tf.addN(vars.map((v) => tf.sum(tf.square(v)))), 1e-4),
-          ) as import('@tensorflow/tfjs').Scalar;
-        }
-        return tf.losses.softmaxCrossEntropy(y, h) as import('@tensorflow/tfjs').Scalar;
-      }, true);
-      return value!.dataSync()[0];
-    });
-}
-
-async function setTfBackend(name: 'cpu' | 'wasm'): Promise<void> {
-  await tf.setBackend(name);
-  await tf.ready();
-}
-
-/** A TF.js contestant: switches to its backend before each step (both backends share one engine). */
-function tfContestant(name: string, backend: 'cpu' | 'wasm', make: () => () => unknown): Contestant {
-  let step: (() => unknown) | null = null;
-  return {
-    name,
-    step: async () => {
-      if (tf.getBackend() !== backend) await setTfBackend(backend);
-      step ??= make();
-      return step();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   tfWasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
   tf.enableProdMode(); // no debug checks: measure TF.js as it runs in production
   await jax.init('wasm');
+  const races = new Races(values.only);
+  const race = races.race.bind(races);
   jax.defaultDevice('wasm');
   const reps = quick ? 3 : 15;
 
@@ -543,7 +311,7 @@ async function main(): Promise<void> {
     { flops: CNN_FLOPS },
   );
   // TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel: it runs a convolution, cannot train one
-  if (values.only === undefined || values.only.split(',').some((w) => w.trim() === 'W6'))
+  if (races.includes('W6'))
     console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
 
   const out = values.out ?? defaultOutDir();
@@ -551,7 +319,7 @@ async function main(): Promise<void> {
   const file = join(out, `bench-${dtype}.json`);
   writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, dtype, quick, rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, dtype, quick, rows: races.rows }, null, 2)}\n`,
   );
   console.log(`\nwrote ${file}`);
 }

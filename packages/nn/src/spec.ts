@@ -328,22 +328,6 @@ function positiveInteger(field: string, value: unknown): void {
   }
 }
 
-/** How a layer reads in a printout or an error: `16 relu`, `conv 8 3×3 relu`, `maxPool 2×2`. */
-export function describeLayer(layer: CheckedLayer): string {
-  if ('units' in layer) return `${layer.units} ${layer.activation}`;
-  switch (layer.kind) {
-    case 'conv':
-      return `conv ${layer.filters} ${layer.kernel.join('×')} ${layer.activation}`;
-    case 'maxPool':
-    case 'avgPool':
-      return `${layer.kind} ${layer.kernel.join('×')}`;
-    case 'flatten':
-      return 'flatten';
-    case 'dropout':
-      return `dropout ${layer.rate}`;
-  }
-}
-
 /** The same architecture: inputs, and every layer with every option. */
 export function checkSameArchitecture(op: string, model: CheckedSpec, file: CheckedSpec): void {
   if (JSON.stringify(model.inputs) !== JSON.stringify(file.inputs))

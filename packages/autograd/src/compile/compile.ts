@@ -39,7 +39,8 @@ type Template =
   | { readonly record: readonly (readonly [string, Template])[] }
   | { readonly value: unknown };
 
-interface Traced {
+/** What one signature's trace became: the program, and how its output is built from it. */
+interface Specialization {
   readonly program: Program;
   readonly output: Template;
 }
@@ -70,7 +71,7 @@ export function compile<A extends unknown[], R>(
   const fuse = options.fuse ?? true;
   if (typeof fuse !== 'boolean')
     throw new TypeError(`compile: expected options.fuse to be true or false, got ${describe(fuse)}`);
-  const programs = new Map<string, Traced>();
+  const programs = new Map<string, Specialization>();
   const leafIds = new WeakMap<Tensor, number>();
   let leaves = 0;
   const leafId = (x: Tensor): number => {

@@ -1,8 +1,8 @@
 // The elementwise primitives as the seam runs them, made from the tables of rules/elementwise.ts: each
 // op's loops compiled for its function alone (KERNELS), and what a fused loop makes of it. Adding an
 // elementwise op is one entry there; its kernel, its fused loop and its Tensor rule follow from it.
-import { map, mapKernel, select, zipKernel } from './kernels/loops.js';
-import type { Storage } from './ndarray.js';
+import { map, mapKernel, select, zipKernel } from '../kernels/loops.js';
+import type { Storage } from '../ndarray.js';
 import {
   type BinaryName,
   binaryRules,
@@ -12,9 +12,9 @@ import {
   type UnaryName,
   unaryRules,
   whereRule,
-} from './rules/elementwise.js';
-import type { Primitive, ScalarForward } from './rules/rule.js';
-import { duplicate } from './run.js';
+} from '../rules/elementwise.js';
+import type { Primitive, ScalarForward } from '../rules/rule.js';
+import { duplicate } from '../run.js';
 
 /** @internal Each elementwise op's loops, compiled for its function alone (see mapKernel). */
 export const KERNELS = {

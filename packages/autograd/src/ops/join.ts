@@ -1,7 +1,7 @@
-import { normalizeAxis } from './ndarray.js';
-import { layoutRules } from './rules/layout.js';
-import { describe, formatShape, ShapeError, sameShape } from './shape.js';
-import { Tensor } from './tensor.js';
+import { normalizeAxis } from '../ndarray.js';
+import { layoutRules } from '../rules/layout.js';
+import { describe, formatShape, ShapeError, sameShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
 
 /** Joins tensors end to end along an existing `axis` (default 0); every other axis must match. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {

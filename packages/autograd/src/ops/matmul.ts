@@ -1,7 +1,7 @@
-import { matmulAsync as productAsync } from './kernels/matmul.js';
-import { matmulRules, matmulShape, product } from './rules/matmul.js';
-import { describe } from './shape.js';
-import { Tensor } from './tensor.js';
+import { matmulAsync as productAsync } from '../kernels/matmul.js';
+import { matmulRules, matmulShape, product } from '../rules/matmul.js';
+import { describe } from '../shape.js';
+import { Tensor } from '../tensor.js';
 
 /**
  * PyTorch's `F.linear`: x·Wᵀ, plus `bias` if given, for x [..., in] (rank ≥ 2) and weight [out, in].

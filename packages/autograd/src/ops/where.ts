@@ -1,5 +1,5 @@
-import { asTensor, Tensor } from './tensor.js';
-import { toValue, type Value } from './value.js';
+import { asTensor, Tensor } from '../tensor.js';
+import { toValue, type Value } from '../value.js';
 
 /**
  * `a` where `cond` is nonzero, `b` elsewhere, for Values or Tensors (broadcasting); the gradient goes to

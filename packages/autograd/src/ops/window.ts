@@ -1,9 +1,9 @@
-import { windowCount } from './kernels/window.js';
+import { windowCount } from '../kernels/window.js';
+import { product } from '../rules/matmul.js';
+import type { TensorNode } from '../rules/rule.js';
+import { windowRules } from '../rules/window.js';
+import { checkOptions, describe, formatShape, ShapeError } from '../shape.js';
 import { reduce } from './reduce.js';
-import { product } from './rules/matmul.js';
-import type { TensorNode } from './rules/rule.js';
-import { windowRules } from './rules/window.js';
-import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 
 // Convolution and pooling as composites, PyTorch's layouts and semantics: unfold the windows into
 // columns (rules/window.ts), then a matmul (convolution) or a reduction over each window (pooling).
