@@ -1,4 +1,4 @@
-import { allAdjoints, type Sorted, topoSort } from './graph.js';
+import { allAdjoints, topoSort } from './graph.js';
 import { checkOptions, describe, formatShape } from './shape.js';
 import { filled, Tensor } from './tensor.js';
 import { toValue, Value } from './value.js';
@@ -14,30 +14,39 @@ export function toDot(root: Value | Tensor, options: { readonly rankdir?: 'LR' |
   checkOptions('toDot', options, ['rankdir']);
   if (!(root instanceof Tensor) && !(root instanceof Value))
     throw new TypeError(`toDot: expected a Value or a Tensor, got ${describe(root)}`);
-  // edges by position: a number operand of a Value is a node only while `parents` is read, once per sort
-  const {
-    order: nodes,
-    edges,
-    starts,
-  }: Sorted<Value | Tensor> = root instanceof Tensor
-    ? topoSort(root, () => true)
-    : topoSort(root, () => true);
+  const sorted: (Value | Tensor)[] =
+    root instanceof Tensor ? topoSort(root, () => true) : topoSort(root, () => true);
   const adjoints: Map<Value | Tensor, Value | Tensor> =
     root instanceof Tensor
       ? allAdjoints(root, filled(root.shape, 1))
       : allAdjoints(root, toValue(1, 'toDot'));
+  // A number operand (a Value's `x.mul(2)` keeps the 2) is drawn as a constant record of its own, just
+  // before the node that reads it: where a depth-first walk of the node's inputs would put it.
+  const id = new Map<Value | Tensor | number, string>();
   const lines = ['digraph adjoint {', `  rankdir=${options.rankdir ?? 'LR'};`, '  node [shape=record];'];
-  for (const [i, node] of nodes.entries()) {
-    const name = `n${i}`;
+  const record = (node: Value | Tensor) => {
+    const name = `n${id.size}`;
+    id.set(node, name);
     lines.push(
       `  ${name} [label="{ ${fields(node, name, adjoints.get(node)).map(escapeRecord).join(' | ')} }"];`,
     );
+    return name;
+  };
+  for (const node of sorted) {
+    const inputs: string[] = [];
+    for (let k = 0, input = node.inputAt(k); input !== null; input = node.inputAt(++k))
+      inputs.push(
+        typeof input === 'number'
+          ? record(new Value(input, '', null, null, null, null, false))
+          : id.get(input)!,
+      );
+    const name = record(node);
     if (node.op !== '') {
       lines.push(
         `  ${name}_op [label="${escapeRecord(node.op)}", shape=ellipse];`,
         `  ${name}_op -> ${name};`,
       );
-      for (let e = starts[i]!; e < starts[i + 1]!; e++) lines.push(`  n${edges[e]} -> ${name}_op;`);
+      for (const input of inputs) lines.push(`  ${input} -> ${name}_op;`);
     }
   }
   lines.push('}');

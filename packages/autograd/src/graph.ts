@@ -3,7 +3,7 @@
 import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly.js';
 import { effect } from './run.js';
 import { callSynchronously } from './scope.js';
-import { formatShape, ShapeError, sameShape } from './shape.js';
+import { checkOptions, formatShape, ShapeError, sameShape } from './shape.js';
 
 /**
  * An op's vector-Jacobian product at one node: given the adjoint `g` of its output `y`, one gradient per
@@ -21,6 +21,11 @@ export interface NodeRule<N> {
 export interface Node<N extends Node<N>> {
   /** The inputs of the op that made this node; empty for leaves and for nodes made without recording. */
   readonly parents: readonly N[];
+  /**
+   * Input `k` of the op that made this node, without making an array: a number operand (a Value's
+   * `x.mul(2)` keeps the 2) as the number, null past the last input. What the sort walks.
+   */
+  inputAt(k: number): N | number | null;
   /** How the op that made this node differentiates; null for a leaf or a constant. */
   readonly rule: NodeRule<N> | null;
   /** Whether gradients flow to this node; the pass never visits a node for which this is false. */
@@ -44,17 +49,33 @@ export interface Node<N extends Node<N>> {
 /** A rule's vjp for one input on plain numbers: ∂y/∂input times `g`, reading the node's numbers. */
 export type NumericVjp<N> = (g: number, node: N) => number;
 
-/**
- * A scalar node whose rule can also differentiate on plain numbers: what the numeric sweep needs. Its
- * inputs are fields, not an array (`parents` makes one): `a` and `b` for one or two, `inputs` for more;
- * a number operand is `b` itself, which needs no gradient.
- */
+/** A scalar node whose rule can also differentiate on plain numbers: what the numeric pullback needs. */
 export interface NumericNode<N extends NumericNode<N>> extends Node<N> {
   readonly data: number;
-  readonly a: N | null;
-  readonly b: N | number | null;
-  readonly inputs: readonly N[] | null;
   readonly rule: (NodeRule<N> & { numeric(arity: number): readonly (NumericVjp<N> | null)[] | null }) | null;
+}
+
+/** Options of `backward`. */
+export interface BackwardOptions {
+  /** Record the backward pass itself, so the adjoints can be differentiated again. */
+  readonly createGraph?: boolean;
+}
+
+/**
+ * The arguments of `backward(seed?, options?)`, where `backward(options)` leaves the seed out: the seed
+ * given (undefined for the default) and whether to record the pass, with the options checked.
+ */
+export function backwardArgs<S>(
+  seed: S | BackwardOptions | undefined,
+  options: BackwardOptions,
+  isSeed: (x: unknown) => x is S,
+): [S | undefined, boolean] {
+  const [given, opts] =
+    typeof seed === 'object' && seed !== null && !isSeed(seed)
+      ? [undefined, seed]
+      : [seed as S | undefined, options];
+  checkOptions('backward', opts, ['createGraph']);
+  return [given, opts.createGraph ?? false];
 }
 
 let gradEnabled = true;
@@ -80,74 +101,38 @@ export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);
 }
 
-/** A topological order of a graph, with each node's parents given by their positions in it. */
-export interface Sorted<N> {
-  /** Every node after all of its parents; the root last. */
-  readonly order: N[];
-  /** Node k's parents are at `edges[starts[k]] …`; -1 for a parent that is not followed. */
-  readonly edges: Int32Array;
-  readonly starts: Int32Array;
-}
-
 /**
- * The nodes reachable from `root` through parents that `follow` accepts, each after all of its parents.
- * A loop with an explicit stack, not recursion, so a graph a million nodes deep cannot overflow the stack.
- * Instead of a Set, each node remembers its position in the order (`sortIndex`); a position counts only if
- * `order` holds the node there, so an index left over from another sort is never mistaken for this one.
+ * The nodes reachable from `root` through inputs that `follow` accepts, each after all of its inputs;
+ * each node's `sortIndex` is its position. A loop with an explicit stack, not recursion, so a graph a
+ * million nodes deep cannot overflow the stack. Instead of a Set, a node's position counts only if the
+ * order holds the node there, so an index left over from another sort is never mistaken for this one.
  */
-export function topoSort<N extends Node<N>>(
-  root: N,
-  follow: (parent: N) => boolean = requiresGrad,
-): Sorted<N> {
+export function topoSort<N extends Node<N>>(root: N, follow: (node: N) => boolean = requiresGrad): N[] {
   const order: N[] = [];
-  let edges = new Int32Array(1024);
-  let starts = new Int32Array(1024);
-  let edgeCount = 0;
-  // The path from the root down to the node being expanded, and for each the next parent to look at:
-  // each node is pushed once, and emitted once every parent it follows is in `order`.
+  // the path from the root down to the node being expanded, and for each the next input to look at
   const stack: N[] = [root];
-  const parentsOf: (readonly N[])[] = [root.parents]; // read once: a Value makes the array when asked
   const next: number[] = [0];
   let top = 0;
-  while (top >= 0) {
+  descend: while (top >= 0) {
     const node = stack[top]!;
-    const parents = parentsOf[top]!;
-    let k = next[top]!;
-    let descended = false;
-    while (k < parents.length) {
-      const parent = parents[k++]!;
-      if (follow(parent) && !(parent.sortIndex < order.length && order[parent.sortIndex] === parent)) {
-        // not yet emitted, and not on the path either: in a DAG no node is its own ancestor
-        next[top] = k;
-        top++;
-        stack[top] = parent;
-        parentsOf[top] = parent.parents;
-        next[top] = 0;
-        descended = true;
-        break;
-      }
+    for (let k = next[top]!; ; k++) {
+      const input = node.inputAt(k);
+      if (input === null) break;
+      if (typeof input === 'number' || !follow(input)) continue;
+      const at = input.sortIndex;
+      if (at < order.length && order[at] === input) continue; // already emitted
+      // not yet emitted, and not on the path either: in a DAG no node is its own ancestor
+      next[top] = k + 1;
+      top++;
+      stack[top] = input;
+      next[top] = 0;
+      continue descend;
     }
-    if (descended) continue;
     top--;
-    const at = order.length;
-    node.sortIndex = at;
+    node.sortIndex = order.length;
     order.push(node);
-    if (at + 1 >= starts.length) starts = grow(starts, at + 2);
-    starts[at] = edgeCount;
-    if (edgeCount + parents.length > edges.length) edges = grow(edges, edgeCount + parents.length);
-    for (let i = 0; i < parents.length; i++) {
-      const parent = parents[i]!;
-      edges[edgeCount++] = follow(parent) ? parent.sortIndex : -1;
-    }
   }
-  starts[order.length] = edgeCount;
-  return { order, edges: edges.subarray(0, edgeCount), starts: starts.subarray(0, order.length + 1) };
-}
-
-function grow(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
-  const bigger = new Int32Array(Math.max(needed, 2 * array.length));
-  bigger.set(array);
-  return bigger;
+  return order;
 }
 
 function requiresGrad(node: { readonly requiresGrad: boolean }): boolean {
@@ -155,59 +140,115 @@ function requiresGrad(node: { readonly requiresGrad: boolean }): boolean {
 }
 
 /**
- * The reverse sweep. Walks `root`'s graph from the output back, calls each vjp once, sums the gradients
- * that reach a node, and hands `visit` each node's finished adjoint. With `createGraph` the vjps are
- * recorded, so the adjoints are themselves differentiable.
+ * The adjoints of a sorted graph's nodes by position, for either kind of cotangent: numbers (kept in a
+ * Float64Array, so a sweep of plain numbers makes no object per node) or nodes. `add` is the one place
+ * an adjoint accumulates: the first contribution a node receives is kept as it is, later ones are added.
  */
-function sweep<N extends Node<N>>(
+export class Adjoints<C extends number | { add(other: C): C }> {
+  readonly #reached: Uint8Array;
+  readonly #numbers: Float64Array;
+  readonly #nodes: (C | undefined)[];
+
+  constructor(size: number, numbers: boolean) {
+    this.#reached = new Uint8Array(size);
+    this.#numbers = new Float64Array(numbers ? size : 0);
+    this.#nodes = numbers ? [] : new Array<C | undefined>(size);
+  }
+
+  /** Whether position `i` has received an adjoint. */
+  reached(i: number): boolean {
+    return this.#reached[i] === 1;
+  }
+
+  /** Adds `c` into the adjoint at position `i`. */
+  add(i: number, c: C): void {
+    const first = this.#reached[i] === 0;
+    this.#reached[i] = 1;
+    if (typeof c === 'number') this.#numbers[i] = first ? c : this.#numbers[i]! + c;
+    else this.#nodes[i] = first ? c : (this.#nodes[i] as Exclude<C, number>).add(c);
+  }
+
+  /** The adjoint at position `i`, let go of here (a node's can be collected once the sweep moves on). */
+  take(i: number): C {
+    if (this.#numbers.length > 0) return this.#numbers[i] as C;
+    const c = this.#nodes[i]!;
+    this.#nodes[i] = undefined;
+    return c;
+  }
+}
+
+/** How a node passes its finished adjoint `g` on: each input's share added at the input's position. */
+export type Pullback<N, C extends number | { add(other: C): C }> = (
+  node: N,
+  g: C,
+  adjoints: Adjoints<C>,
+) => void;
+
+/**
+ * The reverse sweep, the one loop that backpropagates on either engine: from the root (last in `order`)
+ * back, each node reached hands `visit` its finished adjoint, then `pullback` sends it on to its inputs.
+ * Its cotangent is a node (differentiable, and on Tensors an array) or a plain number (the scalar fast path).
+ */
+export function sweep<N, C extends number | { add(other: C): C }>(
+  order: readonly N[],
+  seed: C,
+  adjoints: Adjoints<C>,
+  pullback: Pullback<N, C>,
+  visit: (node: N, g: C) => void,
+): void {
+  adjoints.add(order.length - 1, seed);
+  for (let i = order.length - 1; i >= 0; i--) {
+    if (!adjoints.reached(i)) continue; // every path from the root to this node carries no gradient
+    const node = order[i]!;
+    const g = adjoints.take(i);
+    visit(node, g);
+    pullback(node, g, adjoints);
+  }
+}
+
+/**
+ * The pullback of a node through its rule's vjp: one gradient per input, checked for its count and
+ * shape (and, in anomaly mode, for finite values), each added at its input's position.
+ */
+function pullThroughRule<N extends Node<N>>(node: N, g: N, adjoints: Adjoints<N>): void {
+  const rule = node.rule;
+  if (rule === null) return;
+  const parents = node.parents;
+  // in anomaly mode the vjp's own arithmetic is not checked as a forward pass: its result is, below
+  const grads = isAnomalyEnabled()
+    ? withAnomalyPaused(() => rule.vjp(g, node, parents))
+    : rule.vjp(g, node, parents);
+  if (grads.length !== parents.length) {
+    throw new Error(
+      `vjp of ${rule.name}: expected ${parents.length} gradient(s), one per input, got ${grads.length}`,
+    );
+  }
+  for (let j = 0; j < parents.length; j++) {
+    const gj = grads[j];
+    if (gj === null || gj === undefined) continue;
+    if (isAnomalyEnabled() && !gj.allFinite())
+      throw anomaly('backward', rule.name, node, `the gradient for input ${j}`);
+    const parent = parents[j]!;
+    if (!parent.requiresGrad) continue;
+    if (!sameShape(gj.shape, parent.shape)) {
+      throw new ShapeError(
+        `vjp of ${rule.name}: gradient for input ${j} has shape ${formatShape(gj.shape)}, input has ${formatShape(parent.shape)}`,
+      );
+    }
+    adjoints.add(parent.sortIndex, gj);
+  }
+}
+
+/** The sweep over `root`'s graph with node cotangents, inside the grad mode `createGraph` asks for. */
+function sweepNodes<N extends Node<N>>(
   root: N,
   seed: N,
   createGraph: boolean,
-  visit: (node: N, adjoint: N, position: number) => void,
+  visit: (node: N, adjoint: N) => void,
 ): void {
   withGradMode(createGraph, () => {
-    const { order, edges, starts } = topoSort(root);
-    const pending: (N | undefined)[] = new Array(order.length);
-    pending[order.length - 1] = seed;
-    for (let i = order.length - 1; i >= 0; i--) {
-      const g = pending[i];
-      if (g === undefined) continue; // every path from the root to this node carries no gradient
-      pending[i] = undefined;
-      const node = order[i]!;
-      visit(node, g, i);
-      const rule = node.rule;
-      if (rule === null) continue;
-      const parents = node.parents;
-      // in anomaly mode the vjp's own arithmetic is not checked as a forward pass: its result is, below
-      const grads = isAnomalyEnabled()
-        ? withAnomalyPaused(() => rule.vjp(g, node, parents))
-        : rule.vjp(g, node, parents);
-      if (grads.length !== parents.length) {
-        throw new Error(
-          `vjp of ${rule.name}: expected ${parents.length} gradient(s), one per input, got ${grads.length}`,
-        );
-      }
-      if (isAnomalyEnabled()) {
-        grads.forEach((gj, j) => {
-          if (gj !== null && gj !== undefined && !gj.allFinite())
-            throw anomaly('backward', rule.name, node, `the gradient for input ${j}`);
-        });
-      }
-      const first = starts[i]!;
-      for (let j = 0; j < parents.length; j++) {
-        const at = edges[first + j]!;
-        const gj = grads[j];
-        if (at < 0 || gj === null || gj === undefined) continue;
-        const parent = parents[j]!;
-        if (!sameShape(gj.shape, parent.shape)) {
-          throw new ShapeError(
-            `vjp of ${rule.name}: gradient for input ${j} has shape ${formatShape(gj.shape)}, input has ${formatShape(parent.shape)}`,
-          );
-        }
-        const sum = pending[at];
-        pending[at] = sum === undefined ? gj : sum.add(gj);
-      }
-    }
+    const order = topoSort(root);
+    sweep(order, seed, new Adjoints<N>(order.length, false), pullThroughRule, visit);
   });
 }
 
@@ -224,7 +265,7 @@ export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boole
     );
   }
   const kept: [N, N][] = [];
-  sweep(root, seed, createGraph, (node, g) => {
+  sweepNodes(root, seed, createGraph, (node, g) => {
     if (node.rule === null || node.retainsGrad) kept.push([node, createGraph ? g : g.snapshot()]);
   });
   // a change of state: inside compile, a step of the program, where a gradient is written, not added
@@ -251,7 +292,7 @@ function wouldAdd<N extends Node<N>>(node: N): Error {
 /** Every node's adjoint ∂root/∂node for the seed, without touching any `.adjoint`: what `toDot` shows. */
 export function allAdjoints<N extends Node<N>>(root: N, seed: N): Map<N, N> {
   const found = new Map<N, N>();
-  if (root.requiresGrad) sweep(root, seed, false, (node, g) => found.set(node, g));
+  if (root.requiresGrad) sweepNodes(root, seed, false, (node, g) => found.set(node, g));
   return found;
 }
 
@@ -268,7 +309,7 @@ export function gradients<N extends Node<N>>(
   const found = new Map<N, N>();
   const wanted = new Set(inputs);
   if (root.requiresGrad) {
-    sweep(root, seed, createGraph, (node, g) => {
+    sweepNodes(root, seed, createGraph, (node, g) => {
       if (wanted.has(node)) found.set(node, g);
     });
   }
@@ -276,100 +317,52 @@ export function gradients<N extends Node<N>>(
 }
 
 /**
- * The sweep of `sweep`, on plain numbers: when nothing is recorded, a scalar graph's adjoints live in a
- * Float64Array and each rule's numeric vjp (traced from its generic one, see numeric.ts) computes the
- * contributions, so no node is made but for the leaves' gradients, which `commit` adds once the sweep is
- * done (all or nothing, as `backward`). It visits the nodes in the order of `topoSort` and sums the
- * contributions in the order `sweep` does, so the bits match (a property test holds it), but reads each
- * node's inputs from its fields and finds an input's adjoint at its `sortIndex`: no array per node, no
- * edge list. Returns false, having touched nothing, if some rule (a custom op's) has no numeric vjp.
+ * `backward()` on plain numbers, for a scalar graph when nothing is recorded: the same sort and the same
+ * sweep, with number cotangents and each rule's numeric vjps (traced once from its generic one, see
+ * numeric.ts), so no node is made but for the leaves' gradients, which `commit` adds once the sweep is
+ * done (all or nothing, as `backward`). It sums contributions in the order the node sweep does, so the
+ * bits match (a property test holds it). Returns false, having touched nothing, if some rule (a custom
+ * op's) has no numeric vjp.
  */
 export function backwardNumeric<N extends NumericNode<N>>(
   root: N,
   seed: number,
   commit: (node: N, g: number) => void,
 ): boolean {
-  const sorted = scalarOrder(root);
-  if (sorted === null) return false;
-  const { order, vjps } = sorted;
-  const adjoints = new Float64Array(order.length);
-  const reached = new Uint8Array(order.length);
-  const kept: number[] = [];
-  adjoints[order.length - 1] = seed;
-  reached[order.length - 1] = 1;
-  for (let i = order.length - 1; i >= 0; i--) {
-    if (reached[i] === 0) continue;
+  const order = topoSort(root);
+  const vjps: (readonly (NumericVjp<N> | null)[])[] = new Array(order.length);
+  for (let i = 0; i < order.length; i++) {
     const node = order[i]!;
-    const g = adjoints[i]!;
-    const numeric = vjps[i]!;
-    if (numeric === LEAF || node.retainsGrad) kept.push(i);
-    if (numeric === LEAF) continue;
-    for (let j = 0; j < numeric.length; j++) {
-      const input = inputOf(node, j)!;
-      const vjp = numeric[j]!;
-      if (typeof input === 'number' || !input.requiresGrad || vjp === null) continue;
-      const at = input.sortIndex;
-      const contribution = vjp(g, node);
-      if (reached[at] === 0) {
-        adjoints[at] = contribution;
-        reached[at] = 1;
-      } else {
-        adjoints[at] = adjoints[at]! + contribution;
-      }
-    }
+    const numeric = node.rule === null ? LEAF : node.rule.numeric(arity(node));
+    if (numeric === null) return false;
+    vjps[i] = numeric;
   }
-  for (const i of kept) commit(order[i]!, adjoints[i]!);
+  const kept: N[] = [];
+  const kg: number[] = [];
+  const pullback: Pullback<N, number> = (node, g, adjoints) => {
+    const numeric = vjps[node.sortIndex]!;
+    for (let j = 0; j < numeric.length; j++) {
+      const input = node.inputAt(j)!;
+      const vjp = numeric[j]!;
+      if (typeof input === 'number' || vjp === null || !input.requiresGrad) continue;
+      adjoints.add(input.sortIndex, vjp(g, node));
+    }
+  };
+  sweep(order, seed, new Adjoints<number>(order.length, true), pullback, (node, g) => {
+    if (node.rule === null || node.retainsGrad) {
+      kept.push(node);
+      kg.push(g);
+    }
+  });
+  for (let i = 0; i < kept.length; i++) commit(kept[i]!, kg[i]!);
   return true;
 }
 
-/** Input `k` of a scalar node (a number operand as the number), or null past its last. */
-function inputOf<N extends NumericNode<N>>(node: N, k: number): N | number | null {
-  const inputs = node.inputs;
-  if (inputs !== null) return k < inputs.length ? inputs[k]! : null;
-  return k === 0 ? node.a : k === 1 ? node.b : null;
-}
-
-function arity<N extends NumericNode<N>>(node: N): number {
-  return node.inputs !== null ? node.inputs.length : node.a === null ? 0 : node.b === null ? 1 : 2;
+function arity<N extends Node<N>>(node: N): number {
+  let k = 0;
+  while (node.inputAt(k) !== null) k++;
+  return k;
 }
 
 /** What a leaf has in place of numeric vjps. */
 const LEAF: readonly null[] = [];
-
-/**
- * `topoSort`'s order (the same nodes, in the same order) for a scalar graph, read from the inputs'
- * fields, without its edge list, and each node's numeric vjps (`LEAF` for a leaf); each node's
- * `sortIndex` is its position. Null if some node's rule has no numeric vjp (a custom op's).
- */
-function scalarOrder<N extends NumericNode<N>>(
-  root: N,
-): { order: N[]; vjps: (readonly (NumericVjp<N> | null)[])[] } | null {
-  const order: N[] = [];
-  const vjps: (readonly (NumericVjp<N> | null)[])[] = [];
-  const stack: N[] = [root];
-  const next: number[] = [0];
-  let top = 0;
-  descend: while (top >= 0) {
-    const node = stack[top]!;
-    for (let k = next[top]!; ; k++) {
-      const input = inputOf(node, k);
-      if (input === null) break;
-      if (typeof input === 'number' || !input.requiresGrad) continue;
-      const at = input.sortIndex;
-      if (at < order.length && order[at] === input) continue; // already emitted
-      next[top] = k + 1;
-      top++;
-      stack[top] = input;
-      next[top] = 0;
-      continue descend;
-    }
-    top--;
-    const rule = node.rule;
-    const numeric = rule === null ? LEAF : rule.numeric(arity(node));
-    if (numeric === null) return null;
-    node.sortIndex = order.length;
-    order.push(node);
-    vjps.push(numeric);
-  }
-  return { order, vjps };
-}

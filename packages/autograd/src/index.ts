@@ -26,7 +26,7 @@ export {
   type ScalarOutput,
   valueAndGrad,
 } from './functional.js';
-export { isGradEnabled, type Node, noGrad, type Vjp } from './graph.js';
+export { type BackwardOptions, isGradEnabled, type Node, noGrad, type Vjp } from './graph.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';
 export { concat, stack } from './ops/join.js';
@@ -38,4 +38,4 @@ export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
 export { effect } from './run.js';
 export { ShapeError } from './shape.js';
 export { type Axes, Tensor, type TensorLike } from './tensor.js';
-export { type BackwardOptions, Value } from './value.js';
+export { Value } from './value.js';

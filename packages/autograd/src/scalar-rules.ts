@@ -1,5 +1,5 @@
 import type { NodeRule, NumericNode, NumericVjp } from './graph.js';
-import { numericVjps } from './numeric.js';
+import { numericVjps, type ScalarNode } from './numeric.js';
 import {
   type BinaryName,
   binaryRules,
@@ -11,8 +11,8 @@ import {
 } from './rules/elementwise.js';
 import type { ElementwiseRule, VjpMethods } from './rules/rule.js';
 
-/** A scalar node that rules can differentiate: generically, and on its numbers. */
-type RuleNode<N extends NumericNode<N>> = NumericNode<N> & VjpMethods<N>;
+/** A scalar node that rules can differentiate: generically, and on the numbers of its fields. */
+type RuleNode<N extends NumericNode<N>> = NumericNode<N> & VjpMethods<N> & ScalarNode;
 
 // The rules of rules/ bound for scalar nodes (Value): each carries its generic vjp and the same vjp on
 // plain numbers, traced from it once (numeric.ts), for the numeric sweep of graph.ts.

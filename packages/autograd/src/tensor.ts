@@ -1,6 +1,6 @@
 import { isAnomalyEnabled, watchForward } from './anomaly.js';
 import { checkSameKind, checkSeed } from './checks.js';
-import { backward, isGradEnabled, type NodeRule } from './graph.js';
+import { type BackwardOptions, backward, backwardArgs, isGradEnabled, type NodeRule } from './graph.js';
 import {
   allocateFresh,
   broadcastShapes,
@@ -38,9 +38,8 @@ import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { TensorRule } from './rules/rule.js';
 import { bind, effect, isConcrete, read } from './run.js';
-import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
+import { describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
-import type { BackwardOptions } from './value.js';
 
 /** A Tensor, or a number standing for a rank-0 constant. */
 export type TensorLike = Tensor | number;
@@ -93,6 +92,10 @@ export class Tensor implements Elementwise<Tensor> {
   /** The elements, row-major, shared with views; inside `compile`, a traced tensor's are a TraceError. */
   get data(): Storage {
     return read(this, this.#data, 'reading .data');
+  }
+  /** @internal Input `k` of the op that made this tensor; null past the last. */
+  inputAt(k: number): Tensor | null {
+    return k < this.parents.length ? this.parents[k]! : null;
   }
   /** The op that made this node ('' for a leaf), as `toDot` shows it. */
   get op(): string {
@@ -377,15 +380,13 @@ export class Tensor implements Elementwise<Tensor> {
    * tensor of its shape, and then computes the vector-Jacobian product seedᵀ·J.
    */
   backward(seed?: TensorLike | BackwardOptions, options: BackwardOptions = {}): void {
-    if (typeof seed === 'object' && !(seed instanceof Tensor)) {
-      this.backward(undefined, seed);
-      return;
-    }
-    checkOptions('backward', options, ['createGraph']);
-    checkSeed(this, seed);
+    const [given, createGraph] = backwardArgs(seed, options, (x) => x instanceof Tensor);
+    checkSeed(this, given);
     const g =
-      seed instanceof Tensor ? seed : filled(this.shape, asTensor(seed ?? 1, 'backward').item(), this.dtype);
-    backward(this, g, options.createGraph ?? false);
+      given instanceof Tensor
+        ? given
+        : filled(this.shape, asTensor(given ?? 1, 'backward').item(), this.dtype);
+    backward(this, g, createGraph);
   }
 
   /** Forgets this tensor's accumulated gradient. */

@@ -1,5 +1,5 @@
 import { isAnomalyEnabled, watchForward } from './anomaly.js';
-import { backward, backwardNumeric, isGradEnabled } from './graph.js';
+import { type BackwardOptions, backward, backwardArgs, backwardNumeric, isGradEnabled } from './graph.js';
 import { formatValue, INSPECT } from './print.js';
 import {
   type BinaryName,
@@ -13,18 +13,12 @@ import {
   whereRule,
 } from './rules/elementwise.js';
 import { boundScalar, type ScalarRule } from './scalar-rules.js';
-import { checkOptions, describe } from './shape.js';
+import { describe } from './shape.js';
 
 const SCALAR: readonly number[] = Object.freeze([]);
 const REQUIRES_GRAD = 1;
 const RETAINS_GRAD = 2;
 const NO_PARENTS: readonly Value[] = Object.freeze([]);
-
-/** Options of `backward`. */
-export interface BackwardOptions {
-  /** Record the backward pass itself, so the adjoints can be differentiated again. */
-  readonly createGraph?: boolean;
-}
 
 /**
  * A scalar node of the computation graph: micrograd's `Value`. Every op takes a `Value` or a number,
@@ -113,6 +107,13 @@ export class Value implements Elementwise<Value> {
     if (this.a === null) return NO_PARENTS;
     if (this.b === null) return [this.a];
     return [this.a, typeof this.b === 'number' ? constant(this.b) : this.b]; // a number operand, as a node
+  }
+
+  /** @internal Input `k` of the op, read from the fields: a number operand as the number, null past the last. */
+  inputAt(k: number): Value | number | null {
+    const inputs = this.inputs;
+    if (inputs !== null) return k < inputs.length ? inputs[k]! : null;
+    return k === 0 ? this.a : k === 1 ? this.b : null;
   }
 
   /** The op that made this node ('' for a leaf), as `toDot` shows it. */
@@ -261,13 +262,8 @@ export class Value implements Elementwise<Value> {
    * gradient into its `grad`. Leaves accumulate across calls until `zeroGrad()`.
    */
   backward(seed?: number | Value | BackwardOptions, options: BackwardOptions = {}): void {
-    if (typeof seed === 'object' && !(seed instanceof Value)) {
-      this.backward(undefined, seed);
-      return;
-    }
-    const g = toValue(seed ?? 1, 'backward');
-    checkOptions('backward', options, ['createGraph']);
-    const createGraph = options.createGraph ?? false;
+    const [given, createGraph] = backwardArgs(seed, options, (x) => x instanceof Value);
+    const g = toValue(given ?? 1, 'backward');
     if (
       !createGraph &&
       this.requiresGrad &&

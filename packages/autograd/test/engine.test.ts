@@ -77,7 +77,7 @@ describe('depth', () => {
     const b = a.mul(2);
     const c = a.add(b);
     const d = c.mul(b);
-    const { order } = topoSort(d);
+    const order = topoSort(d);
     expect(order).toEqual([a, b, c, d]);
   });
 });
