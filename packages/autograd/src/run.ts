@@ -64,12 +64,12 @@ export function allocate(dtype: DType, size: number): Storage {
   return i === null ? allocateFresh(dtype, size) : i.allocate(dtype, size);
 }
 
-/** A new array holding `source`'s elements (a view of other memory, often): an allocation too. */
-export function duplicate(source: Storage): Storage {
+/** A new array holding `source`'s elements from `start` to `end` (all by default): an allocation too. */
+export function duplicate(source: Storage, start = 0, end = source.length): Storage {
   const i = active;
-  if (i === null) return source.slice();
-  const out = i.allocate(source instanceof Float32Array ? 'float32' : 'float64', source.length);
-  out.set(source);
+  if (i === null) return source.slice(start, end);
+  const out = i.allocate(source instanceof Float32Array ? 'float32' : 'float64', end - start);
+  out.set(source.subarray(start, end));
   return out;
 }
 

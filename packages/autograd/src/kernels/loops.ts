@@ -10,7 +10,7 @@
  * rounded. Sums accumulate in float64.
  */
 
-import { generate } from '../codegen.js';
+import { copyOf } from '../codegen.js';
 import {
   broadcastStrides,
   checkFloat32,
@@ -89,11 +89,6 @@ const zipFlat: ZipFlat = function zipFlat(f, x, y, out) {
 const zipRow: ZipRow = function zipRow(f, x, px, ix, y, py, iy, out, o, n) {
   for (let j = 0; j < n; j++) out[o + j] = f(x[px + j * ix]!, y[py + j * iy]!);
 };
-
-/** A fresh copy of a self-contained loop (its own code, so its own type feedback), or the loop itself under a CSP. */
-function copyOf<L>(loop: L): L {
-  return generate<L>([], `return ${String(loop)}`, []) ?? loop;
-}
 
 /** `map(x, f)` with a loop compiled for `f` alone: build it once per op, where the op is defined. */
 export function mapKernel(f: (v: number) => number): (x: Storage) => Storage {

@@ -157,7 +157,7 @@ function collect(packed: Packed, operands: GemmOperands, precision: Precision, C
   let co = operands.co;
   if (C === null) {
     // a copy out of the module's memory: no zeros written first
-    if (nw === n) return duplicate(heap.subarray(at, at + m * n));
+    if (nw === n) return duplicate(heap, at, at + m * n);
     C = allocate(precision.dtype, m * n);
     co = 0;
   }
