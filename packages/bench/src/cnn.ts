@@ -68,7 +68,7 @@ export function adjointCnnStep(dtype: DType, compiled = false): () => unknown {
   const y = tensor(oneHot, { shape: [BATCH, 10], dtype });
   const step = (xs: Tensor, ys: Tensor) => {
     sgd.zeroGrad();
-    const loss = softmaxCrossEntropy(net.forward(xs), ys) as Tensor;
+    const loss = softmaxCrossEntropy(net.forward(xs), ys);
     loss.backward();
     sgd.step();
     return loss;

@@ -228,12 +228,7 @@ async function main(): Promise<void> {
   const cmnet = mlp(MNIST, { dtype });
   const cmsgd = new SGD(cmnet.parameters(), { lr: 0.05 });
   const my = tensor(oneHot, { shape: [128, 10], dtype });
-  const mnistCompiled = compiledStep(
-    cmsgd,
-    (x, y) => softmaxCrossEntropy(cmnet.forward(x), y) as Tensor,
-    mx,
-    my,
-  );
+  const mnistCompiled = compiledStep(cmsgd, (x, y) => softmaxCrossEntropy(cmnet.forward(x), y), mx, my);
   await race(
     'W3 MNIST-size MLP: 784-128-64-10, batch 128, one SGD step',
     [

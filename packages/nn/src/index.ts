@@ -5,11 +5,13 @@ export { Conv2d, type Conv2dLayerOptions, Dropout, Flatten, Pool2d } from './lay
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
+  type LossOf,
   type MseOptions,
   mse,
   type Prediction,
   softmaxCrossEntropy,
   type Target,
+  type ValuePrediction,
 } from './losses.js';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
 export type { Model, Module } from './model.js';

@@ -1,8 +1,11 @@
 import { type Elementwise, ShapeError, Tensor, tensor, Value } from '@adjoint/autograd';
 import { checkOptions, describe, formatShape, oneHotFor } from '@adjoint/autograd/internal';
 
+/** Values shaped [N] or [N, C]: a prediction of the scalar engine. */
+export type ValuePrediction = readonly Value[] | readonly (readonly Value[])[];
+
 /** A prediction on either engine: a Tensor, or Values shaped [N] or [N, C] as nested arrays. */
-export type Prediction = Tensor | readonly Value[] | readonly (readonly Value[])[];
+export type Prediction = Tensor | ValuePrediction;
 /** Targets: a Tensor or nested numbers, shaped like the prediction. */
 export type Target = Tensor | readonly number[] | readonly (readonly number[])[];
 
@@ -42,7 +45,13 @@ const logitLoss: Term = (z, y) =>
     .mul(y)
     .add(z.softplus().mul(oneMinus(y)));
 
+/** What a loss gives for a prediction: a rank-0 Tensor for a Tensor, a Value for Values. */
+export type LossOf<P> = P extends Tensor ? Tensor : Value;
+
 /** The mean squared error; `halfMean` gives note 000's C = 1/(2m) Σ (y_pred - y)². */
+export function mse(prediction: Tensor, target: Target, options?: MseOptions): Tensor;
+export function mse(prediction: ValuePrediction, target: Target, options?: MseOptions): Value;
+export function mse(prediction: Prediction, target: Target, options?: MseOptions): Tensor | Value;
 export function mse(prediction: Prediction, target: Target, options: MseOptions = {}): Tensor | Value {
   checkOptions('mse', options, ['reduction']);
   const reduction = options.reduction ?? 'mean';
@@ -54,11 +63,17 @@ export function mse(prediction: Prediction, target: Target, options: MseOptions 
 }
 
 /** The log-loss of probabilities `prediction` against labels in [0, 1], averaged (note 002's J). */
+export function binaryCrossEntropy(prediction: Tensor, target: Target): Tensor;
+export function binaryCrossEntropy(prediction: ValuePrediction, target: Target): Value;
+export function binaryCrossEntropy(prediction: Prediction, target: Target): Tensor | Value;
 export function binaryCrossEntropy(prediction: Prediction, target: Target): Tensor | Value {
   return reduceTerms('binaryCrossEntropy', prediction, target, logLoss, 'mean');
 }
 
 /** The log-loss of logits (before the sigmoid), averaged, in note 004's stable softplus form. */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Target): Tensor;
+export function binaryCrossEntropyWithLogits(logits: ValuePrediction, target: Target): Value;
+export function binaryCrossEntropyWithLogits(logits: Prediction, target: Target): Tensor | Value;
 export function binaryCrossEntropyWithLogits(logits: Prediction, target: Target): Tensor | Value {
   return reduceTerms('binaryCrossEntropyWithLogits', logits, target, logitLoss, 'mean');
 }
@@ -68,6 +83,9 @@ export function binaryCrossEntropyWithLogits(logits: Prediction, target: Target)
  * one-hot (or probability) targets [N, C], averaged over the N samples: -1/N Σᵢ Σₖ tᵢₖ log softmax(zᵢ)ₖ,
  * with class indices as one-hot rows. Uses logSoftmax, so logits of any size are safe.
  */
+export function softmaxCrossEntropy(logits: Tensor, labels: Target | Int32Array): Tensor;
+export function softmaxCrossEntropy(logits: ValuePrediction, labels: Target | Int32Array): Value;
+export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Array): Tensor | Value;
 export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Array): Tensor | Value {
   const op = 'softmaxCrossEntropy';
   const [n, c, logp] = logSoftmaxRows(op, logits);

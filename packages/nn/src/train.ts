@@ -1,6 +1,6 @@
 import { compile, noGrad, Rng, ShapeError, Tensor, tensor, type Value } from '@adjoint/autograd';
 import { checkOptions, describe, formatShape } from '@adjoint/autograd/internal';
-import type { Prediction, Target } from './losses.js';
+import type { LossOf, Prediction, Target } from './losses.js';
 import { accuracy } from './metrics.js';
 import type { Model } from './model.js';
 
@@ -21,7 +21,7 @@ export interface EpochLogs {
 /** Options of `fit`, for a model whose batch output is `Out` and whose targets are `Tgt` (see `Model`). */
 export interface FitOptions<Out extends Prediction = Prediction, Tgt extends Target = Target> {
   /** (prediction, target) => scalar loss, such as `mse` or `softmaxCrossEntropy`. */
-  readonly loss: (prediction: Out, target: Tgt) => Tensor | Value;
+  readonly loss: (prediction: Out, target: Tgt) => LossOf<Out>;
   /** What updates the parameters from their gradients: an `SGD`, `Adam` or `AdamW`. */
   readonly optimizer: {
     /** One update of every parameter. */

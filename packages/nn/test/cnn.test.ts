@@ -292,7 +292,11 @@ describe('every format carries every layer kind', () => {
     expect(Array.from(back.eval().forward(input).data)).toEqual(Array.from(net.eval().forward(input).data));
   });
 
-  test('ONNX Runtime runs the exported network as forward computes it (float32, batches of 1 and 3)', async () => {
+  // The first session of a page compiles ONNX Runtime's WebAssembly (megabytes of it): seconds in a
+  // browser on a loaded 2-core machine, where 5 s ran out (7.2 s once), so this test has 30
+  test('ONNX Runtime runs the exported network as forward computes it (float32, batches of 1 and 3)', {
+    timeout: 30_000,
+  }, async () => {
     const net = sequential(spec, { dtype: 'float32' }).eval();
     const session = await ort.InferenceSession.create(toOnnx(net));
     for (const n of [1, 3]) {

@@ -78,7 +78,7 @@ describe('compiled training', () => {
       const optimizer = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
       const step = (xb: Tensor, yb: Tensor) => {
         optimizer.zeroGrad();
-        const loss = softmaxCrossEntropy(net.forward(xb), yb) as Tensor;
+        const loss = softmaxCrossEntropy(net.forward(xb), yb);
         loss.backward();
         optimizer.step();
         return loss;

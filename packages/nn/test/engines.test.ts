@@ -1,4 +1,4 @@
-import { Rng, type Tensor, tensor } from '@adjoint/autograd';
+import { Rng, tensor } from '@adjoint/autograd';
 import { assertClose } from '@adjoint/autograd/testing';
 import {
   ACTIVATIONS,
@@ -182,7 +182,7 @@ describe('float32 models', () => {
       });
       const losses = [single, double].map((net) => {
         // the float64 targets are data: the loss casts them to the prediction's dtype
-        const loss = mse(net.forward(tensor(X, { dtype: net.parameters()[0]!.dtype })), tensor(Y)) as Tensor;
+        const loss = mse(net.forward(tensor(X, { dtype: net.parameters()[0]!.dtype })), tensor(Y));
         loss.backward();
         return loss;
       });

@@ -1,8 +1,18 @@
-import { tensor, Value } from '@adjoint/autograd';
+import { type Tensor, tensor, Value } from '@adjoint/autograd';
 import { assertClose } from '@adjoint/autograd/testing';
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, mse, softmaxCrossEntropy } from '@adjoint/nn';
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  fit,
+  type LossOf,
+  mlp,
+  mse,
+  type Prediction,
+  SGD,
+  softmaxCrossEntropy,
+} from '@adjoint/nn';
 import { fc, it } from '@fast-check/vitest';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, expectTypeOf, test } from 'vitest';
 
 const real = (min: number, max: number) => fc.double({ min, max, noNaN: true });
 const sig = (z: number) => 1 / (1 + Math.exp(-z));
@@ -178,5 +188,34 @@ describe('stability and bad input', () => {
     expect(() => mse('x' as never, [1])).toThrow(
       'mse: expected the prediction as a Tensor or an array of Values',
     );
+  });
+});
+
+describe('a loss has the type of its engine', () => {
+  test('a Tensor prediction gives a Tensor, Values give a Value, and fit takes either loss as it is', () => {
+    const t = tensor([[0.2, 0.8]]);
+    const v = [[new Value(0.2), new Value(0.8)]];
+    // tsc checks these (the test files are type-checked), and the values below check the same at run time
+    expectTypeOf(mse(t, [[0, 1]])).toEqualTypeOf<Tensor>();
+    expectTypeOf(mse(v, [[0, 1]])).toEqualTypeOf<Value>();
+    expectTypeOf(binaryCrossEntropy(t, [[0, 1]])).toEqualTypeOf<Tensor>();
+    expectTypeOf(binaryCrossEntropyWithLogits(v, [[0, 1]])).toEqualTypeOf<Value>();
+    expectTypeOf(softmaxCrossEntropy(t, [1])).toEqualTypeOf<Tensor>();
+    expectTypeOf(softmaxCrossEntropy(v, [1])).toEqualTypeOf<Value>();
+    expectTypeOf<LossOf<Prediction>>().toEqualTypeOf<Tensor | Value>();
+    expect(softmaxCrossEntropy(t, [1])).toBeInstanceOf(Object.getPrototypeOf(t).constructor);
+    expect(softmaxCrossEntropy(v, [1])).toBeInstanceOf(Value);
+    const net = mlp({ inputs: 2, layers: [{ units: 2, activation: 'linear' }], seed: 0 });
+    const history = fit(
+      net,
+      { x: t, y: tensor([[0, 1]]) },
+      {
+        epochs: 1,
+        batchSize: 1,
+        loss: softmaxCrossEntropy,
+        optimizer: new SGD(net.parameters(), { lr: 0.1 }),
+      },
+    );
+    expect(history.loss).toHaveLength(1);
   });
 });

@@ -132,7 +132,7 @@ export class Trainer {
     this.#optimizer.zeroGrad();
     const p = this.model.forward(takeRows(this.x, rows));
     const target = takeRows(this.y, rows);
-    const loss = (this.config.loss === 'bce' ? binaryCrossEntropy(p, target) : mse(p, target)) as Tensor;
+    const loss = this.config.loss === 'bce' ? binaryCrossEntropy(p, target) : mse(p, target);
     loss.backward();
     this.#optimizer.step();
     this.steps++;
@@ -142,9 +142,7 @@ export class Trainer {
   /** The loss and accuracy over all the points, recorded in the history. */
   measure(): { loss: number; accuracy: number } {
     const p = predict(this.model, this.x);
-    const loss = (
-      (this.config.loss === 'bce' ? binaryCrossEntropy(p, this.y) : mse(p, this.y)) as Tensor
-    ).item();
+    const loss = (this.config.loss === 'bce' ? binaryCrossEntropy(p, this.y) : mse(p, this.y)).item();
     const result = { loss, accuracy: accuracy(p, this.y) };
     this.losses.push(result.loss);
     this.accuracies.push(result.accuracy);
