@@ -1,15 +1,15 @@
-import { callSynchronously } from './scope.js';
+import { callSynchronously, Mode } from './scope.js';
 
 // Anomaly mode, like PyTorch's detect_anomaly: a flag the ops check (one test when off), and the
 // stacks where nodes were created, kept only while it is on.
 
-let anomalyEnabled = false;
+const anomalyMode = new Mode(false);
 /** Where each node was created, recorded only while anomaly mode is on. */
 const creationSites = new WeakMap<object, string>();
 
 /** Whether anomaly mode is on (inside `detectAnomaly`). */
 export function isAnomalyEnabled(): boolean {
-  return anomalyEnabled;
+  return anomalyMode.value;
 }
 
 /**
@@ -19,23 +19,12 @@ export function isAnomalyEnabled(): boolean {
  * is for debugging; outside it, the check is one flag per op.
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  const previous = anomalyEnabled;
-  anomalyEnabled = true;
-  try {
-    return callSynchronously('detectAnomaly', 'anomaly mode', fn);
-  } finally {
-    anomalyEnabled = previous;
-  }
+  return anomalyMode.with(true, () => callSynchronously('detectAnomaly', 'anomaly mode', fn));
 }
 
 /** Runs `fn` with the forward check off: the sweep checks what a vjp returns, not its arithmetic. */
 export function withAnomalyPaused<T>(fn: () => T): T {
-  anomalyEnabled = false;
-  try {
-    return fn();
-  } finally {
-    anomalyEnabled = true;
-  }
+  return anomalyMode.with(false, fn);
 }
 
 /** In anomaly mode: remembers where `node` was created, and throws if its forward value is not finite. */

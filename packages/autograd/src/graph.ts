@@ -3,7 +3,7 @@
 import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly.js';
 import { copyOf } from './codegen.js';
 import { effect } from './run.js';
-import { callSynchronously } from './scope.js';
+import { callSynchronously, Mode } from './scope.js';
 import { checkOptions, formatShape, ShapeError, sameShape } from './shape.js';
 
 /**
@@ -79,22 +79,16 @@ export function backwardArgs<S>(
   return [given, opts.createGraph ?? false];
 }
 
-let gradEnabled = true;
+const gradMode = new Mode(true);
 
 /** Whether ops record the graph right now (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return gradMode.value;
 }
 
 /** Runs `fn` with recording switched on or off, and restores the previous mode even if `fn` throws. */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = enabled;
-  try {
-    return callSynchronously('noGrad', 'the no-grad mode', fn);
-  } finally {
-    gradEnabled = previous;
-  }
+  return gradMode.with(enabled, () => callSynchronously('noGrad', 'the no-grad mode', fn));
 }
 
 /** Runs `fn` without recording: nothing computed inside joins a graph. */

@@ -2,9 +2,10 @@
 // change of state is made and what a read of values gives. With no interpreter installed, everything
 // runs eagerly, here. An interpreter installed with `interpret` (compile's trace and its programs; forward
 // mode, batching and a GPU backend next) sees every one of these, and the engine below never asks which.
-// Imports ndarray.ts, shape.ts and the rules' types only.
+// Imports ndarray.ts, scope.ts, shape.ts and the rules' types only.
 import { allocateFresh, type DType, type NDArray, type Storage } from './ndarray.js';
 import type { Primitive } from './rules/rule.js';
+import { Mode } from './scope.js';
 import { describe } from './shape.js';
 
 /** What runs the engine's primitives, allocations, effects and reads while it is installed. */
@@ -29,22 +30,16 @@ export interface Interpreter {
 export type Effect = (staged: boolean) => void;
 
 /** The interpreter installed now; null runs everything eagerly. */
-let active: Interpreter | null = null;
+const installed = new Mode<Interpreter | null>(null);
 
 /** The interpreter installed now, or null: for interpreters that nest or inline into each other. */
 export function current(): Interpreter | null {
-  return active;
+  return installed.value;
 }
 
 /** Runs `fn` with `interpreter` installed (null: eagerly), and restores the one before even if it throws. */
 export function interpret<T>(interpreter: Interpreter | null, fn: () => T): T {
-  const previous = active;
-  active = interpreter;
-  try {
-    return fn();
-  } finally {
-    active = previous;
-  }
+  return installed.with(interpreter, fn);
 }
 
 /** Applies a primitive: its kernel eagerly, or whatever the installed interpreter makes of it. */
@@ -54,19 +49,19 @@ export function bind<A>(
   inputs: readonly NDArray[],
   attrs: A,
 ): NDArray {
-  const i = active;
+  const i = installed.value;
   return i === null ? primitive.forward(inputs, attrs) : i.bind(name, primitive, inputs, attrs);
 }
 
 /** Zeros of `dtype`: every array a kernel makes comes from here, so an interpreter can plan them. */
 export function allocate(dtype: DType, size: number): Storage {
-  const i = active;
+  const i = installed.value;
   return i === null ? allocateFresh(dtype, size) : i.allocate(dtype, size);
 }
 
 /** A new array holding `source`'s elements from `start` to `end` (all by default): an allocation too. */
 export function duplicate(source: Storage, start = 0, end = source.length): Storage {
-  const i = active;
+  const i = installed.value;
   if (i === null) return source.slice(start, end);
   const out = i.allocate(source instanceof Float32Array ? 'float32' : 'float64', end - start);
   out.set(source.subarray(start, end));
@@ -81,19 +76,19 @@ export function duplicate(source: Storage, start = 0, end = source.length): Stor
 export function effect(run: Effect, reads: readonly unknown[] = []): void {
   if (typeof run !== 'function')
     throw new TypeError(`effect: expected run to be a function, got ${describe(run)}`);
-  const i = active;
+  const i = installed.value;
   if (i === null) run(false);
   else i.effect(run, reads);
 }
 
 /** The values of `x` (whose array is `storage`) as a caller reads them: `what` names the read. */
 export function read(x: NDArray, storage: Storage, what: string): Storage {
-  const i = active;
+  const i = installed.value;
   return i === null ? storage : i.read(x, storage, what);
 }
 
 /** Whether the values in `storage` can be read now: false for a value an interpreter only traces. */
 export function isConcrete(storage: Storage): boolean {
-  const i = active;
+  const i = installed.value;
   return i === null || i.isConcrete(storage);
 }
