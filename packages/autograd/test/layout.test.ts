@@ -118,6 +118,15 @@ describe('the source layout', () => {
     expect(long).toEqual([]);
   });
 
+  test('no source file of the other packages (nn, examples, playground, bench) is longer than 400 lines', () => {
+    const packages = resolve(src, '../..');
+    const long = ['nn', 'examples', 'playground', 'bench']
+      .flatMap((name) => files(join(packages, name, 'src')))
+      .map((file) => [relative(packages, file), readFileSync(file, 'utf8').split('\n').length] as const)
+      .filter(([, lines]) => lines > 400);
+    expect(long).toEqual([]);
+  });
+
   test('tensor.ts and value.ts hold no derivative: every vjp lives in rules/', () => {
     for (const file of ['tensor.ts', 'value.ts']) {
       expect(readFileSync(join(src, file), 'utf8')).not.toMatch(/vjp:\s*\(/);

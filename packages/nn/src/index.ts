@@ -1,7 +1,17 @@
 /** `@adjoint/nn`: neurons, layers, MLPs and convolutional networks from one spec, losses, optimizers, training. */
 export { LEAKY_SLOPE } from '@adjoint/autograd';
-export type { LayerState, ModelJSON, NestedNumbers } from './json.js';
-export { Conv2d, type Conv2dLayerOptions, Dropout, Flatten, Pool2d } from './layers.js';
+export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
+export { fromSafetensors, toSafetensors } from './formats/safetensors.js';
+export { loadModel } from './formats/serialize.js';
+export {
+  Activation,
+  Conv2d,
+  type Conv2dLayerOptions,
+  Dropout,
+  Flatten,
+  Linear,
+  Pool2d,
+} from './layers.js';
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
@@ -15,11 +25,9 @@ export {
 } from './losses.js';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
 export type { Model, Module } from './model.js';
-export { Activation, Linear, type MlpOptions, mlp, Sequential, sequential } from './module.js';
+export { type MlpOptions, mlp, Sequential, sequential } from './module.js';
 export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
-export { fromSafetensors, toSafetensors } from './safetensors.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
-export { loadModel } from './serialize.js';
 export {
   ACTIVATIONS,
   type ActivationName,

@@ -1,5 +1,5 @@
 import { Rng } from '@adjoint/autograd';
-import { parameterShapes } from './json.js';
+import { parameterShapes } from './formats/json.js';
 import type { CheckedSpec, InitName } from './spec.js';
 
 /**

@@ -1,10 +1,106 @@
-import { effect, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
+import { effect, linear, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
 import { describe, formatShape } from '@adjoint/autograd/internal';
+import { activate } from './activation.js';
 import type { Module } from './model.js';
 import { INSPECT } from './model.js';
+import { ACTIVATIONS, type ActivationName } from './spec.js';
 
-// The layers of a convolutional network, each as PyTorch's module of the same name, so a Sequential of
-// them has PyTorch's state_dict names ('0.weight' for the first convolution).
+// Every layer of the Tensor engine, each as PyTorch's module of the same name, so a Sequential of them
+// has PyTorch's state_dict names ('0.weight' for the first dense or convolutional layer).
+
+/** A dense layer: forward(X) = X·Wᵀ + b, with weight [out, in] and bias [out], as in PyTorch. */
+export class Linear implements Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+
+  /** Wraps the given weight [out, in] and bias [out]; they become leaves that require grad. */
+  constructor(weight: Tensor, bias: Tensor) {
+    if (!(weight instanceof Tensor) || weight.ndim !== 2) {
+      throw new ShapeError(
+        `Linear: expected weight to be a 2-D Tensor [out, in], got ${weight instanceof Tensor ? `shape ${formatShape(weight.shape)}` : describe(weight)}`,
+      );
+    }
+    if (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
+      throw new ShapeError(
+        `Linear: expected bias of shape [${weight.shape[0]}], got ${bias instanceof Tensor ? `${formatShape(bias.shape)}` : describe(bias)}`,
+      );
+    }
+    this.weight = weight;
+    this.bias = bias;
+    weight.requiresGrad = true;
+    bias.requiresGrad = true;
+  }
+
+  get inFeatures(): number {
+    return this.weight.shape[1]!;
+  }
+
+  get outFeatures(): number {
+    return this.weight.shape[0]!;
+  }
+
+  /** The module applied to a batch of inputs. */
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor) || x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      const got = x instanceof Tensor ? `${formatShape(x.shape)}` : describe(x);
+      throw new ShapeError(`Linear: expected input [..., ${this.inFeatures}], got ${got}`);
+    }
+    if (x.ndim === 1) return this.forward(x.reshape([1, -1])).reshape([this.outFeatures]);
+    return linear(x, this.weight, this.bias);
+  }
+
+  parameters(): Tensor[] {
+    return [this.weight, this.bias];
+  }
+
+  /** `Linear(in=2, out=8)`. */
+  toString(): string {
+    return `Linear(in=${this.inFeatures}, out=${this.outFeatures})`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [
+      ['weight', this.weight],
+      ['bias', this.bias],
+    ];
+  }
+}
+
+/** An activation as a module without parameters. */
+export class Activation implements Module {
+  constructor(readonly name: ActivationName) {
+    if (!ACTIVATIONS.includes(name))
+      throw new TypeError(`Activation: expected one of ${ACTIVATIONS.join(', ')}, got ${describe(name)}`);
+  }
+
+  /** The module applied to a batch of inputs. */
+  forward(x: Tensor): Tensor {
+    return this.name === 'softmax' ? x.softmax(-1) : activate(x, this.name);
+  }
+
+  /** `Activation(tanh)`. */
+  toString(): string {
+    return `Activation(${this.name})`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+
+  parameters(): Tensor[] {
+    return [];
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [];
+  }
+}
 
 /** Options of a Conv2d module: conv2d's, checked pairs. */
 export interface Conv2dLayerOptions {

@@ -1,5 +1,5 @@
 import type { Differentiable, Tensor } from '@adjoint/autograd';
-import type { ModelJSON } from './json.js';
+import type { ModelJSON } from './formats/json.js';
 import type { Prediction, Target } from './losses.js';
 
 /** What every Tensor-engine module provides. */

@@ -1,7 +1,5 @@
-import { type DType, linear, Rng, ShapeError, Tensor, tensor } from '@adjoint/autograd';
+import { type DType, Rng, ShapeError, Tensor, tensor } from '@adjoint/autograd';
 import { checkFloat32, checkOptions, describe, formatShape } from '@adjoint/autograd/internal';
-import { activate } from './activation.js';
-import { initialParameters } from './init.js';
 import {
   checkModelJSON,
   formatOf,
@@ -9,11 +7,11 @@ import {
   type ModelJSON,
   type NestedNumbers,
   parseJSON,
-} from './json.js';
-import { Conv2d, Dropout, Flatten, Pool2d } from './layers.js';
+} from './formats/json.js';
+import { initialParameters } from './init.js';
+import { Activation, Conv2d, Dropout, Flatten, Linear, Pool2d } from './layers.js';
 import { countParameters, INSPECT, type Model, type Module } from './model.js';
 import {
-  ACTIVATIONS,
   type ActivationName,
   type CheckedLayer,
   type CheckedSpec,
@@ -24,100 +22,6 @@ import {
   type MlpSpec,
   type ModelSpec,
 } from './spec.js';
-
-/** A dense layer: forward(X) = X·Wᵀ + b, with weight [out, in] and bias [out], as in PyTorch. */
-export class Linear implements Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
-
-  /** Wraps the given weight [out, in] and bias [out]; they become leaves that require grad. */
-  constructor(weight: Tensor, bias: Tensor) {
-    if (!(weight instanceof Tensor) || weight.ndim !== 2) {
-      throw new ShapeError(
-        `Linear: expected weight to be a 2-D Tensor [out, in], got ${weight instanceof Tensor ? `shape ${formatShape(weight.shape)}` : describe(weight)}`,
-      );
-    }
-    if (!(bias instanceof Tensor) || bias.ndim !== 1 || bias.shape[0] !== weight.shape[0]) {
-      throw new ShapeError(
-        `Linear: expected bias of shape [${weight.shape[0]}], got ${bias instanceof Tensor ? `${formatShape(bias.shape)}` : describe(bias)}`,
-      );
-    }
-    this.weight = weight;
-    this.bias = bias;
-    weight.requiresGrad = true;
-    bias.requiresGrad = true;
-  }
-
-  get inFeatures(): number {
-    return this.weight.shape[1]!;
-  }
-
-  get outFeatures(): number {
-    return this.weight.shape[0]!;
-  }
-
-  /** The module applied to a batch of inputs. */
-  forward(x: Tensor): Tensor {
-    if (!(x instanceof Tensor) || x.ndim < 1 || x.shape[x.ndim - 1] !== this.inFeatures) {
-      const got = x instanceof Tensor ? `${formatShape(x.shape)}` : describe(x);
-      throw new ShapeError(`Linear: expected input [..., ${this.inFeatures}], got ${got}`);
-    }
-    if (x.ndim === 1) return this.forward(x.reshape([1, -1])).reshape([this.outFeatures]);
-    return linear(x, this.weight, this.bias);
-  }
-
-  parameters(): Tensor[] {
-    return [this.weight, this.bias];
-  }
-
-  /** `Linear(in=2, out=8)`. */
-  toString(): string {
-    return `Linear(in=${this.inFeatures}, out=${this.outFeatures})`;
-  }
-
-  /** @internal How console.log prints it. */
-  [INSPECT](): string {
-    return this.toString();
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [
-      ['weight', this.weight],
-      ['bias', this.bias],
-    ];
-  }
-}
-
-/** An activation as a module without parameters. */
-export class Activation implements Module {
-  constructor(readonly name: ActivationName) {
-    if (!ACTIVATIONS.includes(name))
-      throw new TypeError(`Activation: expected one of ${ACTIVATIONS.join(', ')}, got ${describe(name)}`);
-  }
-
-  /** The module applied to a batch of inputs. */
-  forward(x: Tensor): Tensor {
-    return this.name === 'softmax' ? x.softmax(-1) : activate(x, this.name);
-  }
-
-  /** `Activation(tanh)`. */
-  toString(): string {
-    return `Activation(${this.name})`;
-  }
-
-  /** @internal How console.log prints it. */
-  [INSPECT](): string {
-    return this.toString();
-  }
-
-  parameters(): Tensor[] {
-    return [];
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [];
-  }
-}
 
 /** Modules applied one after another; parameter names are prefixed with the module's index. */
 export class Sequential implements Module, Model<Tensor, Tensor> {

@@ -1,8 +1,8 @@
 import { type Tensor, Value } from '@adjoint/autograd';
 import { describe } from '@adjoint/autograd/internal';
 import { activate, softmaxValues } from './activation.js';
+import { checkModelJSON, type ModelJSON, parseJSON } from './formats/json.js';
 import { initialParameters } from './init.js';
-import { checkModelJSON, type ModelJSON, parseJSON } from './json.js';
 import { countParameters, INSPECT, type Model } from './model.js';
 import {
   ACTIVATIONS,

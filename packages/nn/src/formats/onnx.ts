@@ -17,10 +17,10 @@ import {
   TensorProtoSchema,
   ValueInfoProtoSchema,
 } from 'onnx-buf';
-import { Conv2d, Dropout, Flatten, Pool2d } from './layers.js';
-import { Activation, Linear, Sequential, specOf } from './module.js';
+import { Activation, Conv2d, Dropout, Flatten, Linear, Pool2d } from '../layers.js';
+import { Sequential, specOf } from '../module.js';
+import { shapesOf } from '../spec.js';
 import { ELEMENT } from './onnx-read.js';
-import { shapesOf } from './spec.js';
 
 export { fromOnnx, ONNX_OPS } from './onnx-read.js';
 

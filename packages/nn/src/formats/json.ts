@@ -1,5 +1,5 @@
 import { describe } from '@adjoint/autograd/internal';
-import { type CheckedSpec, checkSpec, isMlp, kindOf, shapesOf } from './spec.js';
+import { type CheckedSpec, checkSpec, isMlp, kindOf, shapesOf } from '../spec.js';
 
 /** Numbers nested to a weight's shape: [out][in] for a dense layer, [out][in / groups][kH][kW] for a convolution. */
 export type NestedNumbers = number[] | NestedNumbers[];

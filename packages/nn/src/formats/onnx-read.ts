@@ -9,8 +9,8 @@ import {
   TensorProto_DataLocation,
   TensorProto_DataType,
 } from 'onnx-buf';
-import { type Sequential, sequential } from './module.js';
-import type { ActivationName, ConvSpec, DenseSpec, LayerSpec, ModelSpec } from './spec.js';
+import { type Sequential, sequential } from '../module.js';
+import type { ActivationName, ConvSpec, DenseSpec, LayerSpec, ModelSpec } from '../spec.js';
 
 // Reading ONNX: the chain of nodes becomes a spec and the parameters, then sequential() builds the model
 // and the parameters are copied in, so an imported model is the same object as one built from a spec.

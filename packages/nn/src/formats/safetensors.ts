@@ -1,6 +1,6 @@
 import { describe, formatShape } from '@adjoint/autograd/internal';
-import { type Sequential, sequential } from './module.js';
-import type { ModelSpec } from './spec.js';
+import { type Sequential, sequential } from '../module.js';
+import type { ModelSpec } from '../spec.js';
 
 // The safetensors format (Hugging Face's): 8 bytes of little-endian header length N, N bytes of JSON
 // header { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {...} }, then the raw
