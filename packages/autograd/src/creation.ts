@@ -9,7 +9,7 @@ import {
   type Storage,
   sizeOf,
 } from './ndarray.js';
-import { oneHot as oneHotRows } from './ops/layout.js';
+import { oneHot as oneHotOf } from './ops/layout.js';
 import { Rng } from './random.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -171,5 +171,5 @@ function leaf(
 export function oneHot(labels: Tensor, classes: number): Tensor {
   if (!(labels instanceof Tensor))
     throw new TypeError(`oneHot: expected labels to be a Tensor, got ${describe(labels)}`);
-  return oneHotRows<Tensor>(labels, classes);
+  return oneHotOf<Tensor>(labels, classes);
 }

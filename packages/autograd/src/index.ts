@@ -26,7 +26,7 @@ export {
   type ScalarOutput,
   valueAndGrad,
 } from './functional.js';
-export { type BackwardOptions, isGradEnabled, type Node, noGrad, type Vjp } from './graph.js';
+export { type BackwardOptions, isGradEnabled, noGrad } from './graph.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';
 export { concat, stack } from './ops/join.js';

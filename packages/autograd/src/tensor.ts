@@ -1,5 +1,4 @@
 import { isAnomalyEnabled, watchForward } from './anomaly.js';
-import { checkSameKind, checkSeed } from './checks.js';
 import { type BackwardOptions, backward, backwardArgs, isGradEnabled, type NodeRule } from './graph.js';
 import {
   allocateFresh,
@@ -40,6 +39,7 @@ import type { TensorRule } from './rules/rule.js';
 import { bind, effect, isConcrete, read } from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
+import { checkSameKind, checkSeed } from './validate.js';
 
 /** A Tensor, or a number standing for a rank-0 constant. */
 export type TensorLike = Tensor | number;

@@ -246,13 +246,13 @@ export function permute(x: NDArray, axes: readonly number[]): Storage {
 }
 
 /** How `reduce` combines the elements of each reduced group. */
-export type Reduction = 'sum' | 'max' | 'min';
+export type ReduceKernel = 'sum' | 'max' | 'min';
 
 /**
  * Reduces `axes` of `x` (sorted, distinct) by sum, max or min; the result has the keepDims shape's
  * size. max and min propagate NaN. Sums run in index order, in float64 whatever the dtype.
  */
-export function reduce(x: NDArray, axes: readonly number[], kind: Reduction): Storage {
+export function reduce(x: NDArray, axes: readonly number[], kind: ReduceKernel): Storage {
   const shape = x.shape;
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const out = allocate('float64', sizeOf(kept)) as Float64Array;

@@ -1,8 +1,8 @@
-import { checkIndex, checkPermutation, position, resolveReshape } from '../checks.js';
 import { broadcastShapes, checkShape, normalizeAxis } from '../ndarray.js';
 import { layoutRules } from '../rules/layout.js';
 import type { TensorNode } from '../rules/rule.js';
 import { describe, formatShape, ShapeError, sameShape } from '../shape.js';
+import { checkIndex, checkPermutation, position, resolveReshape } from '../validate.js';
 
 // The layout ops behind Tensor's methods: each checks its arguments, then applies its rule.
 

@@ -1,7 +1,7 @@
-import { countOver } from '../checks.js';
 import { normalizeAxes, normalizeAxis, reducedShape } from '../ndarray.js';
 import { reduceRules, shiftRule } from '../rules/reduce.js';
 import type { TensorNode } from '../rules/rule.js';
+import { countOver } from '../validate.js';
 
 // The reductions behind Tensor's methods, with their checks, and the softmax family composed of them
 // (each subtracts the maximum first, so no exp overflows).
