@@ -27,6 +27,8 @@ export {
   valueAndGrad,
 } from './functional.js';
 export { type BackwardOptions, isGradEnabled, noGrad } from './graph.js';
+/** @hidden Shared with @adjoint/nn (error wording, option checks); not part of the public API. */
+export * as internal from './internal.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';
 export { concat, stack } from './ops/join.js';

@@ -1,6 +1,7 @@
-// `@adjoint/autograd/internal`: what the workspace's other packages share with the engine (the wording
-// of errors, the checks of options and float32 ranges, one-hot rows that name their caller). Not part of
-// the public API: it may change in any release.
+// `internal`, a namespace of the public entry: what @adjoint/nn shares with the engine (the wording of
+// errors, the checks of options and float32 ranges, one-hot rows that name their caller). Not part of
+// the public API: it may change in any release. A namespace of the main entry rather than a subpath, so
+// that a page whose import map names the two packages (as the README's does) still loads @adjoint/nn.
 import { oneHot } from './ops/layout.js';
 import type { Tensor } from './tensor.js';
 

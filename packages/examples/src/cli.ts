@@ -4,12 +4,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closest } from '@adjoint/autograd/internal';
+import { internal } from '@adjoint/autograd';
 import { toSafetensors } from '@adjoint/nn';
 import { toOnnx } from '@adjoint/nn/onnx';
 import { outDir, writeFigures } from './output';
 import { progressBar } from './progress';
 import { EXAMPLES } from './registry';
+
+const { closest } = internal;
 
 const OPTIONS = {
   epochs: { type: 'string' },

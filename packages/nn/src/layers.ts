@@ -1,9 +1,10 @@
-import { effect, linear, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
-import { describe, formatShape } from '@adjoint/autograd/internal';
+import { effect, internal, linear, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
 import { activate } from './activation.js';
 import type { Module } from './model.js';
 import { INSPECT } from './model.js';
 import { ACTIVATIONS, type ActivationName } from './spec.js';
+
+const { describe, formatShape } = internal;
 
 // Every layer of the Tensor engine, each as PyTorch's module of the same name, so a Sequential of them
 // has PyTorch's state_dict names ('0.weight' for the first dense or convolutional layer).

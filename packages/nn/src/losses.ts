@@ -1,5 +1,6 @@
-import { type Elementwise, ShapeError, Tensor, tensor, Value } from '@adjoint/autograd';
-import { checkOptions, describe, formatShape, oneHotFor } from '@adjoint/autograd/internal';
+import { type Elementwise, internal, ShapeError, Tensor, tensor, Value } from '@adjoint/autograd';
+
+const { checkOptions, describe, formatShape, oneHotFor } = internal;
 
 /** Values shaped [N] or [N, C]: a prediction of the scalar engine. */
 export type ValuePrediction = readonly Value[] | readonly (readonly Value[])[];

@@ -1,6 +1,7 @@
-import { ShapeError, Tensor, Value } from '@adjoint/autograd';
-import { checkOptions, describe, formatShape } from '@adjoint/autograd/internal';
+import { internal, ShapeError, Tensor, Value } from '@adjoint/autograd';
 import type { Prediction, Target } from './losses.js';
+
+const { checkOptions, describe, formatShape } = internal;
 
 /** Options of `accuracy`. */
 export interface AccuracyOptions {

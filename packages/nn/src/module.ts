@@ -1,5 +1,4 @@
-import { type DType, Rng, ShapeError, Tensor, tensor } from '@adjoint/autograd';
-import { checkFloat32, checkOptions, describe, formatShape } from '@adjoint/autograd/internal';
+import { type DType, internal, Rng, ShapeError, Tensor, tensor } from '@adjoint/autograd';
 import {
   checkModelJSON,
   formatOf,
@@ -22,6 +21,8 @@ import {
   type MlpSpec,
   type ModelSpec,
 } from './spec.js';
+
+const { checkFloat32, checkOptions, describe, formatShape } = internal;
 
 /** Modules applied one after another; parameter names are prefixed with the module's index. */
 export class Sequential implements Module, Model<Tensor, Tensor> {

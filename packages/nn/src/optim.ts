@@ -1,5 +1,6 @@
-import { type Differentiable, effect, type Storage, Tensor, Value } from '@adjoint/autograd';
-import { checkFloat32, checkOptions, describe } from '@adjoint/autograd/internal';
+import { type Differentiable, effect, internal, type Storage, Tensor, Value } from '@adjoint/autograd';
+
+const { checkFloat32, checkOptions, describe } = internal;
 
 /**
  * What every optimizer keeps for one parameter: the parameter's next values, computed before any is

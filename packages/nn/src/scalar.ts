@@ -1,5 +1,4 @@
-import { type Tensor, Value } from '@adjoint/autograd';
-import { describe } from '@adjoint/autograd/internal';
+import { internal, type Tensor, Value } from '@adjoint/autograd';
 import { activate, softmaxValues } from './activation.js';
 import { checkModelJSON, type ModelJSON, parseJSON } from './formats/json.js';
 import { initialParameters } from './init.js';
@@ -14,6 +13,8 @@ import {
   kindOf,
   type MlpSpec,
 } from './spec.js';
+
+const { describe } = internal;
 
 /** One neuron of notes 000 and 001: y = f(Σ wᵢ xᵢ + b). */
 export class Neuron {

@@ -1,5 +1,7 @@
 import type { Pair } from '@adjoint/autograd';
-import { describe, formatShape, MAX_ELEMENTS } from '@adjoint/autograd/internal';
+import { internal } from '@adjoint/autograd';
+
+const { describe, formatShape, MAX_ELEMENTS } = internal;
 /** The activations a layer may apply; `softmax` runs across the layer's outputs. */
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax'] as const;
 /** The name of a layer activation. */

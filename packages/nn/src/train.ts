@@ -1,8 +1,9 @@
-import { compile, noGrad, Rng, ShapeError, Tensor, tensor, type Value } from '@adjoint/autograd';
-import { checkOptions, describe, formatShape } from '@adjoint/autograd/internal';
+import { compile, internal, noGrad, Rng, ShapeError, Tensor, tensor, type Value } from '@adjoint/autograd';
 import type { LossOf, Prediction, Target } from './losses.js';
 import { accuracy } from './metrics.js';
 import type { Model } from './model.js';
+
+const { checkOptions, describe, formatShape } = internal;
 
 /** Training data: a Tensor [N, …] (or nested numbers) of inputs and targets with N rows. */
 export interface Dataset {

@@ -8,6 +8,7 @@ import {
   eye,
   full,
   grad,
+  internal,
   linear,
   noGrad,
   oneHot,
@@ -25,7 +26,6 @@ import {
   where,
   zeros,
 } from '@adjoint/autograd';
-import { checkFloat32, checkOptions, closest } from '@adjoint/autograd/internal';
 import { assertClose, gradcheck, numericGrad } from '@adjoint/autograd/testing';
 import {
   Activation,
@@ -60,6 +60,8 @@ import {
 } from '@adjoint/nn';
 import { fromOnnx, toOnnx } from '@adjoint/nn/onnx';
 import { describe, expect, test } from 'vitest';
+
+const { checkFloat32, checkOptions, closest } = internal;
 
 // Every public function and constructor of both packages, called with wrong types, NaN, ±Infinity,
 // negative or fractional sizes, empty arrays and mismatched lengths. Each call must throw an Error whose

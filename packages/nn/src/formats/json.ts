@@ -1,5 +1,7 @@
-import { describe } from '@adjoint/autograd/internal';
+import { internal } from '@adjoint/autograd';
 import { type CheckedSpec, checkSpec, isMlp, kindOf, shapesOf } from '../spec.js';
+
+const { describe } = internal;
 
 /** Numbers nested to a weight's shape: [out][in] for a dense layer, [out][in / groups][kH][kW] for a convolution. */
 export type NestedNumbers = number[] | NestedNumbers[];

@@ -1,5 +1,4 @@
-import { type DType, LEAKY_SLOPE, type Tensor } from '@adjoint/autograd';
-import { describe, formatShape, MAX_ELEMENTS } from '@adjoint/autograd/internal';
+import { type DType, internal, LEAKY_SLOPE, type Tensor } from '@adjoint/autograd';
 import { fromBinary } from '@bufbuild/protobuf';
 import {
   type AttributeProto,
@@ -11,6 +10,8 @@ import {
 } from 'onnx-buf';
 import { type Sequential, sequential } from '../module.js';
 import type { ActivationName, ConvSpec, DenseSpec, LayerSpec, ModelSpec } from '../spec.js';
+
+const { describe, formatShape, MAX_ELEMENTS } = internal;
 
 // Reading ONNX: the chain of nodes becomes a spec and the parameters, then sequential() builds the model
 // and the parameters are copied in, so an imported model is the same object as one built from a spec.

@@ -2,8 +2,7 @@
  * `@adjoint/nn/onnx`: models in and out of ONNX. An entry of its own, as it brings the protobuf runtime
  * and the ONNX schema (onnx-buf) that the rest of the package does without.
  */
-import { type DType, LEAKY_SLOPE } from '@adjoint/autograd';
-import { checkOptions, describe } from '@adjoint/autograd/internal';
+import { type DType, internal, LEAKY_SLOPE } from '@adjoint/autograd';
 import { create, toBinary } from '@bufbuild/protobuf';
 import {
   AttributeProto_AttributeType,
@@ -21,6 +20,8 @@ import { Activation, Conv2d, Dropout, Flatten, Linear, Pool2d } from '../layers.
 import { Sequential, specOf } from '../module.js';
 import { shapesOf } from '../spec.js';
 import { ELEMENT } from './onnx-read.js';
+
+const { checkOptions, describe } = internal;
 
 export { fromOnnx, ONNX_OPS } from './onnx-read.js';
 

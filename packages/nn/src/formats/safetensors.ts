@@ -1,6 +1,8 @@
-import { describe, formatShape } from '@adjoint/autograd/internal';
+import { internal } from '@adjoint/autograd';
 import { type Sequential, sequential } from '../module.js';
 import type { ModelSpec } from '../spec.js';
+
+const { describe, formatShape } = internal;
 
 // The safetensors format (Hugging Face's): 8 bytes of little-endian header length N, N bytes of JSON
 // header { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {...} }, then the raw

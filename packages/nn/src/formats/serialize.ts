@@ -1,8 +1,10 @@
-import { checkOptions, describe } from '@adjoint/autograd/internal';
+import { internal } from '@adjoint/autograd';
 import { type Sequential, sequential } from '../module.js';
 import { type ScalarMLP, scalarMlp } from '../scalar.js';
 import type { MlpSpec } from '../spec.js';
 import { checkModelJSON, parseJSON } from './json.js';
+
+const { checkOptions, describe } = internal;
 
 /**
  * Builds a model from its JSON (an object or a string), on the Tensor engine unless `engine` is
