@@ -327,14 +327,14 @@ export function gatherAxis(
   const shape = index.shape;
   const target = scatterShape ?? x.shape; // the array that `index` points into
   const targetStrides = stridesOf(target);
-  const out = allocate(dtypeOf(x.data), scatterShape === null ? sizeOf(shape) : sizeOf(scatterShape));
+  const [xs, indices] = [x.data, index.data]; // read once: a Tensor's data is a getter
+  const out = allocate(dtypeOf(xs), scatterShape === null ? sizeOf(shape) : sizeOf(scatterShape));
   const counter = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < index.data.length; i++) {
+  for (let i = 0; i < indices.length; i++) {
     let at = 0;
-    for (let d = 0; d < shape.length; d++)
-      at += (d === axis ? index.data[i]! : counter[d]!) * targetStrides[d]!;
-    if (scatterShape === null) out[i] = x.data[at]!;
-    else out[at]! += x.data[i]!;
+    for (let d = 0; d < shape.length; d++) at += (d === axis ? indices[i]! : counter[d]!) * targetStrides[d]!;
+    if (scatterShape === null) out[i] = xs[at]!;
+    else out[at]! += xs[i]!;
     for (let d = shape.length - 1; d >= 0; d--) {
       if (++counter[d]! < shape[d]!) break;
       counter[d] = 0;

@@ -183,7 +183,8 @@ export function maxPool(x: NDArray, w: Window): Storage {
 export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
   const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
   const src = x.data;
-  if (isPairs(w)) return scatterPairs(g.data, src, planes, h, wd, oh, ow);
+  const gs = g.data; // read once: a Tensor's data is a getter
+  if (isPairs(w)) return scatterPairs(gs, src, planes, h, wd, oh, ow);
   const sums = allocate('float64', src.length) as Float64Array;
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * h * wd;
@@ -199,7 +200,7 @@ export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
           for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++)
             if (src[at] === m) ties++;
         if (ties === 0) continue; // NaN: no element equals it
-        const share = g.data[o]! / ties;
+        const share = gs[o]! / ties;
         for (let r = r0; r < r1; r++)
           for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++)
             if (src[at] === m) sums[at]! += share;
@@ -248,7 +249,8 @@ function scatterPairs(
 export function maxGather(v: NDArray, x: NDArray, w: Window): Storage {
   const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
   const src = x.data;
-  const out = allocate(dtypeOf(v.data), planes * oh * ow);
+  const vs = v.data; // read once: a Tensor's data is a getter
+  const out = allocate(dtypeOf(vs), planes * oh * ow);
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * h * wd;
     for (let y = 0; y < oh; y++) {
@@ -264,7 +266,7 @@ export function maxGather(v: NDArray, x: NDArray, w: Window): Storage {
           for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++) {
             if (src[at] !== m) continue;
             ties++;
-            sum += v.data[at]!;
+            sum += vs[at]!;
           }
         }
         out[o] = ties > 0 ? sum / ties : 0;

@@ -51,9 +51,10 @@ export function toSafetensors(model: Sequential): Uint8Array {
   for (const [name, p] of named) {
     const [begin] = (header[name] as Entry).data_offsets;
     const at = 8 + text.length + begin;
-    for (let i = 0; i < p.size; i++) {
-      if (p.dtype === 'float32') view.setFloat32(at + 4 * i, p.data[i]!, true);
-      else view.setFloat64(at + 8 * i, p.data[i]!, true);
+    const data = p.data; // read once: a Tensor's data is a getter
+    for (let i = 0; i < data.length; i++) {
+      if (p.dtype === 'float32') view.setFloat32(at + 4 * i, data[i]!, true);
+      else view.setFloat64(at + 8 * i, data[i]!, true);
     }
   }
   return out;
@@ -144,8 +145,9 @@ export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential 
       dtype,
       data_offsets: [begin],
     } = entries.get(name)!;
-    for (let i = 0; i < p.size; i++) {
-      p.data[i] =
+    const data = p.data;
+    for (let i = 0; i < data.length; i++) {
+      data[i] =
         dtype === 'F32'
           ? view.getFloat32(start + begin + 4 * i, true)
           : view.getFloat64(start + begin + 8 * i, true);
