@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Contestant, Races } from './harness.js';
+import { MNIST_MLP } from './workloads.js';
 
 type Autograd = typeof import('@adjoint/autograd');
 type Nn = typeof import('@adjoint/nn');
@@ -147,17 +148,7 @@ for (const compile of [false, true]) {
       const rng = new b.ag.Rng(5);
       const images = Float32Array.from({ length: 128 * 784 }, () => rng.uniform());
       const labels = Array.from({ length: 128 }, () => rng.int(10));
-      const spec = {
-        inputs: 784,
-        layers: [
-          { units: 128, activation: 'relu' },
-          { units: 64, activation: 'relu' },
-          { units: 10, activation: 'linear' },
-        ],
-        seed: 2,
-        init: 'he',
-      } as const;
-      const net = b.nn.mlp(spec, { dtype });
+      const net = b.nn.mlp(MNIST_MLP, { dtype });
       const x = b.ag.tensor(images, { shape: [128, 784], dtype });
       const y = b.ag.oneHot(b.ag.tensor(labels), 10);
       if (compile) {

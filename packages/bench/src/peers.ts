@@ -33,12 +33,13 @@ import {
   Value,
 } from '@adjoint/autograd';
 import { defaultOutDir, marginLoss, marginLossTensor, moons, moonsSpec } from '@adjoint/examples';
-import { type MlpSpec, mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
+import { mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
 import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
 import { jaxMlpStep, tf, tfContestant, tfMlpStep } from './mlp.js';
+import { MNIST_MLP } from './workloads.js';
 
 const require = createRequire(import.meta.url);
 const tfWasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
@@ -205,16 +206,7 @@ async function main(): Promise<void> {
   );
 
   // W3: an MNIST-sized MLP, one SGD step on a batch of 128
-  const MNIST: MlpSpec = {
-    inputs: 784,
-    layers: [
-      { units: 128, activation: 'relu' },
-      { units: 64, activation: 'relu' },
-      { units: 10, activation: 'linear' },
-    ],
-    seed: 2,
-    init: 'he',
-  };
+  const MNIST = MNIST_MLP;
   const rng = new Rng(5);
   const images = Float32Array.from({ length: 128 * 784 }, () => rng.uniform());
   const labels = Array.from({ length: 128 }, () => rng.int(10));
