@@ -25,9 +25,9 @@ export {
 } from './losses.js';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
 export type { Model, Module } from './model.js';
-export { type MlpOptions, mlp, Sequential, sequential } from './module.js';
 export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
+export { type MlpOptions, mlp, Sequential, sequential } from './sequential.js';
 export {
   ACTIVATIONS,
   type ActivationName,

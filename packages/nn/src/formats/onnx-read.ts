@@ -8,7 +8,7 @@ import {
   TensorProto_DataLocation,
   TensorProto_DataType,
 } from 'onnx-buf';
-import { type Sequential, sequential } from '../module.js';
+import { type Sequential, sequential } from '../sequential.js';
 import type { ActivationName, ConvSpec, DenseSpec, LayerSpec, ModelSpec } from '../spec.js';
 
 const { describe, formatShape, MAX_ELEMENTS } = internal;

@@ -17,8 +17,9 @@ import {
   ValueInfoProtoSchema,
 } from 'onnx-buf';
 import { Activation, Conv2d, Dropout, Flatten, Linear, Pool2d } from '../layers.js';
-import { Sequential, specOf } from '../module.js';
+import { Sequential } from '../sequential.js';
 import { shapesOf } from '../spec.js';
+import { specOf } from '../translate.js';
 import { ELEMENT } from './onnx-read.js';
 
 const { checkOptions, describe } = internal;

@@ -1,5 +1,5 @@
 import { internal } from '@adjoint/autograd';
-import { type Sequential, sequential } from '../module.js';
+import { type Sequential, sequential } from '../sequential.js';
 import type { ModelSpec } from '../spec.js';
 
 const { describe, formatShape } = internal;

@@ -1,6 +1,6 @@
 import { internal } from '@adjoint/autograd';
-import { type Sequential, sequential } from '../module.js';
 import { type ScalarMLP, scalarMlp } from '../scalar.js';
+import { type Sequential, sequential } from '../sequential.js';
 import type { MlpSpec } from '../spec.js';
 import { checkModelJSON, parseJSON } from './json.js';
 
