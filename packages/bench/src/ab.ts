@@ -8,6 +8,11 @@
  *   npx -y pnpm@10 bench:ab --base /tmp/base [--dtype float32|float64] [--only W2,W6] [--quick]
  *
  * Each table's last column is the base's median over this tree's: above 1, this tree is faster.
+ *
+ * Two engines in one process are not what a user runs: each adds its classes and call sites to V8's
+ * shared caches. W2's eager float64 step, after the scalar workloads, measured 0.4–1.05 of the base's
+ * speed here on a build that the single-engine benchmark (\`bench\`) timed at the base's speed (its ratio
+ * to jax-js 0.88 and 0.87 against the base's 0.91 and 0.91); a row that differs here only, check there.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
