@@ -15,27 +15,13 @@ import {
 import { BINARY, COMPARISON, COPY, LEAKY_RELU, UNARY, WHERE } from './ops/elementwise.js';
 import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './ops/layout.js';
 import { logSoftmax, reduce, softmax } from './ops/reduce.js';
-import {
-  avgPool2d,
-  type Conv2dOptions,
-  conv2d,
-  flatten,
-  maxPool2d,
-  type Pair,
-  type PoolOptions,
-} from './ops/window.js';
+import type { Conv2dOptions, Pair, PoolOptions } from './ops/window.js';
+import { avgPool2d, conv2d, flatten, maxPool2d } from './ops/window.js';
 import { formatTensor, INSPECT } from './print.js';
-import {
-  type BinaryName,
-  type ComparisonName,
-  type Elementwise,
-  LEAKY_SLOPE,
-  leakyReluRule,
-  type UnaryName,
-} from './rules/elementwise.js';
+import { type Elementwise, LEAKY_SLOPE, leakyReluRule } from './rules/elementwise.js';
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
-import type { TensorRule } from './rules/rule.js';
+import type { Primitive, TensorRule } from './rules/rule.js';
 import { bind, effect, isConcrete, read } from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
@@ -56,6 +42,7 @@ export let storageOf: (x: Tensor) => Storage;
  * to float64, record themselves when an input requires grad, and `backward()` fills in `grad` on the
  * leaves that require it, in each leaf's dtype.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: defineMethods (below) installs what the interface adds
 export class Tensor implements Elementwise<Tensor> {
   readonly #data: Storage;
   readonly shape: readonly number[];
@@ -134,58 +121,11 @@ export class Tensor implements Elementwise<Tensor> {
     this.adjoint = g;
   }
 
-  // Elementwise, with broadcasting: one line each over the shared op table.
-  /** this + other, elementwise. */
-  add(other: TensorLike): Tensor {
-    return binary('add', this, other);
-  }
+  // add, mul, div, pow, maximum, minimum, the one-input ops and the comparisons are installed from the op
+  // tables below the class; Elementwise (rules/elementwise.ts) documents each.
   /** this - other, elementwise (a composite: this + (-other)). */
   sub(other: TensorLike): Tensor {
     return this.add(asTensor(other, 'sub', this.dtype).neg());
-  }
-  /** this · other, elementwise. */
-  mul(other: TensorLike): Tensor {
-    return binary('mul', this, other);
-  }
-  /** this / other, elementwise. */
-  div(other: TensorLike): Tensor {
-    return binary('div', this, other);
-  }
-  /** this raised to the power other, elementwise. */
-  pow(other: TensorLike): Tensor {
-    return binary('pow', this, other);
-  }
-  /** The larger of this and other, elementwise; a tie splits the gradient evenly. */
-  maximum(other: TensorLike): Tensor {
-    return binary('maximum', this, other);
-  }
-  /** The smaller of this and other, elementwise; a tie splits the gradient evenly. */
-  minimum(other: TensorLike): Tensor {
-    return binary('minimum', this, other);
-  }
-  /** -this. */
-  neg(): Tensor {
-    return unary('neg', this);
-  }
-  /** eˣ. */
-  exp(): Tensor {
-    return unary('exp', this);
-  }
-  /** The natural logarithm ln x. */
-  log(): Tensor {
-    return unary('log', this);
-  }
-  /** The hyperbolic tangent. */
-  tanh(): Tensor {
-    return unary('tanh', this);
-  }
-  /** σ(x) = 1 / (1 + e⁻ˣ), finite and with a finite slope for any finite x. */
-  sigmoid(): Tensor {
-    return unary('sigmoid', this);
-  }
-  /** max(x, 0); its derivative at 0 is 1, as note 000 (eq. 11) defines it. */
-  relu(): Tensor {
-    return unary('relu', this);
   }
   /** x for x ≥ 0, `slope`·x below (default `LEAKY_SLOPE`, 0.01); derivative 1 at 0. */
   leakyRelu(slope = LEAKY_SLOPE): Tensor {
@@ -195,48 +135,6 @@ export class Tensor implements Elementwise<Tensor> {
     const inputs = [this];
     const { data } = bind('leakyRelu', LEAKY_RELU, inputs, slope);
     return recordTensor(data, this.shape, inputs, elementwise('leakyRelu', leakyReluRule, slope));
-  }
-  /** sin x. */
-  sin(): Tensor {
-    return unary('sin', this);
-  }
-  /** cos x. */
-  cos(): Tensor {
-    return unary('cos', this);
-  }
-  /** √x. */
-  sqrt(): Tensor {
-    return unary('sqrt', this);
-  }
-  /** |x|; its derivative at 0 is 0. */
-  abs(): Tensor {
-    return unary('abs', this);
-  }
-  /** log(1 + eˣ), finite for any finite x. */
-  softplus(): Tensor {
-    return unary('softplus', this);
-  }
-
-  // Comparisons give 0/1 constants: they are not differentiable and record nothing.
-  /** 1 where this > other, else 0: a constant, not differentiable. */
-  gt(other: TensorLike): Tensor {
-    return compare('gt', this, other);
-  }
-  /** 1 where this ≥ other, else 0: a constant, not differentiable. */
-  ge(other: TensorLike): Tensor {
-    return compare('ge', this, other);
-  }
-  /** 1 where this < other, else 0: a constant, not differentiable. */
-  lt(other: TensorLike): Tensor {
-    return compare('lt', this, other);
-  }
-  /** 1 where this ≤ other, else 0: a constant, not differentiable. */
-  le(other: TensorLike): Tensor {
-    return compare('le', this, other);
-  }
-  /** 1 where this = other, else 0: a constant, not differentiable. */
-  eq(other: TensorLike): Tensor {
-    return compare('eq', this, other);
   }
 
   /** `this` where `cond` is nonzero, `other` elsewhere (broadcasting all three); the gradient goes to the branch taken. */
@@ -460,20 +358,40 @@ export function recordTensor(
 
 const { unary: UNARY_RULES, binary: BINARY_RULES, where: WHERE_RULE } = boundElementwise<Tensor>();
 
-function unary(name: UnaryName, x: Tensor): Tensor {
-  const inputs = [x];
-  return recordTensor(bind(name, UNARY[name], inputs, undefined).data, x.shape, inputs, UNARY_RULES[name]);
+// The elementwise methods, declared once for both engines in Elementwise and installed by defineMethods.
+export interface Tensor extends Elementwise<Tensor> {}
+
+// One method per entry of the elementwise tables, so that an op added to rules/elementwise.ts is a Tensor
+// method with no edit here. Each closes over its primitive and rule: no lookup by name per call.
+defineMethods(UNARY, (name, primitive) => {
+  const rule = UNARY_RULES[name];
+  return function (this: Tensor) {
+    const inputs = [this];
+    return recordTensor(bind(name, primitive, inputs, undefined).data, this.shape, inputs, rule);
+  };
+});
+defineMethods(BINARY, (name, primitive) => zipMethod(name, primitive, BINARY_RULES[name]));
+defineMethods(COMPARISON, (name, primitive) => zipMethod(name, primitive, null));
+
+/** A two-input method over the broadcast shape; without a rule (the comparisons) it records nothing. */
+function zipMethod(name: string, primitive: Primitive<readonly number[]>, rule: NodeRule<Tensor> | null) {
+  return function (this: Tensor, other: TensorLike) {
+    const b = asTensor(other, name, this.dtype);
+    const shape = broadcastShapes(name, this.shape, b.shape);
+    const inputs = [this, b];
+    const { data } = bind(name, primitive, inputs, shape);
+    return rule === null ? new Tensor(data, shape) : recordTensor(data, shape, inputs, rule);
+  };
 }
 
-function binary(name: BinaryName, a: Tensor, other: TensorLike): Tensor {
-  const b = asTensor(other, name, a.dtype);
-  const shape = broadcastShapes(name, a.shape, b.shape);
-  const inputs = [a, b];
-  return recordTensor(bind(name, BINARY[name], inputs, shape).data, shape, inputs, BINARY_RULES[name]);
-}
-
-function compare(name: ComparisonName, a: Tensor, other: TensorLike): Tensor {
-  const b = asTensor(other, name, a.dtype);
-  const shape = broadcastShapes(name, a.shape, b.shape);
-  return new Tensor(bind(name, COMPARISON[name], [a, b], shape).data, shape);
+/** Defines `Tensor.prototype[name]` for each entry of `table`, non-enumerable and named as a class method is. */
+function defineMethods<K extends string, P>(
+  table: Record<K, P>,
+  method: (name: K, primitive: P) => (this: Tensor, ...args: never[]) => Tensor,
+): void {
+  for (const name of Object.keys(table) as K[]) {
+    const value = method(name, table[name]);
+    Object.defineProperty(value, 'name', { value: name });
+    Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
+  }
 }

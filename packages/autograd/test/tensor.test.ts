@@ -23,7 +23,8 @@ import {
 import { compileExpression, expressionGraph, shape } from '@adjoint/autograd/arbitraries';
 import { gradcheck } from '@adjoint/autograd/testing';
 import { fc, it } from '@fast-check/vitest';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, expectTypeOf, test } from 'vitest';
+import { binaryRules, comparisons, type Elementwise, unaryRules } from '../src/rules/elementwise';
 import { expectClose } from './close';
 
 describe('creation', () => {
@@ -109,6 +110,49 @@ describe('creation', () => {
       'randn: expected { seed } or an Rng (adjoint has no global random state)',
     );
     expect(() => new Rng(0.5)).toThrow('Rng: expected seed to be a safe integer, got 0.5');
+  });
+});
+
+describe('the elementwise methods', () => {
+  // Tensor's are installed from the tables, so that adding an op is one entry: hold that every entry is
+  // a method of both engines, named and non-enumerable as a class method is, and declared for tsc.
+  const names = [...Object.keys(unaryRules), ...Object.keys(binaryRules), ...Object.keys(comparisons)];
+
+  test('every op of the tables is a method of Tensor and of Value, as a class method is', () => {
+    for (const name of names) {
+      const method = Object.getOwnPropertyDescriptor(Tensor.prototype, name);
+      expect({ name, enumerable: method?.enumerable, fn: (method?.value as () => void)?.name }).toEqual({
+        name,
+        enumerable: false,
+        fn: name,
+      });
+      expect(typeof (Value.prototype as unknown as Record<string, unknown>)[name]).toBe('function');
+    }
+    expect(Object.keys(tensor([1]))).not.toContain('add');
+    expect(names).toHaveLength(22);
+  });
+
+  test('each installed method computes its own op, records its own rule, and throws naming itself', () => {
+    const x = tensor([0.5, 2], { requiresGrad: true });
+    const y = x.exp().mul(x.log()).maximum(x.sqrt()).add(x.gt(1));
+    expect(y.op).toBe('add');
+    y.sum().backward();
+    const e = (v: number) => Math.exp(v) * Math.log(v);
+    const de = (v: number) => Math.exp(v) * Math.log(v) + Math.exp(v) / v;
+    // at 0.5 √x wins the maximum; at 2 eˣ ln x does
+    const [y0, y1] = y.toArray() as number[];
+    const [g0, g1] = x.grad!.toArray() as number[];
+    expectClose(y0!, Math.sqrt(0.5), 1e-15);
+    expectClose(y1!, e(2) + 1, 1e-15);
+    expectClose(g0!, 0.5 / Math.sqrt(0.5), 1e-15);
+    expectClose(g1!, de(2), 1e-14);
+    expect(() => x.pow('2' as unknown as number)).toThrow(/^pow: expected a Tensor or a finite number, got the string "2"/);
+    expect(() => x.lt(tensor([1, 2, 3]))).toThrow(/lt: .*\[2\].*\[3\]/);
+  });
+
+  test('tsc knows every op of the tables as a method of Elementwise', () => {
+    type TableOp = keyof typeof unaryRules | keyof typeof binaryRules | keyof typeof comparisons;
+    expectTypeOf<Exclude<TableOp, keyof Elementwise<Tensor>>>().toBeNever();
   });
 });
 

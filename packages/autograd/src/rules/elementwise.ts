@@ -137,12 +137,57 @@ export type BinaryName = keyof typeof binaryRules;
 /** The name of a comparison. */
 export type ComparisonName = keyof typeof comparisons;
 
-/** Every elementwise op of the tables as a method: `Value` and `Tensor` implement this, so tsc flags a gap. */
-export type Elementwise<N> = VjpMethods<N> & { [K in UnaryName]: () => N } & {
-  [K in BinaryName]: (other: N | number) => N;
-} & {
-  /** x for x ≥ 0, slope·x below. */
+/**
+ * Every elementwise op of the tables as a method, documented once for both engines: `Value` and `Tensor`
+ * implement it (a Tensor broadcasts its operands as NumPy does; a number operand is a constant).
+ */
+export interface Elementwise<N> extends VjpMethods<N> {
+  /** this + other. */
+  add(other: N | number): N;
+  /** this - other (a composite: this + (-other)). */
+  sub(other: N | number): N;
+  /** this · other. */
+  mul(other: N | number): N;
+  /** this / other. */
+  div(other: N | number): N;
+  /** this raised to the power other. */
+  pow(other: N | number): N;
+  /** The larger of this and other; a tie splits the gradient evenly. */
+  maximum(other: N | number): N;
+  /** The smaller of this and other; a tie splits the gradient evenly. */
+  minimum(other: N | number): N;
+  /** -this. */
+  neg(): N;
+  /** eˣ. */
+  exp(): N;
+  /** The natural logarithm ln x. */
+  log(): N;
+  /** The hyperbolic tangent. */
+  tanh(): N;
+  /** σ(x) = 1 / (1 + e⁻ˣ), finite and with a finite slope for any finite x. */
+  sigmoid(): N;
+  /** max(x, 0); its derivative at 0 is 1, as note 000 (eq. 11) defines it. */
+  relu(): N;
+  /** x for x ≥ 0, `slope`·x below (default `LEAKY_SLOPE`, 0.01); derivative 1 at 0. */
   leakyRelu(slope?: number): N;
-  /** 1 where this ≤ other, else 0. */
+  /** sin x. */
+  sin(): N;
+  /** cos x. */
+  cos(): N;
+  /** √x. */
+  sqrt(): N;
+  /** |x|; its derivative at 0 is 0. */
+  abs(): N;
+  /** log(1 + eˣ), finite for any finite x. */
+  softplus(): N;
+  /** 1 where this > other, else 0: a constant, not differentiable. */
+  gt(other: N | number): N;
+  /** 1 where this ≥ other, else 0: a constant, not differentiable. */
+  ge(other: N | number): N;
+  /** 1 where this < other, else 0: a constant, not differentiable. */
+  lt(other: N | number): N;
+  /** 1 where this ≤ other, else 0: a constant, not differentiable. */
   le(other: N | number): N;
-};
+  /** 1 where this = other, else 0: a constant, not differentiable. */
+  eq(other: N | number): N;
+}
