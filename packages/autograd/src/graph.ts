@@ -2,7 +2,7 @@
 // functional, custom, anomaly and dot build on them. graph.ts imports no node type: Node states its needs.
 import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly.js';
 import { copyOf } from './codegen.js';
-import { effect } from './run.js';
+import { sideEffect } from './run.js';
 import { callSynchronously, Mode } from './scope.js';
 import { checkOptions, formatShape, ShapeError, sameShape } from './shape.js';
 
@@ -268,7 +268,7 @@ export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boole
     if (node.rule === null || node.retainsGrad) kept.push([node, createGraph ? g : g.snapshot()]);
   });
   // a change of state: inside compile, a step of the program, where a gradient is written, not added
-  effect(
+  sideEffect(
     (staged) => {
       if (staged) for (const [node] of kept) if (node.adjoint !== null) throw wouldAdd(node);
       withGradMode(createGraph, () => {

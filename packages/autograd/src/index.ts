@@ -37,7 +37,7 @@ export { where } from './ops/where.js';
 export type { Conv2dOptions, Pair, PoolOptions } from './ops/window.js';
 export { Rng } from './random.js';
 export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
-export { effect } from './run.js';
+export { sideEffect } from './run.js';
 export { ShapeError } from './shape.js';
 export { type Axes, Tensor, type TensorLike } from './tensor.js';
 export { Value } from './value.js';

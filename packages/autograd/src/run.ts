@@ -73,9 +73,9 @@ export function duplicate(source: Storage, start = 0, end = source.length): Stor
  * of the program, run again at this point of every call. `reads` are the tensors whose values it reads,
  * so that a program keeps them where `run` finds them.
  */
-export function effect(run: Effect, reads: readonly unknown[] = []): void {
+export function sideEffect(run: Effect, reads: readonly unknown[] = []): void {
   if (typeof run !== 'function')
-    throw new TypeError(`effect: expected run to be a function, got ${describe(run)}`);
+    throw new TypeError(`sideEffect: expected run to be a function, got ${describe(run)}`);
   const i = installed.value;
   if (i === null) run(false);
   else i.effect(run, reads);

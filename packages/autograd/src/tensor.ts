@@ -22,7 +22,7 @@ import { type Elementwise, LEAKY_SLOPE, leakyReluRule } from './rules/elementwis
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { Primitive, TensorRule } from './rules/rule.js';
-import { bind, effect, isConcrete, read } from './run.js';
+import { bind, isConcrete, read, sideEffect } from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
 import { checkSameKind, checkSeed } from './validate.js';
@@ -290,7 +290,7 @@ export class Tensor implements Elementwise<Tensor> {
   /** Forgets this tensor's accumulated gradient. */
   zeroGrad(): void {
     // inside compile, every call forgets the gradient here
-    effect(() => {
+    sideEffect(() => {
       this.adjoint = null;
     });
   }

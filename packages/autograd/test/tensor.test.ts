@@ -146,7 +146,9 @@ describe('the elementwise methods', () => {
     expectClose(y1!, e(2) + 1, 1e-15);
     expectClose(g0!, 0.5 / Math.sqrt(0.5), 1e-15);
     expectClose(g1!, de(2), 1e-14);
-    expect(() => x.pow('2' as unknown as number)).toThrow(/^pow: expected a Tensor or a finite number, got the string "2"/);
+    expect(() => x.pow('2' as unknown as number)).toThrow(
+      /^pow: expected a Tensor or a finite number, got the string "2"/,
+    );
     expect(() => x.lt(tensor([1, 2, 3]))).toThrow(/lt: .*\[2\].*\[3\]/);
   });
 

@@ -1,5 +1,4 @@
 /** `@adjoint/nn`: neurons, layers, MLPs and convolutional networks from one spec, losses, optimizers, training. */
-export { LEAKY_SLOPE } from '@adjoint/autograd';
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';

@@ -1,4 +1,4 @@
-import { effect, internal, linear, type Rng, ShapeError, Tensor } from '@adjoint/autograd';
+import { internal, linear, type Rng, ShapeError, sideEffect, Tensor } from '@adjoint/autograd';
 import { activate } from './activation.js';
 import type { Module } from './model.js';
 import { INSPECT } from './model.js';
@@ -284,7 +284,7 @@ export class Dropout implements Module {
     const mask = x.dtype === 'float32' ? new Float32Array(x.size) : new Float64Array(x.size);
     const scale = 1 / (1 - this.rate);
     // an effect: inside compile, every call draws its own mask (the next of the stream, as eager does)
-    effect(() => {
+    sideEffect(() => {
       for (let i = 0; i < mask.length; i++) mask[i] = this.rng.uniform() < this.rate ? 0 : scale;
     });
     return x.mul(new Tensor(mask, x.shape));

@@ -1,4 +1,4 @@
-import { type Differentiable, effect, internal, type Storage, Tensor, Value } from '@adjoint/autograd';
+import { type Differentiable, internal, type Storage, sideEffect, Tensor, Value } from '@adjoint/autograd';
 
 const { checkFloat32, checkOptions, describe } = internal;
 
@@ -48,7 +48,7 @@ abstract class Optimizer<S extends ParameterState> {
    */
   step(): void {
     const grads = this.params.flatMap((p) => (p instanceof Tensor && p.grad !== null ? [p.grad] : []));
-    effect(() => this.#update(), grads);
+    sideEffect(() => this.#update(), grads);
   }
 
   #update(): void {
