@@ -91,7 +91,8 @@ export function valueAndGrad<A extends Differentiable[]>(
   };
 }
 
-function isNode(x: unknown): x is Differentiable {
+/** @internal Whether `x` is a node of either engine. */
+export function isNode(x: unknown): x is Differentiable {
   return x instanceof Value || x instanceof Tensor;
 }
 
@@ -105,19 +106,20 @@ function scalarRoot(output: unknown): Value | Tensor {
   return toValue(output as Value | number, 'grad (the output of f)');
 }
 
-function zerosLike(x: Differentiable): Differentiable {
-  return x instanceof Tensor ? filled(x.shape, 0) : toValue(0, 'grad');
+/** @internal Zeros shaped like `x`, a constant of its engine and dtype. */
+export function zerosLike(x: Differentiable): Differentiable {
+  return x instanceof Tensor ? filled(x.shape, 0, x.dtype) : toValue(0, 'grad');
 }
 
 /** The identity op that stands for a differentiated Tensor argument (value.ts binds the Value one). */
 const TENSOR_INPUT = elementwise<Tensor>('input', naryRules.input);
 
 /**
- * A fresh node standing for one differentiated argument: a leaf for a number or for a node that needs
+ * @internal A fresh node standing for one differentiated argument: a leaf for a number or for a node that needs
  * no gradient, an identity op over a node that does, so two arguments that are the same node still get
  * their own gradients.
  */
-function asInput(x: unknown): Differentiable {
+export function asInput(x: unknown): Differentiable {
   if (x instanceof Tensor) {
     if (!x.requiresGrad) {
       const leaf = x.detach();

@@ -12,10 +12,20 @@ import { checkOptions, formatShape, ShapeError, sameShape } from './shape.js';
  */
 export type Vjp<N> = (g: N, y: N, inputs: readonly N[]) => readonly (N | null)[];
 
-/** The rule a recorded node carries: its op's name and vjp, with the op's attributes already bound. */
+/**
+ * An op's Jacobian-vector product at one node: given its inputs' tangents (null for an input that has
+ * none), the output's tangent ẏ = Σᵢ (∂y/∂xᵢ) ẋᵢ, or null when no tangent reaches it.
+ */
+export type Jvp<N> = (tangents: readonly (N | null)[], y: N, inputs: readonly N[]) => N | null;
+
+/**
+ * The rule a recorded node carries: its op's name and vjp, with the op's attributes already bound, and
+ * its jvp where the op states one (forward.ts derives the rest from the vjp).
+ */
 export interface NodeRule<N> {
   readonly name: string;
   readonly vjp: Vjp<N>;
+  readonly jvp?: Jvp<N>;
 }
 
 /** What the backward pass needs of a graph node. `Value` and `Tensor` are both one. */

@@ -40,4 +40,16 @@ export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
 export { sideEffect } from './run.js';
 export { ShapeError } from './shape.js';
 export { type Axes, Tensor, type TensorLike } from './tensor.js';
+export {
+  hessian,
+  hvp,
+  type Jacobian,
+  jacfwd,
+  jacrev,
+  jvp,
+  linearize,
+  type Output,
+  type TangentOf,
+  type Tangents,
+} from './transforms.js';
 export { Value } from './value.js';

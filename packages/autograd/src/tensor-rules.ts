@@ -1,6 +1,8 @@
-import type { NodeRule, Vjp } from './graph.js';
+import { diagonalJvp } from './forward.js';
+import type { Jvp, NodeRule, Vjp } from './graph.js';
 import { type BinaryName, binaryRules, type UnaryName, unaryRules, whereRule } from './rules/elementwise.js';
 import type { ElementwiseRule, TensorNode, TensorRule } from './rules/rule.js';
+import { sameShape } from './shape.js';
 
 // The rules of rules/ bound for Tensor nodes: the Tensor engine's part of each vjp is broadcasting (each
 // gradient summed back to its input's shape) and dtype promotion (each gradient cast back to its input's).
@@ -11,13 +13,29 @@ export function bindRule<T extends TensorNode<T>, A>(
   rule: TensorRule<A>,
   attrs: A,
 ): NodeRule<T> {
-  return { name, vjp: (g, y, xs) => rule.vjp(g, y, xs, attrs) };
+  const vjp: Vjp<T> = (g, y, xs) => rule.vjp(g, y, xs, attrs);
+  const tangent = rule.jvp;
+  if (tangent === undefined) return { name, vjp };
+  const jvp: Jvp<T> =
+    tangent === 'linear'
+      ? ([dx], _y, xs) => dx?.applyRule(name, rule, attrs, xs.slice(1)) ?? null
+      : (dxs, y, xs) => tangent(dxs, y, xs, attrs);
+  return { name, vjp, jvp };
 }
 
 /** `rule` with each gradient cast to its input's dtype. */
 export function inDTypes<T extends TensorNode<T>>(rule: NodeRule<T>): NodeRule<T> {
   const vjp: Vjp<T> = (g, y, xs) => rule.vjp(g, y, xs).map((gi, i) => gi?.astype(xs[i]!.dtype) ?? null);
-  return { name: rule.name, vjp };
+  const inner = rule.jvp;
+  if (inner === undefined) return { name: rule.name, vjp };
+  // …and each tangent cast to the output's dtype, as the op promoted its input
+  const jvp: Jvp<T> = (dxs, y, xs) =>
+    inner(
+      dxs.map((dx) => dx?.astype(y.dtype) ?? null),
+      y,
+      xs,
+    );
+  return { name: rule.name, vjp, jvp };
 }
 
 /**
@@ -32,6 +50,11 @@ export function elementwise<T extends TensorNode<T>>(
   return {
     name,
     vjp: (g, y, xs) => rule.vjp(g, y, xs, attrs).map((gi, i) => gi?.sumTo(xs[i]!.shape) ?? null),
+    // a tangent is spread to the output's shape first, where broadcasting stretched its input
+    jvp: diagonalJvp<T>(
+      (g, y, xs) => rule.vjp(g, y, xs, attrs),
+      (dx, y) => (sameShape(dx.shape, y.shape) ? dx : dx.broadcastTo(y.shape)),
+    ),
   };
 }
 

@@ -1,4 +1,4 @@
-import { grad, noGrad, Rng, Tensor } from '@adjoint/autograd';
+import { grad, jvp, noGrad, Rng, Tensor } from '@adjoint/autograd';
 
 /**
  * Checks of a tensor function along random directions: two extra forward passes at any size, instead
@@ -104,4 +104,48 @@ export function hessianCheck(c: DirectionalCase, h = 1e-5): { analytic: number; 
     ) as Tensor[];
   const numeric = (dot(at(1), v) - dot(at(-1), v)) / (2 * h);
   return { analytic: dot(hv, u), numeric };
+}
+
+/**
+ * ⟨w, J v⟩ three ways: forward mode (the weights times jvp's tangent), central differences of L along v,
+ * and reverse mode (⟨Jᵀw, v⟩ = ⟨∇L, v⟩): the transposition check between jvp and vjp.
+ */
+export function tangentCheck(
+  c: DirectionalCase,
+  h = 1e-6,
+): { forward: number; numeric: number; reverse: number } {
+  const rng = new Rng(c.seed);
+  const loss = weightedLoss(c, rng);
+  const v = directions(c.inputs, rng);
+  const argnums = c.inputs.map((_, i) => i);
+  const grads = grad(loss, argnums)(...c.inputs) as Tensor[];
+  const numeric = (shifted(loss, c.inputs, v, h) - shifted(loss, c.inputs, v, -h)) / (2 * h);
+  const [, dy] = jvp(loss, c.inputs, v);
+  return { forward: dy.item(), numeric, reverse: dot(grads, v) };
+}
+
+/**
+ * uᵀ H v by forward over reverse (jvp of grad, along u, dotted with v) and by central differences of the
+ * gradient along u.
+ */
+export function forwardHessianCheck(c: DirectionalCase, h = 1e-5): { analytic: number; numeric: number } {
+  const rng = new Rng(c.seed);
+  const loss = weightedLoss(c, rng);
+  const v = directions(c.inputs, rng);
+  const u = directions(c.inputs, rng);
+  const argnums = c.inputs.map((_, i) => i);
+  const gradL = grad(loss, argnums);
+  const [, hu] = jvp((...xs: Tensor[]) => gradL(...xs) as Tensor[], c.inputs, u);
+  const at = (sign: number) =>
+    gradL(
+      ...c.inputs.map(
+        (x, k) =>
+          new Tensor(
+            Float64Array.from(x.data, (xi, i) => xi + sign * h * u[k]!.data[i]!),
+            x.shape,
+          ),
+      ),
+    ) as Tensor[];
+  const numeric = (dot(at(1), v) - dot(at(-1), v)) / (2 * h);
+  return { analytic: dot(hu, v), numeric };
 }

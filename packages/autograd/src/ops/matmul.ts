@@ -29,6 +29,7 @@ export async function matmulAsync(a: Tensor, b: Tensor): Promise<Tensor> {
   if (a.ndim !== 2 || b.ndim !== 2) return a.matmul(b);
   const data = await productAsync(a, b, shape);
   // the matmul rule, with its forward already computed
-  const rule = { forward: () => ({ data, shape }), vjp: matmulRules.matmul.vjp };
+  const { vjp, jvp } = matmulRules.matmul;
+  const rule = { forward: () => ({ data, shape }), vjp, jvp };
   return a.applyRule('matmul', rule, { variant: 'nn' as const, shape }, [b]);
 }

@@ -9,7 +9,7 @@ import {
   sliceAxis,
 } from '../kernels/loops.js';
 import type { DType, NDArray } from '../ndarray.js';
-import type { TensorRule } from './rule.js';
+import type { TensorNode, TensorRule } from './rule.js';
 
 // Ops that move elements without computing with them: their adjoints move the gradient back.
 
@@ -19,11 +19,13 @@ export const layoutRules: LayoutRules = {
   reshape: {
     forward: ([x], shape: readonly number[]) => ({ data: x!.data, shape }),
     vjp: (g, _y, [x]) => [g.reshape(x!.shape)],
+    jvp: 'linear',
   },
   // a cast rounds (to float32) or widens (to float64) each element; its adjoint casts the gradient back
   astype: {
     forward: ([x], dtype: DType) => ({ data: convert(x!.data, dtype), shape: x!.shape }),
     vjp: (g, _y, [x]) => [g.astype(x!.dtype)],
+    jvp: 'linear',
   },
   // broadcastTo copies x along new or size-1 axes, so its adjoint sums those copies back
   // in a fused loop it is the identity, its input read broadcast: no copy is made
@@ -31,6 +33,7 @@ export const layoutRules: LayoutRules = {
     forward: ([x], shape: readonly number[]) => ({ data: broadcastTo(x!, shape), shape }),
     loop: (_x, shape: readonly number[]) => ({ fn: identity, source: '$0', shape }),
     vjp: (g, _y, [x]) => [g.sumTo(x!.shape)],
+    jvp: 'linear',
   },
   // the adjoint of a permutation of axes is the inverse permutation
   transpose: {
@@ -39,6 +42,7 @@ export const layoutRules: LayoutRules = {
       shape: axes.map((a) => x!.shape[a]!),
     }),
     vjp: (g, _y, _x, axes: readonly number[]) => [g.transpose(inverse(axes))],
+    jvp: 'linear',
   },
   // the adjoint of a slice is the gradient padded with zeros back to the input's size
   slice: {
@@ -49,6 +53,7 @@ export const layoutRules: LayoutRules = {
     vjp: (g, _y, [x], { axis, start }: SliceAttrs) => [
       g.applyRule('padAxis', layoutRules.padAxis, { axis, start, size: x!.shape[axis]! }),
     ],
+    jvp: 'linear',
   },
   // …and the adjoint of that padding is the slice
   padAxis: {
@@ -57,6 +62,7 @@ export const layoutRules: LayoutRules = {
       return { data: padAxis(x!, axis, start, shape), shape };
     },
     vjp: (g, _y, [x], { axis, start }: PadAttrs) => [g.slice(axis, start, start + x!.shape[axis]!)],
+    jvp: 'linear',
   },
   // each input's adjoint is its own block of the gradient
   concat: {
@@ -71,6 +77,8 @@ export const layoutRules: LayoutRules = {
         return g.slice(axis, start - x.shape[axis]!, start);
       });
     },
+    // the tangent of a concatenation: each input's tangent padded with zeros to its block, summed
+    jvp: (dxs, y, xs, axis: number) => concatTangent(dxs, xs, axis, y.shape[axis]!),
   },
   // gather reads x at the indices; its adjoint adds g back at those indices
   gather: {
@@ -81,6 +89,7 @@ export const layoutRules: LayoutRules = {
     vjp: (g, _y, [x], { index, axis }: GatherAttrs) => [
       g.applyRule('scatterAdd', layoutRules.scatterAdd, { index, axis, shape: x!.shape }),
     ],
+    jvp: 'linear',
   },
   // one-hot rows of class indices: a constant of the labels' values, which carry no gradient. The kernel
   // checks every label, so a compiled program checks each call's labels too
@@ -90,6 +99,7 @@ export const layoutRules: LayoutRules = {
       shape: [x!.shape[0]!, classes],
     }),
     vjp: () => [null],
+    jvp: () => null,
   },
   // …and the adjoint of that scatter-add is the gather
   scatterAdd: {
@@ -100,8 +110,29 @@ export const layoutRules: LayoutRules = {
     vjp: (g, _y, _x, { index, axis }: ScatterAttrs) => [
       g.applyRule('gather', layoutRules.gather, { index, axis }),
     ],
+    jvp: 'linear',
   },
 };
+
+/** The tangent of a concatenation along `axis` (of length `size`): each input's padded to its block, summed. */
+function concatTangent<T extends TensorNode<T>>(
+  tangents: readonly (T | null)[],
+  inputs: readonly T[],
+  axis: number,
+  size: number,
+): T | null {
+  let out: T | null = null;
+  let start = 0;
+  inputs.forEach((x, i) => {
+    const dx = tangents[i];
+    if (dx !== null && dx !== undefined) {
+      const block = dx.applyRule('padAxis', layoutRules.padAxis, { axis, start, size });
+      out = out === null ? block : out.add(block);
+    }
+    start += x.shape[axis]!;
+  });
+  return out;
+}
 
 /** The attributes of each layout primitive. */
 interface LayoutRules {

@@ -28,6 +28,12 @@ export const matmulRules = {
       a!.requiresGrad ? adjointOfA(variant, g, b!).sumTo(a!.shape) : null,
       b!.requiresGrad ? adjointOfB(variant, g, a!).sumTo(b!.shape) : null,
     ],
+    // d(A·B) = dA·B + A·dB, in the same variant
+    jvp: ([da, db], _y, [a, b], { variant }: MatmulAttrs) => {
+      const left = da ? product(da, b!, variant) : null;
+      const right = db ? product(a!, db, variant) : null;
+      return left === null ? right : right === null ? left : left.add(right);
+    },
   },
 } satisfies Record<string, TensorRule<never>>;
 

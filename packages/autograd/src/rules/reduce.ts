@@ -19,6 +19,7 @@ export const reduceRules = {
     }),
     loop: ([x], { axes }) => ({ sum: reducedShape(x!.shape, axes, true), shape: x!.shape }),
     vjp: (g, _y, [x], { axes }) => [g.reshape(reducedShape(x!.shape, axes, true)).broadcastTo(x!.shape)],
+    jvp: 'linear',
   },
   // max: all of g goes to the maximum; tied maxima share it evenly, as in PyTorch's amax
   max: {
@@ -27,6 +28,7 @@ export const reduceRules = {
       shape: reducedShape(x!.shape, axes, keepDims),
     }),
     vjp: (g, y, [x], { axes }) => [spreadToExtremes(g, y, x!, axes)],
+    jvp: ([dx], y, [x], { axes, keepDims }) => (dx ? meanAtExtremes(dx, y, x!, axes, keepDims) : null),
   },
   min: {
     forward: ([x], { axes, keepDims }) => ({
@@ -34,6 +36,7 @@ export const reduceRules = {
       shape: reducedShape(x!.shape, axes, keepDims),
     }),
     vjp: (g, y, [x], { axes }) => [spreadToExtremes(g, y, x!, axes)],
+    jvp: ([dx], y, [x], { axes, keepDims }) => (dx ? meanAtExtremes(dx, y, x!, axes, keepDims) : null),
   },
 } satisfies Record<string, TensorRule<ReduceAttrs>>;
 
@@ -43,6 +46,18 @@ function spreadToExtremes<T extends TensorNode<T>>(g: T, y: T, x: T, axes: reado
   const hit = x.eq(y.reshape(kept));
   const share = g.reshape(kept).div(hit.sum(axes, true));
   return share.broadcastTo(x.shape).where(hit, 0);
+}
+
+/** The tangent of max or min: the mean of the tangent over the elements equal to the extreme. */
+function meanAtExtremes<T extends TensorNode<T>>(
+  dx: T,
+  y: T,
+  x: T,
+  axes: readonly number[],
+  keepDims: boolean,
+): T {
+  const hit = x.eq(y.reshape(reducedShape(x.shape, axes, true)));
+  return dx.where(hit, 0).sum(axes, keepDims).div(hit.sum(axes, keepDims));
 }
 
 /**
@@ -55,4 +70,5 @@ export const shiftRule: TensorRule<readonly number[]> = {
     return { data: map(m.data, (v) => (Number.isFinite(v) ? v : 0)), shape: m.shape };
   },
   vjp: () => [null],
+  jvp: () => null,
 };
