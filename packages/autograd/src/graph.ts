@@ -1,7 +1,6 @@
 // The engine: graph.ts sweeps the graph that value.ts and tensor.ts record, with the rules of rules/;
 // functional, custom, anomaly and dot build on them. graph.ts imports no node type: Node states its needs.
 import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly.js';
-import { copyOf } from './codegen.js';
 import { sideEffect } from './run.js';
 import { callSynchronously, Mode } from './scope.js';
 import { checkOptions, formatShape, ShapeError, sameShape } from './shape.js';
@@ -112,11 +111,24 @@ export function noGrad<T>(fn: () => T): T {
  * million nodes deep cannot overflow the stack. Instead of a Set, a node's position counts only if the
  * order holds the node there, so an index left over from another sort is never mistaken for this one.
  */
-export function topoSort<N extends Node<N>>(root: N, follow: (node: N) => boolean = requiresGrad): N[] {
-  return sortNodes(root, follow);
+export function topoSort<N extends Node<N>>(
+  root: N,
+  follow: (node: N) => boolean = requiresGrad,
+  stop: ((node: N) => boolean) | null = null,
+): N[] {
+  return sortNodes(root, follow, stop);
 }
 
-function sortNodes<N extends Node<N>>(root: N, follow: (node: N) => boolean): N[] {
+/**
+ * @internal The sort; a node that `stop` accepts is kept but not looked into, as if it were a leaf.
+ * `saved`, if given, receives each node's previous `sortIndex`, in the order's order.
+ */
+export function sortNodes<N extends Node<N>>(
+  root: N,
+  follow: (node: N) => boolean,
+  stop: ((node: N) => boolean) | null = null,
+  saved: number[] | null = null,
+): N[] {
   const order: N[] = [];
   // the path from the root down to the node being expanded, and for each the next input to look at
   const stack: N[] = [root];
@@ -124,7 +136,8 @@ function sortNodes<N extends Node<N>>(root: N, follow: (node: N) => boolean): N[
   let top = 0;
   descend: while (top >= 0) {
     const node = stack[top]!;
-    for (let k = next[top]!; ; k++) {
+    const expand = stop === null || !stop(node);
+    for (let k = next[top]!; expand; k++) {
       const input = node.inputAt(k);
       if (input === null) break;
       if (typeof input === 'number' || !follow(input)) continue;
@@ -138,13 +151,15 @@ function sortNodes<N extends Node<N>>(root: N, follow: (node: N) => boolean): N[
       continue descend;
     }
     top--;
+    saved?.push(node.sortIndex);
     node.sortIndex = order.length;
     order.push(node);
   }
   return order;
 }
 
-function requiresGrad(node: { readonly requiresGrad: boolean }): boolean {
+/** @internal Whether a node takes part in a backward pass. */
+export function requiresGrad(node: { readonly requiresGrad: boolean }): boolean {
   return node.requiresGrad;
 }
 
@@ -254,10 +269,25 @@ function sweepNodes<N extends Node<N>>(
   seed: N,
   createGraph: boolean,
   visit: (node: N, adjoint: N) => void,
+  stop: ((node: N) => boolean) | null = null,
 ): void {
   withGradMode(createGraph, () => {
-    const order = topoSort(root);
-    sweep(order, seed, new Adjoints<N>(order.length, false), pullThroughRule, visit);
+    if (stop === null) {
+      const order = topoSort(root);
+      return sweep(order, seed, new Adjoints<N>(order.length, false), pullThroughRule, visit);
+    }
+    // a sweep inside another's vjp (vmap's): the nodes it shares with the outer sweep get their positions back
+    const saved: number[] = [];
+    const order = sortNodes(root, requiresGrad, stop, saved);
+    try {
+      const pullback: Pullback<N, N> = (node, g, adjoints) =>
+        stop(node) || pullThroughRule(node, g, adjoints);
+      sweep(order, seed, new Adjoints<N>(order.length, false), pullback, visit);
+    } finally {
+      order.forEach((node, i) => {
+        node.sortIndex = saved[i]!;
+      });
+    }
   });
 }
 
@@ -307,81 +337,23 @@ export function allAdjoints<N extends Node<N>>(root: N, seed: N): Map<N, N> {
 
 /**
  * The adjoints of `inputs` in `root`'s graph, without touching any `.adjoint`: the core of `grad`.
- * An input that `root` does not depend on gets `null`.
+ * An input that `root` does not depend on gets `null`. With `stop`, the sweep ends at the inputs: what
+ * lies below them is not visited (vmap's boundary).
  */
 export function gradients<N extends Node<N>>(
   root: N,
   seed: N,
   inputs: readonly N[],
   createGraph: boolean,
+  stopAtInputs = false,
 ): (N | null)[] {
   const found = new Map<N, N>();
   const wanted = new Set(inputs);
   if (root.requiresGrad) {
-    sweepNodes(root, seed, createGraph, (node, g) => {
+    const visit = (node: N, g: N) => {
       if (wanted.has(node)) found.set(node, g);
-    });
+    };
+    sweepNodes(root, seed, createGraph, visit, stopAtInputs ? (node) => wanted.has(node) : null);
   }
   return inputs.map((input) => found.get(input) ?? null);
 }
-
-/**
- * The sort, the sweep and the adjoints of the scalar engine's number path: copies of the same source, each with type
- * feedback of its own. One function shared by both engines sees Values and numbers in one program and
- * Tensors in the next: after the scalar benchmarks (W1, W5), W2's eager step ran 2× slower in the same
- * process (0.82 against 0.41 ms, and 1.39 against 0.60) until the two stopped sharing them.
- */
-const sortScalar = copyOf(sortNodes);
-const sweepNumbers = copyOf(sweep);
-const NumberAdjoints = copyOf(Adjoints);
-
-/**
- * `backward()` on plain numbers, for a scalar graph when nothing is recorded: the same sort and the same
- * sweep, with number cotangents and each rule's numeric vjps (traced once from its generic one, see
- * numeric.ts), so no node is made but for the leaves' gradients, which `commit` adds once the sweep is
- * done (all or nothing, as `backward`). It sums contributions in the order the node sweep does, so the
- * bits match (a property test holds it). Returns false, having touched nothing, if some rule (a custom
- * op's) has no numeric vjp.
- */
-export function backwardNumeric<N extends NumericNode<N>>(
-  root: N,
-  seed: number,
-  commit: (node: N, g: number) => void,
-): boolean {
-  const order = sortScalar(root, requiresGrad);
-  const vjps: (readonly (NumericVjp<N> | null)[])[] = new Array(order.length);
-  for (let i = 0; i < order.length; i++) {
-    const node = order[i]!;
-    const numeric = node.rule === null ? LEAF : node.rule.numeric(arity(node));
-    if (numeric === null) return false;
-    vjps[i] = numeric;
-  }
-  const kept: N[] = [];
-  const kg: number[] = [];
-  const pullback: Pullback<N, number> = (node, g, adjoints) => {
-    const numeric = vjps[node.sortIndex]!;
-    for (let j = 0; j < numeric.length; j++) {
-      const input = node.inputAt(j)!;
-      const vjp = numeric[j]!;
-      if (typeof input === 'number' || vjp === null || !input.requiresGrad) continue;
-      adjoints.add(input.sortIndex, vjp(g, node));
-    }
-  };
-  sweepNumbers(order, seed, new NumberAdjoints<number>(order.length, true), pullback, (node, g) => {
-    if (node.rule === null || node.retainsGrad) {
-      kept.push(node);
-      kg.push(g);
-    }
-  });
-  for (let i = 0; i < kept.length; i++) commit(kept[i]!, kg[i]!);
-  return true;
-}
-
-function arity<N extends Node<N>>(node: N): number {
-  let k = 0;
-  while (node.inputAt(k) !== null) k++;
-  return k;
-}
-
-/** What a leaf has in place of numeric vjps. */
-const LEAF: readonly null[] = [];

@@ -53,3 +53,4 @@ export {
   type Tangents,
 } from './transforms.js';
 export { Value } from './value.js';
+export { type VmapOptions, type VmapOutput, vmap } from './vmap.js';

@@ -104,8 +104,9 @@ export class Tensor implements Elementwise<Tensor> {
     return dtypeOf(this.#data);
   }
 
+  /** The number of elements (the product of the shape). */
   get size(): number {
-    return this.#data.length;
+    return sizeOf(this.shape);
   }
   get ndim(): number {
     return this.shape.length;

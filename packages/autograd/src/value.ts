@@ -1,5 +1,6 @@
 import { isAnomalyEnabled, watchForward } from './anomaly.js';
-import { type BackwardOptions, backward, backwardArgs, backwardNumeric, isGradEnabled } from './graph.js';
+import { type BackwardOptions, backward, backwardArgs, isGradEnabled } from './graph.js';
+import { backwardNumeric } from './numeric.js';
 import { formatValue, INSPECT } from './print.js';
 import {
   type BinaryName,

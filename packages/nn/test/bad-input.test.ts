@@ -7,8 +7,14 @@ import {
   eye,
   full,
   grad,
+  hessian,
+  hvp,
   internal,
+  jacfwd,
+  jacrev,
+  jvp,
   linear,
+  linearize,
   noGrad,
   oneHot,
   ones,
@@ -23,6 +29,7 @@ import {
   toDot,
   Value,
   valueAndGrad,
+  vmap,
   where,
   zeros,
 } from '@adjoint/autograd';
@@ -362,6 +369,102 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'grad(f)(string)',
     () => grad((x: Value) => x)(bad('2')),
     'grad: expected a Value or a finite number, got the string "2"',
+  ],
+  [
+    'jvp(string)',
+    () => jvp(bad<(x: Value) => Value>('f'), [1], [1]),
+    'jvp: expected f to be a function, got the string "f"',
+  ],
+  ['jvp(f, number)', () => jvp((x: Value) => x, bad(1), [1]), 'jvp: expected primals to be an array, got 1'],
+  [
+    'jvp with a tangent too few',
+    () => jvp((x: Value) => x, [1], bad([])),
+    'jvp: expected 1 tangent(s), one per primal, got 0',
+  ],
+  [
+    'jvp with a tangent of another shape',
+    () => jvp((x: Tensor) => x, [t()], [tensor([1, 2])]),
+    'jvp: tangent 0 has shape [2], its primal [2, 3]',
+  ],
+  [
+    'jvp with a float32 tangent for a float64 primal',
+    () => jvp((x: Tensor) => x, [tensor([1, 2])], [tensor([1, 2], { dtype: 'float32' })]),
+    'jvp: tangent 0 is float32, its primal float64',
+  ],
+  [
+    'jvp of f returning a string',
+    () =>
+      jvp(
+        bad<(x: Value) => Value>(() => 'y'),
+        [1],
+        [1],
+      ),
+    'jvp: f returned the string "y"; expected a Tensor, a Value, a number or an array of them',
+  ],
+  [
+    'linearize(f)(string tangent)',
+    () => linearize((x: Tensor) => x, t())[1](bad('v')),
+    'linearize: tangent 0 is the string "v"; its primal is a Tensor, so expected a Tensor',
+  ],
+  [
+    'hvp with a Value tangent for a Tensor',
+    () => hvp((x: Tensor) => x.sum(), [t()], [bad(new Value(1))]),
+    'jvp: tangent 0 is Value; its primal is a Tensor, so expected a Tensor',
+  ],
+  [
+    'jacfwd(f, 1.5)',
+    () => jacfwd((x: Tensor) => x, 1.5),
+    'jacfwd: expected argnums to be a non-negative integer, got 1.5',
+  ],
+  [
+    'jacrev(f)() with no argument',
+    () => jacrev((x: Tensor) => x)(...bad<[Tensor]>([])),
+    'jacrev: argnums 0 is out of range for a call with 0 argument(s)',
+  ],
+  [
+    'hessian(string)',
+    () => hessian(bad<(x: Tensor) => Tensor>('f')),
+    'hessian: expected f to be a function, got the string "f"',
+  ],
+  [
+    'vmap(string)',
+    () => vmap(bad<(x: Tensor) => Tensor>('f')),
+    'vmap: expected f to be a function, got the string "f"',
+  ],
+  [
+    'vmap with an unknown option',
+    () => vmap((x: Tensor) => x, bad({ inAxis: 0 })),
+    "vmap: unknown option 'inAxis'; the options are inAxes and outAxes",
+  ],
+  [
+    'vmap with inAxes out of range',
+    () => vmap((x: Tensor) => x, { inAxes: 2 })(t()),
+    'vmap (inAxes of argument 0): axis 2 is out of range for a tensor of rank 2 (valid: -2 to 1)',
+  ],
+  [
+    'vmap with batch sizes that disagree',
+    () => vmap((x: Tensor, y: Tensor) => x.add(y))(t(), tensor([1, 2, 3])),
+    'vmap: batch sizes disagree: argument 0 has 2 along its axis 0, argument 1 has 3 along axis 0',
+  ],
+  [
+    'vmap with no batched argument',
+    () => vmap((x: Tensor) => x, { inAxes: null })(t()),
+    'vmap: inAxes maps no argument; at least one must have a batch axis',
+  ],
+  [
+    'vmap over a number',
+    () => vmap((x: Tensor) => x)(bad<Tensor>(2)),
+    'vmap: argument 0 is 2, which has no axis 0 to map over; give it inAxes null',
+  ],
+  [
+    'vmap reading item() of a batched tensor',
+    () => vmap((x: Tensor) => tensor(x.sum().item()))(t()),
+    'vmap: item() reads the values of a batched tensor (shape [] per example) inside the mapped function',
+  ],
+  [
+    'vmap with outAxes for the wrong count',
+    () => vmap((x: Tensor) => [x, x], { outAxes: [0] })(t()),
+    'vmap: outAxes has 1 entries for 2 result(s)',
   ],
   [
     'grad of a non-scalar',

@@ -3,6 +3,7 @@
 // elementwise op is one entry there; its kernel, its fused loop and its Tensor rule follow from it.
 import { map, mapKernel, select, zipKernel } from '../kernels/loops.js';
 import type { Storage } from '../ndarray.js';
+import { broadcasting, sameAttrs } from '../rules/batching.js';
 import {
   type BinaryName,
   binaryRules,
@@ -15,6 +16,12 @@ import {
 } from '../rules/elementwise.js';
 import type { Primitive, ScalarForward } from '../rules/rule.js';
 import { duplicate } from '../run.js';
+
+/** The batching of an op whose attribute is its output's broadcast shape. */
+const overShape = broadcasting<readonly number[]>(
+  (shape) => shape,
+  (_shape, batched) => batched,
+);
 
 /** @internal Each elementwise op's loops, compiled for its function alone (see mapKernel). */
 export const KERNELS = {
@@ -29,6 +36,7 @@ export const UNARY = table(unaryRules, (rule, name): Primitive<undefined> => {
   return {
     forward: ([x]) => ({ data: kernel(x!.data), shape: x!.shape }),
     loop: (_x, _attrs, out) => pointwise(rule, out.shape),
+    batch: sameAttrs,
   };
 });
 
@@ -42,18 +50,21 @@ export const COMPARISON = table(comparisons, (rule, name) => zipPrimitive(rule, 
 export const WHERE: Primitive<readonly number[]> = {
   forward: ([a, c, b], shape) => ({ data: select(c!, a!, b!, shape), shape }),
   loop: (_x, shape) => pointwise(whereRule, shape),
+  batch: overShape,
 };
 
 /** leakyRelu, whose slope is its attribute. */
 export const LEAKY_RELU: Primitive<number> = {
   forward: ([x], slope) => ({ data: map(x!.data, (v) => leakyReluRule.forward(v, slope)), shape: x!.shape }),
   loop: (_x, slope, out) => ({ fn: (v: number) => leakyReluRule.forward(v, slope), shape: out.shape }),
+  batch: sameAttrs,
 };
 
 /** A copy that shares no memory with its input: what a leaf's gradient stores. */
 export const COPY: Primitive<undefined> = {
   forward: ([x]) => ({ data: duplicate(x!.data), shape: x!.shape }),
   copy: true,
+  batch: sameAttrs,
 };
 
 function zipPrimitive(
@@ -63,6 +74,7 @@ function zipPrimitive(
   return {
     forward: ([a, b], shape) => ({ data: kernel(a!, b!, shape), shape }),
     loop: (_x, shape) => pointwise(rule, shape),
+    batch: overShape,
   };
 }
 

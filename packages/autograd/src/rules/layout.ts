@@ -9,6 +9,7 @@ import {
   sliceAxis,
 } from '../kernels/loops.js';
 import type { DType, NDArray } from '../ndarray.js';
+import { alongAxes, broadcasting, mergedBatch, sameAttrs } from './batching.js';
 import type { TensorNode, TensorRule } from './rule.js';
 
 // Ops that move elements without computing with them: their adjoints move the gradient back.
@@ -20,12 +21,14 @@ export const layoutRules: LayoutRules = {
     forward: ([x], shape: readonly number[]) => ({ data: x!.data, shape }),
     vjp: (g, _y, [x]) => [g.reshape(x!.shape)],
     jvp: 'linear',
+    batch: alongAxes((shape, size) => [size, ...shape]),
   },
   // a cast rounds (to float32) or widens (to float64) each element; its adjoint casts the gradient back
   astype: {
     forward: ([x], dtype: DType) => ({ data: convert(x!.data, dtype), shape: x!.shape }),
     vjp: (g, _y, [x]) => [g.astype(x!.dtype)],
     jvp: 'linear',
+    batch: sameAttrs,
   },
   // broadcastTo copies x along new or size-1 axes, so its adjoint sums those copies back
   // in a fused loop it is the identity, its input read broadcast: no copy is made
@@ -34,6 +37,10 @@ export const layoutRules: LayoutRules = {
     loop: (_x, shape: readonly number[]) => ({ fn: identity, source: '$0', shape }),
     vjp: (g, _y, [x]) => [g.sumTo(x!.shape)],
     jvp: 'linear',
+    batch: broadcasting(
+      (shape) => shape,
+      (_shape, batched) => batched,
+    ),
   },
   // the adjoint of a permutation of axes is the inverse permutation
   transpose: {
@@ -43,6 +50,7 @@ export const layoutRules: LayoutRules = {
     }),
     vjp: (g, _y, _x, axes: readonly number[]) => [g.transpose(inverse(axes))],
     jvp: 'linear',
+    batch: alongAxes((axes) => [0, ...axes.map((a) => a + 1)]),
   },
   // the adjoint of a slice is the gradient padded with zeros back to the input's size
   slice: {
@@ -54,6 +62,7 @@ export const layoutRules: LayoutRules = {
       g.applyRule('padAxis', layoutRules.padAxis, { axis, start, size: x!.shape[axis]! }),
     ],
     jvp: 'linear',
+    batch: alongAxes((attrs) => ({ ...attrs, axis: attrs.axis + 1 })),
   },
   // …and the adjoint of that padding is the slice
   padAxis: {
@@ -63,6 +72,7 @@ export const layoutRules: LayoutRules = {
     },
     vjp: (g, _y, [x], { axis, start }: PadAttrs) => [g.slice(axis, start, start + x!.shape[axis]!)],
     jvp: 'linear',
+    batch: alongAxes((attrs) => ({ ...attrs, axis: attrs.axis + 1 })),
   },
   // each input's adjoint is its own block of the gradient
   concat: {
@@ -79,6 +89,7 @@ export const layoutRules: LayoutRules = {
     },
     // the tangent of a concatenation: each input's tangent padded with zeros to its block, summed
     jvp: (dxs, y, xs, axis: number) => concatTangent(dxs, xs, axis, y.shape[axis]!),
+    batch: alongAxes((axis) => axis + 1),
   },
   // gather reads x at the indices; its adjoint adds g back at those indices
   gather: {
@@ -90,6 +101,7 @@ export const layoutRules: LayoutRules = {
       g.applyRule('scatterAdd', layoutRules.scatterAdd, { index, axis, shape: x!.shape }),
     ],
     jvp: 'linear',
+    batch: alongAxes(({ index, axis }, size) => ({ index: tiled(index, size), axis: axis + 1 })),
   },
   // one-hot rows of class indices: a constant of the labels' values, which carry no gradient. The kernel
   // checks every label, so a compiled program checks each call's labels too
@@ -100,6 +112,7 @@ export const layoutRules: LayoutRules = {
     }),
     vjp: () => [null],
     jvp: () => null,
+    batch: mergedBatch(),
   },
   // …and the adjoint of that scatter-add is the gather
   scatterAdd: {
@@ -111,8 +124,20 @@ export const layoutRules: LayoutRules = {
       g.applyRule('gather', layoutRules.gather, { index, axis }),
     ],
     jvp: 'linear',
+    batch: alongAxes(({ index, axis, shape }, size) => ({
+      index: tiled(index, size),
+      axis: axis + 1,
+      shape: [size, ...shape],
+    })),
   },
 };
+
+/** `index` repeated along a new leading axis of `size`: the same indices for every example of a batch. */
+function tiled(index: NDArray, size: number): NDArray {
+  const data = new Float64Array(size * index.data.length);
+  for (let b = 0; b < size; b++) data.set(index.data, b * index.data.length);
+  return { data, shape: [size, ...index.shape] };
+}
 
 /** The tangent of a concatenation along `axis` (of length `size`): each input's padded to its block, summed. */
 function concatTangent<T extends TensorNode<T>>(

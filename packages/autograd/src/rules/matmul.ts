@@ -1,6 +1,7 @@
 import { matmul } from '../kernels/matmul.js';
 import { broadcastShapes } from '../ndarray.js';
 import { formatShape, ShapeError } from '../shape.js';
+import { broadcasting } from './batching.js';
 import type { TensorNode, TensorRule } from './rule.js';
 
 /** Which operand is read transposed: A·B, A·Bᵀ or Aᵀ·B (last two axes; batch axes broadcast). */
@@ -34,8 +35,13 @@ export const matmulRules = {
       const right = db ? product(a!, db, variant) : null;
       return left === null ? right : right === null ? left : left.add(right);
     },
+    // batch axes broadcast: the batch is one more of them
+    batch: broadcasting<MatmulAttrs>(
+      (attrs) => attrs.shape,
+      (attrs, shape) => ({ ...attrs, shape }),
+    ),
   },
-} satisfies Record<string, TensorRule<never>>;
+} satisfies Record<string, TensorRule<MatmulAttrs>>;
 
 function adjointOfA<T extends TensorNode<T>>(variant: MatmulVariant, g: T, b: T): T {
   if (variant === 'nn') return product(g, b, 'nt');

@@ -1,5 +1,6 @@
 import { map, reduce } from '../kernels/loops.js';
 import { reducedShape } from '../ndarray.js';
+import { alongAxes, outward } from './batching.js';
 import type { TensorNode, TensorRule } from './rule.js';
 
 /** Which axes to reduce (sorted, distinct) and whether they stay as size-1 axes. */
@@ -20,6 +21,7 @@ export const reduceRules = {
     loop: ([x], { axes }) => ({ sum: reducedShape(x!.shape, axes, true), shape: x!.shape }),
     vjp: (g, _y, [x], { axes }) => [g.reshape(reducedShape(x!.shape, axes, true)).broadcastTo(x!.shape)],
     jvp: 'linear',
+    batch: alongAxes(({ axes, keepDims }) => ({ axes: outward(axes), keepDims })),
   },
   // max: all of g goes to the maximum; tied maxima share it evenly, as in PyTorch's amax
   max: {
@@ -29,6 +31,7 @@ export const reduceRules = {
     }),
     vjp: (g, y, [x], { axes }) => [spreadToExtremes(g, y, x!, axes)],
     jvp: ([dx], y, [x], { axes, keepDims }) => (dx ? meanAtExtremes(dx, y, x!, axes, keepDims) : null),
+    batch: alongAxes(({ axes, keepDims }) => ({ axes: outward(axes), keepDims })),
   },
   min: {
     forward: ([x], { axes, keepDims }) => ({
@@ -37,6 +40,7 @@ export const reduceRules = {
     }),
     vjp: (g, y, [x], { axes }) => [spreadToExtremes(g, y, x!, axes)],
     jvp: ([dx], y, [x], { axes, keepDims }) => (dx ? meanAtExtremes(dx, y, x!, axes, keepDims) : null),
+    batch: alongAxes(({ axes, keepDims }) => ({ axes: outward(axes), keepDims })),
   },
 } satisfies Record<string, TensorRule<ReduceAttrs>>;
 
@@ -71,4 +75,5 @@ export const shiftRule: TensorRule<readonly number[]> = {
   },
   vjp: () => [null],
   jvp: () => null,
+  batch: alongAxes(outward),
 };

@@ -87,7 +87,22 @@ export interface Primitive<A> {
   readonly forward: (inputs: readonly NDArray[], attrs: A) => NDArray;
   readonly loop?: (inputs: readonly NDArray[], attrs: A, out: NDArray) => LoopStep;
   readonly copy?: boolean;
+  /** How it runs on a whole batch at once, under vmap (rules/batching.ts); without one, vmap refuses it. */
+  readonly batch?: BatchRule<A>;
 }
+
+/**
+ * How a primitive runs on a batch (vmap): `inputs` carry a leading batch axis of `size` where `batched`
+ * says so (the others are as the op saw them), and the rule makes one run of the primitive itself (`run`,
+ * through the seam) on rearranged inputs and attributes, whose result has the batch axis leading.
+ */
+export type BatchRule<A> = (
+  inputs: readonly NDArray[],
+  batched: readonly boolean[],
+  attrs: A,
+  size: number,
+  run: (inputs: readonly NDArray[], attrs: A) => NDArray,
+) => NDArray;
 
 /**
  * A Tensor primitive: its forward on plain arrays, next to its vjp written with Tensor ops (so it is

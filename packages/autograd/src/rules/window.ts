@@ -1,4 +1,5 @@
 import { fold, maxGather, maxPool, maxScatter, unfold, type Window, windowCount } from '../kernels/window.js';
+import { mergedBatch } from './batching.js';
 import type { TensorRule } from './rule.js';
 
 // Sliding windows, the primitives under convolution and pooling: unfold (im2col) and fold (col2im) are
@@ -30,12 +31,17 @@ export const windowRules: WindowRules = {
       g.applyRule('fold', windowRules.fold, { ...attrs, shape: x!.shape }),
     ],
     jvp: 'linear',
+    batch: mergedBatch(),
   },
   // …and the adjoint of that sum is the unfold (padding carries no gradient: fill 0)
   fold: {
     forward: ([cols], attrs: FoldAttrs) => ({ data: fold(cols!, attrs, attrs.shape), shape: attrs.shape }),
     vjp: (g, _y, _x, attrs: FoldAttrs) => [g.applyRule('unfold', windowRules.unfold, { ...attrs, fill: 0 })],
     jvp: 'linear',
+    batch: mergedBatch((attrs, size) => ({
+      ...attrs,
+      shape: [size * attrs.shape[0]!, ...attrs.shape.slice(1)],
+    })),
   },
   // max pooling: each window's gradient goes to its maxima (shared evenly among ties). Scattering it
   // there and gathering from there are each other's adjoints; both read the routes off x, which
@@ -45,16 +51,19 @@ export const windowRules: WindowRules = {
     vjp: (g, _y, [x], w: Window) => [g.applyRule('maxScatter', windowRules.maxScatter, w, [x!])],
     // each window's tangent is its maxima's, shared evenly among ties as the gradient is
     jvp: ([dx], _y, [x], w: Window) => dx?.applyRule('maxGather', windowRules.maxGather, w, [x!]) ?? null,
+    batch: mergedBatch(),
   },
   maxScatter: {
     forward: ([g, x], w: Window) => ({ data: maxScatter(g!, x!, w), shape: x!.shape }),
     vjp: (gg, _y, [_g, x], w: Window) => [gg.applyRule('maxGather', windowRules.maxGather, w, [x!]), null],
     jvp: 'linear',
+    batch: mergedBatch(),
   },
   maxGather: {
     forward: ([v, x], w: Window) => ({ data: maxGather(v!, x!, w), shape: pooledShape(x!.shape, w) }),
     vjp: (gg, _y, [_v, x], w: Window) => [gg.applyRule('maxScatter', windowRules.maxScatter, w, [x!]), null],
     jvp: 'linear',
+    batch: mergedBatch(),
   },
 };
 
