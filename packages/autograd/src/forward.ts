@@ -3,7 +3,7 @@
 // same sort and the same rules: where an op states no jvp, the caller derives one from its vjp (a scalar
 // op's Jacobian is diagonal; any other, a custom Tensor op's, is transposed: transforms.ts).
 
-import { anomaly, isAnomalyEnabled } from './anomaly.js';
+import { anomaly, isAnomalyEnabled, withAnomalyPaused } from './anomaly.js';
 import {
   type Jvp,
   type Node,
@@ -56,7 +56,8 @@ function tangentOf<N extends Node<N>>(
   const inputs = node.parents;
   const dxs = inputs.map((x) => tangents.get(x) ?? null);
   if (dxs.every((dx) => dx === null)) return null;
-  const t = jvp(dxs, node, inputs);
+  // in anomaly mode the jvp's own arithmetic is not checked as a forward pass: its result is, below
+  const t = isAnomalyEnabled() ? withAnomalyPaused(() => jvp(dxs, node, inputs)) : jvp(dxs, node, inputs);
   if (t === null) return null;
   if (!sameShape(t.shape, node.shape)) {
     throw new ShapeError(

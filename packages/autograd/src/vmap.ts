@@ -62,8 +62,8 @@ export function vmap<A extends unknown[], R extends VmapOutput>(
 
 /** The batching interpreter: which arrays hold a batch, and how each primitive runs on one. */
 class Batching implements Interpreter {
-  /** Arrays that hold a whole batch, the batch axis leading. */
-  readonly #batched = new WeakSet<Storage>();
+  /** Arrays that hold a whole batch, the batch axis leading, with the size of one example. */
+  readonly #batched = new WeakMap<Storage, number>();
 
   /** Arrays that ops inside made (not views of what came from outside). */
   readonly #made = new WeakSet<Storage>();
@@ -80,7 +80,7 @@ class Batching implements Interpreter {
   /** One example's view of `x` batched along `axis`: the batch moved to the front. */
   enter(x: Tensor, axis: number): Tensor {
     const moved = axis === 0 ? x : x.detach().transpose(moveToFront(x.ndim, axis));
-    this.#batched.add(storageOf(moved));
+    this.#batched.set(storageOf(moved), sizeOf(moved.shape) / this.size);
     const inner = new Tensor(storageOf(moved), moved.shape.slice(1));
     if (x.requiresGrad && isGradEnabled()) {
       inner.requiresGrad = true;
@@ -144,7 +144,7 @@ class Batching implements Interpreter {
   }
 
   bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray {
-    const arrays = inputs.map((x) => ({ data: x instanceof Tensor ? storageOf(x) : x.data, shape: x.shape }));
+    const arrays = inputs.map((x) => ({ data: arrayOf(x), shape: x.shape }));
     const batched = arrays.map((x) => this.#holdsBatch(x.data, x.shape));
     inputs.forEach((x, i) => {
       if (x instanceof Tensor && x.requiresGrad && !batched[i] && !this.#made.has(arrays[i]!.data))
@@ -152,7 +152,7 @@ class Batching implements Interpreter {
     });
     const run = (xs: readonly NDArray[], a: A) => {
       const out = interpret(this.below, () => bind(name, primitive, xs, a));
-      if (!xs.some((x) => x.data === out.data)) this.#made.add(out.data);
+      if (!xs.some((x) => arrayOf(x) === out.data)) this.#made.add(out.data);
       return out;
     };
     if (!batched.includes(true)) return run(inputs, attrs);
@@ -167,7 +167,7 @@ class Batching implements Interpreter {
       throw new Error(
         `vmap: the batching of ${name} gave shape ${formatShape(out.shape)}, not a batch of ${this.size}`,
       );
-    this.#batched.add(out.data);
+    this.#batched.set(out.data, sizeOf(out.shape) / this.size);
     return { data: out.data, shape: out.shape.slice(1) };
   }
 
@@ -176,7 +176,7 @@ class Batching implements Interpreter {
    * mapped along axis 0 is the batch's array too: seen with the argument's own shape, it is not one.
    */
   #holdsBatch(storage: Storage, shape: readonly number[]): boolean {
-    return this.#batched.has(storage) && storage.length === this.size * sizeOf(shape);
+    return this.#batched.get(storage) === sizeOf(shape);
   }
 
   allocate(dtype: DType, size: number): Storage {
@@ -205,6 +205,11 @@ class Batching implements Interpreter {
   isConcrete(storage: Storage): boolean {
     return !this.#batched.has(storage) && interpret(this.below, () => isConcrete(storage));
   }
+}
+
+/** The array of `x`, read as the engine reads it (a Tensor's `.data` is the user's read). */
+function arrayOf(x: NDArray): Storage {
+  return x instanceof Tensor ? storageOf(x) : x.data;
 }
 
 function checkVmapOptions(options: unknown): void {
