@@ -65,11 +65,12 @@ function linearized<A extends Differentiable[], R extends Output>(
 ): [R, (tangents: Tangents<A>) => TangentOf<R>] {
   if (typeof f !== 'function') throw new TypeError(`${op}: expected f to be a function, got ${describe(f)}`);
   const outer = primals.some((p) => isNode(p) && p.requiresGrad);
-  const inputs = primals.map((p, i) => {
+  primals.forEach((p, i) => {
     if (!(isNode(p) || typeof p === 'number'))
       throw new TypeError(`${op}: primal ${i} is ${describe(p)}, expected a Tensor, a Value or a number`);
-    return asInput(p);
   });
+  // recorded even inside noGrad: the inputs are what the tangents start from
+  const inputs = withGradMode(true, () => primals.map(asInput));
   const output = withGradMode(true, () => f(...(inputs as A)));
   const outputs = (Array.isArray(output) ? output : [output]) as readonly unknown[];
   outputs.forEach((o, i) => {

@@ -14,6 +14,7 @@ import {
   unaryRules,
 } from '../rules/elementwise.js';
 import { Tensor } from '../tensor.js';
+import { Value } from '../value.js';
 
 /** Options of the shape arbitraries: ranks and axis sizes (axes are never empty). */
 export interface ShapeOptions {
@@ -69,8 +70,16 @@ export type ExpressionOp = UnaryName | BinaryName | 'sub' | 'leakyRelu';
 export interface ExpressionGraph {
   readonly shape: readonly number[];
   readonly inputs: readonly (readonly number[])[];
-  readonly steps: readonly { readonly op: ExpressionOp; readonly a: number; readonly b: number }[];
+  readonly steps: readonly { readonly op: ExpressionOp | string; readonly a: number; readonly b: number }[];
 }
+
+/**
+ * Your own ops for random expressions, by name (give the names to `expressionGraph`'s `ops`): each a
+ * function of one or two nodes of either engine, a `customOp` for instance.
+ */
+export type CustomOps = Readonly<
+  Record<string, { readonly arity: 1 | 2; readonly apply: <N extends Elementwise<N>>(...xs: N[]) => N }>
+>;
 
 const UNARY = Object.keys(unaryRules) as UnaryName[];
 const BINARY = [...(Object.keys(binaryRules) as BinaryName[]), 'sub'] as const;
@@ -83,7 +92,8 @@ export function expressionGraph(
   options: {
     readonly inputs?: number;
     readonly maxSteps?: number;
-    readonly ops?: readonly ExpressionOp[];
+    /** The ops to draw from (default every elementwise op); may name `CustomOps` for compileExpression. */
+    readonly ops?: readonly (ExpressionOp | string)[];
     readonly shape?: readonly number[] | fc.Arbitrary<readonly number[]>;
   } = {},
 ): fc.Arbitrary<ExpressionGraph> {
@@ -113,7 +123,7 @@ export interface CompiledExpression {
 }
 
 interface Resolved {
-  readonly op: ExpressionOp | 'tanh';
+  readonly op: ExpressionOp | string;
   readonly args: readonly number[];
 }
 
@@ -123,9 +133,10 @@ interface Resolved {
  * with margins wide enough for a finite-difference step: log and sqrt need x > 0.1, div |b| > 0.1, pow
  * a base > 0.1, exp x < 4, the kinks of relu, leakyRelu, abs, maximum and minimum stay 0.01 away, and
  * no node may exceed 1e3 in size. An op that fails is replaced by tanh of its first argument, so every
- * shrunk case is still a valid one.
+ * shrunk case is still a valid one. `custom` gives the ops of yours that the graph names; each is checked
+ * only for a finite result of size below 1e3, evaluated on Values.
  */
-export function compileExpression(graph: ExpressionGraph): CompiledExpression {
+export function compileExpression(graph: ExpressionGraph, custom: CustomOps = {}): CompiledExpression {
   const values: (readonly number[])[] = [...graph.inputs];
   const steps: Resolved[] = [];
   for (const { op, a, b } of graph.steps) {
@@ -134,9 +145,19 @@ export function compileExpression(graph: ExpressionGraph): CompiledExpression {
     const j = n - 1 - (b % n);
     const xs = values[i]!;
     const ys = values[j]!;
-    const outs = xs.map((x, e) => (inDomain(op, x, ys[e]!) ? evaluate(op, x, ys[e]!) : Number.NaN));
+    const mine = Object.hasOwn(custom, op) ? custom[op]! : null;
+    if (mine === null && !isBuiltIn(op))
+      throw new RangeError(`compileExpression: the graph uses the op '${op}', which custom does not give`);
+    const outs = xs.map((x, e) =>
+      mine !== null
+        ? mine.apply(...[x, ys[e]!].slice(0, mine.arity).map((v) => new Value(v))).data
+        : inDomain(op as ExpressionOp, x, ys[e]!)
+          ? evaluate(op as ExpressionOp, x, ys[e]!)
+          : Number.NaN,
+    );
     const fits = outs.every((out) => Number.isFinite(out) && Math.abs(out) < 1e3);
-    steps.push(fits ? { op, args: isUnary(op) ? [i] : [i, j] } : { op: 'tanh', args: [i] });
+    const unary = mine !== null ? mine.arity === 1 : isUnary(op as ExpressionOp);
+    steps.push(fits ? { op, args: unary ? [i] : [i, j] } : { op: 'tanh', args: [i] });
     values.push(fits ? outs : xs.map(Math.tanh));
   }
   const used = new Set(steps.flatMap((s) => s.args));
@@ -151,14 +172,43 @@ export function compileExpression(graph: ExpressionGraph): CompiledExpression {
     const nodes: N[] = [...leaves];
     for (const { op, args } of steps)
       nodes.push(
-        apply(
-          op,
-          args.map((k) => nodes[k]!),
-        ),
+        Object.hasOwn(custom, op)
+          ? custom[op]!.apply(...args.map((k) => nodes[k]!))
+          : apply(
+              op as ExpressionOp,
+              args.map((k) => nodes[k]!),
+            ),
       );
     return sinks.map((k) => nodes[k]!).reduce((total, node) => total.add(node));
   };
   return Object.assign(run, { program });
+}
+
+function isBuiltIn(op: string): boolean {
+  return op === 'leakyRelu' || op === 'sub' || op in unaryRules || op in binaryRules;
+}
+
+/**
+ * Tangents (or cotangents) for `args`: for each Tensor one of its shape and dtype, for each Value or
+ * number a number, with elements from `values` (default [-1, 1]). What `jvp` and `checkGrads` take.
+ */
+export function tangentsFor(
+  args: readonly (Tensor | Value | number)[],
+  values: fc.Arbitrary<number> = fc.double({ min: -1, max: 1, noNaN: true }),
+): fc.Arbitrary<(Tensor | number)[]> {
+  return fc.tuple(
+    ...args.map(
+      (x): fc.Arbitrary<Tensor | number> =>
+        x instanceof Tensor
+          ? fc
+              .array(values, { minLength: x.size, maxLength: x.size })
+              .map(
+                (e) =>
+                  new Tensor(x.dtype === 'float32' ? Float32Array.from(e) : Float64Array.from(e), x.shape),
+              )
+          : values,
+    ),
+  );
 }
 
 function isUnary(op: ExpressionOp | 'tanh'): op is UnaryName | 'leakyRelu' {

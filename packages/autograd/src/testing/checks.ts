@@ -10,6 +10,8 @@ import { checkOptions, describe, formatShape, ShapeError } from '../shape.js';
 import { filled, Tensor } from '../tensor.js';
 import { toValue, Value } from '../value.js';
 
+export { type CheckGradsOptions, checkGrads } from './check-grads.js';
+
 /** The numeric gradient of each input: a number per Value, a Tensor of its shape per Tensor. */
 export type NumericGrads<A extends readonly Differentiable[]> = {
   [K in keyof A]: A[K] extends Tensor ? Tensor : number;
