@@ -18,7 +18,7 @@ export function toDot(root: Value | Tensor, options: { readonly rankdir?: 'LR' |
     root instanceof Tensor ? topoSort(root, () => true) : topoSort(root, () => true);
   const adjoints: Map<Value | Tensor, Value | Tensor> =
     root instanceof Tensor
-      ? allAdjoints(root, filled(root.shape, 1))
+      ? allAdjoints(root, filled(root.shape, 1, root.dtype))
       : allAdjoints(root, toValue(1, 'toDot'));
   // A number operand (a Value's `x.mul(2)` keeps the 2) is drawn as a constant record of its own, just
   // before the node that reads it: where a depth-first walk of the node's inputs would put it.

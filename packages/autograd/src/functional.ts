@@ -36,7 +36,7 @@ export function grad<A extends Differentiable[], I extends number = 0>(
 export function grad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: readonly number[],
-): GradFn<A, Differentiable[]>;
+): GradFn<A, A[number][]>;
 export function grad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: number | readonly number[] = 0,
@@ -54,7 +54,7 @@ export function valueAndGrad<A extends Differentiable[], I extends number = 0>(
 export function valueAndGrad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: readonly number[],
-): GradFn<A, [ScalarOutput, Differentiable[]]>;
+): GradFn<A, [ScalarOutput, A[number][]]>;
 export function valueAndGrad<A extends Differentiable[]>(
   f: (...args: A) => ScalarOutput,
   argnums: number | readonly number[] = 0,
@@ -83,7 +83,7 @@ export function valueAndGrad<A extends Differentiable[]>(
       const root = scalarRoot(output);
       const found =
         root instanceof Tensor
-          ? gradients(root, filled(root.shape, 1), targets as Tensor[], createGraph)
+          ? gradients(root, filled(root.shape, 1, root.dtype), targets as Tensor[], createGraph)
           : gradients(root, toValue(1, 'grad'), targets as Value[], createGraph);
       return [output, found.map((g, k) => g ?? zerosLike(targets[k]!))] as const;
     });

@@ -1,5 +1,5 @@
 /**
- * The benchmark: six workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
+ * The benchmark: eight workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
  * backends), jax-js (wasm device, jit) and, for the scalar engine, micrograd by hand (micrograd.ts).
  * Contestants of a workload run interleaved, one repetition each per round in a seeded random order, so
  * they share the machine's load; tables give the median, the min–max and the ratio of each peer's
@@ -39,6 +39,7 @@ import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
 import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
 import { jaxMlpStep, tf, tfContestant, tfMlpStep } from './mlp.js';
+import { raceTransforms } from './transforms.js';
 import { MNIST_MLP } from './workloads.js';
 
 const require = createRequire(import.meta.url);
@@ -244,6 +245,9 @@ async function main(): Promise<void> {
     ],
     reps,
   );
+
+  // W7, W8: the transforms on W3's network: per-example gradients, Hessian-vector products
+  await raceTransforms(races, dtype, reps, ours);
 
   // W4: square matmul
   for (const n of quick ? [128, 512] : [128, 512, 1024]) {

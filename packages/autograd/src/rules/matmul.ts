@@ -1,7 +1,9 @@
 import { matmul } from '../kernels/matmul.js';
-import { broadcastShapes } from '../ndarray.js';
+import { broadcastShapes, type NDArray } from '../ndarray.js';
+import { bind } from '../run.js';
 import { formatShape, ShapeError } from '../shape.js';
 import { broadcasting } from './batching.js';
+import { layoutRules } from './layout.js';
 import type { TensorNode, TensorRule } from './rule.js';
 
 /** Which operand is read transposed: A·B, A·Bᵀ or Aᵀ·B (last two axes; batch axes broadcast). */
@@ -35,13 +37,55 @@ export const matmulRules = {
       const right = db ? product(a!, db, variant) : null;
       return left === null ? right : right === null ? left : left.add(right);
     },
-    // batch axes broadcast: the batch is one more of them
-    batch: broadcasting<MatmulAttrs>(
-      (attrs) => attrs.shape,
-      (attrs, shape) => ({ ...attrs, shape }),
-    ),
+    batch: batchedProduct,
   },
 } satisfies Record<string, TensorRule<MatmulAttrs>>;
+
+/**
+ * The product on a batch: where a shared matrix meets a batch of matrices, the batch is folded into the
+ * other operand's rows (or columns), one large product instead of one per example, each element summed
+ * in the same order; otherwise the batch is one more batch axis.
+ */
+function batchedProduct(
+  inputs: readonly NDArray[],
+  batched: readonly boolean[],
+  attrs: MatmulAttrs,
+  size: number,
+  run: (inputs: readonly NDArray[], attrs: MatmulAttrs) => NDArray,
+): NDArray {
+  const [a, b] = inputs as [NDArray, NDArray];
+  const { variant, shape } = attrs;
+  if (shape.length === 2 && batched[0] !== batched[1]) {
+    const [m, n] = shape as [number, number];
+    // a [B, m, k] against a shared b: the rows of every example's a, one after the other
+    if (batched[0] && variant !== 'tn') {
+      const out = run([{ data: a.data, shape: [size * m, a.shape[2]!] }, b], {
+        variant,
+        shape: [size * m, n],
+      });
+      return { data: out.data, shape: [size, m, n] };
+    }
+    // a shared a against b [B, …]: every example's columns side by side, [k, B·n] (or B·n rows for 'nt'),
+    // where packing a once per example (m·k each) costs more than moving b and the result (k·n + m·n)
+    const k = variant === 'tn' ? (a.shape[0] as number) : (a.shape[1] as number);
+    if (batched[1] && m * k > n * (k + m)) {
+      const columns =
+        variant === 'nt'
+          ? { data: b.data, shape: [size * n, b.shape[2]!] }
+          : flatten(bind('transpose', layoutRules.transpose, [b], [1, 0, 2]), [b.shape[1]!, size * n]);
+      const out = run([a, columns], { variant, shape: [m, size * n] });
+      return bind('transpose', layoutRules.transpose, [{ data: out.data, shape: [m, size, n] }], [1, 0, 2]);
+    }
+  }
+  return broadcasting<MatmulAttrs>(
+    (at) => at.shape,
+    (at, batchShape) => ({ ...at, shape: batchShape }),
+  )(inputs, batched, attrs, size, run);
+}
+
+function flatten(x: NDArray, shape: readonly number[]): NDArray {
+  return { data: x.data, shape };
+}
 
 function adjointOfA<T extends TensorNode<T>>(variant: MatmulVariant, g: T, b: T): T {
   if (variant === 'nn') return product(g, b, 'nt');
