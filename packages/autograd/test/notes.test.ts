@@ -1,9 +1,10 @@
-import { Value } from '@adjoint/autograd';
+import { grad, jvp, Rng, randn, type Tensor, tensor, Value } from '@adjoint/autograd';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import { expectClose } from './close';
 
-// The hand derivations of notes 000 and 001, reproduced by backpropagation. Each test names its equation.
+// The hand derivations of notes 000 and 001, reproduced by backpropagation, and note 004's network in
+// forward mode. Each test names its equation.
 
 const real = (min: number, max: number) => fc.double({ min, max, noNaN: true });
 const sig = (z: number) => 1 / (1 + Math.exp(-z));
@@ -196,5 +197,67 @@ describe('note 000: one neuron, the 1/(2m) cost and the activations', () => {
     const y = x.relu();
     y.backward();
     expect([y.data, x.grad]).toEqual([0, 1]);
+  });
+});
+
+describe('note 004, forward mode: the 2-3-1 network with tangents beside its bars', () => {
+  // g = U x + b, h = tanh g, z = W h + c, o = σ(z), ε = mean of the softplus log-loss
+  const U = tensor([
+    [0.5, -1.2],
+    [0.8, 0.3],
+    [-0.4, 0.9],
+  ]);
+  const b = tensor([0.1, -0.2, 0.05]);
+  const W = tensor([[1.1, -0.7, 0.6]]);
+  const c = tensor([0.3]);
+  const X = tensor([
+    [0.2, -1],
+    [1.5, 0.4],
+    [-0.6, 0.8],
+    [0, 2],
+  ]);
+  const y = tensor([1, 0, 1, 0]);
+  const forward = (u: Tensor, bb: Tensor, w: Tensor, cc: Tensor, x: Tensor) =>
+    x.matmul(u.T).add(bb).tanh().matmul(w.T).add(cc).reshape([4]);
+  const outputs = (x: Tensor) => forward(U, b, W, c, x).sigmoid();
+
+  test('one jvp per input direction gives a column of ∂o/∂x; the bars give it a row at a time', () => {
+    // the hand form: ∂oᵢ/∂xᵢₖ = oᵢ(1 − oᵢ) Σⱼ wⱼ (1 − tanh² gᵢⱼ) uⱼₖ
+    const G = X.matmul(U.T).add(b).toArray() as number[][];
+    const o = outputs(X).toArray() as number[];
+    const hand = (i: number, k: number) =>
+      o[i]! *
+      (1 - o[i]!) *
+      [0, 1, 2].reduce(
+        (s, j) =>
+          s +
+          (W.toArray() as number[][])[0]![j]! *
+            (1 - Math.tanh(G[i]![j]!) ** 2) *
+            (U.toArray() as number[][])[j]![k]!,
+        0,
+      );
+    for (const k of [0, 1]) {
+      const direction = tensor([0, 1, 2, 3].map(() => (k === 0 ? [1, 0] : [0, 1])));
+      const [, column] = jvp(outputs, [X], [direction]);
+      (column.toArray() as number[]).forEach((v, i) => expectClose(v, hand(i, k), 1e-14, 1e-15));
+    }
+    // the bars: one backward pass per output oᵢ; the samples do not mix, so x̄ of Σ oᵢ holds every row
+    const rows = grad((x: Tensor) => outputs(x).sum())(X).toArray() as number[][];
+    rows.forEach((row, i) => row.forEach((v, k) => expectClose(v, hand(i, k), 1e-14, 1e-15)));
+  });
+
+  test('the tangent of ε along a direction of the parameters is the bars dotted with it', () => {
+    const loss = (u: Tensor, bb: Tensor, w: Tensor, cc: Tensor) => {
+      const z = forward(u, bb, w, cc, X);
+      // note 004's softplus form: y log(1 + e⁻ᶻ) + (1 − y) log(1 + eᶻ)
+      return y.mul(z.neg().softplus()).add(y.neg().add(1).mul(z.softplus())).mean();
+    };
+    const rng = new Rng(4);
+    const params = [U, b, W, c] as [Tensor, Tensor, Tensor, Tensor];
+    const dirs = params.map((p) => randn(p.shape, { rng })) as [Tensor, Tensor, Tensor, Tensor];
+    const [, epsDot] = jvp(loss, params, dirs);
+    const bars = grad(loss, [0, 1, 2, 3])(...params);
+    const dotted = bars.reduce((s, g, i) => s + g.mul(dirs[i]!).sum().item(), 0);
+    expectClose(epsDot.item(), dotted, 1e-13, 1e-15);
   });
 });
