@@ -239,11 +239,12 @@ describe('note 004, forward mode: the 2-3-1 network with tangents beside its bar
     for (const k of [0, 1]) {
       const direction = tensor([0, 1, 2, 3].map(() => (k === 0 ? [1, 0] : [0, 1])));
       const [, column] = jvp(outputs, [X], [direction]);
-      (column.toArray() as number[]).forEach((v, i) => expectClose(v, hand(i, k), 1e-14, 1e-15));
+      for (const [i, v] of (column.toArray() as number[]).entries()) expectClose(v, hand(i, k), 1e-14, 1e-15);
     }
     // the bars: one backward pass per output oᵢ; the samples do not mix, so x̄ of Σ oᵢ holds every row
     const rows = grad((x: Tensor) => outputs(x).sum())(X).toArray() as number[][];
-    rows.forEach((row, i) => row.forEach((v, k) => expectClose(v, hand(i, k), 1e-14, 1e-15)));
+    for (const [i, row] of rows.entries())
+      for (const [k, v] of row.entries()) expectClose(v, hand(i, k), 1e-14, 1e-15);
   });
 
   test('the tangent of ε along a direction of the parameters is the bars dotted with it', () => {
