@@ -92,17 +92,7 @@ export function hessianCheck(c: DirectionalCase, h = 1e-5): { analytic: number; 
     const gs = gradL(...xs) as Tensor[];
     return gs.map((g, k) => g.mul(v[k]!).sum()).reduce((s, t) => s.add(t));
   }, argnums)(...leaves) as Tensor[];
-  const at = (sign: number) =>
-    gradL(
-      ...c.inputs.map(
-        (x, k) =>
-          new Tensor(
-            Float64Array.from(x.data, (xi, i) => xi + sign * h * u[k]!.data[i]!),
-            x.shape,
-          ),
-      ),
-    ) as Tensor[];
-  const numeric = (dot(at(1), v) - dot(at(-1), v)) / (2 * h);
+  const numeric = gradientDifference(gradL, c.inputs, u, v, h);
   return { analytic: dot(hv, u), numeric };
 }
 
@@ -136,9 +126,21 @@ export function forwardHessianCheck(c: DirectionalCase, h = 1e-5): { analytic: n
   const argnums = c.inputs.map((_, i) => i);
   const gradL = grad(loss, argnums);
   const [, hu] = jvp((...xs: Tensor[]) => gradL(...xs) as Tensor[], c.inputs, u);
+  const numeric = gradientDifference(gradL, c.inputs, u, v, h);
+  return { analytic: dot(hu, v), numeric };
+}
+
+/** ⟨(∇L(x + hu) − ∇L(x − hu)) / 2h, v⟩: central differences of the gradient along u, dotted with v. */
+function gradientDifference(
+  gradL: (...xs: Tensor[]) => unknown,
+  inputs: readonly Tensor[],
+  u: readonly Tensor[],
+  v: readonly Tensor[],
+  h: number,
+): number {
   const at = (sign: number) =>
     gradL(
-      ...c.inputs.map(
+      ...inputs.map(
         (x, k) =>
           new Tensor(
             Float64Array.from(x.data, (xi, i) => xi + sign * h * u[k]!.data[i]!),
@@ -146,6 +148,5 @@ export function forwardHessianCheck(c: DirectionalCase, h = 1e-5): { analytic: n
           ),
       ),
     ) as Tensor[];
-  const numeric = (dot(at(1), v) - dot(at(-1), v)) / (2 * h);
-  return { analytic: dot(hu, v), numeric };
+  return (dot(at(1), v) - dot(at(-1), v)) / (2 * h);
 }
