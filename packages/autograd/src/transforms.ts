@@ -129,10 +129,10 @@ function scalarJvp(rule: NodeRule<Value>): Jvp<Value> {
 }
 
 /**
- * The jvp of a Tensor op known only by its vjp (a custom op's): u ↦ vjp(u) is Jᵀu, so ⟨vjp(u), ẋ⟩ =
+ * @internal The jvp of a Tensor op known only by its vjp (a custom op's): u ↦ vjp(u) is Jᵀu, so ⟨vjp(u), ẋ⟩ =
  * ⟨u, J ẋ⟩ and its gradient in u is ẏ = J ẋ, the same at any u (it is linear in u): taken at u = 0.
  */
-function transposedJvp(rule: NodeRule<Tensor>, createGraph: boolean): Jvp<Tensor> {
+export function transposedJvp(rule: NodeRule<Tensor>, createGraph: boolean): Jvp<Tensor> {
   return (dxs, y, inputs) => {
     const u = filled(y.shape, 0, y.dtype);
     u.requiresGrad = true;

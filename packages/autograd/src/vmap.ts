@@ -3,6 +3,7 @@
 // the batch axis leading. A primitive that reads such an array runs once on the whole batch, through its
 // rule's batching (rules/batching.ts); everything else passes to the interpreter below (eager, or a
 // compile trace), so vmap composes with compile, with grad inside it, and with itself.
+import { pushForward } from './forward.js';
 import { gradients, isGradEnabled } from './graph.js';
 import { type DType, type NDArray, normalizeAxis, type Storage, sizeOf } from './ndarray.js';
 import type { Primitive } from './rules/rule.js';
@@ -19,6 +20,7 @@ import {
 } from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
 import { filled, recordTensor, storageOf, Tensor } from './tensor.js';
+import { transposedJvp } from './transforms.js';
 
 /** Where `vmap` finds the batch in the arguments and puts it in the results. */
 export interface VmapOptions {
@@ -103,7 +105,11 @@ class Batching implements Interpreter {
       const parents = [...this.#outside, ...this.#arguments.keys()];
       full =
         x.requiresGrad && parents.length > 0 && isGradEnabled()
-          ? recordTensor(storage, shape, parents, { name: 'vmap', vjp: (g) => this.#pull(x, g, parents) })
+          ? recordTensor(storage, shape, parents, {
+              name: 'vmap',
+              vjp: (g) => this.#pull(x, g, parents),
+              jvp: (dxs) => this.#push(x, dxs, parents),
+            })
           : new Tensor(storage, shape);
     }
     const a = normalizeAxis('vmap (outAxes)', axis, full.ndim);
@@ -120,16 +126,43 @@ class Batching implements Interpreter {
     const below = current();
     const targets = parents.map((p) => this.#arguments.get(p)?.inner ?? p);
     const found = this.#within(below, () => {
-      const seed = this.enter(g.detach(), 0);
+      const seed = this.#view(g, 0);
       return gradients(y, seed, targets, isGradEnabled(), true);
     });
     return found.map((grad, k) => {
       if (grad === null || !this.#holdsBatch(storageOf(grad), grad.shape)) return grad;
-      const whole = new Tensor(storageOf(grad), [this.size, ...grad.shape]);
+      // under createGraph the gradient is itself a batched node: it leaves the batch as a result does
+      const whole = this.exit(grad, 0);
       const argument = this.#arguments.get(parents[k]!);
       if (argument === undefined) return whole.sum(0);
       return argument.axis === 0 ? whole : whole.transpose(moveFromFront(whole.ndim, argument.axis));
     });
+  }
+
+  /**
+   * The jvp of a result: the forward sweep inside the batch, from the tangents of the tensors from outside
+   * (an argument's entering as a batch, a shared tensor's as it is) to the example's node `y`.
+   */
+  #push(y: Tensor, dxs: readonly (Tensor | null)[], parents: readonly Tensor[]): Tensor | null {
+    const below = current();
+    const [t] = this.#within(below, () => {
+      const seeds = new Map<Tensor, Tensor>();
+      parents.forEach((p, k) => {
+        const dx = dxs[k];
+        if (dx === null || dx === undefined) return;
+        const argument = this.#arguments.get(p);
+        seeds.set(argument?.inner ?? p, argument === undefined ? dx : this.#view(dx, argument.axis));
+      });
+      return pushForward([y], seeds, isGradEnabled(), transposedJvp);
+    });
+    return t === null || t === undefined ? null : this.exit(t, 0);
+  }
+
+  /** One example's view of `x` batched along `axis`, as a constant (what a seed or a tangent enters as). */
+  #view(x: Tensor, axis: number): Tensor {
+    const moved = axis === 0 ? x.detach() : x.detach().transpose(moveToFront(x.ndim, axis));
+    this.#batched.set(storageOf(moved), sizeOf(moved.shape) / this.size);
+    return new Tensor(storageOf(moved), moved.shape.slice(1));
   }
 
   /** Runs `fn` with this interpreter installed above `below` (the one current when a vjp runs). */

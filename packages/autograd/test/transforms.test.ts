@@ -109,6 +109,24 @@ describe('jvp on random Tensor programs, both dtypes', () => {
   });
 });
 
+describe('Jacobians of random programs', () => {
+  it.prop(
+    [expressionGraph({ inputs: 1, maxSteps: 10, shape: shape({ minRank: 1, maxRank: 2, maxSize: 3 }) })],
+    {
+      numRuns: 40,
+    },
+  )('jacfwd equals jacrev, and both equal their compiled programs', (graph) => {
+    const f = compileExpression(graph);
+    const g = (x: Tensor) => f([x]).mul(f([x.sin()]));
+    const x = tensor(graph.inputs[0]!).reshape(graph.shape);
+    const fwd = jacfwd(g)(x);
+    expect(fwd.shape).toEqual([...graph.shape, ...graph.shape]);
+    assertClose(fwd, jacrev(g)(x), { rtol: 1e-12, atol: 1e-12 });
+    expect(compile((y: Tensor) => jacrev(g)(y))(x).toArray()).toEqual(jacrev(g)(x).toArray());
+    expect(compile((y: Tensor) => jacfwd(g)(y))(x).toArray()).toEqual(fwd.toArray());
+  });
+});
+
 describe('linearize, Jacobians and Hessians', () => {
   const rng = new Rng(3);
   const x = randn([3], { rng });

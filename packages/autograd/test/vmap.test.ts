@@ -1,4 +1,4 @@
-import { compile, grad, noGrad, Rng, stack, Tensor, tensor, vmap } from '@adjoint/autograd';
+import { compile, grad, hessian, jvp, noGrad, Rng, stack, Tensor, tensor, vmap } from '@adjoint/autograd';
 import { assertClose } from '@adjoint/autograd/testing';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
@@ -148,6 +148,32 @@ describe('vmap', () => {
     assertClose(gx!, lx!, { rtol: 1e-14, atol: 1e-15 });
     vmap(f)(xs).mul(weights).sum().backward();
     assertClose(wl.grad!, lw!, { rtol: 1e-14, atol: 1e-15 });
+  });
+
+  test('second derivatives and forward mode pass through vmap as through a loop over the examples', () => {
+    const rows = tensor([
+      [0.5, -1],
+      [2, 0.3],
+      [-0.7, 1.2],
+    ]);
+    const viaVmap = (v: Tensor) => vmap((x: Tensor) => x.mul(v).tanh().sum())(rows).sum();
+    const viaLoop = (v: Tensor) =>
+      stack(
+        [0, 1, 2].map((b) =>
+          rows
+            .slice(0, b, b + 1)
+            .reshape([2])
+            .mul(v)
+            .tanh()
+            .sum(),
+        ),
+      ).sum();
+    const at = tensor([0.3, -0.8]);
+    assertClose(hessian(viaVmap)(at), hessian(viaLoop)(at), { rtol: 1e-14, atol: 1e-15 });
+    const f = (x: Tensor) => vmap((r: Tensor) => r.mul(r).sin())(x);
+    expect(jvp(f, [rows], [rows])[1].toArray()).toEqual(
+      jvp((x: Tensor) => x.mul(x).sin(), [rows], [rows])[1].toArray(),
+    );
   });
 
   test('inAxes and outAxes move the batch; a result the batch never reached is repeated along it', () => {
