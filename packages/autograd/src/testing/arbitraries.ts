@@ -77,9 +77,15 @@ export interface ExpressionGraph {
  * Your own ops for random expressions, by name (give the names to `expressionGraph`'s `ops`): each a
  * function of one or two nodes of either engine, a `customOp` for instance.
  */
-export type CustomOps = Readonly<
-  Record<string, { readonly arity: 1 | 2; readonly apply: <N extends Elementwise<N>>(...xs: N[]) => N }>
->;
+export type CustomOps = Readonly<Record<string, CustomExpressionOp>>;
+
+/** One op of yours in a random expression. */
+export interface CustomExpressionOp {
+  /** How many nodes it takes: 1 or 2. */
+  readonly arity: 1 | 2;
+  /** The op, on nodes of either engine (a `customOp` is one). */
+  readonly apply: <N extends Elementwise<N>>(...xs: N[]) => N;
+}
 
 const UNARY = Object.keys(unaryRules) as UnaryName[];
 const BINARY = [...(Object.keys(binaryRules) as BinaryName[]), 'sub'] as const;
