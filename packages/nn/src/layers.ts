@@ -1,4 +1,4 @@
-import { internal, linear, type Rng, ShapeError, sideEffect, Tensor } from '@adjoint/autograd';
+import { internal, linear, Rng, ShapeError, sideEffect, Tensor } from '@adjoint/autograd';
 import { activate } from './activation.js';
 import type { Module } from './model.js';
 import { INSPECT } from './model.js';
@@ -271,10 +271,16 @@ export class Dropout implements Module {
   ) {
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
       throw new RangeError(`Dropout: expected a rate in [0, 1), got ${describe(rate)}`);
+    if (!(rng instanceof Rng))
+      throw new TypeError(
+        `Dropout: expected a random generator (an Rng) after the rate, got ${describe(rng)}; pass new Rng(seed)`,
+      );
   }
 
   /** Sets training (true) or evaluation (false) mode. */
   train(mode: boolean): void {
+    if (typeof mode !== 'boolean')
+      throw new TypeError(`Dropout.train: expected a boolean mode, got ${describe(mode)}`);
     this.training = mode;
   }
 

@@ -176,6 +176,8 @@ function asSamples(data: Dataset, field: string): { readonly x: Tensor; readonly
   checkOptions(`fit (${field})`, data, ['x', 'y']);
   const x = data.x instanceof Tensor ? data.x : asTensor('fit', `${field}.x`, data.x);
   const y = data.y instanceof Tensor ? data.y : asTensor('fit', `${field}.y`, data.y);
+  if (x.ndim >= 1 && x.shape[0] === 0)
+    throw new RangeError(`fit: ${field} has no samples (${field}.x has shape ${formatShape(x.shape)})`);
   if (x.ndim < 1 || y.ndim < 1 || x.shape[0] !== y.shape[0]) {
     throw new ShapeError(
       `fit: ${field}.x has shape ${formatShape(x.shape)} and ${field}.y ${formatShape(y.shape)}; they need the same number of rows`,

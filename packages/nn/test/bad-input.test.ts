@@ -606,6 +606,40 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'flatten: startAxis 1 is out of range for a tensor of rank 1',
   ],
   ['new Dropout(rate 1)', () => new Dropout(1, new Rng(0)), 'Dropout: expected a rate in [0, 1), got 1'],
+  // issue 33: a Dropout without its generator, a mode that is not a boolean, a kernel with an empty axis,
+  // a weight that is not a Tensor, fit on no samples
+  [
+    'new Dropout(rate) without a generator',
+    () => new Dropout(0.5, bad(undefined)),
+    'Dropout: expected a random generator (an Rng) after the rate, got undefined; pass new Rng(seed)',
+  ],
+  [
+    "Dropout.train('false')",
+    () => new Dropout(0.5, new Rng(0)).train(bad('false')),
+    'Dropout.train: expected a boolean mode, got the string "false"',
+  ],
+  [
+    'conv2d with a kernel axis of size 0',
+    () => ones([1, 1, 4, 4]).conv2d(zeros([2, 1, 0, 3])),
+    'conv2d: weight [2, 1, 0, 3] has an empty axis; every axis needs size ≥ 1',
+  ],
+  [
+    'conv2d with a weight that is not a Tensor',
+    () => ones([1, 1, 4, 4]).conv2d(bad({ shape: [2, 1, 3, 3] })),
+    'conv2d: expected weight to be a Tensor, got',
+  ],
+  [
+    'fit(compile) on no samples',
+    () => {
+      const net = mlp({ inputs: 2, layers: [{ units: 1, activation: 'linear' }], seed: 1 });
+      fit(
+        net,
+        { x: zeros([0, 2]), y: zeros([0, 1]) },
+        { epochs: 1, loss: mse, optimizer: new SGD(net.parameters(), { lr: 0.1 }), compile: true },
+      );
+    },
+    'fit: data has no samples (data.x has shape [0, 2])',
+  ],
   [
     'new Activation(unknown)',
     () => new Activation(bad('swish')),

@@ -64,11 +64,16 @@ function outputSize(
 export function conv2d<T extends TensorNode<T>>(x: T, weight: T, options: Conv2dOptions = {}): T {
   checkOptions('conv2d', options, ['stride', 'padding', 'dilation', 'groups']);
   const [n, c] = image('conv2d', x);
-  if (weight?.shape?.length !== 4)
+  if (typeof (weight as { applyRule?: unknown } | null)?.applyRule !== 'function')
+    throw new TypeError(`conv2d: expected weight to be a Tensor, got ${describe(weight)}`);
+  if (weight.shape.length !== 4)
     throw new ShapeError(
       `conv2d: expected weight [O, C / groups, kH, kW], got ${weight?.shape ? `shape ${formatShape(weight.shape)}` : describe(weight)}`,
     );
   const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
+  // as PyTorch: a kernel, an output channel or an input channel of size 0 is refused, not summed to 0
+  if (o < 1 || cg < 1 || kh < 1 || kw < 1)
+    throw new ShapeError(`conv2d: weight ${formatShape(weight.shape)} has an empty axis; every axis needs size ≥ 1`);
   const groups = options.groups ?? 1;
   if (!Number.isSafeInteger(groups) || groups < 1)
     throw new RangeError(`conv2d: expected groups to be an integer ≥ 1, got ${describe(groups)}`);
