@@ -826,6 +826,36 @@ const cases: [string, () => unknown, string | RegExp][] = [
     () => toOnnx(net(), bad({ opsett: 17 })),
     "toOnnx: unknown option 'opsett'; did you mean 'opset'?",
   ],
+  // issue 33: toOnnx's options, and a float32 export of a weight beyond float32's range
+  [
+    'toOnnx(inputName 42)',
+    () => toOnnx(net(), { inputName: bad(42) }),
+    "toOnnx: expected inputName to be a non-empty string other than 'output', got 42",
+  ],
+  [
+    "toOnnx(inputName '')",
+    () => toOnnx(net(), { inputName: '' }),
+    'toOnnx: expected inputName to be a non-empty string other than \'output\', got the string ""',
+  ],
+  [
+    "toOnnx(inputName 'output')",
+    () => toOnnx(net(), { inputName: 'output' }),
+    'toOnnx: expected inputName to be a non-empty string other than \'output\', got the string "output"',
+  ],
+  [
+    'toOnnx(batch {})',
+    () => toOnnx(net(), { batch: bad({}) }),
+    'toOnnx: expected batch to be a non-empty name, got',
+  ],
+  [
+    'toOnnx(float32) of a weight of 1e39',
+    () => {
+      const m = net();
+      m.parameters()[0]!.data[0] = 1e39;
+      return toOnnx(m);
+    },
+    'toOnnx (0.weight): element 0 (1e+39) is beyond the range of float32',
+  ],
   [
     'fromOnnx(string)',
     () => fromOnnx(bad('x')),

@@ -195,6 +195,16 @@ describe('fromOnnx, checked against ONNX Runtime', () => {
       ),
     ],
     [
+      // issue 33: ONNX transposes for any nonzero transB, and so does ONNX Runtime
+      'Gemm with transB = 2, Sigmoid',
+      model(
+        [op('Gemm', ['x', 'W', 'b'], 'h', [int('transB', 2)]), op('Sigmoid', ['h'], 'y')],
+        [weight('W', numbers(12, 12), [4, 3]), weight('b', numbers(4, 13), [4])],
+        3,
+        4,
+      ),
+    ],
+    [
       'Gemm without transB (weight [in, out]), Tanh',
       model(
         [op('Gemm', ['x', 'W', 'b'], 'h'), op('Tanh', ['h'], 'y')],

@@ -118,7 +118,8 @@ export function fromOnnx(bytes: Uint8Array): Sequential {
     if (n.opType === 'Gemm' || n.opType === 'MatMul') {
       if (image) fail(`${label} gets an image [N, C, H, W]; a Flatten must come first`);
       const w = weight(n.input[1], 'weight');
-      const transB = n.opType === 'Gemm' ? integer(attributes.get('transB'), 0) : 0;
+      // ONNX (and ONNX Runtime) transpose B for any nonzero transB, as they do transA
+      const transB = n.opType === 'Gemm' && integer(attributes.get('transB'), 0) !== 0 ? 1 : 0;
       if (
         n.opType === 'Gemm' &&
         (integer(attributes.get('transA'), 0) !== 0 ||

@@ -22,7 +22,7 @@ import { shapesOf } from '../spec.js';
 import { specOf } from '../translate.js';
 import { ELEMENT } from './onnx-read.js';
 
-const { checkOptions, describe } = internal;
+const { checkFloat32, checkOptions, describe } = internal;
 
 export { fromOnnx, ONNX_OPS } from './onnx-read.js';
 
@@ -59,6 +59,13 @@ export function toOnnx(model: Sequential, options: OnnxOptions = {}): Uint8Array
     throw new TypeError(`toOnnx: expected dtype 'float32' or 'float64', got ${describe(dtype)}`);
   if (!Number.isInteger(opset) || opset < 13 || opset > 21)
     throw new RangeError(`toOnnx: expected opset 13 to 21, got ${describe(opset)}`);
+  // the graph's two value names are inputName and 'output', and batch names the first axis of both
+  if (typeof inputName !== 'string' || inputName === '' || inputName === 'output')
+    throw new TypeError(
+      `toOnnx: expected inputName to be a non-empty string other than 'output', got ${describe(inputName)}`,
+    );
+  if (typeof batch !== 'string' || batch === '')
+    throw new TypeError(`toOnnx: expected batch to be a non-empty name, got ${describe(batch)}`);
   const spec = specOf(model.modules, model.spec, 'toOnnx');
   const elemType = ELEMENT[dtype];
   const nodes: NodeProto[] = [];
@@ -188,6 +195,8 @@ function float(name: string, f: number) {
 
 /** A weight as an initializer: its numbers as little-endian raw data of `dtype`. */
 function initializer(name: string, data: ArrayLike<number>, dims: number[], dtype: DType): TensorProto {
+  // narrowing to float32 has one rule everywhere: a finite number beyond its range is refused, not Infinity
+  if (dtype === 'float32') checkFloat32(`toOnnx (${name})`, data);
   const size = dtype === 'float32' ? 4 : 8;
   const raw = new Uint8Array(data.length * size);
   const view = new DataView(raw.buffer);
