@@ -123,6 +123,36 @@ describe('safetensors', () => {
       },
       'the header names "0.bias" twice',
     ],
+    // issue 33: names that are not JSON strings, bytes that are not UTF-8, and too many names (the
+    // duplicate scan is linear: 100,000 names are refused at once)
+    [
+      'a name with a bad escape',
+      () => withHeader('{"0.we\\qight": {}}', new Uint8Array(0)),
+      'the header has a name that is not a valid JSON string: "\\"0.we\\\\qight\\""',
+    ],
+    [
+      'a name with a raw control character',
+      () => withHeader('{"0.w\teight": {}}', new Uint8Array(0)),
+      'the header has a name that is not a valid JSON string',
+    ],
+    [
+      'a header that is not UTF-8',
+      () => {
+        const bytes = withHeader('{"0.weight": {}}', new Uint8Array(0));
+        bytes[10] = 0xff;
+        return bytes;
+      },
+      'the header is not UTF-8 text',
+    ],
+    [
+      '100,000 names',
+      () =>
+        withHeader(
+          `{${Array.from({ length: 100_000 }, (_, i) => `"t${i}": {}`).join(',')}}`,
+          new Uint8Array(0),
+        ),
+      'the header names 100000 tensors; at most 65536 are read',
+    ],
     [
       'a missing parameter',
       () => {

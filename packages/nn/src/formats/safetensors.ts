@@ -13,6 +13,9 @@ const { describe, formatShape } = internal;
 const DTYPES = { F32: 4, F64: 8 } as const;
 type SafeDType = keyof typeof DTYPES;
 
+/** The most tensors a header may name: far more than any model here has. */
+const MAX_TENSORS = 65_536;
+
 /** The largest header read: a header this size describes far more tensors than any model here has. */
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -80,10 +83,20 @@ export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential 
       `the header says it is ${declared} bytes; the file has ${bytes.length - 8} after the length (and at most ${MAX_HEADER} are read)`,
     );
   const length = Number(declared);
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + length));
+  let text = '';
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + length));
+  } catch {
+    fail('the header is not UTF-8 text');
+  }
   const names = topLevelKeys(text, fail);
-  const twice = names.find((name, i) => names.indexOf(name) !== i);
-  if (twice !== undefined) fail(`the header names "${twice}" twice`);
+  if (names.length > MAX_TENSORS + 1)
+    fail(`the header names ${names.length} tensors; at most ${MAX_TENSORS} are read`);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) fail(`the header names "${name}" twice`);
+    seen.add(name);
+  }
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -130,7 +143,8 @@ export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential 
   if (dtypes.size > 1) fail('the file mixes F32 and F64 tensors; a model has one dtype');
   const model = sequential(spec, { dtype: dtypes.has('F32') ? 'float32' : 'float64' });
   const wanted = model.namedParameters();
-  const extra = [...entries.keys()].filter((name) => !wanted.some(([n]) => n === name));
+  const known = new Set(wanted.map(([n]) => n));
+  const extra = [...entries.keys()].filter((name) => !known.has(name));
   if (extra.length > 0) fail(`the file has tensors the spec does not: ${extra.join(', ')}`);
   for (const [name, p] of wanted) {
     const entry = entries.get(name);
@@ -170,7 +184,7 @@ function topLevelKeys(text: string, fail: (message: string) => never): string[] 
       let j = i + 1;
       while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
       if (j >= text.length) fail('the header has an unterminated string');
-      if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+      if (depth === 1 && expectKey) keys.push(jsonString(text.slice(i, j + 1), fail));
       expectKey = false;
       i = j;
     } else if (c === '{' || c === '[') {
@@ -180,4 +194,14 @@ function topLevelKeys(text: string, fail: (message: string) => never): string[] 
     else if (c === ',' && depth === 1) expectKey = true;
   }
   return keys;
+}
+
+/** A name of the header as a string; a bad escape or a raw control character is the file's fault. */
+function jsonString(quoted: string, fail: (message: string) => never): string {
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    const shown = quoted.length > 40 ? `${quoted.slice(0, 40)}…` : quoted;
+    return fail(`the header has a name that is not a valid JSON string: ${JSON.stringify(shown)}`);
+  }
 }
