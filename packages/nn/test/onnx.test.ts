@@ -344,6 +344,45 @@ describe('fromOnnx, checked against ONNX Runtime', () => {
         ),
       'fromOnnx: Relu (node "relu_y") reads "x", not the output before it ("h")',
     ],
+    // issue 33: layers whose shapes disagree are refused by name, not loaded as a partial copy
+    [
+      'a Gemm whose inputs are not the outputs before it ([4, 3] then [2, 3])',
+      () =>
+        model(
+          [
+            op('Gemm', ['x', 'W1', 'b1'], 'h', [int('transB', 1)]),
+            op('Gemm', ['h', 'W2', 'b2'], 'y', [int('transB', 1)]),
+          ],
+          [
+            weight('W1', numbers(12, 1), [4, 3]),
+            weight('b1', numbers(4, 2), [4]),
+            weight('W2', numbers(6, 3), [2, 3]),
+            weight('b2', numbers(2, 4), [2]),
+          ],
+          3,
+          2,
+        ),
+      'fromOnnx: Gemm (node "gemm_y"): the weight is [2, 3], where the layers before it need [2, 4]',
+    ],
+    [
+      'a Gemm with more inputs than the outputs before it ([4, 3] then [2, 5])',
+      () =>
+        model(
+          [
+            op('Gemm', ['x', 'W1', 'b1'], 'h', [int('transB', 1)]),
+            op('Gemm', ['h', 'W2', 'b2'], 'y', [int('transB', 1)]),
+          ],
+          [
+            weight('W1', numbers(12, 1), [4, 3]),
+            weight('b1', numbers(4, 2), [4]),
+            weight('W2', numbers(10, 3), [2, 5]),
+            weight('b2', numbers(2, 4), [2]),
+          ],
+          3,
+          2,
+        ),
+      'fromOnnx: Gemm (node "gemm_y"): the weight is [2, 5], where the layers before it need [2, 4]',
+    ],
   ])('refuses %s with an error saying so', (_what, make, message) => {
     expect(() => fromOnnx(make())).toThrow(message);
   });

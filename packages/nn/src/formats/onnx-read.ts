@@ -40,7 +40,13 @@ export const ONNX_OPS = [
 ] as const;
 
 type Weights = Map<string, { data: Float64Array | Float32Array; dims: number[] }>;
-type Parameters = { weight: Float64Array | Float32Array; bias: Float64Array | Float32Array };
+/** A layer's weights as the file gives them, with the weight's shape and the node that holds it. */
+type Parameters = {
+  weight: Float64Array | Float32Array;
+  bias: Float64Array | Float32Array;
+  shape: readonly number[];
+  label: string;
+};
 
 const ACTIVATION_OPS = {
   Relu: 'relu',
@@ -143,7 +149,11 @@ export function fromOnnx(bytes: Uint8Array): Sequential {
       if (bias.dims.length !== 1 || bias.dims[0] !== out)
         fail(`${label}: the bias is ${formatShape(bias.dims)}, the layer has ${out} outputs`);
       if (layers.length === 0) features = ins;
-      pending = { layer: { units: out }, parameters: { weight: data, bias: bias.data }, label };
+      pending = {
+        layer: { units: out },
+        parameters: { weight: data, bias: bias.data, shape: [out, ins], label },
+        label,
+      };
       current = output;
       continue;
     }
@@ -169,7 +179,7 @@ export function fromOnnx(bytes: Uint8Array): Sequential {
           dilation: pair(label, 'dilations', integers(attributes.get('dilations'), [1, 1]), fail),
           groups: integer(attributes.get('group'), 1),
         },
-        parameters: { weight: w.data, bias: bias.data },
+        parameters: { weight: w.data, bias: bias.data, shape: w.dims, label },
         label,
       };
       current = n.output[0]!;
@@ -253,6 +263,16 @@ export function fromOnnx(bytes: Uint8Array): Sequential {
     fail(`the layers do not fit together: ${(error as Error).message}`);
   }
   const targets = net!.modules.filter((m) => m.parameters().length > 0);
+  // every weight where it stands, before any is copied: a layer whose inputs are not what the one before
+  // it gives is the file's fault (a partial copy, the rest random, is no model)
+  targets.forEach((m, i) => {
+    const { shape, label } = parameters[i]!;
+    const needed = (m.parameters()[0] as Tensor).shape;
+    if (shape.length !== needed.length || shape.some((d, k) => d !== needed[k]))
+      fail(
+        `${label}: the weight is ${formatShape(shape)}, where the layers before it need ${formatShape(needed)} (the inputs do not match the outputs before)`,
+      );
+  });
   targets.forEach((m, i) => {
     const [w, b] = m.parameters() as [Tensor, Tensor];
     w.data.set(parameters[i]!.weight);
