@@ -93,7 +93,8 @@ export function fdRows(
   program: Program,
   values: Readonly<Record<string, number>>,
 ): { rows: CheckRow[]; ok: boolean } {
-  const leaves = () => program.leaves.map((name) => new Value(values[name] ?? 1, name));
+  const leaves = () =>
+    program.leaves.map((name) => new Value(Object.hasOwn(values, name) ? values[name]! : 1, name));
   const f = (...xs: Value[]) => evaluateProgram(program, xs);
   const inputs = leaves();
   f(...inputs).backward();

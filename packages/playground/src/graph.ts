@@ -95,25 +95,33 @@ export function evaluateProgram(
   hooks: EvaluationHooks = {},
 ): Value {
   const named = new Map(program.leaves.map((name, i) => [name, leaves[i]!]));
-  const evaluate = (expr: Expr): Value => {
-    switch (expr.kind) {
-      case 'number': {
+  // an explicit stack, not recursion: a sum of 10⁵ terms is a tree 10⁵ deep
+  const evaluate = (root: Expr): Value => {
+    const results: Value[] = [];
+    const stack: { expr: Expr; visited: boolean }[] = [{ expr: root, visited: false }];
+    while (stack.length > 0) {
+      const top = stack.pop()!;
+      const expr = top.expr;
+      if (expr.kind === 'number') {
         const value = new Value(expr.value);
         hooks.made?.('const', value, []);
-        return value;
-      }
-      case 'name':
-        return named.get(expr.name)!; // the parser saw every name assigned or made it a leaf
-      default: {
-        const [op, args] =
-          expr.kind === 'binary'
-            ? [expr.op, [evaluate(expr.left), evaluate(expr.right)]]
-            : [expr.kind === 'neg' ? ('neg' as const) : expr.fn, [evaluate(expr.arg)]];
+        results.push(value);
+      } else if (expr.kind === 'name') {
+        results.push(named.get(expr.name)!); // the parser saw every name assigned or made it a leaf
+      } else if (!top.visited) {
+        stack.push({ expr, visited: true });
+        // the operands in order: the left one is evaluated (and its nodes made) first
+        const operands = expr.kind === 'binary' ? [expr.left, expr.right] : [expr.arg];
+        for (let i = operands.length - 1; i >= 0; i--) stack.push({ expr: operands[i]!, visited: false });
+      } else {
+        const args = results.splice(results.length - (expr.kind === 'binary' ? 2 : 1));
+        const op = expr.kind === 'binary' ? expr.op : expr.kind === 'neg' ? ('neg' as const) : expr.fn;
         const value = apply(op, args);
         hooks.made?.(op, value, args);
-        return value;
+        results.push(value);
       }
     }
+    return results[0]!;
   };
   let output: Value | undefined;
   for (const statement of program.statements) {
@@ -141,7 +149,10 @@ export function buildGraph(
     ids.set(value, nodes.length);
     nodes.push({ op, name, value, inputs: args.map((a) => ids.get(a)!) });
   };
-  const leaves = program.leaves.map((name) => new Value(values[name] ?? 1, name));
+  // an own property only: an input named constructor or __proto__ is not Object.prototype's
+  const leaves = program.leaves.map(
+    (name) => new Value(Object.hasOwn(values, name) ? values[name]! : 1, name),
+  );
   for (const [i, leaf] of leaves.entries()) add('input', leaf, [], program.leaves[i]!);
   const result = evaluateProgram(program, leaves, {
     made: (op, value, args) => add(op, value, args),

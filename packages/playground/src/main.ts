@@ -31,7 +31,8 @@ function saveGraph(): void {
 
 function setSource(source: string, values: Record<string, number>): void {
   graphState.source = source;
-  graphState.values = values;
+  // a null-prototype record: an input may be named constructor or __proto__
+  graphState.values = Object.assign(Object.create(null) as Record<string, number>, values);
   graphState.step = 0;
   $<HTMLTextAreaElement>('source').value = source;
   recompute();
@@ -192,7 +193,7 @@ function setupGraph(params: URLSearchParams): void {
     }
   });
   const fromUrl = params.get('source');
-  const values: Record<string, number> = {};
+  const values = Object.create(null) as Record<string, number>;
   for (const [key, value] of params)
     if (key.startsWith('v.') && Number.isFinite(Number(value))) values[key.slice(2)] = Number(value);
   const initial = fromUrl === null ? PRESETS[0]! : { source: fromUrl, values, id: '' };

@@ -99,10 +99,15 @@ function tokenize(line: string, lineNo: number): Token[] {
   return tokens;
 }
 
+/** How deep parentheses, calls, minuses and powers may nest. */
+const MAX_DEPTH = 500;
+
 /** Parses a program; throws a ParseError naming the line and column of the first mistake. */
 export function parse(source: string): Program {
   const statements: Statement[] = [];
   const leaves: string[] = [];
+  // a Set beside the list: a program of 10⁵ inputs is read in linear time
+  const isLeaf = new Set<string>();
   const assigned = new Set<string>();
   source.split('\n').forEach((line, index) => {
     const lineNo = index + 1;
@@ -119,8 +124,21 @@ export function parse(source: string): Program {
       k++;
     };
     const read = (name: string, at: number) => {
-      if (!assigned.has(name) && !leaves.includes(name)) leaves.push(name);
+      if (!assigned.has(name) && !isLeaf.has(name)) {
+        leaves.push(name);
+        isLeaf.add(name);
+      }
       return { kind: 'name' as const, name, at };
+    };
+    // parentheses, calls, minuses and powers nest by recursion: deeper than this is refused, not overflowed
+    let depth = 0;
+    const nested = <T>(at: number, inner: () => T): T => {
+      if (++depth > MAX_DEPTH) fail(`the expression nests deeper than ${MAX_DEPTH} levels`, at);
+      try {
+        return inner();
+      } finally {
+        depth--;
+      }
     };
 
     const sum = (): Expr => {
@@ -142,7 +160,7 @@ export function parse(source: string): Program {
     const unary = (): Expr => {
       if (peek().kind === 'op' && peek().text === '-') {
         const at = tokens[k++]!.at;
-        return { kind: 'neg', arg: unary(), at };
+        return { kind: 'neg', arg: nested(at, unary), at };
       }
       return power();
     };
@@ -150,7 +168,7 @@ export function parse(source: string): Program {
       const base = primary();
       if (peek().kind === 'op' && peek().text === '^') {
         k++;
-        return { kind: 'binary', op: '^', left: base, right: unary(), at: base.at };
+        return { kind: 'binary', op: '^', left: base, right: nested(base.at, unary), at: base.at };
       }
       return base;
     };
@@ -167,7 +185,7 @@ export function parse(source: string): Program {
             fail(`unknown function '${t.text}'; the functions are ${FUNCTIONS.join(', ')}`, t.at);
           k++;
           if (peek().kind === 'op' && peek().text === ')') fail(`${t.text}() takes one argument`);
-          const arg = sum();
+          const arg = nested(t.at, sum);
           if (peek().kind === 'op' && peek().text === ',') fail(`${t.text}() takes one argument`);
           expect(')', `')' to close ${t.text}(`);
           return { kind: 'call', fn: t.text as FunctionName, arg, at: t.at };
@@ -178,7 +196,7 @@ export function parse(source: string): Program {
       }
       if (t.kind === 'op' && t.text === '(') {
         k++;
-        const inner = sum();
+        const inner = nested(t.at, sum);
         expect(')', "')'");
         return inner;
       }
@@ -195,7 +213,7 @@ export function parse(source: string): Program {
         name = peek().text;
         if ((FUNCTIONS as readonly string[]).includes(name))
           fail(`'${name}' is a function and cannot be assigned`);
-        if (leaves.includes(name))
+        if (isLeaf.has(name))
           fail(`'${name}' is an input, read before this line; give the result another name`);
         if (assigned.has(name)) fail(`'${name}' is assigned twice; each name holds one value`);
         k += 2;
@@ -203,6 +221,12 @@ export function parse(source: string): Program {
       const expr = sum();
       if (peek().kind !== 'end' && !(peek().kind === 'op' && peek().text === ';'))
         fail(`expected an operator, ';' or the end of the line, got ${describeToken(peek())}`);
+      // x = x + 1: x would be an input (read here) and an assigned name at once
+      if (name !== null && isLeaf.has(name) && !assigned.has(name))
+        fail(
+          `'${name}' is an input read on its own line before it is assigned; give the result another name`,
+          1,
+        );
       if (name !== null) assigned.add(name);
       statements.push({ name, expr });
     }

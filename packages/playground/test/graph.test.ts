@@ -76,3 +76,13 @@ describe('the graph view model', () => {
     expect(kink.ok).toBe(false);
   });
 });
+
+describe('inputs named after Object.prototype', () => {
+  // issue 33: `values[name]` read constructor, __proto__ and hasOwnProperty off Object.prototype
+  test('constructor, __proto__ and hasOwnProperty are inputs like any other', () => {
+    const graph = buildGraph('y = constructor * __proto__ + hasOwnProperty', { constructor: 3 });
+    expect(graph.inputs.map((i) => i.name)).toEqual(['constructor', '__proto__', 'hasOwnProperty']);
+    expect(graph.nodes[graph.output]!.value).toBe(3 * 1 + 1);
+    expect(graph.inputs.map((i) => graph.nodes[i.id]!.bar)).toEqual([1, 3, 1]);
+  });
+});

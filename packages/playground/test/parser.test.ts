@@ -1,5 +1,7 @@
+import { Value } from '@adjoint/autograd';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
+import { evaluateProgram } from '../src/graph.js';
 import { type Expr, FUNCTIONS, format, ParseError, parse } from '../src/parser.js';
 
 /** Random expressions over a few names, every operator and function. */
@@ -93,5 +95,41 @@ describe('the expression parser', () => {
       reason,
       message: `line ${line}, column ${column}: ${reason}`,
     });
+  });
+});
+
+// issue 33: hostile programs get a ParseError or a result, never a stack overflow or minutes of work
+describe('programs of extreme size', () => {
+  test('10⁵ nested parentheses, minuses, powers or calls: a ParseError naming the depth', () => {
+    const n = 100_000;
+    for (const source of [
+      `${'('.repeat(n)}x${')'.repeat(n)}`,
+      `${'-'.repeat(n)}x`,
+      `${'x ^ '.repeat(n)}x`,
+      `${'exp('.repeat(n)}x${')'.repeat(n)}`,
+    ]) {
+      expect(() => parse(source)).toThrow(ParseError);
+      expect(() => parse(source)).toThrow('the expression nests deeper than 500 levels');
+    }
+    expect(parse(`${'('.repeat(400)}x${')'.repeat(400)}`).leaves).toEqual(['x']);
+  });
+
+  test('a sum of 10⁵ inputs parses (in linear time) and evaluates without recursion', () => {
+    const names = Array.from({ length: 100_000 }, (_, i) => `x${i}`);
+    const program = parse(names.join(' + '));
+    expect(program.leaves).toHaveLength(100_000);
+    expect(program.leaves[99_999]).toBe('x99999');
+    const total = evaluateProgram(
+      program,
+      names.map((_, i) => new Value(i % 2)),
+    );
+    expect(total.data).toBe(50_000);
+  });
+
+  test('x = x + 1 is refused: x would be an input and an assigned name', () => {
+    expect(() => parse('x = x + 1')).toThrow(
+      "'x' is an input read on its own line before it is assigned; give the result another name",
+    );
+    expect(parse('y = x + 1; x2 = y * 2').leaves).toEqual(['x']);
   });
 });
