@@ -66,7 +66,9 @@ function editDistance(a: string, b: string): number {
  */
 export function checkOptions(op: string, options: unknown, allowed: readonly string[]): void {
   if (!Array.isArray(allowed))
-    throw new TypeError(`checkOptions: expected the allowed option names as an array, got ${describe(allowed)}`);
+    throw new TypeError(
+      `checkOptions: expected the allowed option names as an array, got ${describe(allowed)}`,
+    );
   if (options === undefined) return;
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new TypeError(`${op}: expected an options object, got ${describe(options)}`);

@@ -876,6 +876,17 @@ const cases: [string, () => unknown, string | RegExp][] = [
     () => checkOptions('fit', { epoch: 5 }, ['epochs', 'loss']),
     "fit: unknown option 'epoch'; did you mean 'epochs'? (options: epochs, loss)",
   ],
+  // issue 33: checkOptions checks its own arguments
+  [
+    'checkOptions(a string as the allowed list)',
+    () => checkOptions('f', { ab: 1 }, bad('abc')),
+    'checkOptions: expected the allowed option names as an array, got the string "abc"',
+  ],
+  [
+    'checkOptions(no allowed list)',
+    () => checkOptions('f', { a: 1 }, bad(undefined)),
+    'checkOptions: expected the allowed option names as an array, got undefined',
+  ],
   [
     'closest(string list)',
     () => closest('x', 'abc' as never),

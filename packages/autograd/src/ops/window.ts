@@ -73,7 +73,9 @@ export function conv2d<T extends TensorNode<T>>(x: T, weight: T, options: Conv2d
   const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
   // as PyTorch: a kernel, an output channel or an input channel of size 0 is refused, not summed to 0
   if (o < 1 || cg < 1 || kh < 1 || kw < 1)
-    throw new ShapeError(`conv2d: weight ${formatShape(weight.shape)} has an empty axis; every axis needs size ≥ 1`);
+    throw new ShapeError(
+      `conv2d: weight ${formatShape(weight.shape)} has an empty axis; every axis needs size ≥ 1`,
+    );
   const groups = options.groups ?? 1;
   if (!Number.isSafeInteger(groups) || groups < 1)
     throw new RangeError(`conv2d: expected groups to be an integer ≥ 1, got ${describe(groups)}`);
