@@ -2,7 +2,8 @@
  * `adjoint example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor]`: runs one example,
  * prints its report and writes its pictures. Errors take a line or two, with the usage, and exit 2.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { internal } from '@adjoint/autograd';
 import { toSafetensors } from '@adjoint/nn';
@@ -118,6 +119,20 @@ async function main(): Promise<void> {
     fail(`--save writes ${FORMATS.join(', ')} files; "${save}" has none of those endings`);
   const epochs = integer('epochs', values.epochs, 1);
   const seed = integer('seed', values.seed, 0);
+  // the paths are checked (and missing directories made) before the run, not after it
+  const out = outDir(values.out);
+  if (existsSync(out) && !statSync(out).isDirectory())
+    fail(`--out ${values.out} is a file; it names the directory for the pictures`);
+  const path = save === undefined ? undefined : outDir(save);
+  if (path !== undefined && existsSync(path) && statSync(path).isDirectory())
+    fail(`--save ${save} is a directory; give the model's file name`);
+  for (const dir of path === undefined ? [out] : [out, dirname(path)]) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      fail(`cannot make the directory ${dir}: ${(error as Error).message}`);
+    }
+  }
   console.log(`${example.title} (${example.note})\n`);
   const bar = progressBar(example.name);
   const result = example.run({
@@ -128,19 +143,18 @@ async function main(): Promise<void> {
   });
   bar.stop();
   for (const line of result.report) console.log(line);
-  const paths = writeFigures(outDir(values.out), await result.figures());
+  const paths = writeFigures(out, await result.figures());
   console.log(`\npictures:\n${paths.map((p) => `  ${p}`).join('\n')}`);
   if (save !== undefined) {
     if (result.model === undefined)
       fail(`${example.name} trains no Tensor-engine model here; --save writes one`);
-    const path = outDir(save);
     const bytes =
       format === '.onnx'
         ? toOnnx(result.model)
         : format === '.safetensors'
           ? toSafetensors(result.model)
           : new TextEncoder().encode(JSON.stringify(result.model));
-    writeFileSync(path, bytes);
+    writeFileSync(path!, bytes);
     console.log(`\nmodel: ${path} (${bytes.length.toLocaleString('en-US')} bytes)`);
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,31 @@ describe('the example command', () => {
       expect(wrong.stderr).toContain('--save writes .json, .onnx, .safetensors files; ');
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  // issue 33: paths are checked before the run (one line, exit 2), and missing directories are made
+  test('--out naming a file and --save naming a directory are refused before the run; missing directories are made', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adjoint-paths-'));
+    try {
+      writeFileSync(join(dir, 'afile'), '');
+      mkdirSync(join(dir, 'adir.json'));
+      const file = example('xor', '--out', join(dir, 'afile'));
+      expect([file.status, file.stdout]).toEqual([2, '']);
+      expect(file.stderr).toContain(
+        `example: --out ${join(dir, 'afile')} is a file; it names the directory for the pictures`,
+      );
+      const folder = example('xor', '--out', dir, '--save', join(dir, 'adir.json'));
+      expect([folder.status, folder.stdout]).toEqual([2, '']);
+      expect(folder.stderr).toContain(
+        `example: --save ${join(dir, 'adir.json')} is a directory; give the model's file name`,
+      );
+      const nested = join(dir, 'nodir', 'sub', 'm.json');
+      const made = example('xor', '--epochs', '10', '--out', join(dir, 'pics'), '--save', nested);
+      expect(made.status).toBe(0);
+      expect(loadModel(readFileSync(nested, 'utf8'))).toBeDefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 
