@@ -303,6 +303,14 @@ export function backward<N extends Node<N>>(root: N, seed: N, createGraph: boole
       'backward: the output does not require grad; no input with requiresGrad reaches it (or it was computed inside noGrad)',
     );
   }
+  // inside compile, before the sweep's kernels write a gradient's buffer: a call that would add to a
+  // gradient is refused with nothing changed (the leaves are found once, when the program is traced)
+  let leaves: N[] | null = null;
+  sideEffect((staged) => {
+    if (!staged) return;
+    leaves ??= topoSort(root).filter((node) => node.rule === null || node.retainsGrad);
+    for (const node of leaves) if (node.adjoint !== null) throw wouldAdd(node);
+  });
   const kept: [N, N][] = [];
   sweepNodes(root, seed, createGraph, (node, g) => {
     if (node.rule === null || node.retainsGrad) kept.push([node, createGraph ? g : g.snapshot()]);

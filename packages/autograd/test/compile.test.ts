@@ -2,9 +2,12 @@ import {
   compile,
   customOp,
   type DType,
+  detectAnomaly,
   grad,
   noGrad,
+  ones,
   randn,
+  sideEffect,
   type Tensor,
   TraceError,
   tensor,
@@ -376,3 +379,66 @@ function countTypedArrays(fn: () => void): number {
   }
   return made;
 }
+
+// issue 33: hostile and careless calls of a compiled function
+describe('compile, careless calls', () => {
+  test('a refused call changes nothing: the gradient the last call left is kept', () => {
+    const w = tensor([1, 1], { requiresGrad: true });
+    const f = compile((x: Tensor) => {
+      x.mul(w).sum().backward();
+      return x.sum();
+    });
+    f(tensor([3, 4]));
+    expect(w.grad!.toArray()).toEqual([3, 4]);
+    expect(() => f(tensor([5, 6]))).toThrow('compile: backward() would add to the gradient');
+    expect(w.grad!.toArray()).toEqual([3, 4]);
+  });
+
+  test('a call from inside its own run (an effect) runs eagerly, and the outer call returns its own result', () => {
+    let armed = false;
+    let inner: unknown = null;
+    const f: (x: Tensor) => Tensor = compile((x: Tensor) => {
+      sideEffect(() => {
+        if (!armed) return;
+        armed = false;
+        inner = f(tensor([10, 20])).toArray();
+      });
+      return x.mul(2);
+    });
+    f(tensor([1, 2])); // the trace
+    armed = true;
+    expect(f(tensor([1, 2])).toArray()).toEqual([2, 4]);
+    expect(inner).toEqual([20, 40]);
+  });
+
+  test('inside detectAnomaly a compiled function checks every op, as eager code does', () => {
+    const f = compile((x: Tensor) => x.log());
+    f(tensor([1, 2]));
+    expect((f(tensor([-1, 2])).toArray() as number[])[0]).toBeNaN();
+    expect(() => detectAnomaly(() => f(tensor([-1, 2])))).toThrow(
+      /^detectAnomaly: in the forward pass, its output of log/,
+    );
+  });
+
+  test('an argument that contains itself is refused; one nested 10⁵ deep is read', () => {
+    const f = compile((x: unknown) => (x as Tensor[])[0] ?? tensor(0));
+    const cyclic: unknown[] = [tensor([1])];
+    cyclic.push(cyclic);
+    expect(() => f(cyclic)).toThrow('compile: argument 0[1] contains itself (a cycle)');
+    let deep: unknown = tensor([7]);
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const g = compile((x: unknown) => {
+      let y = x;
+      while (Array.isArray(y)) y = y[0];
+      return (y as Tensor).mul(2);
+    });
+    expect(g(deep).toArray()).toEqual([14]);
+  });
+
+  test('fresh leaves that require grad each call keep at most 64 programs', () => {
+    const f = compile((x: Tensor) => x.mul(2));
+    for (let i = 0; i < 200; i++) f(ones([3], { requiresGrad: true }));
+    expect(f.traces).toBe(64);
+    expect(f(tensor([1, 2, 3])).toArray()).toEqual([2, 4, 6]);
+  });
+});

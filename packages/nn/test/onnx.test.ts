@@ -15,7 +15,7 @@ import {
   ValueInfoProtoSchema,
 } from 'onnx-buf';
 import * as ort from 'onnxruntime-web';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 
 // ONNX checked by a runtime we did not write: ONNX Runtime (onnxruntime-web, WebAssembly) runs what
 // toOnnx writes, and runs the models built here by hand, which fromOnnx must read the same way.
@@ -41,6 +41,12 @@ function gap(a: ArrayLike<number>, b: ArrayLike<number>, floor: number): number 
 const BOUND = { float64: 1e-12, float32: 1e-5 } as const;
 
 describe('toOnnx, run by ONNX Runtime', () => {
+  // ONNX Runtime's first session loads its WebAssembly (seconds in a browser on a slow machine): done
+  // here, with a timeout of its own, so that no test's 5 s pays for it
+  beforeAll(async () => {
+    const net = mlp({ inputs: 1, layers: [{ units: 1, activation: 'linear' }] });
+    await runOrt(toOnnx(net), randn([1, 1], { seed: 0 }).astype('float32'));
+  }, 60_000);
   const activations = ['relu', 'tanh', 'sigmoid', 'leakyRelu', 'linear'] as const;
   test.each(
     (['float32', 'float64'] as const).flatMap((dtype) => activations.map((a) => [dtype, a] as const)),

@@ -1,8 +1,12 @@
+import { isAnomalyEnabled } from '../anomaly.js';
 import { current } from '../run.js';
 import { checkOptions, describe } from '../shape.js';
 import { storageOf, Tensor } from '../tensor.js';
 import { Program } from './program.js';
 import { Trace } from './trace.js';
+
+/** The most signatures a compiled function keeps programs for; the least recently used go first. */
+const MAX_PROGRAMS = 64;
 
 /** Options of `compile`. */
 export interface CompileOptions {
@@ -71,7 +75,9 @@ export function compile<A extends unknown[], R>(
   const fuse = options.fuse ?? true;
   if (typeof fuse !== 'boolean')
     throw new TypeError(`compile: expected options.fuse to be true or false, got ${describe(fuse)}`);
+  // the programs by signature, the most recently used last: at most MAX_PROGRAMS are kept
   const programs = new Map<string, Specialization>();
+  let running = false;
   const leafIds = new WeakMap<Tensor, number>();
   let leaves = 0;
   const leafId = (x: Tensor): number => {
@@ -80,21 +86,33 @@ export function compile<A extends unknown[], R>(
   };
   const compiled = (...args: A): R => {
     if (current() instanceof Trace) return f(...args); // inlined into the trace that is recording
+    // anomaly mode checks every op as eager code runs it, which a program does not: f runs eagerly;
+    // and a call from inside its own program's run (an effect's) would overwrite the buffers in use
+    if (isAnomalyEnabled() || running) return f(...args);
     const tensors: Tensor[] = [];
     const key = signature(args, tensors, leafId);
     const known = programs.get(key);
-    if (known !== undefined) {
-      known.program.run(tensors);
-      return build(known.output, known.program, tensors) as R;
+    running = true;
+    try {
+      if (known !== undefined) {
+        programs.delete(key);
+        programs.set(key, known);
+        known.program.run(tensors);
+        return build(known.output, known.program, tensors) as R;
+      }
+      const trace = new Trace(tensors);
+      const result = trace.record(() => f(...args));
+      if (result instanceof Promise)
+        throw new Error('compile: f returned a Promise; compile traces synchronous code');
+      const output = template(result, trace, 'the result');
+      const traced = { program: new Program(trace, { fuse }), output };
+      programs.set(key, traced);
+      // each fresh leaf that requires grad is a signature of its own: the least recently used go
+      if (programs.size > MAX_PROGRAMS) programs.delete(programs.keys().next().value!);
+      return build(output, traced.program, tensors) as R;
+    } finally {
+      running = false;
     }
-    const trace = new Trace(tensors);
-    const result = trace.record(() => f(...args));
-    if (result instanceof Promise)
-      throw new Error('compile: f returned a Promise; compile traces synchronous code');
-    const output = template(result, trace, 'the result');
-    const traced = { program: new Program(trace, { fuse }), output };
-    programs.set(key, traced);
-    return build(output, traced.program, tensors) as R;
   };
   return Object.defineProperties(compiled, {
     traces: { get: () => programs.size },
@@ -118,7 +136,20 @@ export function compile<A extends unknown[], R>(
  */
 function signature(args: readonly unknown[], tensors: Tensor[], leafId: (x: Tensor) => number): string {
   const parts: string[] = [];
-  const walk = (x: unknown, path: string): void => {
+  // an explicit stack, not recursion: an argument nested 10⁵ deep is read, one that contains itself refused
+  const open = new Set<object>();
+  const stack: (
+    | { readonly x: unknown; readonly path: string }
+    | { readonly close: object; readonly mark: string }
+  )[] = args.map((x, i) => ({ x, path: `argument ${i}` })).reverse();
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if ('close' in item) {
+      open.delete(item.close);
+      parts.push(item.mark);
+      continue;
+    }
+    const { x, path } = item;
     if (x instanceof Tensor) {
       const shared = tensors.findIndex((t) => storageOf(t) === storageOf(x));
       tensors.push(x);
@@ -127,24 +158,30 @@ function signature(args: readonly unknown[], tensors: Tensor[], leafId: (x: Tens
     } else if (typeof x === 'number') parts.push(Object.is(x, -0) ? 'n-0' : `n${x}`);
     else if (typeof x === 'boolean' || typeof x === 'string' || x === null || x === undefined)
       parts.push(JSON.stringify(x) ?? 'u');
-    else if (Array.isArray(x)) {
-      parts.push(`[${x.length}`);
-      for (const [i, v] of x.entries()) walk(v, `${path}[${i}]`);
-      parts.push(']');
-    } else if (isPlainObject(x)) {
-      const keys = Object.keys(x);
-      parts.push(`{${keys.map((k) => JSON.stringify(k)).join(',')}`);
-      for (const k of keys) walk((x as Record<string, unknown>)[k], `${path}.${k}`);
-      parts.push('}');
+    else if (Array.isArray(x) || isPlainObject(x)) {
+      if (open.has(x))
+        throw new TypeError(
+          `compile: ${path} contains itself (a cycle); a compiled function takes trees of values`,
+        );
+      open.add(x);
+      const entries: [string, unknown][] = Array.isArray(x)
+        ? x.map((v, i) => [`${path}[${i}]`, v])
+        : Object.keys(x).map((k) => [`${path}.${k}`, (x as Record<string, unknown>)[k]]);
+      parts.push(
+        Array.isArray(x)
+          ? `[${x.length}`
+          : `{${Object.keys(x)
+              .map((k) => JSON.stringify(k))
+              .join(',')}`,
+      );
+      stack.push({ close: x, mark: Array.isArray(x) ? ']' : '}' });
+      for (let i = entries.length - 1; i >= 0; i--) stack.push({ x: entries[i]![1], path: entries[i]![0] });
     } else {
       throw new TypeError(
         `compile: ${path} is ${describe(x)}; a compiled function takes Tensors, numbers, and arrays and plain objects of them`,
       );
     }
-  };
-  args.forEach((x, i) => {
-    walk(x, `argument ${i}`);
-  });
+  }
   return parts.join(' ');
 }
 
