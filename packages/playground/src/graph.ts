@@ -178,8 +178,8 @@ export function buildGraph(
     for (const input of node.inputs) feeds.add(input);
     const args = node.inputs.map((i) => nodes[i]!.value.data);
     const op = node.op as Exclude<Op, 'input' | 'const'>;
-    const local = vjp(op, args, 1);
-    const amounts = vjp(op, args, bars[id]!);
+    const local = vjp(op, node.value, args, 1);
+    const amounts = vjp(op, node.value, args, bars[id]!);
     node.inputs.forEach((input, k) => {
       bars[input] = reached[input] ? bars[input]! + amounts[k]! : amounts[k]!;
       reached[input] = true;
@@ -206,8 +206,15 @@ export function buildGraph(
  * Values (one per argument): the gradient of op(args)·g, whose product passes g on exactly. With g = 1
  * it is the local derivative ∂op/∂argument.
  */
-function vjp(op: Exclude<Op, 'input' | 'const'>, args: readonly number[], g: number): number[] {
-  const leaves = args.map((a) => new Value(a));
-  apply(op, leaves).mul(g).backward();
-  return leaves.map((l) => l.grad);
+function vjp(op: Exclude<Op, 'input' | 'const'>, node: Value, args: readonly number[], g: number): number[] {
+  if (Number.isFinite(g) && args.every(Number.isFinite)) {
+    const leaves = args.map((a) => new Value(a));
+    apply(op, leaves).mul(g).backward();
+    return leaves.map((l) => l.grad);
+  }
+  // NaN or ±∞ (1 / 0, log(−1)): a Value holds only finite numbers, so the op's rule runs on the node's own
+  // numbers, as backward() does when it records nothing (the same formula, so the same bits)
+  const partials = node.rule?.numeric(args.length) ?? null;
+  if (partials === null) return args.map(() => Number.NaN);
+  return args.map((_, k) => partials[k]?.(g, node) ?? 0);
 }

@@ -86,3 +86,17 @@ describe('inputs named after Object.prototype', () => {
     expect(graph.inputs.map((i) => graph.nodes[i.id]!.bar)).toEqual([1, 3, 1]);
   });
 });
+
+describe('NaN and infinities', () => {
+  // issue 33 (and the playground issue): 1 / 0 and log(−1) are amounts like any other, not an exception
+  test('1 / z at z = 0 gives ∞ and its bars, and log(−1) gives NaN, where they arise', () => {
+    const graph = buildGraph('z = x - 1; y = 1 / z', { x: 1 });
+    expect(graph.nodes[graph.output]!.value).toBe(Number.POSITIVE_INFINITY);
+    const x = graph.inputs[0]!.id;
+    expect(graph.nodes[x]!.bar).toBe(Number.NEGATIVE_INFINITY); // d(1/z)/dz = −1/z² at 0, times dz/dx = 1
+    expect(graph.steps.at(-1)!.bars[x]).toBe(Number.NEGATIVE_INFINITY);
+    const mixed = buildGraph('y = log(x) + 1 / z', { x: -1, z: 0 });
+    expect(mixed.nodes[mixed.output]!.value).toBeNaN();
+    expect(mixed.steps.length).toBeGreaterThan(0);
+  });
+});
