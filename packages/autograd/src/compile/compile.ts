@@ -63,8 +63,10 @@ interface Specialization {
  * read as they are at each call; `item()`, `toArray()` and `.data` of a tensor computed from the arguments
  * throw a TraceError, as the program cannot branch on values. The results are new tensors that record nothing.
  * Inside `compile`, `backward()` writes each leaf's gradient rather than adding to it: call `zeroGrad()`
- * first, inside the function (a call that would add throws). A compiled function called while another is
- * traced is traced into it.
+ * first, inside the function (a call that would add throws, before it changes anything). A compiled
+ * function called while another is traced is traced into it; called inside `detectAnomaly`, or from its
+ * own program's side effects, it runs `f` eagerly. It keeps the programs of its 64 most recently used
+ * signatures.
  */
 export function compile<A extends unknown[], R>(
   f: (...args: A) => R,
