@@ -382,6 +382,17 @@ function countTypedArrays(fn: () => void): number {
 
 // issue 33: hostile and careless calls of a compiled function
 describe('compile, careless calls', () => {
+  test('a tensor f closes over and also takes as an argument is read as itself, not as the argument', () => {
+    const z = tensor([10, 20]);
+    const f = compile((x: Tensor) => x.add(z));
+    expect(f(z).toArray()).toEqual([20, 40]);
+    expect(f(tensor([1, 2])).toArray()).toEqual([11, 22]);
+    const grid = tensor([[10, 20]]);
+    const g = compile((x: Tensor) => x.add(grid.reshape([2])));
+    expect(g(grid.reshape([2])).toArray()).toEqual([20, 40]); // a view of it, on the traced call
+    expect(g(tensor([1, 2])).toArray()).toEqual([11, 22]);
+  });
+
   test('a refused call changes nothing: the gradient the last call left is kept', () => {
     const w = tensor([1, 1], { requiresGrad: true });
     const f = compile((x: Tensor) => {

@@ -1,4 +1,5 @@
 import { isAnomalyEnabled } from '../anomaly.js';
+import type { Storage } from '../ndarray.js';
 import { current } from '../run.js';
 import { checkOptions, describe } from '../shape.js';
 import { storageOf, Tensor } from '../tensor.js';
@@ -102,8 +103,11 @@ export function compile<A extends unknown[], R>(
         known.program.run(tensors);
         return build(known.output, known.program, tensors) as R;
       }
-      const trace = new Trace(tensors);
-      const result = trace.record(() => f(...args));
+      // the trace runs f on copies of the arguments that need no gradient: a tensor f also closes over
+      // (the same object, or a view of it) then reads its own storage, not the argument's slot
+      const standIns = standInsFor(tensors);
+      const trace = new Trace(standIns);
+      const result = trace.record(() => f(...(withTensors(args, standIns) as A)));
       if (result instanceof Promise)
         throw new Error('compile: f returned a Promise; compile traces synchronous code');
       const output = template(result, trace, 'the result');
@@ -185,6 +189,47 @@ function signature(args: readonly unknown[], tensors: Tensor[], leafId: (x: Tens
     }
   }
   return parts.join(' ');
+}
+
+/** For each argument tensor, what the trace sees: itself if it requires grad, else a copy (one per storage). */
+function standInsFor(tensors: readonly Tensor[]): Tensor[] {
+  const copies = new Map<Storage, Storage>();
+  return tensors.map((x) => {
+    if (x.requiresGrad) return x;
+    const storage = storageOf(x);
+    if (!copies.has(storage)) copies.set(storage, storage.slice());
+    return new Tensor(copies.get(storage)!, x.shape);
+  });
+}
+
+/**
+ * `args` with its tensors replaced by `replacements`, in the order `signature` met them (depth first,
+ * left to right), arrays and plain objects copied: an explicit stack, as for the signature.
+ */
+function withTensors(args: readonly unknown[], replacements: readonly Tensor[]): unknown[] {
+  let k = 0;
+  const root = new Array<unknown>(args.length);
+  const stack: { readonly source: unknown; readonly set: (v: unknown) => void }[] = [];
+  for (let i = args.length - 1; i >= 0; i--) stack.push({ source: args[i], set: (v) => (root[i] = v) });
+  while (stack.length > 0) {
+    const { source, set } = stack.pop()!;
+    if (source instanceof Tensor) set(replacements[k++]);
+    else if (Array.isArray(source)) {
+      const copy = new Array<unknown>(source.length);
+      set(copy);
+      for (let i = source.length - 1; i >= 0; i--)
+        stack.push({ source: source[i], set: (v) => (copy[i] = v) });
+    } else if (isPlainObject(source)) {
+      const copy = Object.create(Object.getPrototypeOf(source)) as Record<string, unknown>;
+      set(copy);
+      const keys = Object.keys(source);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        stack.push({ source: (source as Record<string, unknown>)[key], set: (v) => (copy[key] = v) });
+      }
+    } else set(source);
+  }
+  return root;
 }
 
 function isPlainObject(x: unknown): x is object {
