@@ -88,6 +88,9 @@ function renderInputs(): void {
   );
 }
 
+/** The most nodes (and edges) the graph view draws: the largest preset has 40 nodes and 44 edges. */
+const MAX_DRAWN = 80;
+
 async function renderGraph(): Promise<void> {
   const model = graphState.model;
   const position = $('position');
@@ -108,9 +111,21 @@ async function renderGraph(): Promise<void> {
   }
   const narrow = $('graph').clientWidth < 560;
   $('graph').classList.toggle('narrow', narrow);
-  const svg = (await viz).renderSVGElement(toDot(model, step, narrow ? 'TB' : 'LR'));
-  svg.setAttribute('role', 'img');
-  $('graph').replaceChildren(svg);
+  const edges = model.nodes.reduce((n, node) => n + node.inputs.length, 0);
+  if (model.nodes.length > MAX_DRAWN || edges > MAX_DRAWN) {
+    // Graphviz's layout grows faster than the graph (a 100-term sum took 3 s, 300 terms over a minute)
+    const note = document.createElement('p');
+    note.className = 'too-large';
+    note.textContent =
+      `This graph has ${model.nodes.length} nodes and ${edges} edges; above ${MAX_DRAWN} the page does not ` +
+      'draw it, as laying it out would freeze the page. Step through the backward pass with the buttons: ' +
+      'the rule below and the check table follow every step.';
+    $('graph').replaceChildren(note);
+  } else {
+    const svg = (await viz).renderSVGElement(toDot(model, step, narrow ? 'TB' : 'LR'));
+    svg.setAttribute('role', 'img');
+    $('graph').replaceChildren(svg);
+  }
   $<HTMLButtonElement>('back').disabled = step === 0;
   $<HTMLButtonElement>('first').disabled = step === 0;
   $<HTMLButtonElement>('forward').disabled = step === model.steps.length;

@@ -133,6 +133,30 @@ describe('the playground, built and served, in Chromium', () => {
     await page.close();
   });
 
+  // issue 33 and the playground issue: a large program answers at once, with a message for the graph
+  test('a 2,000-term sum is not drawn but says so; stepping and the check table still work', async () => {
+    const page = await open();
+    await page.fill('#source', `y = ${Array.from({ length: 2000 }, () => 'x').join(' + ')}`);
+    await expect.poll(() => page.locator('#graph .too-large').count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.locator('#graph .too-large').textContent()).toContain(
+      'This graph has 2000 nodes and 3998 edges; above 80 the page does not draw it',
+    );
+    await page.click('#last');
+    expect(await page.locator('#position').textContent()).toBe('step 1999 of 1999');
+    expect(await page.locator('#fd tbody tr td').nth(1).textContent()).toBe('2000');
+    await page.close();
+  });
+
+  test('1 / 0 is drawn as ∞ with its bars, without an error on the page', async () => {
+    const page = await open(`#graph?${new URLSearchParams({ source: 'z = x - 1; y = 1 / z', 'v.x': '1' })}`);
+    await page.click('#last');
+    const text = (await page.locator('#graph').textContent()) ?? '';
+    expect(text).toMatch(/∞|Infinity/);
+    expect(await page.locator('#graph g.node').count()).toBe(5);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('editing an input updates every value and bar', async () => {
     const page = await open(`#graph?${new URLSearchParams({ source: 'y = x * x', 'v.x': '3' })}`);
     await page.click('#last');
