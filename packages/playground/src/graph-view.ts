@@ -13,6 +13,11 @@ export function short(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
+/** What an edge adds to its input's bar, with its sign: +0.5, −0.5 (never +-0.5). */
+export function signed(v: number): string {
+  return v < 0 || Object.is(v, -0) ? `−${short(-v)}` : `+${short(v)}`;
+}
+
 /** How an op reads on the page: the operators as they are printed, the functions by name. */
 export function symbol(op: string): string {
   return ({ '*': '×', '-': '−', '/': '÷', neg: '−x' } as Record<string, string>)[op] ?? op;
@@ -68,7 +73,7 @@ export function toDot(model: GraphModel, step: number, direction: 'LR' | 'TB' = 
     node.inputs.forEach((input, k) => {
       const sending = active?.node === node.id;
       const attrs = sending
-        ? `, color="#b91c1c", penwidth=2, fontcolor="#b91c1c", label="+${short(active!.amounts[k]!)}"`
+        ? `, color="#b91c1c", penwidth=2, fontcolor="#b91c1c", label="${signed(active!.amounts[k]!)}"`
         : '';
       lines.push(`  n${input} -> n${node.id} [id="edge-${node.id}-${k}"${attrs}];`);
     });

@@ -95,6 +95,8 @@ function drawTraining(): void {
     Plot.plot({
       width,
       height: 140,
+      // room for the longest tick label of a log axis (0.0001), which a default margin cut at the left
+      marginLeft: 52,
       y: {
         type: 'log',
         label: 'loss',

@@ -1,7 +1,7 @@
 import { Value } from '@adjoint/autograd';
 import { describe, expect, test } from 'vitest';
 import { buildGraph, evaluateProgram } from '../src/graph.js';
-import { fdRows, toDot } from '../src/graph-view.js';
+import { fdRows, signed, toDot } from '../src/graph-view.js';
 import { parse } from '../src/parser.js';
 import { PRESETS } from '../src/presets.js';
 
@@ -98,5 +98,16 @@ describe('NaN and infinities', () => {
     const mixed = buildGraph('y = log(x) + 1 / z', { x: -1, z: 0 });
     expect(mixed.nodes[mixed.output]!.value).toBeNaN();
     expect(mixed.steps.length).toBeGreaterThan(0);
+  });
+});
+
+describe('edge labels', () => {
+  // issue 33: a negative amount printed as +-0.03277
+  test('an amount is printed with its own sign', () => {
+    expect([signed(0.5), signed(-0.03277), signed(-0), signed(2)]).toEqual(['+0.5', '−0.03277', '−0', '+2']);
+    const graph = buildGraph('y = x * c', { x: 2, c: -0.5 });
+    const dot = toDot(graph, graph.steps.length);
+    expect(dot).toContain('label="−0.5"');
+    expect(dot).not.toContain('+-');
   });
 });
