@@ -126,6 +126,9 @@ async function renderGraph(): Promise<void> {
     svg.setAttribute('role', 'img');
     $('graph').replaceChildren(svg);
   }
+  // a graph wider than its box scrolls; on a phone nothing shows that it does, so say it
+  const box = $('graph');
+  $('graph-hint').hidden = box.scrollWidth <= box.clientWidth + 1;
   $<HTMLButtonElement>('back').disabled = step === 0;
   $<HTMLButtonElement>('first').disabled = step === 0;
   $<HTMLButtonElement>('forward').disabled = step === model.steps.length;

@@ -157,6 +157,20 @@ describe('the playground, built and served, in Chromium', () => {
     await page.close();
   });
 
+  test('on a phone, a graph wider than its box says that it scrolls; on a laptop it fits and says nothing', async () => {
+    const wide = await open();
+    expect(await wide.locator('#graph-hint').isVisible()).toBe(false);
+    await wide.close();
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.goto(`${url}#graph`);
+    await phone.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
+    await expect.poll(() => phone.locator('#graph-hint').isVisible()).toBe(true);
+    expect(await phone.locator('#graph-hint').textContent()).toBe(
+      'The graph is wider than the screen: scroll it sideways to see the rest.',
+    );
+    await phone.close();
+  });
+
   test('editing an input updates every value and bar', async () => {
     const page = await open(`#graph?${new URLSearchParams({ source: 'y = x * x', 'v.x': '3' })}`);
     await page.click('#last');
