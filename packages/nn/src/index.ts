@@ -14,6 +14,7 @@ export {
 export {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
+  type LogLossOptions,
   type LossOf,
   type MseOptions,
   mse,

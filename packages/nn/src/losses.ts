@@ -15,6 +15,11 @@ export interface MseOptions {
   readonly reduction?: 'mean' | 'sum' | 'halfMean';
 }
 
+/** How the log-losses reduce their terms: the mean (default) or the sum, as PyTorch's `reduction`. */
+export interface LogLossOptions {
+  readonly reduction?: 'mean' | 'sum';
+}
+
 /** A per-element loss term, written once for Values and Tensors. */
 type Term = <N extends Elementwise<N>>(prediction: N, target: N | number) => N;
 
@@ -63,20 +68,62 @@ export function mse(prediction: Prediction, target: Target, options: MseOptions 
   return reduction === 'halfMean' ? total.mul(0.5) : total;
 }
 
-/** The log-loss of probabilities `prediction` against labels in [0, 1], averaged (note 002's J). */
-export function binaryCrossEntropy(prediction: Tensor, target: Target): Tensor;
-export function binaryCrossEntropy(prediction: ValuePrediction, target: Target): Value;
-export function binaryCrossEntropy(prediction: Prediction, target: Target): Tensor | Value;
-export function binaryCrossEntropy(prediction: Prediction, target: Target): Tensor | Value {
-  return reduceTerms('binaryCrossEntropy', prediction, target, logLoss, 'mean');
+/**
+ * The log-loss of probabilities `prediction` against labels in [0, 1], averaged (note 002's J), or summed
+ * with `{ reduction: 'sum' }`.
+ */
+export function binaryCrossEntropy(prediction: Tensor, target: Target, options?: LogLossOptions): Tensor;
+export function binaryCrossEntropy(
+  prediction: ValuePrediction,
+  target: Target,
+  options?: LogLossOptions,
+): Value;
+export function binaryCrossEntropy(
+  prediction: Prediction,
+  target: Target,
+  options?: LogLossOptions,
+): Tensor | Value;
+export function binaryCrossEntropy(
+  prediction: Prediction,
+  target: Target,
+  options: LogLossOptions = {},
+): Tensor | Value {
+  const reduction = logLossReduction('binaryCrossEntropy', options);
+  return reduceTerms('binaryCrossEntropy', prediction, target, logLoss, reduction);
 }
 
 /** The log-loss of logits (before the sigmoid), averaged, in note 004's stable softplus form. */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Target): Tensor;
-export function binaryCrossEntropyWithLogits(logits: ValuePrediction, target: Target): Value;
-export function binaryCrossEntropyWithLogits(logits: Prediction, target: Target): Tensor | Value;
-export function binaryCrossEntropyWithLogits(logits: Prediction, target: Target): Tensor | Value {
-  return reduceTerms('binaryCrossEntropyWithLogits', logits, target, logitLoss, 'mean');
+export function binaryCrossEntropyWithLogits(
+  logits: Tensor,
+  target: Target,
+  options?: LogLossOptions,
+): Tensor;
+export function binaryCrossEntropyWithLogits(
+  logits: ValuePrediction,
+  target: Target,
+  options?: LogLossOptions,
+): Value;
+export function binaryCrossEntropyWithLogits(
+  logits: Prediction,
+  target: Target,
+  options?: LogLossOptions,
+): Tensor | Value;
+export function binaryCrossEntropyWithLogits(
+  logits: Prediction,
+  target: Target,
+  options: LogLossOptions = {},
+): Tensor | Value {
+  const reduction = logLossReduction('binaryCrossEntropyWithLogits', options);
+  return reduceTerms('binaryCrossEntropyWithLogits', logits, target, logitLoss, reduction);
+}
+
+/** The reduction asked of a log-loss, checked: a misspelt key or value is named, never ignored. */
+function logLossReduction(op: string, options: LogLossOptions): 'mean' | 'sum' {
+  checkOptions(op, options, ['reduction']);
+  const reduction = options.reduction ?? 'mean';
+  if (reduction !== 'mean' && reduction !== 'sum')
+    throw new RangeError(`${op}: expected reduction 'mean' or 'sum', got ${describe(reduction)}`);
+  return reduction;
 }
 
 /**

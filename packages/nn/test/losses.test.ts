@@ -219,3 +219,38 @@ describe('a loss has the type of its engine', () => {
     expect(history.loss).toHaveLength(1);
   });
 });
+
+// issue 30: binaryCrossEntropy(p, t, { reduction: 'sum' }) returned the mean, the option unread
+describe('the log-losses take a reduction', () => {
+  const p = [0.9, 0.2, 0.6];
+  const y = [1, 0, 1];
+  const terms = p.map((pi, i) => -(y[i]! * Math.log(pi) + (1 - y[i]!) * Math.log(1 - pi)));
+  const logit = (q: number) => Math.log(q / (1 - q));
+
+  test("'sum' sums the terms and 'mean' (the default) averages them, on both engines", () => {
+    const sum = terms.reduce((s, t) => s + t, 0);
+    assertClose(binaryCrossEntropy(tensor(p), y, { reduction: 'sum' }).item(), sum, { rtol: 1e-14 });
+    assertClose(binaryCrossEntropy(tensor(p), y).item(), sum / 3, { rtol: 1e-14 });
+    assertClose(
+      binaryCrossEntropy(
+        p.map((v) => new Value(v)),
+        y,
+        { reduction: 'sum' },
+      ).data,
+      sum,
+      { rtol: 1e-14 },
+    );
+    assertClose(binaryCrossEntropyWithLogits(tensor(p.map(logit)), y, { reduction: 'sum' }).item(), sum, {
+      rtol: 1e-12,
+    });
+  });
+
+  test('a misspelt key or an unknown reduction is named, never ignored', () => {
+    expect(() => binaryCrossEntropy(tensor(p), y, { reduce: 'sum' } as never)).toThrow(
+      "binaryCrossEntropy: unknown option 'reduce'; did you mean 'reduction'?",
+    );
+    expect(() => binaryCrossEntropyWithLogits(tensor(p), y, { reduction: 'halfMean' as never })).toThrow(
+      "binaryCrossEntropyWithLogits: expected reduction 'mean' or 'sum', got the string \"halfMean\"",
+    );
+  });
+});
