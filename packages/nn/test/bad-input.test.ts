@@ -876,6 +876,13 @@ const cases: [string, () => unknown, string | RegExp][] = [
     () => checkOptions('fit', { epoch: 5 }, ['epochs', 'loss']),
     "fit: unknown option 'epoch'; did you mean 'epochs'? (options: epochs, loss)",
   ],
+  // issue 30: an options object where keepDims goes read as true
+  [
+    'sum(1, { keepdims: true })',
+    () => t().sum(1, bad({ keepdims: true })),
+    'sum: expected keepDims to be true or false, got',
+  ],
+  ['mean(0, 1)', () => t().mean(0, bad(1)), 'mean: expected keepDims to be true or false, got 1'],
   // issue 33: checkOptions checks its own arguments
   [
     'checkOptions(a string as the allowed list)',

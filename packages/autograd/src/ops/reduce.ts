@@ -1,6 +1,7 @@
 import { normalizeAxes, normalizeAxis, reducedShape } from '../ndarray.js';
 import { reduceRules, shiftRule } from '../rules/reduce.js';
 import type { TensorNode } from '../rules/rule.js';
+import { describe } from '../shape.js';
 import { countOver } from '../validate.js';
 
 // The reductions behind Tensor's methods, with their checks, and the softmax family composed of them
@@ -19,6 +20,9 @@ export function reduce<T extends TensorNode<T>>(
   axis: number | readonly number[] | undefined,
   keepDims: boolean,
 ): T {
+  // sum(1, { keepdims: true }) must not read as true: keepDims is a boolean or nothing
+  if (typeof keepDims !== 'boolean')
+    throw new TypeError(`${op}: expected keepDims to be true or false, got ${describe(keepDims)}`);
   const axes = normalizeAxes(op, axis, x.shape.length);
   if (op === 'sum') return x.applyRule('sum', reduceRules.sum, { axes, keepDims });
   const count = countOver(op, x.shape, axes);
