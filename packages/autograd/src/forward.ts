@@ -13,6 +13,7 @@ import {
   type Vjp,
   withGradMode,
 } from './graph.js';
+import { arity } from './numeric.js';
 import { formatShape, ShapeError, sameShape } from './shape.js';
 
 /** The jvp of a rule that states none, derived from its vjp by the caller of `pushForward`. */
@@ -100,9 +101,7 @@ export function pushForwardNumbers<N extends NumericNode<N>>(
     if (!follow(output)) continue;
     for (const node of topoSort(output, follow)) {
       if (node.rule === null || tangents.has(node)) continue;
-      let arity = 0;
-      while (node.inputAt(arity) !== null) arity++;
-      const partials = node.rule.numeric(arity);
+      const partials = node.rule.numeric(arity(node));
       if (partials === null) return null;
       let t = 0;
       let reached = false;

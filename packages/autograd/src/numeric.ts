@@ -211,7 +211,8 @@ export function backwardNumeric<N extends NumericNode<N>>(
   return true;
 }
 
-function arity<N extends Node<N>>(node: N): number {
+/** How many inputs the op that made `node` took (a number operand counts). */
+export function arity<N extends Node<N>>(node: N): number {
   let k = 0;
   while (node.inputAt(k) !== null) k++;
   return k;

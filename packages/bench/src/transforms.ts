@@ -21,18 +21,13 @@ function parameters(dtype: DType): Tensor[] {
   return mlp(MNIST_MLP, { dtype }).parameters() as Tensor[];
 }
 
+/** The arguments of both losses: the six parameters, then the inputs and the one-hot targets. */
+type Arguments = [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+const unpack = (args: Tensor[]): Arguments => args as Arguments;
+
 /** One example's loss: x [784] through the network, cross-entropy with its one-hot label y [10]. */
 function exampleLoss(...args: Tensor[]): Tensor {
-  const [w1, b1, w2, b2, w3, b3, x, y] = args as [
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-  ];
+  const [w1, b1, w2, b2, w3, b3, x, y] = unpack(args);
   const h1 = w1
     .matmul(x.reshape([784, 1]))
     .reshape([128])
@@ -52,16 +47,7 @@ function exampleLoss(...args: Tensor[]): Tensor {
 
 /** The batch's mean loss: X [128, 784], Y [128, 10]. */
 function batchLoss(...args: Tensor[]): Tensor {
-  const [w1, b1, w2, b2, w3, b3, x, y] = args as [
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-  ];
+  const [w1, b1, w2, b2, w3, b3, x, y] = unpack(args);
   const h1 = x.matmul(w1.T).add(b1).relu();
   const h2 = h1.matmul(w2.T).add(b2).relu();
   return h2.matmul(w3.T).add(b3).logSoftmax(1).mul(y).sum().div(-BATCH);
