@@ -11,6 +11,7 @@ import {
 } from './ndarray.js';
 import { oneHot as oneHotOf } from './ops/layout.js';
 import { Rng } from './random.js';
+import { created } from './run.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -158,6 +159,7 @@ function leaf(
   if (typeof label !== 'string')
     throw new TypeError(`${op}: expected label to be a string, got ${describe(label)}`);
   const stored = convert(data, checkDType(op, dtype), op);
+  created(stored);
   const t = new Tensor(stored, shape, undefined, label);
   t.requiresGrad = requiresGrad;
   return t;

@@ -169,14 +169,22 @@ export function reducedShape(shape: readonly number[], axes: readonly number[], 
   return out;
 }
 
+/**
+ * @internal The key under which a Tensor hands its array to the engine. Its `.data` is the user's read,
+ * which an interpreter may refuse (a traced tensor inside `compile`) or log; the engine's own reads are not.
+ */
+export const ENGINE_ARRAY: unique symbol = Symbol('adjoint.engineArray');
+
+/** The array of `x` as the engine reads it: a Tensor's own, never through its `.data` getter. */
+export function arrayOf(x: NDArray): Storage {
+  return (x as { readonly [ENGINE_ARRAY]?: Storage })[ENGINE_ARRAY] ?? x.data;
+}
+
 /** Whether `x` has the data and shape of an NDArray (a Tensor does). */
 export function isNDArray(x: unknown): x is NDArray {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    ((x as NDArray).data instanceof Float64Array || (x as NDArray).data instanceof Float32Array) &&
-    Array.isArray((x as NDArray).shape)
-  );
+  if (typeof x !== 'object' || x === null || !Array.isArray((x as NDArray).shape)) return false;
+  const data = arrayOf(x as NDArray);
+  return data instanceof Float64Array || data instanceof Float32Array;
 }
 
 /** Nested arrays as a flat array and a shape; a ragged array is an error naming the bad row. */

@@ -1,4 +1,4 @@
-import type { DType, Storage } from './ndarray.js';
+import { arrayOf, type DType, type Storage } from './ndarray.js';
 
 // How nodes print, as PyTorch's repr does: `console.log(x)` in Node.js (util.inspect) and `String(x)`
 // give the same text. Large tensors are summarized: the first and last three along each long axis.
@@ -43,11 +43,12 @@ interface Printable {
 export function formatTensor(t: Printable, concrete = true): string {
   // inside compile(), the values are the trace's and not any call's: a traced tensor shows what it is
   if (!concrete) return `Tensor(<traced>, shape=[${t.shape.join(', ')}], dtype=${t.dtype})`;
-  const summarize = t.data.length > SUMMARIZE_ABOVE;
+  const data = arrayOf(t); // the engine's read: printing inside compile shows the trace's values, refuses nothing
+  const summarize = data.length > SUMMARIZE_ABOVE;
   const strides = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((p, d) => p * d, 1));
   const indent = ' '.repeat('Tensor('.length);
   const render = (axis: number, offset: number): string => {
-    if (axis === t.shape.length) return formatNumber(t.data[offset]!);
+    if (axis === t.shape.length) return formatNumber(data[offset]!);
     const size = t.shape[axis]!;
     const cut = summarize && size > 2 * EDGE;
     const positions = cut

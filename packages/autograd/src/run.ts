@@ -18,6 +18,8 @@ export interface Interpreter {
   effect(run: Effect, reads: readonly unknown[]): void;
   /** `storage`, the array of `x`, as a caller reads its values (`what` names the read, for errors). */
   read(x: NDArray, storage: Storage, what: string): Storage;
+  /** `storage` is the array of a new leaf, made by a creation function (tensor, zeros, randn…) while installed. */
+  created(storage: Storage): void;
   /** Whether `storage` holds values that can be read now (not a symbol of a trace). */
   isConcrete(storage: Storage): boolean;
 }
@@ -85,6 +87,11 @@ export function sideEffect(run: Effect, reads: readonly unknown[] = []): void {
 export function read(x: NDArray, storage: Storage, what: string): Storage {
   const i = installed.value;
   return i === null ? storage : i.read(x, storage, what);
+}
+
+/** Tells the installed interpreter that `storage` is the array of a leaf made now (by tensor(), zeros()…). */
+export function created(storage: Storage): void {
+  installed.value?.created(storage);
 }
 
 /** Whether the values in `storage` can be read now: false for a value an interpreter only traces. */

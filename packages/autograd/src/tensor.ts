@@ -2,10 +2,12 @@ import { isAnomalyEnabled, watchForward } from './anomaly.js';
 import { type BackwardOptions, backward, backwardArgs, isGradEnabled, type NodeRule } from './graph.js';
 import {
   allocateFresh,
+  arrayOf,
   broadcastShapes,
   checkDType,
   type DType,
   dtypeOf,
+  ENGINE_ARRAY,
   type NDArray,
   type NestedArray,
   type Storage,
@@ -22,7 +24,7 @@ import { type Elementwise, LEAKY_SLOPE, leakyReluRule } from './rules/elementwis
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { Primitive, TensorRule } from './rules/rule.js';
-import { bind, isConcrete, read, sideEffect } from './run.js';
+import { bind, created, isConcrete, read, sideEffect } from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
 import { checkSameKind, checkSeed } from './validate.js';
@@ -33,8 +35,8 @@ export type TensorLike = Tensor | number;
 /** An axis, a list of axes, or undefined for all of them. */
 export type Axes = number | readonly number[] | undefined;
 
-/** @internal A tensor's array as the engine reads it (never a TraceError); set in Tensor's static block. */
-export let storageOf: (x: Tensor) => Storage;
+/** @internal A tensor's array as the engine reads it (never a TraceError). */
+export const storageOf = (x: Tensor): Storage => x[ENGINE_ARRAY];
 
 /**
  * An n-d array node of the computation graph: row-major contiguous `data` with a `shape`, float64
@@ -72,13 +74,13 @@ export class Tensor implements Elementwise<Tensor> {
     this.#requiresGrad = origin !== undefined;
   }
 
-  static {
-    storageOf = (x) => x.#data;
-  }
-
-  /** The elements, row-major, shared with views; inside `compile`, a traced tensor's are a TraceError. */
+  /** The elements, row-major, shared with views; inside `compile`, reading traced or closed-over ones throws. */
   get data(): Storage {
     return read(this, this.#data, 'reading .data');
+  }
+  /** @internal The array as the engine reads it (ndarray.ts's arrayOf): never refused, never logged. */
+  get [ENGINE_ARRAY](): Storage {
+    return this.#data;
   }
   /** @internal Input `k` of the op that made this tensor; null past the last. */
   inputAt(k: number): Tensor | null {
@@ -284,7 +286,7 @@ export class Tensor implements Elementwise<Tensor> {
     const g =
       given instanceof Tensor
         ? given
-        : filled(this.shape, asTensor(given ?? 1, 'backward').item(), this.dtype);
+        : filled(this.shape, arrayOf(asTensor(given ?? 1, 'backward'))[0]!, this.dtype);
     backward(this, g, createGraph);
   }
 
@@ -312,13 +314,12 @@ export class Tensor implements Elementwise<Tensor> {
 
 /** @internal A constant tensor of `shape` filled with `value`. */
 export function filled(shape: readonly number[], value: number, dtype: DType = 'float64'): Tensor {
-  return new Tensor(allocateFresh(dtype, sizeOf(shape)).fill(value), shape);
+  const data = allocateFresh(dtype, sizeOf(shape)).fill(value);
+  created(data);
+  return new Tensor(data, shape);
 }
 
-/**
- * @internal The operand as a Tensor: a number becomes a rank-0 constant of `dtype` (the other operand's), so a
- * number never promotes a float32 tensor, as in PyTorch and JAX.
- */
+/** @internal The operand as a Tensor: a number is a rank-0 constant of the other's dtype (never promotes it). */
 export function asTensor(x: unknown, op: string, dtype: DType = 'float64'): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number' || !Number.isFinite(x)) {

@@ -1,4 +1,5 @@
 import {
+  arrayOf,
   checkShape,
   type DType,
   fromNested,
@@ -78,7 +79,7 @@ export function checkIndex(op: string, index: unknown, shape: readonly number[],
     }
   });
   const size = shape[axis]!;
-  for (const [i, v] of array.data.entries()) {
+  for (const [i, v] of arrayOf(array).entries()) {
     if (!Number.isInteger(v) || v < 0 || v >= size) {
       throw new RangeError(
         `${op}: index ${v} (element ${i} of the index) is out of range for axis ${axis} of size ${size}`,

@@ -5,11 +5,12 @@
 // compile trace), so vmap composes with compile, with grad inside it, and with itself.
 import { pushForward } from './forward.js';
 import { gradients, isGradEnabled } from './graph.js';
-import { type DType, type NDArray, normalizeAxis, type Storage, sizeOf } from './ndarray.js';
+import { arrayOf, type DType, type NDArray, normalizeAxis, type Storage, sizeOf } from './ndarray.js';
 import type { Primitive } from './rules/rule.js';
 import {
   allocate,
   bind,
+  created,
   current,
   type Effect,
   type Interpreter,
@@ -235,14 +236,13 @@ class Batching implements Interpreter {
     return interpret(this.below, () => read(x, storage, what));
   }
 
+  created(storage: Storage): void {
+    interpret(this.below, () => created(storage));
+  }
+
   isConcrete(storage: Storage): boolean {
     return !this.#batched.has(storage) && interpret(this.below, () => isConcrete(storage));
   }
-}
-
-/** The array of `x`, read as the engine reads it (a Tensor's `.data` is the user's read). */
-function arrayOf(x: NDArray): Storage {
-  return x instanceof Tensor ? storageOf(x) : x.data;
 }
 
 function checkVmapOptions(options: unknown): void {

@@ -249,9 +249,27 @@ describe('compile', () => {
     expect(() => g(tensor([1, 2]))).toThrow(
       'compile: toArray() reads the values of a tensor (shape [2], argument tensor 0)',
     );
-    const k = tensor(3);
-    const h = compile((x: Tensor) => x.mul(k.item()));
+    // a tensor made inside the function is a constant of the program: its values may be read
+    const h = compile((x: Tensor) => x.mul(tensor(3).item()));
     expect(h(tensor([1, 2])).toArray()).toEqual([3, 6]);
+  });
+
+  test('reading the values of a tensor the function closes over is a TraceError; using it in ops reads it at every call', () => {
+    const k = tensor([2]);
+    for (const read of [(t: Tensor) => t.item(), (t: Tensor) => t.data[0]!, (t: Tensor) => t.toArray()[0]!]) {
+      const f = compile((x: Tensor) => x.mul(read(k.reshape([]))));
+      expect(() => f(tensor([1, 2]))).toThrow(TraceError);
+      expect(() => f(tensor([1, 2]))).toThrow(
+        /reads the values of a tensor \(shape \[\]\) that the compiled function closes over/,
+      );
+    }
+    // the program reads a closed-over tensor's array at each call: a change made between calls is seen
+    const f = compile((x: Tensor) => x.mul(k));
+    expect(f(tensor([1, 2])).toArray()).toEqual([2, 4]);
+    k.data[0] = 3;
+    expect(f(tensor([1, 2])).toArray()).toEqual([3, 6]);
+    // outside the trace, the reads work as ever
+    expect(k.item()).toBe(3);
   });
 
   test('reading .data of a traced tensor throws a TraceError; of a constant it works; printing shows it is traced', () => {
@@ -265,8 +283,7 @@ describe('compile', () => {
     // after the trace (even one that threw) the argument's data reads as before: no interpreter is left
     expect(x.data).toEqual(new Float64Array([1, 2]));
     expect(x.toArray()).toEqual([1, 2]);
-    const k = tensor([10, 20]);
-    expect(compile((a: Tensor) => a.mul(k.data[1]!))(x).toArray()).toEqual([20, 40]);
+    expect(compile((a: Tensor) => a.mul(tensor([10, 20]).data[1]!))(x).toArray()).toEqual([20, 40]);
     let shown = '';
     compile((a: Tensor) => {
       shown = String(a.mul(2));

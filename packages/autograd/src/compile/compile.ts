@@ -62,7 +62,8 @@ interface Specialization {
  * What the trace cannot see: numbers are part of the signature (pass a rank-0 tensor for one that changes
  * from call to call); tensors that `f` reads without taking them as arguments (a model's parameters) are
  * read as they are at each call; `item()`, `toArray()` and `.data` of a tensor computed from the arguments
- * throw a TraceError, as the program cannot branch on values. The results are new tensors that record nothing.
+ * throw a TraceError, as the program cannot branch on values, and so do they of a tensor `f` closes over
+ * (the program would keep the numbers read while tracing). The results are new tensors that record nothing.
  * Inside `compile`, `backward()` writes each leaf's gradient rather than adding to it: call `zeroGrad()`
  * first, inside the function (a call that would add throws, before it changes anything). A compiled
  * function called while another is traced is traced into it; called inside `detectAnomaly`, or from its

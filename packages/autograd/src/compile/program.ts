@@ -152,6 +152,7 @@ export class Program implements Interpreter {
   read(_x: NDArray, storage: Storage): Storage {
     return storage;
   }
+  created(): void {}
   isConcrete(): boolean {
     return true;
   }

@@ -61,6 +61,8 @@ export class Trace implements Interpreter {
   #op = '';
   /** Above 0 while the engine itself reads arrays (a kernel, an effect): then `.data` is not the user's read. */
   #open = 0;
+  /** The arrays made while recording, by creation functions or outside a kernel: not closed over by `f`. */
+  readonly #made = new WeakSet<Storage>();
 
   /** Starts recording; the storages of `args` (tensors) are the program's arguments, in order. */
   constructor(args: readonly Tensor[]) {
@@ -77,10 +79,27 @@ export class Trace implements Interpreter {
     return interpret(this, fn);
   }
 
-  /** The user's read of `x`'s values: a TraceError when they depend on the arguments (the engine's pass). */
+  /**
+   * The user's read of `x`'s values (the engine's pass): a TraceError when they depend on the arguments,
+   * or when `x` is a tensor the function closes over, whose values the program would keep as they were
+   * when traced rather than read at each call.
+   */
   read(x: NDArray, storage: Storage, what: string): Storage {
-    if (this.#open === 0) this.checkConcrete(storage, x.shape, what);
+    if (this.#open > 0) return storage;
+    this.checkConcrete(storage, x.shape, what);
+    if (!this.#made.has(storage)) {
+      throw new TraceError(
+        `compile: ${what} reads the values of a tensor (shape ${formatShape(x.shape)}) that the compiled function ` +
+          'closes over. The program keeps numbers read while tracing, so it would not see later changes to them; ' +
+          'pass the tensor as an argument or use it in tensor ops (which read it at every call), or read it ' +
+          'outside the compiled function',
+      );
+    }
     return storage;
+  }
+
+  created(storage: Storage): void {
+    this.#made.add(storage);
   }
 
   /** Whether `storage` is a constant of the program (it does not depend on the arguments). */
@@ -132,6 +151,7 @@ export class Trace implements Interpreter {
     const storage = allocateFresh(dtype, size);
     if (this.#allocations !== null)
       this.#allocations.push(this.#add({ kind: 'computed', storage, argument: -1, op: this.#op }));
+    else this.#made.add(storage);
     return storage;
   }
 

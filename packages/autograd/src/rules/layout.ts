@@ -8,7 +8,7 @@ import {
   permute,
   sliceAxis,
 } from '../kernels/loops.js';
-import type { DType, NDArray } from '../ndarray.js';
+import { arrayOf, type DType, type NDArray } from '../ndarray.js';
 import { alongAxes, broadcasting, mergedBatch, sameAttrs } from './batching.js';
 import type { TensorNode, TensorRule } from './rule.js';
 
@@ -134,8 +134,9 @@ export const layoutRules: LayoutRules = {
 
 /** `index` repeated along a new leading axis of `size`: the same indices for every example of a batch. */
 function tiled(index: NDArray, size: number): NDArray {
-  const data = new Float64Array(size * index.data.length);
-  for (let b = 0; b < size; b++) data.set(index.data, b * index.data.length);
+  const indices = arrayOf(index);
+  const data = new Float64Array(size * indices.length);
+  for (let b = 0; b < size; b++) data.set(indices, b * indices.length);
   return { data, shape: [size, ...index.shape] };
 }
 
