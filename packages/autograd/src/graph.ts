@@ -179,6 +179,11 @@ export class Adjoints<C extends number | { add(other: C): C }> {
     this.#nodes = numbers ? [] : new Array<C | undefined>(size);
   }
 
+  /** The number adjoints by position (empty for node adjoints): what the number path leaves its nodes. */
+  get numbers(): Float64Array {
+    return this.#numbers;
+  }
+
   /** Whether position `i` has received an adjoint. */
   reached(i: number): boolean {
     return this.#reached[i] === 1;

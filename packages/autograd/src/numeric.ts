@@ -172,15 +172,15 @@ const NumberAdjoints = copyOf(Adjoints);
 /**
  * `backward()` on plain numbers, for a scalar graph when nothing is recorded: the same sort and the same
  * sweep, with number cotangents and each rule's numeric vjps (traced once from its generic one, see
- * numeric.ts), so no node is made but for the leaves' gradients, which `commit` adds once the sweep is
- * done (all or nothing, as `backward`). It sums contributions in the order the node sweep does, so the
+ * numeric.ts), so no node is made; `commit` adds each kept node's adjoint (bars[i]) once the sweep is
+ * done (all or nothing, as `backward`), and may keep the array itself. It sums contributions in the order the node sweep does, so the
  * bits match (a property test holds it). Returns false, having touched nothing, if some rule (a custom
  * op's) has no numeric vjp.
  */
 export function backwardNumeric<N extends NumericNode<N>>(
   root: N,
   seed: number,
-  commit: (node: N, g: number) => void,
+  commit: (node: N, bars: Float64Array, i: number) => void,
 ): boolean {
   const order = sortScalar(root, requiresGrad);
   const vjps: (readonly (NumericVjp<N> | null)[])[] = new Array(order.length);
@@ -190,8 +190,6 @@ export function backwardNumeric<N extends NumericNode<N>>(
     if (numeric === null) return false;
     vjps[i] = numeric;
   }
-  const kept: N[] = [];
-  const kg: number[] = [];
   const pullback: Pullback<N, number> = (node, g, adjoints) => {
     const numeric = vjps[node.sortIndex]!;
     for (let j = 0; j < numeric.length; j++) {
@@ -201,13 +199,13 @@ export function backwardNumeric<N extends NumericNode<N>>(
       adjoints.add(input.sortIndex, vjp(g, node));
     }
   };
-  sweepNumbers(order, seed, new NumberAdjoints<number>(order.length, true), pullback, (node, g) => {
-    if (node.rule === null || node.retainsGrad) {
-      kept.push(node);
-      kg.push(g);
-    }
-  });
-  for (let i = 0; i < kept.length; i++) commit(kept[i]!, kg[i]!);
+  const adjoints = new NumberAdjoints<number>(order.length, true);
+  sweepNumbers(order, seed, adjoints, pullback, ignore);
+  // the number adjoints stay in place after the sweep: each kept one is added once it has finished
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    if (adjoints.reached(i) && (node.rule === null || node.retainsGrad)) commit(node, adjoints.numbers, i);
+  }
   return true;
 }
 
@@ -217,6 +215,8 @@ export function arity<N extends Node<N>>(node: N): number {
   while (node.inputAt(k) !== null) k++;
   return k;
 }
+
+function ignore(): void {}
 
 /** What a leaf has in place of numeric vjps. */
 const LEAF: readonly null[] = [];

@@ -23,8 +23,11 @@ const NO_PARENTS: readonly Value[] = Object.freeze([]);
 
 /**
  * A scalar node of the computation graph: micrograd's `Value`. Every op takes a `Value` or a number,
- * records itself, and `backward()` fills in `grad`, the adjoint ∂(output)/∂(this).
+ * records itself, and `backward()` fills in `grad`, the adjoint ∂(output)/∂(this), on every node it
+ * reaches (the output's is the seed, 1), as micrograd does and the notes' bars need. A Tensor keeps its
+ * adjoint on leaves only, as PyTorch (see `Tensor.retainGrad`).
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the unary methods are installed from the table (below)
 export class Value implements Elementwise<Value> {
   /** The number this node holds. Optimizers write it in place. */
   data: number;
@@ -39,8 +42,13 @@ export class Value implements Elementwise<Value> {
   readonly b: Value | number | null;
   /** @internal Every input of an op of three or more (see `a`). */
   readonly inputs: readonly Value[] | null;
-  /** The accumulated adjoint as a node: with `createGraph` it can be differentiated again. */
-  adjoint: Value | null = null;
+  /**
+   * The accumulated adjoint: a node when `backward({ createGraph: true })` made it (differentiable again);
+   * after the number path, the array of that pass's adjoints, shared by its nodes, with this node's at
+   * `#at` (so a graph keeps every bar with no allocation per node); a number once two passes have added.
+   */
+  #adjoint: Value | Float64Array | number | null = null;
+  #at = 0;
   /** @internal requiresGrad (bit 0) and retainsGrad (bit 1) in one field: a node is kept small. */
   flags: number;
   /** @internal Scratch for the topological sort (graph.ts); not part of the API. */
@@ -84,7 +92,8 @@ export class Value implements Elementwise<Value> {
     this.a = a;
     this.b = b;
     this.inputs = inputs;
-    this.flags = requiresGrad ? REQUIRES_GRAD : 0;
+    // every node that gradients reach keeps its bar after backward(), as micrograd's do
+    this.flags = requiresGrad ? REQUIRES_GRAD | RETAINS_GRAD : 0;
     this.rule = rule;
   }
 
@@ -129,11 +138,30 @@ export class Value implements Elementwise<Value> {
 
   /** ∂(output)/∂(this) after `backward()`, 0 before. */
   get grad(): number {
-    return this.adjoint === null ? 0 : this.adjoint.data;
+    const a = this.#adjoint;
+    return a === null ? 0 : a instanceof Float64Array ? a[this.#at]! : typeof a === 'number' ? a : a.data;
   }
 
   set grad(g: number) {
-    this.adjoint = g === 0 ? null : constant(g);
+    this.#adjoint = g === 0 ? null : finite(g, 'grad');
+  }
+
+  /** The accumulated adjoint as a node (a constant for one the number path added), null before `backward()`. */
+  get adjoint(): Value | null {
+    const a = this.#adjoint;
+    return a === null || a instanceof Value ? a : constant(this.grad);
+  }
+
+  set adjoint(a: Value | null) {
+    this.#adjoint = a;
+  }
+
+  /** @internal Adds `bars[i]`, the adjoint the number path computed for this node, into its own. */
+  accumulate(bars: Float64Array, i: number): void {
+    if (this.#adjoint === null) {
+      this.#adjoint = bars;
+      this.#at = i;
+    } else this.#adjoint = this.grad + bars[i]!;
   }
 
   /** The sum of many values as one node, cheaper than a chain of `add`s: Σ xᵢ. */
@@ -178,56 +206,12 @@ export class Value implements Elementwise<Value> {
   minimum(other: Value | number): Value {
     return binary('minimum', this, other);
   }
-  /** -this. */
-  neg(): Value {
-    return unary('neg', this);
-  }
-  /** eˣ. */
-  exp(): Value {
-    return unary('exp', this);
-  }
-  /** The natural logarithm ln x. */
-  log(): Value {
-    return unary('log', this);
-  }
-  /** The hyperbolic tangent. */
-  tanh(): Value {
-    return unary('tanh', this);
-  }
-  /** σ(x) = 1 / (1 + e⁻ˣ), finite and with a finite slope for any finite x. */
-  sigmoid(): Value {
-    return unary('sigmoid', this);
-  }
-  /** max(x, 0); its derivative at 0 is 1, as note 000 (eq. 11) defines it. */
-  relu(): Value {
-    return unary('relu', this);
-  }
   /** x for x ≥ 0, `slope`·x below (default `LEAKY_SLOPE`, 0.01); derivative 1 at 0. */
   leakyRelu(slope = LEAKY_SLOPE): Value {
     if (typeof slope !== 'number' || !Number.isFinite(slope)) {
       throw new RangeError(`leakyRelu: expected slope to be a finite number, got ${describe(slope)}`);
     }
     return unaryNode(leakyReluRule.forward(this.data, slope), this, leakyReluBound(slope));
-  }
-  /** sin x. */
-  sin(): Value {
-    return unary('sin', this);
-  }
-  /** cos x. */
-  cos(): Value {
-    return unary('cos', this);
-  }
-  /** √x. */
-  sqrt(): Value {
-    return unary('sqrt', this);
-  }
-  /** |x|; its derivative at 0 is 0. */
-  abs(): Value {
-    return unary('abs', this);
-  }
-  /** log(1 + eˣ), finite for any finite x. */
-  softplus(): Value {
-    return unary('softplus', this);
   }
 
   /** 1 where this > other, else 0: a constant, not differentiable. */
@@ -277,10 +261,10 @@ export class Value implements Elementwise<Value> {
 
   /** Forgets this node's accumulated gradient. */
   zeroGrad(): void {
-    this.adjoint = null;
+    this.#adjoint = null;
   }
 
-  /** Asks a non-leaf to keep its adjoint after `backward()`, like a leaf. */
+  /** Tensor's `retainGrad()`, for code written for both engines: every Value keeps its adjoint already. */
   retainGrad(): this {
     this.retainsGrad = true;
     return this;
@@ -328,8 +312,8 @@ function finite(x: unknown, op: string): number {
 }
 
 /** Adds a gradient the numeric sweep computed into a node's adjoint. */
-function commit(node: Value, g: number): void {
-  node.adjoint = constant(node.adjoint === null ? g : node.adjoint.data + g);
+function commit(node: Value, bars: Float64Array, i: number): void {
+  node.accumulate(bars, i);
 }
 
 const {
@@ -374,8 +358,17 @@ function binaryNode(data: number, a: Value, b: Value | number, rule: ScalarRule<
   return watched(node, rule);
 }
 
-function unary(name: UnaryName, x: Value): Value {
-  return unaryNode(unaryRules[name].forward(x.data), x, UNARY[name]);
+// The unary methods, declared for both engines in Elementwise and installed from the table as Tensor's
+// are: each closes over its forward and rule, so an op added to the table is a Value method too.
+export interface Value extends Elementwise<Value> {}
+for (const name of Object.keys(unaryRules) as UnaryName[]) {
+  const { forward } = unaryRules[name];
+  const rule = UNARY[name];
+  const method = function (this: Value): Value {
+    return unaryNode(forward(this.data), this, rule);
+  };
+  Object.defineProperty(method, 'name', { value: name });
+  Object.defineProperty(Value.prototype, name, { value: method, writable: true, configurable: true });
 }
 
 function binary(name: BinaryName, a: Value, other: Value | number): Value {

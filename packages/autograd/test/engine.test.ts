@@ -1,4 +1,4 @@
-import { customOp, noGrad, ShapeError, Value } from '@adjoint/autograd';
+import { customOp, noGrad, ShapeError, tensor, Value } from '@adjoint/autograd';
 import { compileExpression, expressionGraph } from '@adjoint/autograd/arbitraries';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
@@ -15,16 +15,46 @@ describe('accumulation', () => {
     expect(a.grad).toBe(4);
   });
 
-  test('two backward() calls give leaves exactly twice the gradient, and intermediates do not double-count', () => {
+  test('two backward() calls give every Value exactly twice its bar: what a node keeps is not sent on again', () => {
     const x = new Value(0.7);
     const w = new Value(-1.3);
     const h = x.mul(w).tanh();
     const y = h.mul(h).add(h);
     y.backward();
-    const once = [x.grad, w.grad];
+    const once = [x.grad, w.grad, h.grad, y.grad];
+    expect(h.grad).toBe(2 * h.data + 1); // ȳ = 1, h̄ = ȳ · (2h + 1)
+    expect(y.grad).toBe(1);
     y.backward();
-    expect([x.grad, w.grad]).toEqual([2 * once[0]!, 2 * once[1]!]);
-    expect(h.grad).toBe(0); // an intermediate keeps no adjoint unless asked
+    expect([x.grad, w.grad, h.grad, y.grad]).toEqual(once.map((g) => 2 * g));
+  });
+
+  test("every Value keeps its bar after backward(), as micrograd's do; a Tensor keeps its leaves' only, as PyTorch", () => {
+    // micrograd's neuron: o = tanh(x1·w1 + x2·w2 + b), whose bars micrograd's README lists
+    const [x1, x2, w1, w2] = [new Value(2), new Value(0), new Value(-3), new Value(1)];
+    const b = new Value(6.881373587019543);
+    const x1w1 = x1.mul(w1);
+    const n = x1w1.add(x2.mul(w2)).add(b);
+    const o = n.tanh();
+    for (const createGraph of [false, true]) {
+      for (const v of [x1, x2, w1, w2, b, x1w1, n, o]) v.zeroGrad();
+      o.backward({ createGraph }); // the number path, and the node path
+      expect(o.grad).toBe(1);
+      expect(n.grad).toBeCloseTo(0.5, 15); // 1 - tanh(n)², n = atanh(1/√2)
+      expect(x1w1.grad).toBe(n.grad);
+      expect([x1.grad, w1.grad, x2.grad, w2.grad]).toEqual([
+        w1.data * n.grad,
+        x1.data * n.grad,
+        w2.data * n.grad,
+        0,
+      ]);
+      expect(o.adjoint?.data).toBe(1);
+    }
+    const t = tensor([2], { requiresGrad: true });
+    const u = t.mul(3);
+    const v = u.sum();
+    v.backward();
+    expect(t.grad?.toArray()).toEqual([3]);
+    expect([u.grad, v.grad]).toEqual([null, null]);
   });
 
   test('zeroGrad() resets a leaf, and the next backward() starts from zero', () => {

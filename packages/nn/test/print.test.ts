@@ -10,7 +10,7 @@ describe('objects that print', () => {
     const y = x.mul(2);
     y.backward();
     expect(inspect(x)).toBe("Value(data=3, grad=2, label='x')");
-    expect(inspect(y)).toBe('Value(data=6, grad=0, op=mul)');
+    expect(inspect(y)).toBe('Value(data=6, grad=1, op=mul)'); // the output's bar is the seed
     expect(String(new Value(1 / 3))).toBe('Value(data=0.333333, grad=0)');
   });
 
