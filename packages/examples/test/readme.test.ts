@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 
-// The README's TypeScript blocks, run as a reader would paste them: each must type-check under the
-// repository's strict settings (unused locals included) and run; a block followed by a ```text block
-// must print exactly that text. So the README cannot rot.
+// The README's TypeScript blocks, run as the README tells a reader to: saved at the repository's root
+// and run there with `npx tsx --conditions=@adjoint/source <file>`, with no build. Each must type-check
+// under the repository's strict settings (unused locals included) and run; a block followed by a
+// ```text block must print exactly that text. So the README cannot rot.
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const dir = join(root, 'packages/examples/.readme');
+const dir = join(root, '.readme');
+/** The one line the README gives, as it gives it. */
+const HOW = 'npx tsx --conditions=@adjoint/source first.ts';
 const require = createRequire(import.meta.url);
 
 interface Block {
@@ -45,6 +48,10 @@ for (const [i, block] of readme.entries()) writeFileSync(join(dir, `block-${i}.t
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the README', () => {
+  test('says where its blocks run, with the line this test runs them by', () => {
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain(HOW);
+  });
+
   test('has TypeScript blocks, most of them with the output they print', () => {
     expect(readme.length).toBeGreaterThanOrEqual(4);
     expect(readme.filter((b) => b.prints !== null).length).toBeGreaterThanOrEqual(3);
@@ -54,9 +61,9 @@ describe('the README', () => {
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
-        extends: '../../../tsconfig.base.json',
+        extends: '../tsconfig.base.json',
         compilerOptions: { noEmit: true, composite: false },
-        include: ['*.ts', '../../autograd/src/kernels/webassembly.d.ts'],
+        include: ['*.ts', '../packages/autograd/src/kernels/webassembly.d.ts'],
       }),
     );
     const tsc = spawnSync(
@@ -74,8 +81,8 @@ describe('the README', () => {
     (_line, i, block) => {
       const run = spawnSync(
         process.execPath,
-        [require.resolve('tsx/cli'), '--conditions=@adjoint/source', join(dir, `block-${i}.ts`)],
-        { encoding: 'utf8', cwd: join(root, 'packages/examples') },
+        [require.resolve('tsx/cli'), '--conditions=@adjoint/source', join('.readme', `block-${i}.ts`)],
+        { encoding: 'utf8', cwd: root },
       );
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
