@@ -25,6 +25,28 @@ export function formatValue(v: { data: number; grad: number; op: string; label: 
   return `Value(data=${formatNumber(v.data)}, grad=${formatNumber(v.grad)}${op}${label})`;
 }
 
+/** What `JSON.stringify(tensor)` writes; `tensor(json.data, { shape: json.shape, dtype: json.dtype })` reads it back. */
+export interface TensorJSON {
+  /** The elements, flat and row-major. */
+  readonly data: number[];
+  readonly shape: number[];
+  readonly dtype: DType;
+  /** The gradient's elements, flat, where the tensor has one. */
+  readonly grad?: number[];
+  readonly label?: string;
+}
+
+/** A tensor's JSON, from its elements and its gradient's (read by the caller): flat, never the graph. */
+export function tensorJSON(t: Printable, data: Storage, grad: Storage | null): TensorJSON {
+  return {
+    data: Array.from(data),
+    shape: [...t.shape],
+    dtype: t.dtype,
+    ...(grad === null ? {} : { grad: Array.from(grad) }),
+    ...(t.label === '' ? {} : { label: t.label }),
+  };
+}
+
 /** What a tensor's printout reads. */
 interface Printable {
   readonly data: Storage;

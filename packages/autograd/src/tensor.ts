@@ -19,8 +19,8 @@ import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } fr
 import { logSoftmax, reduce, softmax } from './ops/reduce.js';
 import type { Conv2dOptions, Pair, PoolOptions } from './ops/window.js';
 import { avgPool2d, conv2d, flatten, maxPool2d } from './ops/window.js';
-import { formatTensor, INSPECT } from './print.js';
-import { type Elementwise, LEAKY_SLOPE, leakyReluRule } from './rules/elementwise.js';
+import { formatTensor, INSPECT, type TensorJSON, tensorJSON } from './print.js';
+import { defineMethods, type Elementwise, LEAKY_SLOPE, leakyReluRule } from './rules/elementwise.js';
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { Primitive, TensorRule } from './rules/rule.js';
@@ -262,6 +262,11 @@ export class Tensor implements Elementwise<Tensor> {
   toArray(): NestedArray {
     return toNested({ data: read(this, this.#data, 'toArray()'), shape: this.shape });
   }
+  /** What `JSON.stringify` writes: flat elements, shape, dtype, grad and label where set; never the graph. */
+  toJSON(): TensorJSON {
+    const grad = this.adjoint === null ? null : read(this.adjoint, storageOf(this.adjoint), 'toJSON()');
+    return tensorJSON(this, read(this, this.#data, 'toJSON()'), grad);
+  }
   /** A leaf that shares this tensor's data and records nothing. */
   detach(): Tensor {
     return new Tensor(this.#data, this.shape, undefined, this.label);
@@ -365,15 +370,15 @@ export interface Tensor extends Elementwise<Tensor> {}
 
 // One method per entry of the elementwise tables, so that an op added to rules/elementwise.ts is a Tensor
 // method with no edit here. Each closes over its primitive and rule: no lookup by name per call.
-defineMethods(UNARY, (name, primitive) => {
+defineMethods(Tensor, UNARY, (name, primitive) => {
   const rule = UNARY_RULES[name];
   return function (this: Tensor) {
     const inputs = [this];
     return recordTensor(bind(name, primitive, inputs, undefined).data, this.shape, inputs, rule);
   };
 });
-defineMethods(BINARY, (name, primitive) => zipMethod(name, primitive, BINARY_RULES[name]));
-defineMethods(COMPARISON, (name, primitive) => zipMethod(name, primitive, null));
+defineMethods(Tensor, BINARY, (name, primitive) => zipMethod(name, primitive, BINARY_RULES[name]));
+defineMethods(Tensor, COMPARISON, (name, primitive) => zipMethod(name, primitive, null));
 
 /** A two-input method over the broadcast shape; without a rule (the comparisons) it records nothing. */
 function zipMethod(name: string, primitive: Primitive<readonly number[]>, rule: NodeRule<Tensor> | null) {
@@ -384,16 +389,4 @@ function zipMethod(name: string, primitive: Primitive<readonly number[]>, rule: 
     const { data } = bind(name, primitive, inputs, shape);
     return rule === null ? new Tensor(data, shape) : recordTensor(data, shape, inputs, rule);
   };
-}
-
-/** Defines `Tensor.prototype[name]` for each entry of `table`, non-enumerable and named as a class method is. */
-function defineMethods<K extends string, P>(
-  table: Record<K, P>,
-  method: (name: K, primitive: P) => (this: Tensor, ...args: never[]) => Tensor,
-): void {
-  for (const name of Object.keys(table) as K[]) {
-    const value = method(name, table[name]);
-    Object.defineProperty(value, 'name', { value: name });
-    Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
-  }
 }

@@ -6,10 +6,10 @@ import {
   type BinaryName,
   binaryRules,
   comparisons,
+  defineMethods,
   type Elementwise,
   LEAKY_SLOPE,
   leakyReluRule,
-  type UnaryName,
   unaryRules,
   whereRule,
 } from './rules/elementwise.js';
@@ -280,6 +280,15 @@ export class Value implements Elementwise<Value> {
     return Number.isFinite(this.data);
   }
 
+  /** What `JSON.stringify` writes: data, the gradient where there is one, the label where set; never the graph. */
+  toJSON(): { data: number; grad?: number; label?: string } {
+    return {
+      data: this.data,
+      ...(this.#adjoint === null ? {} : { grad: this.grad }),
+      ...(this.label === '' ? {} : { label: this.label }),
+    };
+  }
+
   /** `Value(data=3, grad=0.5, op=mul, label='x')`: what `console.log` and `String` show. */
   toString(): string {
     return formatValue(this);
@@ -361,15 +370,12 @@ function binaryNode(data: number, a: Value, b: Value | number, rule: ScalarRule<
 // The unary methods, declared for both engines in Elementwise and installed from the table as Tensor's
 // are: each closes over its forward and rule, so an op added to the table is a Value method too.
 export interface Value extends Elementwise<Value> {}
-for (const name of Object.keys(unaryRules) as UnaryName[]) {
-  const { forward } = unaryRules[name];
+defineMethods(Value, unaryRules, (name, { forward }) => {
   const rule = UNARY[name];
-  const method = function (this: Value): Value {
+  return function (this: Value): Value {
     return unaryNode(forward(this.data), this, rule);
   };
-  Object.defineProperty(method, 'name', { value: name });
-  Object.defineProperty(Value.prototype, name, { value: method, writable: true, configurable: true });
-}
+});
 
 function binary(name: BinaryName, a: Value, other: Value | number): Value {
   const forward = binaryRules[name].forward;

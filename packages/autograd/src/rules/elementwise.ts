@@ -138,6 +138,22 @@ export type BinaryName = keyof typeof binaryRules;
 export type ComparisonName = keyof typeof comparisons;
 
 /**
+ * @internal Defines `type.prototype[name]` for each entry of `table`, non-enumerable and named as a class
+ * method is: how both engines install the methods `Elementwise` declares, each closing over its entry.
+ */
+export function defineMethods<T, K extends string, P>(
+  type: { readonly prototype: T },
+  table: Record<K, P>,
+  method: (name: K, entry: P) => (this: T, ...args: never[]) => T,
+): void {
+  for (const name of Object.keys(table) as K[]) {
+    const value = method(name, table[name]);
+    Object.defineProperty(value, 'name', { value: name });
+    Object.defineProperty(type.prototype, name, { value, writable: true, configurable: true });
+  }
+}
+
+/**
  * Every elementwise op of the tables as a method, documented once for both engines: `Value` and `Tensor`
  * implement it (a Tensor broadcasts its operands as NumPy does; a number operand is a constant).
  */
