@@ -60,6 +60,10 @@ export function valueAndGrad<A extends Differentiable[]>(
   argnums: number | readonly number[] = 0,
 ): GradFn<A, [ScalarOutput, Differentiable | Differentiable[]]> {
   if (typeof f !== 'function') throw new TypeError(`grad: expected f to be a function, got ${describe(f)}`);
+  if (typeof argnums !== 'number' && !Array.isArray(argnums))
+    throw new TypeError(
+      `grad: expected argnums to be an argument's position or an array of them (grad(f, 1), grad(f, [0, 1])), got ${describe(argnums)}`,
+    );
   const positions = typeof argnums === 'number' ? [argnums] : [...argnums];
   for (const i of positions) {
     if (!Number.isInteger(i) || i < 0) {

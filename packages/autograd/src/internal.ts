@@ -6,7 +6,7 @@ import { oneHot } from './ops/layout.js';
 import type { Tensor } from './tensor.js';
 
 export { checkFloat32, MAX_ELEMENTS } from './ndarray.js';
-export { checkOptions, closest, describe, formatShape } from './shape.js';
+export { checkArity, checkOptions, closest, describe, formatShape } from './shape.js';
 
 /** `oneHot(labels, classes)`, whose errors (a label that is not a class index) name `op`. */
 export function oneHotFor(labels: Tensor, classes: number, op: string): Tensor {

@@ -21,13 +21,17 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
   if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  return typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
+  if (typeof value !== 'object') return typeof value;
+  const type = value.constructor?.name;
+  if (type !== undefined && type !== 'Object') return type;
+  const keys = Object.keys(value);
+  return `an object {${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', …' : ''}}`;
 }
 
 /**
  * The candidate `name` most likely misspells, if any: the nearest by edit distance (a swap of two
- * neighbours counts as one edit) within a third of the name's length, or one that the name, less its
- * last letter, begins. Case is ignored.
+ * neighbours counts as one edit) within a third of the name's length, or one that the name (of three
+ * letters or more), or the name less its last letter, begins ('acc' for 'accuracy'). Case is ignored.
  */
 export function closest(name: string, candidates: readonly string[]): string | undefined {
   if (!Array.isArray(candidates))
@@ -39,8 +43,9 @@ export function closest(name: string, candidates: readonly string[]): string | u
     const d = editDistance(wanted, candidate.toLowerCase());
     if (d < bestDistance && d < wanted.length) [best, bestDistance] = [candidate, d];
   }
-  const stem = wanted.slice(0, -1);
-  return best ?? (stem.length >= 3 ? candidates.find((c) => c.toLowerCase().startsWith(stem)) : undefined);
+  const begins = (start: string) =>
+    start.length >= 3 ? candidates.find((c) => c.toLowerCase().startsWith(start)) : undefined;
+  return best ?? begins(wanted) ?? begins(wanted.slice(0, -1));
 }
 
 /** The optimal-string-alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
@@ -58,6 +63,14 @@ function editDistance(a: string, b: string): number {
     }
   }
   return d[a.length]![b.length]!;
+}
+
+/** Throws for an argument `op` was given past its parameters `names`: it takes no options. */
+export function checkArity(op: string, args: ArrayLike<unknown>, names: readonly string[]): void {
+  if (args.length <= names.length) return;
+  throw new TypeError(
+    `${op}: takes ${names.join(', ')} and no options; got ${describe(args[names.length])} after ${names.at(-1)}`,
+  );
 }
 
 /**

@@ -256,7 +256,11 @@ describe('compile', () => {
 
   test('reading the values of a tensor the function closes over is a TraceError; using it in ops reads it at every call', () => {
     const k = tensor([2]);
-    for (const read of [(t: Tensor) => t.item(), (t: Tensor) => t.data[0]!, (t: Tensor) => t.toArray()[0]!]) {
+    for (const read of [
+      (t: Tensor) => t.item(),
+      (t: Tensor) => t.data[0]!,
+      (t: Tensor) => t.toArray() as number,
+    ]) {
       const f = compile((x: Tensor) => x.mul(read(k.reshape([]))));
       expect(() => f(tensor([1, 2]))).toThrow(TraceError);
       expect(() => f(tensor([1, 2]))).toThrow(

@@ -1,6 +1,6 @@
 /** `@adjoint/nn`: neurons, layers, MLPs and convolutional networks from one spec, losses, optimizers, training. */
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
-export { fromSafetensors, toSafetensors } from './formats/safetensors.js';
+export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';
 export {
   Activation,

@@ -20,11 +20,14 @@ export const LAYER_KINDS = ['dense', 'conv', 'maxPool', 'avgPool', 'flatten', 'd
 /** The name of a layer kind. */
 export type LayerKind = (typeof LAYER_KINDS)[number];
 
-/** A dense layer (`kind` may be left out): how many units, and the activation applied to them. */
+/**
+ * A dense layer (`kind` may be left out): how many units, and the activation applied to them; without
+ * one it is linear, as PyTorch's `Linear` and Keras's `Dense`.
+ */
 export interface DenseSpec {
   readonly kind?: 'dense';
   readonly units: number;
-  readonly activation: ActivationName;
+  readonly activation?: ActivationName;
 }
 
 /** A 2-D convolution with a bias per filter, then an elementwise activation; options as `conv2d`'s. */
@@ -145,16 +148,26 @@ const FIELDS: Record<LayerKind, readonly string[]> = {
   dropout: ['kind', 'rate'],
 };
 
+/** The fields of a spec. */
+const SPEC_FIELDS = ['inputs', 'layers', 'seed', 'init'] as const;
+
+/** Throws for a field `key` of `field` that is not `allowed`, with the closest name and the list. */
+function checkField(field: string, key: string, allowed: readonly string[], what = ''): void {
+  if (allowed.includes(key)) return;
+  const guess = internal.closest(key, allowed);
+  throw new TypeError(
+    `${field}.${key}: unknown field${what === '' ? '' : ` ${what}`}` +
+      `${guess === undefined ? '' : `; did you mean '${guess}'?`} (fields: ${allowed.join(', ')})`,
+  );
+}
+
 /** Checks a spec (it may come from JSON) and fills in defaults; throws an Error naming the bad field. */
 export function checkSpec(spec: unknown): CheckedSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     throw new TypeError(`spec: expected an object like { inputs, layers }, got ${describe(spec)}`);
   }
   const s = spec as Record<string, unknown>;
-  for (const key of Object.keys(s)) {
-    if (!['inputs', 'layers', 'seed', 'init'].includes(key))
-      throw new TypeError(`spec.${key}: unknown field`);
-  }
+  for (const key of Object.keys(s)) checkField('spec', key, SPEC_FIELDS);
   let inputs: CheckedSpec['inputs'];
   if (Array.isArray(s.inputs)) {
     if (s.inputs.length !== 3) {
@@ -192,11 +205,9 @@ function checkLayer(field: string, layer: unknown): CheckedLayer {
   const kind = (l.kind ?? 'dense') as LayerKind;
   if (!LAYER_KINDS.includes(kind))
     throw new TypeError(`${field}.kind: expected one of ${LAYER_KINDS.join(', ')}, got ${describe(l.kind)}`);
-  for (const key of Object.keys(l)) {
-    if (!FIELDS[kind].includes(key)) throw new TypeError(`${field}.${key}: unknown field of a ${kind} layer`);
-  }
+  for (const key of Object.keys(l)) checkField(field, key, FIELDS[kind], `of a ${kind} layer`);
   const activation = (allowed: readonly string[]) => {
-    const a = l.activation ?? (kind === 'conv' ? 'linear' : undefined);
+    const a = l.activation ?? 'linear';
     if (!allowed.includes(a as string))
       throw new TypeError(`${field}.activation: expected one of ${allowed.join(', ')}, got ${describe(a)}`);
     return a as ActivationName;

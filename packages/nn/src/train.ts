@@ -3,7 +3,7 @@ import type { LossOf, Prediction, Target } from './losses.js';
 import { accuracy } from './metrics.js';
 import type { Model } from './model.js';
 
-const { checkOptions, describe, formatShape } = internal;
+const { checkArity, checkOptions, closest, describe, formatShape } = internal;
 
 /** Training data: a Tensor [N, …] (or nested numbers) of inputs and targets with N rows. */
 export interface Dataset {
@@ -72,6 +72,17 @@ export function fit<Out extends Prediction, Tgt extends Target>(
 ): History {
   checkOptions('fit', options, FIT_OPTIONS);
   const { epochs, shuffle = true, seed = 0, metrics = [], threshold = 0.5 } = options;
+  if (!Array.isArray(metrics))
+    throw new TypeError(
+      `fit: expected metrics to be an array of names (['accuracy']), got ${describe(metrics)}`,
+    );
+  for (const name of metrics as readonly unknown[]) {
+    if (METRICS.includes(name as 'accuracy')) continue;
+    const guess = typeof name === 'string' ? closest(name, METRICS) : undefined;
+    throw new TypeError(
+      `fit: unknown metric ${typeof name === 'string' ? `'${name}'` : describe(name)}${guess === undefined ? '' : `; did you mean '${guess}'?`} (metrics: ${METRICS.join(', ')})`,
+    );
+  }
   if (typeof options?.loss !== 'function')
     throw new TypeError(`fit: expected options.loss to be a function, got ${describe(options?.loss)}`);
   const optimizer = options.optimizer as Partial<FitOptions['optimizer']> | undefined;
@@ -153,6 +164,9 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   }
 }
 
+/** The metrics `fit` reports. */
+const METRICS = ['accuracy'] as const;
+
 /** The keys of FitOptions. */
 const FIT_OPTIONS = [
   'loss',
@@ -201,6 +215,8 @@ function asTensor(op: string, field: string, values: unknown): Tensor {
  * [N, outputs] on either engine: what to call to use a trained model.
  */
 export function predict(model: Model, x: Tensor | readonly (readonly number[])[]): Tensor {
+  // biome-ignore lint/complexity/noArguments: a caller without types may pass an options object it means
+  checkArity('predict', arguments, ['model', 'x']);
   const inputs = x instanceof Tensor ? x : asTensor('predict', 'x', x).reshape([-1, (x[0] ?? []).length]);
   const mode = model.training;
   model.eval();

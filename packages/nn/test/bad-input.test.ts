@@ -977,6 +977,8 @@ describe('bad input at every public boundary', () => {
       'stack',
       // oneHot's own rows, and softmaxCrossEntropy's bad labels, run it
       'oneHotFor',
+      // predict's, fromOnnx's and fromSafetensors's extra arguments run it (options.test.ts)
+      'checkArity',
     ];
     const missing = [...autograd, ...nn].filter((name) => !exempt.includes(name) && !table.includes(name));
     expect(missing).toEqual([]);

@@ -11,7 +11,7 @@ import {
 import { type Sequential, sequential } from '../sequential.js';
 import type { ActivationName, ConvSpec, DenseSpec, LayerSpec, ModelSpec } from '../spec.js';
 
-const { describe, formatShape, MAX_ELEMENTS } = internal;
+const { checkArity, describe, formatShape, MAX_ELEMENTS } = internal;
 
 // Reading ONNX: the chain of nodes becomes a spec and the parameters, then sequential() builds the model
 // and the parameters are copied in, so an imported model is the same object as one built from a spec.
@@ -67,6 +67,8 @@ const ACTIVATION_OPS = {
  * saying so.
  */
 export function fromOnnx(bytes: Uint8Array): Sequential {
+  // biome-ignore lint/complexity/noArguments: a caller without types may pass an options object it means
+  checkArity('fromOnnx', arguments, ['bytes']);
   const fail = (message: string): never => {
     throw new Error(`fromOnnx: ${message}`);
   };

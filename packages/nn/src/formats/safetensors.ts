@@ -2,7 +2,7 @@ import { internal } from '@adjoint/autograd';
 import { type Sequential, sequential } from '../sequential.js';
 import type { ModelSpec } from '../spec.js';
 
-const { describe, formatShape } = internal;
+const { checkArity, checkFloat32, checkOptions, describe, formatShape } = internal;
 
 // The safetensors format (Hugging Face's): 8 bytes of little-endian header length N, N bytes of JSON
 // header { name: { dtype, shape, data_offsets: [begin, end] }, "__metadata__"?: {...} }, then the raw
@@ -25,21 +25,35 @@ interface Entry {
   readonly data_offsets: readonly [number, number];
 }
 
+/** What `toSafetensors` takes. */
+export interface SafetensorsOptions {
+  /** The dtype written: F32 for 'float32', F64 for 'float64'; by default each parameter's own. */
+  readonly dtype?: 'float32' | 'float64';
+}
+
 /**
  * A Tensor-engine model's parameters as safetensors bytes, named as PyTorch's state_dict of the same
- * nn.Sequential names them, in the parameters' dtype (F32 or F64). The header is padded with spaces to
- * a multiple of 8 bytes, so every tensor is aligned.
+ * nn.Sequential names them, in the parameters' dtype (F32 or F64) or the one `options.dtype` asks for
+ * (narrowing to float32 refuses a value beyond its range). The header is padded with spaces to a
+ * multiple of 8 bytes, so every tensor is aligned.
  */
-export function toSafetensors(model: Sequential): Uint8Array {
+export function toSafetensors(model: Sequential, options: SafetensorsOptions = {}): Uint8Array {
+  checkOptions('toSafetensors', options, ['dtype']);
+  const wanted = options.dtype;
+  if (wanted !== undefined && wanted !== 'float32' && wanted !== 'float64')
+    throw new TypeError(`toSafetensors: expected dtype 'float32' or 'float64', got ${describe(wanted)}`);
   if (typeof (model as Partial<Sequential>)?.namedParameters !== 'function')
     throw new TypeError(
       `toSafetensors: expected a Tensor-engine model (sequential or mlp), got ${describe(model)}`,
     );
   const named = model.namedParameters();
+  const dtypeOf = (p: { readonly dtype: string }): SafeDType =>
+    (wanted ?? p.dtype) === 'float32' ? 'F32' : 'F64';
   const header: Record<string, Entry | Record<string, string>> = { __metadata__: { format: 'pt' } };
   let offset = 0;
   for (const [name, p] of named) {
-    const dtype: SafeDType = p.dtype === 'float32' ? 'F32' : 'F64';
+    const dtype = dtypeOf(p);
+    if (dtype === 'F32') checkFloat32(`toSafetensors (${name})`, p.data);
     const bytes = p.size * DTYPES[dtype];
     header[name] = { dtype, shape: [...p.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -55,8 +69,9 @@ export function toSafetensors(model: Sequential): Uint8Array {
     const [begin] = (header[name] as Entry).data_offsets;
     const at = 8 + text.length + begin;
     const data = p.data; // read once: a Tensor's data is a getter
+    const f32 = dtypeOf(p) === 'F32';
     for (let i = 0; i < data.length; i++) {
-      if (p.dtype === 'float32') view.setFloat32(at + 4 * i, data[i]!, true);
+      if (f32) view.setFloat32(at + 4 * i, data[i]!, true);
       else view.setFloat64(at + 8 * i, data[i]!, true);
     }
   }
@@ -70,6 +85,8 @@ export function toSafetensors(model: Sequential): Uint8Array {
  * overlapping, matching the shape), no name twice, and exactly the parameters `spec` has.
  */
 export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential {
+  // biome-ignore lint/complexity/noArguments: a caller without types may pass an options object it means
+  checkArity('fromSafetensors', arguments, ['bytes', 'spec']);
   const fail = (message: string): never => {
     throw new Error(`fromSafetensors: ${message}`);
   };
