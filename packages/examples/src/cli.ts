@@ -26,8 +26,16 @@ const OPTIONS = {
 /** The files --save writes, by their ending. */
 const FORMATS = ['.json', '.onnx', '.safetensors'] as const;
 
-const SHORT_USAGE =
-  'usage: example <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor] [--save FILE]';
+/** The command as the user typed it: the bin says `adjoint example`; the repository's script is pnpm's. */
+const PROG = process.env.ADJOINT_PROG ?? 'npx -y pnpm@10 example';
+
+const SHORT_USAGE = `usage: ${PROG} <name> [--epochs N] [--seed S] [--out DIR] [--engine scalar|tensor] [--save FILE]`;
+
+/** The examples that read `flag`, as a list for the help. */
+const readers = (flag: 'engine' | 'save') =>
+  EXAMPLES.filter((e) => e.flags.includes(flag))
+    .map((e) => e.name)
+    .join(', ');
 
 const USAGE = `${SHORT_USAGE}
 
@@ -38,13 +46,14 @@ options:
   --epochs N      training epochs (or steps); each example has its own default
   --seed S        the seed of the data split and the initial weights (default 0)
   --out DIR       where to write the pictures, from where you are (default ./out)
-  --engine E      scalar or tensor, for the examples that run on either (xor, moons)
+  --engine E      scalar or tensor, for the examples that run on either (${readers('engine')})
   --save FILE     write the trained model: .json (adjoint's), .onnx (ONNX, float32) or .safetensors
+                  (${readers('save')})
   --help          this text`;
 
 /** An error in a line, the usage in the next, and exit code 2 (a usage error, as for any CLI). */
 function fail(message: string): never {
-  console.error(`example: ${message}\n${SHORT_USAGE} (--help lists the examples)`);
+  console.error(`${PROG}: ${message}\n${SHORT_USAGE} (--help lists the examples)`);
   process.exit(2);
 }
 
@@ -106,14 +115,12 @@ async function main(): Promise<void> {
   if (engine !== undefined && engine !== 'scalar' && engine !== 'tensor')
     fail(`--engine expects scalar or tensor, got "${engine}"`);
   if (engine !== undefined && !example.flags.includes('engine'))
-    fail(
-      `${example.name} runs on one engine; --engine applies to ${EXAMPLES.filter((e) =>
-        e.flags.includes('engine'),
-      )
-        .map((e) => e.name)
-        .join(' and ')}`,
-    );
+    fail(`${example.name} runs on one engine; --engine applies to ${readers('engine')}`);
   const save = values.save;
+  if (save !== undefined && !example.flags.includes('save'))
+    fail(`${example.name} trains no Tensor-engine model to save; --save applies to ${readers('save')}`);
+  if (save !== undefined && engine === 'scalar')
+    fail('--save writes a Tensor-engine model; with --engine scalar the network is made of Values');
   const format = save === undefined ? undefined : FORMATS.find((f) => save.endsWith(f));
   if (save !== undefined && format === undefined)
     fail(`--save writes ${FORMATS.join(', ')} files; "${save}" has none of those endings`);
@@ -147,7 +154,7 @@ async function main(): Promise<void> {
   console.log(`\npictures:\n${paths.map((p) => `  ${p}`).join('\n')}`);
   if (save !== undefined) {
     if (result.model === undefined)
-      fail(`${example.name} trains no Tensor-engine model here; --save writes one`);
+      throw new Error(`${example.name} is listed as saving a model but gave none`);
     const bytes =
       format === '.onnx'
         ? toOnnx(result.model)

@@ -30,8 +30,8 @@ export interface Example {
   readonly title: string;
   /** The note it brings to life (see docs/derivations.md). */
   readonly note: string;
-  /** Which of --epochs, --seed, --engine it reads. */
-  readonly flags: readonly ('epochs' | 'seed' | 'engine')[];
+  /** Which of --epochs, --seed, --engine, --save it reads (--save: it trains a Tensor-engine model). */
+  readonly flags: readonly ('epochs' | 'seed' | 'engine' | 'save')[];
   readonly run: (options: RunOptions) => ExampleOutput;
   /** The options the demo tour runs it with, where they differ from the full run (`example <name>`). */
   readonly tour?: RunOptions;

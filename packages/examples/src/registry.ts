@@ -28,7 +28,7 @@ export const EXAMPLES: readonly Example[] = [
     name: 'xor',
     title: 'A 2-2-1 network learns XOR',
     note: 'note 003',
-    flags: ['epochs', 'seed', 'engine'],
+    flags: ['epochs', 'seed', 'engine', 'save'],
     run: xor,
   },
   {
@@ -42,7 +42,7 @@ export const EXAMPLES: readonly Example[] = [
     name: 'umons',
     title: 'The UMONS 2-3-1 network and its adjoints',
     note: 'note 004',
-    flags: ['epochs', 'seed'],
+    flags: ['epochs', 'seed', 'save'],
     run: umons,
   },
   {
@@ -56,14 +56,14 @@ export const EXAMPLES: readonly Example[] = [
     name: 'mnist',
     title: 'Handwritten digits: a 784-128-10 MLP',
     note: 'notes 002-004 at scale',
-    flags: ['epochs', 'seed'],
+    flags: ['epochs', 'seed', 'save'],
     run: mnistExample,
   },
   {
     name: 'mnist-cnn',
     title: 'Handwritten digits: a small convolutional network',
     note: 'convolutions, PyTorch semantics',
-    flags: ['epochs', 'seed'],
+    flags: ['epochs', 'seed', 'save'],
     run: mnistCnnExample,
     // the full run takes minutes; the tour trains on 2,000 digits for 1 epoch
     tour: { quick: true },

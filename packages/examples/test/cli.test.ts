@@ -21,9 +21,11 @@ function example(...args: string[]) {
 }
 
 describe('the example command', () => {
-  test('--help lists every example and exits 0', () => {
+  test('--help lists every example, and which take --engine and --save, and exits 0', () => {
     const { status, stdout } = example('--help');
     expect(status).toBe(0);
+    expect(stdout).toContain('(xor, umons, mnist, mnist-cnn)');
+    expect(stdout).toContain('for the examples that run on either (xor, moons)');
     for (const name of [
       'linear-regression',
       'neuron-gates',
@@ -39,26 +41,35 @@ describe('the example command', () => {
 
   test('a mistake is named in one line, the usage in a second, and the exit code is 2', () => {
     for (const [args, message] of [
-      [['mnst'], 'example: unknown example "mnst"; did you mean mnist?'],
-      [['nope'], 'example: unknown example "nope"'],
-      [['xor', '--epochs', 'ten'], 'example: --epochs expects an integer ≥ 1, got "ten"'],
-      [['xor', '--epochs', '-3'], 'example: --epochs expects an integer ≥ 1, got "-3"'],
-      [['xor', '--epochs'], 'example: --epochs needs a value'],
-      [['xor', '--epoch', '5'], 'example: unknown option --epoch; did you mean --epochs?'],
-      [['xor', '--engine', 'gpu'], 'example: --engine expects scalar or tensor, got "gpu"'],
+      [['lin'], 'npx -y pnpm@10 example: unknown example "lin"; did you mean linear-regression?'],
+      [['mnst'], 'npx -y pnpm@10 example: unknown example "mnst"; did you mean mnist?'],
+      [['nope'], 'npx -y pnpm@10 example: unknown example "nope"'],
+      [['xor', '--epochs', 'ten'], 'npx -y pnpm@10 example: --epochs expects an integer ≥ 1, got "ten"'],
+      [['xor', '--epochs', '-3'], 'npx -y pnpm@10 example: --epochs expects an integer ≥ 1, got "-3"'],
+      [['xor', '--epochs'], 'npx -y pnpm@10 example: --epochs needs a value'],
+      [['xor', '--epoch', '5'], 'npx -y pnpm@10 example: unknown option --epoch; did you mean --epochs?'],
+      [['xor', '--engine', 'gpu'], 'npx -y pnpm@10 example: --engine expects scalar or tensor, got "gpu"'],
       [
         ['mnist', '--engine', 'scalar'],
-        'example: mnist runs on one engine; --engine applies to xor and moons',
+        'npx -y pnpm@10 example: mnist runs on one engine; --engine applies to xor, moons',
       ],
-      [['xor', '--colour', 'red'], 'example: unknown option --colour'],
-      [[], 'example: name an example'],
+      [
+        ['moons', '--save', 'm.onnx'],
+        'npx -y pnpm@10 example: moons trains no Tensor-engine model to save; --save applies to xor, umons, mnist, mnist-cnn',
+      ],
+      [
+        ['xor', '--engine', 'scalar', '--save', 'm.onnx'],
+        'npx -y pnpm@10 example: --save writes a Tensor-engine model; with --engine scalar the network is made of Values',
+      ],
+      [['xor', '--colour', 'red'], 'npx -y pnpm@10 example: unknown option --colour'],
+      [[], 'npx -y pnpm@10 example: name an example'],
     ] as const) {
       const { status, stderr } = example(...args);
       expect(status).toBe(2);
       const lines = stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(2);
       expect(lines[0]).toBe(message);
-      expect(lines[1]).toMatch(/^usage: example <name> .*--help lists the examples/);
+      expect(lines[1]).toMatch(/^usage: npx -y pnpm@10 example <name> .*--help lists the examples/);
     }
   }, 60_000);
 
@@ -96,6 +107,27 @@ describe('the example command', () => {
       const wrong = spawnSync(process.execPath, [bin, 'exmple'], { encoding: 'utf8' });
       expect(wrong.status).toBe(2);
       expect(wrong.stderr).toContain('adjoint: unknown command "exmple"');
+      for (const help of ['help', '--help', '-h']) {
+        const asked = spawnSync(process.execPath, [bin, help], { encoding: 'utf8' });
+        expect([asked.status, asked.stderr]).toEqual([0, '']);
+        expect(asked.stdout).toContain('adjoint example <name> [options]');
+      }
+      // the bin's usage names the command as typed
+      const named = spawnSync(process.execPath, [bin, 'example', 'nope'], { encoding: 'utf8' });
+      expect(named.stderr).toContain(
+        'adjoint example: unknown example "nope"\nusage: adjoint example <name>',
+      );
+      // the directory it writes to is where it runs, whatever INIT_CWD an outer pnpm left
+      const elsewhere = mkdtempSync(join(tmpdir(), 'adjoint-init-'));
+      const here = spawnSync(process.execPath, [bin, 'example', 'xor', '--epochs', '5', '--out', 'pics'], {
+        encoding: 'utf8',
+        cwd: out,
+        env: { ...process.env, INIT_CWD: elsewhere },
+      });
+      expect(here.status).toBe(0);
+      expect(existsSync(join(out, 'pics', 'xor-loss.svg'))).toBe(true);
+      expect(existsSync(join(elsewhere, 'pics'))).toBe(false);
+      rmSync(elsewhere, { recursive: true, force: true });
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -139,12 +171,12 @@ describe('the example command', () => {
       const file = example('xor', '--out', join(dir, 'afile'));
       expect([file.status, file.stdout]).toEqual([2, '']);
       expect(file.stderr).toContain(
-        `example: --out ${join(dir, 'afile')} is a file; it names the directory for the pictures`,
+        `npx -y pnpm@10 example: --out ${join(dir, 'afile')} is a file; it names the directory for the pictures`,
       );
       const folder = example('xor', '--out', dir, '--save', join(dir, 'adir.json'));
       expect([folder.status, folder.stdout]).toEqual([2, '']);
       expect(folder.stderr).toContain(
-        `example: --save ${join(dir, 'adir.json')} is a directory; give the model's file name`,
+        `npx -y pnpm@10 example: --save ${join(dir, 'adir.json')} is a directory; give the model's file name`,
       );
       const nested = join(dir, 'nodir', 'sub', 'm.json');
       const made = example('xor', '--epochs', '10', '--out', join(dir, 'pics'), '--save', nested);
