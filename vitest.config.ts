@@ -27,7 +27,7 @@ export default defineConfig({
     // `pnpm fuzz` runs every property 100 times longer
     testTimeout: process.env.ADJOINT_FUZZ ? 3_600_000 : 5_000,
     projects: [
-      ...['autograd', 'nn', 'examples', 'playground'].map((name) => ({
+      ...['autograd', 'nn', 'examples', 'playground', 'bench'].map((name) => ({
         extends: true as const,
         test: {
           name,

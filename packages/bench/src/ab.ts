@@ -18,9 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { type Command, callerPath, parseCommand, usageError } from '@adjoint/examples';
 import { type Contestant, Races } from './harness.js';
-import { MNIST_MLP } from './workloads.js';
+import { checkOnly, MNIST_MLP, WORKLOAD_HELP } from './workloads.js';
 
 type Autograd = typeof import('@adjoint/autograd');
 type Nn = typeof import('@adjoint/nn');
@@ -32,18 +32,42 @@ interface Build {
   readonly ex: Examples;
 }
 
-const { values } = parseArgs({
-  options: {
+const COMMAND: Command = {
+  prog: 'bench:ab',
+  usage:
+    'usage: npx -y pnpm@10 bench:ab --base DIR [--dtype float32|float64] [--only W2,W6] [--quick] [--out DIR] (--help lists the workloads)',
+  help: `usage: npx -y pnpm@10 bench:ab --base DIR [options]
+
+Times this tree's adjoint beside another checkout of it (DIR, installed), workload by workload, and
+writes DIR/ab-<dtype>.json.
+
+options:
+  --base DIR      the other checkout, from where you are (required)
+  --dtype D       float32 or float64 (default: both, each in a process of its own)
+  --only IDS      the workloads to time, by id, comma-separated (W1, W2, W3, W5, W6 run here)
+  --quick         fewer rounds
+  --out DIR       where the JSON goes, from where you are (default ./out)
+  --help          this text
+
+workloads:
+${WORKLOAD_HELP}`,
+};
+const { values } = parseCommand(
+  COMMAND,
+  {
     base: { type: 'string' },
     dtype: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
     quick: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   },
-  args: process.argv.slice(2),
-});
-if (values.base === undefined)
-  throw new Error('bench:ab: --base DIR (another checkout, installed) is required');
+  process.argv.slice(2),
+);
+if (values.base === undefined) usageError(COMMAND, '--base DIR (another checkout, installed) is required');
+const only = checkOnly(COMMAND, values.only);
+if (values.dtype !== undefined && values.dtype !== 'float32' && values.dtype !== 'float64')
+  usageError(COMMAND, `--dtype expects float32 or float64, got "${values.dtype}"`);
 if (values.dtype === undefined) {
   for (const d of ['float32', 'float64']) {
     const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), '--dtype', d];
@@ -53,8 +77,6 @@ if (values.dtype === undefined) {
   process.exit(0);
 }
 const dtype = values.dtype as 'float32' | 'float64';
-if (dtype !== 'float32' && dtype !== 'float64')
-  throw new Error(`--dtype: expected float32 or float64, got ${dtype}`);
 
 /** A checkout's three packages, from source. */
 async function load(name: string, root: string): Promise<Build> {
@@ -63,9 +85,9 @@ async function load(name: string, root: string): Promise<Build> {
 }
 
 const here = resolve(import.meta.dirname, '../../..');
-const builds = [await load('this tree', here), await load('base', resolve(values.base))];
+const builds = [await load('this tree', here), await load('base', callerPath(values.base))];
 const reps = values.quick ? 3 : 15;
-const races = new Races(values.only);
+const races = new Races(only);
 
 /** One contestant per build (this tree first), named by the build and `what`. */
 function each(what: string, make: (b: Build) => () => unknown): Contestant[] {
@@ -197,7 +219,7 @@ for (const compile of [false, true]) {
   );
 }
 
-const out = values.out ?? join(here, 'out');
+const out = callerPath(values.out ?? 'out');
 mkdirSync(out, { recursive: true });
 const file = join(out, `ab-${dtype}.json`);
 writeFileSync(

@@ -20,7 +20,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   compile,
   type DType,
@@ -32,7 +31,16 @@ import {
   tensor,
   Value,
 } from '@adjoint/autograd';
-import { defaultOutDir, marginLoss, marginLossTensor, moons, moonsSpec } from '@adjoint/examples';
+import {
+  type Command,
+  callerPath,
+  marginLoss,
+  marginLossTensor,
+  moons,
+  moonsSpec,
+  parseCommand,
+  usageError,
+} from '@adjoint/examples';
 import { mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
@@ -40,22 +48,46 @@ import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
 import { jaxMlpStep, tf, tfContestant, tfMlpStep } from './mlp.js';
 import { raceTransforms } from './transforms.js';
-import { MNIST_MLP } from './workloads.js';
+import { checkOnly, MNIST_MLP, WORKLOAD_HELP } from './workloads.js';
 
 const require = createRequire(import.meta.url);
 const tfWasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
 const np = jax.numpy;
 type JaxArray = jax.Array;
 
-const { values } = parseArgs({
-  options: {
+const COMMAND: Command = {
+  prog: 'bench',
+  usage:
+    'usage: npx -y pnpm@10 bench [--quick] [--dtype float32|float64] [--only W3,W6] [--out DIR] (--help lists the workloads)',
+  help: `usage: npx -y pnpm@10 bench [options]
+
+Times adjoint beside TensorFlow.js, jax-js and micrograd by hand, workload by workload, and writes
+DIR/bench-<dtype>.json for bench:table.
+
+options:
+  --quick         fewer rounds (a smoke run; the README's table uses full runs)
+  --dtype D       float32 or float64 (default: both, each in a process of its own)
+  --only IDS      the workloads to time, by id, comma-separated
+  --out DIR       where the JSON goes, from where you are (default ./out)
+  --help          this text
+
+workloads:
+${WORKLOAD_HELP}`,
+};
+const { values } = parseCommand(
+  COMMAND,
+  {
     quick: { type: 'boolean' },
     out: { type: 'string' },
     dtype: { type: 'string' },
     only: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
-  args: process.argv.slice(2),
-});
+  process.argv.slice(2),
+);
+const only = checkOnly(COMMAND, values.only);
+if (values.dtype !== undefined && values.dtype !== 'float32' && values.dtype !== 'float64')
+  usageError(COMMAND, `--dtype expects float32 or float64, got "${values.dtype}"`);
 const quick = values.quick ?? false;
 if (values.dtype === undefined) {
   for (const d of ['float32', 'float64']) {
@@ -66,8 +98,6 @@ if (values.dtype === undefined) {
   process.exit(0);
 }
 const dtype = values.dtype as DType;
-if (dtype !== 'float32' && dtype !== 'float64')
-  throw new Error(`--dtype: expected float32 or float64, got ${dtype}`);
 const threads = getNumThreads();
 const ours = `adjoint (${dtype}, ${threads} thread${threads === 1 ? '' : 's'})`;
 
@@ -114,7 +144,7 @@ async function main(): Promise<void> {
   tfWasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
   tf.enableProdMode(); // no debug checks: measure TF.js as it runs in production
   await jax.init('wasm');
-  const races = new Races(values.only);
+  const races = new Races(only);
   const race = races.race.bind(races);
   jax.defaultDevice('wasm');
   const reps = quick ? 3 : 15;
@@ -305,7 +335,12 @@ async function main(): Promise<void> {
   if (races.includes('W6'))
     console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
 
-  const out = values.out ?? defaultOutDir();
+  if (races.rows.length === 0) {
+    // W1 and W5 run in the float64 process only: a float32 run of just them times nothing, and keeps the file
+    console.log(`\nno workload of --only ${only} runs in the ${dtype} process; nothing written`);
+    return;
+  }
+  const out = callerPath(values.out ?? 'out');
   mkdirSync(out, { recursive: true });
   const file = join(out, `bench-${dtype}.json`);
   writeFileSync(

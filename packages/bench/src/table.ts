@@ -10,8 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { defaultOutDir } from '@adjoint/examples';
+import { type Command, callerPath, parseCommand } from '@adjoint/examples';
 import type { Row, Run } from './results.js';
 
 /** The peer columns, in order: a contestant's name starts with one of these. */
@@ -82,13 +81,23 @@ export function table(runs: readonly Run[]): string {
 }
 
 function main(): void {
-  const { values } = parseArgs({
-    options: { from: { type: 'string' }, readme: { type: 'string' } },
-    args: process.argv.slice(2),
-  });
-  const from = values.from ?? defaultOutDir();
+  const command: Command = {
+    prog: 'bench:table',
+    usage: 'usage: npx -y pnpm@10 bench:table [--from DIR] [--readme FILE] (--help says more)',
+    help: `usage: npx -y pnpm@10 bench:table [--from DIR] [--readme FILE]
+
+Makes the README's speed table from DIR/bench-float32.json and DIR/bench-float64.json (what bench writes;
+default ./out), keeps a copy of both in docs/bench/, and rewrites the table in FILE (default the
+repository's README.md). Paths are taken from where you are.`,
+  };
+  const { values } = parseCommand(
+    command,
+    { from: { type: 'string' }, readme: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    process.argv.slice(2),
+  );
+  const from = callerPath(values.from ?? 'out');
   const root = new URL('../../../', import.meta.url).pathname;
-  const readme = values.readme ?? join(root, 'README.md');
+  const readme = values.readme === undefined ? join(root, 'README.md') : callerPath(values.readme);
   const kept = join(root, 'docs', 'bench');
   mkdirSync(kept, { recursive: true });
   const runs = ['float32', 'float64'].map((dtype) => {

@@ -1,5 +1,6 @@
 // What the benchmark's workloads share between peers.ts (adjoint beside other libraries) and ab.ts
 // (adjoint beside another checkout of itself): the networks, so both time the same thing.
+import { type Command, suggestion, usageError } from '@adjoint/examples';
 import type { MlpSpec } from '@adjoint/nn';
 
 /** W3's network: an MNIST-sized MLP, 784-128-64-10, He-initialized from seed 2. */
@@ -13,3 +14,35 @@ export const MNIST_MLP: MlpSpec = {
   seed: 2,
   init: 'he',
 };
+
+/** The workloads, by the id `--only` takes, with what each times. */
+export const WORKLOADS = {
+  W1: 'scalar graph: micrograd’s moons MLP, one step (float64 run)',
+  W2: 'small tensor MLP 2-16-16-1, one SGD step',
+  W3: 'MNIST-size MLP 784-128-64-10, batch 128, one SGD step',
+  W4: 'matmul n×n',
+  W5: 'deep scalar chain, forward + backward (float64 run)',
+  W6: 'MNIST CNN, batch 64, one SGD step',
+  W7: 'per-example gradients (vmap of grad), batch 64',
+  W8: 'Hessian-vector product, batch 64',
+} as const;
+
+/** The ids `--only` names, checked: an unknown one is a usage error naming the closest. */
+export function checkOnly(command: Command, only: string | undefined): string | undefined {
+  if (only === undefined) return undefined;
+  const ids = Object.keys(WORKLOADS);
+  const wanted = only.split(',').map((w) => w.trim());
+  for (const id of wanted) {
+    if (!ids.includes(id))
+      usageError(
+        command,
+        `--only: unknown workload "${id}"${suggestion(id, ids)} (workloads: ${ids.join(', ')})`,
+      );
+  }
+  return wanted.join(',');
+}
+
+/** The workloads as the help lists them. */
+export const WORKLOAD_HELP = Object.entries(WORKLOADS)
+  .map(([id, title]) => `  ${id}  ${title}`)
+  .join('\n');

@@ -4,15 +4,12 @@
  */
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { internal } from '@adjoint/autograd';
 import { toSafetensors } from '@adjoint/nn';
 import { toOnnx } from '@adjoint/nn/onnx';
+import { type Command, parseCommand, suggestion, usageError } from './command';
 import { outDir, writeFigures } from './output';
 import { progressBar } from './progress';
 import { EXAMPLES } from './registry';
-
-const { closest } = internal;
 
 const OPTIONS = {
   epochs: { type: 'string' },
@@ -51,16 +48,11 @@ options:
                   (${readers('save')})
   --help          this text`;
 
-/** An error in a line, the usage in the next, and exit code 2 (a usage error, as for any CLI). */
-function fail(message: string): never {
-  console.error(`${PROG}: ${message}\n${SHORT_USAGE} (--help lists the examples)`);
-  process.exit(2);
-}
+const COMMAND: Command = { prog: PROG, usage: `${SHORT_USAGE} (--help lists the examples)`, help: USAGE };
 
-/** ` (did you mean "x"?)` for a misspelt name among `names`, or nothing. */
-function suggestion(name: string, names: readonly string[], prefix = ''): string {
-  const guess = closest(name.replace(/^-+/, ''), names);
-  return guess === undefined ? '' : `; did you mean ${prefix}${guess}?`;
+/** An error in a line, the usage in the next, and exit code 2. */
+function fail(message: string): never {
+  usageError(COMMAND, message);
 }
 
 function integer(flag: string, text: string | undefined, min: number): number | undefined {
@@ -71,39 +63,8 @@ function integer(flag: string, text: string | undefined, min: number): number | 
   return value;
 }
 
-/** The arguments, with a negative number after a flag joined to it, so it reads as that flag's value. */
-function joinNegativeValues(args: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const next = args[i + 1];
-    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else out.push(arg);
-  }
-  return out;
-}
-
-function parse(args: readonly string[]) {
-  try {
-    return parseArgs({ options: OPTIONS, allowPositionals: true, args: joinNegativeValues(args) });
-  } catch (error) {
-    const { code, message } = error as { code?: string; message: string };
-    const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
-      fail(`unknown option ${flag}${suggestion(flag, Object.keys(OPTIONS), '--')}`);
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') fail(`${flag} needs a value`);
-    fail(message);
-  }
-}
-
 async function main(): Promise<void> {
-  const { values, positionals } = parse(process.argv.slice(2));
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const { values, positionals } = parseCommand(COMMAND, OPTIONS, process.argv.slice(2), true);
   if (positionals.length !== 1)
     fail(
       positionals.length === 0 ? 'name an example' : `expected one example, got ${positionals.join(', ')}`,

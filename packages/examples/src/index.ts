@@ -1,5 +1,6 @@
 /** `@adjoint/examples`: runnable examples, each a function that returns its results. */
 
+export { type Command, callerPath, parseCommand, suggestion, usageError } from './command';
 export { circles, moons } from './data/synthetic';
 export type { Example, ExampleOutput, RunOptions } from './example';
 export { type ExpressionResult, neuronExpression, workedExpression } from './expression';
@@ -9,7 +10,7 @@ export { mnistExample } from './mnist';
 export { type Distortion, distortDigit, mnistCnnExample, mnistCnnSpec } from './mnist-cnn';
 export { marginLoss, marginLossTensor, moonsExample, moonsSpec } from './moons';
 export { neuronGates } from './neuron-gates';
-export { defaultOutDir } from './output';
+export { defaultOutDir, outDir } from './output';
 export { decisionBoundary, digitGrid, dotToSvg, type Figure, filterGrid, lossCurve } from './plot';
 export { EXAMPLES } from './registry';
 export { umons } from './umons';

@@ -1,13 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { callerPath } from './command';
 import type { Figure } from './plot';
 
-/**
- * Where pictures go: `dir` (default out/) taken relative to the directory the command was started from.
- * pnpm runs a package's scripts in the package's folder and says where the user was in INIT_CWD.
- */
+/** Where pictures go: `dir` (default out/) taken relative to the directory the command was started from. */
 export function outDir(dir = 'out'): string {
-  return resolve(process.env.INIT_CWD ?? process.cwd(), dir);
+  return callerPath(dir);
 }
 
 /** Where pictures go by default: out/ in the directory the command was started from. */

@@ -82,7 +82,8 @@ describe('the example command', () => {
         {
           cwd: root,
           encoding: 'utf8',
-          env: { ...process.env, INIT_CWD: caller },
+          // as `pnpm example` runs it: in the package's folder, the caller's directory in INIT_CWD
+          env: { ...process.env, INIT_CWD: caller, npm_lifecycle_event: 'example' },
         },
       );
       expect(run.status).toBe(0);
