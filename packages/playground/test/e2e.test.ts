@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { tensor } from '@adjoint/autograd';
@@ -214,4 +214,86 @@ describe('the playground, built and served, in Chromium', () => {
     expect(page.url()).toContain('data=circles');
     await page.close();
   });
+});
+
+// issue 30: the launcher's server on a busy port, on signals, and when its launcher dies
+describe('the serve command', () => {
+  const script = fileURLToPath(new URL('../scripts/serve.mjs', import.meta.url));
+
+  /** Starts the serve command with `args`; resolves once it printed its URL (or ended). */
+  function start(args: string[]) {
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const ended = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const ready = new Promise<void>((done) => {
+      child.stdout.on('data', () => stdout.includes('adjoint playground:') && done());
+      void ended.then(() => done());
+    });
+    return { child, ended, ready, out: () => stdout, err: () => stderr };
+  }
+
+  test('a busy default port falls back to a free one; a busy --port is an error; SIGTERM ends it with 0', async () => {
+    const blocker = createServer();
+    await new Promise<void>((done) => {
+      blocker.once('error', () => done()); // someone else holds it: it is busy either way
+      blocker.listen(5174, '127.0.0.1', () => done());
+    });
+    try {
+      const fallback = start([]);
+      await fallback.ready;
+      expect(fallback.out()).toContain('playground: port 5174 is in use; serving on a free one instead');
+      const served = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(fallback.out());
+      expect(Number(served?.[1])).not.toBe(5174);
+      expect(await (await fetch(served![0])).text()).toContain('<!doctype html>');
+      fallback.child.kill('SIGTERM');
+      expect(await fallback.ended).toBe(0);
+
+      const explicit = start(['--port', '5174']);
+      expect(await explicit.ended).toBe(1);
+      expect(explicit.err()).toBe(
+        'playground: port 5174 is in use; choose another with --port N, or leave it out for a free one\n',
+      );
+      const bad = start(['--port', 'eighty']);
+      expect(await bad.ended).toBe(2);
+      expect(bad.err()).toContain('playground: --port expects a port number from 0 (any free one) to 65535, got "eighty"');
+    } finally {
+      blocker.close();
+    }
+  }, 30_000);
+
+  test('when the process that started it dies, the server stops', async () => {
+    // a launcher that starts the server and is then killed outright, as a closed terminal kills pnpm
+    const launcher = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const c = require('child_process').spawn(process.execPath, [${JSON.stringify(script)}, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+         c.stdout.on('data', (d) => { if (String(d).includes('adjoint playground:')) console.log('server', c.pid); });
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const pid = await new Promise<number>((done) =>
+      launcher.stdout.on('data', (d) => {
+        const m = /server (\d+)/.exec(String(d));
+        if (m) done(Number(m[1]));
+      }),
+    );
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(pid)).toBe(true);
+    launcher.kill('SIGKILL');
+    const deadline = Date.now() + 5_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(pid)).toBe(false);
+  }, 30_000);
 });
