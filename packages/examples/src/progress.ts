@@ -1,12 +1,27 @@
 import { Presets, SingleBar } from 'cli-progress';
 
+/** How often a run whose output is not a terminal says how far it is. */
+const PLAIN_EVERY_MS = 10_000;
+
 /**
- * A progress bar for a long run, on a terminal only: where the output is a pipe or a file (CI, a log),
- * it draws nothing, so no half-drawn bar lands in the text. `update` takes what an example's
- * `onProgress` reports; `stop` clears the line.
+ * A progress bar for a long run, on a terminal. Where the output is a pipe or a file (CI, a log) no bar
+ * is drawn (no half-drawn bar lands in the text): a plain line says how far the run is every 10 s, so a
+ * run of minutes is never silent, and one shorter than that prints nothing. `update` takes what an
+ * example's `onProgress` reports; `stop` clears the bar.
  */
 export function progressBar(name: string): { update(done: number, total: number): void; stop(): void } {
-  if (!process.stdout.isTTY) return { update: () => {}, stop: () => {} };
+  if (!process.stdout.isTTY) {
+    let last = Date.now();
+    return {
+      update(done, total) {
+        const now = Date.now();
+        if (now - last < PLAIN_EVERY_MS) return;
+        last = now;
+        console.log(`${name}: ${done}/${total} (${Math.floor((100 * done) / total)}%)`);
+      },
+      stop: () => {},
+    };
+  }
   const bar = new SingleBar(
     {
       format: `${name.padEnd(20)} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}`,
