@@ -4,7 +4,8 @@
 // CommonJS, and (c) type-checks a TypeScript consumer under strict + nodenext with no @types/node and no
 // DOM library; then (d) loads them in Chromium over 127.0.0.1, once as plain <script type="module"> with an
 // import map to the installed files (as from a CDN), once bundled with esbuild, and reports each bundle's
-// gzipped size. Then publint and arethetypeswrong (esm-only) check both tarballs. Exits non-zero on any
+// gzipped size (against the README's figures). Then publint and arethetypeswrong (every resolution mode) check
+// both tarballs, and that each holds its README and the LICENSE. Exits non-zero on any
 // failure; prints one line per check and a closing "N passed, N failed".
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,7 @@ async function serve(dir) {
 const BROWSER_PROGRAM = `
 import { compile, tensor, Value } from '@adjoint/autograd';
 import { accuracy, fit, mlp, mse, predict, SGD } from '@adjoint/nn';
+import { fromOnnx, toOnnx } from '@adjoint/nn/onnx';
 const a = new Value(2);
 a.mul(a).mul(a).backward();
 const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
@@ -70,7 +72,8 @@ const step = compile(f);
 step(v);
 const compiled = [step(v).item(), w.grad.toArray()];
 const compiledMatches = JSON.stringify(compiled) === JSON.stringify(eager);
-window.result = { cube: a.grad, matmul: x.grad.toArray(), xor: accuracy(predict(net, X), [0, 1, 1, 0]), evalAllowed, compiledMatches, fusedLoops: step.programs[0].fusedLoops };
+const onnxMatches = JSON.stringify(predict(fromOnnx(toOnnx(net, { dtype: 'float64' })), X).toArray()) === JSON.stringify(predict(net, X).toArray());
+window.result = { cube: a.grad, matmul: x.grad.toArray(), xor: accuracy(predict(net, X), [0, 1, 1, 0]), evalAllowed, compiledMatches, fusedLoops: step.programs[0].fusedLoops, onnxMatches };
 `;
 
 /** Loads `page` in Chromium and returns its `window.result`, or throws with the page's errors. */
@@ -93,6 +96,7 @@ async function inChromium(browser, url) {
     JSON.stringify(result.matmul) !== '[[8,12],[8,12]]' ||
     result.xor !== 1 ||
     result.compiledMatches !== true ||
+    result.onnxMatches !== true ||
     (result.evalAllowed ? result.fusedLoops < 1 : result.fusedLoops !== 0)
   )
     throw new Error(`wrong results: ${JSON.stringify(result)}`);
@@ -265,13 +269,27 @@ export { check, g, loss, out };
     return '0 errors';
   });
 
+  // the README's import map, as it is written, with the CDN's files served from the installed packages
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const imports = JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(readme)[1]).imports;
+  check("the README's import map names each package at the version installed", () => {
+    for (const [specifier, address] of Object.entries(imports)) {
+      const [, name, version, file] =
+        /^https:\/\/cdn\.jsdelivr\.net\/npm\/(@?[^@]+)@([^/]+)\/(.+)$/.exec(address) ?? [];
+      if (name === undefined) throw new Error(`${specifier}: ${address} is not a jsDelivr npm address`);
+      const installed = JSON.parse(
+        readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8'),
+      ).version;
+      if (installed !== version)
+        throw new Error(`${specifier}: the README says ${name}@${version}, npm installed ${installed}`);
+      imports[specifier] = `/node_modules/${name}/${file}`;
+    }
+    return Object.keys(imports).join(', ');
+  });
   writeFileSync(
     join(app, 'cdn.html'),
     `<!doctype html><link rel="icon" href="data:,"><script type="importmap">${JSON.stringify({
-      imports: {
-        '@adjoint/autograd': '/node_modules/@adjoint/autograd/dist/index.js',
-        '@adjoint/nn': '/node_modules/@adjoint/nn/dist/index.js',
-      },
+      imports,
     })}</script><script type="module">${BROWSER_PROGRAM}</script>`,
   );
   writeFileSync(join(app, 'entry.mjs'), BROWSER_PROGRAM);
@@ -281,6 +299,7 @@ export { check, g, loss, out };
     `<!doctype html><meta http-equiv="Content-Security-Policy" content="script-src 'self'"><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>`,
   );
   const sizes = [];
+  const measured = [];
   for (const [name, contents] of [
     ['@adjoint/autograd', "export * from '@adjoint/autograd';"],
     ['@adjoint/nn with @adjoint/autograd', "export * from '@adjoint/autograd'; export * from '@adjoint/nn';"],
@@ -293,8 +312,20 @@ export { check, g, loss, out };
       platform: 'browser',
       write: false,
     });
-    sizes.push(`${name} ${(gzipSync(out.outputFiles[0].contents).length / 1024).toFixed(1)} KB gzipped`);
+    const kb = gzipSync(out.outputFiles[0].contents).length / 1024;
+    measured.push(kb);
+    sizes.push(`${name} ${kb.toFixed(1)} KB gzipped`);
   }
+  check('the bundle sizes the README gives are the measured ones (within 0.5 KB)', () => {
+    const said = /the engine is ([\d.]+) KB\s+gzipped, and ([\d.]+) KB with `@adjoint\/nn`/.exec(readme);
+    if (said === null) throw new Error('the README no longer says the bundle sizes');
+    const stated = [Number(said[1]), Number(said[2])];
+    if (stated.some((kb, i) => Math.abs(kb - measured[i]) > 0.5))
+      throw new Error(
+        `the README says ${stated.join(' and ')} KB, measured ${measured.map((kb) => kb.toFixed(1)).join(' and ')}`,
+      );
+    return sizes.join(', ');
+  });
   await build({
     entryPoints: [join(app, 'entry.mjs')],
     bundle: true,
@@ -336,8 +367,22 @@ export { check, g, loss, out };
       const out = run(node, [bin('publint', 'src/cli.js'), 'run', tarball, '--strict'], root);
       if (!out.includes('All good!')) throw new Error(out);
     });
-    check(`arethetypeswrong ${name} (esm-only)`, () => {
-      run(node, [bin('@arethetypeswrong/cli', 'dist/index.js'), tarball, '--profile', 'esm-only'], root);
+    // every resolution mode; require() of an ES module is an error before Node 20.19, which attw models
+    check(`arethetypeswrong ${name} (every resolution mode; require(esm) needs Node ≥ 20.19)`, () => {
+      run(
+        node,
+        [bin('@arethetypeswrong/cli', 'dist/index.js'), tarball, '--ignore-rules', 'cjs-resolves-to-esm'],
+        root,
+      );
+    });
+    check(`${name} holds its README, the LICENSE and its repository's address`, () => {
+      const files = run('tar', ['tzf', tarball], root).split('\n');
+      for (const file of ['package/LICENSE', 'package/README.md'])
+        if (!files.includes(file)) throw new Error(`${file} is missing`);
+      const json = JSON.parse(run('tar', ['xzOf', tarball, 'package/package.json'], root));
+      if (!json.repository?.url || !json.homepage || !(json.keywords?.length > 0))
+        throw new Error('package.json lacks repository, homepage or keywords');
+      return files.filter((f) => f !== '' && !f.startsWith('package/dist/')).join(', ');
     });
   }
 } catch (error) {

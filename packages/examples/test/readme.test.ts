@@ -42,9 +42,15 @@ function blocks(markdown: string): Block[] {
 }
 
 const readme = blocks(readFileSync(join(root, 'README.md'), 'utf8'));
+/** The READMEs each tarball ships: their blocks run the same way (what an npm reader sees first). */
+const PACKAGE_READMES = ['packages/autograd/README.md', 'packages/nn/README.md'];
+const packaged = PACKAGE_READMES.flatMap((file) =>
+  blocks(readFileSync(join(root, file), 'utf8')).map((block) => ({ ...block, file })),
+);
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 for (const [i, block] of readme.entries()) writeFileSync(join(dir, `block-${i}.ts`), block.code);
+for (const [i, block] of packaged.entries()) writeFileSync(join(dir, `package-block-${i}.ts`), block.code);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the README', () => {
@@ -90,4 +96,38 @@ describe('the README', () => {
     },
     60_000,
   );
+
+  test.each(packaged.map((block, i) => [block.file, block.line, i, block] as const))(
+    '%s: the block at line %i runs and prints what it shows',
+    (_file, _line, i, block) => {
+      expect(block.prints).not.toBeNull();
+      const run = spawnSync(
+        process.execPath,
+        [
+          require.resolve('tsx/cli'),
+          '--conditions=@adjoint/source',
+          join('.readme', `package-block-${i}.ts`),
+        ],
+        { encoding: 'utf8', cwd: root },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toBe(block.prints);
+    },
+    60_000,
+  );
+
+  test('each package has a README with a first example, a LICENSE as the repository’s, and its links', () => {
+    const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License/);
+    for (const name of ['autograd', 'nn']) {
+      expect(readFileSync(join(root, 'packages', name, 'LICENSE'), 'utf8')).toBe(license);
+      const json = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'));
+      expect(json.license).toBe('MIT');
+      expect(json.repository.directory).toBe(`packages/${name}`);
+      expect(json.homepage).toMatch(/^https:\/\//);
+      expect(json.keywords.length).toBeGreaterThan(3);
+    }
+    expect(packaged.map((b) => b.file)).toEqual(PACKAGE_READMES);
+  });
 });
