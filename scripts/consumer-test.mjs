@@ -198,7 +198,7 @@ console.log('XOR trained to 100%, saved and reloaded, through JSON and ONNX');
 const cnn = sequential({ inputs: [1, 6, 6], layers: [{ kind: 'conv', filters: 2, kernel: 3, activation: 'relu' }, { kind: 'maxPool', kernel: 2 }, { kind: 'flatten' }, { kind: 'dropout', rate: 0.5 }, { units: 3, activation: 'softmax' }] }).eval();
 const image = tensor(Array.from({ length: 72 }, (_, i) => Math.sin(i)), { shape: [2, 1, 6, 6] });
 assert.deepEqual(predict(loadModel(JSON.stringify(cnn)), image).toArray(), cnn.forward(image).toArray());
-assert.deepEqual(fromOnnx(toOnnx(cnn, { dtype: 'float64' })).eval().forward(image).toArray(), cnn.forward(image).toArray());
+assert.deepEqual(fromOnnx(toOnnx(cnn, { dtype: 'float64', portable: false })).eval().forward(image).toArray(), cnn.forward(image).toArray());
 console.log('a CNN saved and reloaded, through JSON and ONNX');
 `,
   );

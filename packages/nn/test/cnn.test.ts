@@ -285,12 +285,38 @@ describe('every format carries every layer kind', () => {
 
   test.each(['float32', 'float64'] as const)('%s: ONNX round-trips bit for bit, spec included', (dtype) => {
     const net = sequential(spec, { dtype });
-    const back = fromOnnx(toOnnx(net, { dtype }));
+    // a float64 Conv is one ONNX Runtime cannot run: written only when asked for
+    const back = fromOnnx(toOnnx(net, { dtype, portable: dtype === 'float32' }));
     expect(back).toBeInstanceOf(Sequential);
     expect(back.spec).toEqual({ ...net.spec, seed: 0, init: 'kaiming' });
     const input = x.astype(dtype);
     expect(Array.from(back.eval().forward(input).data)).toEqual(Array.from(net.eval().forward(input).data));
   });
+
+  test('a float64 export with a layer ONNX Runtime has no float64 kernel for is refused, naming it', async () => {
+    expect(() => toOnnx(sequential(spec, { dtype: 'float64' }), { dtype: 'float64' })).toThrow(
+      'toOnnx: ONNX Runtime has no float64 kernel for Conv (module 0), Conv (module 3), AveragePool (module 5), so this file would not load there; ' +
+        "export it in float32 (the default), or pass { dtype: 'float64', portable: false }",
+    );
+    const avg = sequential({
+      inputs: [1, 4, 4],
+      layers: [{ kind: 'avgPool', kernel: 2 }, { kind: 'flatten' }],
+    });
+    expect(() => toOnnx(avg, { dtype: 'float64' })).toThrow('no float64 kernel for AveragePool (module 0)');
+    // what is written when asked for is what ONNX Runtime refuses: the check names the real limit
+    await expect(
+      ort.InferenceSession.create(toOnnx(avg, { dtype: 'float64', portable: false })),
+    ).rejects.toThrow(/Could not find an implementation for AveragePool/);
+    // a float64 max-pooling network is one it runs
+    const max = sequential({
+      inputs: [1, 4, 4],
+      layers: [{ kind: 'maxPool', kernel: 2 }, { kind: 'flatten' }],
+    });
+    const session = await ort.InferenceSession.create(toOnnx(max, { dtype: 'float64' }));
+    const input = randn([1, 1, 4, 4], { seed: 2 });
+    const out = await session.run({ input: new ort.Tensor('float64', input.data, [1, 1, 4, 4]) });
+    expect(Array.from(out.output!.data as Float64Array)).toEqual(Array.from(max.forward(input).data));
+  }, 30_000);
 
   // The first session of a page compiles ONNX Runtime's WebAssembly (megabytes of it): seconds in a
   // browser on a loaded 2-core machine, where 5 s ran out (7.2 s once), so this test has 30

@@ -40,7 +40,16 @@ export interface OnnxOptions {
   readonly inputName?: string;
   /** The symbolic name of the batch dimension (default 'batch'). */
   readonly batch?: string;
+  /**
+   * Only ops that ONNX Runtime has a kernel for in `dtype` (default true). In float64 it has none for
+   * Conv and AveragePool: a model with such a layer is then refused, naming them; false writes the
+   * float64 file anyway (valid ONNX, which `fromOnnx` reads back exactly, though ONNX Runtime cannot).
+   */
+  readonly portable?: boolean;
 }
+
+/** The ops ONNX Runtime (CPU and WebAssembly) has no float64 kernel for, as adjoint's layers export them. */
+const NO_FLOAT64_KERNEL = { Conv2d: 'Conv', avgPool: 'AveragePool' } as const;
 
 /**
  * The ONNX bytes of a Tensor-engine model (`sequential` or `mlp`): an input [batch, …] with a symbolic
@@ -48,11 +57,14 @@ export interface OnnxOptions {
  * each Conv2d as Conv, the pools as MaxPool and AveragePool (count_include_pad, PyTorch's default),
  * Flatten, Dropout (an identity at inference) and the activations, with weights as initializers named
  * as PyTorch's state_dict. leakyRelu in float64 is written as Max(x, slope·x), as ONNX Runtime has no
- * float64 LeakyRelu kernel.
+ * float64 LeakyRelu kernel; a float64 Conv or AveragePool, which it cannot run either, is refused unless
+ * `portable` is false.
  */
 export function toOnnx(model: Sequential, options: OnnxOptions = {}): Uint8Array {
-  checkOptions('toOnnx', options, ['dtype', 'opset', 'inputName', 'batch']);
-  const { dtype = 'float32', opset = 17, inputName = 'input', batch = 'batch' } = options;
+  checkOptions('toOnnx', options, ['dtype', 'opset', 'inputName', 'batch', 'portable']);
+  const { dtype = 'float32', opset = 17, inputName = 'input', batch = 'batch', portable = true } = options;
+  if (typeof portable !== 'boolean')
+    throw new TypeError(`toOnnx: expected portable to be true or false, got ${describe(portable)}`);
   if (!(model instanceof Sequential))
     throw new TypeError(`toOnnx: expected a Tensor-engine model (sequential or mlp), got ${describe(model)}`);
   if (dtype !== 'float32' && dtype !== 'float64')
@@ -66,6 +78,23 @@ export function toOnnx(model: Sequential, options: OnnxOptions = {}): Uint8Array
     );
   if (typeof batch !== 'string' || batch === '')
     throw new TypeError(`toOnnx: expected batch to be a non-empty name, got ${describe(batch)}`);
+  if (dtype === 'float64' && portable) {
+    const unrunnable = model.modules.flatMap((m, i) => {
+      const op =
+        m instanceof Conv2d
+          ? NO_FLOAT64_KERNEL.Conv2d
+          : m instanceof Pool2d && m.kind === 'avgPool'
+            ? NO_FLOAT64_KERNEL.avgPool
+            : undefined;
+      return op === undefined ? [] : [`${op} (module ${i})`];
+    });
+    if (unrunnable.length > 0)
+      throw new Error(
+        `toOnnx: ONNX Runtime has no float64 kernel for ${unrunnable.join(', ')}, so this file would not load there; ` +
+          "export it in float32 (the default), or pass { dtype: 'float64', portable: false } to write it anyway " +
+          '(valid ONNX, which fromOnnx reads back exactly)',
+      );
+  }
   const spec = specOf(model.modules, model.spec, 'toOnnx');
   const elemType = ELEMENT[dtype];
   const nodes: NodeProto[] = [];
