@@ -31,6 +31,9 @@ export interface PolymorphicOpSpec {
  * is written with differentiable ops, so `createGraph` differentiates through it too. Written with the
  * methods both engines share, one op works on Values and on Tensors; `customOp<Tensor>({ … })` may use
  * every Tensor method. All inputs of one call must be of one kind.
+ *
+ * @example
+ * {@includeCode ../doc-examples/custom-op.ts}
  */
 export function customOp(spec: PolymorphicOpSpec): <N extends Value | Tensor>(...inputs: N[]) => N;
 /** A custom op for one engine (`customOp<Tensor>({ … })`): its forward and vjp may use every method of that engine. */

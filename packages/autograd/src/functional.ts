@@ -27,6 +27,9 @@ export type ScalarOutput = Value | Tensor | number;
  * `argnums` (default 0), or a list of gradients for a list of argnums, each shaped like its argument.
  * It never touches `.grad` fields. Given numbers (or tensors that do not require grad) the gradients are
  * constants; given nodes that require grad, they stay in the graph, so `grad(grad(f))` composes.
+ *
+ * @example
+ * {@includeCode ../doc-examples/grad.ts}
  */
 export function grad<A extends Differentiable[], I extends number = 0>(
   f: (...args: A) => ScalarOutput,
@@ -45,7 +48,12 @@ export function grad<A extends Differentiable[]>(
   return (...args: Lifted<A>) => withValue(...args)[1];
 }
 
-/** Like `grad`, but returns `[value, grads]`: `f`'s output and its gradient(s). */
+/**
+ * Like `grad`, but returns `[value, grads]`: `f`'s output and its gradient(s).
+ *
+ * @example
+ * {@includeCode ../doc-examples/value-and-grad.ts}
+ */
 export function valueAndGrad<A extends Differentiable[], I extends number = 0>(
   f: (...args: A) => ScalarOutput,
   argnums?: I,

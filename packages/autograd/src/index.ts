@@ -1,4 +1,9 @@
-/** `@adjoint/autograd`: reverse-mode automatic differentiation over a recorded computation graph. */
+/**
+ * {@include ../README.md#body}
+ *
+ * @packageDocumentation
+ * @module @adjoint/autograd
+ */
 
 export { detectAnomaly, isAnomalyEnabled } from './anomaly.js';
 export { type Compiled, type CompileOptions, compile, type ProgramInfo } from './compile/compile.js';
@@ -28,6 +33,7 @@ export {
 } from './functional.js';
 export { type BackwardOptions, isGradEnabled, noGrad } from './graph.js';
 /** @hidden Shared with @adjoint/nn (error wording, option checks); not part of the public API. */
+/** @internal What @adjoint/nn shares with the engine; not part of the API (see internal.ts). */
 export * as internal from './internal.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';

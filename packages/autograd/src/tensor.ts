@@ -43,6 +43,8 @@ export const storageOf = (x: Tensor): Storage => x[ENGINE_ARRAY];
  * (Float64Array) by default or float32 (Float32Array). Ops broadcast like NumPy, promote mixed dtypes
  * to float64, record themselves when an input requires grad, and `backward()` fills in `grad` on the
  * leaves that require it, in each leaf's dtype.
+ * @example
+ * {@includeCode ../doc-examples/tensor.ts}
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: defineMethods (below) installs what the interface adds
 export class Tensor implements Elementwise<Tensor> {
@@ -218,11 +220,19 @@ export class Tensor implements Elementwise<Tensor> {
     return sumTo<Tensor>(this, shape);
   }
 
-  /** PyTorch's conv2d: x [N, C, H, W] with weight [O, C / groups, kH, kW] gives [N, O, H', W']. */
+  /**
+   * PyTorch's conv2d: x [N, C, H, W] with weight [O, C / groups, kH, kW] gives [N, O, H', W'].
+   * @example
+   * {@includeCode ../doc-examples/conv2d.ts}
+   */
   conv2d(weight: Tensor, options?: Conv2dOptions): Tensor {
     return conv2d<Tensor>(this, weight, options);
   }
-  /** The maximum of each kernel-sized window (stride defaults to the kernel). */
+  /**
+   * The maximum of each kernel-sized window (stride defaults to the kernel).
+   * @example
+   * {@includeCode ../doc-examples/max-pool2d.ts}
+   */
   maxPool2d(kernel: Pair, options?: PoolOptions): Tensor {
     return maxPool2d<Tensor>(this, kernel, options);
   }
@@ -241,10 +251,7 @@ export class Tensor implements Elementwise<Tensor> {
     return product(this, other, 'nn');
   }
 
-  /**
-   * @internal Records `rule` applied to this tensor (and `others`) with `attrs`: how the methods above
-   * and the rules' vjps apply a primitive. Mixed dtypes promote to float64; see `recordTensor`.
-   */
+  /** @internal Records `rule` on this tensor (and `others`) with `attrs`: how methods and vjps apply a primitive. */
   applyRule<A>(name: string, rule: TensorRule<A>, attrs: A, others: readonly Tensor[] = NO_PARENTS): Tensor {
     const inputs = others.length === 0 ? [this] : [this, ...others];
     const out = bind(name, rule, inputs, attrs);

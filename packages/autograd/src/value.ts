@@ -26,6 +26,9 @@ const NO_PARENTS: readonly Value[] = Object.freeze([]);
  * records itself, and `backward()` fills in `grad`, the adjoint ∂(output)/∂(this), on every node it
  * reaches (the output's is the seed, 1), as micrograd does and the notes' bars need. A Tensor keeps its
  * adjoint on leaves only, as PyTorch (see `Tensor.retainGrad`).
+ *
+ * @example
+ * {@includeCode ../doc-examples/value.ts}
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the unary methods are installed from the table (below)
 export class Value implements Elementwise<Value> {

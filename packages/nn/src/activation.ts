@@ -1,7 +1,7 @@
 import { type Elementwise, LEAKY_SLOPE, Value } from '@adjoint/autograd';
 import type { ActivationName } from './spec.js';
 
-/** An elementwise activation, on Values or Tensors alike. ReLU′(0) = 1, as note 000 defines it. */
+/** An elementwise activation, on Values or Tensors alike. ReLU′(0) = 1, as [note 000](../../../docs/derivations.md) defines it. */
 export function activate<N extends Elementwise<N>>(x: N, name: Exclude<ActivationName, 'softmax'>): N {
   switch (name) {
     case 'linear':

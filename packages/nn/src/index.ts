@@ -1,4 +1,9 @@
-/** `@adjoint/nn`: neurons, layers, MLPs and convolutional networks from one spec, losses, optimizers, training. */
+/**
+ * {@include ../README.md#body}
+ *
+ * @packageDocumentation
+ * @module @adjoint/nn
+ */
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';
@@ -31,12 +36,7 @@ export { type MlpOptions, mlp, Sequential, sequential } from './sequential.js';
 export {
   ACTIVATIONS,
   type ActivationName,
-  type CheckedLayer,
-  type CheckedMlpSpec,
-  type CheckedPair,
-  type CheckedSpec,
   type ConvSpec,
-  checkSpec,
   type DenseSpec,
   type DropoutSpec,
   type FlattenSpec,

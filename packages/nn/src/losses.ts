@@ -10,7 +10,7 @@ export type Prediction = Tensor | ValuePrediction;
 /** Targets: a Tensor or nested numbers, shaped like the prediction. */
 export type Target = Tensor | readonly number[] | readonly (readonly number[])[];
 
-/** How `mse` reduces: the mean (default), the sum, or half the mean (the 1/(2m) of note 000). */
+/** How `mse` reduces: the mean (default), the sum, or half the mean (the 1/(2m) of [note 000](../../../docs/derivations.md)). */
 export interface MseOptions {
   readonly reduction?: 'mean' | 'sum' | 'halfMean';
 }
@@ -54,7 +54,7 @@ const logitLoss: Term = (z, y) =>
 /** What a loss gives for a prediction: a rank-0 Tensor for a Tensor, a Value for Values. */
 export type LossOf<P> = P extends Tensor ? Tensor : Value;
 
-/** The mean squared error; `halfMean` gives note 000's C = 1/(2m) Σ (y_pred - y)². */
+/** The mean squared error; `halfMean` gives [note 000](../../../docs/derivations.md)'s C = 1/(2m) Σ (y_pred - y)². */
 export function mse(prediction: Tensor, target: Target, options?: MseOptions): Tensor;
 export function mse(prediction: ValuePrediction, target: Target, options?: MseOptions): Value;
 export function mse(prediction: Prediction, target: Target, options?: MseOptions): Tensor | Value;
@@ -69,7 +69,7 @@ export function mse(prediction: Prediction, target: Target, options: MseOptions 
 }
 
 /**
- * The log-loss of probabilities `prediction` against labels in [0, 1], averaged (note 002's J), or summed
+ * The log-loss of probabilities `prediction` against labels in [0, 1], averaged ([note 002](../../../docs/derivations.md)'s J), or summed
  * with `{ reduction: 'sum' }`.
  */
 export function binaryCrossEntropy(prediction: Tensor, target: Target, options?: LogLossOptions): Tensor;
@@ -92,7 +92,7 @@ export function binaryCrossEntropy(
   return reduceTerms('binaryCrossEntropy', prediction, target, logLoss, reduction);
 }
 
-/** The log-loss of logits (before the sigmoid), averaged, in note 004's stable softplus form. */
+/** The log-loss of logits (before the sigmoid), averaged, in [note 004](../../../docs/derivations.md)'s stable softplus form. */
 export function binaryCrossEntropyWithLogits(
   logits: Tensor,
   target: Target,

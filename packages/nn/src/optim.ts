@@ -137,6 +137,9 @@ export interface SgdOptions {
 /**
  * Stochastic gradient descent with PyTorch's update: g = ∇ + λx; with momentum, b = μb + (1 - τ)g
  * (b = g on the first step) and g = b, or g + μb with Nesterov; then x ← x - lr·g.
+ *
+ * @example
+ * {@includeCode ../doc-examples/sgd.ts}
  */
 export class SGD extends Optimizer<SgdState> {
   /** The learning rate; may be changed between steps (a schedule). */
@@ -241,6 +244,9 @@ export interface AdamOptions {
 /**
  * Adam with PyTorch's update: g = ∇ + λx (weight decay added to the gradient), m = β₁m + (1 - β₁)g,
  * v = β₂v + (1 - β₂)g², x ← x - (lr / (1 - β₁ᵗ))·m / (√v / √(1 - β₂ᵗ) + ε).
+ *
+ * @example
+ * {@includeCode ../doc-examples/adam.ts}
  */
 export class Adam extends Optimizer<AdamState> {
   /** The learning rate; may be changed between steps (a schedule). */
@@ -315,7 +321,12 @@ interface AdamState extends ParameterState {
   nextV: Float64Array;
 }
 
-/** AdamW: Adam with decoupled weight decay, x ← x(1 - lr·λ) before the Adam step (PyTorch's default λ = 0.01). */
+/**
+ * AdamW: Adam with decoupled weight decay, x ← x(1 - lr·λ) before the Adam step (PyTorch's default λ = 0.01).
+ *
+ * @example
+ * {@includeCode ../doc-examples/adamw.ts}
+ */
 export class AdamW extends Adam {
   constructor(params: readonly Differentiable[], options: AdamOptions = {}) {
     super(params, options, 'AdamW', 0.01);

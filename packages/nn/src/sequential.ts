@@ -22,7 +22,12 @@ import { modulesOf, specOf } from './translate.js';
 
 const { checkFloat32, checkOptions, describe, formatShape } = internal;
 
-/** Modules applied one after another; parameter names are prefixed with the module's index. */
+/**
+ * Modules applied one after another; parameter names are prefixed with the module's index.
+ *
+ * @example
+ * {@includeCode ../doc-examples/sequential-class.ts}
+ */
 export class Sequential implements Module, Model<Tensor, Tensor> {
   /** This model computes on Tensors. */
   readonly engine = 'tensor';
@@ -160,12 +165,20 @@ export interface MlpOptions {
 /**
  * A network on the Tensor engine, from its spec: each dense layer as a Linear and its Activation, each
  * convolution as a Conv2d and its Activation, then the pooling, Flatten and Dropout modules, in order.
+ *
+ * @example
+ * {@includeCode ../doc-examples/sequential.ts}
  */
 export function sequential(spec: ModelSpec, options: MlpOptions = {}): Sequential {
   return build('sequential', checkSpec(spec), options);
 }
 
-/** A multi-layer perceptron on the Tensor engine: per layer a Linear and its Activation. */
+/**
+ * A multi-layer perceptron on the Tensor engine: per layer a Linear and its Activation.
+ *
+ * @example
+ * {@includeCode ../doc-examples/mlp.ts}
+ */
 export function mlp(spec: MlpSpec, options: MlpOptions = {}): Sequential {
   const checked = checkSpec(spec);
   if (!isMlp(checked)) {

@@ -60,10 +60,13 @@ export interface History {
 }
 
 /**
- * note 003's Algorithm 1: for every epoch, a seeded shuffle, then per mini-batch: zero the gradients,
+ * [note 003](../../../docs/derivations.md)'s Algorithm 1: for every epoch, a seeded shuffle, then per mini-batch: zero the gradients,
  * forward, backward the batch's mean loss, update. The batches run in training mode and the epoch's
  * metrics in evaluation mode; the model is left in the mode it had. The same seed gives the same run, bit for bit.
  * Returns the mean training loss of every epoch (each batch weighted by its size), and the metrics.
+ *
+ * @example
+ * {@includeCode ../doc-examples/fit.ts}
  */
 export function fit<Out extends Prediction, Tgt extends Target>(
   model: Model<Out, Tgt>,
@@ -213,6 +216,9 @@ function asTensor(op: string, field: string, values: unknown): Tensor {
  * The model's outputs for the rows of `x` ([N, inputs], as a Tensor or nested numbers), computed without
  * recording and in evaluation mode (no dropout; the model's mode is restored after), as a Tensor
  * [N, outputs] on either engine: what to call to use a trained model.
+ *
+ * @example
+ * {@includeCode ../doc-examples/predict.ts}
  */
 export function predict(model: Model, x: Tensor | readonly (readonly number[])[]): Tensor {
   // biome-ignore lint/complexity/noArguments: a caller without types may pass an options object it means
@@ -232,7 +238,12 @@ export function predict(model: Model, x: Tensor | readonly (readonly number[])[]
   }
 }
 
-/** The given rows of a tensor, copied (data, not graph). */
+/**
+ * The given rows of a tensor, copied (data, not graph).
+ *
+ * @example
+ * {@includeCode ../doc-examples/take-rows.ts}
+ */
 export function takeRows(t: Tensor, rows: readonly number[]): Tensor {
   if (!(t instanceof Tensor) || t.ndim < 1)
     throw new TypeError(`takeRows: expected a Tensor of rank ≥ 1, got ${describe(t)}`);

@@ -971,7 +971,6 @@ describe('bad input at every public boundary', () => {
       'LEAKY_SLOPE',
       'INITS',
       'LAYER_KINDS',
-      'checkSpec',
       'AdamW',
       'valueAndGrad',
       'stack',

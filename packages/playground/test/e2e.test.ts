@@ -258,7 +258,9 @@ describe('the serve command', () => {
       );
       const bad = start(['--port', 'eighty']);
       expect(await bad.ended).toBe(2);
-      expect(bad.err()).toContain('playground: --port expects a port number from 0 (any free one) to 65535, got "eighty"');
+      expect(bad.err()).toContain(
+        'playground: --port expects a port number from 0 (any free one) to 65535, got "eighty"',
+      );
     } finally {
       blocker.close();
     }

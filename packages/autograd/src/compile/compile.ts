@@ -69,6 +69,9 @@ interface Specialization {
  * function called while another is traced is traced into it; called inside `detectAnomaly`, or from its
  * own program's side effects, it runs `f` eagerly. It keeps the programs of its 64 most recently used
  * signatures.
+ *
+ * @example
+ * {@includeCode ../../doc-examples/compile.ts}
  */
 export function compile<A extends unknown[], R>(
   f: (...args: A) => R,

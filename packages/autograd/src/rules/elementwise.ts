@@ -182,7 +182,7 @@ export interface Elementwise<N> extends VjpMethods<N> {
   tanh(): N;
   /** σ(x) = 1 / (1 + e⁻ˣ), finite and with a finite slope for any finite x. */
   sigmoid(): N;
-  /** max(x, 0); its derivative at 0 is 1, as note 000 (eq. 11) defines it. */
+  /** max(x, 0); its derivative at 0 is 1, as [note 000 (eq. 11)](../../../../docs/derivations.md) defines it. */
   relu(): N;
   /** x for x ≥ 0, `slope`·x below (default `LEAKY_SLOPE`, 0.01); derivative 1 at 0. */
   leakyRelu(slope?: number): N;

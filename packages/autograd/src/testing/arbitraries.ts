@@ -1,6 +1,9 @@
 /**
  * `@adjoint/autograd/arbitraries`: fast-check arbitraries for property-based tests of derivatives:
  * shapes, broadcastable pairs, tensors and random expression graphs. Needs `fast-check` (a peer dependency).
+ *
+ * @packageDocumentation
+ * @module @adjoint/autograd/arbitraries
  */
 import * as fc from 'fast-check';
 import { sizeOf } from '../ndarray.js';

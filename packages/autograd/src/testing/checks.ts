@@ -3,6 +3,9 @@
 /**
  * `@adjoint/autograd/testing`: derivative checks for your own ops and models, by central differences.
  * Needs nothing else installed; the fast-check arbitraries are in `@adjoint/autograd/arbitraries`.
+ *
+ * @packageDocumentation
+ * @module @adjoint/autograd/testing
  */
 import type { Differentiable } from '../functional.js';
 import { gradients, noGrad, withGradMode } from '../graph.js';
@@ -49,7 +52,7 @@ export interface GradcheckResult {
 
 /**
  * Central finite differences of the scalar `f(...inputs)` with respect to every element of every input:
- * the derivative of note 001 eq. 1 with the symmetric quotient, whose error is O(h²) instead of O(h).
+ * the derivative of [note 001 eq. 1](../../../../docs/derivations.md) with the symmetric quotient, whose error is O(h²) instead of O(h).
  * Each element is nudged in place and restored exactly; nothing is recorded. Costs two evaluations of
  * `f` per element.
  */
@@ -86,6 +89,9 @@ export function numericGrad<A extends Differentiable[]>(
 /**
  * Compares the gradients that backpropagation gives for the scalar `f(...inputs)` with central finite
  * differences. Leaves every `.grad` as it was.
+ *
+ * @example
+ * {@includeCode ../../doc-examples/gradcheck.ts}
  */
 export function gradcheck<A extends Differentiable[]>(
   f: (...inputs: A) => Value | Tensor | number,

@@ -65,6 +65,9 @@ const ACTIVATION_OPS = {
  * before anything is built: an op outside that list is named with its node and the list, and a
  * malformed or hostile file (truncated, wrong types, huge declared dims, external data) gets an error
  * saying so.
+ *
+ * @example
+ * {@includeCode ../../doc-examples/from-onnx.ts}
  */
 export function fromOnnx(bytes: Uint8Array): Sequential {
   // biome-ignore lint/complexity/noArguments: a caller without types may pass an options object it means

@@ -1,6 +1,9 @@
 /**
  * `@adjoint/nn/onnx`: models in and out of ONNX. An entry of its own, as it brings the protobuf runtime
  * and the ONNX schema (onnx-buf) that the rest of the package does without.
+ *
+ * @packageDocumentation
+ * @module @adjoint/nn/onnx
  */
 import { type DType, internal, LEAKY_SLOPE } from '@adjoint/autograd';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -59,6 +62,9 @@ const NO_FLOAT64_KERNEL = { Conv2d: 'Conv', avgPool: 'AveragePool' } as const;
  * as PyTorch's state_dict. leakyRelu in float64 is written as Max(x, slope·x), as ONNX Runtime has no
  * float64 LeakyRelu kernel; a float64 Conv or AveragePool, which it cannot run either, is refused unless
  * `portable` is false.
+ *
+ * @example
+ * {@includeCode ../../doc-examples/to-onnx.ts}
  */
 export function toOnnx(model: Sequential, options: OnnxOptions = {}): Uint8Array {
   checkOptions('toOnnx', options, ['dtype', 'opset', 'inputName', 'batch', 'portable']);

@@ -36,6 +36,9 @@ export interface SafetensorsOptions {
  * nn.Sequential names them, in the parameters' dtype (F32 or F64) or the one `options.dtype` asks for
  * (narrowing to float32 refuses a value beyond its range). The header is padded with spaces to a
  * multiple of 8 bytes, so every tensor is aligned.
+ *
+ * @example
+ * {@includeCode ../../doc-examples/to-safetensors.ts}
  */
 export function toSafetensors(model: Sequential, options: SafetensorsOptions = {}): Uint8Array {
   checkOptions('toSafetensors', options, ['dtype']);
@@ -83,6 +86,9 @@ export function toSafetensors(model: Sequential, options: SafetensorsOptions = {
  * `save_file(model.state_dict())` writes them), in the file's dtype. Everything is checked before the
  * model is built: the header's size and JSON, every entry's dtype, shape and offsets (in range, not
  * overlapping, matching the shape), no name twice, and exactly the parameters `spec` has.
+ *
+ * @example
+ * {@includeCode ../../doc-examples/from-safetensors.ts}
  */
 export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential {
   // biome-ignore lint/complexity/noArguments: a caller without types may pass an options object it means
