@@ -33,7 +33,6 @@ export {
 } from './functional.js';
 export { type BackwardOptions, isGradEnabled, noGrad } from './graph.js';
 /** @hidden Shared with @adjoint/nn (error wording, option checks); not part of the public API. */
-/** @internal What @adjoint/nn shares with the engine; not part of the API (see internal.ts). */
 export * as internal from './internal.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';

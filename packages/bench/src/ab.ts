@@ -14,13 +14,12 @@
  * speed here on a build that the single-engine benchmark (\`bench\`) timed at the base's speed (its ratio
  * to jax-js 0.88 and 0.87 against the base's 0.91 and 0.91); a row that differs here only, check there.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command, callerPath, parseCommand, usageError } from '@adjoint/examples';
 import { type Contestant, Races } from './harness.js';
-import { checkOnly, MNIST_MLP, WORKLOAD_HELP } from './workloads.js';
+import { checkOnly, dtypeOrEach, MNIST_MLP, WORKLOAD_HELP } from './workloads.js';
 
 type Autograd = typeof import('@adjoint/autograd');
 type Nn = typeof import('@adjoint/nn');
@@ -66,17 +65,7 @@ const { values } = parseCommand(
 );
 if (values.base === undefined) usageError(COMMAND, '--base DIR (another checkout, installed) is required');
 const only = checkOnly(COMMAND, values.only);
-if (values.dtype !== undefined && values.dtype !== 'float32' && values.dtype !== 'float64')
-  usageError(COMMAND, `--dtype expects float32 or float64, got "${values.dtype}"`);
-if (values.dtype === undefined) {
-  for (const d of ['float32', 'float64']) {
-    const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), '--dtype', d];
-    const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
-    if (status !== 0) process.exit(status ?? 1);
-  }
-  process.exit(0);
-}
-const dtype = values.dtype as 'float32' | 'float64';
+const dtype = dtypeOrEach(COMMAND, values.dtype);
 
 /** A checkout's three packages, from source. */
 async function load(name: string, root: string): Promise<Build> {

@@ -16,13 +16,11 @@
  *
  *   npx -y pnpm@10 bench [--quick] [--dtype float32|float64] [--only W3,W6]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import {
   compile,
-  type DType,
   getNumThreads,
   noGrad,
   Rng,
@@ -39,7 +37,6 @@ import {
   moons,
   moonsSpec,
   parseCommand,
-  usageError,
 } from '@adjoint/examples';
 import { mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
@@ -48,7 +45,7 @@ import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
 import { jaxMlpStep, tf, tfContestant, tfMlpStep } from './mlp.js';
 import { raceTransforms } from './transforms.js';
-import { checkOnly, MNIST_MLP, WORKLOAD_HELP } from './workloads.js';
+import { checkOnly, dtypeOrEach, MNIST_MLP, WORKLOAD_HELP } from './workloads.js';
 
 const require = createRequire(import.meta.url);
 const tfWasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
@@ -86,18 +83,8 @@ const { values } = parseCommand(
   process.argv.slice(2),
 );
 const only = checkOnly(COMMAND, values.only);
-if (values.dtype !== undefined && values.dtype !== 'float32' && values.dtype !== 'float64')
-  usageError(COMMAND, `--dtype expects float32 or float64, got "${values.dtype}"`);
 const quick = values.quick ?? false;
-if (values.dtype === undefined) {
-  for (const d of ['float32', 'float64']) {
-    const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), '--dtype', d];
-    const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
-    if (status !== 0) process.exit(status ?? 1);
-  }
-  process.exit(0);
-}
-const dtype = values.dtype as DType;
+const dtype = dtypeOrEach(COMMAND, values.dtype);
 const threads = getNumThreads();
 const ours = `adjoint (${dtype}, ${threads} thread${threads === 1 ? '' : 's'})`;
 

@@ -1,5 +1,6 @@
 // What the benchmark's workloads share between peers.ts (adjoint beside other libraries) and ab.ts
 // (adjoint beside another checkout of itself): the networks, so both time the same thing.
+import { spawnSync } from 'node:child_process';
 import { type Command, suggestion, usageError } from '@adjoint/examples';
 import type { MlpSpec } from '@adjoint/nn';
 
@@ -40,6 +41,22 @@ export function checkOnly(command: Command, only: string | undefined): string | 
       );
   }
   return wanted.join(',');
+}
+
+/**
+ * The dtype this process times: `dtype` checked, or, when none is given, this very command run once per
+ * dtype, each in a process of its own (a program that mixes float32 and float64 loops runs both slower),
+ * after which this process exits with the first failure's status.
+ */
+export function dtypeOrEach(command: Command, dtype: string | undefined): 'float32' | 'float64' {
+  if (dtype === 'float32' || dtype === 'float64') return dtype;
+  if (dtype !== undefined) usageError(command, `--dtype expects float32 or float64, got "${dtype}"`);
+  for (const d of ['float32', 'float64']) {
+    const args = [...process.execArgv, process.argv[1]!, ...process.argv.slice(2), '--dtype', d];
+    const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
+    if (status !== 0) process.exit(status ?? 1);
+  }
+  process.exit(0);
 }
 
 /** The workloads as the help lists them. */
