@@ -4,6 +4,14 @@
  * @packageDocumentation
  * @module @adjoint/nn
  */
+export {
+  type Callback,
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  type EpochLogs,
+  earlyStopping,
+  type TrainingContext,
+} from './callbacks.js';
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';
@@ -52,7 +60,6 @@ export {
 } from './spec.js';
 export {
   type Dataset,
-  type EpochLogs,
   type FitOptions,
   fit,
   type History,

@@ -1,4 +1,11 @@
 import { compile, internal, noGrad, Rng, ShapeError, Tensor, tensor, type Value } from '@adjoint/autograd';
+import {
+  type Callback,
+  checkCallbacks,
+  type EpochLogs,
+  type HOOKS,
+  type TrainingContext,
+} from './callbacks.js';
 import type { LossOf, Prediction, Target } from './losses.js';
 import { accuracy } from './metrics.js';
 import type { Model } from './model.js';
@@ -9,14 +16,6 @@ const { checkArity, checkOptions, closest, describe, formatShape } = internal;
 export interface Dataset {
   readonly x: Tensor | readonly (readonly number[])[];
   readonly y: Tensor | readonly number[] | readonly (readonly number[])[];
-}
-
-/** What one epoch reports. */
-export interface EpochLogs {
-  readonly loss: number;
-  readonly accuracy?: number;
-  readonly valLoss?: number;
-  readonly valAccuracy?: number;
 }
 
 /** Options of `fit`, for a model whose batch output is `Out` and whose targets are `Tgt` (see `Model`). */
@@ -44,6 +43,8 @@ export interface FitOptions<Out extends Prediction = Prediction, Tgt extends Tar
   readonly onEpoch?: (epoch: number, logs: EpochLogs) => void;
   /** Called after every mini-batch with its running index and its loss. */
   readonly onBatch?: (batch: number, loss: number) => void;
+  /** Hooks called as training goes (see `Callback`), in order, after onBatch and onEpoch; any may stop it. */
+  readonly callbacks?: readonly Callback[];
   /**
    * Run each mini-batch's step (forward, loss, backward, update) as a compiled program (see `compile`):
    * the same numbers, bit for bit, with one trace per batch size. Tensor models only. Default false.
@@ -57,6 +58,8 @@ export interface History {
   readonly accuracy?: number[];
   readonly valLoss?: number[];
   readonly valAccuracy?: number[];
+  /** Present when a callback stopped training: the epoch it stopped in, and why. */
+  readonly stopped?: { readonly epoch: number; readonly reason: string };
 }
 
 /**
@@ -106,8 +109,33 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new RangeError(`fit: batchSize must be a positive integer, got ${describe(batchSize)}`);
   const validation = options.validation === undefined ? null : asSamples(options.validation, 'validation');
+  const callbacks = checkCallbacks(options.callbacks ?? []);
   const rng = new Rng(seed);
-  const history: Required<History> = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
+  const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] } as Record<
+    keyof EpochLogs,
+    number[]
+  >;
+  let stopped: History['stopped'];
+  let stopReason: string | null = null;
+  const context: TrainingContext = {
+    model,
+    epochs,
+    logKeys: [
+      'loss',
+      ...(metrics.includes('accuracy') ? (['accuracy'] as const) : []),
+      ...(options.validation === undefined ? [] : (['valLoss'] as const)),
+      ...(options.validation !== undefined && metrics.includes('accuracy') ? (['valAccuracy'] as const) : []),
+    ],
+    stopTraining(reason: string) {
+      if (typeof reason !== 'string')
+        throw new TypeError(`stopTraining: expected the reason as a string, got ${describe(reason)}`);
+      stopReason ??= reason;
+    },
+  };
+  const call = <H extends (typeof HOOKS)[number]>(hook: H, ...args: Parameters<NonNullable<Callback[H]>>) => {
+    for (const callback of callbacks)
+      (callback[hook] as ((...a: unknown[]) => void) | undefined)?.call(callback, ...args);
+  };
   // one mini-batch: zero the gradients, forward, backward the batch's mean loss, update
   const eagerStep = (x: Tensor, target: Tgt): Tensor | Value => {
     options.optimizer.zeroGrad();
@@ -126,31 +154,42 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   let batchIndex = 0;
   const mode = model.training;
   try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    call('onTrainBegin', context);
+    for (let epoch = 0; epoch < epochs && stopped === undefined; epoch++) {
       model.train();
+      call('onEpochBegin', epoch, context);
       epochStep(epoch);
+      if (stopReason !== null) stopped = { epoch, reason: stopReason };
     }
+    model.train(mode);
+    call('onTrainEnd', context);
   } finally {
     model.train(mode);
   }
   // only what was asked for: an empty series means it was not
-  return Object.fromEntries(
-    Object.entries(history).filter(([, series]) => series.length > 0),
-  ) as unknown as History;
+  return {
+    ...Object.fromEntries(Object.entries(history).filter(([, series]) => series.length > 0)),
+    ...(stopped === undefined ? {} : { stopped }),
+  } as unknown as History;
 
   function epochStep(epoch: number): void {
     if (shuffle) rng.shuffle(order);
     let total = 0;
-    for (let start = 0; start < count; start += batchSize) {
+    let seen = 0;
+    for (let start = 0; start < count && stopReason === null; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
+      call('onBatchBegin', batchIndex, context);
       const l = scalar(step(takeRows(train.x, rows), model.targets(takeRows(train.y, rows))));
       total += l * rows.length;
-      options.onBatch?.(batchIndex++, l);
+      seen += rows.length;
+      options.onBatch?.(batchIndex, l);
+      call('onBatchEnd', batchIndex++, { loss: l }, context);
     }
     // the epoch's metrics are the model's in evaluation mode: no dropout
     model.eval();
     const logs = noGrad(() => {
-      const out: { -readonly [K in keyof EpochLogs]: EpochLogs[K] } = { loss: total / count };
+      // a stop mid-epoch: the loss of the batches that ran
+      const out: { -readonly [K in keyof EpochLogs]: EpochLogs[K] } = { loss: total / seen };
       const wantsAccuracy = metrics.includes('accuracy');
       if (wantsAccuracy)
         out.accuracy = accuracy(model.forwardBatch(train.x), model.targets(train.y), { threshold });
@@ -164,6 +203,7 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     });
     for (const [key, value] of Object.entries(logs)) history[key as keyof EpochLogs].push(value);
     options.onEpoch?.(epoch, logs);
+    call('onEpochEnd', epoch, logs, context);
   }
 }
 
@@ -183,6 +223,7 @@ const FIT_OPTIONS = [
   'validation',
   'onEpoch',
   'onBatch',
+  'callbacks',
   'compile',
 ] as const;
 
