@@ -43,6 +43,8 @@ import {
   Conv2d,
   confusionMatrix,
   Dropout,
+  EarlyStopping,
+  earlyStopping,
   Flatten,
   fit,
   fromSafetensors,
@@ -792,6 +794,17 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'takeRows: row 7 is out of range for a tensor of 2 rows',
   ],
   ['takeRows(fractional)', () => takeRows(t(), [0.5]), 'takeRows: row 0.5 is out of range'],
+  // callbacks
+  [
+    'earlyStopping(fractional patience)',
+    () => earlyStopping({ patience: 1.5 }),
+    'earlyStopping: expected patience to be an integer ≥ 0, got 1.5',
+  ],
+  [
+    'EarlyStopping(baseline ∞)',
+    () => new EarlyStopping({ baseline: Number.POSITIVE_INFINITY }),
+    'earlyStopping: expected baseline to be a finite number, got Infinity',
+  ],
   // metrics and files
   ['accuracy(mismatch)', () => accuracy(tensor([[0.2], [0.9]]), [1]), 'accuracy: 2 predictions but 1 labels'],
   [
