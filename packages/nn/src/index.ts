@@ -38,8 +38,21 @@ export {
 } from './losses.js';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
 export type { Model, Module } from './model.js';
+export { OneCycleLR, type OneCycleOptions } from './one-cycle.js';
 export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
+export { type PlateauOptions, ReduceLROnPlateau } from './plateau.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
+export {
+  CosineAnnealingLR,
+  ExponentialLR,
+  LinearLR,
+  LRScheduler,
+  type Schedulable,
+  type ScheduleOptions,
+  SequentialLR,
+  type StepEvery,
+  StepLR,
+} from './schedules.js';
 export { type MlpOptions, mlp, Sequential, sequential } from './sequential.js';
 export {
   ACTIVATIONS,

@@ -41,26 +41,33 @@ import {
   binaryCrossEntropy,
   binaryCrossEntropyWithLogits,
   Conv2d,
+  CosineAnnealingLR,
   confusionMatrix,
   Dropout,
   EarlyStopping,
+  ExponentialLR,
   earlyStopping,
   Flatten,
   fit,
   fromSafetensors,
   Layer,
   Linear,
+  LinearLR,
   layerShapes,
   loadModel,
   mlp,
   mse,
   Neuron,
+  OneCycleLR,
   Pool2d,
   predict,
   predictedClasses,
+  ReduceLROnPlateau,
   ScalarMLP,
   Sequential,
+  SequentialLR,
   SGD,
+  StepLR,
   scalarMlp,
   sequential,
   softmaxCrossEntropy,
@@ -794,6 +801,45 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'takeRows: row 7 is out of range for a tensor of 2 rows',
   ],
   ['takeRows(fractional)', () => takeRows(t(), [0.5]), 'takeRows: row 0.5 is out of range'],
+  // schedules
+  [
+    'StepLR(no optimizer)',
+    () => new StepLR(bad({}), { stepSize: 1 }),
+    'StepLR: expected an optimizer with a learning rate',
+  ],
+  [
+    'ExponentialLR(gamma 0)',
+    () => new ExponentialLR(new SGD(net().parameters(), { lr: 1 }), { gamma: 0 }),
+    'ExponentialLR: expected gamma to be a positive number, got 0',
+  ],
+  [
+    'CosineAnnealingLR(tMax 1.5)',
+    () => new CosineAnnealingLR(new SGD(net().parameters(), { lr: 1 }), { tMax: 1.5 }),
+    'CosineAnnealingLR: expected tMax to be a positive integer, got 1.5',
+  ],
+  [
+    'LinearLR(startFactor 0)',
+    () => new LinearLR(new SGD(net().parameters(), { lr: 1 }), { startFactor: 0 }),
+    'LinearLR: expected startFactor to be in (0, 1], got 0',
+  ],
+  [
+    'SequentialLR(one scheduler)',
+    () => {
+      const o = new SGD(net().parameters(), { lr: 1 });
+      return new SequentialLR(o, [new StepLR(o, { stepSize: 1 })], []);
+    },
+    'SequentialLR: expected two or more schedulers',
+  ],
+  [
+    'OneCycleLR(pctStart 1)',
+    () => new OneCycleLR(new SGD(net().parameters(), { lr: 1 }), { maxLr: 1, totalSteps: 10, pctStart: 1 }),
+    'OneCycleLR: expected pctStart to be in (0, 1), got 1',
+  ],
+  [
+    'ReduceLROnPlateau(mode)',
+    () => new ReduceLROnPlateau(new SGD(net().parameters(), { lr: 1 }), { mode: bad('least') }),
+    "ReduceLROnPlateau: expected mode 'min' or 'max'",
+  ],
   // callbacks
   [
     'earlyStopping(fractional patience)',
@@ -991,6 +1037,8 @@ describe('bad input at every public boundary', () => {
       'oneHotFor',
       // predict's, fromOnnx's and fromSafetensors's extra arguments run it (options.test.ts)
       'checkArity',
+      // the schedules' base class: each schedule above is one
+      'LRScheduler',
     ];
     const missing = [...autograd, ...nn].filter((name) => !exempt.includes(name) && !table.includes(name));
     expect(missing).toEqual([]);
