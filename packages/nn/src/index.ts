@@ -12,6 +12,7 @@ export {
   earlyStopping,
   type TrainingContext,
 } from './callbacks.js';
+export { type ClipNormOptions, clipGradNorm, clipGradValue } from './clipping.js';
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';

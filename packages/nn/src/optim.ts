@@ -1,4 +1,5 @@
 import { type Differentiable, internal, type Storage, sideEffect, Tensor, Value } from '@adjoint/autograd';
+import { clipGradNorm, clipGradValue } from './clipping.js';
 
 const { checkFloat32, checkOptions, describe } = internal;
 
@@ -24,6 +25,8 @@ abstract class Optimizer<S extends ParameterState> {
   protected readonly params: readonly Differentiable[];
   readonly #state = new Map<Differentiable, S>();
   readonly #name: string;
+  #clipNorm: number | undefined;
+  #clipValue: number | undefined;
 
   constructor(name: string, params: readonly Differentiable[]) {
     if (!Array.isArray(params) || params.length === 0) {
@@ -42,11 +45,24 @@ abstract class Optimizer<S extends ParameterState> {
     this.#name = name;
   }
 
+  /** Keeps the clipping an optimizer's options ask for: done at each step, before the update. */
+  protected clipping(options: Clipping): void {
+    for (const key of ['clipGradNorm', 'clipGradValue'] as const) {
+      const v = options[key];
+      if (v !== undefined && (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)))
+        throw new RangeError(`${this.#name}: expected ${key} to be a positive number, got ${describe(v)}`);
+    }
+    this.#clipNorm = options.clipGradNorm;
+    this.#clipValue = options.clipGradValue;
+  }
+
   /**
    * Applies one update to every parameter that has a gradient. Inside `compile`, the update is a step of
    * the program, run at every call on the gradients the program computes.
    */
   step(): void {
+    if (this.#clipNorm !== undefined) clipGradNorm(this.params, this.#clipNorm);
+    if (this.#clipValue !== undefined) clipGradValue(this.params, this.#clipValue);
     const grads = this.params.flatMap((p) => (p instanceof Tensor && p.grad !== null ? [p.grad] : []));
     sideEffect(() => this.#update(), grads);
   }
@@ -125,8 +141,16 @@ function writableInPlace(params: readonly Differentiable[]): boolean {
   return buffers.size === count;
 }
 
+/** Clipping every optimizer can do before its update, as `clipGradNorm` and `clipGradValue` do. */
+export interface Clipping {
+  /** Scale all gradients together to this global 2-norm at most (PyTorch's clip_grad_norm_). */
+  readonly clipGradNorm?: number;
+  /** Clamp every gradient element to [-v, v] (clip_grad_value_), after the norm clipping. */
+  readonly clipGradValue?: number;
+}
+
 /** Options of SGD, with PyTorch's meanings. */
-export interface SgdOptions {
+export interface SgdOptions extends Clipping {
   readonly lr: number;
   readonly momentum?: number;
   readonly dampening?: number;
@@ -158,8 +182,17 @@ export class SGD extends Optimizer<SgdState> {
       weightDecay = 0,
       nesterov = false,
     } = options ?? ({} as SgdOptions);
-    checkOptions('SGD', options, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
+    checkOptions('SGD', options, [
+      'lr',
+      'momentum',
+      'dampening',
+      'weightDecay',
+      'nesterov',
+      'clipGradNorm',
+      'clipGradValue',
+    ]);
     this.lr = positive('SGD', 'learning rate', lr);
+    this.clipping(options);
     this.momentum = inRange('SGD', 'momentum', momentum, 0, 1, false);
     this.dampening = inRange('SGD', 'dampening', dampening, 0, 1, true);
     this.weightDecay = inRange('SGD', 'weight decay', weightDecay, 0, Number.POSITIVE_INFINITY, false);
@@ -234,7 +267,7 @@ interface SgdState extends ParameterState {
 }
 
 /** Options of Adam and AdamW, with PyTorch's meanings and defaults. */
-export interface AdamOptions {
+export interface AdamOptions extends Clipping {
   readonly lr?: number;
   readonly betas?: readonly [number, number];
   readonly eps?: number;
@@ -263,7 +296,8 @@ export class Adam extends Optimizer<AdamState> {
     decoupledDefault = 0,
   ) {
     super(name, params);
-    checkOptions(name, options, ['lr', 'betas', 'eps', 'weightDecay']);
+    checkOptions(name, options, ['lr', 'betas', 'eps', 'weightDecay', 'clipGradNorm', 'clipGradValue']);
+    this.clipping(options);
     const { lr = 1e-3, betas = [0.9, 0.999], eps = 1e-8, weightDecay = decoupledDefault } = options;
     this.lr = positive(name, 'learning rate', lr);
     if (!Array.isArray(betas) || betas.length !== 2)

@@ -42,6 +42,8 @@ import {
   binaryCrossEntropyWithLogits,
   Conv2d,
   CosineAnnealingLR,
+  clipGradNorm,
+  clipGradValue,
   confusionMatrix,
   Dropout,
   EarlyStopping,
@@ -801,6 +803,22 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'takeRows: row 7 is out of range for a tensor of 2 rows',
   ],
   ['takeRows(fractional)', () => takeRows(t(), [0.5]), 'takeRows: row 0.5 is out of range'],
+  // clipping
+  [
+    'clipGradNorm(NaN)',
+    () => clipGradNorm(net().parameters(), Number.NaN),
+    'clipGradNorm: expected maxNorm to be a positive number, got NaN',
+  ],
+  [
+    'clipGradNorm(not an array)',
+    () => clipGradNorm(bad(3), 1),
+    'clipGradNorm: expected an array of parameters',
+  ],
+  [
+    'clipGradValue(0)',
+    () => clipGradValue(net().parameters(), 0),
+    'clipGradValue: expected clipValue to be a positive number, got 0',
+  ],
   // schedules
   [
     'StepLR(no optimizer)',

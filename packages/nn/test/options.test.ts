@@ -65,7 +65,7 @@ describe('option bags name an unknown key', () => {
     [
       'Adam',
       () => new Adam(net().parameters(), bad({ learningRate: 0.1 })),
-      "Adam: unknown option 'learningRate' (options: lr, betas, eps, weightDecay)",
+      "Adam: unknown option 'learningRate' (options: lr, betas, eps, weightDecay, clipGradNorm, clipGradValue)",
     ],
     [
       'mse',
