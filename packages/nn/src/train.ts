@@ -39,6 +39,11 @@ export interface FitOptions<Out extends Prediction = Prediction, Tgt extends Tar
   readonly metrics?: readonly 'accuracy'[];
   readonly threshold?: number;
   readonly validation?: Dataset;
+  /**
+   * Hold out the last fraction of `data` (in (0, 1)) as the validation set, before any shuffle, as Keras's
+   * validation_split: rows from floor(N·(1 - split)) on. Not with `validation`.
+   */
+  readonly validationSplit?: number;
   /** Called after every epoch with its index and what it reports. */
   readonly onEpoch?: (epoch: number, logs: EpochLogs) => void;
   /** Called after every mini-batch with its running index and its loss. */
@@ -103,12 +108,11 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     );
   if (!Number.isSafeInteger(epochs) || epochs < 1)
     throw new RangeError(`fit: epochs must be a positive integer, got ${describe(epochs)}`);
-  const train = asSamples(data, 'data');
+  const [train, validation] = splitSamples(asSamples(data, 'data'), options);
   const count = train.x.shape[0]!;
   const batchSize = options.batchSize ?? count;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1)
     throw new RangeError(`fit: batchSize must be a positive integer, got ${describe(batchSize)}`);
-  const validation = options.validation === undefined ? null : asSamples(options.validation, 'validation');
   const callbacks = checkCallbacks(options.callbacks ?? []);
   const rng = new Rng(seed);
   const history = { loss: [], accuracy: [], valLoss: [], valAccuracy: [] } as Record<
@@ -123,8 +127,8 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     logKeys: [
       'loss',
       ...(metrics.includes('accuracy') ? (['accuracy'] as const) : []),
-      ...(options.validation === undefined ? [] : (['valLoss'] as const)),
-      ...(options.validation !== undefined && metrics.includes('accuracy') ? (['valAccuracy'] as const) : []),
+      ...(validation === null ? [] : (['valLoss'] as const)),
+      ...(validation !== null && metrics.includes('accuracy') ? (['valAccuracy'] as const) : []),
     ],
     stopTraining(reason: string) {
       if (typeof reason !== 'string')
@@ -221,11 +225,33 @@ const FIT_OPTIONS = [
   'metrics',
   'threshold',
   'validation',
+  'validationSplit',
   'onEpoch',
   'onBatch',
   'callbacks',
   'compile',
 ] as const;
+
+type Samples = { readonly x: Tensor; readonly y: Tensor };
+
+/** The training rows and the validation rows: `validation`, or the last `validationSplit` of `data`. */
+function splitSamples(data: Samples, options: FitOptions<never, never>): [Samples, Samples | null] {
+  const { validation, validationSplit: split } = options;
+  if (split === undefined)
+    return [data, validation === undefined ? null : asSamples(validation, 'validation')];
+  if (validation !== undefined) throw new TypeError('fit: give validation or validationSplit, not both');
+  if (typeof split !== 'number' || !(split > 0 && split < 1))
+    throw new RangeError(`fit: expected validationSplit to be in (0, 1), got ${describe(split)}`);
+  const n = data.x.shape[0]!;
+  const at = Math.floor(n * (1 - split));
+  if (at === 0) throw new RangeError(`fit: validationSplit ${split} of ${n} samples leaves no training rows`);
+  const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+  const part = (from: number, to: number) => ({
+    x: takeRows(data.x, rows(from, to)),
+    y: takeRows(data.y, rows(from, to)),
+  });
+  return [part(0, at), part(at, n)];
+}
 
 /** Checks a dataset and returns it as two Tensors with the same number of rows. */
 function asSamples(data: Dataset, field: string): { readonly x: Tensor; readonly y: Tensor } {

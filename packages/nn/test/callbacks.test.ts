@@ -255,3 +255,49 @@ describe('earlyStopping (Keras 3’s rules)', () => {
 });
 
 void tensor;
+
+describe('validationSplit', () => {
+  test('holds out the last fraction before any shuffle, as Keras: the same run as that validation set', () => {
+    const x = Array.from({ length: 10 }, (_, i) => [Math.sin(i), Math.cos(i)]);
+    const y = x.map(([a, b]) => [a! * b! > 0 ? 1 : 0]);
+    const runs = [
+      { validationSplit: 0.25 },
+      { x: x.slice(0, 7), y: y.slice(0, 7), validation: { x: x.slice(7), y: y.slice(7) } }, // floor(10 · 0.75) = 7
+    ].map((o) => {
+      const net = mlp(spec);
+      const { x: tx = x, y: ty = y, ...rest } = o as { x?: number[][]; y?: number[][] };
+      const history = fit(
+        net,
+        { x: tx, y: ty },
+        {
+          loss: mse,
+          optimizer: new SGD(net.parameters(), { lr: 0.5 }),
+          epochs: 3,
+          batchSize: 3,
+          metrics: ['accuracy'],
+          ...rest,
+        },
+      );
+      return { history, weights: net.parameters().map((p) => Array.from((p as Tensor).data)) };
+    });
+    expect(runs[0]).toEqual(runs[1]);
+    expect(runs[0]!.history.valLoss).toHaveLength(3);
+  });
+
+  test('with validation, or a fraction that leaves no training rows, is an error', () => {
+    const net = mlp(spec);
+    const go = (extra: object) => () =>
+      fit(
+        net,
+        { x: X, y: Y },
+        { loss: mse, optimizer: new SGD(net.parameters(), { lr: 1 }), epochs: 1, ...extra },
+      );
+    expect(go({ validationSplit: 0.5, validation: { x: X, y: Y } })).toThrow(
+      'fit: give validation or validationSplit, not both',
+    );
+    expect(go({ validationSplit: 1 })).toThrow('fit: expected validationSplit to be in (0, 1), got 1');
+    expect(go({ validationSplit: 0.1 })).toThrow(
+      'fit: validationSplit 0.1 of 4 samples leaves no validation rows',
+    );
+  });
+});
