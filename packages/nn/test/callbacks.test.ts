@@ -296,8 +296,8 @@ describe('validationSplit', () => {
       'fit: give validation or validationSplit, not both',
     );
     expect(go({ validationSplit: 1 })).toThrow('fit: expected validationSplit to be in (0, 1), got 1');
-    expect(go({ validationSplit: 0.1 })).toThrow(
-      'fit: validationSplit 0.1 of 4 samples leaves no validation rows',
+    expect(go({ validationSplit: 0.9 })).toThrow(
+      'fit: validationSplit 0.9 of 4 samples leaves no training rows',
     );
   });
 });
