@@ -73,6 +73,7 @@ import {
   scalarMlp,
   sequential,
   softmaxCrossEntropy,
+  summary,
   takeRows,
   toSafetensors,
 } from '@adjoint/nn';
@@ -803,6 +804,11 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'takeRows: row 7 is out of range for a tensor of 2 rows',
   ],
   ['takeRows(fractional)', () => takeRows(t(), [0.5]), 'takeRows: row 0.5 is out of range'],
+  [
+    'summary(not a model)',
+    () => summary(bad(3)),
+    'summary: expected a model (sequential, mlp or scalarMlp), got 3',
+  ],
   // clipping
   [
     'clipGradNorm(NaN)',
