@@ -51,7 +51,7 @@ export default defineConfig({
       ...(
         [
           ['autograd', ['citations', 'layout', 'threads', 'wasm-source']],
-          ['nn', ['memory', 'print']],
+          ['nn', ['memory', 'print', 'checkpoint-files']],
         ] as const
       ).map(([name, nodeOnly]) => ({
         extends: true as const,

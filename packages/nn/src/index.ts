@@ -12,6 +12,7 @@ export {
   earlyStopping,
   type TrainingContext,
 } from './callbacks.js';
+export { type Checkpoint, type CheckpointOptions, modelCheckpoint } from './checkpoint.js';
 export { type ClipNormOptions, clipGradNorm, clipGradValue } from './clipping.js';
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';

@@ -58,6 +58,7 @@ import {
   layerShapes,
   loadModel,
   mlp,
+  modelCheckpoint,
   mse,
   Neuron,
   OneCycleLR,
@@ -804,6 +805,11 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'takeRows: row 7 is out of range for a tensor of 2 rows',
   ],
   ['takeRows(fractional)', () => takeRows(t(), [0.5]), 'takeRows: row 0.5 is out of range'],
+  [
+    'modelCheckpoint(path and save)',
+    () => modelCheckpoint({ path: 'a.json', save: () => {} }),
+    'modelCheckpoint: give path (a file, in Node) or save (a function), one of them',
+  ],
   [
     'summary(not a model)',
     () => summary(bad(3)),

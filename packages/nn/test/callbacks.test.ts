@@ -1,10 +1,13 @@
 import { type Tensor, tensor, Value } from '@adjoint/autograd';
 import {
   type Callback,
+  type Checkpoint,
   type EpochLogs,
   earlyStopping,
   fit,
+  loadModel,
   mlp,
+  modelCheckpoint,
   mse,
   SGD,
   scalarMlp,
@@ -298,6 +301,66 @@ describe('validationSplit', () => {
     expect(go({ validationSplit: 1 })).toThrow('fit: expected validationSplit to be in (0, 1), got 1');
     expect(go({ validationSplit: 0.9 })).toThrow(
       'fit: validationSplit 0.9 of 4 samples leaves no training rows',
+    );
+  });
+});
+
+describe('modelCheckpoint', () => {
+  const train = (callbacks: Callback[], validation = true) => {
+    const net = mlp({ ...spec, seed: 5 });
+    const snapshots: number[][] = [];
+    const history = fit(
+      net,
+      { x: X, y: Y },
+      {
+        loss: mse,
+        optimizer: new SGD(net.parameters(), { lr: 2 }),
+        epochs: 8,
+        ...(validation ? { validation: { x: X, y: [[1], [1], [1], [0]] } } : {}),
+        callbacks: [
+          {
+            onEpochEnd: (_e, _l, c) =>
+              snapshots.push(c.model.parameters().flatMap((p) => Array.from((p as Tensor).data))),
+          },
+          ...callbacks,
+        ],
+      },
+    );
+    return { net, snapshots, history };
+  };
+  const weightsOf = (json: string) => {
+    const model = loadModel(json);
+    return model.parameters().flatMap((p) => Array.from((p as Tensor).data));
+  };
+
+  test('every k epochs, or only on an improvement, the model as it was then; loadModel reads it back', () => {
+    const every: Checkpoint[] = [];
+    const { snapshots } = train([modelCheckpoint({ save: (c) => every.push(c), every: 3 })]);
+    expect(every.map((c) => c.epoch)).toEqual([2, 5]);
+    for (const c of every) expect(weightsOf(c.data as string)).toEqual(snapshots[c.epoch]);
+    const best: Checkpoint[] = [];
+    const run = train([
+      modelCheckpoint({ save: (c) => best.push(c), saveBestOnly: true, monitor: 'valLoss' }),
+    ]);
+    const losses = run.history.valLoss!;
+    const improving = losses.flatMap((l, e) => (losses.slice(0, e).every((p) => l < p) ? [e] : []));
+    expect(best.map((c) => c.epoch)).toEqual(improving);
+    expect(improving.length).toBeLessThan(losses.length);
+    expect(weightsOf(best.at(-1)!.data as string)).toEqual(run.snapshots[improving.at(-1)!]);
+  });
+
+  test('bad options, and a monitor the run does not log, are errors before training', () => {
+    expect(() => modelCheckpoint({} as never)).toThrow(
+      'modelCheckpoint: give path (a file, in Node) or save (a function), one of them',
+    );
+    expect(() => modelCheckpoint({ save: () => {}, every: 0 })).toThrow(
+      'modelCheckpoint: expected every to be a positive integer, got 0',
+    );
+    expect(() => modelCheckpoint({ save: () => {}, saveBest: true } as never)).toThrow(
+      "modelCheckpoint: unknown option 'saveBest'; did you mean 'saveBestOnly'?",
+    );
+    expect(() => train([modelCheckpoint({ save: () => {}, saveBestOnly: true })], false)).toThrow(
+      "modelCheckpoint: monitor 'valLoss' is not among this run's logs (loss)",
     );
   });
 });

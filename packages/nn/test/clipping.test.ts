@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { compile, type Tensor, tensor, Value } from '@adjoint/autograd';
 import { Adam, clipGradNorm, clipGradValue, SGD } from '@adjoint/nn';
 import { describe, expect, test } from 'vitest';
+import clippingJson from './goldens/clipping.json';
 
 // torch.nn.utils.clip_grad_norm_ and clip_grad_value_ (PyTorch 1.13) on seeded random gradients, written
 // by goldens/clipping.py; the test never runs PyTorch.
@@ -13,9 +13,7 @@ interface Case {
   norm1: { maxNorm: number; normType: number; total: number; clipped: number[][] };
   value: { clipValue: number; clipped: number[][] };
 }
-const { cases } = JSON.parse(readFileSync(new URL('./goldens/clipping.json', import.meta.url), 'utf8')) as {
-  cases: Case[];
-};
+const { cases } = clippingJson as unknown as { cases: Case[] };
 
 /** Parameters whose gradients are the case's. */
 function withGrads(c: Case): Tensor[] {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { tensor } from '@adjoint/autograd';
 import {
   CosineAnnealingLR,
@@ -16,13 +15,12 @@ import {
   StepLR,
 } from '@adjoint/nn';
 import { describe, expect, test } from 'vitest';
+import schedulesJson from './goldens/schedules.json';
 
 // PyTorch 1.13's lr_scheduler, 100 steps of each, written by goldens/schedules.py (run it with Debian's
 // python3-torch to regenerate; the test never runs PyTorch). Each golden is the rate before the first
 // step, then after each step, from an SGD at lr 0.1.
-const goldens = JSON.parse(
-  readFileSync(new URL('./goldens/schedules.json', import.meta.url), 'utf8'),
-) as Record<string, number[]>;
+const goldens = schedulesJson as unknown as Record<string, number[]>;
 
 const sgd = () => new SGD([tensor([0], { requiresGrad: true })], { lr: 0.1 });
 
