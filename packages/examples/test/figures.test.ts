@@ -79,10 +79,10 @@ describe('the pictures', () => {
     expect(labels).not.toContain('0.000001');
   });
 
-  test('the MNIST curve has a test series beside the training one, and ticks at whole epochs', async () => {
+  test('the MNIST curve has a validation series (held-out training digits) beside the training one, and ticks at whole epochs', async () => {
     const [loss] = await mnistExample({ quick: true }).figures();
     expect(marks(loss!.svg, 'line')).toBe(2);
-    expect(loss!.svg).toContain('>test<');
+    expect(loss!.svg).toContain('>validation<');
     expect(loss!.svg).toContain('>train<');
     expect(loss!.svg).not.toMatch(/>1\.5</);
   });

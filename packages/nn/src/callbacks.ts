@@ -211,7 +211,7 @@ export class EarlyStopping implements Callback {
     if (this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       context.stopTraining(
-        `earlyStopping: ${String(this.monitor)} did not improve for ${this.wait} epoch${this.wait === 1 ? '' : 's'} (best ${this.best} at epoch ${this.bestEpoch})`,
+        `earlyStopping: ${String(this.monitor)} did not improve for ${this.wait} epoch${this.wait === 1 ? '' : 's'} (best ${this.best} after epoch ${this.bestEpoch + 1}, counting from 1)`,
       );
     }
   }
