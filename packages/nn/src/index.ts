@@ -51,11 +51,11 @@ export {
   LRScheduler,
   type Schedulable,
   type ScheduleOptions,
-  SequentialLR,
   type StepEvery,
   StepLR,
 } from './schedules.js';
 export { type MlpOptions, mlp, Sequential, sequential } from './sequential.js';
+export { SequentialLR } from './sequential-lr.js';
 export {
   ACTIVATIONS,
   type ActivationName,

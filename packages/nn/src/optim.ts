@@ -1,5 +1,6 @@
 import { type Differentiable, internal, type Storage, sideEffect, Tensor, Value } from '@adjoint/autograd';
 import { clipGradNorm, clipGradValue } from './clipping.js';
+import { checkState, inRange, type OptimizerState, positive, saveState } from './optim-state.js';
 
 const { checkFloat32, checkOptions, describe } = internal;
 
@@ -97,6 +98,32 @@ abstract class Optimizer<S extends ParameterState> {
     }
   }
 
+  /** The rate and every parameter's buffers, as JSON-ready data (PyTorch's state_dict): what resuming needs. */
+  stateDict(): OptimizerState {
+    const parameters = this.params.map((p) => {
+      const s = this.#state.get(p);
+      return s === undefined ? null : saveState(s, this.saved);
+    });
+    return { optimizer: this.#name, lr: (this as unknown as { lr: number }).lr, parameters };
+  }
+
+  /** Puts back what `stateDict` saved, checked whole first (optimizer, parameter count and sizes). */
+  loadStateDict(state: unknown): void {
+    const sizes = this.params.map((p) => (p instanceof Tensor ? p.size : 1));
+    const checked = checkState(this.#name, state, sizes, this.saved);
+    this.#state.clear();
+    this.params.forEach((p, i) => {
+      const saved = checked.parameters[i];
+      if (saved === null || saved === undefined) return;
+      const fresh = this.initial(sizes[i]!, p instanceof Tensor && p.dtype === 'float32');
+      this.#state.set(p, Object.assign(fresh, saved));
+    });
+    (this as unknown as { lr: number }).lr = checked.lr;
+  }
+
+  /** The fields of a parameter's state that `stateDict` keeps (the rest is scratch for the next step). */
+  protected abstract readonly saved: readonly string[];
+
   /** Forgets every parameter's gradient. */
   zeroGrad(): void {
     for (const p of this.params) p.zeroGrad();
@@ -166,6 +193,7 @@ export interface SgdOptions extends Clipping {
  * {@includeCode ../doc-examples/sgd.ts}
  */
 export class SGD extends Optimizer<SgdState> {
+  protected readonly saved = ['buffer'];
   /** The learning rate; may be changed between steps (a schedule). */
   lr: number;
   readonly momentum: number;
@@ -282,6 +310,7 @@ export interface AdamOptions extends Clipping {
  * {@includeCode ../doc-examples/adam.ts}
  */
 export class Adam extends Optimizer<AdamState> {
+  protected readonly saved = ['step', 'm', 'v'];
   /** The learning rate; may be changed between steps (a schedule). */
   lr: number;
   readonly betas: readonly [number, number];
@@ -365,31 +394,4 @@ export class AdamW extends Adam {
   constructor(params: readonly Differentiable[], options: AdamOptions = {}) {
     super(params, options, 'AdamW', 0.01);
   }
-}
-
-function positive(name: string, what: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${name}: ${what} must be > 0, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function inRange(
-  name: string,
-  what: string,
-  value: unknown,
-  low: number,
-  high: number,
-  inclusiveHigh: boolean,
-): number {
-  const ok =
-    typeof value === 'number' &&
-    value >= low &&
-    (inclusiveHigh ? value <= high : value < high) &&
-    !Number.isNaN(value);
-  if (!ok)
-    throw new RangeError(
-      `${name}: ${what} must be in [${low}, ${high}${inclusiveHigh ? ']' : ')'}, got ${describe(value)}`,
-    );
-  return value as number;
 }

@@ -1,7 +1,7 @@
 // PyTorch's ReduceLROnPlateau, step for step: see schedules.ts for what a schedule is.
 import { internal } from '@adjoint/autograd';
 import type { Callback, EpochLogs, TrainingContext } from './callbacks.js';
-import { checkOptimizer, nonNegative, number, own, type Schedulable } from './schedules.js';
+import { checkOptimizer, nonNegative, number, own, position, type Schedulable } from './schedules.js';
 
 const { checkOptions, closest, describe } = internal;
 
@@ -84,6 +84,32 @@ export class ReduceLROnPlateau implements Callback {
     this.minLr = number(name, 'minLr', options.minLr ?? 0, nonNegative, 'a number ≥ 0');
     this.eps = number(name, 'eps', options.eps ?? 1e-8, nonNegative, 'a number ≥ 0');
     this.best = mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Its position and what it has seen, as data (the rate is the optimizer's). */
+  stateDict(): { lastEpoch: number; best: number | null; numBadEpochs: number; cooldownCounter: number } {
+    const { lastEpoch, best, numBadEpochs, cooldownCounter } = this;
+    return { lastEpoch, best: Number.isFinite(best) ? best : null, numBadEpochs, cooldownCounter };
+  }
+
+  /** Puts back what `stateDict` saved. */
+  loadStateDict(state: unknown): void {
+    const lastEpoch = position('ReduceLROnPlateau', state);
+    const { best, numBadEpochs, cooldownCounter } = state as Record<string, unknown>;
+    const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+    if ((best !== null && typeof best !== 'number') || !count(numBadEpochs) || !count(cooldownCounter))
+      throw new Error(
+        `ReduceLROnPlateau.loadStateDict: expected best, numBadEpochs and cooldownCounter, got ${describe(state)}`,
+      );
+    this.lastEpoch = lastEpoch;
+    this.best =
+      best === null
+        ? this.mode === 'min'
+          ? Number.POSITIVE_INFINITY
+          : Number.NEGATIVE_INFINITY
+        : (best as number);
+    this.numBadEpochs = numBadEpochs as number;
+    this.cooldownCounter = cooldownCounter as number;
   }
 
   /** The rate in effect now. */

@@ -65,6 +65,14 @@ export function own(owner: Owner, optimizer: Schedulable): void {
   Object.defineProperty(optimizer, SCHEDULE, { value: owner, configurable: true });
 }
 
+/** @internal The `lastEpoch` of a saved schedule state, checked. */
+export function position(name: string, state: unknown): number {
+  const lastEpoch = (state as { lastEpoch?: unknown } | null)?.lastEpoch;
+  if (!Number.isSafeInteger(lastEpoch) || (lastEpoch as number) < -1)
+    throw new Error(`${name}.loadStateDict: expected a state with lastEpoch, got ${describe(state)}`);
+  return lastEpoch as number;
+}
+
 /** @internal */
 export function number(
   name: string,
@@ -130,6 +138,16 @@ export abstract class LRScheduler implements Callback {
   advance(): void {
     this.lastEpoch++;
     this.optimizer.lr = this.next();
+  }
+
+  /** Its position, as data (the rate itself is the optimizer's: see `stateDict` there). */
+  stateDict(): { readonly lastEpoch: number } {
+    return { lastEpoch: this.lastEpoch };
+  }
+
+  /** Puts back a position `stateDict` saved. */
+  loadStateDict(state: unknown): void {
+    this.lastEpoch = position(this.name, state);
   }
 
   /** @internal Jumps to step `epoch` with the closed form (what SequentialLR does at a milestone). */
@@ -282,83 +300,5 @@ export class LinearLR extends LRScheduler {
   protected closedForm(): number {
     const { lastEpoch: t, startFactor: s, endFactor: e, totalIters: n } = this;
     return this.baseLr * (s + ((e - s) * Math.min(n, t)) / n);
-  }
-}
-
-/**
- * PyTorch's SequentialLR: `schedulers` in turn, the next from each of `milestones` (a warm-up, then a
- * cosine: `new SequentialLR(opt, [new LinearLR(opt, …), new CosineAnnealingLR(opt, …)], [10])`). It takes
- * the optimizer over from its schedulers, which must all drive that optimizer.
- */
-export class SequentialLR implements Callback {
-  readonly name = 'SequentialLR';
-  lastEpoch = 0;
-  readonly every: StepEvery;
-  readonly #schedulers: readonly LRScheduler[];
-  readonly #milestones: readonly number[];
-
-  constructor(
-    readonly optimizer: Schedulable,
-    schedulers: readonly LRScheduler[],
-    milestones: readonly number[],
-    options: ScheduleOptions = {},
-  ) {
-    checkOptions('SequentialLR', options, ['every']);
-    if (
-      !Array.isArray(schedulers) ||
-      schedulers.length < 2 ||
-      schedulers.some((s) => !(s instanceof LRScheduler))
-    )
-      throw new TypeError(
-        `SequentialLR: expected two or more schedulers (StepLR, LinearLR, …), got ${describe(schedulers)}`,
-      );
-    if (schedulers.some((s) => s.optimizer !== optimizer))
-      throw new Error('SequentialLR: every scheduler must drive the optimizer SequentialLR is given');
-    if (
-      !Array.isArray(milestones) ||
-      milestones.length !== schedulers.length - 1 ||
-      milestones.some((m, i) => !positiveInteger(m) || (i > 0 && m <= milestones[i - 1]!))
-    )
-      throw new RangeError(
-        `SequentialLR: expected ${schedulers.length - 1} increasing positive milestones for ${schedulers.length} schedulers, got ${describe(milestones)}`,
-      );
-    this.every = every('SequentialLR', options.every, 'epoch');
-    this.#schedulers = schedulers;
-    this.#milestones = milestones;
-    // as PyTorch: back to the first rate, each scheduler's step 0 undone, and the first's taken again
-    optimizer.lr = schedulers[0]!.baseLr;
-    for (const s of schedulers) s.lastEpoch--;
-    schedulers[0]!.advance();
-  }
-
-  /** The schedulers it chains. */
-  get chained(): readonly LRScheduler[] {
-    return this.#schedulers;
-  }
-
-  /** The rate in effect now. */
-  get lr(): number {
-    return this.optimizer.lr;
-  }
-
-  step(): void {
-    own(this, this.optimizer);
-    this.lastEpoch++;
-    const index = this.#milestones.filter((m) => m <= this.lastEpoch).length;
-    const scheduler = this.#schedulers[index]!;
-    if (index > 0 && this.#milestones[index - 1] === this.lastEpoch) scheduler.stepTo(0);
-    else scheduler.advance();
-  }
-
-  onTrainBegin(): void {
-    own(this, this.optimizer);
-  }
-
-  onEpochEnd(): void {
-    if (this.every === 'epoch') this.step();
-  }
-
-  onBatchEnd(): void {
-    if (this.every === 'batch') this.step();
   }
 }

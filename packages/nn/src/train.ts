@@ -55,6 +55,13 @@ export interface FitOptions<Out extends Prediction = Prediction, Tgt extends Tar
    * the same numbers, bit for bit, with one trace per batch size. Tensor models only. Default false.
    */
   readonly compile?: boolean;
+  /**
+   * The epoch to start from (default 0), as Keras's initial_epoch: training runs epochs initialEpoch to
+   * epochs - 1, with the shuffles and batch count those epochs would have had. With the model, the
+   * optimizer (`loadStateDict`) and any schedule put back as they were after epoch initialEpoch - 1,
+   * it continues an interrupted run bit for bit (dropout masks aside: a Dropout's generator is not saved).
+   */
+  readonly initialEpoch?: number;
 }
 
 /** The history: one entry per epoch of each quantity asked for. */
@@ -155,11 +162,18 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   // compiled: traced once per batch size (a short last batch is a second program), then run as a program
   const step = options.compile === true ? compile(eagerStep) : eagerStep;
   const order = Array.from({ length: count }, (_, i) => i);
-  let batchIndex = 0;
+  const initialEpoch = options.initialEpoch ?? 0;
+  if (!Number.isSafeInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs)
+    throw new RangeError(
+      `fit: expected initialEpoch to be an integer in [0, ${epochs}), got ${describe(initialEpoch)}`,
+    );
+  // the epochs before initialEpoch: their shuffles drawn (the generator where they left it), their batches counted
+  if (shuffle) for (let e = 0; e < initialEpoch; e++) rng.shuffle(order);
+  let batchIndex = initialEpoch * Math.ceil(count / batchSize);
   const mode = model.training;
   try {
     call('onTrainBegin', context);
-    for (let epoch = 0; epoch < epochs && stopped === undefined; epoch++) {
+    for (let epoch = initialEpoch; epoch < epochs && stopped === undefined; epoch++) {
       model.train();
       call('onEpochBegin', epoch, context);
       epochStep(epoch);
@@ -230,6 +244,7 @@ const FIT_OPTIONS = [
   'onBatch',
   'callbacks',
   'compile',
+  'initialEpoch',
 ] as const;
 
 type Samples = { readonly x: Tensor; readonly y: Tensor };
