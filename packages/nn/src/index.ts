@@ -43,6 +43,7 @@ export type { Model, Module } from './model.js';
 export { OneCycleLR, type OneCycleOptions } from './one-cycle.js';
 export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
 export { type PlateauOptions, ReduceLROnPlateau } from './plateau.js';
+export { type ProgressOptions, type ProgressStream, progressBar } from './progress.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
 export {
   CosineAnnealingLR,

@@ -131,6 +131,7 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   const context: TrainingContext = {
     model,
     epochs,
+    batches: Math.ceil(count / batchSize),
     logKeys: [
       'loss',
       ...(metrics.includes('accuracy') ? (['accuracy'] as const) : []),

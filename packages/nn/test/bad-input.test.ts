@@ -65,6 +65,7 @@ import {
   Pool2d,
   predict,
   predictedClasses,
+  progressBar,
   ReduceLROnPlateau,
   ScalarMLP,
   Sequential,
@@ -809,6 +810,11 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'modelCheckpoint(path and save)',
     () => modelCheckpoint({ path: 'a.json', save: () => {} }),
     'modelCheckpoint: give path (a file, in Node) or save (a function), one of them',
+  ],
+  [
+    'progressBar(stream without write)',
+    () => progressBar({ stream: bad({ isTTY: true }) }),
+    'progressBar: expected stream to have write()',
   ],
   [
     'summary(not a model)',

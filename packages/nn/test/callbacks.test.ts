@@ -9,6 +9,7 @@ import {
   mlp,
   modelCheckpoint,
   mse,
+  progressBar,
   SGD,
   scalarMlp,
   type TrainingContext,
@@ -38,6 +39,7 @@ function handContext(logKeys: (keyof EpochLogs)[] = ['loss', 'valLoss']) {
   const context: TrainingContext = {
     model: mlp(spec),
     epochs: 100,
+    batches: 1,
     logKeys,
     stopTraining: (reason) => stops.push(reason),
   };
@@ -361,6 +363,46 @@ describe('modelCheckpoint', () => {
     );
     expect(() => train([modelCheckpoint({ save: () => {}, saveBestOnly: true })], false)).toThrow(
       "modelCheckpoint: monitor 'valLoss' is not among this run's logs (loss)",
+    );
+  });
+});
+
+describe('progressBar', () => {
+  const run = (stream: { write(t: string): unknown; isTTY?: boolean }) => {
+    const net = mlp(spec);
+    fit(
+      net,
+      { x: X, y: Y },
+      {
+        loss: mse,
+        optimizer: new SGD(net.parameters(), { lr: 0.5 }),
+        epochs: 2,
+        batchSize: 2,
+        callbacks: [progressBar({ stream, width: 4 })],
+      },
+    );
+  };
+
+  test('on a terminal: one line per epoch, redrawn per batch, then the epoch’s logs', () => {
+    const written: string[] = [];
+    run({ isTTY: true, write: (t) => written.push(t) });
+    const text = written.join('');
+    expect(written).toHaveLength(6); // two batches and the logs, per epoch
+    // \r returns to the line's start, ESC[K clears what is left of the last drawing
+    const shown = written.map((t) => t.replaceAll('\r', '<CR>').replaceAll('\u001b[K', '<EL>'));
+    expect(shown[0]).toMatch(/^<CR>epoch 1\/2 \[== {2}\] 1\/2, loss \d\.\d{4}<EL>$/);
+    expect(shown[1]).toMatch(/^<CR>epoch 1\/2 \[====\] 2\/2, loss \d\.\d{4}<EL>$/);
+    expect(shown[2]).toMatch(/^<CR>epoch 1\/2: loss \d\.\d{4}<EL>\n$/);
+    expect(text.split('\n')).toHaveLength(3);
+  });
+
+  test('off a terminal (a pipe, a file, CI) it writes nothing', () => {
+    const written: string[] = [];
+    run({ isTTY: false, write: (t) => written.push(t) });
+    run({ write: (t) => written.push(t) });
+    expect(written).toEqual([]);
+    expect(() => progressBar({ width: 0 })).toThrow(
+      'progressBar: expected width to be a positive integer, got 0',
     );
   });
 });
