@@ -14,6 +14,7 @@ export {
 } from './callbacks.js';
 export { type Checkpoint, type CheckpointOptions, modelCheckpoint } from './checkpoint.js';
 export { type ClipNormOptions, clipGradNorm, clipGradValue } from './clipping.js';
+export { type FitAsyncOptions, fitAsync } from './fit-async.js';
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';

@@ -88,7 +88,21 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   data: Dataset,
   options: FitOptions<Out, Tgt>,
 ): History {
-  checkOptions('fit', options, FIT_OPTIONS);
+  const run = training(model, data, options);
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** @internal fit's run: a generator that yields after every mini-batch (fit drains it; fitAsync spaces it out). */
+export function* training<Out extends Prediction, Tgt extends Target>(
+  model: Model<Out, Tgt>,
+  data: Dataset,
+  options: FitOptions<Out, Tgt>,
+  op = 'fit',
+): Generator<void, History> {
+  checkOptions(op, options, FIT_OPTIONS);
   const { epochs, shuffle = true, seed = 0, metrics = [], threshold = 0.5 } = options;
   if (!Array.isArray(metrics))
     throw new TypeError(
@@ -177,7 +191,7 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     for (let epoch = initialEpoch; epoch < epochs && stopped === undefined; epoch++) {
       model.train();
       call('onEpochBegin', epoch, context);
-      epochStep(epoch);
+      yield* epochStep(epoch);
       if (stopReason !== null) stopped = { epoch, reason: stopReason };
     }
     model.train(mode);
@@ -191,7 +205,7 @@ export function fit<Out extends Prediction, Tgt extends Target>(
     ...(stopped === undefined ? {} : { stopped }),
   } as unknown as History;
 
-  function epochStep(epoch: number): void {
+  function* epochStep(epoch: number): Generator<void> {
     if (shuffle) rng.shuffle(order);
     let total = 0;
     let seen = 0;
@@ -203,6 +217,7 @@ export function fit<Out extends Prediction, Tgt extends Target>(
       seen += rows.length;
       options.onBatch?.(batchIndex, l);
       call('onBatchEnd', batchIndex++, { loss: l }, context);
+      yield;
     }
     // the epoch's metrics are the model's in evaluation mode: no dropout
     model.eval();

@@ -1073,6 +1073,8 @@ describe('bad input at every public boundary', () => {
       'oneHotFor',
       // predict's, fromOnnx's and fromSafetensors's extra arguments run it (options.test.ts)
       'checkArity',
+      // its bad input rejects a promise: fit-async.test.ts
+      'fitAsync',
       // the schedules' base class: each schedule above is one
       'LRScheduler',
     ];

@@ -1,0 +1,48 @@
+// fitAsync: fit, run in slices between which the event loop (a page's clicks and paints) gets its turn.
+import { internal } from '@adjoint/autograd';
+import type { Callback } from './callbacks.js';
+import type { Prediction, Target } from './losses.js';
+import type { Model } from './model.js';
+import { type Dataset, type FitOptions, type History, training } from './train.js';
+
+const { describe } = internal;
+
+/** Options of `fitAsync`: `fit`'s, and how often it lets the page (or the event loop) in. */
+export interface FitAsyncOptions<Out extends Prediction = Prediction, Tgt extends Target = Target>
+  extends FitOptions<Out, Tgt> {
+  /** Milliseconds of training between yields to the event loop (default 10; 0: after every batch). */
+  readonly yieldEvery?: number;
+  /** Stops training after the current batch when aborted; the history says so. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * `fit` that yields to the event loop between mini-batches whenever `yieldEvery` ms have passed, so a
+ * page stays responsive while it trains; resolves to the same history, bit for bit, as `fit`.
+ */
+export async function fitAsync<Out extends Prediction, Tgt extends Target>(
+  model: Model<Out, Tgt>,
+  data: Dataset,
+  options: FitAsyncOptions<Out, Tgt>,
+): Promise<History> {
+  const { yieldEvery = 10, signal, ...rest } = options ?? ({} as FitAsyncOptions<Out, Tgt>);
+  if (typeof yieldEvery !== 'number' || !(yieldEvery >= 0))
+    throw new RangeError(
+      `fitAsync: expected yieldEvery to be a number of milliseconds ≥ 0, got ${describe(yieldEvery)}`,
+    );
+  if (signal !== undefined && typeof signal?.aborted !== 'boolean')
+    throw new TypeError(`fitAsync: expected signal to be an AbortSignal, got ${describe(signal)}`);
+  const stopper: Callback = {
+    onBatchEnd: (_b, _l, c) => signal?.aborted && c.stopTraining('aborted by its signal'),
+  };
+  const run = training(model, data, { ...rest, callbacks: [...(rest.callbacks ?? []), stopper] }, 'fitAsync');
+  let slice = performance.now();
+  for (;;) {
+    const next = run.next();
+    if (next.done) return next.value;
+    if (performance.now() - slice >= yieldEvery) {
+      await new Promise((resume) => setTimeout(resume, 0));
+      slice = performance.now();
+    }
+  }
+}
