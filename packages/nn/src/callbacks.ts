@@ -34,11 +34,15 @@ export interface TrainingContext {
  * error. A name that is not one of these is an error, so a misspelt hook never goes silently uncalled.
  */
 export interface Callback {
+  /** First, before any change: a hook that throws here leaves the model as it was. */
   onTrainBegin?(context: TrainingContext): void;
+  /** Before each epoch (counted from 0). */
   onEpochBegin?(epoch: number, context: TrainingContext): void;
+  /** Before each mini-batch: its running index over the whole run. */
   onBatchBegin?(batch: number, context: TrainingContext): void;
   /** After each mini-batch: its running index over the whole run, and its mean loss. */
   onBatchEnd?(batch: number, logs: { readonly loss: number }, context: TrainingContext): void;
+  /** After each epoch: what it reports (its loss, and the metrics and validation asked for). */
   onEpochEnd?(epoch: number, logs: EpochLogs, context: TrainingContext): void;
   /** Last, however training ended (all epochs, or a callback's stop). */
   onTrainEnd?(context: TrainingContext): void;
@@ -176,6 +180,7 @@ export class EarlyStopping implements Callback {
     this.startFromEpoch = startFromEpoch;
   }
 
+  /** Checks the monitor is logged, and starts afresh. */
   onTrainBegin(context: TrainingContext): void {
     if (!context.logKeys.includes(this.monitor)) {
       const guess = closest(String(this.monitor), context.logKeys);
@@ -193,6 +198,7 @@ export class EarlyStopping implements Callback {
     this.#bestWeights = null;
   }
 
+  /** Compares the epoch's monitor with the best, and stops training when the patience has run out. */
   onEpochEnd(epoch: number, logs: EpochLogs, context: TrainingContext): void {
     const current = logs[this.monitor];
     if (current === undefined || epoch < this.startFromEpoch) return;
@@ -218,6 +224,7 @@ export class EarlyStopping implements Callback {
     }
   }
 
+  /** Puts back the best epoch's weights, with `restoreBestWeights`. */
   onTrainEnd(context: TrainingContext): void {
     if (this.restoreBestWeights && this.#bestWeights !== null)
       setWeights(context.model.parameters(), this.#bestWeights);

@@ -75,7 +75,7 @@ export {
   type ModelSpec,
   type PoolSpec,
 } from './spec.js';
-export { type SummaryOptions, type SummaryRow, summary } from './summary.js';
+export { type ModelSummary, type SummaryOptions, type SummaryRow, summary } from './summary.js';
 export {
   type Dataset,
   type FitOptions,

@@ -147,6 +147,7 @@ export class ReduceLROnPlateau implements Callback {
     return this.thresholdMode === 'rel' ? a > best * (threshold + 1) : a > best + threshold;
   }
 
+  /** Inside `fit`: checks the monitor is logged, and takes the optimizer. */
   onTrainBegin(context: TrainingContext): void {
     if (!context.logKeys.includes(this.monitor)) {
       const guess = closest(String(this.monitor), context.logKeys);
@@ -157,6 +158,7 @@ export class ReduceLROnPlateau implements Callback {
     own(this, this.optimizer);
   }
 
+  /** Inside `fit`: a step on the epoch's monitored log. */
   onEpochEnd(_epoch: number, logs: EpochLogs): void {
     this.step(logs[this.monitor]!);
   }

@@ -9,6 +9,7 @@ const { checkOptions, describe } = internal;
 
 /** Where a progress bar writes: a stream with `write`, and whether it is a terminal. */
 export interface ProgressStream {
+  /** Writes text as it is (a line is redrawn with \r). */
   write(text: string): unknown;
   readonly isTTY?: boolean;
 }

@@ -171,10 +171,12 @@ export abstract class LRScheduler implements Callback {
     own(this, this.optimizer);
   }
 
+  /** Inside `fit`: a step after each epoch, when it steps every epoch. */
   onEpochEnd(): void {
     if (this.every === 'epoch') this.step();
   }
 
+  /** Inside `fit`: a step after each mini-batch, when it steps every batch. */
   onBatchEnd(): void {
     if (this.every === 'batch') this.step();
   }

@@ -93,6 +93,7 @@ export class SequentialLR implements Callback {
     return this.optimizer.lr;
   }
 
+  /** One step: of the scheduler whose turn it is, jumping to its start at a milestone (PyTorch's rule). */
   step(): void {
     own(this, this.optimizer);
     this.lastEpoch++;
@@ -102,14 +103,17 @@ export class SequentialLR implements Callback {
     else scheduler.advance();
   }
 
+  /** Inside `fit`: takes the optimizer before any step. */
   onTrainBegin(): void {
     own(this, this.optimizer);
   }
 
+  /** Inside `fit`: a step after each epoch, when it steps every epoch. */
   onEpochEnd(): void {
     if (this.every === 'epoch') this.step();
   }
 
+  /** Inside `fit`: a step after each mini-batch, when it steps every batch. */
   onBatchEnd(): void {
     if (this.every === 'batch') this.step();
   }

@@ -27,6 +27,15 @@ export interface SummaryRow {
   readonly parameters: number;
 }
 
+/** What `summary` gives: the rows, the total, and the table as text. */
+export interface ModelSummary {
+  readonly rows: readonly SummaryRow[];
+  /** The parameters of every layer together. */
+  readonly parameters: number;
+  /** The table, as Keras and torchinfo print one. */
+  toString(): string;
+}
+
 /**
  * Each layer of `model`, the shape it gives one sample and its parameter count, then the totals, as a
  * table (its rows also as `rows`, and the total as `parameters`). Shapes come from one forward pass of a
@@ -36,7 +45,7 @@ export function summary(
   // biome-ignore lint/suspicious/noExplicitAny: a summary serves models of any output and target type
   model: Model<any, any>,
   options: SummaryOptions = {},
-): { readonly rows: readonly SummaryRow[]; readonly parameters: number; toString(): string } {
+): ModelSummary {
   checkOptions('summary', options, ['inputShape']);
   let rows: SummaryRow[];
   if (model instanceof ScalarMLP) {
