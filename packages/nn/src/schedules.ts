@@ -101,11 +101,38 @@ export function every(name: string, value: unknown, fallback: StepEvery): StepEv
 }
 
 /**
+ * @internal What every step-count schedule shares inside `fit`: it takes its optimizer when training
+ * begins (so a second schedule fails before any change), and steps after every epoch or every batch.
+ */
+export abstract class SteppedSchedule implements Callback {
+  abstract readonly name: string;
+  abstract readonly optimizer: Schedulable;
+  abstract readonly every: StepEvery;
+  /** One step of the schedule. */
+  abstract step(): void;
+
+  /** Inside `fit`: takes the optimizer before any step, so that a second schedule fails before training. */
+  onTrainBegin(): void {
+    own(this, this.optimizer);
+  }
+
+  /** Inside `fit`: a step after each epoch, when it steps every epoch. */
+  onEpochEnd(): void {
+    if (this.every === 'epoch') this.step();
+  }
+
+  /** Inside `fit`: a step after each mini-batch, when it steps every batch. */
+  onBatchEnd(): void {
+    if (this.every === 'batch') this.step();
+  }
+}
+
+/**
  * The schedules that compute the next rate from the step count (PyTorch's LRScheduler): constructed,
  * they take step 0 (which sets the optimizer's rate where a schedule starts elsewhere, as LinearLR);
  * each `step()` then counts one and sets the next rate.
  */
-export abstract class LRScheduler implements Callback {
+export abstract class LRScheduler extends SteppedSchedule {
   /** The optimizer's rate when the schedule took it: PyTorch's `initial_lr`. */
   readonly baseLr: number;
   /** The steps taken: PyTorch's `last_epoch`, 0 after construction. */
@@ -118,6 +145,7 @@ export abstract class LRScheduler implements Callback {
     options: { readonly every?: StepEvery },
     fallback: StepEvery = 'epoch',
   ) {
+    super();
     checkOptimizer(name, optimizer);
     this.baseLr = initialLr(optimizer);
     this.every = every(name, options.every, fallback);
@@ -164,21 +192,6 @@ export abstract class LRScheduler implements Callback {
   /** Takes step 0: call at the end of each subclass's constructor. */
   protected start(): void {
     this.advance();
-  }
-
-  /** Inside `fit`: takes the optimizer before any step, so that a second schedule fails before training. */
-  onTrainBegin(): void {
-    own(this, this.optimizer);
-  }
-
-  /** Inside `fit`: a step after each epoch, when it steps every epoch. */
-  onEpochEnd(): void {
-    if (this.every === 'epoch') this.step();
-  }
-
-  /** Inside `fit`: a step after each mini-batch, when it steps every batch. */
-  onBatchEnd(): void {
-    if (this.every === 'batch') this.step();
   }
 }
 

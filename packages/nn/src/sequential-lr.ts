@@ -1,6 +1,5 @@
 // PyTorch's SequentialLR: schedulers in turn, step for step; see schedules.ts for what a schedule is.
 import { internal } from '@adjoint/autograd';
-import type { Callback } from './callbacks.js';
 import {
   every,
   LRScheduler,
@@ -10,6 +9,7 @@ import {
   type Schedulable,
   type ScheduleOptions,
   type StepEvery,
+  SteppedSchedule,
 } from './schedules.js';
 
 const { checkOptions, describe } = internal;
@@ -19,7 +19,7 @@ const { checkOptions, describe } = internal;
  * cosine: `new SequentialLR(opt, [new LinearLR(opt, …), new CosineAnnealingLR(opt, …)], [10])`). It takes
  * the optimizer over from its schedulers, which must all drive that optimizer.
  */
-export class SequentialLR implements Callback {
+export class SequentialLR extends SteppedSchedule {
   readonly name = 'SequentialLR';
   lastEpoch = 0;
   readonly every: StepEvery;
@@ -32,6 +32,7 @@ export class SequentialLR implements Callback {
     milestones: readonly number[],
     options: ScheduleOptions = {},
   ) {
+    super();
     checkOptions('SequentialLR', options, ['every']);
     if (
       !Array.isArray(schedulers) ||
@@ -101,20 +102,5 @@ export class SequentialLR implements Callback {
     const scheduler = this.#schedulers[index]!;
     if (index > 0 && this.#milestones[index - 1] === this.lastEpoch) scheduler.stepTo(0);
     else scheduler.advance();
-  }
-
-  /** Inside `fit`: takes the optimizer before any step. */
-  onTrainBegin(): void {
-    own(this, this.optimizer);
-  }
-
-  /** Inside `fit`: a step after each epoch, when it steps every epoch. */
-  onEpochEnd(): void {
-    if (this.every === 'epoch') this.step();
-  }
-
-  /** Inside `fit`: a step after each mini-batch, when it steps every batch. */
-  onBatchEnd(): void {
-    if (this.every === 'batch') this.step();
   }
 }
