@@ -12,8 +12,8 @@ export interface FitAsyncOptions<Out extends Prediction = Prediction, Tgt extend
   extends FitOptions<Out, Tgt> {
   /** Milliseconds of training between yields to the event loop (default 10; 0: after every batch). */
   readonly yieldEvery?: number;
-  /** Stops training after the current batch when aborted; the history says so. */
-  readonly signal?: AbortSignal;
+  /** An AbortSignal (or anything with `aborted`): training stops after the current batch once it is aborted. */
+  readonly signal?: { readonly aborted: boolean };
 }
 
 /**

@@ -55,6 +55,7 @@ export {
   type ScheduleOptions,
   type StepEvery,
   StepLR,
+  SteppedSchedule,
 } from './schedules.js';
 export { type MlpOptions, mlp, Sequential, sequential } from './sequential.js';
 export { SequentialLR } from './sequential-lr.js';

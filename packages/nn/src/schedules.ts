@@ -101,12 +101,16 @@ export function every(name: string, value: unknown, fallback: StepEvery): StepEv
 }
 
 /**
- * @internal What every step-count schedule shares inside `fit`: it takes its optimizer when training
- * begins (so a second schedule fails before any change), and steps after every epoch or every batch.
+ * What every step-count schedule shares inside `fit` (LRScheduler and SequentialLR): it takes its
+ * optimizer when training begins (so a second schedule fails before any change), and steps after every
+ * epoch or every batch.
  */
 export abstract class SteppedSchedule implements Callback {
+  /** The schedule's class name, as errors give it. */
   abstract readonly name: string;
+  /** The optimizer whose rate it sets. */
   abstract readonly optimizer: Schedulable;
+  /** When it steps inside `fit`. */
   abstract readonly every: StepEvery;
   /** One step of the schedule. */
   abstract step(): void;
