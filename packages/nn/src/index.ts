@@ -42,7 +42,8 @@ export {
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
 export type { Model, Module } from './model.js';
 export { OneCycleLR, type OneCycleOptions } from './one-cycle.js';
-export { Adam, type AdamOptions, AdamW, SGD, type SgdOptions } from './optim.js';
+export { Adam, type AdamOptions, AdamW, type Clipping, SGD, type SgdOptions } from './optim.js';
+export type { OptimizerState, Parameters, ParamGroup } from './optim-state.js';
 export { type PlateauOptions, ReduceLROnPlateau } from './plateau.js';
 export { type ProgressOptions, type ProgressStream, progressBar } from './progress.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';

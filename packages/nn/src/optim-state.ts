@@ -1,9 +1,9 @@
 // What an optimizer keeps between steps, as data: PyTorch's state_dict. Each parameter's buffers (SGD's
 // momentum, Adam's moments and its step count) by the parameter's position, and the rate; checked whole
 // before anything is loaded, so a state of another model or optimizer changes nothing.
-import { internal } from '@adjoint/autograd';
+import { type Differentiable, internal, Tensor, Value } from '@adjoint/autograd';
 
-const { describe } = internal;
+const { checkOptions, describe } = internal;
 
 /** An optimizer's saved state: plain JSON. */
 export interface OptimizerState {
@@ -93,4 +93,69 @@ export function inRange(
       `${name}: ${what} must be in [${low}, ${high}${inclusiveHigh ? ']' : ')'}, got ${describe(value)}`,
     );
   return value as number;
+}
+
+/**
+ * @internal Whether a step may write each parameter as it computes it. Only a float32 parameter's step can fail
+ * (by leaving its range), so with none the step is still all or nothing; and no two parameters may share
+ * memory, or one would read the other's new values.
+ */
+/** @internal */
+export function writableInPlace(params: readonly Differentiable[]): boolean {
+  const buffers = new Set<ArrayBufferLike>();
+  let count = 0;
+  for (const p of params) {
+    if (!(p instanceof Tensor)) continue;
+    if (p.dtype === 'float32') return false;
+    buffers.add(p.data.buffer);
+    count++;
+  }
+  return buffers.size === count;
+}
+
+/** A parameter group, as PyTorch's: parameters with a weight decay of their own. */
+export interface ParamGroup {
+  readonly params: readonly Differentiable[];
+  /** This group's weight decay, in place of the optimizer's. */
+  readonly weightDecay?: number;
+}
+
+/** What an optimizer takes: its parameters, or groups of them (each with its own weight decay). */
+export type Parameters = readonly Differentiable[] | readonly ParamGroup[];
+
+/** @internal The parameters of `params`, each once, and the weight decay of the groups that set one. */
+export function groupsOf(
+  name: string,
+  params: Parameters,
+): { flat: Differentiable[]; decay: Map<Differentiable, number> } {
+  if (!Array.isArray(params) || params.length === 0)
+    throw new TypeError(
+      `${name}: expected a non-empty array of parameters (Values or Tensors) or of groups, got ${describe(params)}`,
+    );
+  const decay = new Map<Differentiable, number>();
+  const first = params[0] as unknown;
+  const grouped = typeof first === 'object' && first !== null && 'params' in first;
+  const flat = grouped
+    ? (params as readonly ParamGroup[]).flatMap((group, g) => {
+        if (typeof group !== 'object' || group === null || !Array.isArray(group.params))
+          throw new TypeError(`${name}: group ${g} is ${describe(group)}, not { params, weightDecay? }`);
+        checkOptions(`${name} (group ${g})`, group, ['params', 'weightDecay']);
+        const d = group.weightDecay;
+        if (d !== undefined && (typeof d !== 'number' || !Number.isFinite(d) || d < 0))
+          throw new RangeError(
+            `${name}: group ${g}'s weightDecay must be a finite number ≥ 0, got ${describe(d)}`,
+          );
+        if (d !== undefined) for (const p of group.params) decay.set(p, d);
+        return [...group.params];
+      })
+    : [...(params as readonly Differentiable[])];
+  flat.forEach((p, i) => {
+    if (!(p instanceof Value) && !(p instanceof Tensor))
+      throw new TypeError(`${name}: parameter ${i} is ${describe(p)}, not a Value or a Tensor`);
+    const first = flat.indexOf(p);
+    if (first !== i)
+      throw new TypeError(`${name}: parameter ${i} is parameter ${first} again; give each once`);
+  });
+  if (flat.length === 0) throw new TypeError(`${name}: the groups hold no parameters`);
+  return { flat, decay };
 }

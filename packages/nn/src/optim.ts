@@ -1,6 +1,15 @@
-import { type Differentiable, internal, type Storage, sideEffect, Tensor, Value } from '@adjoint/autograd';
+import { type Differentiable, internal, type Storage, sideEffect, Tensor } from '@adjoint/autograd';
 import { clipGradNorm, clipGradValue } from './clipping.js';
-import { checkState, inRange, type OptimizerState, positive, saveState } from './optim-state.js';
+import {
+  checkState,
+  groupsOf,
+  inRange,
+  type OptimizerState,
+  type Parameters,
+  positive,
+  saveState,
+  writableInPlace,
+} from './optim-state.js';
 
 const { checkFloat32, checkOptions, describe } = internal;
 
@@ -26,24 +35,22 @@ abstract class Optimizer<S extends ParameterState> {
   protected readonly params: readonly Differentiable[];
   readonly #state = new Map<Differentiable, S>();
   readonly #name: string;
+  readonly #decay: ReadonlyMap<Differentiable, number>;
+  /** The parameter whose step `compute` is computing (for `decayOf`). */
+  #current: Differentiable | null = null;
   #clipNorm: number | undefined;
   #clipValue: number | undefined;
 
-  constructor(name: string, params: readonly Differentiable[]) {
-    if (!Array.isArray(params) || params.length === 0) {
-      throw new TypeError(
-        `${name}: expected a non-empty array of parameters (Values or Tensors), got ${describe(params)}`,
-      );
-    }
-    params.forEach((p, i) => {
-      if (!(p instanceof Value) && !(p instanceof Tensor))
-        throw new TypeError(`${name}: parameter ${i} is ${describe(p)}, not a Value or a Tensor`);
-      const first = params.indexOf(p);
-      if (first !== i)
-        throw new TypeError(`${name}: parameter ${i} is parameter ${first} again; give each once`);
-    });
-    this.params = [...params];
+  constructor(name: string, params: Parameters) {
+    const { flat, decay } = groupsOf(name, params);
+    this.params = flat;
+    this.#decay = decay;
     this.#name = name;
+  }
+
+  /** A parameter group's weight decay for the parameter being stepped, or the optimizer's `fallback`. */
+  protected decayOf(fallback: number): number {
+    return this.#current === null ? fallback : (this.#decay.get(this.#current) ?? fallback);
   }
 
   /** Keeps the clipping an optimizer's options ask for: done at each step, before the update. */
@@ -78,6 +85,7 @@ abstract class Optimizer<S extends ParameterState> {
       if (grad === null) return;
       const state = this.#state.get(p) ?? this.initial(data.length, data instanceof Float32Array);
       this.#overflow = null;
+      this.#current = p;
       const out = inPlace ? data : state.next;
       this.compute(
         state,
@@ -86,6 +94,7 @@ abstract class Optimizer<S extends ParameterState> {
         data instanceof Float32Array ? FLOAT32_MAX : Number.POSITIVE_INFINITY,
         out,
       );
+      this.#current = null;
       if (this.#overflow !== null) checkFloat32(`${this.#name}: the step of parameter ${i}`, this.#overflow);
       pending.push({ p, x: data, out, state });
     });
@@ -151,23 +160,6 @@ abstract class Optimizer<S extends ParameterState> {
   protected abstract commit(state: S): void;
 }
 
-/**
- * Whether a step may write each parameter as it computes it. Only a float32 parameter's step can fail
- * (by leaving its range), so with none the step is still all or nothing; and no two parameters may share
- * memory, or one would read the other's new values.
- */
-function writableInPlace(params: readonly Differentiable[]): boolean {
-  const buffers = new Set<ArrayBufferLike>();
-  let count = 0;
-  for (const p of params) {
-    if (!(p instanceof Tensor)) continue;
-    if (p.dtype === 'float32') return false;
-    buffers.add(p.data.buffer);
-    count++;
-  }
-  return buffers.size === count;
-}
-
 /** Clipping every optimizer can do before its update, as `clipGradNorm` and `clipGradValue` do. */
 export interface Clipping {
   /** Scale all gradients together to this global 2-norm at most (PyTorch's clip_grad_norm_). */
@@ -201,7 +193,7 @@ export class SGD extends Optimizer<SgdState> {
   readonly weightDecay: number;
   readonly nesterov: boolean;
 
-  constructor(params: readonly Differentiable[], options: SgdOptions) {
+  constructor(params: Parameters, options: SgdOptions) {
     super('SGD', params);
     const {
       lr,
@@ -239,7 +231,8 @@ export class SGD extends Optimizer<SgdState> {
   }
 
   protected compute(state: SgdState, x: Storage, grad: Storage, limit: number, next: Storage): void {
-    const { lr, momentum, dampening, weightDecay, nesterov } = this;
+    const { lr, momentum, dampening, nesterov } = this;
+    const weightDecay = this.decayOf(this.weightDecay);
     const { buffer, nextBuffer } = state;
     if (momentum === 0 && weightDecay === 0) {
       // plain SGD, as PyTorch skips the weight-decay term when it is 0: x ← x - lr·∇, four elements an
@@ -318,12 +311,7 @@ export class Adam extends Optimizer<AdamState> {
   readonly weightDecay: number;
   readonly #decoupled: boolean;
 
-  constructor(
-    params: readonly Differentiable[],
-    options: AdamOptions = {},
-    name = 'Adam',
-    decoupledDefault = 0,
-  ) {
+  constructor(params: Parameters, options: AdamOptions = {}, name = 'Adam', decoupledDefault = 0) {
     super(name, params);
     checkOptions(name, options, ['lr', 'betas', 'eps', 'weightDecay', 'clipGradNorm', 'clipGradValue']);
     this.clipping(options);
@@ -347,7 +335,8 @@ export class Adam extends Optimizer<AdamState> {
   }
 
   protected compute(state: AdamState, x: Storage, grad: Storage, limit: number, next: Storage): void {
-    const { lr, eps, weightDecay } = this;
+    const { lr, eps } = this;
+    const weightDecay = this.decayOf(this.weightDecay);
     const [beta1, beta2] = this.betas;
     const { m, v, nextM, nextV } = state;
     // the bias correction counts this parameter's own steps, as PyTorch's state[p]['step']
@@ -391,7 +380,7 @@ interface AdamState extends ParameterState {
  * {@includeCode ../doc-examples/adamw.ts}
  */
 export class AdamW extends Adam {
-  constructor(params: readonly Differentiable[], options: AdamOptions = {}) {
+  constructor(params: Parameters, options: AdamOptions = {}) {
     super(params, options, 'AdamW', 0.01);
   }
 }

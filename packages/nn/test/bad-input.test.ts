@@ -748,7 +748,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   [
     'new Adam(string params)',
     () => new Adam(bad('p')),
-    'Adam: expected a non-empty array of parameters (Values or Tensors), got the string "p"',
+    'Adam: expected a non-empty array of parameters (Values or Tensors) or of groups, got the string "p"',
   ],
   [
     'fit(string data)',
