@@ -88,6 +88,26 @@ function methodNames(object: object): string[] {
   return names;
 }
 
+/**
+ * @internal Throws, before training changes anything, when a callback's `monitor` is not among the logs
+ * this run will have, naming the closest one or what gives it.
+ */
+export function checkMonitor(name: string, monitor: keyof EpochLogs, context: TrainingContext): void {
+  if (context.logKeys.includes(monitor)) return;
+  const guess = closest(String(monitor), context.logKeys);
+  throw new Error(
+    `${name}: monitor '${String(monitor)}' is not among this run's logs (${context.logKeys.join(', ')})` +
+      (guess === undefined
+        ? "; give fit a validation set for 'valLoss', metrics: ['accuracy'] for the accuracies"
+        : `; did you mean '${guess}'?`),
+  );
+}
+
+/** @internal Which way a monitor improves: 'auto' is up for an accuracy and down for a loss, as in Keras. */
+export function monitorMode(mode: 'auto' | 'min' | 'max', monitor: keyof EpochLogs): 'min' | 'max' {
+  return mode === 'auto' ? (/acc/i.test(monitor) ? 'max' : 'min') : mode;
+}
+
 /** Options of `earlyStopping`, as Keras's EarlyStopping takes them. */
 export interface EarlyStoppingOptions {
   /** The log to watch (default 'valLoss'): 'loss', 'accuracy', 'valLoss' or 'valAccuracy'. */
@@ -174,7 +194,7 @@ export class EarlyStopping implements Callback {
     this.monitor = monitor;
     this.minDelta = minDelta;
     this.patience = patience;
-    this.mode = mode === 'auto' ? (/acc/i.test(monitor) ? 'max' : 'min') : mode;
+    this.mode = monitorMode(mode, monitor);
     this.baseline = baseline;
     this.restoreBestWeights = restoreBestWeights;
     this.startFromEpoch = startFromEpoch;
@@ -182,15 +202,7 @@ export class EarlyStopping implements Callback {
 
   /** Checks the monitor is logged, and starts afresh. */
   onTrainBegin(context: TrainingContext): void {
-    if (!context.logKeys.includes(this.monitor)) {
-      const guess = closest(String(this.monitor), context.logKeys);
-      throw new Error(
-        `earlyStopping: monitor '${String(this.monitor)}' is not among this run's logs (${context.logKeys.join(', ')})` +
-          (guess === undefined
-            ? "; give fit a validation set for 'valLoss', metrics: ['accuracy'] for the accuracies"
-            : `; did you mean '${guess}'?`),
-      );
-    }
+    checkMonitor('earlyStopping', this.monitor, context);
     this.best = this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
     this.bestEpoch = -1;
     this.stoppedEpoch = -1;

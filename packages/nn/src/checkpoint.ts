@@ -2,11 +2,17 @@
 // safetensors for a path ending in .safetensors) after every `every` epochs, or only when the monitored
 // log improves; to a file in Node, or to a function of yours anywhere (the browser, a database).
 import { internal } from '@adjoint/autograd';
-import type { Callback, EpochLogs, TrainingContext } from './callbacks.js';
+import {
+  type Callback,
+  checkMonitor,
+  type EpochLogs,
+  monitorMode,
+  type TrainingContext,
+} from './callbacks.js';
 import { toSafetensors } from './formats/safetensors.js';
 import { Sequential } from './sequential.js';
 
-const { checkOptions, closest, describe } = internal;
+const { checkOptions, describe } = internal;
 
 /** What `modelCheckpoint` hands a `save` function: the bytes of the file it would write, and when. */
 export interface Checkpoint {
@@ -67,7 +73,7 @@ export function modelCheckpoint(options: CheckpointOptions): Callback & { readon
     throw new TypeError(
       `modelCheckpoint: expected saveBestOnly to be true or false, got ${describe(saveBestOnly)}`,
     );
-  const max = mode === 'max' || (mode === 'auto' && /acc/i.test(monitor));
+  const max = monitorMode(mode, monitor) === 'max';
   // the file system, where there is one: Node ≥ 20.16 hands it over synchronously
   const fs =
     path === undefined
@@ -90,12 +96,7 @@ export function modelCheckpoint(options: CheckpointOptions): Callback & { readon
         throw new TypeError(
           'modelCheckpoint: safetensors holds a Tensor-engine model (sequential or mlp); use json',
         );
-      if (saveBestOnly && !context.logKeys.includes(monitor)) {
-        const guess = closest(String(monitor), context.logKeys);
-        throw new Error(
-          `modelCheckpoint: monitor '${String(monitor)}' is not among this run's logs (${context.logKeys.join(', ')})${guess === undefined ? '' : `; did you mean '${guess}'?`}`,
-        );
-      }
+      if (saveBestOnly) checkMonitor('modelCheckpoint', monitor, context);
       best = max ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
     },
     onEpochEnd(epoch: number, logs: EpochLogs, context: TrainingContext) {

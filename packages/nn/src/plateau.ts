@@ -1,9 +1,9 @@
 // PyTorch's ReduceLROnPlateau, step for step: see schedules.ts for what a schedule is.
 import { internal } from '@adjoint/autograd';
-import type { Callback, EpochLogs, TrainingContext } from './callbacks.js';
+import { type Callback, checkMonitor, type EpochLogs, type TrainingContext } from './callbacks.js';
 import { checkOptimizer, nonNegative, number, own, position, type Schedulable } from './schedules.js';
 
-const { checkOptions, closest, describe } = internal;
+const { checkOptions, describe } = internal;
 
 /** Options of ReduceLROnPlateau, as PyTorch's, and the log it watches inside `fit`. */
 export interface PlateauOptions {
@@ -149,12 +149,7 @@ export class ReduceLROnPlateau implements Callback {
 
   /** Inside `fit`: checks the monitor is logged, and takes the optimizer. */
   onTrainBegin(context: TrainingContext): void {
-    if (!context.logKeys.includes(this.monitor)) {
-      const guess = closest(String(this.monitor), context.logKeys);
-      throw new Error(
-        `ReduceLROnPlateau: monitor '${String(this.monitor)}' is not among this run's logs (${context.logKeys.join(', ')})${guess === undefined ? '' : `; did you mean '${guess}'?`}`,
-      );
-    }
+    checkMonitor('ReduceLROnPlateau', this.monitor, context);
     own(this, this.optimizer);
   }
 
