@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command, callerPath, parseCommand, usageError } from '@adjoint/examples';
 import { type Contestant, Races } from './harness.js';
-import { checkOnly, dtypeOrEach, MNIST_MLP, WORKLOAD_HELP } from './workloads.js';
+import { checkOnly, dtypeOrEach, MNIST_MLP, RUN_FLAGS, WORKLOAD_HELP } from './workloads.js';
 
 type Autograd = typeof import('@adjoint/autograd');
 type Nn = typeof import('@adjoint/nn');
@@ -51,18 +51,7 @@ options:
 workloads:
 ${WORKLOAD_HELP}`,
 };
-const { values } = parseCommand(
-  COMMAND,
-  {
-    base: { type: 'string' },
-    dtype: { type: 'string' },
-    only: { type: 'string' },
-    out: { type: 'string' },
-    quick: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  process.argv.slice(2),
-);
+const { values } = parseCommand(COMMAND, { ...RUN_FLAGS, base: { type: 'string' } }, process.argv.slice(2));
 if (values.base === undefined) usageError(COMMAND, '--base DIR (another checkout, installed) is required');
 const only = checkOnly(COMMAND, values.only);
 const dtype = dtypeOrEach(COMMAND, values.dtype);

@@ -45,7 +45,7 @@ import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
 import { jaxMlpStep, tf, tfContestant, tfMlpStep } from './mlp.js';
 import { raceTransforms } from './transforms.js';
-import { checkOnly, dtypeOrEach, MNIST_MLP, WORKLOAD_HELP } from './workloads.js';
+import { checkOnly, dtypeOrEach, MNIST_MLP, RUN_FLAGS, WORKLOAD_HELP } from './workloads.js';
 
 const require = createRequire(import.meta.url);
 const tfWasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
@@ -71,17 +71,7 @@ options:
 workloads:
 ${WORKLOAD_HELP}`,
 };
-const { values } = parseCommand(
-  COMMAND,
-  {
-    quick: { type: 'boolean' },
-    out: { type: 'string' },
-    dtype: { type: 'string' },
-    only: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-  process.argv.slice(2),
-);
+const { values } = parseCommand(COMMAND, RUN_FLAGS, process.argv.slice(2));
 const only = checkOnly(COMMAND, values.only);
 const quick = values.quick ?? false;
 const dtype = dtypeOrEach(COMMAND, values.dtype);

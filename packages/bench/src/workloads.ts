@@ -28,6 +28,15 @@ export const WORKLOADS = {
   W8: 'Hessian-vector product, batch 64',
 } as const;
 
+/** The flags both timing commands (bench, bench:ab) take. */
+export const RUN_FLAGS = {
+  quick: { type: 'boolean' },
+  out: { type: 'string' },
+  dtype: { type: 'string' },
+  only: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** The ids `--only` names, checked: an unknown one is a usage error naming the closest. */
 export function checkOnly(command: Command, only: string | undefined): string | undefined {
   if (only === undefined) return undefined;

@@ -8,7 +8,7 @@ import { toSafetensors } from '@adjoint/nn';
 import { toOnnx } from '@adjoint/nn/onnx';
 import { type Command, parseCommand, suggestion, usageError } from './command';
 import { outDir, writeFigures } from './output';
-import { progressBar } from './progress';
+import { runProgress } from './progress';
 import { EXAMPLES } from './registry';
 
 const OPTIONS = {
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     }
   }
   console.log(`${example.title} (${example.note})\n`);
-  const bar = progressBar(example.name);
+  const bar = runProgress(example.name);
   const result = example.run({
     ...(epochs === undefined ? {} : { epochs }),
     ...(seed === undefined ? {} : { seed }),

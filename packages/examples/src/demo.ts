@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { neuronExpression, workedExpression } from './expression';
 import { outDir, writeFigures } from './output';
 import { dotToSvg } from './plot';
-import { progressBar } from './progress';
+import { runProgress } from './progress';
 import { EXAMPLES } from './registry';
 
 /** One row of the summary. */
@@ -29,7 +29,7 @@ const paths = writeFigures(out, [{ name: 'computation-graph', svg: await dotToSv
 
 const rows: TourRow[] = [];
 for (const example of EXAMPLES) {
-  const bar = progressBar(example.name);
+  const bar = runProgress(example.name);
   const t0 = performance.now();
   const result = example.run({
     ...example.tour,

@@ -12,7 +12,7 @@ export { marginLoss, marginLossTensor, moonsExample, moonsSpec } from './moons';
 export { neuronGates } from './neuron-gates';
 export { defaultOutDir, outDir } from './output';
 export { decisionBoundary, digitGrid, dotToSvg, type Figure, filterGrid, lossCurve } from './plot';
-export { progressBar } from './progress';
+export { runProgress } from './progress';
 export { EXAMPLES } from './registry';
 export { umons } from './umons';
 export { xor } from './xor';

@@ -9,7 +9,7 @@ const PLAIN_EVERY_MS = 10_000;
  * run of minutes is never silent, and one shorter than that prints nothing. `update` takes what an
  * example's `onProgress` reports; `stop` clears the bar.
  */
-export function progressBar(name: string): { update(done: number, total: number): void; stop(): void } {
+export function runProgress(name: string): { update(done: number, total: number): void; stop(): void } {
   if (!process.stdout.isTTY) {
     let last = Date.now();
     return {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { progressBar } from '@adjoint/examples';
+import { runProgress } from '@adjoint/examples';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 
 // Output that goes to a file or a pipe is plain text: no colours, no bars, and a long run still says
@@ -21,7 +21,7 @@ describe('plain output', () => {
     vi.useFakeTimers({ now: 0 });
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: string) => lines.push(line));
-    const bar = progressBar('mnist-cnn');
+    const bar = runProgress('mnist-cnn');
     bar.update(1, 100);
     vi.setSystemTime(9_999);
     bar.update(20, 100);
