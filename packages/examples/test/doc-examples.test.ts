@@ -35,6 +35,7 @@ const REQUIRED: readonly [symbol: string, source: string, example: string][] = [
   ['function fit<', 'nn/src/train.ts', 'fit.ts'],
   ['function predict(', 'nn/src/train.ts', 'predict.ts'],
   ['function takeRows(', 'nn/src/train.ts', 'take-rows.ts'],
+  ['class Dataset<', 'nn/src/dataset.ts', 'dataset.ts'],
   ['class SGD', 'nn/src/optim.ts', 'sgd.ts'],
   ['class Adam ', 'nn/src/optim.ts', 'adam.ts'],
   ['class AdamW', 'nn/src/optim.ts', 'adamw.ts'],

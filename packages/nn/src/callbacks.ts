@@ -21,8 +21,8 @@ export interface TrainingContext {
   readonly model: Model<any, any>;
   /** The epochs asked for. */
   readonly epochs: number;
-  /** The mini-batches of one epoch. */
-  readonly batches: number;
+  /** The mini-batches of one epoch; null when a Dataset streams them (its length is known at its end). */
+  readonly batches: number | null;
   /** The keys every epoch's logs will have: 'loss', then 'accuracy', 'valLoss', 'valAccuracy' as asked for. */
   readonly logKeys: readonly (keyof EpochLogs)[];
   /** Ends training after the current mini-batch (or epoch), saying why; `fit` records it in the history. */

@@ -3,7 +3,7 @@ import { internal } from '@adjoint/autograd';
 import type { Callback } from './callbacks.js';
 import type { Prediction, Target } from './losses.js';
 import type { Model } from './model.js';
-import { type Dataset, type FitOptions, type History, training } from './train.js';
+import { type FitOptions, type History, type TrainingData, training } from './train.js';
 
 const { describe } = internal;
 
@@ -18,11 +18,12 @@ export interface FitAsyncOptions<Out extends Prediction = Prediction, Tgt extend
 
 /**
  * `fit` that yields to the event loop between mini-batches whenever `yieldEvery` ms have passed, so a
- * page stays responsive while it trains; resolves to the same history, bit for bit, as `fit`.
+ * page stays responsive while it trains; resolves to the same history, bit for bit, as `fit`. It also
+ * trains on an asynchronous `Dataset` (a CSV being fetched or read from disk), awaiting each batch.
  */
 export async function fitAsync<Out extends Prediction, Tgt extends Target>(
   model: Model<Out, Tgt>,
-  data: Dataset,
+  data: TrainingData,
   options: FitAsyncOptions<Out, Tgt>,
 ): Promise<History> {
   const { yieldEvery = 10, signal, ...rest } = options ?? ({} as FitAsyncOptions<Out, Tgt>);
@@ -37,12 +38,27 @@ export async function fitAsync<Out extends Prediction, Tgt extends Target>(
   };
   const run = training(model, data, { ...rest, callbacks: [...(rest.callbacks ?? []), stopper] }, 'fitAsync');
   let slice = performance.now();
+  let next = run.next();
   for (;;) {
-    const next = run.next();
     if (next.done) return next.value;
+    // an asynchronous Dataset's next batch (or its close): settled here and handed back, or its error
+    // thrown in, so the run closes what it opened
+    if (next.value instanceof Promise) {
+      let settled: unknown;
+      try {
+        settled = await next.value;
+      } catch (error) {
+        next = run.throw(error);
+        continue;
+      }
+      next = run.next(settled);
+      continue;
+    }
+    // a batch is done: the event loop's turn, when the slice is used up
     if (performance.now() - slice >= yieldEvery) {
       await new Promise((resume) => setTimeout(resume, 0));
       slice = performance.now();
     }
+    next = run.next();
   }
 }

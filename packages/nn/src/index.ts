@@ -14,6 +14,15 @@ export {
 } from './callbacks.js';
 export { type Checkpoint, type CheckpointOptions, modelCheckpoint } from './checkpoint.js';
 export { type ClipNormOptions, clipGradNorm, clipGradValue } from './clipping.js';
+export {
+  type BatchOptions,
+  type CsvOptions,
+  Dataset,
+  type DatasetSource,
+  type ShuffleOptions,
+  type Stacked,
+  type TextSource,
+} from './dataset.js';
 export { type FitAsyncOptions, fitAsync } from './fit-async.js';
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
@@ -38,6 +47,7 @@ export {
   softmaxCrossEntropy,
   type Target,
   type ValuePrediction,
+  type Weighted,
 } from './losses.js';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
 export type { Model, Module } from './model.js';
@@ -79,10 +89,13 @@ export {
 } from './spec.js';
 export { type ModelSummary, type SummaryOptions, type SummaryRow, summary } from './summary.js';
 export {
-  type Dataset,
+  type Batch,
   type FitOptions,
   fit,
   type History,
+  type LossOptions,
   predict,
+  type Samples,
+  type TrainingData,
   takeRows,
 } from './train.js';

@@ -10,13 +10,23 @@ export type Prediction = Tensor | ValuePrediction;
 /** Targets: a Tensor or nested numbers, shaped like the prediction. */
 export type Target = Tensor | readonly number[] | readonly (readonly number[])[];
 
+/**
+ * Per-sample weights, as Keras's `sample_weight`: one number ≥ 0 per sample (row) of the prediction, each
+ * multiplying that sample's terms before the reduction. The mean still divides by the number of terms (not
+ * by the weights' sum): weights of 1 give the unweighted loss bit for bit. `fit` passes them from its
+ * `sampleWeight` and `classWeight` options.
+ */
+export interface Weighted {
+  readonly sampleWeight?: Tensor | readonly number[];
+}
+
 /** How `mse` reduces: the mean (default), the sum, or half the mean (the 1/(2m) of [note 000](../../../docs/derivations.md)). */
-export interface MseOptions {
+export interface MseOptions extends Weighted {
   readonly reduction?: 'mean' | 'sum' | 'halfMean';
 }
 
 /** How the log-losses reduce their terms: the mean (default) or the sum, as PyTorch's `reduction`. */
-export interface LogLossOptions {
+export interface LogLossOptions extends Weighted {
   readonly reduction?: 'mean' | 'sum';
 }
 
@@ -59,12 +69,19 @@ export function mse(prediction: Tensor, target: Target, options?: MseOptions): T
 export function mse(prediction: ValuePrediction, target: Target, options?: MseOptions): Value;
 export function mse(prediction: Prediction, target: Target, options?: MseOptions): Tensor | Value;
 export function mse(prediction: Prediction, target: Target, options: MseOptions = {}): Tensor | Value {
-  checkOptions('mse', options, ['reduction']);
+  checkOptions('mse', options, ['reduction', 'sampleWeight']);
   const reduction = options.reduction ?? 'mean';
   if (!['mean', 'sum', 'halfMean'].includes(reduction)) {
     throw new RangeError(`mse: expected reduction 'mean', 'sum' or 'halfMean', got ${describe(reduction)}`);
   }
-  const total = reduceTerms('mse', prediction, target, squaredError, reduction === 'sum' ? 'sum' : 'mean');
+  const total = reduceTerms(
+    'mse',
+    prediction,
+    target,
+    squaredError,
+    reduction === 'sum' ? 'sum' : 'mean',
+    options.sampleWeight,
+  );
   return reduction === 'halfMean' ? total.mul(0.5) : total;
 }
 
@@ -89,7 +106,7 @@ export function binaryCrossEntropy(
   options: LogLossOptions = {},
 ): Tensor | Value {
   const reduction = logLossReduction('binaryCrossEntropy', options);
-  return reduceTerms('binaryCrossEntropy', prediction, target, logLoss, reduction);
+  return reduceTerms('binaryCrossEntropy', prediction, target, logLoss, reduction, options.sampleWeight);
 }
 
 /** The log-loss of logits (before the sigmoid), averaged, in [note 004](../../../docs/derivations.md)'s stable softplus form. */
@@ -114,12 +131,19 @@ export function binaryCrossEntropyWithLogits(
   options: LogLossOptions = {},
 ): Tensor | Value {
   const reduction = logLossReduction('binaryCrossEntropyWithLogits', options);
-  return reduceTerms('binaryCrossEntropyWithLogits', logits, target, logitLoss, reduction);
+  return reduceTerms(
+    'binaryCrossEntropyWithLogits',
+    logits,
+    target,
+    logitLoss,
+    reduction,
+    options.sampleWeight,
+  );
 }
 
 /** The reduction asked of a log-loss, checked: a misspelt key or value is named, never ignored. */
 function logLossReduction(op: string, options: LogLossOptions): 'mean' | 'sum' {
-  checkOptions(op, options, ['reduction']);
+  checkOptions(op, options, ['reduction', 'sampleWeight']);
   const reduction = options.reduction ?? 'mean';
   if (reduction !== 'mean' && reduction !== 'sum')
     throw new RangeError(`${op}: expected reduction 'mean' or 'sum', got ${describe(reduction)}`);
@@ -128,22 +152,40 @@ function logLossReduction(op: string, options: LogLossOptions): 'mean' | 'sum' {
 
 /**
  * Cross-entropy of logits [N, C] against class indices (`number[]`, `Int32Array` or a [N] Tensor) or
- * one-hot (or probability) targets [N, C], averaged over the N samples: -1/N Σᵢ Σₖ tᵢₖ log softmax(zᵢ)ₖ,
- * with class indices as one-hot rows. Uses logSoftmax, so logits of any size are safe.
+ * one-hot (or probability) targets [N, C], averaged over the N samples: -1/N Σᵢ wᵢ Σₖ tᵢₖ log softmax(zᵢ)ₖ,
+ * with class indices as one-hot rows and wᵢ = 1 unless `sampleWeight` gives them (the N still divides, as
+ * Keras; PyTorch's class-weighted CrossEntropyLoss divides by Σ wᵢ instead: take `reduction: 'sum'` and
+ * divide). Uses logSoftmax, so logits of any size are safe.
  */
-export function softmaxCrossEntropy(logits: Tensor, labels: Target | Int32Array): Tensor;
-export function softmaxCrossEntropy(logits: ValuePrediction, labels: Target | Int32Array): Value;
-export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Array): Tensor | Value;
-export function softmaxCrossEntropy(logits: Prediction, labels: Target | Int32Array): Tensor | Value {
+export function softmaxCrossEntropy(
+  logits: Tensor,
+  labels: Target | Int32Array,
+  options?: LogLossOptions,
+): Tensor;
+export function softmaxCrossEntropy(
+  logits: ValuePrediction,
+  labels: Target | Int32Array,
+  options?: LogLossOptions,
+): Value;
+export function softmaxCrossEntropy(
+  logits: Prediction,
+  labels: Target | Int32Array,
+  options?: LogLossOptions,
+): Tensor | Value;
+export function softmaxCrossEntropy(
+  logits: Prediction,
+  labels: Target | Int32Array,
+  options: LogLossOptions = {},
+): Tensor | Value {
   const op = 'softmaxCrossEntropy';
+  const reduction = logLossReduction(op, options);
   const [n, c, logp] = logSoftmaxRows(op, logits);
   const oneHot =
     (labels instanceof Tensor && labels.ndim === 2) || (Array.isArray(labels) && Array.isArray(labels[0]))
       ? (labels as Target)
       : oneHotTargets(op, labels, n, c);
-  return reduceTerms(op, logp, oneHot, (lp, t) => lp.mul(t), 'sum')
-    .div(n)
-    .neg();
+  const total = reduceTerms(op, logp, oneHot, (lp, t) => lp.mul(t), 'sum', options.sampleWeight);
+  return (reduction === 'sum' ? total : total.div(n)).neg();
 }
 
 /** log softmax of each row of logits [N, C] on either engine, with N and C. */
@@ -211,27 +253,65 @@ function classIndices(op: string, labels: unknown, n: number, c: number): number
   return list;
 }
 
-/** Applies `term` elementwise to matching prediction and target, then takes the mean or the sum. */
+/**
+ * Applies `term` elementwise to matching prediction and target, each sample's terms times its weight when
+ * `weights` are given, then takes the mean or the sum.
+ */
 function reduceTerms(
   op: string,
   prediction: Prediction,
   target: Target,
   term: Term,
   reduce: 'mean' | 'sum',
+  weights?: Tensor | readonly number[],
 ): Tensor | Value {
   if (prediction instanceof Tensor) {
     const y = target instanceof Tensor ? target : targetTensor(op, target);
     sameShape(op, prediction.shape, y.shape);
     // the target is data: it takes the prediction's dtype rather than promoting the loss
-    const terms = term(prediction, y.astype(prediction.dtype));
+    let terms = term(prediction, y.astype(prediction.dtype));
+    if (weights !== undefined) {
+      const w = weightTensor(op, weights, prediction.shape);
+      terms = terms.mul(
+        w.astype(prediction.dtype).reshape([w.size, ...prediction.shape.slice(1).map(() => 1)]),
+      );
+    }
     return reduce === 'sum' ? terms.sum() : terms.mean();
   }
   const [values, valueShape] = flatValues(op, prediction);
   const [numbers, numberShape] = flatNumbers(op, target);
   sameShape(op, valueShape, numberShape);
   if (values.length === 0) throw new ShapeError(`${op}: the prediction is empty`);
-  const total = Value.sum(values.map((p, i) => term(p, numbers[i]!)));
+  const w = weights === undefined ? null : weightTensor(op, weights, valueShape).data;
+  const width = values.length / valueShape[0]!;
+  const total = Value.sum(
+    values.map((p, i) =>
+      w === null ? term(p, numbers[i]!) : term(p, numbers[i]!).mul(w[Math.floor(i / width)]!),
+    ),
+  );
   return reduce === 'sum' ? total : total.div(values.length);
+}
+
+/** Per-sample weights as a [N] Tensor for a prediction of `shape`; numbers are checked (finite, ≥ 0). */
+function weightTensor(op: string, weights: Tensor | readonly number[], shape: readonly number[]): Tensor {
+  let w: Tensor;
+  if (weights instanceof Tensor) w = weights;
+  else {
+    if (!Array.isArray(weights))
+      throw new TypeError(
+        `${op}: expected sampleWeight as a [N] Tensor or numbers, got ${describe(weights)}`,
+      );
+    weights.forEach((v, i) => {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+        throw new RangeError(`${op}: sampleWeight[${i}] must be a finite number ≥ 0, got ${describe(v)}`);
+    });
+    w = tensor(weights as number[]);
+  }
+  if (w.ndim !== 1 || shape.length < 1 || w.shape[0] !== shape[0])
+    throw new ShapeError(
+      `${op}: sampleWeight has shape ${formatShape(w.shape)}; a prediction of shape ${formatShape(shape)} takes one weight per sample, [${shape[0] ?? 0}]`,
+    );
+  return w;
 }
 
 function flatValues(op: string, x: Prediction): [Value[], number[]] {

@@ -34,7 +34,7 @@ export function progressBar(options: ProgressOptions = {}): Callback {
     throw new RangeError(`progressBar: expected width to be a positive integer, got ${describe(width)}`);
   if (stream === undefined || stream.isTTY !== true) return {};
   let epochs = 0;
-  let batches = 1;
+  let batches: number | null = null;
   let epoch = 0;
   let total = 0;
   let seen = 0;
@@ -52,9 +52,13 @@ export function progressBar(options: ProgressOptions = {}): Callback {
     onBatchEnd(_batch: number, logs: { readonly loss: number }) {
       seen++;
       total += logs.loss;
-      const done = Math.min(width, Math.round((width * seen) / batches));
-      const bar = `[${'='.repeat(done)}${' '.repeat(width - done)}]`;
-      stream.write(`\r${label()} ${bar} ${seen}/${batches}, loss ${(total / seen).toFixed(4)}\u001b[K`);
+      // a streamed epoch's length is unknown: its batches are counted, without a bar
+      const done = batches === null ? 0 : Math.min(width, Math.round((width * seen) / batches));
+      const bar =
+        batches === null
+          ? `batch ${seen}`
+          : `[${'='.repeat(done)}${' '.repeat(width - done)}] ${seen}/${batches}`;
+      stream.write(`\r${label()} ${bar}, loss ${(total / seen).toFixed(4)}\u001b[K`);
     },
     onEpochEnd(_e: number, logs: EpochLogs) {
       const shown = Object.entries(logs)

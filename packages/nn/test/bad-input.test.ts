@@ -45,6 +45,7 @@ import {
   clipGradNorm,
   clipGradValue,
   confusionMatrix,
+  Dataset,
   Dropout,
   EarlyStopping,
   ExponentialLR,
@@ -806,6 +807,114 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'takeRows: row 7 is out of range for a tensor of 2 rows',
   ],
   ['takeRows(fractional)', () => takeRows(t(), [0.5]), 'takeRows: row 0.5 is out of range'],
+  // streamed data
+  [
+    'Dataset.from(a number)',
+    () => Dataset.from(bad(3)),
+    'Dataset.from: expected an iterable, an async iterable or a function returning one, got 3',
+  ],
+  [
+    'Dataset.batch(0)',
+    () => Dataset.from([1]).batch(0),
+    'Dataset.batch: expected size to be a positive integer, got 0',
+  ],
+  [
+    'Dataset.batch(ragged items)',
+    () => [...Dataset.from([[1, 2], [3]]).batch(2)],
+    'Dataset.batch: batch 0: item 1 has shape [1], item 0 [2]',
+  ],
+  [
+    'Dataset.shuffle(bufferSize 0)',
+    () => Dataset.from([1]).shuffle(0),
+    'Dataset.shuffle: expected bufferSize to be a positive integer, got 0',
+  ],
+  [
+    'Dataset.take(-1)',
+    () => Dataset.from([1]).take(-1),
+    'Dataset.take: expected count to be an integer ≥ 0, got -1',
+  ],
+  [
+    'Dataset.repeat(1.5)',
+    () => Dataset.from([1]).repeat(1.5),
+    'Dataset.repeat: expected count to be an integer ≥ 0 or Infinity, got 1.5',
+  ],
+  [
+    'Dataset.map(not a function)',
+    () => Dataset.from([1]).map(bad(3)),
+    'Dataset.map: expected a function, got 3',
+  ],
+  [
+    'Dataset.csv(a header not skipped)',
+    () => [...Dataset.csv(['a,b\n1,2\n'])],
+    'Dataset.csv: line 1, column 1 is "a", not a number',
+  ],
+  [
+    'Dataset.csv(unknown option)',
+    () => Dataset.csv([''], bad({ header: true })),
+    "Dataset.csv: unknown option 'header'",
+  ],
+  [
+    'fit(Dataset, batchSize)',
+    () =>
+      fit(net(), Dataset.from([{ x: [[1, 2]], y: [[1]] }]), {
+        loss: mse,
+        optimizer: new SGD(net().parameters(), { lr: 0.1 }),
+        epochs: 1,
+        batchSize: 2,
+      }),
+    'fit: batchSize is for samples in memory; batch the Dataset (dataset.batch(32))',
+  ],
+  [
+    'fit(classWeight missing a class)',
+    () => {
+      const m = net();
+      return fit(
+        m,
+        {
+          x: [
+            [1, 2],
+            [3, 4],
+          ],
+          y: [[0], [1]],
+        },
+        {
+          loss: mse,
+          optimizer: new SGD(m.parameters(), { lr: 0.1 }),
+          epochs: 1,
+          classWeight: { 0: 1 },
+        },
+      );
+    },
+    'fit: classWeight has no weight for class 1 (sample 1 of data); give one for every class',
+  ],
+  [
+    'fit(sampleWeight too short)',
+    () => {
+      const m = net();
+      return fit(
+        m,
+        {
+          x: [
+            [1, 2],
+            [3, 4],
+          ],
+          y: [[0], [1]],
+        },
+        {
+          loss: mse,
+          optimizer: new SGD(m.parameters(), { lr: 0.1 }),
+          epochs: 1,
+          sampleWeight: [1],
+        },
+      );
+    },
+    'fit: sampleWeight needs one number per sample of data (2), got 1',
+  ],
+  [
+    'mse(sampleWeight of the wrong length)',
+    () => mse(tensor([1, 2]), [1, 2], { sampleWeight: [1, 2, 3] }),
+    'mse: sampleWeight has shape [3]; a prediction of shape [2] takes one weight per sample, [2]',
+  ],
   [
     'modelCheckpoint(path and save)',
     () => modelCheckpoint({ path: 'a.json', save: () => {} }),
