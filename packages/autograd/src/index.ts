@@ -41,7 +41,7 @@ export { linear, matmulAsync } from './ops/matmul.js';
 export { where } from './ops/where.js';
 export type { Conv2dOptions, Pair, PoolOptions } from './ops/window.js';
 export type { TensorJSON } from './print.js';
-export { Rng } from './random.js';
+export { Rng, type RngState } from './random.js';
 export { type Elementwise, LEAKY_SLOPE } from './rules/elementwise.js';
 export { sideEffect } from './run.js';
 export { ShapeError } from './shape.js';

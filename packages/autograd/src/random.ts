@@ -1,5 +1,11 @@
 import { describe } from './shape.js';
 
+/** An Rng's state as plain JSON: xoshiro128**'s four words, and the normal deviate kept for the next call. */
+export interface RngState {
+  readonly s: readonly number[];
+  readonly spare: number | null;
+}
+
 /**
  * A seeded random number generator (xoshiro128**, seeded through splitmix32): the only source of
  * randomness in adjoint, so the same seed gives the same numbers, bit for bit, on every machine.
@@ -64,6 +70,35 @@ export class Rng {
     if (!Number.isSafeInteger(n) || n <= 0)
       throw new RangeError(`Rng.int: expected a positive integer, got ${describe(n)}`);
     return Math.floor(this.uniform() * n);
+  }
+
+  /**
+   * Where the generator is, as plain JSON (PyTorch's `Generator.get_state`): `setState` on any Rng puts it
+   * here, so it draws the same numbers from then on (a resumed run's dropout masks, a dataset's shuffles).
+   */
+  getState(): RngState {
+    return { s: Array.from(this.#s), spare: this.#spare };
+  }
+
+  /** Puts the generator where `getState` found one; the state is checked whole before anything changes. */
+  setState(state: RngState): void {
+    const s = (state as Partial<RngState> | null)?.s;
+    const spare = (state as Partial<RngState> | null)?.spare;
+    if (
+      !Array.isArray(s) ||
+      s.length !== 4 ||
+      !s.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32) ||
+      s.every((v) => v === 0)
+    )
+      throw new TypeError(
+        `Rng.setState: expected s to be 4 unsigned 32-bit integers, not all 0 (as getState gives them), got ${describe(s)}`,
+      );
+    if (spare !== null && !(typeof spare === 'number' && Number.isFinite(spare)))
+      throw new TypeError(
+        `Rng.setState: expected spare to be null or a finite number, got ${describe(spare)}`,
+      );
+    this.#s.set(s);
+    this.#spare = spare;
   }
 
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */

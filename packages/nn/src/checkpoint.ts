@@ -1,6 +1,7 @@
 // modelCheckpoint: Keras's ModelCheckpoint as a fit callback. It saves the model (adjoint JSON, or
 // safetensors for a path ending in .safetensors) after every `every` epochs, or only when the monitored
-// log improves; to a file in Node, or to a function of yours anywhere (the browser, a database).
+// log improves; to a file in Node, or to a function of yours anywhere (the browser, a database); with
+// the optimizer's and the schedules' state beside it when asked, so a run resumes from it.
 import { internal } from '@adjoint/autograd';
 import {
   type Callback,
@@ -10,6 +11,8 @@ import {
   type TrainingContext,
 } from './callbacks.js';
 import { toSafetensors } from './formats/safetensors.js';
+import { type Stateful, trainingStateToJSON, trainingStateToSafetensors } from './formats/training-state.js';
+import type { OptimizerState } from './optim-state.js';
 import { Sequential } from './sequential.js';
 
 const { checkOptions, describe } = internal;
@@ -21,6 +24,8 @@ export interface Checkpoint {
   readonly logs: EpochLogs;
   /** The model as adjoint JSON text (or safetensors bytes when `format` is 'safetensors'). */
   readonly data: string | Uint8Array;
+  /** With `optimizer`: the training state, in the same format (see `loadTrainingState`). */
+  readonly trainingState?: string | Uint8Array;
 }
 
 /** Options of `modelCheckpoint`. */
@@ -39,6 +44,24 @@ export interface CheckpointOptions {
   readonly mode?: 'auto' | 'min' | 'max';
   /** Save after every this many epochs (default 1), when not `saveBestOnly`. */
   readonly every?: number;
+  /**
+   * Also save this optimizer's state (and its `schedules`'), so the run can resume from the checkpoint bit
+   * for bit: with `path`, to a sidecar file beside the model's (`model.json` → `model.optimizer.json`,
+   * `model.safetensors` → `model.optimizer.safetensors`), as Keras saves the optimizer in its checkpoints.
+   */
+  readonly optimizer?: Stateful<OptimizerState>;
+  /** The schedules whose positions are saved with the optimizer's state, in the order to load them. */
+  readonly schedules?: readonly Stateful[];
+}
+
+/** Where `modelCheckpoint` writes the training state beside a model saved at `path`. */
+export function sidecarPath(path: string): string {
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError(`sidecarPath: expected a file path, got ${describe(path)}`);
+  const dot = path.lastIndexOf('.');
+  return dot > path.lastIndexOf('/') && dot > 0
+    ? `${path.slice(0, dot)}.optimizer${path.slice(dot)}`
+    : `${path}.optimizer.json`;
 }
 
 /**
@@ -54,6 +77,8 @@ export function modelCheckpoint(options: CheckpointOptions): Callback & { readon
     'saveBestOnly',
     'mode',
     'every',
+    'optimizer',
+    'schedules',
   ]);
   const { path, save, monitor = 'valLoss', saveBestOnly = false, mode = 'auto', every = 1 } = options ?? {};
   if ((path === undefined) === (save === undefined))
@@ -73,6 +98,11 @@ export function modelCheckpoint(options: CheckpointOptions): Callback & { readon
     throw new TypeError(
       `modelCheckpoint: expected saveBestOnly to be true or false, got ${describe(saveBestOnly)}`,
     );
+  const { optimizer, schedules = [] } = options;
+  if (options.schedules !== undefined && optimizer === undefined)
+    throw new TypeError('modelCheckpoint: schedules are saved with the optimizer; give optimizer too');
+  // the parts are checked now, not at the first save
+  if (optimizer !== undefined) trainingStateToJSON(optimizer, schedules);
   const max = monitorMode(mode, monitor) === 'max';
   // the file system, where there is one: Node ≥ 20.16 hands it over synchronously
   const fs =
@@ -109,8 +139,19 @@ export function modelCheckpoint(options: CheckpointOptions): Callback & { readon
         format === 'safetensors'
           ? toSafetensors(context.model as Sequential)
           : JSON.stringify(context.model.toJSON());
-      if (save !== undefined) save({ epoch, logs, data });
-      else fs!.writeFileSync(path!.replaceAll('{epoch}', String(epoch + 1)), data);
+      const trainingState =
+        optimizer === undefined
+          ? undefined
+          : format === 'safetensors'
+            ? trainingStateToSafetensors(optimizer, schedules)
+            : JSON.stringify(trainingStateToJSON(optimizer, schedules));
+      if (save !== undefined)
+        save({ epoch, logs, data, ...(trainingState === undefined ? {} : { trainingState }) });
+      else {
+        const file = path!.replaceAll('{epoch}', String(epoch + 1));
+        fs!.writeFileSync(file, data);
+        if (trainingState !== undefined) fs!.writeFileSync(sidecarPath(file), trainingState);
+      }
       saved.push(epoch);
     },
   };

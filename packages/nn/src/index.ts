@@ -12,7 +12,7 @@ export {
   earlyStopping,
   type TrainingContext,
 } from './callbacks.js';
-export { type Checkpoint, type CheckpointOptions, modelCheckpoint } from './checkpoint.js';
+export { type Checkpoint, type CheckpointOptions, modelCheckpoint, sidecarPath } from './checkpoint.js';
 export { type ClipNormOptions, clipGradNorm, clipGradValue } from './clipping.js';
 export {
   type BatchOptions,
@@ -27,6 +27,13 @@ export { type FitAsyncOptions, fitAsync } from './fit-async.js';
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';
+export {
+  loadTrainingState,
+  type Stateful,
+  type TrainingStateJSON,
+  trainingStateToJSON,
+  trainingStateToSafetensors,
+} from './formats/training-state.js';
 export {
   Activation,
   Conv2d,

@@ -1,4 +1,4 @@
-import { internal, linear, Rng, ShapeError, sideEffect, Tensor } from '@adjoint/autograd';
+import { internal, linear, Rng, type RngState, ShapeError, sideEffect, Tensor } from '@adjoint/autograd';
 import { activate } from './activation.js';
 import type { Module } from './model.js';
 import { INSPECT } from './model.js';
@@ -275,6 +275,16 @@ export class Dropout implements Module {
       throw new TypeError(
         `Dropout: expected a random generator (an Rng) after the rate, got ${describe(rng)}; pass new Rng(seed)`,
       );
+  }
+
+  /** Where its mask generator is (see `Rng.getState`): saved with the model, so a resumed run drops the same inputs. */
+  getState(): RngState {
+    return this.rng.getState();
+  }
+
+  /** Puts its mask generator where `getState` found it. */
+  setState(state: RngState): void {
+    this.rng.setState(state);
   }
 
   /** Sets training (true) or evaluation (false) mode. */

@@ -7,7 +7,7 @@ import {
   type NestedNumbers,
   parseJSON,
 } from './formats/json.js';
-import { Activation, Conv2d, Linear } from './layers.js';
+import { Activation, Conv2d, Dropout, Linear } from './layers.js';
 import { countParameters, INSPECT, type Model, type Module } from './model.js';
 import {
   type CheckedSpec,
@@ -119,6 +119,7 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
     const layers = this.modules.flatMap((m): LayerState[] => {
       if (m instanceof Linear || m instanceof Conv2d)
         return [{ weight: m.weight.toArray() as NestedNumbers, bias: Array.from(m.bias.data) }];
+      if (m instanceof Dropout) return [{ rng: m.getState() }];
       return m instanceof Activation ? [] : [{}];
     });
     return { format: formatOf(spec), version: 1, spec, layers };
@@ -152,6 +153,13 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
     targets.forEach((layer, k) => {
       layer.weight.data.set(numbers[k]!.weight);
       layer.bias.data.set(numbers[k]!.bias);
+    });
+    // the dropout layers' generators, where the file has them (checked with the rest)
+    const dropouts = this.modules.filter((m): m is Dropout => m instanceof Dropout);
+    const states = layers.filter((_, l) => kindOf(spec.layers[l]!) === 'dropout');
+    dropouts.forEach((layer, k) => {
+      const rng = states[k]?.rng;
+      if (rng !== undefined) layer.setState(rng);
     });
   }
 }

@@ -100,7 +100,8 @@ export interface FitOptions<Out extends Prediction = Prediction, Tgt extends Tar
    * The epoch to start from (default 0), as Keras's initial_epoch: training runs epochs initialEpoch to
    * epochs - 1, with the shuffles and batch count those epochs would have had. With the model, the
    * optimizer (`loadStateDict`) and any schedule put back as they were after epoch initialEpoch - 1,
-   * it continues an interrupted run bit for bit (dropout masks aside: a Dropout's generator is not saved).
+   * it continues an interrupted run bit for bit (a Dropout's generator is saved with the model; the
+   * optimizer's and schedules' states with `loadTrainingState`, or `modelCheckpoint`'s `optimizer`).
    * A Dataset's own shuffle is not replayed: it continues from wherever its generator is.
    */
   readonly initialEpoch?: number;

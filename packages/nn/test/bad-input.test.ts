@@ -58,6 +58,7 @@ import {
   LinearLR,
   layerShapes,
   loadModel,
+  loadTrainingState,
   mlp,
   modelCheckpoint,
   mse,
@@ -75,10 +76,13 @@ import {
   StepLR,
   scalarMlp,
   sequential,
+  sidecarPath,
   softmaxCrossEntropy,
   summary,
   takeRows,
   toSafetensors,
+  trainingStateToJSON,
+  trainingStateToSafetensors,
 } from '@adjoint/nn';
 import { fromOnnx, toOnnx } from '@adjoint/nn/onnx';
 import { describe, expect, test } from 'vitest';
@@ -914,6 +918,27 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'mse(sampleWeight of the wrong length)',
     () => mse(tensor([1, 2]), [1, 2], { sampleWeight: [1, 2, 3] }),
     'mse: sampleWeight has shape [3]; a prediction of shape [2] takes one weight per sample, [2]',
+  ],
+  ['sidecarPath(not a path)', () => sidecarPath(bad(3)), 'sidecarPath: expected a file path, got 3'],
+  [
+    'trainingStateToJSON(not an optimizer)',
+    () => trainingStateToJSON(bad({ step() {} })),
+    'trainingStateToJSON: expected an optimizer (SGD, Adam, AdamW), got',
+  ],
+  [
+    'trainingStateToSafetensors(a schedule that is not one)',
+    () => trainingStateToSafetensors(new SGD(net().parameters(), { lr: 1 }), [bad(3)]),
+    'trainingStateToSafetensors: schedules[0] is 3, not a schedule (it has no stateDict)',
+  ],
+  [
+    'loadTrainingState(a model file)',
+    () => loadTrainingState(JSON.stringify(net().toJSON()), new SGD(net().parameters(), { lr: 1 })),
+    'loadTrainingState: expected what trainingStateToJSON or trainingStateToSafetensors saved, got',
+  ],
+  [
+    'Rng.setState(all zero)',
+    () => new Rng(1).setState({ s: [0, 0, 0, 0], spare: null }),
+    'Rng.setState: expected s to be 4 unsigned 32-bit integers, not all 0',
   ],
   [
     'modelCheckpoint(path and save)',

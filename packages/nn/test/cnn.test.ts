@@ -243,7 +243,7 @@ describe('every format carries every layer kind', () => {
         '',
         'weight,bias',
         '',
-        '',
+        'rng', // the dropout layer's mask generator: a resumed run draws the same masks
         '',
         'weight,bias',
         'weight,bias',

@@ -1,5 +1,27 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Tensor } from '@adjoint/autograd';
-import { Adam, fit, loadModel, mlp, mse, ReduceLROnPlateau, SGD, StepLR } from '@adjoint/nn';
+import {
+  Adam,
+  binaryCrossEntropy,
+  type Callback,
+  CosineAnnealingLR,
+  fit,
+  fromSafetensors,
+  loadModel,
+  loadTrainingState,
+  mlp,
+  modelCheckpoint,
+  mse,
+  ReduceLROnPlateau,
+  SGD,
+  StepLR,
+  sequential,
+  toSafetensors,
+  trainingStateToJSON,
+  trainingStateToSafetensors,
+} from '@adjoint/nn';
 import { describe, expect, test } from 'vitest';
 
 // A run stopped after some epochs and resumed from what it saved equals the run that never stopped,
@@ -121,5 +143,135 @@ describe('resume', () => {
     expect(() => fit(net, { x, y }, { loss: mse, optimizer: adam, epochs: 2, initialEpoch: 2 })).toThrow(
       'fit: expected initialEpoch to be an integer in [0, 2), got 2',
     );
+  });
+
+  // a model with dropout: its masks come from a generator that the checkpoint saves too
+  const dropoutSpec = {
+    inputs: 2,
+    layers: [
+      { units: 8, activation: 'tanh' as const },
+      { kind: 'dropout' as const, rate: 0.3 },
+      { units: 1, activation: 'sigmoid' as const },
+    ],
+    seed: 5,
+  };
+  const stopAfter = (epoch: number): Callback => ({
+    onEpochEnd: (e, _logs, context) => e === epoch && context.stopTraining(`stopped after epoch ${epoch}`),
+  });
+
+  test.each(['json', 'safetensors'] as const)(
+    'a run stopped early resumes from its %s checkpoint and sidecar, bit for bit, dropout masks included',
+    (format) => {
+      const dir = mkdtempSync(join(tmpdir(), 'adjoint-resume-'));
+      const setup = (net: ReturnType<typeof sequential>) => {
+        const optimizer = new Adam(net.parameters(), { lr: 0.05 });
+        const schedule = new CosineAnnealingLR(optimizer, { tMax: 8, every: 'batch' });
+        return { optimizer, schedule };
+      };
+      const options = (parts: ReturnType<typeof setup>, callbacks: Callback[] = []) => ({
+        loss: binaryCrossEntropy,
+        optimizer: parts.optimizer,
+        epochs: 7,
+        batchSize: 4,
+        seed: 2,
+        callbacks: [parts.schedule, ...callbacks],
+      });
+      const straight = sequential(dropoutSpec);
+      const straightParts = setup(straight);
+      const all = fit(straight, { x, y }, options(straightParts));
+
+      const first = sequential(dropoutSpec);
+      const firstParts = setup(first);
+      const checkpoint = modelCheckpoint({
+        path: join(dir, `model-{epoch}.${format}`),
+        optimizer: firstParts.optimizer,
+        schedules: [firstParts.schedule],
+      });
+      const stopped = fit(first, { x, y }, options(firstParts, [checkpoint, stopAfter(2)]));
+      expect(stopped.stopped).toEqual({ epoch: 2, reason: 'stopped after epoch 2' });
+
+      // a fresh process would do this: the model's file, then its sidecar
+      const modelFile = join(dir, `model-3.${format}`);
+      const sidecar = join(dir, `model-3.optimizer.${format}`);
+      const resumed =
+        format === 'json'
+          ? loadModel(readFileSync(modelFile, 'utf8'))
+          : fromSafetensors(new Uint8Array(readFileSync(modelFile)), dropoutSpec);
+      const parts = setup(resumed);
+      loadTrainingState(
+        format === 'json' ? readFileSync(sidecar, 'utf8') : new Uint8Array(readFileSync(sidecar)),
+        parts.optimizer,
+        [parts.schedule],
+      );
+      const rest = fit(resumed, { x, y }, { ...options(parts), initialEpoch: 3 });
+
+      expect(rest.loss).toEqual(all.loss.slice(3));
+      expect(weights(resumed)).toEqual(weights(straight));
+      expect(parts.optimizer.stateDict()).toEqual(straightParts.optimizer.stateDict());
+      expect(parts.schedule.stateDict()).toEqual(straightParts.schedule.stateDict());
+      expect(resumed.toJSON()).toEqual(straight.toJSON()); // the dropout generator's state too
+    },
+  );
+
+  test('without the dropout generator, the resumed run differs: the saved state is what makes it exact', () => {
+    const straight = sequential(dropoutSpec);
+    const optimizer = new SGD(straight.parameters(), { lr: 0.3 });
+    fit(straight, { x, y }, { loss: mse, optimizer, epochs: 4, batchSize: 4 });
+    const first = sequential(dropoutSpec);
+    const firstOptimizer = new SGD(first.parameters(), { lr: 0.3 });
+    fit(first, { x, y }, { loss: mse, optimizer: firstOptimizer, epochs: 2, batchSize: 4 });
+    const json = first.toJSON();
+    const withoutRng = { ...json, layers: json.layers.map((l) => ('rng' in l ? {} : l)) };
+    const run = (saved: unknown) => {
+      const net = loadModel(saved);
+      const opt = new SGD(net.parameters(), { lr: 0.3 });
+      fit(net, { x, y }, { loss: mse, optimizer: opt, epochs: 4, batchSize: 4, initialEpoch: 2 });
+      return weights(net);
+    };
+    expect(run(json)).toEqual(weights(straight));
+    expect(run(withoutRng)).not.toEqual(weights(straight));
+  });
+
+  test('a training state loads all or nothing: of another model, or a model file for a sidecar, is refused', () => {
+    const net = mlp(spec);
+    const optimizer = new Adam(net.parameters(), { lr: 0.05 });
+    const schedule = new StepLR(optimizer, { stepSize: 2 });
+    fit(net, { x, y }, { loss: mse, optimizer, epochs: 3, callbacks: [schedule] });
+    const json = trainingStateToJSON(optimizer, [schedule]);
+    const bytes = trainingStateToSafetensors(optimizer, [schedule]);
+
+    const other = mlp({ ...spec, inputs: 3 });
+    const otherOptimizer = new Adam(other.parameters(), { lr: 0.05 });
+    const otherSchedule = new StepLR(otherOptimizer, { stepSize: 2 });
+    const before = [otherOptimizer.stateDict(), otherSchedule.stateDict()];
+    for (const saved of [json, bytes])
+      expect(() => loadTrainingState(saved, otherOptimizer, [otherSchedule])).toThrow(
+        "Adam.loadStateDict: parameters[0].m must be 12 finite numbers (the parameter's size)",
+      );
+    expect([otherOptimizer.stateDict(), otherSchedule.stateDict()]).toEqual(before);
+
+    // the optimizer fits but the schedule part does not: the optimizer is put back
+    const same = mlp(spec);
+    const sameOptimizer = new Adam(same.parameters(), { lr: 0.05 });
+    const plateau = new ReduceLROnPlateau(sameOptimizer, { monitor: 'loss' });
+    const untouched = sameOptimizer.stateDict();
+    expect(() => loadTrainingState(json, sameOptimizer, [plateau])).toThrow(
+      'ReduceLROnPlateau.loadStateDict',
+    );
+    expect(sameOptimizer.stateDict()).toEqual(untouched);
+    expect(() => loadTrainingState(json, sameOptimizer)).toThrow(
+      'loadTrainingState: the state has 1 schedule(s), and 0 were given to load them into',
+    );
+    expect(() => loadTrainingState(toSafetensors(same), sameOptimizer)).toThrow(
+      'loadTrainingState: these safetensors hold "pt", not a training state (a model\'s file?',
+    );
+    // and the right one loads, from either form, to the same state
+    for (const saved of [json, bytes, JSON.stringify(json)]) {
+      const again = new Adam(mlp(spec).parameters(), { lr: 0.05 });
+      const s = new StepLR(again, { stepSize: 2 });
+      loadTrainingState(saved, again, [s]);
+      expect(again.stateDict()).toEqual(optimizer.stateDict());
+      expect(s.stateDict()).toEqual(schedule.stateDict());
+    }
   });
 });

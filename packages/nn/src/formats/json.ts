@@ -1,4 +1,4 @@
-import { internal } from '@adjoint/autograd';
+import { internal, Rng, type RngState } from '@adjoint/autograd';
 import { type CheckedSpec, checkSpec, isMlp, kindOf, shapesOf } from '../spec.js';
 
 const { describe } = internal;
@@ -6,10 +6,14 @@ const { describe } = internal;
 /** Numbers nested to a weight's shape: [out][in] for a dense layer, [out][in / groups][kH][kW] for a convolution. */
 export type NestedNumbers = number[] | NestedNumbers[];
 
-/** One layer's parameters in a saved model; a layer without parameters (pooling, flatten, dropout) saves {}. */
+/**
+ * One layer's parameters in a saved model; a layer without parameters (pooling, flatten) saves {}, and a
+ * dropout layer where its mask generator is (`rng`, optional: without it the layer starts from the spec's seed).
+ */
 export interface LayerState {
   readonly weight?: NestedNumbers;
   readonly bias?: number[];
+  readonly rng?: RngState;
 }
 
 /**
@@ -85,7 +89,23 @@ export function checkModelJSON(json: unknown): { spec: CheckedSpec; layers: read
     const field = `layers[${l}]`;
     const shape = shapes[l];
     if (shape === null) {
-      plainObject(`loadModel: ${field}: expected {} for a ${kindOf(spec.layers[l]!)} layer`, layer, []);
+      const kind = kindOf(spec.layers[l]!);
+      if (kind !== 'dropout') {
+        plainObject(`loadModel: ${field}: expected {} for a ${kind} layer`, layer, []);
+        return;
+      }
+      plainObject(`loadModel: ${field}: expected {} or { rng } for a dropout layer`, layer, ['rng']);
+      const rng = (layer as LayerState).rng;
+      if (rng !== undefined) {
+        plainObject(`loadModel: ${field}.rng: expected { s, spare }`, rng, ['s', 'spare']);
+        try {
+          new Rng(0).setState(rng);
+        } catch (error) {
+          throw new TypeError(
+            `loadModel: ${field}.rng: ${(error as Error).message.replace(/^Rng.setState: /, '')}`,
+          );
+        }
+      }
       return;
     }
     plainObject(`loadModel: ${field}: expected { weight, bias }`, layer, ['weight', 'bias']);

@@ -1,4 +1,5 @@
-import { internal } from '@adjoint/autograd';
+import { internal, Rng, type RngState } from '@adjoint/autograd';
+import { Dropout } from '../layers.js';
 import { type Sequential, sequential } from '../sequential.js';
 import type { ModelSpec } from '../spec.js';
 
@@ -11,7 +12,7 @@ const { checkArity, checkFloat32, checkOptions, describe, formatShape } = intern
 
 /** The dtypes adjoint writes and reads, with their byte size. */
 const DTYPES = { F32: 4, F64: 8 } as const;
-type SafeDType = keyof typeof DTYPES;
+export type SafeDType = keyof typeof DTYPES;
 
 /** The most tensors a header may name: far more than any model here has. */
 const MAX_TENSORS = 65_536;
@@ -19,7 +20,7 @@ const MAX_TENSORS = 65_536;
 /** The largest header read: a header this size describes far more tensors than any model here has. */
 const MAX_HEADER = 100 * 1024 * 1024;
 
-interface Entry {
+export interface Entry {
   readonly dtype: SafeDType;
   readonly shape: readonly number[];
   readonly data_offsets: readonly [number, number];
@@ -52,13 +53,40 @@ export function toSafetensors(model: Sequential, options: SafetensorsOptions = {
   const named = model.namedParameters();
   const dtypeOf = (p: { readonly dtype: string }): SafeDType =>
     (wanted ?? p.dtype) === 'float32' ? 'F32' : 'F64';
-  const header: Record<string, Entry | Record<string, string>> = { __metadata__: { format: 'pt' } };
-  let offset = 0;
-  for (const [name, p] of named) {
+  const tensors = named.map(([name, p]): [string, RawTensor] => {
     const dtype = dtypeOf(p);
-    if (dtype === 'F32') checkFloat32(`toSafetensors (${name})`, p.data);
-    const bytes = p.size * DTYPES[dtype];
-    header[name] = { dtype, shape: [...p.shape], data_offsets: [offset, offset + bytes] };
+    const data = p.data; // read once: a Tensor's data is a getter
+    if (dtype === 'F32') checkFloat32(`toSafetensors (${name})`, data);
+    return [name, { dtype, shape: p.shape, data }];
+  });
+  // the dropout layers' generators, by layer index, where a resumed run needs them (PyTorch ignores it)
+  const metadata: Record<string, string> = { format: 'pt' };
+  model.modules.forEach((m, i) => {
+    if (m instanceof Dropout) metadata[`adjoint.rng.${i}`] = JSON.stringify(m.getState());
+  });
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** A tensor to write: its dtype in the file, its shape and its numbers. */
+export interface RawTensor {
+  readonly dtype: SafeDType;
+  readonly shape: readonly number[];
+  readonly data: ArrayLike<number>;
+}
+
+/**
+ * @internal Safetensors bytes of named tensors and string metadata. The header is padded with spaces to a
+ * multiple of 8 bytes, so every tensor is aligned.
+ */
+export function encodeSafetensors(
+  tensors: readonly (readonly [string, RawTensor])[],
+  metadata: Readonly<Record<string, string>>,
+): Uint8Array {
+  const header: Record<string, Entry | Readonly<Record<string, string>>> = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const bytes = t.data.length * DTYPES[t.dtype];
+    header[name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -68,14 +96,13 @@ export function toSafetensors(model: Sequential, options: SafetensorsOptions = {
   const view = new DataView(out.buffer);
   view.setBigUint64(0, BigInt(text.length), true);
   out.set(text, 8);
-  for (const [name, p] of named) {
+  for (const [name, t] of tensors) {
     const [begin] = (header[name] as Entry).data_offsets;
     const at = 8 + text.length + begin;
-    const data = p.data; // read once: a Tensor's data is a getter
-    const f32 = dtypeOf(p) === 'F32';
-    for (let i = 0; i < data.length; i++) {
-      if (f32) view.setFloat32(at + 4 * i, data[i]!, true);
-      else view.setFloat64(at + 8 * i, data[i]!, true);
+    const f32 = t.dtype === 'F32';
+    for (let i = 0; i < t.data.length; i++) {
+      if (f32) view.setFloat32(at + 4 * i, t.data[i]!, true);
+      else view.setFloat64(at + 8 * i, t.data[i]!, true);
     }
   }
   return out;
@@ -95,6 +122,55 @@ export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential 
   checkArity('fromSafetensors', arguments, ['bytes', 'spec']);
   const fail = (message: string): never => {
     throw new Error(`fromSafetensors: ${message}`);
+  };
+  const { entries, metadata, read } = decodeSafetensors('fromSafetensors', bytes);
+  const dtypes = new Set([...entries.values()].map((e) => e.dtype));
+  if (dtypes.size > 1) fail('the file mixes F32 and F64 tensors; a model has one dtype');
+  const model = sequential(spec, { dtype: dtypes.has('F32') ? 'float32' : 'float64' });
+  const wanted = model.namedParameters();
+  const known = new Set(wanted.map(([n]) => n));
+  const extra = [...entries.keys()].filter((name) => !known.has(name));
+  if (extra.length > 0) fail(`the file has tensors the spec does not: ${extra.join(', ')}`);
+  for (const [name, p] of wanted) {
+    const entry = entries.get(name);
+    if (entry === undefined)
+      fail(`the file has no "${name}", which the spec needs (${formatShape(p.shape)})`);
+    if (entry!.shape.length !== p.shape.length || entry!.shape.some((d, i) => d !== p.shape[i]))
+      fail(`"${name}" is ${formatShape(entry!.shape)} in the file, ${formatShape(p.shape)} in the spec`);
+  }
+  // the dropout layers' generators, where the file (one of adjoint's) has them
+  const states = model.modules.flatMap((m, i) => {
+    const text = metadata[`adjoint.rng.${i}`];
+    if (!(m instanceof Dropout) || text === undefined) return [];
+    let state: unknown;
+    try {
+      state = JSON.parse(text);
+      new Rng(0).setState(state as RngState);
+    } catch (error) {
+      fail(`__metadata__ "adjoint.rng.${i}" is not a generator's state (${(error as Error).message})`);
+    }
+    return [[m, state as RngState] as const];
+  });
+  for (const [name, p] of wanted) p.data.set(read(name));
+  for (const [m, state] of states) m.setState(state);
+  return model;
+}
+
+/**
+ * @internal The tensors of safetensors `bytes`, checked whole (the header's size and JSON, every entry's
+ * dtype, shape and offsets: in range, not overlapping, matching the shape; no name twice), its string
+ * metadata, and a reader of each tensor's numbers. Errors begin with `op`.
+ */
+export function decodeSafetensors(
+  op: string,
+  bytes: Uint8Array,
+): {
+  entries: ReadonlyMap<string, Entry>;
+  metadata: Readonly<Record<string, string>>;
+  read: (name: string) => Float64Array;
+} {
+  const fail = (message: string): never => {
+    throw new Error(`${op}: ${message}`);
   };
   if (!(bytes instanceof Uint8Array))
     fail(`expected the file's bytes (a Uint8Array), got ${describe(bytes)}`);
@@ -162,35 +238,32 @@ export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential 
   for (let i = 1; i < spans.length; i++) {
     if (spans[i]![0] < spans[i - 1]![1]) fail(`"${spans[i]![2]}" overlaps "${spans[i - 1]![2]}"`);
   }
-  const dtypes = new Set([...entries.values()].map((e) => e.dtype));
-  if (dtypes.size > 1) fail('the file mixes F32 and F64 tensors; a model has one dtype');
-  const model = sequential(spec, { dtype: dtypes.has('F32') ? 'float32' : 'float64' });
-  const wanted = model.namedParameters();
-  const known = new Set(wanted.map(([n]) => n));
-  const extra = [...entries.keys()].filter((name) => !known.has(name));
-  if (extra.length > 0) fail(`the file has tensors the spec does not: ${extra.join(', ')}`);
-  for (const [name, p] of wanted) {
-    const entry = entries.get(name);
-    if (entry === undefined)
-      fail(`the file has no "${name}", which the spec needs (${formatShape(p.shape)})`);
-    if (entry!.shape.length !== p.shape.length || entry!.shape.some((d, i) => d !== p.shape[i]))
-      fail(`"${name}" is ${formatShape(entry!.shape)} in the file, ${formatShape(p.shape)} in the spec`);
+  const raw = (header as Record<string, unknown>).__metadata__;
+  const metadata: Record<string, string> = {};
+  if (raw !== undefined) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      fail(`__metadata__ is ${describe(raw)}, not an object of strings`);
+    for (const [key, value] of Object.entries(raw as object)) {
+      if (typeof value !== 'string') fail(`__metadata__ "${key}" is ${describe(value)}, not a string`);
+      metadata[key] = value as string;
+    }
   }
   const start = 8 + length;
-  for (const [name, p] of wanted) {
+  const read = (name: string): Float64Array => {
     const {
       dtype,
+      shape,
       data_offsets: [begin],
     } = entries.get(name)!;
-    const data = p.data;
-    for (let i = 0; i < data.length; i++) {
-      data[i] =
+    const out = new Float64Array(shape.reduce((n, d) => n * d, 1));
+    for (let i = 0; i < out.length; i++)
+      out[i] =
         dtype === 'F32'
           ? view.getFloat32(start + begin + 4 * i, true)
           : view.getFloat64(start + begin + 8 * i, true);
-    }
-  }
-  return model;
+    return out;
+  };
+  return { entries, metadata, read };
 }
 
 /**
