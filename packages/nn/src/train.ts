@@ -332,53 +332,90 @@ export function* training<Out extends Prediction, Tgt extends Target>(
       throw new RangeError(
         `${op}: the Dataset gave no batches in epoch ${epoch}; a generator object runs once: give Dataset.from a function that makes one`,
       );
-    // the epoch's metrics are the model's in evaluation mode: no dropout
+    // the epoch's metrics are the model's in evaluation mode (no dropout), scored a chunk of rows at a
+    // time with a yield after each, so fitAsync lets the page in during a large evaluation too
     model.eval();
     // a stop mid-epoch: the loss of the batches that ran
     const logs: { -readonly [K in keyof EpochLogs]: EpochLogs[K] } = { loss: total / seen };
     if (wantsAccuracy)
       logs.accuracy =
-        stream === null
-          ? noGrad(() => accuracy(model.forwardBatch(train!.x), model.targets(train!.y), { threshold }))
-          : right / seen;
-    if (validation !== null)
-      noGrad(() => {
-        const prediction = model.forwardBatch(validation.x);
-        const target = model.targets(validation.y);
-        logs.valLoss = scalar(options.loss(prediction, target));
-        if (wantsAccuracy) logs.valAccuracy = accuracy(prediction, target, { threshold });
-      });
-    if (validationStream !== null) {
-      let [loss, correct, rows] = [0, 0, 0];
-      const batches = streamBatches(validationStream, epoch, 'validation');
-      try {
-        for (;;) {
-          const next = (yield* pull(batches)) as IteratorResult<WeightedBatch>;
-          if (next.done) break;
-          const { x, y, weights } = next.value;
-          noGrad(() => {
-            const prediction = model.forwardBatch(x);
-            const target = model.targets(y);
-            loss +=
-              scalar(
-                weights === null
-                  ? options.loss(prediction, target)
-                  : weightedLoss(prediction, target, weights),
-              ) * x.shape[0]!;
-            if (wantsAccuracy) correct += accuracy(prediction, target, { threshold }) * x.shape[0]!;
-          });
-          rows += x.shape[0]!;
-        }
-      } finally {
-        yield* close(batches);
-      }
-      if (rows === 0) throw new RangeError(`${op}: the validation Dataset gave no batches in epoch ${epoch}`);
-      logs.valLoss = loss / rows;
-      if (wantsAccuracy) logs.valAccuracy = correct / rows;
+        stream === null ? (yield* score(chunks(train!), false, epoch, 'data')).accuracy : right / seen;
+    const held =
+      validation !== null
+        ? chunks(validation)
+        : validationStream !== null
+          ? streamBatches(validationStream, epoch, 'validation')
+          : null;
+    if (held !== null) {
+      const scored = yield* score(held, true, epoch, 'validation');
+      logs.valLoss = scored.loss;
+      if (wantsAccuracy) logs.valAccuracy = scored.accuracy;
     }
     for (const [key, value] of Object.entries(logs)) history[key as keyof EpochLogs].push(value);
     options.onEpoch?.(epoch, logs);
     call('onEpochEnd', epoch, logs, context);
+  }
+
+  /**
+   * The mean loss (when asked) and the accuracy (when asked for) of the model over `batches`, in evaluation
+   * mode and without recording. One batch's numbers are its own, bit for bit; over several, the mean of
+   * their means weighted by their rows.
+   */
+  function* score(
+    batches: Iterator<WeightedBatch> | AsyncIterator<WeightedBatch>,
+    wantsLoss: boolean,
+    epoch: number,
+    field: 'data' | 'validation',
+  ): Generator<TrainingYield, { loss: number; accuracy: number }, unknown> {
+    const losses: [number, number][] = [];
+    let [right, rows] = [0, 0];
+    try {
+      for (;;) {
+        const next = (yield* pull(batches)) as IteratorResult<WeightedBatch>;
+        if (next.done) break;
+        const { x, y, weights } = next.value;
+        const n = x.shape[0]!;
+        noGrad(() => {
+          const prediction = model.forwardBatch(x);
+          const target = model.targets(y);
+          if (wantsLoss)
+            losses.push([
+              scalar(
+                weights === null
+                  ? options.loss(prediction, target)
+                  : weightedLoss(prediction, target, weights),
+              ),
+              n,
+            ]);
+          // the count of right answers, exactly
+          if (wantsAccuracy) right += Math.round(accuracy(prediction, target, { threshold }) * n);
+        });
+        rows += n;
+        yield;
+      }
+    } finally {
+      yield* close(batches);
+    }
+    if (rows === 0)
+      throw new RangeError(
+        `${op}: the ${field === 'data' ? '' : 'validation '}Dataset gave no batches in epoch ${epoch}`,
+      );
+    const loss = losses.length === 1 ? losses[0]![0] : losses.reduce((sum, [l, n]) => sum + l * n, 0) / rows;
+    return { loss, accuracy: right / rows };
+  }
+
+  /** Samples in memory, a chunk of rows at a time in order, for scoring: fit's batch size, or 256 rows. */
+  function* chunks(samples: TensorSamples): Generator<WeightedBatch> {
+    const total = samples.x.shape[0]!;
+    const size = stream === null ? batchSize : 256;
+    if (size >= total) {
+      yield { x: samples.x, y: samples.y, weights: null };
+      return;
+    }
+    for (let start = 0; start < total; start += size) {
+      const rows = Array.from({ length: Math.min(size, total - start) }, (_, i) => start + i);
+      yield { x: takeRows(samples.x, rows), y: takeRows(samples.y, rows), weights: null };
+    }
   }
 
   /** This epoch's mini-batches of the samples in memory, in a fresh shuffle. */

@@ -219,7 +219,8 @@ describe('dropout', () => {
         validation: { x, y },
       },
     );
-    expect(modes).toEqual([true, true, false]); // two batches, then the validation loss
+    // two batches, then the validation loss, a batch's rows at a time
+    expect(modes).toEqual([true, true, false, false]);
     expect(model.training).toBe(false);
     model.train();
     const expected = model.eval().forward(x).toArray();
