@@ -33,7 +33,8 @@ export default defineConfig({
           name,
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
-          exclude: ['test/full-run.test.ts'],
+          // test/browser/: what only a browser can show (long tasks, real clicks), in the Chromium projects
+          exclude: ['test/full-run.test.ts', 'test/browser/**'],
           setupFiles: [setup],
         },
       })),

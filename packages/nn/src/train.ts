@@ -237,15 +237,23 @@ export function* training<Out extends Prediction, Tgt extends Target>(
   };
   // a streamed epoch's accuracy is the running one: its step hands back the prediction too
   const keepPrediction = stream !== null && wantsAccuracy;
-  // one mini-batch: zero the gradients, forward, backward the batch's mean loss, update
-  const eagerStep = (x: Tensor, target: Tgt, weights?: Tensor): StepResult => {
+  // one mini-batch: zero the gradients, forward, backward the batch's mean loss, update; eagerly, with a
+  // yield between the phases, so fitAsync can let the page in within a long batch (the first one, while
+  // the engine's code warms up and the optimizer makes its state, is several batches long)
+  function* phases(x: Tensor, target: Tgt, weights?: Tensor): Generator<TrainingYield, StepResult, unknown> {
     options.optimizer.zeroGrad();
     const prediction = model.forwardBatch(x);
     const value =
       weights === undefined ? options.loss(prediction, target) : weightedLoss(prediction, target, weights);
+    yield;
     value.backward();
+    yield;
     options.optimizer.step();
     return keepPrediction ? [value, prediction] : value;
+  }
+  const eagerStep = (x: Tensor, target: Tgt, weights?: Tensor): StepResult => {
+    const run = phases(x, target, weights);
+    for (let next = run.next(); ; next = run.next()) if (next.done) return next.value;
   };
   const weightedLoss = (prediction: Out, target: Tgt, weights: Tensor) => {
     let read = false;
@@ -267,8 +275,8 @@ export function* training<Out extends Prediction, Tgt extends Target>(
     );
   // compiled: traced once per batch size (a short last batch is a second program), then run as a program
   const compiled = options.compile === true;
-  const plainStep = compiled ? compile((x: Tensor, t: Tgt) => eagerStep(x, t)) : eagerStep;
-  const weightedStep = compiled ? compile((x: Tensor, t: Tgt, w: Tensor) => eagerStep(x, t, w)) : eagerStep;
+  const plainStep = compiled ? compile((x: Tensor, t: Tgt) => eagerStep(x, t)) : null;
+  const weightedStep = compiled ? compile((x: Tensor, t: Tgt, w: Tensor) => eagerStep(x, t, w)) : null;
   const order = Array.from({ length: count }, (_, i) => i);
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isSafeInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs)
@@ -313,7 +321,12 @@ export function* training<Out extends Prediction, Tgt extends Target>(
         const rows = x.shape[0]!;
         call('onBatchBegin', batchIndex, context);
         const target = model.targets(y);
-        const result = weights === null ? plainStep(x, target) : weightedStep(x, target, weights);
+        const result =
+          plainStep === null
+            ? yield* phases(x, target, weights ?? undefined)
+            : weights === null
+              ? plainStep(x, target)
+              : weightedStep!(x, target, weights);
         const [value, prediction] = keepPrediction
           ? (result as [Tensor | Value, Out])
           : [result as Tensor | Value];
@@ -639,11 +652,12 @@ function splitSamples(
   const n = data.x.shape[0]!;
   const at = Math.floor(n * (1 - split));
   if (at === 0) throw new RangeError(`fit: validationSplit ${split} of ${n} samples leaves no training rows`);
-  const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
-  const part = (from: number, to: number) => ({
-    x: takeRows(data.x, rows(from, to)),
-    y: takeRows(data.y, rows(from, to)),
-  });
+  // rows in a run: views of the data (fit never writes to it), not copies
+  const view = (t: Tensor, from: number, to: number) => {
+    const width = t.size / n;
+    return new Tensor(t.data.subarray(from * width, to * width), [to - from, ...t.shape.slice(1)]);
+  };
+  const part = (from: number, to: number) => ({ x: view(data.x, from, to), y: view(data.y, from, to) });
   return [part(0, at), part(at, n)];
 }
 
