@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { Rng, Tensor } from '@adjoint/autograd';
 import { Adam, fitAsync, mlp, softmaxCrossEntropy } from '@adjoint/nn';
 import { expect, test } from 'vitest';
