@@ -25,7 +25,10 @@ export interface TrainingContext {
   readonly batches: number | null;
   /** The keys every epoch's logs will have: 'loss', then 'accuracy', 'valLoss', 'valAccuracy' as asked for. */
   readonly logKeys: readonly (keyof EpochLogs)[];
-  /** Ends training after the current mini-batch (or epoch), saying why; `fit` records it in the history. */
+  /**
+   * Ends training after the current mini-batch (or epoch), saying why; `fit` records it in the history.
+   * Asked for in onBatchBegin, the batch about to begin does not run.
+   */
   stopTraining(reason: string): void;
 }
 

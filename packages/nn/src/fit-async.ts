@@ -33,7 +33,9 @@ export async function fitAsync<Out extends Prediction, Tgt extends Target>(
     );
   if (signal !== undefined && typeof signal?.aborted !== 'boolean')
     throw new TypeError(`fitAsync: expected signal to be an AbortSignal, got ${describe(signal)}`);
+  // checked before each batch too: an abort seen when the event loop gives training back stops it there
   const stopper: Callback = {
+    onBatchBegin: (_b, c) => signal?.aborted && c.stopTraining('aborted by its signal'),
     onBatchEnd: (_b, _l, c) => signal?.aborted && c.stopTraining('aborted by its signal'),
   };
   const run = training(model, data, { ...rest, callbacks: [...(rest.callbacks ?? []), stopper] }, 'fitAsync');

@@ -320,6 +320,8 @@ export function* training<Out extends Prediction, Tgt extends Target>(
         const { x, y, weights } = next.value;
         const rows = x.shape[0]!;
         call('onBatchBegin', batchIndex, context);
+        // a stop asked for before the batch began: the batch does not run
+        if (stopReason !== null) break;
         const target = model.targets(y);
         const result =
           plainStep === null
@@ -341,6 +343,8 @@ export function* training<Out extends Prediction, Tgt extends Target>(
     } finally {
       yield* close(batches);
     }
+    // stopped before the epoch's first batch: the epoch did not happen
+    if (seen === 0 && stopReason !== null) return;
     if (seen === 0)
       throw new RangeError(
         `${op}: the Dataset gave no batches in epoch ${epoch}; a generator object runs once: give Dataset.from a function that makes one`,

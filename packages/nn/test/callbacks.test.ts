@@ -120,6 +120,34 @@ describe('callbacks', () => {
     expect(history.loss).toHaveLength(2); // epoch 1's loss is that of its two batches
   });
 
+  test('a stop asked for in onBatchBegin skips that batch; before an epoch’s first, the epoch is not logged', () => {
+    const run = (at: number) => {
+      const net = mlp(spec);
+      const batches: number[] = [];
+      const history = fit(
+        net,
+        { x: X, y: Y },
+        {
+          loss: mse,
+          optimizer: new SGD(net.parameters(), { lr: 0.5 }),
+          epochs: 10,
+          batchSize: 1,
+          onBatch: (b) => batches.push(b),
+          callbacks: [{ onBatchBegin: (b, c) => b === at && c.stopTraining(`before batch ${at}`) }],
+        },
+      );
+      return { batches, history };
+    };
+    const mid = run(5);
+    expect(mid.batches).toEqual([0, 1, 2, 3, 4]);
+    expect(mid.history.loss).toHaveLength(2);
+    expect(mid.history.stopped).toEqual({ epoch: 1, reason: 'before batch 5' });
+    const atEpoch = run(4);
+    expect(atEpoch.batches).toEqual([0, 1, 2, 3]);
+    expect(atEpoch.history.loss).toHaveLength(1);
+    expect(atEpoch.history.stopped).toEqual({ epoch: 1, reason: 'before batch 4' });
+  });
+
   test('an unknown hook name is refused before training, with the closest hook', () => {
     const net = mlp(spec);
     const before = net.parameters().map((p) => Array.from(p.data as Float64Array));

@@ -1,15 +1,24 @@
 /**
- * The training panel: its controls, a Trainer run in slices of a frame (so the page never freezes), the
- * decision boundary and the loss drawn with Observable Plot, and the model's download.
+ * The training panel: its controls, a Trainer run by fitAsync (which lets the page in between slices of
+ * work, so drawing never waits on training), the decision boundary and the loss drawn with Observable
+ * Plot, and the model's download.
  */
 import * as Plot from '@observablehq/plot';
 import { DATASETS } from './datasets.js';
 import { $, writeHash } from './dom.js';
-import { fromParams, HIDDEN_ACTIVATIONS, type TrainConfig, Trainer, toParams } from './training.js';
+import {
+  fromParams,
+  HIDDEN_ACTIVATIONS,
+  type TrainConfig,
+  Trainer,
+  type TrainOptions,
+  toParams,
+} from './training.js';
 
 let trainer: Trainer | null = null;
+/** The run in progress (play, or a step): aborting it stops training after the current mini-batch. */
+let running: { readonly stop: AbortController; readonly done: Promise<void> } | null = null;
 let playing = false;
-let lastDraw = 0;
 
 function readConfig(): TrainConfig {
   const get = (id: string) => ($(id) as HTMLInputElement | HTMLSelectElement).value;
@@ -44,6 +53,8 @@ function showConfig(config: TrainConfig): void {
 }
 
 function resetTraining(): void {
+  running?.stop.abort();
+  running = null;
   const config = readConfig();
   showConfig(config); // what was invalid shows as the value used
   writeHash('train', toParams(config));
@@ -57,9 +68,8 @@ function drawTraining(): void {
   const size = 50;
   const grid = t.grid(size);
   const last = t.losses.length - 1;
-  const epoch = (t.steps * t.config.batch) / t.points.y.length;
   $('stats').textContent =
-    `epoch ${epoch.toFixed(1)} · loss ${t.losses[last]!.toFixed(4)} · accuracy ${(100 * t.accuracies[last]!).toFixed(1)}%`;
+    `epoch ${t.epochs} · step ${t.steps} · loss ${t.losses[last]!.toFixed(4)} · accuracy ${(100 * t.accuracies[last]!).toFixed(1)}%`;
   $('stats').dataset.accuracy = String(t.accuracies[last]);
   const width = Math.min(360, $('train-view').clientWidth - 24);
   $('boundary').replaceChildren(
@@ -106,7 +116,7 @@ function drawTraining(): void {
       x: { label: 'steps', tickFormat: 'd' },
       marks: [
         Plot.line(t.losses, {
-          x: (_: number, i: number) => i * MEASURE_EVERY,
+          x: (_: number, i: number) => t.measuredAt[i],
           y: (d: number) => d,
           stroke: '#08519c',
         }),
@@ -124,28 +134,44 @@ function download(): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
-/** Steps between two measurements of the loss and accuracy over all the points. */
-const MEASURE_EVERY = 10;
-
-/** Trains in slices of about 12 ms, so the page never freezes; redraws at most every 100 ms. */
-function frame(): void {
-  if (!playing || trainer === null) return;
-  const started = performance.now();
-  while (performance.now() - started < 12) {
-    trainer.step();
-    if (trainer.steps % MEASURE_EVERY === 0) trainer.measure();
-  }
-  if (performance.now() - lastDraw > 100) {
-    drawTraining();
-    lastDraw = performance.now();
-  }
-  requestAnimationFrame(frame);
+/** Runs `trainer` with fitAsync until `options` stop it or it is aborted; one run at a time. */
+function run(options: TrainOptions): Promise<void> {
+  const t = trainer!;
+  const stop = new AbortController();
+  const done = t
+    .train({ ...options, signal: stop.signal })
+    .catch((error: unknown) => {
+      playing = false;
+      $('play').textContent = '▶ play';
+      $('stats').textContent = `training stopped: ${(error as Error).message}`;
+    })
+    .finally(() => {
+      if (running?.stop === stop) running = null;
+    });
+  running = { stop, done };
+  return done;
 }
 
-export function setPlaying(on: boolean): void {
+/** While playing, redraws every 100 ms; training runs beside it, in fitAsync's slices. */
+function drawWhilePlaying(): void {
+  if (!playing) return;
+  drawTraining();
+  setTimeout(() => requestAnimationFrame(drawWhilePlaying), 100);
+}
+
+export async function setPlaying(on: boolean): Promise<void> {
+  if (on === playing) return;
   playing = on;
   $('play').textContent = on ? '⏸ pause' : '▶ play';
-  if (on) requestAnimationFrame(frame);
+  if (!on) {
+    running?.stop.abort();
+    await running?.done;
+    if (trainer !== null) drawTraining();
+    return;
+  }
+  await running?.done;
+  requestAnimationFrame(drawWhilePlaying);
+  await run({});
 }
 
 export function setupTraining(params: URLSearchParams): void {
@@ -159,20 +185,21 @@ export function setupTraining(params: URLSearchParams): void {
   );
   showConfig(fromParams(params));
   for (const id of ['data', 'noise', 'layers', 'activation', 'loss', 'optimizer', 'lr', 'batch', 'seed'])
-    $(id).addEventListener('change', () => {
-      setPlaying(false);
+    $(id).addEventListener('change', async () => {
+      await setPlaying(false);
       resetTraining();
     });
   $('play').addEventListener('click', () => setPlaying(!playing));
   $('download').addEventListener('click', download);
-  $('step').addEventListener('click', () => {
-    setPlaying(false);
-    trainer!.step();
+  $('step').addEventListener('click', async () => {
+    await setPlaying(false);
+    await running?.done;
+    await run({ batches: 1 });
     trainer!.measure();
     drawTraining();
   });
-  $('reset').addEventListener('click', () => {
-    setPlaying(false);
+  $('reset').addEventListener('click', async () => {
+    await setPlaying(false);
     resetTraining();
   });
 }

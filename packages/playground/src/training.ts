@@ -1,20 +1,21 @@
 /**
  * The training panel without the page: its configuration (and how it reads and writes a URL), and a
- * trainer that advances one mini-batch at a time, so the page can run it in slices between frames.
+ * trainer that runs @adjoint/nn's fitAsync, which lets the page in between its slices of work.
  */
-import { Rng, type Tensor, tensor } from '@adjoint/autograd';
+import { type Tensor, tensor } from '@adjoint/autograd';
 import {
   ACTIVATIONS,
   type ActivationName,
   Adam,
   accuracy,
   binaryCrossEntropy,
+  fitAsync,
+  type LossOptions,
   mlp,
   mse,
   predict,
   type Sequential,
   SGD,
-  takeRows,
 } from '@adjoint/nn';
 import { DATASETS, type DatasetName, dataset } from './datasets.js';
 
@@ -91,6 +92,19 @@ export function fromParams(params: URLSearchParams): TrainConfig {
   };
 }
 
+/** Mini-batches between two measurements of the loss and accuracy over all the points. */
+export const MEASURE_EVERY = 10;
+
+/** What `Trainer.train` takes: when to stop (all optional; without any, it runs until aborted). */
+export interface TrainOptions {
+  /** Stop after this many mini-batches. */
+  readonly batches?: number;
+  /** Stop once this says so; asked after every measurement. */
+  readonly until?: () => boolean;
+  /** Stop after the current mini-batch once aborted (the pause button). */
+  readonly signal?: { readonly aborted: boolean };
+}
+
 /** A run: the data, the model, the optimizer, and the history of losses and accuracies. */
 export class Trainer {
   readonly x: Tensor;
@@ -99,10 +113,13 @@ export class Trainer {
   readonly model: Sequential;
   readonly losses: number[] = [];
   readonly accuracies: number[] = [];
+  /** The mini-batch count at each measurement. */
+  readonly measuredAt: number[] = [];
+  /** Mini-batches trained so far. */
   steps = 0;
   readonly #optimizer: SGD | Adam;
-  readonly #rng: Rng;
-  #order: number[] = [];
+  /** The epoch the next call to `train` starts with: fitAsync's initialEpoch, so each draws its own shuffle. */
+  #epoch = 0;
 
   constructor(readonly config: TrainConfig) {
     this.points = dataset(config.data, 200, config.noise, config.seed);
@@ -121,22 +138,48 @@ export class Trainer {
       config.optimizer === 'adam'
         ? new Adam(parameters, { lr: config.lr })
         : new SGD(parameters, { lr: config.lr });
-    this.#rng = new Rng(config.seed + 1);
   }
 
-  /** One mini-batch step (the samples are reshuffled at the start of every epoch); returns its loss. */
-  step(): number {
-    if (this.#order.length === 0)
-      this.#order = this.#rng.shuffle(Array.from({ length: this.points.y.length }, (_, i) => i));
-    const rows = this.#order.splice(0, this.config.batch);
-    this.#optimizer.zeroGrad();
-    const p = this.model.forward(takeRows(this.x, rows));
-    const target = takeRows(this.y, rows);
-    const loss = this.config.loss === 'bce' ? binaryCrossEntropy(p, target) : mse(p, target);
-    loss.backward();
-    this.#optimizer.step();
-    this.steps++;
-    return loss.item();
+  /** Whole epochs' worth of samples seen so far. */
+  get epochs(): number {
+    return Math.floor((this.steps * this.config.batch) / this.points.y.length);
+  }
+
+  /**
+   * Trains with fitAsync (mini-batches of the configured size, reshuffled every epoch from the seed),
+   * measuring every MEASURE_EVERY mini-batches, until a stop of `options` holds. A run stopped mid-epoch
+   * goes on, at the next call, with the next epoch's shuffle.
+   */
+  async train(options: TrainOptions = {}): Promise<void> {
+    const { batches = Number.POSITIVE_INFINITY, until, signal } = options;
+    let done = 0;
+    const lossOf = this.config.loss === 'bce' ? binaryCrossEntropy : mse;
+    const history = await fitAsync(
+      this.model,
+      { x: this.x, y: this.y },
+      {
+        loss: (p: Tensor, t: Tensor, o?: LossOptions) => lossOf(p, t, o),
+        optimizer: this.#optimizer,
+        batchSize: this.config.batch,
+        seed: this.config.seed + 1,
+        epochs: Number.MAX_SAFE_INTEGER,
+        initialEpoch: this.#epoch,
+        yieldEvery: 8,
+        ...(signal === undefined ? {} : { signal }),
+        callbacks: [
+          {
+            onBatchEnd: (_batch, _logs, context) => {
+              this.steps++;
+              done++;
+              const measured = this.steps % MEASURE_EVERY === 0;
+              if (measured) this.measure();
+              if (done >= batches || (measured && until?.() === true)) context.stopTraining('done');
+            },
+          },
+        ],
+      },
+    );
+    this.#epoch += history.loss.length;
   }
 
   /** The loss and accuracy over all the points, recorded in the history. */
@@ -146,6 +189,7 @@ export class Trainer {
     const result = { loss, accuracy: accuracy(p, this.y) };
     this.losses.push(result.loss);
     this.accuracies.push(result.accuracy);
+    this.measuredAt.push(this.steps);
     return result;
   }
 

@@ -43,14 +43,51 @@ describe('the training panel', () => {
     }
   });
 
-  test('moons from seed 0 passes 95% accuracy within 2,000 steps, the same way every time', () => {
-    const run = () => {
+  test('moons from seed 0 passes 95% accuracy within 2,000 steps of fitAsync, the same way every time', async () => {
+    const run = async () => {
       const trainer = new Trainer(DEFAULTS);
-      for (let s = 0; s < 2000 && (trainer.measure().accuracy < 0.95 || s === 0); s++) trainer.step();
-      return [trainer.steps, trainer.accuracies.at(-1)];
+      trainer.measure();
+      await trainer.train({ batches: 2000, until: () => trainer.accuracies.at(-1)! >= 0.95 });
+      return [trainer.steps, trainer.accuracies.at(-1), trainer.measuredAt.at(-1)];
     };
-    const [steps, accuracy] = run();
+    const [steps, accuracy, measuredAt] = await run();
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
-    expect(run()).toEqual([steps, accuracy]);
+    expect(measuredAt).toBe(steps);
+    expect(steps).toBeLessThan(2000);
+    expect(await run()).toEqual([steps, accuracy, measuredAt]);
+  });
+
+  test('runs stopped and started again go on where they were: the same as one run, batch for batch', async () => {
+    const whole = new Trainer(DEFAULTS);
+    await whole.train({ batches: 25 });
+    const pieces = new Trainer(DEFAULTS);
+    await pieces.train({ batches: 10 }); // one full epoch of 200 points in batches of 20
+    await pieces.train({ batches: 15 });
+    expect(pieces.steps).toBe(25);
+    expect(pieces.epochs).toBe(2);
+    expect(pieces.model.toJSON()).toEqual(whole.model.toJSON());
+    // stopped mid-epoch, the next run starts the next epoch's shuffle: another path, as documented
+    const midEpoch = new Trainer(DEFAULTS);
+    await midEpoch.train({ batches: 5 });
+    await midEpoch.train({ batches: 20 });
+    expect(midEpoch.model.toJSON()).not.toEqual(whole.model.toJSON());
+    expect(midEpoch.losses).toEqual(midEpoch.measuredAt.map(() => expect.any(Number)));
+  });
+
+  test('an aborted run stops after the mini-batch in progress', async () => {
+    const trainer = new Trainer(DEFAULTS);
+    const stop = new AbortController();
+    const done = trainer.train({ signal: stop.signal });
+    // fitAsync ran its first slice before handing back the promise (it may have ended within a batch);
+    // the abort lands when it next has the turn: at most the batch in progress finishes
+    const before = trainer.steps;
+    expect(before).toBeGreaterThan(0);
+    stop.abort();
+    await done;
+    expect(trainer.steps - before).toBeGreaterThanOrEqual(0);
+    expect(trainer.steps - before).toBeLessThanOrEqual(1);
+    const after = trainer.steps;
+    await new Promise((resume) => setTimeout(resume, 50));
+    expect(trainer.steps).toBe(after);
   });
 });
