@@ -46,11 +46,13 @@ export interface CsvOptions {
   readonly delimiter?: string;
 }
 
+/** A web ReadableStream of bytes (a fetch body), as far as Dataset.csv reads one: by its reader. */
+export interface ByteStream {
+  getReader(): { read(): Promise<unknown>; cancel(): Promise<unknown> };
+}
+
 /** Chunks of text: a fetch body, a Node read stream, an array of strings, a generator of byte chunks. */
-export type TextSource =
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array | string>
-  | Iterable<Uint8Array | string>;
+export type TextSource = ByteStream | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 /**
  * A stream of items (samples, or batches for `fit`), re-read on every pass: larger-than-memory data trains
@@ -461,14 +463,18 @@ function flatten(item: unknown, where: string): [ArrayLike<number>, number[], bo
 }
 
 function isTextSource(source: unknown): source is TextSource {
-  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) return true;
   if (typeof source !== 'object' || source === null) return false;
-  return Symbol.iterator in source || Symbol.asyncIterator in source;
+  return isByteStream(source) || Symbol.iterator in source || Symbol.asyncIterator in source;
+}
+
+/** A web stream is read through its reader (a browser's may not be async iterable). */
+function isByteStream(source: unknown): source is ByteStream {
+  return typeof (source as Partial<ByteStream> | null)?.getReader === 'function';
 }
 
 /** Text chunks of a source, as an iterator (sync or async), or null when it is not a text source. */
 function chunksOf(source: unknown): Opened | null {
-  if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) {
+  if (isByteStream(source)) {
     const reader = source.getReader();
     return {
       [Symbol.asyncIterator]() {

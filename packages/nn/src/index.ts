@@ -16,6 +16,7 @@ export { type Checkpoint, type CheckpointOptions, modelCheckpoint, sidecarPath }
 export { type ClipNormOptions, clipGradNorm, clipGradValue } from './clipping.js';
 export {
   type BatchOptions,
+  type ByteStream,
   type CsvOptions,
   Dataset,
   type DatasetSource,
