@@ -188,7 +188,8 @@ export class SGD extends Optimizer<SgdState> {
   protected readonly saved = ['buffer'];
   /** The learning rate; may be changed between steps (a schedule). */
   lr: number;
-  readonly momentum: number;
+  /** The momentum factor; may be changed between steps (OneCycleLR cycles it, as PyTorch's). */
+  momentum: number;
   readonly dampening: number;
   readonly weightDecay: number;
   readonly nesterov: boolean;
@@ -233,6 +234,8 @@ export class SGD extends Optimizer<SgdState> {
   protected compute(state: SgdState, x: Storage, grad: Storage, limit: number, next: Storage): void {
     const { lr, momentum, dampening, nesterov } = this;
     const weightDecay = this.decayOf(this.weightDecay);
+    // a momentum set after the parameter's first step (a schedule's): its buffer starts now
+    if (momentum !== 0) state.nextBuffer ??= new Float64Array(x.length);
     const { buffer, nextBuffer } = state;
     if (momentum === 0 && weightDecay === 0) {
       // plain SGD, as PyTorch skips the weight-decay term when it is 0: x ← x - lr·∇, four elements an
@@ -306,7 +309,8 @@ export class Adam extends Optimizer<AdamState> {
   protected readonly saved = ['step', 'm', 'v'];
   /** The learning rate; may be changed between steps (a schedule). */
   lr: number;
-  readonly betas: readonly [number, number];
+  /** β₁ and β₂; may be changed between steps (OneCycleLR cycles β₁, as PyTorch's). */
+  betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
   readonly #decoupled: boolean;

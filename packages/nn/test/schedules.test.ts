@@ -1,5 +1,6 @@
 import { tensor } from '@adjoint/autograd';
 import {
+  Adam,
   CosineAnnealingLR,
   ExponentialLR,
   earlyStopping,
@@ -62,7 +63,7 @@ describe("learning-rate schedules equal PyTorch's, step for step", () => {
         );
       },
     ],
-    ['oneCycleLR', () => new OneCycleLR(sgd(), { maxLr: 1, totalSteps: 101 })],
+    ['oneCycleLR', () => new OneCycleLR(sgd(), { maxLr: 1, totalSteps: 101, cycleMomentum: false })],
     [
       'oneCycleLRLinear',
       () =>
@@ -74,6 +75,7 @@ describe("learning-rate schedules equal PyTorch's, step for step", () => {
           divFactor: 10,
           finalDivFactor: 100,
           threePhase: true,
+          cycleMomentum: false,
         }),
     ],
   ] as const)('%s', (name, make) => {
@@ -100,6 +102,46 @@ describe("learning-rate schedules equal PyTorch's, step for step", () => {
         goldens.accuracyMetrics,
       ),
       goldens.reduceLROnPlateauMaxAbs!,
+    );
+  });
+
+  test.each([
+    ['oneCycleSgd', 'SGD’s momentum'],
+    ['oneCycleAdam', 'Adam’s β₁, three phases'],
+  ] as const)('OneCycleLR cycles the momentum as PyTorch does: %s (%s)', (name, _what) => {
+    const p = tensor([0], { requiresGrad: true });
+    const optimizer =
+      name === 'oneCycleSgd' ? new SGD([p], { lr: 0.1, momentum: 0.9 }) : new Adam([p], { lr: 0.1 });
+    const schedule =
+      name === 'oneCycleSgd'
+        ? new OneCycleLR(optimizer, { maxLr: 1, totalSteps: 101 })
+        : new OneCycleLR(optimizer, {
+            maxLr: 0.3,
+            totalSteps: 101,
+            threePhase: true,
+            baseMomentum: 0.8,
+            maxMomentum: 0.9,
+          });
+    const momentum = () => (optimizer instanceof SGD ? optimizer.momentum : optimizer.betas[0]);
+    const lrs = [schedule.lr];
+    const momenta = [momentum()];
+    for (let i = 0; i < 100; i++) {
+      schedule.step();
+      lrs.push(schedule.lr);
+      momenta.push(momentum());
+    }
+    expectRates(lrs, goldens[name]!);
+    expectRates(momenta, goldens[`${name}Momentum`]!);
+    // a resumed schedule puts the momentum of its step back too
+    const again = new SGD([tensor([0], { requiresGrad: true })], { lr: 0.1, momentum: 0.9 });
+    const resumed = new OneCycleLR(again, { maxLr: 1, totalSteps: 101 });
+    resumed.loadStateDict({ lastEpoch: 40 });
+    if (name === 'oneCycleSgd') expect(again.momentum).toBe(goldens.oneCycleSgdMomentum![40]);
+  });
+
+  test('cycling the momentum of an optimizer that has none is an error naming the way out', () => {
+    expect(() => new OneCycleLR({ lr: 0.1 }, { maxLr: 1, totalSteps: 10 })).toThrow(
+      'OneCycleLR: cycleMomentum needs an optimizer with momentum (SGD) or betas (Adam); this one has neither: pass cycleMomentum: false',
     );
   });
 
