@@ -11,6 +11,14 @@ const conditions = ['@adjoint/source'];
 /** The browser the Chromium projects run in: Debian's, installed by .ci/run (apt-get install chromium). */
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
+/** Headless Chromium: the system's (Debian's package), never a downloaded one; missing, the run fails. */
+const browser = () => ({
+  enabled: true,
+  headless: true,
+  provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: ['--no-sandbox'] } }),
+  instances: [{ browser: 'chromium' as const }],
+});
+
 export default defineConfig({
   // The browser projects' pages are cross-origin isolated, as a page must be to share memory with Web
   // Workers: matmulAsync's workers are tested there.
@@ -52,7 +60,7 @@ export default defineConfig({
       ...(
         [
           ['autograd', ['citations', 'layout', 'threads', 'wasm-source']],
-          ['nn', ['memory', 'print', 'checkpoint-files']],
+          ['nn', ['memory', 'print', 'checkpoint-files', 'dataset-files']],
         ] as const
       ).map(([name, nodeOnly]) => ({
         extends: true as const,
@@ -60,17 +68,27 @@ export default defineConfig({
           name: `${name}, in a browser`,
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
-          exclude: nodeOnly.map((file) => `test/${file}.test.ts`),
+          exclude: [...nodeOnly.map((file) => `test/${file}.test.ts`), 'test/browser/**'],
           setupFiles: [setup],
-          browser: {
-            enabled: true,
-            headless: true,
-            // the system's Chromium (Debian's package), never a downloaded one; missing, the run fails
-            provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: ['--no-sandbox'] } }),
-            instances: [{ browser: 'chromium' as const }],
-          },
+          browser: browser(),
         },
       })),
+      // What only a quiet browser can show (a page's long tasks, which other work on the machine would
+      // lengthen): defined only for the run of its own, alone after the rest (the root package.json's test)
+      ...(process.env.ADJOINT_RESPONSIVENESS === '1'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'responsiveness, in a browser',
+                root: 'packages/nn',
+                include: ['test/browser/**/*.test.ts'],
+                setupFiles: [setup],
+                browser: browser(),
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

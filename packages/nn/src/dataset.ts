@@ -97,11 +97,14 @@ export class Dataset<T> implements Iterable<T>, AsyncIterable<T> {
 
   /**
    * The rows of CSV text as arrays of numbers, read line by line as the chunks arrive, so a file larger
-   * than memory streams: in Node `Dataset.csv(createReadStream(path))`, in a browser
-   * `Dataset.csv((await fetch(url)).body)`. Fields are trimmed and may be quoted; a field that is not a
+   * than memory streams: in Node `Dataset.csv(() => createReadStream(path))`, in a browser
+   * `Dataset.csv(async () => (await fetch(url)).body)` (a function: each pass reads afresh). Fields are trimmed and may be quoted; a field that is not a
    * number is an Error naming its line and column. Empty lines are skipped.
    */
-  static csv(source: TextSource | (() => TextSource), options: CsvOptions = {}): Dataset<number[]> {
+  static csv(
+    source: TextSource | (() => TextSource | Promise<TextSource>),
+    options: CsvOptions = {},
+  ): Dataset<number[]> {
     checkOptions('Dataset.csv', options, ['skip', 'delimiter']);
     const { skip = 0, delimiter = ',' } = options;
     if (!Number.isSafeInteger(skip) || skip < 0)
@@ -119,9 +122,15 @@ export class Dataset<T> implements Iterable<T>, AsyncIterable<T> {
     };
     // a wrong source is named now, not at the first pass
     if (typeof source !== 'function') check(source);
-    return Dataset.from(() =>
-      csvRows(check(typeof source === 'function' ? source() : source), skip, delimiter),
-    );
+    return Dataset.from(() => {
+      const text = typeof source === 'function' ? source() : source;
+      // a source still to come (a fetch): its rows once it is there, asynchronously
+      if (text instanceof Promise)
+        return (async function* () {
+          yield* csvRows(check(await text), skip, delimiter);
+        })();
+      return csvRows(check(text), skip, delimiter);
+    });
   }
 
   /** Each item as `fn` makes it (with the item's index in this pass). */

@@ -39,8 +39,9 @@ export async function fitAsync<Out extends Prediction, Tgt extends Target>(
     onBatchEnd: (_b, _l, c) => signal?.aborted && c.stopTraining('aborted by its signal'),
   };
   const run = training(model, data, { ...rest, callbacks: [...(rest.callbacks ?? []), stopper] }, 'fitAsync');
-  let slice = performance.now();
+  // the checks and set-up run now, in the caller's task; the first batch in a task of its own
   let next = run.next();
+  let slice = Number.NEGATIVE_INFINITY;
   for (;;) {
     if (next.done) return next.value;
     // an asynchronous Dataset's next batch (or its close): settled here and handed back, or its error

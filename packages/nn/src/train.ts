@@ -291,6 +291,8 @@ export function* training<Out extends Prediction, Tgt extends Target>(
   const mode = model.training;
   try {
     call('onTrainBegin', context);
+    // the checks and set-up are done: fitAsync lets the event loop in before the first batch
+    yield;
     for (let epoch = initialEpoch; epoch < epochs && stopped === undefined; epoch++) {
       model.train();
       call('onEpochBegin', epoch, context);
@@ -302,8 +304,9 @@ export function* training<Out extends Prediction, Tgt extends Target>(
   } finally {
     model.train(mode);
   }
-  // only what was asked for: an empty series means it was not
+  // only what was asked for (the loss always, empty when a stop came before the first batch)
   return {
+    loss: history.loss,
     ...Object.fromEntries(Object.entries(history).filter(([, series]) => series.length > 0)),
     ...(stopped === undefined ? {} : { stopped }),
   } as unknown as History;

@@ -4,7 +4,7 @@ import { Adam, fitAsync, mlp, softmaxCrossEntropy } from '@adjoint/nn';
 import { expect, test } from 'vitest';
 import { userEvent } from 'vitest/browser';
 
-// In Chromium only (the Node projects leave test/browser/ out): fitAsync keeps a page responsive while
+// In Chromium only, in a run of its own after the rest (see vitest.config.ts): fitAsync keeps a page responsive while
 // it trains the MNIST MLP (784-128-64-10, batch 128, float32, with accuracy and a validation split, as
 // the mnist example trains it), on 2,304 seeded images of MNIST's shape. Every task the page runs stays
 // under 50 ms, the line above which Chromium reports a long task, and a real click (the browser's input
