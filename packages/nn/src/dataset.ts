@@ -4,27 +4,28 @@
 // is iterated, and each pass opens the source again, so a dataset made from a function is an epoch each
 // time `fit` iterates it. Each stage is written once, as a push stage, and two small drivers run the
 // chain, one over a synchronous source and one over an asynchronous one.
-import { internal, Rng, ShapeError, Tensor, tensor } from '@adjoint/autograd';
+import { internal, Rng, type Tensor } from '@adjoint/autograd';
+import { type CsvOptions, csvRows, isTextSource, type TextSource } from './csv.js';
+import {
+  collate,
+  isSync,
+  type Opened,
+  openIterable,
+  Pipeline,
+  repeatAsync,
+  repeatSync,
+  runAsync,
+  runSync,
+  type Stage,
+} from './dataset-passes.js';
 
-const { checkOptions, describe, formatShape } = internal;
+const { checkOptions, describe } = internal;
 
 /** What a dataset's source may be: values, or a function that makes them afresh for every pass. */
 export type DatasetSource<T> =
   | Iterable<T>
   | AsyncIterable<T>
   | (() => Iterable<T> | AsyncIterable<T> | Iterator<T> | AsyncIterator<T>);
-
-/** A stage of the chain: takes items one at a time and emits what it lets through. */
-interface Stage {
-  /** Takes one item; false once the stage wants no more (take has its count). */
-  push(item: unknown, out: unknown[]): boolean;
-  /** The source has ended: emits what the stage still holds. */
-  end(out: unknown[]): void;
-  /** The stage wants no items at all (take(0)). */
-  readonly closed?: boolean;
-}
-
-type Opened = Iterator<unknown> | AsyncIterator<unknown>;
 
 /** What `Dataset.batch` takes. */
 export interface BatchOptions {
@@ -37,22 +38,6 @@ export interface ShuffleOptions {
   /** The generator's seed (default 0): the same seed gives the same orders, pass after pass. */
   readonly seed?: number;
 }
-
-/** What `Dataset.csv` takes. */
-export interface CsvOptions {
-  /** Lines to skip at the start (a header; default 0). */
-  readonly skip?: number;
-  /** The field separator (default ','). */
-  readonly delimiter?: string;
-}
-
-/** A web ReadableStream of bytes (a fetch body), as far as Dataset.csv reads one: by its reader. */
-export interface ByteStream {
-  getReader(): { read(): Promise<unknown>; cancel(): Promise<unknown> };
-}
-
-/** Chunks of text: a fetch body, a Node read stream, an array of strings, a generator of byte chunks. */
-export type TextSource = ByteStream | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 /**
  * A stream of items (samples, or batches for `fit`), re-read on every pass: larger-than-memory data trains
@@ -289,288 +274,3 @@ export type Stacked<T> = T extends number | readonly unknown[] | Tensor | Float3
   : T extends object
     ? { [K in keyof T]: Stacked<T[K]> }
     : never;
-
-/** The stages of one pass, in order; items go in at the front and come out at the back. */
-class Pipeline {
-  readonly #stages: readonly Stage[];
-  readonly #open: boolean[];
-
-  constructor(stages: readonly Stage[]) {
-    this.#stages = stages;
-    this.#open = stages.map((s) => s.closed !== true);
-  }
-
-  /** Whether any stage wants no more items: the source need not be read further. */
-  get full(): boolean {
-    return this.#open.includes(false);
-  }
-
-  push(item: unknown): unknown[] {
-    return this.#from(0, [item]);
-  }
-
-  /** The source ended: each stage in order hands on what it holds. */
-  end(): unknown[] {
-    const out: unknown[] = [];
-    for (let i = 0; i < this.#stages.length; i++) {
-      if (!this.#open[i]) continue;
-      const held: unknown[] = [];
-      this.#stages[i]!.end(held);
-      this.#open[i] = false;
-      out.push(...this.#from(i + 1, held));
-    }
-    return out;
-  }
-
-  #from(first: number, items: unknown[]): unknown[] {
-    let current = items;
-    for (let i = first; i < this.#stages.length && current.length > 0; i++) {
-      const next: unknown[] = [];
-      for (const item of current) {
-        if (!this.#open[i]) break;
-        if (!this.#stages[i]!.push(item, next)) this.#open[i] = false;
-      }
-      current = next;
-    }
-    return current;
-  }
-}
-
-function* runSync(source: Iterator<unknown>, pipeline: Pipeline): Generator<unknown> {
-  try {
-    while (!pipeline.full) {
-      const next = source.next();
-      if (next.done) break;
-      yield* pipeline.push(next.value);
-    }
-    yield* pipeline.end();
-  } finally {
-    source.return?.();
-  }
-}
-
-async function* runAsync(source: Opened, pipeline: Pipeline): AsyncGenerator<unknown> {
-  try {
-    while (!pipeline.full) {
-      const next = await source.next();
-      if (next.done) break;
-      yield* pipeline.push(next.value);
-    }
-    yield* pipeline.end();
-  } finally {
-    await source.return?.();
-  }
-}
-
-/** A pass already open, then `count - 1` more (an empty dataset repeated without end is still empty). */
-function* repeatSync(
-  first: Iterator<unknown>,
-  again: () => Iterator<unknown>,
-  count: number,
-): Generator<unknown> {
-  let it = first;
-  for (let pass = 0; pass < count; pass++, it = pass < count ? again() : it) {
-    let items = 0;
-    for (let next = it.next(); !next.done; next = it.next(), items++) yield next.value;
-    if (items === 0) return;
-  }
-}
-
-async function* repeatAsync(
-  first: AsyncIterator<unknown>,
-  again: () => AsyncIterator<unknown>,
-  count: number,
-): AsyncGenerator<unknown> {
-  let it = first;
-  for (let pass = 0; pass < count; pass++, it = pass < count ? again() : it) {
-    let items = 0;
-    for (let next = await it.next(); !next.done; next = await it.next(), items++) yield next.value;
-    if (items === 0) return;
-  }
-}
-
-function isSync(opened: Opened): opened is Iterator<unknown> {
-  return !(Symbol.asyncIterator in opened) || Symbol.iterator in opened;
-}
-
-/** An iterator over `source` (sync preferred), or null when it is neither kind of iterable nor an iterator. */
-function openIterable(source: unknown): Opened | null {
-  if (typeof source !== 'object' && typeof source !== 'string') return null;
-  if (source === null) return null;
-  const s = source as Partial<Iterable<unknown> & AsyncIterable<unknown> & Iterator<unknown>>;
-  if (typeof s[Symbol.iterator] === 'function') return s[Symbol.iterator]!();
-  if (typeof s[Symbol.asyncIterator] === 'function') return s[Symbol.asyncIterator]!();
-  if (typeof s.next === 'function') return s as Iterator<unknown>;
-  return null;
-}
-
-/** Stacks items into Tensors (field by field for objects); `where` names the batch in errors. */
-function collate(items: readonly unknown[], where: string): unknown {
-  const first = items[0];
-  if (typeof first === 'object' && first !== null && !isArrayLike(first) && !(first instanceof Tensor)) {
-    const keys = Object.keys(first);
-    const out: Record<string, unknown> = {};
-    items.forEach((item, i) => {
-      const ks = typeof item === 'object' && item !== null ? Object.keys(item) : [];
-      if (ks.length !== keys.length || ks.some((k) => !keys.includes(k)))
-        throw new TypeError(
-          `Dataset.batch: ${where}: item ${i} has fields {${ks.join(', ')}}, item 0 {${keys.join(', ')}}`,
-        );
-    });
-    for (const key of keys)
-      out[key] = collate(
-        items.map((item) => (item as Record<string, unknown>)[key]),
-        `${where}, field ${key}`,
-      );
-    return out;
-  }
-  let shape: number[] | null = null;
-  let float32 = true;
-  const parts = items.map((item, i) => {
-    const [data, itemShape, f32] = flatten(item, `${where}, item ${i}`);
-    if (shape === null) shape = itemShape;
-    else if (itemShape.length !== shape.length || itemShape.some((d, k) => d !== shape![k]))
-      throw new ShapeError(
-        `Dataset.batch: ${where}: item ${i} has shape ${formatShape(itemShape)}, item 0 ${formatShape(shape)}`,
-      );
-    float32 &&= f32;
-    return data;
-  });
-  const width = parts[0]!.length;
-  const out = float32 ? new Float32Array(items.length * width) : new Float64Array(items.length * width);
-  parts.forEach((data, i) => {
-    out.set(data, i * width);
-  });
-  return new Tensor(out, [items.length, ...shape!]);
-}
-
-function isArrayLike(x: object): boolean {
-  return Array.isArray(x) || x instanceof Float32Array || x instanceof Float64Array;
-}
-
-/** An item's numbers, its shape and whether it is float32 data. */
-function flatten(item: unknown, where: string): [ArrayLike<number>, number[], boolean] {
-  if (item instanceof Tensor) return [item.data, [...item.shape], item.dtype === 'float32'];
-  if (item instanceof Float32Array) return [item, [item.length], true];
-  if (item instanceof Float64Array) return [item, [item.length], false];
-  if (typeof item === 'number') {
-    if (!Number.isFinite(item))
-      throw new RangeError(`Dataset.batch: ${where} is ${item}, not a finite number`);
-    return [[item], [], false];
-  }
-  if (Array.isArray(item)) {
-    try {
-      const t = tensor(item as number[]);
-      return [t.data, [...t.shape], false];
-    } catch (error) {
-      throw new TypeError(`Dataset.batch: ${where}: ${(error as Error).message.replace(/^tensor: /, '')}`);
-    }
-  }
-  throw new TypeError(
-    `Dataset.batch: ${where} is ${describe(item)}; batch stacks numbers, arrays of numbers, Tensors and objects of them`,
-  );
-}
-
-function isTextSource(source: unknown): source is TextSource {
-  if (typeof source !== 'object' || source === null) return false;
-  return isByteStream(source) || Symbol.iterator in source || Symbol.asyncIterator in source;
-}
-
-/** A web stream is read through its reader (a browser's may not be async iterable). */
-function isByteStream(source: unknown): source is ByteStream {
-  return typeof (source as Partial<ByteStream> | null)?.getReader === 'function';
-}
-
-/** Text chunks of a source, as an iterator (sync or async), or null when it is not a text source. */
-function chunksOf(source: unknown): Opened | null {
-  if (isByteStream(source)) {
-    const reader = source.getReader();
-    return {
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-      next: () => reader.read() as Promise<IteratorResult<unknown>>,
-      return: async () => {
-        await reader.cancel();
-        return { done: true, value: undefined };
-      },
-    } as AsyncIterator<unknown>;
-  }
-  if (typeof source === 'string') return null;
-  return openIterable(source);
-}
-
-/** The rows of CSV text from chunks, parsed as numbers, line by line. */
-function csvRows(
-  source: TextSource,
-  skip: number,
-  delimiter: string,
-): Iterable<number[]> | AsyncIterable<number[]> {
-  const decoder = new TextDecoder();
-  let line = 0;
-  let rest = '';
-  const rowsOf = (text: string, last: boolean): number[][] => {
-    const lines = (rest + text).split('\n');
-    rest = last ? '' : lines.pop()!;
-    const rows: number[][] = [];
-    for (const raw of lines) {
-      line++;
-      const l = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (line <= skip || l.trim() === '') continue;
-      rows.push(parseLine(l, line, delimiter));
-    }
-    return rows;
-  };
-  const text = (chunk: unknown): string => {
-    if (typeof chunk === 'string') return chunk;
-    if (chunk instanceof Uint8Array) return decoder.decode(chunk, { stream: true });
-    throw new TypeError(`Dataset.csv: a chunk of the source is ${describe(chunk)}, not text or bytes`);
-  };
-  const chunks = chunksOf(source)!;
-  if (isSync(chunks))
-    return (function* () {
-      try {
-        for (let next = chunks.next(); !next.done; next = chunks.next())
-          yield* rowsOf(text(next.value), false);
-        yield* rowsOf(decoder.decode(), true);
-      } finally {
-        chunks.return?.();
-      }
-    })();
-  return (async function* () {
-    try {
-      for (let next = await chunks.next(); !next.done; next = await chunks.next())
-        yield* rowsOf(text(next.value), false);
-      yield* rowsOf(decoder.decode(), true);
-    } finally {
-      await chunks.return?.();
-    }
-  })();
-}
-
-/** One CSV line as numbers: fields split on the delimiter outside quotes, "" inside quotes a quote. */
-function parseLine(l: string, line: number, delimiter: string): number[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < l.length; i++) {
-    const ch = l[i]!;
-    if (quoted && ch === '"' && l[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (ch === '"') quoted = !quoted;
-    else if (ch === delimiter && !quoted) {
-      fields.push(field);
-      field = '';
-    } else field += ch;
-  }
-  fields.push(field);
-  return fields.map((f, column) => {
-    const value = f.trim() === '' ? Number.NaN : Number(f);
-    if (!Number.isFinite(value))
-      throw new TypeError(
-        `Dataset.csv: line ${line}, column ${column + 1} is ${JSON.stringify(f)}, not a number (skip a header with { skip: 1 }; map text fields in the source)`,
-      );
-    return value;
-  });
-}

@@ -1,9 +1,10 @@
 // fitAsync: fit, run in slices between which the event loop (a page's clicks and paints) gets its turn.
 import { internal } from '@adjoint/autograd';
 import type { Callback } from './callbacks.js';
+import type { FitOptions, History, TrainingData } from './fit-options.js';
 import type { Prediction, Target } from './losses.js';
 import type { Model } from './model.js';
-import { type FitOptions, type History, type TrainingData, training } from './train.js';
+import { training } from './train.js';
 
 const { describe } = internal;
 

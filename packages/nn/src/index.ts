@@ -14,17 +14,16 @@ export {
 } from './callbacks.js';
 export { type Checkpoint, type CheckpointOptions, modelCheckpoint, sidecarPath } from './checkpoint.js';
 export { type ClipNormOptions, clipGradNorm, clipGradValue } from './clipping.js';
+export type { ByteStream, CsvOptions, TextSource } from './csv.js';
 export {
   type BatchOptions,
-  type ByteStream,
-  type CsvOptions,
   Dataset,
   type DatasetSource,
   type ShuffleOptions,
   type Stacked,
-  type TextSource,
 } from './dataset.js';
 export { type FitAsyncOptions, fitAsync } from './fit-async.js';
+export type { Batch, FitOptions, History, LossOptions, Samples, TrainingData } from './fit-options.js';
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';
@@ -64,6 +63,7 @@ export { Adam, type AdamOptions, AdamW, type Clipping, SGD, type SgdOptions } fr
 export type { OptimizerState, Parameters, ParamGroup } from './optim-state.js';
 export { type PlateauOptions, ReduceLROnPlateau } from './plateau.js';
 export { type ProgressOptions, type ProgressStream, progressBar } from './progress.js';
+export { predict, takeRows } from './samples.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
 export {
   CosineAnnealingLR,
@@ -96,14 +96,4 @@ export {
   type PoolSpec,
 } from './spec.js';
 export { type ModelSummary, type SummaryOptions, type SummaryRow, summary } from './summary.js';
-export {
-  type Batch,
-  type FitOptions,
-  fit,
-  type History,
-  type LossOptions,
-  predict,
-  type Samples,
-  type TrainingData,
-  takeRows,
-} from './train.js';
+export { fit } from './train.js';
