@@ -15,7 +15,13 @@ export interface CsvOptions {
 
 /** A web ReadableStream of bytes (a fetch body), as far as Dataset.csv reads one: by its reader. */
 export interface ByteStream {
-  getReader(): { read(): Promise<unknown>; cancel(): Promise<unknown> };
+  /** Its reader, which Dataset.csv reads chunk by chunk. */
+  getReader(): {
+    /** The next chunk: `{ done, value }`. */
+    read(): Promise<unknown>;
+    /** Ends the read early (take, a stop, an error). */
+    cancel(): Promise<unknown>;
+  };
 }
 
 /** Chunks of text: a fetch body, a Node read stream, an array of strings, a generator of byte chunks. */

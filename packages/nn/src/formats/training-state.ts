@@ -10,7 +10,9 @@ const { describe } = internal;
 
 /** An optimizer, as far as saving and loading its state goes: SGD, Adam, AdamW. */
 export interface Stateful<S = unknown> {
+  /** Its state, as plain JSON. */
   stateDict(): S;
+  /** Puts back a state `stateDict` gave, checked whole first. */
   loadStateDict(state: unknown): void;
 }
 
