@@ -133,7 +133,7 @@ export const FIT_OPTIONS = [
 ] as const;
 
 /**
- * @internal What the training generator yields: nothing (a batch is done; fitAsync may let the event loop
+ * What the training generator yields: nothing (a batch is done; fitAsync may let the event loop
  * in), or a promise the driver must settle and send back (an asynchronous Dataset's next batch).
  */
 export type TrainingYield = undefined | Promise<unknown>;
