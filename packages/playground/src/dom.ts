@@ -14,3 +14,12 @@ export function writeHash(view: 'graph' | 'train', params: URLSearchParams): voi
   const query = params.toString();
   history.replaceState(null, '', `#${view}${query ? `?${query}` : ''}`);
 }
+
+/** Saves `data` as a file named `name`, as a download the browser offers. */
+export function saveFile(name: string, data: string | Uint8Array, type: string): void {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([data as BlobPart], { type }));
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}

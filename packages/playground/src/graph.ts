@@ -39,6 +39,11 @@ export interface GraphModel {
   /** The inputs by name, in the program's order. */
   readonly inputs: readonly { readonly name: string; readonly id: number }[];
   readonly steps: readonly BackwardStep[];
+  /**
+   * Where a NaN or an infinity first arises: the first node, in the order the program computes them,
+   * whose value is not finite while its inputs' values are. Null when every value is finite.
+   */
+  readonly firstNonFinite: number | null;
 }
 
 /** The rule each op applies, in the words of docs/derivations.md: ȳ is the node's bar, the inputs a and b. */
@@ -198,7 +203,18 @@ export function buildGraph(
     output,
     inputs,
     steps,
+    firstNonFinite: firstNonFinite(nodes.map((n) => ({ value: n.value.data, inputs: n.inputs }))),
   };
+}
+
+/** The first node whose value is not finite while its inputs' are (nodes come in topological order). */
+export function firstNonFinite(
+  nodes: readonly { readonly value: number; readonly inputs: readonly number[] }[],
+): number | null {
+  const at = nodes.findIndex(
+    (n) => !Number.isFinite(n.value) && n.inputs.every((i) => Number.isFinite(nodes[i]!.value)),
+  );
+  return at < 0 ? null : at;
 }
 
 /**

@@ -3,7 +3,7 @@
  * step at a time, and the finite-difference check) and the training panel. Its state lives in the URL.
  */
 import { instance } from '@viz-js/viz';
-import { $, readHash, writeHash } from './dom.js';
+import { $, readHash, saveFile, writeHash } from './dom.js';
 import { buildGraph, type GraphModel, RULES } from './graph.js';
 import { fdRows, short, symbol, toDot } from './graph-view.js';
 import { ParseError, type Program, parse } from './parser.js';
@@ -26,6 +26,8 @@ const viz = instance();
 function saveGraph(): void {
   const params = new URLSearchParams({ source: graphState.source });
   for (const [name, value] of Object.entries(graphState.values)) params.set(`v.${name}`, String(value));
+  // the backward step shown, so a link opens the pass where it was
+  if (graphState.step > 0) params.set('step', String(graphState.step));
   writeHash('graph', params);
 }
 
@@ -49,6 +51,7 @@ function recompute(): void {
     error.hidden = true;
     $('source').removeAttribute('aria-invalid');
     renderInputs();
+    renderNonFinite(graphState.model);
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
     error.textContent = e.message;
@@ -135,14 +138,59 @@ async function renderGraph(): Promise<void> {
   $<HTMLButtonElement>('last').disabled = step === model.steps.length;
 }
 
+/** The graph as drawn (SVG) or as Graphviz source (DOT) at the current step, and a link to it all. */
+function setupGraphDownloads(): void {
+  $('download-svg').addEventListener('click', () => {
+    const svg = $('graph').querySelector('svg');
+    if (svg !== null)
+      saveFile('adjoint-graph.svg', new XMLSerializer().serializeToString(svg), 'image/svg+xml');
+  });
+  $('download-dot').addEventListener('click', () => {
+    if (graphState.model !== null)
+      saveFile('adjoint-graph.dot', toDot(graphState.model, graphState.step), 'text/vnd.graphviz');
+  });
+  $('copy-link').addEventListener('click', async () => {
+    const button = $('copy-link');
+    try {
+      await navigator.clipboard.writeText(location.href);
+      button.textContent = 'link copied';
+    } catch {
+      // no clipboard (an insecure page, a refused permission): the address bar has the same link
+      button.textContent = 'the address bar holds the link';
+    }
+    setTimeout(() => {
+      button.textContent = 'copy a link';
+    }, 2000);
+  });
+}
+
 /** A node as the rule text names it: its name, or its op and value as the graph shows them. */
 function label(model: GraphModel, id: number): string {
   const node = model.nodes[id]!;
   return node.name ?? `the ${symbol(node.op)} node (${short(node.value)})`;
 }
 
-/** A number to 6 significant digits, without trailing zeros. */
+/** Says where a NaN or an infinity first arises, and from which inputs; hidden when every value is finite. */
+function renderNonFinite(model: GraphModel): void {
+  const line = $('nonfinite');
+  const id = model.firstNonFinite;
+  line.hidden = id === null;
+  if (id === null) return;
+  const node = model.nodes[id]!;
+  const operand = (i: number) => {
+    const input = model.nodes[i]!;
+    return input.op === 'const' ? fmt(input.value) : `${label(model, i)} = ${fmt(input.value)}`;
+  };
+  const from = `${symbol(node.op)} of ${node.inputs.map(operand).join(' and ')}`;
+  line.textContent =
+    `${fmt(node.value)} first appears at ${label(model, id)}, from ${from}. ` +
+    'The values and bars that depend on it are not finite either, as IEEE 754 arithmetic makes them.';
+}
+
+/** A number to 6 significant digits, without trailing zeros; ±∞ and NaN as the graph shows them. */
 function fmt(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   return String(Number(v.toPrecision(6)));
 }
 
@@ -172,6 +220,7 @@ function go(step: number): void {
   const model = graphState.model;
   if (model === null) return;
   graphState.step = Math.max(0, Math.min(model.steps.length, step));
+  saveGraph();
   void renderGraph();
 }
 
@@ -217,6 +266,9 @@ function setupGraph(params: URLSearchParams): void {
   const initial = fromUrl === null ? PRESETS[0]! : { source: fromUrl, values, id: '' };
   preset.value = PRESETS.find((p) => p.source === initial.source)?.id ?? 'custom';
   setSource(initial.source, { ...initial.values });
+  const step = Number(params.get('step'));
+  if (Number.isSafeInteger(step) && step > 0) go(step);
+  setupGraphDownloads();
 }
 
 // ---------- the two views ----------

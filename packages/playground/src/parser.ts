@@ -176,7 +176,11 @@ export function parse(source: string): Program {
       const t = peek();
       if (t.kind === 'number') {
         k++;
-        return { kind: 'number', value: Number(t.text), at: t.at };
+        const value = Number(t.text);
+        // 1e400 is no double: a constant must be one (a NaN or ∞ arises from operations, where the page shows it)
+        if (!Number.isFinite(value))
+          fail(`${t.text} is beyond the largest number a double holds (about 1.8e308)`, t.at);
+        return { kind: 'number', value, at: t.at };
       }
       if (t.kind === 'name') {
         k++;

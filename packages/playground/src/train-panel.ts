@@ -3,9 +3,10 @@
  * work, so drawing never waits on training), the decision boundary and the loss drawn with Observable
  * Plot, and the model's download.
  */
+import { toSafetensors } from '@adjoint/nn';
 import * as Plot from '@observablehq/plot';
 import { DATASETS } from './datasets.js';
-import { $, writeHash } from './dom.js';
+import { $, saveFile, writeHash } from './dom.js';
 import {
   fromParams,
   HIDDEN_ACTIVATIONS,
@@ -125,13 +126,20 @@ function drawTraining(): void {
   );
 }
 
-/** The trained model as adjoint's JSON, saved as a file (loadModel reads it back). */
-function download(): void {
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([JSON.stringify(trainer!.model)], { type: 'application/json' }));
-  link.download = `adjoint-${trainer!.config.data}.json`;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+/**
+ * The trained model as a file: adjoint's JSON (loadModel reads it), ONNX (any ONNX runtime; its writer
+ * and protobuf load only when asked for) or safetensors (PyTorch's state_dict names).
+ */
+async function download(format: 'json' | 'onnx' | 'safetensors'): Promise<void> {
+  const t = trainer!;
+  const name = `adjoint-${t.config.data}`;
+  if (format === 'json') saveFile(`${name}.json`, JSON.stringify(t.model), 'application/json');
+  else if (format === 'safetensors')
+    saveFile(`${name}.safetensors`, toSafetensors(t.model), 'application/octet-stream');
+  else {
+    const { toOnnx } = await import('@adjoint/nn/onnx');
+    saveFile(`${name}.onnx`, toOnnx(t.model), 'application/octet-stream');
+  }
 }
 
 /** Runs `trainer` with fitAsync until `options` stop it or it is aborted; one run at a time. */
@@ -190,7 +198,9 @@ export function setupTraining(params: URLSearchParams): void {
       resetTraining();
     });
   $('play').addEventListener('click', () => setPlaying(!playing));
-  $('download').addEventListener('click', download);
+  $('download').addEventListener('click', () => download('json'));
+  $('download-onnx').addEventListener('click', () => download('onnx'));
+  $('download-safetensors').addEventListener('click', () => download('safetensors'));
   $('step').addEventListener('click', async () => {
     await setPlaying(false);
     await running?.done;

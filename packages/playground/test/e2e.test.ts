@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { tensor } from '@adjoint/autograd';
-import { accuracy, loadModel, predict } from '@adjoint/nn';
+import { accuracy, fromSafetensors, loadModel, predict } from '@adjoint/nn';
+import * as ort from 'onnxruntime-web';
 import { type Browser, chromium, type Page } from 'playwright';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -12,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serve } from '../scripts/serve.mjs';
 import { dataset } from '../src/datasets.js';
 import { buildGraph } from '../src/graph.js';
-import { short } from '../src/graph-view.js';
+import { short, toDot } from '../src/graph-view.js';
 import { PRESETS } from '../src/presets.js';
 
 // The built site, as a user gets it: the packages built to dist/, the site built by Vite on them, served
@@ -153,6 +154,59 @@ describe('the playground, built and served, in Chromium', () => {
     const text = (await page.locator('#graph').textContent()) ?? '';
     expect(text).toMatch(/∞|Infinity/);
     expect(await page.locator('#graph g.node').count()).toBe(5);
+    expect(await page.locator('#nonfinite').textContent()).toBe(
+      '∞ first appears at y, from ÷ of 1 and z = 0. The values and bars that depend on it are not finite either, as IEEE 754 arithmetic makes them.',
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('the graph downloads as SVG and DOT at the step shown, and its link opens that step', async () => {
+    const page = await open(`#graph?${new URLSearchParams({ source: 'y = x * x', 'v.x': '3' })}`);
+    await page.click('#forward');
+    expect(page.url()).toContain('step=1');
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('#download-svg')]);
+    expect(svg.suggestedFilename()).toBe('adjoint-graph.svg');
+    const svgText = readFileSync((await svg.path())!, 'utf8');
+    expect(svgText).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svgText.match(/class="node"/g)).toHaveLength(2);
+    const [dot] = await Promise.all([page.waitForEvent('download'), page.click('#download-dot')]);
+    expect(readFileSync((await dot.path())!, 'utf8')).toBe(toDot(buildGraph('y = x * x', { x: 3 }), 1));
+    const again = await browser.newPage();
+    await again.goto(page.url());
+    await again.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
+    expect(await again.locator('#position').textContent()).toBe('step 1 of 1');
+    await again.close();
+    expect(errors).toEqual([]);
+    await page.close();
+    // the link button puts the address on the clipboard, where the page may write
+    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const withClipboard = await context.newPage();
+    await withClipboard.goto(`${url}#graph?${new URLSearchParams({ source: 'y = x * x', step: '1' })}`);
+    await withClipboard.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
+    await withClipboard.click('#copy-link');
+    await expect.poll(() => withClipboard.locator('#copy-link').textContent()).toBe('link copied');
+    expect(await withClipboard.evaluate(() => navigator.clipboard.readText())).toBe(withClipboard.url());
+    await context.close();
+  }, 30_000);
+
+  test('log(x) + 1 / z at x = −1, z = 0: the line names log as where NaN arises; graph, inputs and table stay', async () => {
+    const page = await open(
+      `#graph?${new URLSearchParams({ source: 'y = log(x) + 1 / z', 'v.x': '-1', 'v.z': '0' })}`,
+    );
+    await page.click('#last');
+    expect(await page.locator('#nonfinite').textContent()).toMatch(
+      /^NaN first appears at the log node \(NaN\), from log of x = -1\./,
+    );
+    expect(await page.locator('#graph g.node').count()).toBeGreaterThan(0);
+    expect(await page.locator('#inputs input[type=number]').count()).toBe(2);
+    expect(await page.locator('#fd tbody tr').count()).toBe(2);
+    await page.fill('#in-x', '2');
+    await expect
+      .poll(() => page.locator('#nonfinite').textContent())
+      .toMatch(/^∞ first appears at the ÷ node/);
+    await page.fill('#in-z', '1');
+    await expect.poll(() => page.locator('#nonfinite').isVisible()).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -199,7 +253,24 @@ describe('the playground, built and served, in Chromium', () => {
     expect(file.suggestedFilename()).toBe('adjoint-moons.json');
     const saved = JSON.parse(readFileSync((await file.path())!, 'utf8'));
     expect(saved.format).toBe('adjoint.mlp');
-    expect(accuracy(predict(loadModel(saved), tensor(points.x)), points.y)).toBeGreaterThanOrEqual(0.95);
+    const trained = loadModel(saved);
+    expect(accuracy(predict(trained, tensor(points.x)), points.y)).toBeGreaterThanOrEqual(0.95);
+    // and as safetensors (round-trips bit for bit) and ONNX (float32; ONNX Runtime Web runs it)
+    const expected = Array.from(predict(trained, tensor(points.x)).data);
+    const [st] = await Promise.all([page.waitForEvent('download'), page.click('#download-safetensors')]);
+    expect(st.suggestedFilename()).toBe('adjoint-moons.safetensors');
+    const fromFile = fromSafetensors(new Uint8Array(readFileSync((await st.path())!)), saved.spec);
+    expect(Array.from(predict(fromFile, tensor(points.x)).data)).toEqual(expected);
+    const [onnxFile] = await Promise.all([page.waitForEvent('download'), page.click('#download-onnx')]);
+    expect(onnxFile.suggestedFilename()).toBe('adjoint-moons.onnx');
+    const onnx = new Uint8Array(readFileSync((await onnxFile.path())!));
+    const session = await ort.InferenceSession.create(onnx);
+    const input = new ort.Tensor('float32', Float32Array.from(points.x.flat()), [points.x.length, 2]);
+    const run = await session.run({ [session.inputNames[0]!]: input });
+    const out = Array.from(run[session.outputNames[0]!]!.data as Float32Array);
+    out.forEach((v, i) => {
+      expect(v).toBeCloseTo(expected[i]!, 5);
+    });
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);

@@ -101,6 +101,25 @@ describe('NaN and infinities', () => {
   });
 });
 
+describe('where a NaN or an infinity first arises', () => {
+  test('the first node computed that is not finite from finite inputs; null when every value is finite', () => {
+    const graph = buildGraph('y = log(x) + 1 / z', { x: -1, z: 0 });
+    const at = graph.firstNonFinite!;
+    expect(graph.nodes[at]!.op).toBe('log');
+    expect(graph.nodes[at]!.value).toBeNaN();
+    // the division's ∞ comes later, and the sum only passes NaN on
+    const division = graph.nodes.findIndex((n) => n.op === '/');
+    expect(graph.nodes[division]!.value).toBe(Number.POSITIVE_INFINITY);
+    expect(division).toBeGreaterThan(at);
+    expect(buildGraph('y = log(x) + 1 / z', { x: 2, z: 0 }).firstNonFinite).toBe(division);
+    expect(buildGraph('y = log(x) + 1 / z', { x: 2, z: 1 }).firstNonFinite).toBeNull();
+    // a constant too large for a double is refused by the parser, with its place
+    expect(() => buildGraph('y = x * 1e400')).toThrow(
+      'line 1, column 9: 1e400 is beyond the largest number a double holds (about 1.8e308)',
+    );
+  });
+});
+
 describe('edge labels', () => {
   // issue 33: a negative amount printed as +-0.03277
   test('an amount is printed with its own sign', () => {
