@@ -10,9 +10,11 @@ import { $, saveFile, writeHash } from './dom.js';
 import {
   fromParams,
   HIDDEN_ACTIVATIONS,
+  logTicks,
   type TrainConfig,
   Trainer,
   type TrainOptions,
+  tickLabels,
   toParams,
 } from './training.js';
 
@@ -102,6 +104,7 @@ function drawTraining(): void {
       ],
     }),
   );
+  const ticks = logTicks(t.losses);
   $('loss-curve').replaceChildren(
     Plot.plot({
       width,
@@ -112,7 +115,9 @@ function drawTraining(): void {
         type: 'log',
         label: 'loss',
         grid: true,
-        tickFormat: (d: number) => String(Number(d.toPrecision(2))),
+        // ticks of our own choosing, each labelled (a log axis left to itself labels only some)
+        ticks,
+        tickFormat: tickLabels(ticks),
       },
       x: { label: 'steps', tickFormat: 'd' },
       marks: [

@@ -248,6 +248,14 @@ describe('the playground, built and served, in Chromium', () => {
     await page.click('#play');
     expect(await page.locator('#play').textContent()).toBe('▶ play');
     expect(await page.locator('#boundary svg').count()).toBe(1);
+    // the loss chart's log axis labels every tick it draws
+    const labels = await page.$$eval('#loss-curve svg [aria-label="y-axis tick label"] text', (ts) =>
+      ts.map((t) => t.textContent ?? ''),
+    );
+    const ticks = await page.locator('#loss-curve svg [aria-label="y-axis tick"] path').count();
+    expect(labels.length).toBeGreaterThanOrEqual(1);
+    expect(labels.length).toBe(ticks);
+    for (const text of labels) expect(text).toMatch(/^\d/);
     // the trained model downloads as adjoint's JSON, which loadModel reads back
     const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     expect(file.suggestedFilename()).toBe('adjoint-moons.json');

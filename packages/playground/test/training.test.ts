@@ -5,8 +5,10 @@ import {
   DEFAULTS,
   fromParams,
   HIDDEN_ACTIVATIONS,
+  logTicks,
   type TrainConfig,
   Trainer,
+  tickLabels,
   toParams,
 } from '../src/training.js';
 
@@ -20,6 +22,29 @@ const configArb: fc.Arbitrary<TrainConfig> = fc.record({
   lr: fc.constantFrom(0.001, 0.03, 0.1, 1),
   batch: fc.integer({ min: 1, max: 200 }),
   seed: fc.integer({ min: -1000, max: 1000 }),
+});
+
+describe('the loss chart’s log axis', () => {
+  it.prop([fc.array(fc.double({ min: 1e-6, max: 10, noNaN: true }), { minLength: 1, maxLength: 50 })])(
+    'every tick lies within the losses drawn, reads differently at two digits, and there are at most six',
+    (losses) => {
+      const ticks = logTicks(losses);
+      const [low, high] = [Math.min(...losses), Math.max(...losses)];
+      expect(ticks.length).toBeGreaterThanOrEqual(1);
+      expect(ticks.length).toBeLessThanOrEqual(6);
+      for (const t of ticks) {
+        expect(t).toBeGreaterThanOrEqual(low * (1 - 1e-9));
+        expect(t).toBeLessThanOrEqual(high * (1 + 1e-9));
+      }
+      const labels = ticks.map(tickLabels(ticks));
+      expect(new Set(labels).size).toBe(labels.length);
+    },
+  );
+
+  test('a loss falling over decades gets 1, 2, 5 × 10ᵏ; one moving within 0.6–0.7 still gets labels', () => {
+    expect(logTicks([0.9, 0.3, 0.05, 0.012])).toEqual([0.02, 0.05, 0.1, 0.2, 0.5]);
+    expect(logTicks([0.69, 0.66, 0.62])).toEqual([0.62, 0.64, 0.66, 0.68]);
+  });
 });
 
 describe('the training panel', () => {
