@@ -58,7 +58,7 @@ describe('the exercise checker', () => {
           asked++;
         }
         // the edges not asked about lead to constants (or carry a NaN from one, as x^2's exponent does)
-        step.amounts.forEach((amount, edge) => {
+        step.amounts.forEach((_amount, edge) => {
           if (!askedEdges(graph, index).includes(edge))
             expect(graph.nodes[graph.nodes[step.node]!.inputs[edge]!]!.op).toBe('const');
         });
