@@ -4,6 +4,7 @@
  */
 import { instance } from '@viz-js/viz';
 import { $, readHash, saveFile, writeHash } from './dom.js';
+import { close as closeExercise, setupExercise, stepForward } from './exercise-panel.js';
 import { buildGraph, type GraphModel, RULES } from './graph.js';
 import { fdRows, short, symbol, toDot } from './graph-view.js';
 import { ParseError, type Program, parse } from './parser.js';
@@ -52,6 +53,7 @@ function recompute(): void {
     $('source').removeAttribute('aria-invalid');
     renderInputs();
     renderNonFinite(graphState.model);
+    closeExercise();
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
     error.textContent = e.message;
@@ -220,6 +222,7 @@ function go(step: number): void {
   const model = graphState.model;
   if (model === null) return;
   graphState.step = Math.max(0, Math.min(model.steps.length, step));
+  closeExercise();
   saveGraph();
   void renderGraph();
 }
@@ -244,12 +247,16 @@ function setupGraph(params: URLSearchParams): void {
   });
   $('first').addEventListener('click', () => go(0));
   $('back').addEventListener('click', () => go(graphState.step - 1));
-  $('forward').addEventListener('click', () => go(graphState.step + 1));
+  $('forward').addEventListener('click', stepForward);
   $('last').addEventListener('click', () => go(Number.POSITIVE_INFINITY));
   document.addEventListener('keydown', (event) => {
     if ($('view-graph').hidden || (event.target as HTMLElement).closest('textarea, input, select')) return;
+    if (event.key === 'ArrowRight') {
+      event.preventDefault();
+      stepForward();
+      return;
+    }
     const moves: Record<string, number> = {
-      ArrowRight: graphState.step + 1,
       ArrowLeft: graphState.step - 1,
       Home: 0,
       End: Number.POSITIVE_INFINITY,
@@ -269,6 +276,14 @@ function setupGraph(params: URLSearchParams): void {
   const step = Number(params.get('step'));
   if (Number.isSafeInteger(step) && step > 0) go(step);
   setupGraphDownloads();
+  setupExercise({
+    model: () => graphState.model,
+    step: () => graphState.step,
+    go,
+    exercise: () => $<HTMLSelectElement>('preset').value,
+    label,
+    fmt,
+  });
 }
 
 // ---------- the two views ----------

@@ -161,6 +161,46 @@ describe('the playground, built and served, in Chromium', () => {
     await page.close();
   });
 
+  test('derive it yourself: micrograd’s neuron, a wrong answer explained, a right one steps on, progress kept', async () => {
+    const page = await open();
+    await page.check('#derive');
+    await page.click('#forward');
+    expect(await page.locator('#exercise').isVisible()).toBe(true);
+    expect(await page.locator('#position').textContent()).toBe('step 0 of 5');
+    expect(await page.locator('#exercise-question').textContent()).toMatch(
+      /^Step 1: o runs its vjp with bar ȳ = 1\./,
+    );
+    // wrong: ȳ·y is tanh's value, not its derivative
+    await page.fill('#answer-0', 'ybar * y');
+    await page.click('#exercise-check');
+    expect(await page.locator('#exercise .verdict').textContent()).toBe('✗ that is 0.707107');
+    expect(await page.locator('#exercise-explain').textContent()).toBe(
+      'The rule: y = tanh a: ā += ȳ·(1 − y²). Here: n receives 0.5.',
+    );
+    expect(await page.locator('#position').textContent()).toBe('step 0 of 5');
+    // right, in the node's own terms: the step runs
+    await page.fill('#answer-0', 'ȳ * (1 - o^2)');
+    await page.press('#answer-0', 'Enter');
+    await expect.poll(() => page.locator('#position').textContent()).toBe('step 1 of 5');
+    expect(await page.locator('#exercise').isVisible()).toBe(false);
+    // the next step asks about both terms of n = (x1·w1 + x2·w2) + b, and counts the one done
+    await page.click('#forward');
+    expect(await page.locator('#exercise .answer').count()).toBe(2);
+    expect(await page.locator('#exercise-progress').textContent()).toBe(
+      '1 of 5 steps of this exercise answered right in this browser',
+    );
+    await page.click('#exercise-show');
+    expect(await page.locator('#exercise-explain').textContent()).toMatch(/^The rule: y = a \+ b: /);
+    await page.click('#exercise-go-on');
+    expect(await page.locator('#position').textContent()).toBe('step 2 of 5');
+    // progress stays in the browser's storage, across a reload
+    await page.reload();
+    await page.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
+    expect(await page.evaluate(() => localStorage.getItem('adjoint.exercises'))).toBe('{"micrograd":[0]}');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
   test('the graph downloads as SVG and DOT at the step shown, and its link opens that step', async () => {
     const page = await open(`#graph?${new URLSearchParams({ source: 'y = x * x', 'v.x': '3' })}`);
     await page.click('#forward');
