@@ -7,6 +7,7 @@ import { toSafetensors } from '@adjoint/nn';
 import * as Plot from '@observablehq/plot';
 import { DATASETS } from './datasets.js';
 import { $, saveFile, writeHash } from './dom.js';
+import { drawNetwork } from './network-view.js';
 import {
   fromParams,
   HIDDEN_ACTIVATIONS,
@@ -104,6 +105,7 @@ function drawTraining(): void {
       ],
     }),
   );
+  drawNetwork($('network'), t);
   const ticks = logTicks(t.losses);
   $('loss-curve').replaceChildren(
     Plot.plot({

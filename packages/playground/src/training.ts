@@ -2,14 +2,16 @@
  * The training panel without the page: its configuration (and how it reads and writes a URL), and a
  * trainer that runs @adjoint/nn's fitAsync, which lets the page in between its slices of work.
  */
-import { type Tensor, tensor } from '@adjoint/autograd';
+import { noGrad, type Tensor, tensor } from '@adjoint/autograd';
 import {
   ACTIVATIONS,
+  Activation,
   type ActivationName,
   Adam,
   accuracy,
   binaryCrossEntropy,
   fitAsync,
+  Linear,
   type LossOptions,
   mlp,
   mse,
@@ -195,12 +197,56 @@ export class Trainer {
 
   /** The model's probability of class 1 on a size × size grid over [-1.8, 1.8]², row by row from the top. */
   grid(size: number): Float64Array {
-    const cells: number[][] = [];
-    for (let r = 0; r < size; r++)
-      for (let c = 0; c < size; c++)
-        cells.push([-1.8 + (3.6 * (c + 0.5)) / size, 1.8 - (3.6 * (r + 0.5)) / size]);
-    return Float64Array.from(predict(this.model, cells).data);
+    return Float64Array.from(predict(this.model, gridCells(size)).data);
   }
+
+  /**
+   * What each neuron responds to over the input plane: for every layer (hidden ones, then the output),
+   * every unit's activation at each cell of the size × size grid of `grid`, row by row from the top.
+   */
+  neuronMaps(size: number): Float64Array[][] {
+    const mode = this.model.training;
+    this.model.eval();
+    try {
+      return noGrad(() => {
+        let h = tensor(gridCells(size));
+        const layers: Float64Array[][] = [];
+        for (const module of this.model.modules) {
+          h = module.forward(h);
+          // after each layer's activation: its units' outputs, one map per column
+          if (!(module instanceof Activation)) continue;
+          const [cells, units] = h.shape as [number, number];
+          const data = h.data;
+          layers.push(
+            Array.from({ length: units }, (_, u) => {
+              const map = new Float64Array(cells);
+              for (let i = 0; i < cells; i++) map[i] = data[i * units + u]!;
+              return map;
+            }),
+          );
+        }
+        return layers;
+      });
+    } finally {
+      this.model.train(mode);
+    }
+  }
+
+  /** The weights into each layer: weights[l][unit][input], as the network view draws its edges. */
+  weights(): number[][][] {
+    return this.model.modules
+      .filter((m): m is Linear => m instanceof Linear)
+      .map((m) => m.weight.toArray() as number[][]);
+  }
+}
+
+/** The centres of a size × size grid over [-1.8, 1.8]², row by row from the top. */
+function gridCells(size: number): number[][] {
+  const cells: number[][] = [];
+  for (let r = 0; r < size; r++)
+    for (let c = 0; c < size; c++)
+      cells.push([-1.8 + (3.6 * (c + 0.5)) / size, 1.8 - (3.6 * (r + 0.5)) / size]);
+  return cells;
 }
 
 /**

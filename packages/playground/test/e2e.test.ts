@@ -288,6 +288,12 @@ describe('the playground, built and served, in Chromium', () => {
     await page.click('#play');
     expect(await page.locator('#play').textContent()).toBe('▶ play');
     expect(await page.locator('#boundary svg').count()).toBe(1);
+    // inside the network: a map per input and neuron (2 + 8 + 8 + 1), an edge per weight (16 + 64 + 8)
+    expect(await page.locator('#network .neuron image').count()).toBe(19);
+    expect(await page.locator('#network line.weight').count()).toBe(88);
+    expect(await page.locator('#network .neuron title').nth(2).textContent()).toMatch(
+      /^layer 1, neuron 1: weights in -?\d\.\d{3}, -?\d\.\d{3}; bias -?\d\.\d{3}$/,
+    );
     // the loss chart's log axis labels every tick it draws
     const labels = await page.$$eval('#loss-curve svg [aria-label="y-axis tick label"] text', (ts) =>
       ts.map((t) => t.textContent ?? ''),

@@ -82,6 +82,28 @@ describe('the training panel', () => {
     expect(await run()).toEqual([steps, accuracy, measuredAt]);
   });
 
+  test('each neuron’s map is its activation evaluated on the grid; the last layer’s is the boundary', async () => {
+    const trainer = new Trainer({ ...DEFAULTS, layers: [3, 2] });
+    await trainer.train({ batches: 30 });
+    const size = 7;
+    const maps = trainer.neuronMaps(size);
+    expect(maps.map((layer) => layer.length)).toEqual([3, 2, 1]);
+    const weights = trainer.weights();
+    expect(weights.map((w) => [w.length, w[0]!.length])).toEqual([
+      [3, 2],
+      [2, 3],
+      [1, 2],
+    ]);
+    // by hand: the first hidden unit at one cell, tanh(w·x + b), from the model's own parameters
+    const [w1, b1] = trainer.model.parameters().map((p) => Array.from(p.data));
+    const cell = 3 * size + 5; // row 3, column 5
+    const [x, y] = [-1.8 + (3.6 * 5.5) / size, 1.8 - (3.6 * 3.5) / size];
+    for (let u = 0; u < 3; u++)
+      expect(maps[0]![u]![cell]).toBeCloseTo(Math.tanh(w1![2 * u]! * x + w1![2 * u + 1]! * y + b1![u]!), 12);
+    // the output layer's map is the boundary the panel draws
+    expect(Array.from(maps[2]![0]!)).toEqual(Array.from(trainer.grid(size)));
+  });
+
   test('runs stopped and started again go on where they were: the same as one run, batch for batch', async () => {
     const whole = new Trainer(DEFAULTS);
     await whole.train({ batches: 25 });
