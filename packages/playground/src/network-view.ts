@@ -3,7 +3,7 @@
  * to over the input plane, each weight as an edge whose colour is its sign and whose width its size.
  * Hovering a neuron (or focusing it) shows its weights in and its bias.
  */
-import type { Trainer } from './training.js';
+import { FEATURES, featurize, gridCells, type Trainer } from './training.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** Cells per side of a neuron's map, and its drawn size in pixels. */
@@ -50,14 +50,9 @@ export function drawNetwork(box: HTMLElement, trainer: Trainer): void {
     .parameters()
     .filter((_, i) => i % 2 === 1)
     .map((b) => Array.from(b.data));
-  // the inputs' own maps: x₁ and x₂ over the plane
-  const inputs = [0, 1].map((k) =>
-    Float64Array.from({ length: CELLS * CELLS }, (_, i) =>
-      k === 0
-        ? -1.8 + (3.6 * ((i % CELLS) + 0.5)) / CELLS
-        : 1.8 - (3.6 * (Math.floor(i / CELLS) + 0.5)) / CELLS,
-    ),
-  );
+  // the inputs' own maps: each feature over the plane
+  const cells = featurize(gridCells(CELLS), trainer.config.features);
+  const inputs = trainer.config.features.map((_, k) => Float64Array.from(cells, (row) => row[k]!));
   const layers = [inputs, ...maps];
   // the layers spread over the box's width (a phone's too), 30–110 px apart; wider networks scroll
   const room = (box.clientWidth || 600) - 8 - layers.length * BOX;
@@ -93,7 +88,7 @@ export function drawNetwork(box: HTMLElement, trainer: Trainer): void {
       });
     });
   });
-  const names = ['x₁', 'x₂'];
+  const names = trainer.config.features.map((f) => FEATURES[f].label);
   layers.forEach((layer, l) => {
     const output = l === layers.length - 1;
     const caption = element('text', { x: at(l, 0).x + BOX / 2, y: 10, 'text-anchor': 'middle' });

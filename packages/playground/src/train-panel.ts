@@ -9,6 +9,8 @@ import { DATASETS } from './datasets.js';
 import { $, saveFile, writeHash } from './dom.js';
 import { drawNetwork } from './network-view.js';
 import {
+  FEATURE_NAMES,
+  FEATURES,
   fromParams,
   HIDDEN_ACTIVATIONS,
   logTicks,
@@ -37,6 +39,7 @@ function readConfig(): TrainConfig {
       lr: get('lr'),
       batch: get('batch'),
       seed: get('seed'),
+      features: FEATURE_NAMES.filter((f) => $<HTMLInputElement>(`feature-${f}`).checked).join(','),
     }),
   );
 }
@@ -54,6 +57,7 @@ function showConfig(config: TrainConfig): void {
   set('lr', String(config.lr));
   set('batch', String(config.batch));
   set('seed', String(config.seed));
+  for (const f of FEATURE_NAMES) $<HTMLInputElement>(`feature-${f}`).checked = config.features.includes(f);
 }
 
 function resetTraining(): void {
@@ -197,6 +201,19 @@ export function setupTraining(params: URLSearchParams): void {
     ...HIDDEN_ACTIVATIONS.map((a) =>
       Object.assign(document.createElement('option'), { value: a, textContent: a }),
     ),
+  );
+  $('features').replaceChildren(
+    ...FEATURE_NAMES.map((f) => {
+      const label = document.createElement('label');
+      label.className = 'feature';
+      const box = Object.assign(document.createElement('input'), { type: 'checkbox', id: `feature-${f}` });
+      box.addEventListener('change', async () => {
+        await setPlaying(false);
+        resetTraining();
+      });
+      label.append(box, ` ${FEATURES[f].label}`);
+      return label;
+    }),
   );
   showConfig(fromParams(params));
   for (const id of ['data', 'noise', 'layers', 'activation', 'loss', 'optimizer', 'lr', 'batch', 'seed'])

@@ -33,6 +33,31 @@ export interface TrainConfig {
   readonly lr: number;
   readonly batch: number;
   readonly seed: number;
+  /** What the network is given of each point (x₁ and x₂ by default), as TensorFlow Playground offers. */
+  readonly features: readonly FeatureName[];
+}
+
+/** The features of a point (x₁, x₂) the network may be given, and how each is computed. */
+export const FEATURES = {
+  x1: { label: 'x₁', of: (a: number, _b: number) => a },
+  x2: { label: 'x₂', of: (_a: number, b: number) => b },
+  x1sq: { label: 'x₁²', of: (a: number, _b: number) => a * a },
+  x2sq: { label: 'x₂²', of: (_a: number, b: number) => b * b },
+  x1x2: { label: 'x₁x₂', of: (a: number, b: number) => a * b },
+  sinx1: { label: 'sin x₁', of: (a: number, _b: number) => Math.sin(a) },
+  sinx2: { label: 'sin x₂', of: (_a: number, b: number) => Math.sin(b) },
+} as const;
+/** A feature's name. */
+export type FeatureName = keyof typeof FEATURES;
+/** The features, in the order the panel lists them. */
+export const FEATURE_NAMES = Object.keys(FEATURES) as FeatureName[];
+
+/** Points as the network sees them: each the chosen features of (x₁, x₂). */
+export function featurize(
+  points: readonly (readonly number[])[],
+  features: readonly FeatureName[],
+): number[][] {
+  return points.map(([a, b]) => features.map((f) => FEATURES[f].of(a!, b!)));
 }
 
 /** The panel's starting configuration. */
@@ -46,6 +71,7 @@ export const DEFAULTS: TrainConfig = {
   lr: 0.03,
   batch: 20,
   seed: 0,
+  features: ['x1', 'x2'],
 };
 
 /** The hidden-layer activations offered. */
@@ -57,8 +83,9 @@ export const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter(
 export function toParams(config: TrainConfig): URLSearchParams {
   const params = new URLSearchParams();
   for (const key of Object.keys(DEFAULTS) as (keyof TrainConfig)[]) {
-    const value = key === 'layers' ? config.layers.join(',') : String(config[key]);
-    const fallback = key === 'layers' ? DEFAULTS.layers.join(',') : String(DEFAULTS[key]);
+    const list = key === 'layers' || key === 'features';
+    const value = list ? (config[key] as readonly unknown[]).join(',') : String(config[key]);
+    const fallback = list ? (DEFAULTS[key] as readonly unknown[]).join(',') : String(DEFAULTS[key]);
     if (value !== fallback) params.set(key, value);
   }
   return params;
@@ -72,6 +99,7 @@ export function fromParams(params: URLSearchParams): TrainConfig {
   };
   const choice = <T extends string>(key: string, options: readonly T[], fallback: T): T =>
     options.includes(params.get(key) as T) ? (params.get(key) as T) : fallback;
+  const features = (params.get('features') ?? '').split(',').filter((s) => s !== '');
   const layers = (params.get('layers') ?? '')
     .split(',')
     .filter((s) => s !== '')
@@ -91,6 +119,12 @@ export function fromParams(params: URLSearchParams): TrainConfig {
     lr: number('lr', DEFAULTS.lr, (v) => v > 0 && v <= 10),
     batch: number('batch', DEFAULTS.batch, (v) => Number.isInteger(v) && v >= 1 && v <= 200),
     seed: number('seed', DEFAULTS.seed, Number.isSafeInteger),
+    features:
+      features.length > 0 &&
+      new Set(features).size === features.length &&
+      features.every((f) => FEATURE_NAMES.includes(f as FeatureName))
+        ? FEATURE_NAMES.filter((f) => features.includes(f))
+        : DEFAULTS.features,
   };
 }
 
@@ -125,10 +159,10 @@ export class Trainer {
 
   constructor(readonly config: TrainConfig) {
     this.points = dataset(config.data, 200, config.noise, config.seed);
-    this.x = tensor(this.points.x);
+    this.x = tensor(featurize(this.points.x, config.features));
     this.y = tensor(this.points.y.map((v) => [v]));
     this.model = mlp({
-      inputs: 2,
+      inputs: config.features.length,
       layers: [
         ...config.layers.map((units) => ({ units, activation: config.activation })),
         { units: 1, activation: 'sigmoid' as const },
@@ -197,7 +231,7 @@ export class Trainer {
 
   /** The model's probability of class 1 on a size × size grid over [-1.8, 1.8]², row by row from the top. */
   grid(size: number): Float64Array {
-    return Float64Array.from(predict(this.model, gridCells(size)).data);
+    return Float64Array.from(predict(this.model, featurize(gridCells(size), this.config.features)).data);
   }
 
   /**
@@ -209,7 +243,7 @@ export class Trainer {
     this.model.eval();
     try {
       return noGrad(() => {
-        let h = tensor(gridCells(size));
+        let h = tensor(featurize(gridCells(size), this.config.features));
         const layers: Float64Array[][] = [];
         for (const module of this.model.modules) {
           h = module.forward(h);
@@ -241,7 +275,7 @@ export class Trainer {
 }
 
 /** The centres of a size × size grid over [-1.8, 1.8]², row by row from the top. */
-function gridCells(size: number): number[][] {
+export function gridCells(size: number): number[][] {
   const cells: number[][] = [];
   for (let r = 0; r < size; r++)
     for (let c = 0; c < size; c++)

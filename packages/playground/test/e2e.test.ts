@@ -337,6 +337,18 @@ describe('the playground, built and served, in Chromium', () => {
     );
     expect(values).toEqual(['circles', '4, 3', 'sgd', '0.1', '10', '7']);
     expect(page.url()).toContain('data=circles');
+    // features as TensorFlow Playground offers them: ticked from the address, drawn as the inputs' maps
+    const withFeatures = await open('#train?data=circles&features=x1sq,x2sq,x1x2&layers=3');
+    expect(await withFeatures.locator('#features input:checked').count()).toBe(3);
+    expect(await withFeatures.isChecked('#feature-x1sq')).toBe(true);
+    expect(await withFeatures.isChecked('#feature-x1')).toBe(false);
+    // 3 inputs + 3 hidden + 1 output maps; 9 + 3 weights
+    expect(await withFeatures.locator('#network .neuron image').count()).toBe(7);
+    expect(await withFeatures.locator('#network line.weight').count()).toBe(12);
+    await withFeatures.uncheck('#feature-x1x2');
+    await expect.poll(() => withFeatures.url()).toContain('features=x1sq%2Cx2sq');
+    await expect.poll(() => withFeatures.locator('#network .neuron image').count()).toBe(6);
+    await withFeatures.close();
     await page.close();
   });
 });

@@ -3,6 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { DATASETS, dataset } from '../src/datasets.js';
 import {
   DEFAULTS,
+  FEATURE_NAMES,
+  featurize,
   fromParams,
   HIDDEN_ACTIVATIONS,
   logTicks,
@@ -22,6 +24,7 @@ const configArb: fc.Arbitrary<TrainConfig> = fc.record({
   lr: fc.constantFrom(0.001, 0.03, 0.1, 1),
   batch: fc.integer({ min: 1, max: 200 }),
   seed: fc.integer({ min: -1000, max: 1000 }),
+  features: fc.subarray(FEATURE_NAMES, { minLength: 1 }),
 });
 
 describe('the loss chart’s log axis', () => {
@@ -56,6 +59,8 @@ describe('the training panel', () => {
     expect(toParams(DEFAULTS).toString()).toBe('');
     const config = fromParams(new URLSearchParams('data=mnist&lr=-1&layers=4,x&batch=3&activation=softmax'));
     expect(config).toEqual({ ...DEFAULTS, batch: 3 });
+    for (const bad of ['features=x1,x3', 'features=', 'features=x1,x1'])
+      expect(fromParams(new URLSearchParams(bad)).features).toEqual(['x1', 'x2']);
   });
 
   test('each data set: 200 points, both classes, the same points for the same seed', () => {
@@ -102,6 +107,21 @@ describe('the training panel', () => {
       expect(maps[0]![u]![cell]).toBeCloseTo(Math.tanh(w1![2 * u]! * x + w1![2 * u + 1]! * y + b1![u]!), 12);
     // the output layer's map is the boundary the panel draws
     expect(Array.from(maps[2]![0]!)).toEqual(Array.from(trainer.grid(size)));
+  });
+
+  test('features: circles from x₁² and x₂² alone, with no hidden layer, pass 95%; the maps show the features', async () => {
+    const trainer = new Trainer({ ...DEFAULTS, data: 'circles', layers: [], features: ['x1sq', 'x2sq'] });
+    expect(trainer.x.shape).toEqual([200, 2]);
+    expect(trainer.x.data[0]).toBeCloseTo(trainer.points.x[0]![0]! ** 2, 12);
+    trainer.measure();
+    await trainer.train({ batches: 2000, until: () => trainer.accuracies.at(-1)! >= 0.95 });
+    expect(trainer.accuracies.at(-1)).toBeGreaterThanOrEqual(0.95);
+    // the same run from x₁ and x₂ cannot: a line does not separate circles
+    const linear = new Trainer({ ...DEFAULTS, data: 'circles', layers: [] });
+    await linear.train({ batches: trainer.steps });
+    linear.measure();
+    expect(linear.accuracies.at(-1)).toBeLessThan(0.8);
+    expect(featurize([[2, 3]], FEATURE_NAMES)).toEqual([[2, 3, 4, 9, 6, Math.sin(2), Math.sin(3)]]);
   });
 
   test('runs stopped and started again go on where they were: the same as one run, batch for batch', async () => {
