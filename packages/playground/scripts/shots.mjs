@@ -45,7 +45,34 @@ try {
     await page.fill('#source', 'tanh(x * ) + b');
     await page.waitForTimeout(200);
     await shot('error');
-    // training moons, a few seconds in
+    // where a NaN arises: log(x) at x = −1
+    await page.goto(
+      `${url}#graph?${new URLSearchParams({ source: 'y = log(x) + 1 / z', 'v.x': '-1', 'v.z': '0' })}`,
+    );
+    await page.reload();
+    await page.locator('#graph svg').waitFor();
+    await page.click('#last');
+    await page.waitForTimeout(300);
+    await shot('nan');
+    // derive it yourself: micrograd's neuron, a wrong answer explained
+    await page.goto(`${url}#graph`);
+    await page.reload();
+    await page.locator('#graph svg').waitFor();
+    await page.check('#derive');
+    await page.click('#forward');
+    await page.fill('#answer-0', 'ybar * y');
+    await page.click('#exercise-check');
+    await page.waitForTimeout(200);
+    await shot('exercise');
+    // training circles from x₁², x₂² and x₁x₂ a few seconds in, with the network drawn inside
+    await page.goto(`${url}#train?data=circles&features=x1sq,x2sq,x1x2&layers=4`);
+    await page.reload();
+    await page.click('#play');
+    await page.waitForTimeout(3000);
+    await page.click('#play');
+    await page.waitForTimeout(300);
+    await shot('features');
+    // training the spiral, a few seconds in
     await page.goto(`${url}#train?data=spiral&layers=16,16&lr=0.03`);
     await page.reload();
     await page.click('#play');

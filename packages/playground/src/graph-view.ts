@@ -7,8 +7,9 @@ import { gradcheck, numericGrad } from '@adjoint/autograd/testing';
 import { evaluateProgram, type GraphModel } from './graph.js';
 import type { Program } from './parser.js';
 
-/** A number as the graph shows it: integers as they are, others to 4 significant digits. */
+/** A number as the graph shows it: integers as they are, others to 4 significant digits, ±∞ and NaN as such. */
 export function short(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '∞' : '−∞';
   if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
   return Number(v.toPrecision(4)).toString();
 }
