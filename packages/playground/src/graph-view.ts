@@ -34,7 +34,12 @@ function html(text: string): string {
  * 0): each node with its name or op, value and bar; the node whose vjp just ran filled, and each edge it
  * sent along labelled with the amount.
  */
-export function toDot(model: GraphModel, step: number, direction: 'LR' | 'TB' = 'LR'): string {
+export function toDot(
+  model: GraphModel,
+  step: number,
+  direction: 'LR' | 'TB' = 'LR',
+  tangents: readonly number[] | null = null,
+): string {
   const bars =
     step === 0 ? model.nodes.map((n) => (n.id === model.output ? 1 : 0)) : model.steps[step - 1]!.bars;
   const active = step === 0 ? null : model.steps[step - 1]!;
@@ -67,7 +72,7 @@ export function toDot(model: GraphModel, step: number, direction: 'LR' | 'TB' = 
             ? '#f3f4f6'
             : '#ffffff';
     lines.push(
-      `  n${node.id} [id="node-${node.id}", fillcolor="${fill}", label=<${title}<br/>${short(node.value)}<br/><font color="#b91c1c">bar ${short(bars[node.id]!)}</font>>];`,
+      `  n${node.id} [id="node-${node.id}", fillcolor="${fill}", label=<${title}<br/>${short(node.value)}<br/><font color="#b91c1c">bar ${short(bars[node.id]!)}</font>${tangents === null ? '' : `<br/><font color="#1d4ed8">tangent ${short(tangents[node.id]!)}</font>`}>];`,
     );
   }
   for (const node of model.nodes) {

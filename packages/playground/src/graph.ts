@@ -19,6 +19,8 @@ export interface GraphNode {
   readonly value: number;
   readonly bar: number;
   readonly inputs: readonly number[];
+  /** ∂node/∂input for each input edge, evaluated here (empty for an input or a constant). */
+  readonly local: readonly number[];
 }
 
 /** One step of the backward pass: `node`'s vjp runs and sends `amounts[k]` along its k-th input edge. */
@@ -199,6 +201,15 @@ export function buildGraph(
       value: n.value.data,
       bar: n.value.grad,
       inputs: n.inputs,
+      local:
+        n.inputs.length === 0
+          ? []
+          : vjp(
+              n.op as Exclude<Op, 'input' | 'const'>,
+              n.value,
+              n.inputs.map((i) => nodes[i]!.value.data),
+              1,
+            ),
     })),
     output,
     inputs,

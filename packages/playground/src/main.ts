@@ -9,6 +9,7 @@ import { buildGraph, type GraphModel, RULES } from './graph.js';
 import { fdRows, short, symbol, toDot } from './graph-view.js';
 import { ParseError, type Program, parse } from './parser.js';
 import { PRESETS } from './presets.js';
+import { engineTangent, pairing, tangentsOf } from './tangents.js';
 import { setPlaying, setupTraining, showTraining } from './train-panel.js';
 
 // ---------- the graph view ----------
@@ -20,6 +21,8 @@ const graphState = {
   model: null as GraphModel | null,
   /** The last program that parsed: a mistake in the source leaves the graph and the check as they were. */
   program: null as Program | null,
+  /** The forward-mode direction ẋ, by input name (an input not named moves by 0). */
+  direction: Object.create(null) as Record<string, number>,
 };
 
 const viz = instance();
@@ -53,6 +56,7 @@ function recompute(): void {
     $('source').removeAttribute('aria-invalid');
     renderInputs();
     renderNonFinite(graphState.model);
+    renderTangents();
     closeExercise();
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
@@ -127,7 +131,10 @@ async function renderGraph(): Promise<void> {
       'the rule below and the check table follow every step.';
     $('graph').replaceChildren(note);
   } else {
-    const svg = (await viz).renderSVGElement(toDot(model, step, narrow ? 'TB' : 'LR'));
+    const shown = $<HTMLInputElement>('show-tangents').checked
+      ? tangentsOf(model, graphState.direction)
+      : null;
+    const svg = (await viz).renderSVGElement(toDot(model, step, narrow ? 'TB' : 'LR', shown));
     svg.setAttribute('role', 'img');
     $('graph').replaceChildren(svg);
   }
@@ -170,6 +177,50 @@ function setupGraphDownloads(): void {
 function label(model: GraphModel, id: number): string {
   const node = model.nodes[id]!;
   return node.name ?? `the ${symbol(node.op)} node (${short(node.value)})`;
+}
+
+/** The direction's fields (one per input) and the line where forward mode meets the bars. */
+function renderTangents(): void {
+  const model = graphState.model;
+  if (model === null || graphState.program === null) return;
+  const box = $('tangent-inputs');
+  const names = model.inputs.map((i) => i.name);
+  if (box.dataset.names !== names.join(',')) {
+    // new inputs: the first moves by 1, the others not (one column of the Jacobian)
+    graphState.direction = Object.create(null) as Record<string, number>;
+    if (names.length > 0) graphState.direction[names[0]!] = 1;
+    box.dataset.names = names.join(',');
+    box.replaceChildren(
+      ...names.map((name) => {
+        const row = document.createElement('div');
+        row.className = 'input';
+        row.innerHTML = `<label for="tan-${name}"></label><input id="tan-${name}" type="number" step="0.1">`;
+        row.querySelector('label')!.textContent = `ẋ of ${name}`;
+        const field = row.querySelector('input')!;
+        field.value = String(graphState.direction[name] ?? 0);
+        field.addEventListener('input', () => {
+          const v = Number(field.value);
+          if (!Number.isFinite(v)) return;
+          graphState.direction[name] = v;
+          renderTangents();
+          void renderGraph();
+        });
+        return row;
+      }),
+    );
+  }
+  const forward = tangentsOf(model, graphState.direction)[model.output]!;
+  const bars = pairing(model, graphState.direction);
+  let engine = Number.NaN;
+  try {
+    engine = engineTangent(graphState.program, graphState.values, graphState.direction);
+  } catch {
+    // a value that is not finite on the way (log of a negative): the engine's NaN, shown as such
+  }
+  $('tangent-line').textContent =
+    `ẏ = ${fmt(forward)} pushed forward through the graph; adjoint’s jvp gives ${fmt(engine)}; ` +
+    `⟨x̄, ẋ⟩ = Σ bar × tangent over the inputs = ${fmt(bars)}. Forward and reverse mode agree: ` +
+    'ẏ = ⟨x̄, ẋ⟩ is the identity behind both.';
 }
 
 /** Says where a NaN or an infinity first arises, and from which inputs; hidden when every value is finite. */
@@ -276,6 +327,7 @@ function setupGraph(params: URLSearchParams): void {
   const step = Number(params.get('step'));
   if (Number.isSafeInteger(step) && step > 0) go(step);
   setupGraphDownloads();
+  $('show-tangents').addEventListener('change', () => void renderGraph());
   setupExercise({
     model: () => graphState.model,
     step: () => graphState.step,

@@ -201,6 +201,30 @@ describe('the playground, built and served, in Chromium', () => {
     await page.close();
   }, 30_000);
 
+  test('forward mode on note 004’s network: a direction along one input gives its bar, a column of the Jacobian', async () => {
+    const preset = PRESETS.find((p) => p.id === 'umons')!;
+    const page = await open();
+    await page.selectOption('#preset', 'umons');
+    await page.click('#forward-mode summary');
+    const model = buildGraph(preset.source, preset.values);
+    const [first, second] = model.inputs;
+    const line = () => page.locator('#tangent-line').textContent();
+    const shown = (v: number) => String(Number(v.toPrecision(6)));
+    // the first input moves by 1: ẏ is its bar
+    await expect.poll(line).toContain(`ẏ = ${shown(model.nodes[first!.id]!.bar)} pushed forward`);
+    expect(await line()).toContain(
+      `⟨x̄, ẋ⟩ = Σ bar × tangent over the inputs = ${shown(model.nodes[first!.id]!.bar)}.`,
+    );
+    // along the second input instead
+    await page.fill(`#tan-${first!.name}`, '0');
+    await page.fill(`#tan-${second!.name}`, '1');
+    await expect.poll(line).toContain(`ẏ = ${shown(model.nodes[second!.id]!.bar)} pushed forward`);
+    await page.check('#show-tangents');
+    await expect.poll(() => page.locator('#graph').textContent()).toContain('tangent 1');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
   test('the graph downloads as SVG and DOT at the step shown, and its link opens that step', async () => {
     const page = await open(`#graph?${new URLSearchParams({ source: 'y = x * x', 'v.x': '3' })}`);
     await page.click('#forward');
