@@ -87,6 +87,19 @@ describe('creation', () => {
     expectClose(z.pow(2).mean().item(), 1, 0.03);
   });
 
+  test('an Rng’s state, put on another Rng, gives the same draws from there on, a kept normal deviate too', () => {
+    const rng = new Rng(7);
+    rng.normal(); // one of a pair drawn: its twin is kept for the next call
+    const state = rng.getState();
+    expect(state.spare).not.toBeNull();
+    const copy = new Rng(123);
+    copy.setState(JSON.parse(JSON.stringify(state)));
+    const draws = (r: Rng) => [r.normal(), r.uniform(), r.nextUint32(), r.normal(), r.int(10)];
+    expect(draws(copy)).toEqual(draws(rng));
+    // a state of another seed is another stream
+    expect(draws(new Rng(123))).not.toEqual(draws(copy));
+  });
+
   test('every creation error names the value involved', () => {
     expect(() =>
       tensor([

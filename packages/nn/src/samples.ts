@@ -31,6 +31,14 @@ export function* pull<T>(
   return (next instanceof Promise ? yield next : next) as IteratorResult<T>;
 }
 
+/**
+ * A generator run to its end without pausing, its result returned: fit's run, an eager step's phases.
+ * Synchronous only: what it yields are the pauses fitAsync would take, never promises to settle.
+ */
+export function drain<R>(run: Generator<unknown, R, unknown>): R {
+  for (let next = run.next(); ; next = run.next()) if (next.done) return next.value;
+}
+
 /** Closes an iterator (a file or a fetch stays open otherwise), awaiting an asynchronous one's close. */
 export function* close(
   it: Iterator<unknown> | AsyncIterator<unknown>,

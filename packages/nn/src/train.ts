@@ -24,6 +24,7 @@ import {
   asSamples,
   checkClassWeight,
   close,
+  drain,
   isIterable,
   pull,
   type RowShapes,
@@ -54,8 +55,7 @@ export function fit<Out extends Prediction, Tgt extends Target>(
   data: TrainingData,
   options: FitOptions<Out, Tgt>,
 ): History {
-  const run = training(model, data, options);
-  for (let next = run.next(); ; next = run.next()) if (next.done) return next.value;
+  return drain(training(model, data, options));
 }
 
 /** @internal fit's run: a generator that yields after every mini-batch (fit drains it; fitAsync spaces it out). */
@@ -167,8 +167,7 @@ export function* training<Out extends Prediction, Tgt extends Target>(
     return keepPrediction ? [value, prediction] : value;
   }
   const eagerStep = (x: Tensor, target: Tgt, weights?: Tensor): StepResult => {
-    const run = phases(x, target, weights);
-    for (let next = run.next(); ; next = run.next()) if (next.done) return next.value;
+    return drain(phases(x, target, weights));
   };
   const weightedLoss = (prediction: Out, target: Tgt, weights: Tensor) => {
     let read = false;
