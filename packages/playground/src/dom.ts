@@ -23,3 +23,18 @@ export function saveFile(name: string, data: string | Uint8Array, type: string):
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
+
+/** Copies the page's address (which holds its state) and says so on `button` for two seconds. */
+export async function copyLink(button: HTMLElement): Promise<void> {
+  const label = button.textContent;
+  try {
+    await navigator.clipboard.writeText(location.href);
+    button.textContent = 'link copied';
+  } catch {
+    // no clipboard (an insecure page, a refused permission): the address bar has the same link
+    button.textContent = 'the address bar holds the link';
+  }
+  setTimeout(() => {
+    button.textContent = label;
+  }, 2000);
+}

@@ -24,6 +24,12 @@ export function symbol(op: string): string {
   return ({ '*': '×', '-': '−', '/': '÷', neg: '−x' } as Record<string, string>)[op] ?? op;
 }
 
+/** A node's tangent as its label shows it: `?` until forward mode reaches it; bold where it just did. */
+function tangentLabel(tangent: number | null, just: boolean): string {
+  const text = `tangent ${tangent === null ? '?' : short(tangent)}`;
+  return `<br/><font color="#1d4ed8">${just ? `<b>${text}</b>` : text}</font>`;
+}
+
 /** Text safe inside an HTML-like Graphviz label. */
 function html(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -38,7 +44,8 @@ export function toDot(
   model: GraphModel,
   step: number,
   direction: 'LR' | 'TB' = 'LR',
-  tangents: readonly number[] | null = null,
+  tangents: readonly (number | null)[] | null = null,
+  tangentNode: number | null = null,
 ): string {
   const bars =
     step === 0 ? model.nodes.map((n) => (n.id === model.output ? 1 : 0)) : model.steps[step - 1]!.bars;
@@ -72,7 +79,7 @@ export function toDot(
             ? '#f3f4f6'
             : '#ffffff';
     lines.push(
-      `  n${node.id} [id="node-${node.id}", fillcolor="${fill}", label=<${title}<br/>${short(node.value)}<br/><font color="#b91c1c">bar ${short(bars[node.id]!)}</font>${tangents === null ? '' : `<br/><font color="#1d4ed8">tangent ${short(tangents[node.id]!)}</font>`}>];`,
+      `  n${node.id} [id="node-${node.id}", fillcolor="${fill}"${node.id === tangentNode ? ', color="#1d4ed8", penwidth=2' : ''}, label=<${title}<br/>${short(node.value)}<br/><font color="#b91c1c">bar ${short(bars[node.id]!)}</font>${tangents === null ? '' : tangentLabel(tangents[node.id]!, node.id === tangentNode)}>];`,
     );
   }
   for (const node of model.nodes) {

@@ -2,14 +2,15 @@
  * The page: the graph view (an expression, its graph with every value and bar, the backward pass one
  * step at a time, and the finite-difference check) and the training panel. Its state lives in the URL.
  */
-import { instance } from '@viz-js/viz';
-import { $, readHash, saveFile, writeHash } from './dom.js';
-import { close as closeExercise, setupExercise, stepForward } from './exercise-panel.js';
+import type { Viz } from '@viz-js/viz';
+import { $, copyLink, readHash, saveFile, writeHash } from './dom.js';
+import { askedEdges } from './exercise.js';
+import { close as closeExercise, deriving, setupExercise, stepForward } from './exercise-panel.js';
 import { buildGraph, type GraphModel, RULES } from './graph.js';
 import { fdRows, short, symbol, toDot } from './graph-view.js';
 import { ParseError, type Program, parse } from './parser.js';
 import { PRESETS } from './presets.js';
-import { engineTangent, pairing, tangentsOf } from './tangents.js';
+import { renderTangents, setupTangents, shownTangents } from './tangent-panel.js';
 import { setPlaying, setupTraining, showTraining } from './train-panel.js';
 
 // ---------- the graph view ----------
@@ -21,17 +22,25 @@ const graphState = {
   model: null as GraphModel | null,
   /** The last program that parsed: a mistake in the source leaves the graph and the check as they were. */
   program: null as Program | null,
-  /** The forward-mode direction ẋ, by input name (an input not named moves by 0). */
-  direction: Object.create(null) as Record<string, number>,
 };
 
-const viz = instance();
+/**
+ * Graphviz (its WebAssembly is most of the page's weight), loaded when the graph view first draws: the
+ * Train view never fetches it.
+ */
+let vizLoading: Promise<Viz> | null = null;
+function viz(): Promise<Viz> {
+  vizLoading ??= import('@viz-js/viz').then((module) => module.instance());
+  return vizLoading;
+}
 
 function saveGraph(): void {
   const params = new URLSearchParams({ source: graphState.source });
   for (const [name, value] of Object.entries(graphState.values)) params.set(`v.${name}`, String(value));
   // the backward step shown, so a link opens the pass where it was
   if (graphState.step > 0) params.set('step', String(graphState.step));
+  // and whether the learner derives the steps: a link to an exercise opens its next question
+  if (deriving()) params.set('derive', '1');
   writeHash('graph', params);
 }
 
@@ -104,7 +113,8 @@ async function renderGraph(): Promise<void> {
   const model = graphState.model;
   const position = $('position');
   const rule = $('rule');
-  if (model === null) return;
+  // drawn when the view shows (a page opened on the Train view loads no Graphviz)
+  if (model === null || $('view-graph').hidden) return;
   const step = graphState.step;
   const active = step > 0 ? model.steps[step - 1]! : null;
   position.textContent = `step ${step} of ${model.steps.length}`;
@@ -131,10 +141,10 @@ async function renderGraph(): Promise<void> {
       'the rule below and the check table follow every step.';
     $('graph').replaceChildren(note);
   } else {
-    const shown = $<HTMLInputElement>('show-tangents').checked
-      ? tangentsOf(model, graphState.direction)
-      : null;
-    const svg = (await viz).renderSVGElement(toDot(model, step, narrow ? 'TB' : 'LR', shown));
+    const shown = shownTangents();
+    const svg = (await viz()).renderSVGElement(
+      toDot(model, step, narrow ? 'TB' : 'LR', shown?.tangents ?? null, shown?.node ?? null),
+    );
     svg.setAttribute('role', 'img');
     $('graph').replaceChildren(svg);
   }
@@ -158,69 +168,13 @@ function setupGraphDownloads(): void {
     if (graphState.model !== null)
       saveFile('adjoint-graph.dot', toDot(graphState.model, graphState.step), 'text/vnd.graphviz');
   });
-  $('copy-link').addEventListener('click', async () => {
-    const button = $('copy-link');
-    try {
-      await navigator.clipboard.writeText(location.href);
-      button.textContent = 'link copied';
-    } catch {
-      // no clipboard (an insecure page, a refused permission): the address bar has the same link
-      button.textContent = 'the address bar holds the link';
-    }
-    setTimeout(() => {
-      button.textContent = 'copy a link';
-    }, 2000);
-  });
+  $('copy-link').addEventListener('click', () => copyLink($('copy-link')));
 }
 
 /** A node as the rule text names it: its name, or its op and value as the graph shows them. */
 function label(model: GraphModel, id: number): string {
   const node = model.nodes[id]!;
   return node.name ?? `the ${symbol(node.op)} node (${short(node.value)})`;
-}
-
-/** The direction's fields (one per input) and the line where forward mode meets the bars. */
-function renderTangents(): void {
-  const model = graphState.model;
-  if (model === null || graphState.program === null) return;
-  const box = $('tangent-inputs');
-  const names = model.inputs.map((i) => i.name);
-  if (box.dataset.names !== names.join(',')) {
-    // new inputs: the first moves by 1, the others not (one column of the Jacobian)
-    graphState.direction = Object.create(null) as Record<string, number>;
-    if (names.length > 0) graphState.direction[names[0]!] = 1;
-    box.dataset.names = names.join(',');
-    box.replaceChildren(
-      ...names.map((name) => {
-        const row = document.createElement('div');
-        row.className = 'input';
-        row.innerHTML = `<label for="tan-${name}"></label><input id="tan-${name}" type="number" step="0.1">`;
-        row.querySelector('label')!.textContent = `ẋ of ${name}`;
-        const field = row.querySelector('input')!;
-        field.value = String(graphState.direction[name] ?? 0);
-        field.addEventListener('input', () => {
-          const v = Number(field.value);
-          if (!Number.isFinite(v)) return;
-          graphState.direction[name] = v;
-          renderTangents();
-          void renderGraph();
-        });
-        return row;
-      }),
-    );
-  }
-  const forward = tangentsOf(model, graphState.direction)[model.output]!;
-  const bars = pairing(model, graphState.direction);
-  let engine = Number.NaN;
-  try {
-    engine = engineTangent(graphState.program, graphState.values, graphState.direction);
-  } catch {
-    // a value that is not finite on the way (log of a negative): the engine's NaN, shown as such
-  }
-  $('tangent-line').textContent =
-    `ẏ = ${fmt(forward)} pushed forward through the graph; adjoint’s jvp gives ${fmt(engine)}; ` +
-    `⟨x̄, ẋ⟩ = Σ bar × tangent over the inputs = ${fmt(bars)}. Forward and reverse mode agree: ` +
-    'ẏ = ⟨x̄, ẋ⟩ is the identity behind both.';
 }
 
 /** Says where a NaN or an infinity first arises, and from which inputs; hidden when every value is finite. */
@@ -323,11 +277,18 @@ function setupGraph(params: URLSearchParams): void {
     if (key.startsWith('v.') && Number.isFinite(Number(value))) values[key.slice(2)] = Number(value);
   const initial = fromUrl === null ? PRESETS[0]! : { source: fromUrl, values, id: '' };
   preset.value = PRESETS.find((p) => p.source === initial.source)?.id ?? 'custom';
+  setupTangents({
+    model: () => graphState.model,
+    program: () => graphState.program,
+    values: () => graphState.values,
+    redraw: () => void renderGraph(),
+    label,
+    fmt,
+  });
   setSource(initial.source, { ...initial.values });
   const step = Number(params.get('step'));
   if (Number.isSafeInteger(step) && step > 0) go(step);
   setupGraphDownloads();
-  $('show-tangents').addEventListener('change', () => void renderGraph());
   setupExercise({
     model: () => graphState.model,
     step: () => graphState.step,
@@ -336,6 +297,18 @@ function setupGraph(params: URLSearchParams): void {
     label,
     fmt,
   });
+  $('derive').addEventListener('change', saveGraph);
+  if (params.get('derive') === '1') {
+    $<HTMLInputElement>('derive').checked = true;
+    const model = graphState.model;
+    if (
+      model !== null &&
+      graphState.step < model.steps.length &&
+      askedEdges(model, graphState.step).length > 0
+    )
+      stepForward();
+    saveGraph();
+  }
 }
 
 // ---------- the two views ----------
@@ -349,10 +322,12 @@ function show(view: 'graph' | 'train'): void {
   else {
     setPlaying(false);
     saveGraph();
+    void renderGraph();
   }
 }
 
 const initial = readHash();
+$('view-graph').hidden = initial.view !== 'graph';
 setupGraph(initial.view === 'graph' ? initial.params : new URLSearchParams());
 setupTraining(initial.view === 'train' ? initial.params : new URLSearchParams());
 $('tab-graph').addEventListener('click', () => show('graph'));
