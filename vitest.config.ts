@@ -87,6 +87,16 @@ export default defineConfig({
                 browser: browser(),
               },
             },
+            // the built playground driven by Playwright from Node: its page's long tasks while it trains
+            {
+              extends: true as const,
+              test: {
+                name: 'playground responsiveness',
+                root: 'packages/playground',
+                include: ['test/browser/**/*.test.ts'],
+                setupFiles: [setup],
+              },
+            },
           ]
         : []),
     ],

@@ -1,18 +1,51 @@
 /**
- * The training panel's data sets: two classes of points in the plane, drawn from a seeded Rng, so a
- * configuration (and its URL) gives the same points every time.
+ * The training panel's data sets, drawn from a seeded Rng, so a configuration (and its URL) gives the
+ * same points every time: two classes of points in the plane, or (regression) a number at each point.
  */
 import { Rng } from '@adjoint/autograd';
 
+/** The data sets of two classes. */
+export const CLASSIFICATION = ['moons', 'circles', 'xor', 'spiral', 'blobs'] as const;
+/** The data sets of a number at each point, in [-1, 1] (TensorFlow Playground's two). */
+export const REGRESSION = ['plane', 'gaussians'] as const;
 /** The data sets the panel offers. */
-export const DATASETS = ['moons', 'circles', 'xor', 'spiral', 'blobs'] as const;
+export const DATASETS = [...CLASSIFICATION, ...REGRESSION] as const;
 /** A data set's name. */
 export type DatasetName = (typeof DATASETS)[number];
 
-/** Points [x, y] in about [-1.5, 1.5]², and their classes (0 or 1). */
+/** Whether the data set asks for a number at each point rather than a class. */
+export function isRegression(name: DatasetName): name is (typeof REGRESSION)[number] {
+  return (REGRESSION as readonly string[]).includes(name);
+}
+
+/** Points [x, y] in about [-1.5, 1.5]², and their targets: a class (0 or 1), or a number in [-1, 1]. */
 export interface Points {
   readonly x: number[][];
   readonly y: number[];
+}
+
+/** The bumps of `gaussians`: centre and sign, three up and three down. */
+const BUMPS = [
+  [-0.9, 0.9, 1],
+  [0, 0.9, -1],
+  [0.9, 0.9, 1],
+  [-0.9, -0.9, -1],
+  [0, -0.9, 1],
+  [0.9, -0.9, -1],
+] as const;
+
+/**
+ * The regression targets at (a, b), before noise: `plane` a tilted plane (a + b) / 3; `gaussians` the
+ * signed bump nearest in height, each exp(-r² / 0.18) (TensorFlow Playground's "multi Gaussian").
+ */
+export function target(name: (typeof REGRESSION)[number], a: number, b: number): number {
+  if (name === 'plane') return (a + b) / 3;
+  let best = 0;
+  for (const [cx, cy, sign] of BUMPS) {
+    const v = sign * Math.exp(-((a - cx) ** 2 + (b - cy) ** 2) / 0.18);
+    if (Math.abs(v) > Math.abs(best)) best = v;
+  }
+  return best;
 }
 
 /** `count` points of the data set `name`, with Gaussian noise of deviation `noise`, from `seed`. */
@@ -24,6 +57,15 @@ export function dataset(name: DatasetName, count: number, noise: number, seed: n
     x.push([px + noise * rng.normal(), py + noise * rng.normal()]);
     y.push(label);
   };
+  if (isRegression(name)) {
+    // points uniform over the square; the noise moves the target (clamped to [-1, 1]), not the point
+    for (let i = 0; i < count; i++) {
+      const [a, b] = [3 * rng.uniform() - 1.5, 3 * rng.uniform() - 1.5];
+      x.push([a, b]);
+      y.push(Math.max(-1, Math.min(1, target(name, a, b) + noise * rng.normal())));
+    }
+    return { x, y };
+  }
   for (let i = 0; i < count; i++) {
     const label = i % 2;
     const t = rng.uniform();

@@ -5,8 +5,9 @@
  */
 import { toSafetensors } from '@adjoint/nn';
 import * as Plot from '@observablehq/plot';
-import { DATASETS } from './datasets.js';
-import { $, saveFile, writeHash } from './dom.js';
+import { drawBoundary as drawBoundaryView } from './boundary-view.js';
+import { CLASSIFICATION, isRegression, REGRESSION } from './datasets.js';
+import { $, copyLink, saveFile, writeHash } from './dom.js';
 import { drawNetwork } from './network-view.js';
 import {
   FEATURE_NAMES,
@@ -25,6 +26,17 @@ let trainer: Trainer | null = null;
 /** The run in progress (play, or a step): aborting it stops training after the current mini-batch. */
 let running: { readonly stop: AbortController; readonly done: Promise<void> } | null = null;
 let playing = false;
+/** The step count of a linked run, reproduced when the panel first shows. */
+let linkedSteps = 0;
+/** The most steps a link reproduces (a minute or so of training in the page). */
+const MAX_LINKED_STEPS = 100_000;
+
+/** The address: the configuration, and the step count once trained (the run is a function of both). */
+function saveTraining(): void {
+  const params = toParams(trainer!.config);
+  if (trainer!.steps > 0) params.set('steps', String(trainer!.steps));
+  writeHash('train', params);
+}
 
 function readConfig(): TrainConfig {
   const get = (id: string) => ($(id) as HTMLInputElement | HTMLSelectElement).value;
@@ -53,6 +65,8 @@ function showConfig(config: TrainConfig): void {
   set('layers', config.layers.join(', '));
   set('activation', config.activation);
   set('loss', config.loss);
+  // regression has one loss: the other is offered for classes only
+  $('loss').querySelector<HTMLOptionElement>('option[value="bce"]')!.disabled = isRegression(config.data);
   set('optimizer', config.optimizer);
   set('lr', String(config.lr));
   set('batch', String(config.batch));
@@ -65,51 +79,62 @@ function resetTraining(): void {
   running = null;
   const config = readConfig();
   showConfig(config); // what was invalid shows as the value used
-  writeHash('train', toParams(config));
   trainer = new Trainer(config);
+  saveTraining();
   trainer.measure();
   drawTraining();
 }
 
+/** Trains a fresh run to the linked step count: the same weights as the run the link was taken from. */
+async function reproduce(steps: number): Promise<void> {
+  $('stats').textContent = `reproducing the linked run: ${steps} steps…`;
+  await run({ batches: steps });
+  if (trainer!.measuredAt.at(-1) !== trainer!.steps) trainer!.measure();
+  drawTraining();
+  saveTraining();
+}
+
+/**
+ * The plots' width, measured once a run (and again when the window resizes): reading the layout while
+ * training plays would force it in the middle of a drawing task.
+ */
+let widths: { plot: number; network: number } | null = null;
+function measured(): { plot: number; network: number } {
+  if (widths !== null) return widths;
+  const plot = Math.min(360, $('train-view').clientWidth - 24);
+  const found = { plot, network: $('network').clientWidth };
+  // a hidden panel has no width yet: a guess, not kept
+  if (plot <= 0 || found.network <= 0) return { plot: 360, network: 600 };
+  widths = found;
+  return widths;
+}
+const plotWidth = () => measured().plot;
+addEventListener('resize', () => {
+  widths = null;
+});
+
+/** Draws all of the panel: the stats and boundary, the network, the loss. */
 function drawTraining(): void {
-  const t = trainer!;
-  const size = 50;
-  const grid = t.grid(size);
+  for (const part of DRAW_PARTS) part(trainer!);
+}
+
+/** The stats line and the decision boundary (or, for regression, the output over the plane). */
+function drawBoundary(t: Trainer): void {
   const last = t.losses.length - 1;
+  const score = t.scores[last]!;
   $('stats').textContent =
-    `epoch ${t.epochs} · step ${t.steps} · loss ${t.losses[last]!.toFixed(4)} · accuracy ${(100 * t.accuracies[last]!).toFixed(1)}%`;
-  $('stats').dataset.accuracy = String(t.accuracies[last]);
-  const width = Math.min(360, $('train-view').clientWidth - 24);
-  $('boundary').replaceChildren(
-    Plot.plot({
-      width,
-      height: width,
-      x: { domain: [-1.8, 1.8], label: null },
-      y: { domain: [-1.8, 1.8], label: null },
-      color: { type: 'diverging', domain: [0, 1], pivot: 0.5, scheme: 'RdBu', legend: false },
-      marks: [
-        Plot.raster(grid, {
-          width: size,
-          height: size,
-          x1: -1.8,
-          x2: 1.8,
-          y1: 1.8,
-          y2: -1.8,
-          fill: (d: number) => d,
-          fillOpacity: 0.45,
-        }),
-        Plot.dot(t.points.x, {
-          x: (p: number[]) => p[0],
-          y: (p: number[]) => p[1],
-          r: 3,
-          stroke: 'white',
-          strokeWidth: 0.8,
-          fill: (_: unknown, i: number) => (t.points.y[i] === 1 ? '#08306b' : '#67000d'),
-        }),
-      ],
-    }),
-  );
-  drawNetwork($('network'), t);
+    `epoch ${t.epochs} · step ${t.steps} · loss ${t.losses[last]!.toFixed(4)} · ` +
+    (t.regression ? `R² ${score.toFixed(3)}` : `accuracy ${(100 * score).toFixed(1)}%`);
+  $('stats').dataset.score = String(score);
+  $('boundary-title').textContent = t.regression
+    ? 'The network’s output over the plane'
+    : 'Decision boundary';
+  drawBoundaryView($('boundary'), t, plotWidth());
+}
+
+/** The loss over all the points, on a log axis labelled at every tick. */
+function drawLoss(t: Trainer): void {
+  const width = plotWidth();
   const ticks = logTicks(t.losses);
   $('loss-curve').replaceChildren(
     Plot.plot({
@@ -171,11 +196,23 @@ function run(options: TrainOptions): Promise<void> {
   return done;
 }
 
-/** While playing, redraws every 100 ms; training runs beside it, in fitAsync's slices. */
-function drawWhilePlaying(): void {
-  if (!playing) return;
-  drawTraining();
-  setTimeout(() => requestAnimationFrame(drawWhilePlaying), 100);
+/**
+ * The panel's parts, each drawn in a task of its own while training plays: together they take about
+ * 45 ms here, so one task drawing them all (with the page's layout after) would pass the 50 ms at which
+ * Chromium reports a long task.
+ */
+const DRAW_PARTS: readonly ((t: Trainer) => void)[] = [
+  drawBoundary,
+  (t) => drawNetwork($('network'), $('neuron-detail'), t, measured().network),
+  drawLoss,
+];
+
+/** While playing, redraws every 100 ms, a part per task; training runs beside it, in fitAsync's slices. */
+function drawWhilePlaying(part = 0): void {
+  if (!playing || trainer === null) return;
+  DRAW_PARTS[part]!(trainer);
+  if (part + 1 < DRAW_PARTS.length) setTimeout(() => drawWhilePlaying(part + 1), 0);
+  else setTimeout(() => requestAnimationFrame(() => drawWhilePlaying()), 100);
 }
 
 export async function setPlaying(on: boolean): Promise<void> {
@@ -185,17 +222,28 @@ export async function setPlaying(on: boolean): Promise<void> {
   if (!on) {
     running?.stop.abort();
     await running?.done;
-    if (trainer !== null) drawTraining();
+    if (trainer !== null) {
+      drawTraining();
+      saveTraining();
+    }
     return;
   }
   await running?.done;
-  requestAnimationFrame(drawWhilePlaying);
+  requestAnimationFrame(() => drawWhilePlaying());
   await run({});
 }
 
 export function setupTraining(params: URLSearchParams): void {
+  const group = (label: string, names: readonly string[]) => {
+    const g = Object.assign(document.createElement('optgroup'), { label });
+    g.append(
+      ...names.map((d) => Object.assign(document.createElement('option'), { value: d, textContent: d })),
+    );
+    return g;
+  };
   $<HTMLSelectElement>('data').replaceChildren(
-    ...DATASETS.map((d) => Object.assign(document.createElement('option'), { value: d, textContent: d })),
+    group('two classes', CLASSIFICATION),
+    group('a number at each point (regression)', REGRESSION),
   );
   $<HTMLSelectElement>('activation').replaceChildren(
     ...HIDDEN_ACTIVATIONS.map((a) =>
@@ -231,7 +279,11 @@ export function setupTraining(params: URLSearchParams): void {
     await run({ batches: 1 });
     trainer!.measure();
     drawTraining();
+    saveTraining();
   });
+  $('copy-train-link').addEventListener('click', () => copyLink($('copy-train-link')));
+  const steps = Number(params.get('steps'));
+  if (Number.isSafeInteger(steps) && steps > 0) linkedSteps = Math.min(steps, MAX_LINKED_STEPS);
   $('reset').addEventListener('click', async () => {
     await setPlaying(false);
     resetTraining();
@@ -240,6 +292,9 @@ export function setupTraining(params: URLSearchParams): void {
 
 /** Shows the panel: a first run is set up when there is none; the address gets its configuration. */
 export function showTraining(): void {
-  if (trainer === null) resetTraining();
-  else writeHash('train', toParams(trainer.config));
+  if (trainer === null) {
+    resetTraining();
+    if (linkedSteps > 0) void reproduce(linkedSteps);
+    linkedSteps = 0;
+  } else saveTraining();
 }

@@ -2,7 +2,7 @@
  * The training panel without the page: its configuration (and how it reads and writes a URL), and a
  * trainer that runs @adjoint/nn's fitAsync, which lets the page in between its slices of work.
  */
-import { noGrad, type Tensor, tensor } from '@adjoint/autograd';
+import { grad, noGrad, Rng, type Tensor, tensor, zeros } from '@adjoint/autograd';
 import {
   ACTIVATIONS,
   Activation,
@@ -10,6 +10,7 @@ import {
   Adam,
   accuracy,
   binaryCrossEntropy,
+  Dataset,
   fitAsync,
   Linear,
   type LossOptions,
@@ -19,15 +20,16 @@ import {
   type Sequential,
   SGD,
 } from '@adjoint/nn';
-import { DATASETS, type DatasetName, dataset } from './datasets.js';
+import { DATASETS, type DatasetName, dataset, isRegression } from './datasets.js';
 
 /** Everything that defines a training run; the URL holds it. */
 export interface TrainConfig {
   readonly data: DatasetName;
   readonly noise: number;
-  /** Units of each hidden layer; the output is one sigmoid unit. */
+  /** Units of each hidden layer; the output is one unit, sigmoid (classes) or linear (regression). */
   readonly layers: readonly number[];
   readonly activation: Exclude<ActivationName, 'softmax' | 'linear' | 'sigmoid'> | 'sigmoid';
+  /** The loss; regression data always has mse. */
   readonly loss: 'bce' | 'mse';
   readonly optimizer: 'adam' | 'sgd';
   readonly lr: number;
@@ -104,8 +106,9 @@ export function fromParams(params: URLSearchParams): TrainConfig {
     .split(',')
     .filter((s) => s !== '')
     .map(Number);
+  const data = choice('data', DATASETS, DEFAULTS.data);
   return {
-    data: choice('data', DATASETS, DEFAULTS.data),
+    data,
     noise: number('noise', DEFAULTS.noise, (v) => v >= 0 && v <= 1),
     layers:
       params.has('layers') &&
@@ -114,7 +117,7 @@ export function fromParams(params: URLSearchParams): TrainConfig {
         ? layers
         : DEFAULTS.layers,
     activation: choice('activation', HIDDEN_ACTIVATIONS, DEFAULTS.activation),
-    loss: choice('loss', ['bce', 'mse'] as const, DEFAULTS.loss),
+    loss: isRegression(data) ? 'mse' : choice('loss', ['bce', 'mse'] as const, DEFAULTS.loss),
     optimizer: choice('optimizer', ['adam', 'sgd'] as const, DEFAULTS.optimizer),
     lr: number('lr', DEFAULTS.lr, (v) => v > 0 && v <= 10),
     batch: number('batch', DEFAULTS.batch, (v) => Number.isInteger(v) && v >= 1 && v <= 200),
@@ -141,31 +144,49 @@ export interface TrainOptions {
   readonly signal?: { readonly aborted: boolean };
 }
 
-/** A run: the data, the model, the optimizer, and the history of losses and accuracies. */
+/** A run: the data, the model, the optimizer, and the history of losses and scores. */
 export class Trainer {
   readonly x: Tensor;
   readonly y: Tensor;
   readonly points: ReturnType<typeof dataset>;
   readonly model: Sequential;
+  /** Whether the targets are numbers (a linear output, mse) rather than classes (a sigmoid output). */
+  readonly regression: boolean;
   readonly losses: number[] = [];
-  readonly accuracies: number[] = [];
+  /** At each measurement: the accuracy (classes), or R² = 1 − Σ(y − p)² / Σ(y − ȳ)² (regression). */
+  readonly scores: number[] = [];
   /** The mini-batch count at each measurement. */
   readonly measuredAt: number[] = [];
   /** Mini-batches trained so far. */
   steps = 0;
   readonly #optimizer: SGD | Adam;
-  /** The epoch the next call to `train` starts with: fitAsync's initialEpoch, so each draws its own shuffle. */
+  /**
+   * Where training stands: the epoch, the mini-batch within it, and the order of its rows. Each epoch's
+   * order is the one before it shuffled by one generator, as fit shuffles; a run stopped mid-epoch goes
+   * on, at the next call, with that epoch's next mini-batch. The state is a function of the
+   * configuration and the step count alone, so a link with both reproduces it.
+   */
   #epoch = 0;
+  #batch = 0;
+  #shuffled = -1;
+  readonly #order: number[];
+  readonly #rng: Rng;
+  #lastBatch: { readonly x: Tensor; readonly y: Tensor } | null = null;
 
   constructor(readonly config: TrainConfig) {
     this.points = dataset(config.data, 200, config.noise, config.seed);
+    this.regression = isRegression(config.data);
+    if (this.regression && config.loss !== 'mse')
+      throw new Error(
+        `loss '${config.loss}' needs two classes; data '${config.data}' has a number at each point: use 'mse'`,
+      );
     this.x = tensor(featurize(this.points.x, config.features));
     this.y = tensor(this.points.y.map((v) => [v]));
     this.model = mlp({
       inputs: config.features.length,
       layers: [
         ...config.layers.map((units) => ({ units, activation: config.activation })),
-        { units: 1, activation: 'sigmoid' as const },
+        { units: 1, activation: this.regression ? ('linear' as const) : ('sigmoid' as const) },
       ],
       seed: config.seed,
     });
@@ -174,32 +195,31 @@ export class Trainer {
       config.optimizer === 'adam'
         ? new Adam(parameters, { lr: config.lr })
         : new SGD(parameters, { lr: config.lr });
+    this.#order = Array.from({ length: this.points.y.length }, (_, i) => i);
+    this.#rng = new Rng(config.seed + 1);
   }
 
-  /** Whole epochs' worth of samples seen so far. */
+  /** Whole epochs trained so far. */
   get epochs(): number {
-    return Math.floor((this.steps * this.config.batch) / this.points.y.length);
+    return this.#epoch;
   }
 
   /**
    * Trains with fitAsync (mini-batches of the configured size, reshuffled every epoch from the seed),
-   * measuring every MEASURE_EVERY mini-batches, until a stop of `options` holds. A run stopped mid-epoch
-   * goes on, at the next call, with the next epoch's shuffle.
+   * measuring every MEASURE_EVERY mini-batches, until a stop of `options` holds.
    */
   async train(options: TrainOptions = {}): Promise<void> {
     const { batches = Number.POSITIVE_INFINITY, until, signal } = options;
     let done = 0;
     const lossOf = this.config.loss === 'bce' ? binaryCrossEntropy : mse;
-    const history = await fitAsync(
+    const perEpoch = Math.ceil(this.#order.length / this.config.batch);
+    await fitAsync(
       this.model,
-      { x: this.x, y: this.y },
+      Dataset.from(() => this.#rest()),
       {
         loss: (p: Tensor, t: Tensor, o?: LossOptions) => lossOf(p, t, o),
         optimizer: this.#optimizer,
-        batchSize: this.config.batch,
-        seed: this.config.seed + 1,
         epochs: Number.MAX_SAFE_INTEGER,
-        initialEpoch: this.#epoch,
         yieldEvery: 8,
         ...(signal === undefined ? {} : { signal }),
         callbacks: [
@@ -207,6 +227,7 @@ export class Trainer {
             onBatchEnd: (_batch, _logs, context) => {
               this.steps++;
               done++;
+              if (++this.#batch === perEpoch) [this.#epoch, this.#batch] = [this.#epoch + 1, 0];
               const measured = this.steps % MEASURE_EVERY === 0;
               if (measured) this.measure();
               if (done >= batches || (measured && until?.() === true)) context.stopTraining('done');
@@ -215,21 +236,41 @@ export class Trainer {
         ],
       },
     );
-    this.#epoch += history.loss.length;
   }
 
-  /** The loss and accuracy over all the points, recorded in the history. */
-  measure(): { loss: number; accuracy: number } {
+  /** The current epoch's mini-batches from where training stands (one of fitAsync's passes). */
+  *#rest(): Generator<{ x: Tensor; y: Tensor }> {
+    const epoch = this.#epoch;
+    if (this.#shuffled < epoch) {
+      this.#rng.shuffle(this.#order);
+      this.#shuffled = epoch;
+    }
+    const [x, y] = [this.x.toArray() as number[][], this.y.toArray() as number[][]];
+    const size = this.config.batch;
+    for (let start = this.#batch * size; start < this.#order.length; start += size) {
+      const rows = this.#order.slice(start, start + size);
+      const batch = { x: tensor(rows.map((r) => x[r]!)), y: tensor(rows.map((r) => y[r]!)) };
+      // fit takes the next batch only after this one's step: the last yielded is the last trained
+      this.#lastBatch = batch;
+      yield batch;
+    }
+  }
+
+  /** The loss and the score (accuracy, or R² for regression) over all the points, recorded in the history. */
+  measure(): { loss: number; score: number } {
     const p = predict(this.model, this.x);
     const loss = (this.config.loss === 'bce' ? binaryCrossEntropy(p, this.y) : mse(p, this.y)).item();
-    const result = { loss, accuracy: accuracy(p, this.y) };
+    const result = { loss, score: this.regression ? rSquared(p.data, this.points.y) : accuracy(p, this.y) };
     this.losses.push(result.loss);
-    this.accuracies.push(result.accuracy);
+    this.scores.push(result.score);
     this.measuredAt.push(this.steps);
     return result;
   }
 
-  /** The model's probability of class 1 on a size × size grid over [-1.8, 1.8]², row by row from the top. */
+  /**
+   * The model's output on a size × size grid over [-1.8, 1.8]², row by row from the top: the probability
+   * of class 1, or the number predicted.
+   */
   grid(size: number): Float64Array {
     return Float64Array.from(predict(this.model, featurize(gridCells(size), this.config.features)).data);
   }
@@ -266,12 +307,74 @@ export class Trainer {
     }
   }
 
+  /** The mini-batch of the last step (null before the first), whose bars the network view shows. */
+  get lastBatch(): { readonly x: Tensor; readonly y: Tensor } | null {
+    return this.#lastBatch;
+  }
+
+  /**
+   * Each neuron's bars on the mini-batch of the last step (null before the first): for every layer and
+   * unit, the sums over the batch's samples of the bar of its output h̄ = ∂loss/∂h and of its
+   * pre-activation z̄ = ∂loss/∂z (which is its bias's gradient, b̄ = Σ z̄). Computed by `grad` with
+   * respect to zero shifts added to each z and each h, so nothing of the run (the parameters' gradients
+   * included, which a step in progress may hold) is touched.
+   */
+  neuronBars(): { readonly samples: number; readonly layers: { h: number; z: number }[][] } | null {
+    const batch = this.#lastBatch;
+    if (batch === null) return null;
+    const modules = this.model.modules;
+    const linears = modules.filter((m): m is Linear => m instanceof Linear);
+    const rows = batch.x.shape[0]!;
+    // one zero shift per z and per h (distinct tensors: each its own input)
+    const shifts = [...linears, ...linears].map((m) => zeros([rows, m.weight.shape[0]!]));
+    const loss = (...args: Tensor[]) => {
+      let h = batch.x;
+      let l = 0;
+      for (const module of modules) {
+        h = module.forward(h);
+        // z + s after each Linear, h + t after its activation: the bars of s and t are z̄ and h̄
+        if (module instanceof Linear) h = h.add(args[l]!);
+        else h = h.add(args[linears.length + l++]!);
+      }
+      return (this.config.loss === 'bce' ? binaryCrossEntropy : mse)(h, batch.y);
+    };
+    const bars = grad(
+      loss,
+      shifts.map((_, i) => i),
+    )(...shifts) as Tensor[];
+    const sums = (t: Tensor) => {
+      const [count, units] = t.shape as [number, number];
+      return Array.from({ length: units }, (_, u) => {
+        let sum = 0;
+        for (let i = 0; i < count; i++) sum += t.data[i * units + u]!;
+        return sum;
+      });
+    };
+    const layers = linears.map((_, l) => {
+      const [z, h] = [sums(bars[l]!), sums(bars[linears.length + l]!)];
+      return z.map((zBar, u) => ({ h: h[u]!, z: zBar }));
+    });
+    return { samples: rows, layers };
+  }
+
   /** The weights into each layer: weights[l][unit][input], as the network view draws its edges. */
   weights(): number[][][] {
     return this.model.modules
       .filter((m): m is Linear => m instanceof Linear)
       .map((m) => m.weight.toArray() as number[][]);
   }
+}
+
+/** R² of predictions `p` for targets `y`: 1 − Σ(y − p)² / Σ(y − ȳ)² (1 is perfect; 0 is the mean's). */
+export function rSquared(p: ArrayLike<number>, y: readonly number[]): number {
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  let residual = 0;
+  let total = 0;
+  y.forEach((v, i) => {
+    residual += (v - p[i]!) ** 2;
+    total += (v - mean) ** 2;
+  });
+  return 1 - residual / total;
 }
 
 /** The centres of a size × size grid over [-1.8, 1.8]², row by row from the top. */

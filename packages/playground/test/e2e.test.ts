@@ -1,56 +1,39 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { tensor } from '@adjoint/autograd';
 import { accuracy, fromSafetensors, loadModel, predict } from '@adjoint/nn';
 import * as ort from 'onnxruntime-web';
-import { type Browser, chromium, type Page } from 'playwright';
-import { build } from 'vite';
+import type { Browser, Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-// @ts-expect-error: a plain ES module without types, shared with the serve and screenshot scripts
-import { serve } from '../scripts/serve.mjs';
 import { dataset } from '../src/datasets.js';
 import { buildGraph } from '../src/graph.js';
 import { short, toDot } from '../src/graph-view.js';
 import { PRESETS } from '../src/presets.js';
+import { startSite } from './site.js';
 
-// The built site, as a user gets it: the packages built to dist/, the site built by Vite on them, served
-// from 127.0.0.1 and driven in the system's Chromium (never a downloaded one; missing, these fail).
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const site = fileURLToPath(new URL('..', import.meta.url));
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 let browser: Browser;
-let server: Server;
 let url: string;
+let close: () => Promise<void>;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  for (const name of ['autograd', 'nn'])
-    execFileSync(process.execPath, [tsc, '-p', `packages/${name}/tsconfig.build.json`], { cwd: root });
-  await build({ root: site, logLevel: 'error' });
-  ({ server, url } = await serve());
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox'],
-  });
+  ({ browser, url, close } = await startSite());
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  server?.close();
+  await close?.();
 });
 
-async function open(hash = ''): Promise<Page> {
+async function open(hash = '', ready = '#graph svg'): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
   await page.goto(`${url}${hash}`);
-  await page.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
+  await page.locator(ready).first().waitFor({ state: 'attached', timeout: 30_000 });
   return page;
 }
 
@@ -300,12 +283,12 @@ describe('the playground, built and served, in Chromium', () => {
   });
 
   test('training moons from seed 0 passes 95% accuracy, without freezing the page', async () => {
-    const page = await open('#train?data=moons&seed=0');
+    const page = await open('#train?data=moons&seed=0', '#network svg');
     const points = dataset('moons', 200, 0.1, 0);
     await page.click('#play');
     // the page answers while it trains: a click lands and the stats keep moving
     await expect
-      .poll(async () => Number(await page.locator('#stats').getAttribute('data-accuracy')), {
+      .poll(async () => Number(await page.locator('#stats').getAttribute('data-score')), {
         timeout: 60_000,
       })
       .toBeGreaterThanOrEqual(0.95);
@@ -313,7 +296,7 @@ describe('the playground, built and served, in Chromium', () => {
     expect(await page.locator('#play').textContent()).toBe('▶ play');
     expect(await page.locator('#boundary svg').count()).toBe(1);
     // inside the network: a map per input and neuron (2 + 8 + 8 + 1), an edge per weight (16 + 64 + 8)
-    expect(await page.locator('#network .neuron image').count()).toBe(19);
+    expect(await page.locator('#network canvas.map').count()).toBe(19);
     expect(await page.locator('#network line.weight').count()).toBe(88);
     expect(await page.locator('#network .neuron title').nth(2).textContent()).toMatch(
       /^layer 1, neuron 1: weights in -?\d\.\d{3}, -?\d\.\d{3}; bias -?\d\.\d{3}$/,
@@ -353,8 +336,30 @@ describe('the playground, built and served, in Chromium', () => {
     await page.close();
   }, 90_000);
 
+  test('the Train view loads without Graphviz; the graph view fetches it when first shown', async () => {
+    const requested: string[] = [];
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${url}#train`);
+    await page.locator('#network svg').waitFor({ state: 'attached', timeout: 30_000 });
+    const scripts = () => requested.filter((path) => path.endsWith('.js'));
+    expect(scripts().length).toBeGreaterThanOrEqual(1);
+    expect(scripts().filter((path) => /\/viz-[^/]*\.js$/.test(path))).toEqual([]);
+    expect(await page.locator('#graph svg').count()).toBe(0);
+    await page.click('#tab-graph');
+    await page.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
+    expect(scripts().filter((path) => /\/viz-[^/]*\.js$/.test(path))).toHaveLength(1);
+    expect(await page.locator('#graph g.node').count()).toBe(10);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('a shared URL restores the configuration', async () => {
-    const page = await open('#train?data=circles&layers=4,3&optimizer=sgd&lr=0.1&batch=10&seed=7');
+    const page = await open(
+      '#train?data=circles&layers=4,3&optimizer=sgd&lr=0.1&batch=10&seed=7',
+      '#network svg',
+    );
     const values = await page.$$eval(
       ['#data', '#layers', '#optimizer', '#lr', '#batch', '#seed'].join(','),
       (els) => els.map((e) => (e as HTMLInputElement).value),
@@ -362,16 +367,16 @@ describe('the playground, built and served, in Chromium', () => {
     expect(values).toEqual(['circles', '4, 3', 'sgd', '0.1', '10', '7']);
     expect(page.url()).toContain('data=circles');
     // features as TensorFlow Playground offers them: ticked from the address, drawn as the inputs' maps
-    const withFeatures = await open('#train?data=circles&features=x1sq,x2sq,x1x2&layers=3');
+    const withFeatures = await open('#train?data=circles&features=x1sq,x2sq,x1x2&layers=3', '#network svg');
     expect(await withFeatures.locator('#features input:checked').count()).toBe(3);
     expect(await withFeatures.isChecked('#feature-x1sq')).toBe(true);
     expect(await withFeatures.isChecked('#feature-x1')).toBe(false);
     // 3 inputs + 3 hidden + 1 output maps; 9 + 3 weights
-    expect(await withFeatures.locator('#network .neuron image').count()).toBe(7);
+    expect(await withFeatures.locator('#network canvas.map').count()).toBe(7);
     expect(await withFeatures.locator('#network line.weight').count()).toBe(12);
     await withFeatures.uncheck('#feature-x1x2');
     await expect.poll(() => withFeatures.url()).toContain('features=x1sq%2Cx2sq');
-    await expect.poll(() => withFeatures.locator('#network .neuron image').count()).toBe(6);
+    await expect.poll(() => withFeatures.locator('#network canvas.map').count()).toBe(6);
     await withFeatures.close();
     await page.close();
   });

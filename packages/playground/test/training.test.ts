@@ -1,6 +1,7 @@
+import { binaryCrossEntropy, fit, loadModel, predict, SGD } from '@adjoint/nn';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { DATASETS, dataset } from '../src/datasets.js';
+import { CLASSIFICATION, DATASETS, dataset, isRegression, REGRESSION, target } from '../src/datasets.js';
 import {
   DEFAULTS,
   FEATURE_NAMES,
@@ -8,24 +9,28 @@ import {
   fromParams,
   HIDDEN_ACTIVATIONS,
   logTicks,
+  rSquared,
   type TrainConfig,
   Trainer,
   tickLabels,
   toParams,
 } from '../src/training.js';
 
-const configArb: fc.Arbitrary<TrainConfig> = fc.record({
-  data: fc.constantFrom(...DATASETS),
-  noise: fc.constantFrom(0, 0.05, 0.1, 0.3),
-  layers: fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 6 }),
-  activation: fc.constantFrom(...HIDDEN_ACTIVATIONS),
-  loss: fc.constantFrom('bce' as const, 'mse' as const),
-  optimizer: fc.constantFrom('adam' as const, 'sgd' as const),
-  lr: fc.constantFrom(0.001, 0.03, 0.1, 1),
-  batch: fc.integer({ min: 1, max: 200 }),
-  seed: fc.integer({ min: -1000, max: 1000 }),
-  features: fc.subarray(FEATURE_NAMES, { minLength: 1 }),
-});
+const configArb: fc.Arbitrary<TrainConfig> = fc
+  .record({
+    data: fc.constantFrom(...DATASETS),
+    noise: fc.constantFrom(0, 0.05, 0.1, 0.3),
+    layers: fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 6 }),
+    activation: fc.constantFrom(...HIDDEN_ACTIVATIONS),
+    loss: fc.constantFrom('bce' as const, 'mse' as const),
+    optimizer: fc.constantFrom('adam' as const, 'sgd' as const),
+    lr: fc.constantFrom(0.001, 0.03, 0.1, 1),
+    batch: fc.integer({ min: 1, max: 200 }),
+    seed: fc.integer({ min: -1000, max: 1000 }),
+    features: fc.subarray(FEATURE_NAMES, { minLength: 1 }),
+  })
+  // regression data has one loss
+  .map((c) => (isRegression(c.data) ? { ...c, loss: 'mse' as const } : c));
 
 describe('the loss chart’s log axis', () => {
   it.prop([fc.array(fc.double({ min: 1e-6, max: 10, noNaN: true }), { minLength: 1, maxLength: 50 })])(
@@ -63,8 +68,8 @@ describe('the training panel', () => {
       expect(fromParams(new URLSearchParams(bad)).features).toEqual(['x1', 'x2']);
   });
 
-  test('each data set: 200 points, both classes, the same points for the same seed', () => {
-    for (const name of DATASETS) {
+  test('each data set of classes: 200 points, both classes, the same points for the same seed', () => {
+    for (const name of CLASSIFICATION) {
       const points = dataset(name, 200, 0.1, 3);
       expect(points.x).toHaveLength(200);
       expect(new Set(points.y)).toEqual(new Set([0, 1]));
@@ -77,8 +82,8 @@ describe('the training panel', () => {
     const run = async () => {
       const trainer = new Trainer(DEFAULTS);
       trainer.measure();
-      await trainer.train({ batches: 2000, until: () => trainer.accuracies.at(-1)! >= 0.95 });
-      return [trainer.steps, trainer.accuracies.at(-1), trainer.measuredAt.at(-1)];
+      await trainer.train({ batches: 2000, until: () => trainer.scores.at(-1)! >= 0.95 });
+      return [trainer.steps, trainer.scores.at(-1), trainer.measuredAt.at(-1)];
     };
     const [steps, accuracy, measuredAt] = await run();
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
@@ -114,31 +119,138 @@ describe('the training panel', () => {
     expect(trainer.x.shape).toEqual([200, 2]);
     expect(trainer.x.data[0]).toBeCloseTo(trainer.points.x[0]![0]! ** 2, 12);
     trainer.measure();
-    await trainer.train({ batches: 2000, until: () => trainer.accuracies.at(-1)! >= 0.95 });
-    expect(trainer.accuracies.at(-1)).toBeGreaterThanOrEqual(0.95);
+    await trainer.train({ batches: 2000, until: () => trainer.scores.at(-1)! >= 0.95 });
+    expect(trainer.scores.at(-1)).toBeGreaterThanOrEqual(0.95);
     // the same run from x₁ and x₂ cannot: a line does not separate circles
     const linear = new Trainer({ ...DEFAULTS, data: 'circles', layers: [] });
     await linear.train({ batches: trainer.steps });
     linear.measure();
-    expect(linear.accuracies.at(-1)).toBeLessThan(0.8);
+    expect(linear.scores.at(-1)).toBeLessThan(0.8);
     expect(featurize([[2, 3]], FEATURE_NAMES)).toEqual([[2, 3, 4, 9, 6, Math.sin(2), Math.sin(3)]]);
   });
 
-  test('runs stopped and started again go on where they were: the same as one run, batch for batch', async () => {
+  test('runs stopped and started again, mid-epoch too, go on where they were: the same as one run', async () => {
     const whole = new Trainer(DEFAULTS);
     await whole.train({ batches: 25 });
-    const pieces = new Trainer(DEFAULTS);
-    await pieces.train({ batches: 10 }); // one full epoch of 200 points in batches of 20
-    await pieces.train({ batches: 15 });
-    expect(pieces.steps).toBe(25);
-    expect(pieces.epochs).toBe(2);
-    expect(pieces.model.toJSON()).toEqual(whole.model.toJSON());
-    // stopped mid-epoch, the next run starts the next epoch's shuffle: another path, as documented
-    const midEpoch = new Trainer(DEFAULTS);
-    await midEpoch.train({ batches: 5 });
-    await midEpoch.train({ batches: 20 });
-    expect(midEpoch.model.toJSON()).not.toEqual(whole.model.toJSON());
-    expect(midEpoch.losses).toEqual(midEpoch.measuredAt.map(() => expect.any(Number)));
+    for (const cuts of [
+      [10, 15],
+      [5, 20],
+      [3, 4, 1, 17],
+    ]) {
+      const pieces = new Trainer(DEFAULTS);
+      for (const batches of cuts) await pieces.train({ batches });
+      expect(pieces.steps).toBe(25);
+      expect(pieces.epochs).toBe(2);
+      expect(pieces.model.toJSON()).toEqual(whole.model.toJSON());
+    }
+    expect(whole.losses).toEqual(whole.measuredAt.map(() => expect.any(Number)));
+  });
+
+  test('whole epochs are fit’s own: the same shuffles, the same weights bit for bit', async () => {
+    for (const batch of [20, 30]) {
+      const config = { ...DEFAULTS, batch, optimizer: 'sgd' as const, lr: 0.1 };
+      const trainer = new Trainer(config);
+      const perEpoch = Math.ceil(200 / batch);
+      await trainer.train({ batches: 3 * perEpoch });
+      expect(trainer.epochs).toBe(3);
+      const reference = new Trainer(config);
+      fit(
+        reference.model,
+        { x: reference.x, y: reference.y },
+        {
+          loss: binaryCrossEntropy,
+          optimizer: new SGD(reference.model.parameters(), { lr: 0.1 }),
+          batchSize: batch,
+          seed: config.seed + 1,
+          epochs: 3,
+        },
+      );
+      expect(trainer.model.toJSON()).toEqual(reference.model.toJSON());
+    }
+  });
+
+  test('regression: plane and gaussians, 200 targets in [-1, 1] per seed; R² as defined; bce refused', async () => {
+    for (const name of REGRESSION) {
+      const points = dataset(name, 200, 0.1, 3);
+      expect(points.y).toHaveLength(200);
+      for (const v of points.y) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+      expect(new Set(points.y).size).toBeGreaterThan(100);
+      expect(dataset(name, 200, 0.1, 3)).toEqual(points);
+    }
+    // without noise the targets are the functions themselves
+    const plane = dataset('plane', 50, 0, 1);
+    plane.x.forEach(([a, b], i) => {
+      expect(plane.y[i]).toBe((a! + b!) / 3);
+    });
+    expect(target('gaussians', -0.9, 0.9)).toBe(1);
+    expect(target('gaussians', 0, -0.9)).toBe(1);
+    expect(target('gaussians', 0.9, -0.9)).toBe(-1);
+    expect(rSquared([1, 2, 3], [1, 2, 3])).toBe(1);
+    expect(rSquared([2, 2, 2], [1, 2, 3])).toBe(0);
+    expect(rSquared([0, 2, 4], [1, 2, 3])).toBeCloseTo(1 - 2 / 2, 15);
+    expect(fromParams(new URLSearchParams('data=plane&loss=bce')).loss).toBe('mse');
+    expect(() => new Trainer({ ...DEFAULTS, data: 'plane' })).toThrow(
+      "loss 'bce' needs two classes; data 'plane' has a number at each point: use 'mse'",
+    );
+  });
+
+  test('regression trains to within 0.1 of the best R² the noise allows, a linear output of both signs', async () => {
+    for (const data of REGRESSION) {
+      const trainer = new Trainer({ ...DEFAULTS, data, loss: 'mse' });
+      // the best any model can do: the noiseless function itself, scored against the noisy targets
+      const best = rSquared(
+        trainer.points.x.map(([a, b]) => target(data, a!, b!)),
+        trainer.points.y,
+      );
+      expect(best).toBeGreaterThan(0.9);
+      trainer.measure();
+      await trainer.train({ batches: 3000, until: () => trainer.scores.at(-1)! >= best - 0.1 });
+      expect(trainer.scores.at(-1)).toBeGreaterThanOrEqual(best - 0.1);
+      const grid = trainer.grid(9);
+      expect(Math.min(...grid)).toBeLessThan(-0.2);
+      expect(Math.max(...grid)).toBeGreaterThan(0.2);
+      const p = predict(trainer.model, trainer.x).data;
+      expect(trainer.scores.at(-1)).toBe(rSquared(p, trainer.points.y));
+    }
+  });
+
+  test('a neuron’s bars on the last mini-batch: Σ z̄ is its bias’s gradient, Σ h̄ = Wᵀ Σ z̄ above it; nothing touched', async () => {
+    const trainer = new Trainer({ ...DEFAULTS, layers: [5, 3] });
+    expect(trainer.neuronBars()).toBeNull();
+    await trainer.train({ batches: 13 });
+    const before = trainer.model
+      .parameters()
+      .map((p) => [p.grad, p.grad === null ? null : Array.from(p.grad.data)]);
+    const bars = trainer.neuronBars()!;
+    expect(bars.samples).toBe(20);
+    expect(bars.layers.map((l) => l.length)).toEqual([5, 3, 1]);
+    expect(
+      trainer.model.parameters().map((p) => [p.grad, p.grad === null ? null : Array.from(p.grad.data)]),
+    ).toEqual(before);
+    // the same batch through a copy of the model, backward as a step runs it: the biases' gradients
+    const copy = loadModel(JSON.parse(JSON.stringify(trainer.model)));
+    const batch = trainer.lastBatch!;
+    binaryCrossEntropy(copy.forward(batch.x), batch.y).backward();
+    const params = copy.parameters();
+    bars.layers.forEach((layer, l) => {
+      const bias = Array.from(params[2 * l + 1]!.grad!.data);
+      layer.forEach((bar, u) => {
+        expect(bar.z).toBeCloseTo(bias[u]!, 12);
+      });
+      // the layer above is linear in h: Σᵢ h̄ᵢ = Wᵀ Σᵢ z̄ᵢ, its weights W[unit][input]
+      if (l + 1 < bars.layers.length) {
+        const w = trainer.weights()[l + 1]!;
+        layer.forEach((bar, u) => {
+          const expected = bars.layers[l + 1]!.reduce((sum, above, j) => sum + w[j]![u]! * above.z, 0);
+          expect(bar.h).toBeCloseTo(expected, 12);
+        });
+      }
+    });
+    // the output is a sigmoid under binary cross-entropy: z̄ = (p − y) / B for each sample
+    const p = copy.forward(batch.x).data;
+    const y = batch.y.data;
+    const expected = Array.from(p).reduce((sum, pi, i) => sum + (pi - y[i]!) / 20, 0);
+    expect(bars.layers[2]![0]!.z).toBeCloseTo(expected, 12);
   });
 
   test('an aborted run stops after the mini-batch in progress', async () => {
