@@ -64,6 +64,16 @@ try {
     await page.click('#exercise-check');
     await page.waitForTimeout(200);
     await shot('exercise');
+    // forward mode on note 004's network, stepped to its third computed node
+    await page.goto(`${url}#graph`);
+    await page.reload();
+    await page.locator('#graph svg').waitFor();
+    await page.selectOption('#preset', 'umons');
+    await page.click('#forward-mode summary');
+    await page.click('#tan-first');
+    for (let k = 0; k < 3; k++) await page.click('#tan-forward');
+    await page.waitForTimeout(400);
+    await shot('tangents');
     // training circles from x₁², x₂² and x₁x₂ a few seconds in, with the network drawn inside
     await page.goto(`${url}#train?data=circles&features=x1sq,x2sq,x1x2&layers=4`);
     await page.reload();
@@ -71,7 +81,16 @@ try {
     await page.waitForTimeout(3000);
     await page.click('#play');
     await page.waitForTimeout(300);
+    await page.click('#network .neuron[data-layer="1"][data-unit="1"]');
     await shot('features');
+    // regression: the gaussians, a few seconds in
+    await page.goto(`${url}#train?data=gaussians&loss=mse&layers=8,8`);
+    await page.reload();
+    await page.click('#play');
+    await page.waitForTimeout(4000);
+    await page.click('#play');
+    await page.waitForTimeout(300);
+    await shot('regression');
     // training the spiral, a few seconds in
     await page.goto(`${url}#train?data=spiral&layers=16,16&lr=0.03`);
     await page.reload();

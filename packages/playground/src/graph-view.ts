@@ -24,10 +24,9 @@ export function symbol(op: string): string {
   return ({ '*': '×', '-': '−', '/': '÷', neg: '−x' } as Record<string, string>)[op] ?? op;
 }
 
-/** A node's tangent as its label shows it: `?` until forward mode reaches it; bold where it just did. */
-function tangentLabel(tangent: number | null, just: boolean): string {
-  const text = `tangent ${tangent === null ? '?' : short(tangent)}`;
-  return `<br/><font color="#1d4ed8">${just ? `<b>${text}</b>` : text}</font>`;
+/** A node's tangent as its label shows it: `?` until forward mode reaches it. */
+function tangentLabel(tangent: number | null): string {
+  return `<br/><font color="#1d4ed8">tangent ${tangent === null ? '?' : short(tangent)}</font>`;
 }
 
 /** Text safe inside an HTML-like Graphviz label. */
@@ -79,7 +78,7 @@ export function toDot(
             ? '#f3f4f6'
             : '#ffffff';
     lines.push(
-      `  n${node.id} [id="node-${node.id}", fillcolor="${fill}"${node.id === tangentNode ? ', color="#1d4ed8", penwidth=2' : ''}, label=<${title}<br/>${short(node.value)}<br/><font color="#b91c1c">bar ${short(bars[node.id]!)}</font>${tangents === null ? '' : tangentLabel(tangents[node.id]!, node.id === tangentNode)}>];`,
+      `  n${node.id} [id="node-${node.id}", fillcolor="${fill}"${node.id === tangentNode ? ', color="#1d4ed8", penwidth=2' : ''}, label=<${title}<br/>${short(node.value)}<br/><font color="#b91c1c">bar ${short(bars[node.id]!)}</font>${tangents === null ? '' : tangentLabel(tangents[node.id]!)}>];`,
     );
   }
   for (const node of model.nodes) {

@@ -5,11 +5,17 @@
  * mini-batch. The drawing is built once per run (and width); while it trains, the maps are repainted
  * and the edges restyled in place (a few milliseconds, where building it all again took 10–30 ms).
  */
-import { FEATURES, featurize, gridCells, type Trainer } from './training.js';
+import {
+  MAP_CELLS as CELLS,
+  FEATURES,
+  featurize,
+  gridCells,
+  type NeuronBars,
+  type Snapshot,
+} from './training.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
-/** Cells per side of a neuron's map, and its drawn size in pixels. */
-const CELLS = 24;
+/** A neuron's map's drawn size in pixels. */
 const BOX = 44;
 const GAP_Y = 14;
 /** Positive amounts in blue, negative in orange (TensorFlow Playground's colours), white at 0. */
@@ -48,7 +54,7 @@ const num = (v: number) => String(Number(v.toPrecision(4))).replace('-', '−');
 
 /** The drawing of one run: its maps' canvases, its edges, its neurons' titles, by layer and unit. */
 interface Built {
-  readonly trainer: Trainer;
+  readonly run: number;
   readonly room: number;
   readonly canvases: HTMLCanvasElement[][];
   readonly edges: SVGLineElement[][][];
@@ -56,40 +62,44 @@ interface Built {
   readonly groups: SVGGElement[][];
   readonly detail: HTMLElement;
   /** The last bars drawn, which the details of a neuron picked between redraws show. */
-  bars: ReturnType<Trainer['neuronBars']>;
+  bars: NeuronBars | null;
 }
 let built: Built | null = null;
 
 /**
- * Draws the trainer's network into `box`, `room` pixels wide (the inputs, each hidden layer, the
- * output), and the selected neuron's details into `detail`.
+ * Draws the network of run `run` at `snapshot` into `box`, `room` pixels wide (the inputs, each hidden
+ * layer, the output), and the selected neuron's details into `detail`.
  */
-export function drawNetwork(box: HTMLElement, detail: HTMLElement, trainer: Trainer, room: number): void {
-  const maps = trainer.neuronMaps(CELLS);
+export function drawNetwork(
+  box: HTMLElement,
+  detail: HTMLElement,
+  snapshot: Snapshot,
+  run: number,
+  room: number,
+): void {
+  const maps = snapshot.maps;
   // the inputs' own maps: each feature over the plane
-  const cells = featurize(gridCells(CELLS), trainer.config.features);
-  const inputs = trainer.config.features.map((_, k) => Float64Array.from(cells, (row) => row[k]!));
+  const cells = featurize(gridCells(CELLS), snapshot.config.features);
+  const inputs = snapshot.config.features.map((_, k) => Float64Array.from(cells, (row) => row[k]!));
   const layers = [inputs, ...maps];
-  if (built?.trainer !== trainer || built.room !== room || built.detail !== detail)
+  const fresh = built === null || built.run !== run || built.room !== room || built.detail !== detail;
+  // a new run or width, or a box emptied since: the structure again
+  if (fresh || !box.contains(built!.groups[0]![0]!))
     built = build(
       box,
       detail,
-      trainer,
+      run,
       room,
       layers.map((l) => l.length),
     );
-  const b = built;
-  b.bars = trainer.neuronBars();
-  const weights = trainer.weights();
-  const biases = trainer.model
-    .parameters()
-    .filter((_, i) => i % 2 === 1)
-    .map((p) => Array.from(p.data));
-  const names = trainer.config.features.map((f) => FEATURES[f].label);
+  const b = built!;
+  b.bars = snapshot.bars;
+  const { weights, biases } = snapshot;
+  const names = snapshot.config.features.map((f) => FEATURES[f].label);
   layers.forEach((layer, l) => {
     const output = l === layers.length - 1;
     // a sigmoid's maps centre on 0.5 (a classifier's output is one), the rest on 0
-    const sigmoid = output ? !trainer.regression : l > 0 && trainer.config.activation === 'sigmoid';
+    const sigmoid = output ? !snapshot.regression : l > 0 && snapshot.config.activation === 'sigmoid';
     layer.forEach((map, unit) => {
       paint(b.canvases[l]![unit]!, map, sigmoid ? 0.5 : 0);
       b.titles[l]![unit]!.textContent =
@@ -117,13 +127,7 @@ export function drawNetwork(box: HTMLElement, detail: HTMLElement, trainer: Trai
 }
 
 /** The drawing's structure for layers of `counts` units: canvases under an SVG of edges and frames. */
-function build(
-  box: HTMLElement,
-  detail: HTMLElement,
-  trainer: Trainer,
-  room: number,
-  counts: number[],
-): Built {
+function build(box: HTMLElement, detail: HTMLElement, run: number, room: number, counts: number[]): Built {
   // the layers spread over the box's width (a phone's too), 30–110 px apart; wider networks scroll
   const space = room - 8 - counts.length * BOX;
   const GAP_X = Math.max(30, Math.min(110, Math.floor(space / Math.max(1, counts.length - 1))));
@@ -156,7 +160,7 @@ function build(
       }),
     ),
   );
-  const result: Built = { trainer, room, canvases: [], edges, titles: [], groups: [], detail, bars: null };
+  const result: Built = { run, room, canvases: [], edges, titles: [], groups: [], detail, bars: null };
   counts.forEach((units, l) => {
     const caption = element('text', { x: at(l, 0).x + BOX / 2, y: 10, 'text-anchor': 'middle' });
     caption.textContent = l === 0 ? 'inputs' : l === counts.length - 1 ? 'output' : `layer ${l}`;

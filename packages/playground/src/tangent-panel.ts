@@ -113,11 +113,13 @@ function renderStep(model: GraphModel): void {
   const terms = node.inputs
     .map((input, k) => ({ input, k }))
     .filter(({ input }) => model.nodes[input]!.op !== 'const');
-  const spelled = terms.map(({ input, k }) => `${h.fmt(node.local[k]!)} × ${h.fmt(tangents[input]!)}`);
-  const named = terms.map(({ input }) => `∂/∂${h.label(model, input)} × its tangent`);
+  // each term: the local derivative times the input's tangent, and which input it comes from
+  const spelled = terms.map(
+    ({ input, k }) => `${h.fmt(node.local[k]!)} × ${h.fmt(tangents[input]!)} (from ${h.label(model, input)})`,
+  );
   rule.textContent =
-    `${h.label(model, node.id)} (${symbol(node.op)}): tangent = ${named.join(' + ') || '0'} = ` +
-    `${spelled.join(' + ') || '0'} = ${h.fmt(tangents[node.id]!)}.`;
+    `${h.label(model, node.id)}, a ${symbol(node.op)}: its tangent is Σ local derivative × input’s ` +
+    `tangent = ${spelled.join(' + ') || '0'} = ${h.fmt(tangents[node.id]!)}.`;
 }
 
 /** Moves the forward pass to `count` computed nodes (clamped), showing the tangents on the graph. */

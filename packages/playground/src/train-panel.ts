@@ -1,40 +1,42 @@
 /**
- * The training panel: its controls, a Trainer run by fitAsync (which lets the page in between slices of
- * work, so drawing never waits on training), the decision boundary and the loss drawn with Observable
- * Plot, and the model's download.
+ * The training panel: its controls, a run trained in a Web Worker (so the page's thread only draws),
+ * the decision boundary and the loss drawn with Observable Plot, the network inside, and the model's
+ * downloads. What it draws comes from the worker's snapshots.
  */
-import { toSafetensors } from '@adjoint/nn';
 import * as Plot from '@observablehq/plot';
 import { drawBoundary as drawBoundaryView } from './boundary-view.js';
 import { CLASSIFICATION, isRegression, REGRESSION } from './datasets.js';
 import { $, copyLink, saveFile, writeHash } from './dom.js';
 import { drawNetwork } from './network-view.js';
+import { TrainClient } from './train-client.js';
 import {
   FEATURE_NAMES,
   FEATURES,
   fromParams,
   HIDDEN_ACTIVATIONS,
   logTicks,
+  type Snapshot,
   type TrainConfig,
-  Trainer,
-  type TrainOptions,
   tickLabels,
   toParams,
 } from './training.js';
 
-let trainer: Trainer | null = null;
-/** The run in progress (play, or a step): aborting it stops training after the current mini-batch. */
-let running: { readonly stop: AbortController; readonly done: Promise<void> } | null = null;
+/** The worker's client, made when the panel first shows. */
+let client: TrainClient | null = null;
+/** The latest snapshot of the run shown, and a number for the run (the views keep per-run drawings). */
+let latest: Snapshot | null = null;
+let runId = 0;
 let playing = false;
 /** The step count of a linked run, reproduced when the panel first shows. */
 let linkedSteps = 0;
-/** The most steps a link reproduces (a minute or so of training in the page). */
+/** The most steps a link reproduces (a minute or so of training). */
 const MAX_LINKED_STEPS = 100_000;
 
 /** The address: the configuration, and the step count once trained (the run is a function of both). */
 function saveTraining(): void {
-  const params = toParams(trainer!.config);
-  if (trainer!.steps > 0) params.set('steps', String(trainer!.steps));
+  if (latest === null) return;
+  const params = toParams(latest.config);
+  if (latest.steps > 0) params.set('steps', String(latest.steps));
   writeHash('train', params);
 }
 
@@ -75,23 +77,28 @@ function showConfig(config: TrainConfig): void {
 }
 
 function resetTraining(): void {
-  running?.stop.abort();
-  running = null;
   const config = readConfig();
   showConfig(config); // what was invalid shows as the value used
-  trainer = new Trainer(config);
-  saveTraining();
-  trainer.measure();
-  drawTraining();
+  latest = null;
+  runId++;
+  writeHash('train', toParams(config));
+  client ??= new TrainClient(received, (message) => {
+    setPlaying(false);
+    $('stats').textContent = `training stopped: ${message}`;
+  });
+  client.reset(config);
+}
+
+/** A snapshot from the worker: kept, and drawn a part per task. */
+function received(snapshot: Snapshot): void {
+  latest = snapshot;
+  scheduleDraw();
 }
 
 /** Trains a fresh run to the linked step count: the same weights as the run the link was taken from. */
 async function reproduce(steps: number): Promise<void> {
   $('stats').textContent = `reproducing the linked run: ${steps} steps…`;
-  await run({ batches: steps });
-  if (trainer!.measuredAt.at(-1) !== trainer!.steps) trainer!.measure();
-  drawTraining();
-  saveTraining();
+  if ((await client!.train(steps)) !== null) saveTraining();
 }
 
 /**
@@ -113,27 +120,22 @@ addEventListener('resize', () => {
   widths = null;
 });
 
-/** Draws all of the panel: the stats and boundary, the network, the loss. */
-function drawTraining(): void {
-  for (const part of DRAW_PARTS) part(trainer!);
-}
-
 /** The stats line and the decision boundary (or, for regression, the output over the plane). */
-function drawBoundary(t: Trainer): void {
+function drawBoundary(t: Snapshot): void {
   const last = t.losses.length - 1;
   const score = t.scores[last]!;
   $('stats').textContent =
-    `epoch ${t.epochs} · step ${t.steps} · loss ${t.losses[last]!.toFixed(4)} · ` +
+    `epoch ${t.epochs} · step ${t.steps} · loss ${Number(t.losses[last]!.toPrecision(3))} · ` +
     (t.regression ? `R² ${score.toFixed(3)}` : `accuracy ${(100 * score).toFixed(1)}%`);
   $('stats').dataset.score = String(score);
   $('boundary-title').textContent = t.regression
     ? 'The network’s output over the plane'
     : 'Decision boundary';
-  drawBoundaryView($('boundary'), t, plotWidth());
+  drawBoundaryView($('boundary'), t, runId, plotWidth());
 }
 
 /** The loss over all the points, on a log axis labelled at every tick. */
-function drawLoss(t: Trainer): void {
+function drawLoss(t: Snapshot): void {
   const width = plotWidth();
   const ticks = logTicks(t.losses);
   $('loss-curve').replaceChildren(
@@ -164,73 +166,65 @@ function drawLoss(t: Trainer): void {
 
 /**
  * The trained model as a file: adjoint's JSON (loadModel reads it), ONNX (any ONNX runtime; its writer
- * and protobuf load only when asked for) or safetensors (PyTorch's state_dict names).
+ * and protobuf load in the worker only when asked for) or safetensors (PyTorch's state_dict names).
  */
 async function download(format: 'json' | 'onnx' | 'safetensors'): Promise<void> {
-  const t = trainer!;
-  const name = `adjoint-${t.config.data}`;
-  if (format === 'json') saveFile(`${name}.json`, JSON.stringify(t.model), 'application/json');
-  else if (format === 'safetensors')
-    saveFile(`${name}.safetensors`, toSafetensors(t.model), 'application/octet-stream');
-  else {
-    const { toOnnx } = await import('@adjoint/nn/onnx');
-    saveFile(`${name}.onnx`, toOnnx(t.model), 'application/octet-stream');
-  }
-}
-
-/** Runs `trainer` with fitAsync until `options` stop it or it is aborted; one run at a time. */
-function run(options: TrainOptions): Promise<void> {
-  const t = trainer!;
-  const stop = new AbortController();
-  const done = t
-    .train({ ...options, signal: stop.signal })
-    .catch((error: unknown) => {
-      playing = false;
-      $('play').textContent = '▶ play';
-      $('stats').textContent = `training stopped: ${(error as Error).message}`;
-    })
-    .finally(() => {
-      if (running?.stop === stop) running = null;
-    });
-  running = { stop, done };
-  return done;
+  if (client === null || latest === null) return;
+  const name = `adjoint-${latest.config.data}`;
+  const data = await client.export(format);
+  saveFile(`${name}.${format}`, data, format === 'json' ? 'application/json' : 'application/octet-stream');
 }
 
 /**
- * The panel's parts, each drawn in a task of its own while training plays: together they take about
- * 45 ms here, so one task drawing them all (with the page's layout after) would pass the 50 ms at which
- * Chromium reports a long task.
+ * The panel's parts, each drawn in a task of its own: together they take 20–45 ms here, so one task
+ * drawing them all (with the page's layout after) could pass the 50 ms at which Chromium reports a long
+ * task.
  */
-const DRAW_PARTS: readonly ((t: Trainer) => void)[] = [
+const DRAW_PARTS: readonly ((t: Snapshot) => void)[] = [
   drawBoundary,
-  (t) => drawNetwork($('network'), $('neuron-detail'), t, measured().network),
+  (t) => drawNetwork($('network'), $('neuron-detail'), t, runId, measured().network),
   drawLoss,
 ];
 
-/** While playing, redraws every 100 ms, a part per task; training runs beside it, in fitAsync's slices. */
-function drawWhilePlaying(part = 0): void {
-  if (!playing || trainer === null) return;
-  DRAW_PARTS[part]!(trainer);
-  if (part + 1 < DRAW_PARTS.length) setTimeout(() => drawWhilePlaying(part + 1), 0);
-  else setTimeout(() => requestAnimationFrame(() => drawWhilePlaying()), 100);
+/** Whether parts are being drawn, and whether a snapshot came in since they started. */
+let drawing = false;
+let stale = false;
+
+/** Draws the latest snapshot a part per task, once more if another came in meanwhile. */
+function scheduleDraw(): void {
+  stale = true;
+  if (drawing) return;
+  drawing = true;
+  const next = (part: number) => {
+    if (part === 0) stale = false;
+    if (latest !== null) DRAW_PARTS[part]!(latest);
+    if (part + 1 < DRAW_PARTS.length) setTimeout(() => next(part + 1), 0);
+    else if (stale) setTimeout(() => next(0), 0);
+    else drawing = false;
+  };
+  next(0);
 }
 
+/** Plays (trains until paused) or pauses; resolves once the worker has stopped when pausing. */
 export async function setPlaying(on: boolean): Promise<void> {
   if (on === playing) return;
   playing = on;
   $('play').textContent = on ? '⏸ pause' : '▶ play';
+  if (client === null) return;
   if (!on) {
-    running?.stop.abort();
-    await running?.done;
-    if (trainer !== null) {
-      drawTraining();
-      saveTraining();
-    }
+    if (client.training) client.pause();
+    await until(() => !client!.training);
+    saveTraining();
     return;
   }
-  await running?.done;
-  requestAnimationFrame(() => drawWhilePlaying());
-  await run({});
+  await until(() => !client!.training);
+  const stopped = await client.train();
+  if (stopped !== null) saveTraining();
+}
+
+/** Resolves once `done` holds, checking each 10 ms (the worker's reply comes as a message). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resume) => setTimeout(resume, 10));
 }
 
 export function setupTraining(params: URLSearchParams): void {
@@ -273,13 +267,15 @@ export function setupTraining(params: URLSearchParams): void {
   $('download').addEventListener('click', () => download('json'));
   $('download-onnx').addEventListener('click', () => download('onnx'));
   $('download-safetensors').addEventListener('click', () => download('safetensors'));
-  $('step').addEventListener('click', async () => {
-    await setPlaying(false);
-    await running?.done;
-    await run({ batches: 1 });
-    trainer!.measure();
-    drawTraining();
-    saveTraining();
+  // steps queue: each click trains one mini-batch, after the ones before it
+  let stepping = Promise.resolve();
+  $('step').addEventListener('click', () => {
+    stepping = stepping.then(async () => {
+      await setPlaying(false);
+      if (client === null) return;
+      await until(() => !client!.training);
+      if ((await client.train(1)) !== null) saveTraining();
+    });
   });
   $('copy-train-link').addEventListener('click', () => copyLink($('copy-train-link')));
   const steps = Number(params.get('steps'));
@@ -292,7 +288,7 @@ export function setupTraining(params: URLSearchParams): void {
 
 /** Shows the panel: a first run is set up when there is none; the address gets its configuration. */
 export function showTraining(): void {
-  if (trainer === null) {
+  if (client === null) {
     resetTraining();
     if (linkedSteps > 0) void reproduce(linkedSteps);
     linkedSteps = 0;

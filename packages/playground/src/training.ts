@@ -131,6 +131,45 @@ export function fromParams(params: URLSearchParams): TrainConfig {
   };
 }
 
+/** Cells per side of the grid over which the boundary (the model's output) is drawn. */
+export const OUTPUT_CELLS = 50;
+/** Cells per side of each neuron's map in the network view. */
+export const MAP_CELLS = 24;
+
+/** A neuron's bars summed over a mini-batch: of its output h and of its pre-activation z. */
+export interface NeuronBar {
+  readonly h: number;
+  readonly z: number;
+}
+/** Every neuron's bars on a mini-batch of `samples` rows, by layer (the first hidden one first) and unit. */
+export interface NeuronBars {
+  readonly samples: number;
+  readonly layers: readonly (readonly NeuronBar[])[];
+}
+
+/**
+ * What the page draws of a run, at a moment: made by the worker that trains it and posted to the page
+ * (plain data: numbers, arrays and Float64Arrays, which structured cloning copies).
+ */
+export interface Snapshot {
+  readonly config: TrainConfig;
+  readonly regression: boolean;
+  readonly points: { readonly x: readonly (readonly number[])[]; readonly y: readonly number[] };
+  readonly steps: number;
+  readonly epochs: number;
+  readonly losses: readonly number[];
+  readonly scores: readonly number[];
+  readonly measuredAt: readonly number[];
+  /** The output on the OUTPUT_CELLS² grid, row by row from the top. */
+  readonly grid: Float64Array;
+  /** Each neuron's map on the MAP_CELLS² grid, by layer (hidden ones, then the output) and unit. */
+  readonly maps: Float64Array[][];
+  readonly bars: NeuronBars | null;
+  /** weights[l][unit][input] into each layer, and biases[l][unit]. */
+  readonly weights: number[][][];
+  readonly biases: number[][];
+}
+
 /** Mini-batches between two measurements of the loss and accuracy over all the points. */
 export const MEASURE_EVERY = 10;
 
@@ -319,7 +358,7 @@ export class Trainer {
    * respect to zero shifts added to each z and each h, so nothing of the run (the parameters' gradients
    * included, which a step in progress may hold) is touched.
    */
-  neuronBars(): { readonly samples: number; readonly layers: { h: number; z: number }[][] } | null {
+  neuronBars(): NeuronBars | null {
     const batch = this.#lastBatch;
     if (batch === null) return null;
     const modules = this.model.modules;
@@ -355,6 +394,27 @@ export class Trainer {
       return z.map((zBar, u) => ({ h: h[u]!, z: zBar }));
     });
     return { samples: rows, layers };
+  }
+
+  /** What the page draws of the run now. */
+  snapshot(): Snapshot {
+    return {
+      config: this.config,
+      regression: this.regression,
+      points: this.points,
+      steps: this.steps,
+      epochs: this.epochs,
+      losses: [...this.losses],
+      scores: [...this.scores],
+      measuredAt: [...this.measuredAt],
+      grid: this.grid(OUTPUT_CELLS),
+      maps: this.neuronMaps(MAP_CELLS),
+      bars: this.neuronBars(),
+      weights: this.weights(),
+      biases: this.model.modules
+        .filter((m): m is Linear => m instanceof Linear)
+        .map((m) => Array.from(m.bias!.data)),
+    };
   }
 
   /** The weights into each layer: weights[l][unit][input], as the network view draws its edges. */

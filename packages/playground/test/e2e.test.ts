@@ -176,6 +176,14 @@ describe('the playground, built and served, in Chromium', () => {
     expect(await page.locator('#exercise-explain').textContent()).toMatch(/^The rule: y = a \+ b: /);
     await page.click('#exercise-go-on');
     expect(await page.locator('#position').textContent()).toBe('step 2 of 5');
+    // the link reproduces the exercise where it stands: derive mode on, the next question open
+    expect(page.url()).toContain('derive=1');
+    const linked = await open(new URL(page.url()).hash);
+    expect(await linked.isChecked('#derive')).toBe(true);
+    expect(await linked.locator('#exercise').isVisible()).toBe(true);
+    expect(await linked.locator('#exercise-question').textContent()).toMatch(/^Step 3: /);
+    expect(await linked.locator('#position').textContent()).toBe('step 2 of 5');
+    await linked.close();
     // progress stays in the browser's storage, across a reload
     await page.reload();
     await page.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
@@ -204,6 +212,24 @@ describe('the playground, built and served, in Chromium', () => {
     await expect.poll(line).toContain(`ẏ = ${shown(model.nodes[second!.id]!.bar)} pushed forward`);
     await page.check('#show-tangents');
     await expect.poll(() => page.locator('#graph').textContent()).toContain('tangent 1');
+    // stepped node by node: before the first, every computed node's tangent is still to come
+    const computed = model.nodes.filter((n) => n.op !== 'input' && n.op !== 'const').length;
+    const unknown = async () =>
+      ((await page.locator('#graph').textContent()) ?? '').split('tangent ?').length - 1;
+    await page.click('#tan-first');
+    expect(await page.locator('#tangent-position').textContent()).toBe(`node 0 of ${computed}`);
+    await expect.poll(unknown).toBe(computed);
+    await page.click('#tan-forward');
+    await page.click('#tan-forward');
+    await expect.poll(unknown).toBe(computed - 2);
+    expect(await page.locator('#tangent-position').textContent()).toBe(`node 2 of ${computed}`);
+    // the rule spells out the sum of local derivative × tangent for the node just reached
+    expect(await page.locator('#tangent-rule').textContent()).toMatch(
+      /: its tangent is Σ local derivative × input’s tangent = -?[\d.]+ × -?[\d.]+ \(from .*\).* = -?[\d.]+\.$/,
+    );
+    await page.click('#tan-last');
+    await expect.poll(unknown).toBe(0);
+    expect(await page.locator('#tan-forward').isDisabled()).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   }, 30_000);
@@ -301,6 +327,11 @@ describe('the playground, built and served, in Chromium', () => {
     expect(await page.locator('#network .neuron title').nth(2).textContent()).toMatch(
       /^layer 1, neuron 1: weights in -?\d\.\d{3}, -?\d\.\d{3}; bias -?\d\.\d{3}$/,
     );
+    // tapping a neuron shows its weights, bias and bars on the last batch
+    await page.click('#network .neuron[data-layer="2"][data-unit="0"]');
+    expect(await page.locator('#neuron-detail').textContent()).toMatch(
+      /^layer 2, neuron 1: weights in .*; bias .*\. On the last mini-batch \(20 samples\): Σ h̄ = .*Σ z̄ = /,
+    );
     // the loss chart's log axis labels every tick it draws
     const labels = await page.$$eval('#loss-curve svg [aria-label="y-axis tick label"] text', (ts) =>
       ts.map((t) => t.textContent ?? ''),
@@ -350,10 +381,70 @@ describe('the playground, built and served, in Chromium', () => {
     await page.click('#tab-graph');
     await page.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
     expect(scripts().filter((path) => /\/viz-[^/]*\.js$/.test(path))).toHaveLength(1);
+    // and the graph view, opened first, starts no training worker
+    const graphFirst: string[] = [];
+    const other = await browser.newPage();
+    other.on('request', (request) => graphFirst.push(new URL(request.url()).pathname));
+    await other.goto(`${url}#graph`);
+    await other.locator('#graph svg').first().waitFor({ state: 'attached', timeout: 30_000 });
+    expect(graphFirst.filter((path) => /train-worker/.test(path))).toEqual([]);
+    await other.close();
     expect(await page.locator('#graph g.node').count()).toBe(10);
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  test('a link to a trained run (stopped mid-epoch, stepped) trains the same weights again, bit for bit', async () => {
+    const page = await open('#train?data=xor&layers=6&seed=3&batch=30', '#network svg');
+    const steps = async (p: Page) =>
+      Number(/step (\d+)/.exec((await p.locator('#stats').textContent()) ?? '')?.[1]);
+    await page.click('#step');
+    await page.click('#step');
+    await expect.poll(() => steps(page)).toBe(2);
+    await page.click('#play');
+    await expect.poll(() => steps(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(40);
+    await page.click('#play');
+    // paused: the address holds the step count the stats show
+    const stepsInUrl = () => Number(new URLSearchParams(page.url().split('?')[1]).get('steps'));
+    await expect.poll(async () => stepsInUrl() >= 40 && stepsInUrl() === (await steps(page))).toBe(true);
+    const paused = await steps(page);
+    await page.click('#step');
+    const trained = paused + 1;
+    await expect.poll(() => page.url()).toContain(`steps=${trained}`);
+    expect(await steps(page)).toBe(trained);
+    const json = async (p: Page) => {
+      const [file] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
+      return readFileSync((await file.path())!, 'utf8');
+    };
+    const weights = await json(page);
+    const again = await open(new URL(page.url()).hash, '#network svg');
+    await expect.poll(() => steps(again), { timeout: 30_000 }).toBe(trained);
+    expect(await json(again)).toBe(weights);
+    expect(again.url()).toContain(`steps=${trained}`);
+    expect(errors).toEqual([]);
+    await again.close();
+    await page.close();
+  }, 60_000);
+
+  test('regression: gaussians trains to R² ≥ 0.8 with mean squared error, its output drawn over the plane', async () => {
+    const page = await open('#train?data=gaussians&loss=bce', '#network svg');
+    expect(await page.inputValue('#loss')).toBe('mse');
+    expect(await page.locator('#loss option[value="bce"]').isDisabled()).toBe(true);
+    expect(page.url()).toContain('loss=mse');
+    expect(await page.locator('#boundary-title').textContent()).toBe('The network’s output over the plane');
+    await page.click('#play');
+    await expect
+      .poll(async () => Number(await page.locator('#stats').getAttribute('data-score')), { timeout: 60_000 })
+      .toBeGreaterThanOrEqual(0.8);
+    await page.click('#play');
+    expect(await page.locator('#stats').textContent()).toMatch(/ · R² 0\.\d{3}$/);
+    // the points coloured by their targets on the output's scale: both ends of it appear
+    const fills = await page.$$eval('#boundary svg circle', (cs) => cs.map((c) => c.getAttribute('fill')));
+    expect(fills).toHaveLength(200);
+    expect(new Set(fills).size).toBeGreaterThan(20);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 90_000);
 
   test('a shared URL restores the configuration', async () => {
     const page = await open(

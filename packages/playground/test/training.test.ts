@@ -9,6 +9,8 @@ import {
   fromParams,
   HIDDEN_ACTIVATIONS,
   logTicks,
+  MAP_CELLS,
+  OUTPUT_CELLS,
   rSquared,
   type TrainConfig,
   Trainer,
@@ -251,6 +253,24 @@ describe('the training panel', () => {
     const y = batch.y.data;
     const expected = Array.from(p).reduce((sum, pi, i) => sum + (pi - y[i]!) / 20, 0);
     expect(bars.layers[2]![0]!.z).toBeCloseTo(expected, 12);
+  });
+
+  test('a snapshot holds what the page draws, as the trainer computes it, and survives structured cloning', async () => {
+    const trainer = new Trainer({ ...DEFAULTS, layers: [4] });
+    await trainer.train({ batches: 12 });
+    const snapshot = structuredClone(trainer.snapshot());
+    expect(snapshot.steps).toBe(12);
+    expect(snapshot.epochs).toBe(1);
+    expect(snapshot.losses).toEqual(trainer.losses);
+    expect(snapshot.measuredAt).toEqual([10]);
+    expect(snapshot.grid).toEqual(trainer.grid(OUTPUT_CELLS));
+    expect(snapshot.grid).toHaveLength(OUTPUT_CELLS ** 2);
+    expect(snapshot.maps).toEqual(trainer.neuronMaps(MAP_CELLS));
+    expect(snapshot.bars).toEqual(trainer.neuronBars());
+    expect(snapshot.weights).toEqual(trainer.weights());
+    const [, b1, , b2] = trainer.model.parameters().map((p) => Array.from(p.data));
+    expect(snapshot.biases).toEqual([b1, b2]);
+    expect(snapshot.points).toEqual(trainer.points);
   });
 
   test('an aborted run stops after the mini-batch in progress', async () => {
