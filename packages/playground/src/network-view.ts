@@ -5,14 +5,8 @@
  * mini-batch. The drawing is built once per run (and width); while it trains, the maps are repainted
  * and the edges restyled in place (a few milliseconds, where building it all again took 10–30 ms).
  */
-import {
-  MAP_CELLS as CELLS,
-  FEATURES,
-  featurize,
-  gridCells,
-  type NeuronBars,
-  type Snapshot,
-} from './training.js';
+import { FEATURES, featurize } from './config.js';
+import { MAP_CELLS as CELLS, gridCells, type NeuronBars, type Snapshot } from './training.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** A neuron's map's drawn size in pixels. */

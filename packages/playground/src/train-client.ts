@@ -2,8 +2,10 @@
  * The page's side of the training worker: requests as methods and promises, replies of a replaced run
  * dropped. The worker is started when the Train view first needs it, so the graph view never loads it.
  */
+
+import type { TrainConfig } from './config.js';
 import type { ExportFormat, WorkerReply, WorkerRequest } from './train-worker.js';
-import type { Snapshot, TrainConfig } from './training.js';
+import type { Snapshot } from './training.js';
 
 export class TrainClient {
   readonly #worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });

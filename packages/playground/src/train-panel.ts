@@ -5,21 +5,20 @@
  */
 import * as Plot from '@observablehq/plot';
 import { drawBoundary as drawBoundaryView } from './boundary-view.js';
-import { CLASSIFICATION, isRegression, REGRESSION } from './datasets.js';
-import { $, copyLink, saveFile, writeHash } from './dom.js';
-import { drawNetwork } from './network-view.js';
-import { TrainClient } from './train-client.js';
 import {
   FEATURE_NAMES,
   FEATURES,
   fromParams,
   HIDDEN_ACTIVATIONS,
-  logTicks,
-  type Snapshot,
   type TrainConfig,
-  tickLabels,
   toParams,
-} from './training.js';
+} from './config.js';
+import { CLASSIFICATION, isRegression, REGRESSION } from './datasets.js';
+import { $, copyLink, saveFile, writeHash } from './dom.js';
+import { logTicks, tickLabels } from './loss-axis.js';
+import { drawNetwork } from './network-view.js';
+import { TrainClient } from './train-client.js';
+import type { Snapshot } from './training.js';
 
 /** The worker's client, made when the panel first shows. */
 let client: TrainClient | null = null;
@@ -84,8 +83,10 @@ function resetTraining(): void {
   writeHash('train', toParams(config));
   client ??= new TrainClient(received, (message) => {
     setPlaying(false);
-    $('stats').textContent = `training stopped: ${message}`;
+    $('train-status').textContent = `Training stopped: ${message}`;
+    $('train-status').hidden = false;
   });
+  $('train-status').hidden = true;
   client.reset(config);
 }
 
@@ -97,8 +98,19 @@ function received(snapshot: Snapshot): void {
 
 /** Trains a fresh run to the linked step count: the same weights as the run the link was taken from. */
 async function reproduce(steps: number): Promise<void> {
-  $('stats').textContent = `reproducing the linked run: ${steps} steps…`;
-  if ((await client!.train(steps)) !== null) saveTraining();
+  const status = $('train-status');
+  if (steps > MAX_LINKED_STEPS) {
+    status.textContent =
+      `This link asks for ${steps} steps; the page reproduces at most ${MAX_LINKED_STEPS}, so the run ` +
+      'starts from step 0.';
+    status.hidden = false;
+    return;
+  }
+  status.textContent = `Reproducing the linked run: training ${steps} steps from the seed…`;
+  status.hidden = false;
+  const stopped = await client!.train(steps);
+  status.hidden = true;
+  if (stopped !== null) saveTraining();
 }
 
 /**
@@ -279,7 +291,7 @@ export function setupTraining(params: URLSearchParams): void {
   });
   $('copy-train-link').addEventListener('click', () => copyLink($('copy-train-link')));
   const steps = Number(params.get('steps'));
-  if (Number.isSafeInteger(steps) && steps > 0) linkedSteps = Math.min(steps, MAX_LINKED_STEPS);
+  if (Number.isSafeInteger(steps) && steps > 0) linkedSteps = steps;
   $('reset').addEventListener('click', async () => {
     await setPlaying(false);
     resetTraining();

@@ -5,7 +5,8 @@
  * every SNAPSHOT_EVERY ms; each reply names the run it belongs to, so the page drops a stale one.
  */
 import { toSafetensors } from '@adjoint/nn';
-import { type Snapshot, type TrainConfig, Trainer } from './training.js';
+import type { TrainConfig } from './config.js';
+import { type Snapshot, Trainer } from './training.js';
 
 /** What the page asks of the worker. */
 export type WorkerRequest =

@@ -1,12 +1,10 @@
 /**
- * The training panel without the page: its configuration (and how it reads and writes a URL), and a
- * trainer that runs @adjoint/nn's fitAsync, which lets the page in between its slices of work.
+ * The training panel without the page: a trainer that runs @adjoint/nn's fitAsync on a configuration's
+ * data and network, and the snapshots of it that the page draws.
  */
 import { grad, noGrad, Rng, type Tensor, tensor, zeros } from '@adjoint/autograd';
 import {
-  ACTIVATIONS,
   Activation,
-  type ActivationName,
   Adam,
   accuracy,
   binaryCrossEntropy,
@@ -20,116 +18,8 @@ import {
   type Sequential,
   SGD,
 } from '@adjoint/nn';
-import { DATASETS, type DatasetName, dataset, isRegression } from './datasets.js';
-
-/** Everything that defines a training run; the URL holds it. */
-export interface TrainConfig {
-  readonly data: DatasetName;
-  readonly noise: number;
-  /** Units of each hidden layer; the output is one unit, sigmoid (classes) or linear (regression). */
-  readonly layers: readonly number[];
-  readonly activation: Exclude<ActivationName, 'softmax' | 'linear' | 'sigmoid'> | 'sigmoid';
-  /** The loss; regression data always has mse. */
-  readonly loss: 'bce' | 'mse';
-  readonly optimizer: 'adam' | 'sgd';
-  readonly lr: number;
-  readonly batch: number;
-  readonly seed: number;
-  /** What the network is given of each point (x₁ and x₂ by default), as TensorFlow Playground offers. */
-  readonly features: readonly FeatureName[];
-}
-
-/** The features of a point (x₁, x₂) the network may be given, and how each is computed. */
-export const FEATURES = {
-  x1: { label: 'x₁', of: (a: number, _b: number) => a },
-  x2: { label: 'x₂', of: (_a: number, b: number) => b },
-  x1sq: { label: 'x₁²', of: (a: number, _b: number) => a * a },
-  x2sq: { label: 'x₂²', of: (_a: number, b: number) => b * b },
-  x1x2: { label: 'x₁x₂', of: (a: number, b: number) => a * b },
-  sinx1: { label: 'sin x₁', of: (a: number, _b: number) => Math.sin(a) },
-  sinx2: { label: 'sin x₂', of: (_a: number, b: number) => Math.sin(b) },
-} as const;
-/** A feature's name. */
-export type FeatureName = keyof typeof FEATURES;
-/** The features, in the order the panel lists them. */
-export const FEATURE_NAMES = Object.keys(FEATURES) as FeatureName[];
-
-/** Points as the network sees them: each the chosen features of (x₁, x₂). */
-export function featurize(
-  points: readonly (readonly number[])[],
-  features: readonly FeatureName[],
-): number[][] {
-  return points.map(([a, b]) => features.map((f) => FEATURES[f].of(a!, b!)));
-}
-
-/** The panel's starting configuration. */
-export const DEFAULTS: TrainConfig = {
-  data: 'moons',
-  noise: 0.1,
-  layers: [8, 8],
-  activation: 'tanh',
-  loss: 'bce',
-  optimizer: 'adam',
-  lr: 0.03,
-  batch: 20,
-  seed: 0,
-  features: ['x1', 'x2'],
-};
-
-/** The hidden-layer activations offered. */
-export const HIDDEN_ACTIVATIONS = ACTIVATIONS.filter(
-  (a): a is TrainConfig['activation'] => a !== 'softmax' && a !== 'linear',
-);
-
-/** The configuration as URL search parameters (only what differs from the defaults). */
-export function toParams(config: TrainConfig): URLSearchParams {
-  const params = new URLSearchParams();
-  for (const key of Object.keys(DEFAULTS) as (keyof TrainConfig)[]) {
-    const list = key === 'layers' || key === 'features';
-    const value = list ? (config[key] as readonly unknown[]).join(',') : String(config[key]);
-    const fallback = list ? (DEFAULTS[key] as readonly unknown[]).join(',') : String(DEFAULTS[key]);
-    if (value !== fallback) params.set(key, value);
-  }
-  return params;
-}
-
-/** A configuration from URL parameters: each field checked, anything missing or invalid left at its default. */
-export function fromParams(params: URLSearchParams): TrainConfig {
-  const number = (key: string, fallback: number, ok: (v: number) => boolean) => {
-    const v = Number(params.get(key));
-    return params.has(key) && Number.isFinite(v) && ok(v) ? v : fallback;
-  };
-  const choice = <T extends string>(key: string, options: readonly T[], fallback: T): T =>
-    options.includes(params.get(key) as T) ? (params.get(key) as T) : fallback;
-  const features = (params.get('features') ?? '').split(',').filter((s) => s !== '');
-  const layers = (params.get('layers') ?? '')
-    .split(',')
-    .filter((s) => s !== '')
-    .map(Number);
-  const data = choice('data', DATASETS, DEFAULTS.data);
-  return {
-    data,
-    noise: number('noise', DEFAULTS.noise, (v) => v >= 0 && v <= 1),
-    layers:
-      params.has('layers') &&
-      layers.length <= 6 &&
-      layers.every((u) => Number.isInteger(u) && u >= 1 && u <= 64)
-        ? layers
-        : DEFAULTS.layers,
-    activation: choice('activation', HIDDEN_ACTIVATIONS, DEFAULTS.activation),
-    loss: isRegression(data) ? 'mse' : choice('loss', ['bce', 'mse'] as const, DEFAULTS.loss),
-    optimizer: choice('optimizer', ['adam', 'sgd'] as const, DEFAULTS.optimizer),
-    lr: number('lr', DEFAULTS.lr, (v) => v > 0 && v <= 10),
-    batch: number('batch', DEFAULTS.batch, (v) => Number.isInteger(v) && v >= 1 && v <= 200),
-    seed: number('seed', DEFAULTS.seed, Number.isSafeInteger),
-    features:
-      features.length > 0 &&
-      new Set(features).size === features.length &&
-      features.every((f) => FEATURE_NAMES.includes(f as FeatureName))
-        ? FEATURE_NAMES.filter((f) => features.includes(f))
-        : DEFAULTS.features,
-  };
-}
+import { featurize, type TrainConfig } from './config.js';
+import { dataset, isRegression } from './datasets.js';
 
 /** Cells per side of the grid over which the boundary (the model's output) is drawn. */
 export const OUTPUT_CELLS = 50;
@@ -444,44 +334,4 @@ export function gridCells(size: number): number[][] {
     for (let c = 0; c < size; c++)
       cells.push([-1.8 + (3.6 * (c + 0.5)) / size, 1.8 - (3.6 * (r + 0.5)) / size]);
   return cells;
-}
-
-/**
- * Three to six ticks for a log axis over `values`, every one worth a label: 1, 2 and 5 times powers of
- * ten where the range spans enough of them, else evenly spaced round numbers (a loss that moves within
- * 0.6–0.7 still gets labels).
- */
-export function logTicks(values: readonly number[]): number[] {
-  const positive = values.filter((v) => v > 0 && Number.isFinite(v));
-  if (positive.length === 0) return [];
-  const [low, high] = [Math.min(...positive), Math.max(...positive)];
-  // a loss that has not moved (to nine digits): one tick, at it
-  if (high - low <= high * 1e-9) return [low];
-  for (const mantissas of [[1], [1, 2, 5], [1, 1.5, 2, 3, 5, 7]]) {
-    const ticks: number[] = [];
-    for (let p = Math.floor(Math.log10(low)); p <= Math.ceil(Math.log10(high)); p++)
-      for (const m of mantissas) {
-        const v = Number((m * 10 ** p).toPrecision(2));
-        if (v >= low && v <= high) ticks.push(v);
-      }
-    if (ticks.length >= 3 && ticks.length <= 6) return ticks;
-    if (ticks.length > 6) return ticks.filter((_, i) => i % Math.ceil(ticks.length / 6) === 0);
-  }
-  // a narrow range: round steps of 1, 2 or 5 × 10ᵏ inside it
-  const raw = (high - low) / 3;
-  const power = 10 ** Math.floor(Math.log10(raw || high));
-  const step = [5, 2, 1].map((m) => m * power).find((s) => s <= raw) ?? power;
-  const ticks: number[] = [];
-  // counted, not accumulated, so rounding cannot stall it: at most a handful
-  for (let k = Math.ceil(low / step); k * step <= high * (1 + 1e-12) && ticks.length < 6; k++)
-    ticks.push(Number((k * step).toPrecision(12)));
-  return ticks.length > 0 ? ticks : [high];
-}
-
-/** Labels for `ticks` with as few significant digits (two at least) as tell them apart. */
-export function tickLabels(ticks: readonly number[]): (d: number) => string {
-  let digits = 2;
-  const label = (d: number) => String(Number(d.toPrecision(digits)));
-  while (digits < 12 && new Set(ticks.map(label)).size < ticks.length) digits++;
-  return label;
 }

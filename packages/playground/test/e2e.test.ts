@@ -421,6 +421,14 @@ describe('the playground, built and served, in Chromium', () => {
     await expect.poll(() => steps(again), { timeout: 30_000 }).toBe(trained);
     expect(await json(again)).toBe(weights);
     expect(again.url()).toContain(`steps=${trained}`);
+    expect(await again.locator('#train-status').isHidden()).toBe(true);
+    // more steps than the page reproduces: said, not silently cut short
+    const tooMany = await open('#train?data=xor&steps=1000000', '#network svg');
+    expect(await tooMany.locator('#train-status').textContent()).toBe(
+      'This link asks for 1000000 steps; the page reproduces at most 100000, so the run starts from step 0.',
+    );
+    expect(await steps(tooMany)).toBe(0);
+    await tooMany.close();
     expect(errors).toEqual([]);
     await again.close();
     await page.close();

@@ -1,22 +1,18 @@
 import { binaryCrossEntropy, fit, loadModel, predict, SGD } from '@adjoint/nn';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { CLASSIFICATION, DATASETS, dataset, isRegression, REGRESSION, target } from '../src/datasets.js';
 import {
   DEFAULTS,
   FEATURE_NAMES,
   featurize,
   fromParams,
   HIDDEN_ACTIVATIONS,
-  logTicks,
-  MAP_CELLS,
-  OUTPUT_CELLS,
-  rSquared,
   type TrainConfig,
-  Trainer,
-  tickLabels,
   toParams,
-} from '../src/training.js';
+} from '../src/config.js';
+import { CLASSIFICATION, DATASETS, dataset, isRegression, REGRESSION, target } from '../src/datasets.js';
+import { logTicks, tickLabels } from '../src/loss-axis.js';
+import { MAP_CELLS, OUTPUT_CELLS, rSquared, Trainer } from '../src/training.js';
 
 const configArb: fc.Arbitrary<TrainConfig> = fc
   .record({
