@@ -91,11 +91,13 @@ try {
     await page.click('#play');
     await page.waitForTimeout(300);
     await shot('regression');
-    // training the spiral, a few seconds in
+    // training the spiral until it is learned (it sits on a plateau for a few thousand steps first)
     await page.goto(`${url}#train?data=spiral&layers=16,16&lr=0.03`);
     await page.reload();
     await page.click('#play');
-    await page.waitForTimeout(4000);
+    await page.waitForFunction(() => Number(document.querySelector('#stats').dataset.score) >= 0.95, null, {
+      timeout: 60_000,
+    });
     await page.click('#play');
     await page.waitForTimeout(300);
     await shot('train');
