@@ -32,6 +32,7 @@ const REQUIRED: readonly [symbol: string, source: string, example: string][] = [
   ['function mlp(', 'nn/src/sequential.ts', 'mlp.ts'],
   ['function sequential(', 'nn/src/sequential.ts', 'sequential.ts'],
   ['class Sequential', 'nn/src/sequential.ts', 'sequential-class.ts'],
+  ['abstract class Module', 'nn/src/module.ts', 'module.ts'],
   ['function fit<', 'nn/src/train.ts', 'fit.ts'],
   ['function predict(', 'nn/src/samples.ts', 'predict.ts'],
   ['function takeRows(', 'nn/src/samples.ts', 'take-rows.ts'],

@@ -1,7 +1,7 @@
 import { internal, linear, Rng, type RngState, ShapeError, sideEffect, Tensor } from '@adjoint/autograd';
 import { activate } from './activation.js';
-import type { Module } from './model.js';
 import { INSPECT } from './model.js';
+import { Module } from './module.js';
 import { ACTIVATIONS, type ActivationName } from './spec.js';
 
 const { describe, formatShape } = internal;
@@ -10,12 +10,13 @@ const { describe, formatShape } = internal;
 // has PyTorch's state_dict names ('0.weight' for the first dense or convolutional layer).
 
 /** A dense layer: forward(X) = X·Wᵀ + b, with weight [out, in] and bias [out], as in PyTorch. */
-export class Linear implements Module {
+export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
   /** Wraps the given weight [out, in] and bias [out]; they become leaves that require grad. */
   constructor(weight: Tensor, bias: Tensor) {
+    super();
     if (!(weight instanceof Tensor) || weight.ndim !== 2) {
       throw new ShapeError(
         `Linear: expected weight to be a 2-D Tensor [out, in], got ${weight instanceof Tensor ? `shape ${formatShape(weight.shape)}` : describe(weight)}`,
@@ -50,31 +51,21 @@ export class Linear implements Module {
     return linear(x, this.weight, this.bias);
   }
 
-  parameters(): Tensor[] {
-    return [this.weight, this.bias];
-  }
-
   /** `Linear(in=2, out=8)`. */
-  toString(): string {
+  override toString(): string {
     return `Linear(in=${this.inFeatures}, out=${this.outFeatures})`;
   }
 
   /** @internal How console.log prints it. */
-  [INSPECT](): string {
+  override [INSPECT](): string {
     return this.toString();
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [
-      ['weight', this.weight],
-      ['bias', this.bias],
-    ];
   }
 }
 
 /** An activation as a module without parameters. */
-export class Activation implements Module {
+export class Activation extends Module {
   constructor(readonly name: ActivationName) {
+    super();
     if (!ACTIVATIONS.includes(name))
       throw new TypeError(`Activation: expected one of ${ACTIVATIONS.join(', ')}, got ${describe(name)}`);
   }
@@ -85,21 +76,13 @@ export class Activation implements Module {
   }
 
   /** `Activation(tanh)`. */
-  toString(): string {
+  override toString(): string {
     return `Activation(${this.name})`;
   }
 
   /** @internal How console.log prints it. */
-  [INSPECT](): string {
+  override [INSPECT](): string {
     return this.toString();
-  }
-
-  parameters(): Tensor[] {
-    return [];
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [];
   }
 }
 
@@ -112,13 +95,14 @@ export interface Conv2dLayerOptions {
 }
 
 /** A 2-D convolution plus a bias per output channel: weight [O, C / groups, kH, kW], bias [O]. */
-export class Conv2d implements Module {
+export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
   readonly options: Conv2dLayerOptions;
 
   /** Wraps the given weight and bias; they become leaves that require grad. */
   constructor(weight: Tensor, bias: Tensor, options: Partial<Conv2dLayerOptions> = {}) {
+    super();
     if (!(weight instanceof Tensor) || weight.ndim !== 4)
       throw new ShapeError(
         `Conv2d: expected weight to be a 4-D Tensor [O, C / groups, kH, kW], got ${weight instanceof Tensor ? `shape ${formatShape(weight.shape)}` : describe(weight)}`,
@@ -162,19 +146,8 @@ export class Conv2d implements Module {
     return y.add(this.bias.reshape([this.outChannels, 1, 1]));
   }
 
-  parameters(): Tensor[] {
-    return [this.weight, this.bias];
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [
-      ['weight', this.weight],
-      ['bias', this.bias],
-    ];
-  }
-
   /** `Conv2d(1, 8, kernel=3×3, stride=1×1, padding=1×1)`. */
-  toString(): string {
+  override toString(): string {
     const { stride, padding, dilation, groups } = this.options;
     const extra = [
       dilation.some((d) => d !== 1) ? `, dilation=${dilation.join('×')}` : '',
@@ -184,13 +157,13 @@ export class Conv2d implements Module {
   }
 
   /** @internal How console.log prints it. */
-  [INSPECT](): string {
+  override [INSPECT](): string {
     return this.toString();
   }
 }
 
 /** Max or average pooling over windows of each channel, as `x.maxPool2d` or `x.avgPool2d`. */
-export class Pool2d implements Module {
+export class Pool2d extends Module {
   constructor(
     readonly kind: 'maxPool' | 'avgPool',
     readonly kernel: readonly [number, number],
@@ -199,6 +172,7 @@ export class Pool2d implements Module {
       readonly padding: readonly [number, number];
     },
   ) {
+    super();
     if (kind !== 'maxPool' && kind !== 'avgPool')
       throw new TypeError(`Pool2d: expected kind 'maxPool' or 'avgPool', got ${describe(kind)}`);
   }
@@ -210,48 +184,32 @@ export class Pool2d implements Module {
       : x.avgPool2d(this.kernel, this.options);
   }
 
-  parameters(): Tensor[] {
-    return [];
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [];
-  }
-
   /** `MaxPool2d(kernel=2×2, stride=2×2, padding=0×0)`. */
-  toString(): string {
+  override toString(): string {
     const name = this.kind === 'maxPool' ? 'MaxPool2d' : 'AvgPool2d';
     return `${name}(kernel=${this.kernel.join('×')}, stride=${this.options.stride.join('×')}, padding=${this.options.padding.join('×')})`;
   }
 
   /** @internal How console.log prints it. */
-  [INSPECT](): string {
+  override [INSPECT](): string {
     return this.toString();
   }
 }
 
 /** [N, C, H, W] → [N, C·H·W], as `x.flatten(1)`. */
-export class Flatten implements Module {
+export class Flatten extends Module {
   /** The module applied to a batch. */
   forward(x: Tensor): Tensor {
     return x.flatten(1);
   }
 
-  parameters(): Tensor[] {
-    return [];
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [];
-  }
-
   /** `Flatten()`. */
-  toString(): string {
+  override toString(): string {
     return 'Flatten()';
   }
 
   /** @internal How console.log prints it. */
-  [INSPECT](): string {
+  override [INSPECT](): string {
     return this.toString();
   }
 }
@@ -261,14 +219,12 @@ export class Flatten implements Module {
  * by 1/(1 − rate), so the expected output is the input; in evaluation mode it passes the input through.
  * The masks come from `rng`, so a seeded model drops the same inputs on every run.
  */
-export class Dropout implements Module {
-  /** Whether forward drops (training mode, the default) or passes through (evaluation mode). */
-  training = true;
-
+export class Dropout extends Module {
   constructor(
     readonly rate: number,
     private readonly rng: Rng,
   ) {
+    super();
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
       throw new RangeError(`Dropout: expected a rate in [0, 1), got ${describe(rate)}`);
     if (!(rng instanceof Rng))
@@ -287,13 +243,6 @@ export class Dropout implements Module {
     this.rng.setState(state);
   }
 
-  /** Sets training (true) or evaluation (false) mode. */
-  train(mode: boolean): void {
-    if (typeof mode !== 'boolean')
-      throw new TypeError(`Dropout.train: expected a boolean mode, got ${describe(mode)}`);
-    this.training = mode;
-  }
-
   /** The module applied to a batch: x times a fresh mask of 0 and 1/(1 − rate) while training. */
   forward(x: Tensor): Tensor {
     if (!this.training || this.rate === 0) return x;
@@ -306,21 +255,13 @@ export class Dropout implements Module {
     return x.mul(new Tensor(mask, x.shape));
   }
 
-  parameters(): Tensor[] {
-    return [];
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [];
-  }
-
   /** `Dropout(rate=0.25)`. */
-  toString(): string {
+  override toString(): string {
     return `Dropout(rate=${this.rate})`;
   }
 
   /** @internal How console.log prints it. */
-  [INSPECT](): string {
+  override [INSPECT](): string {
     return this.toString();
   }
 }

@@ -2,18 +2,6 @@ import type { Differentiable, Tensor } from '@adjoint/autograd';
 import type { ModelJSON } from './formats/json.js';
 import type { Prediction, Target } from './losses.js';
 
-/** What every Tensor-engine module provides. */
-export interface Module {
-  /** The module applied to a batch of inputs. */
-  forward(x: Tensor): Tensor;
-  /** The trainable tensors: per layer, weight then bias. */
-  parameters(): Tensor[];
-  /** The same tensors with PyTorch-style names ('0.weight', '0.bias', …). */
-  namedParameters(): [string, Tensor][];
-  /** Sets training (true) or evaluation (false) mode, for a module that behaves differently in them. */
-  train?(mode: boolean): void;
-}
-
 /**
  * What a model provides on either engine, so `fit`, the losses, the metrics and the optimizers need not
  * know which engine it runs on. `Out` is its output for a batch (a Tensor [N, outputs] on the Tensor

@@ -8,7 +8,8 @@ import {
   parseJSON,
 } from './formats/json.js';
 import { Activation, Conv2d, Dropout, Linear } from './layers.js';
-import { countParameters, INSPECT, type Model, type Module } from './model.js';
+import { countParameters, INSPECT, type Model } from './model.js';
+import { Module } from './module.js';
 import {
   type CheckedSpec,
   checkSameArchitecture,
@@ -28,42 +29,24 @@ const { checkFloat32, checkOptions, describe, formatShape } = internal;
  * @example
  * {@includeCode ../doc-examples/sequential-class.ts}
  */
-export class Sequential implements Module, Model<Tensor, Tensor> {
+export class Sequential extends Module implements Model<Tensor, Tensor> {
   /** This model computes on Tensors. */
   readonly engine = 'tensor';
   readonly modules: readonly Module[];
   /** The spec this model was built from, when `sequential()` or `mlp()` built it. */
   readonly spec: CheckedSpec | undefined;
-  #training = true;
-
   constructor(modules: readonly Module[], spec?: CheckedSpec) {
+    super();
     if (!Array.isArray(modules))
       throw new TypeError(`Sequential: expected an array of modules, got ${describe(modules)}`);
     modules.forEach((m, i) => {
-      if (typeof (m as Partial<Module> | null)?.forward !== 'function')
-        throw new TypeError(`Sequential: module ${i} is ${describe(m)}, not a module with forward()`);
+      if (!(m instanceof Module))
+        throw new TypeError(
+          `Sequential: module ${i} is ${describe(m)}, not a Module (a layer, or a class extending Module)`,
+        );
     });
     this.modules = [...modules];
     this.spec = spec;
-  }
-
-  /** True in training mode (the default), false in evaluation mode, where dropout passes inputs through. */
-  get training(): boolean {
-    return this.#training;
-  }
-
-  /** Sets training mode (or evaluation mode, with false) on every module; returns the model. */
-  train(mode = true): this {
-    if (typeof mode !== 'boolean')
-      throw new TypeError(`train: expected a boolean mode, got ${describe(mode)}`);
-    this.#training = mode;
-    for (const m of this.modules) m.train?.(mode);
-    return this;
-  }
-
-  /** Sets evaluation mode: `train(false)`. */
-  eval(): this {
-    return this.train(false);
   }
 
   /** The module applied to a batch of inputs: [N, C, H, W] for a spec whose inputs are an image. */
@@ -79,14 +62,14 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
   }
 
   /** Its modules, one per line, and how many numbers it trains: `Sequential(…), 33 parameters, float64`. */
-  toString(): string {
+  override toString(): string {
     const lines = this.modules.map((m, i) => `  (${i}): ${String(m)}`);
     const dtype = this.parameters()[0]?.dtype;
     return `Sequential(\n${lines.join('\n')}\n), ${countParameters(this.parameters().reduce((n, p) => n + p.size, 0))}${dtype ? `, ${dtype}` : ''}`;
   }
 
   /** @internal How console.log prints it. */
-  [INSPECT](): string {
+  override [INSPECT](): string {
     return this.toString();
   }
 
@@ -100,11 +83,12 @@ export class Sequential implements Module, Model<Tensor, Tensor> {
     return y;
   }
 
-  parameters(): Tensor[] {
-    return this.modules.flatMap((m) => m.parameters());
+  /** Its modules, named by their index, as PyTorch's Sequential names them. */
+  override namedChildren(): [string, Module][] {
+    return this.modules.map((m, i): [string, Module] => [String(i), m]);
   }
 
-  namedParameters(): [string, Tensor][] {
+  override namedParameters(): [string, Tensor][] {
     return this.modules.flatMap((m, i) =>
       m.namedParameters().map(([name, p]): [string, Tensor] => [`${i}.${name}`, p]),
     );

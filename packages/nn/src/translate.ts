@@ -3,7 +3,7 @@
 import { type DType, Rng, tensor } from '@adjoint/autograd';
 import { initialParameters } from './init.js';
 import { Activation, Conv2d, Dropout, Flatten, Linear, Pool2d } from './layers.js';
-import type { Module } from './model.js';
+import type { Module } from './module.js';
 import { type ActivationName, type CheckedLayer, type CheckedSpec, checkSpec } from './spec.js';
 
 /**

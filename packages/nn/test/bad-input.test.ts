@@ -59,6 +59,8 @@ import {
   layerShapes,
   loadModel,
   loadTrainingState,
+  Module,
+  ModuleList,
   mlp,
   modelCheckpoint,
   mse,
@@ -672,7 +674,30 @@ const cases: [string, () => unknown, string | RegExp][] = [
   [
     'new Sequential([3])',
     () => new Sequential(bad([3])),
-    'Sequential: module 0 is 3, not a module with forward()',
+    'Sequential: module 0 is 3, not a Module (a layer, or a class extending Module)',
+  ],
+  [
+    'new ModuleList([3])',
+    () => new ModuleList(bad<Module[]>([3])),
+    'ModuleList: item 0 is 3, not a Module (a layer or a class extending Module)',
+  ],
+  [
+    'ModuleList.at(out of range)',
+    () => new ModuleList([new Flatten()]).at(1),
+    'ModuleList: index 1 is out of range for a list of 1',
+  ],
+  [
+    'Module holding an array of modules',
+    () => {
+      class Net extends Module {
+        blocks = [new Flatten()];
+        forward(x: Tensor): Tensor {
+          return x;
+        }
+      }
+      return new Net().parameters();
+    },
+    'Net.blocks is an array of modules, whose parameters would not be found: make it new ModuleList([...])',
   ],
   [
     'new Neuron(string)',

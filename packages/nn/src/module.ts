@@ -1,0 +1,167 @@
+import { internal, Tensor } from '@adjoint/autograd';
+import { countParameters, INSPECT } from './model.js';
+
+const { describe } = internal;
+
+/**
+ * A model written in code, as in PyTorch: subclass it, give it parameters and submodules as properties
+ * (`this.fc = new Linear(…)`, `this.blocks = new ModuleList([…])`, `this.scale = tensor(…)` with
+ * `requiresGrad`), and write `forward`. Nothing is registered by hand: `namedParameters()` finds every
+ * Tensor property that requires grad and every Module property, in the order they were assigned, and
+ * names them by the path to them (`blocks.0.attn.qkv.weight`), as PyTorch's state_dict does. A Tensor
+ * that does not require grad (a constant, a mask) is not a parameter. A parameter reached twice (a tied
+ * weight) is listed once, under the first name that reaches it.
+ *
+ * @example
+ * {@includeCode ../doc-examples/module.ts}
+ */
+export abstract class Module {
+  /** True in training mode (the default), false in evaluation mode, where dropout passes inputs through. */
+  training = true;
+
+  /** The module applied to its inputs. */
+  abstract forward(x: Tensor, ...rest: never[]): Tensor;
+
+  /**
+   * Its direct submodules with their property names, in the order they were assigned. A plain array of
+   * modules is an Error naming the property: wrap it in a ModuleList so that it is found.
+   */
+  namedChildren(): [string, Module][] {
+    const children: [string, Module][] = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Module) children.push([key, value]);
+      else if (Array.isArray(value) && value.some((v) => v instanceof Module))
+        throw new TypeError(
+          `${this.constructor.name}.${key} is an array of modules, whose parameters would not be found: ` +
+            `make it new ModuleList([...])`,
+        );
+    }
+    return children;
+  }
+
+  /** Its trainable tensors with their names, each once: its own, then each submodule's, in order. */
+  namedParameters(): [string, Tensor][] {
+    const named: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [key, value] of Object.entries(this)) {
+      const found: [string, Tensor][] =
+        value instanceof Tensor
+          ? value.requiresGrad
+            ? [[key, value]]
+            : []
+          : value instanceof Module
+            ? value.namedParameters().map(([name, p]): [string, Tensor] => [`${key}.${name}`, p])
+            : [];
+      for (const [name, p] of found) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        named.push([name, p]);
+      }
+    }
+    // a plain array of modules is refused, not skipped
+    this.namedChildren();
+    return named;
+  }
+
+  /** Its trainable tensors, in the order of `namedParameters`. */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Sets training mode (or evaluation mode, with false) here and in every submodule; returns it. */
+  train(mode = true): this {
+    if (typeof mode !== 'boolean')
+      throw new TypeError(`${this.constructor.name}.train: expected a boolean mode, got ${describe(mode)}`);
+    this.training = mode;
+    for (const [, child] of this.namedChildren()) child.train(mode);
+    return this;
+  }
+
+  /** Sets evaluation mode: `train(false)`. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** What it prints as, PyTorch's way: its class, and each submodule indented under its name. */
+  toString(): string {
+    const children = this.namedChildren();
+    if (children.length === 0) return `${this.constructor.name}()`;
+    const lines = children.map(([name, child]) => `  (${name}): ${String(child).replaceAll('\n', '\n  ')}`);
+    const count = this.parameters().reduce((n, p) => n + p.size, 0);
+    return `${this.constructor.name}(\n${lines.join('\n')}\n), ${countParameters(count)}`;
+  }
+
+  /** @internal How console.log prints it. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * A list of modules, found by a Module that holds it, each named by its index (`blocks.0.weight`), as
+ * PyTorch's ModuleList. It is not called itself: a model's `forward` walks it.
+ */
+export class ModuleList<M extends Module = Module> extends Module {
+  readonly #modules: M[];
+
+  constructor(modules: Iterable<M> = []) {
+    super();
+    this.#modules = [];
+    for (const m of modules) this.push(m);
+  }
+
+  /** Appends a module; returns the list. */
+  push(module: M): this {
+    if (!(module instanceof Module))
+      throw new TypeError(
+        `ModuleList: item ${this.#modules.length} is ${describe(module)}, not a Module (a layer or a class extending Module)`,
+      );
+    this.#modules.push(module);
+    return this;
+  }
+
+  /** The module at `index` (negative counts from the end). */
+  at(index: number): M {
+    const m = this.#modules.at(index);
+    if (m === undefined)
+      throw new RangeError(
+        `ModuleList: index ${index} is out of range for a list of ${this.#modules.length}`,
+      );
+    return m;
+  }
+
+  /** How many modules it holds. */
+  get length(): number {
+    return this.#modules.length;
+  }
+
+  /** Its modules, in order. */
+  [Symbol.iterator](): Iterator<M> {
+    return this.#modules[Symbol.iterator]();
+  }
+
+  /** Its modules, named by their index. */
+  override namedChildren(): [string, Module][] {
+    return this.#modules.map((m, i): [string, Module] => [String(i), m]);
+  }
+
+  /** Each module's parameters under its index (`0.weight`), each parameter once. */
+  override namedParameters(): [string, Tensor][] {
+    const named: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    for (const [i, m] of this.namedChildren())
+      for (const [name, p] of m.namedParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        named.push([`${i}.${name}`, p]);
+      }
+    return named;
+  }
+
+  /** A list is not applied: its holder's forward walks it. */
+  forward(): Tensor {
+    throw new TypeError(
+      'ModuleList.forward: a list of modules is not applied itself; iterate over it in forward',
+    );
+  }
+}
