@@ -12,8 +12,8 @@ import {
 } from './callbacks.js';
 import { toSafetensors } from './formats/safetensors.js';
 import { type Stateful, trainingStateToJSON, trainingStateToSafetensors } from './formats/training-state.js';
+import { Module } from './module.js';
 import type { OptimizerState } from './optim-state.js';
-import { Sequential } from './sequential.js';
 
 const { checkOptions, describe } = internal;
 
@@ -122,9 +122,9 @@ export function modelCheckpoint(options: CheckpointOptions): Callback & { readon
   return {
     saved,
     onTrainBegin(context: TrainingContext) {
-      if (format === 'safetensors' && !(context.model instanceof Sequential))
+      if (format === 'safetensors' && !(context.model instanceof Module))
         throw new TypeError(
-          'modelCheckpoint: safetensors holds a Tensor-engine model (sequential or mlp); use json',
+          'modelCheckpoint: safetensors holds a Tensor-engine model (sequential, mlp or a Module); use json',
         );
       if (saveBestOnly) checkMonitor('modelCheckpoint', monitor, context);
       best = max ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
@@ -137,7 +137,7 @@ export function modelCheckpoint(options: CheckpointOptions): Callback & { readon
       } else if ((epoch + 1) % every !== 0) return;
       const data =
         format === 'safetensors'
-          ? toSafetensors(context.model as Sequential)
+          ? toSafetensors(context.model as Module)
           : JSON.stringify(context.model.toJSON());
       const trainingState =
         optimizer === undefined

@@ -27,6 +27,7 @@ export type { Batch, FitOptions, History, LossOptions, Samples, TrainingData } f
 export type { LayerState, ModelJSON, NestedNumbers } from './formats/json.js';
 export { fromSafetensors, type SafetensorsOptions, toSafetensors } from './formats/safetensors.js';
 export { loadModel } from './formats/serialize.js';
+export type { SavedTensor, StateJSON } from './formats/state.js';
 export {
   loadTrainingState,
   type Stateful,

@@ -1,5 +1,6 @@
 import type { Differentiable, Tensor } from '@adjoint/autograd';
 import type { ModelJSON } from './formats/json.js';
+import type { StateJSON } from './formats/state.js';
 import type { Prediction, Target } from './losses.js';
 
 /**
@@ -18,8 +19,8 @@ export interface Model<Out extends Prediction = Prediction, Tgt extends Target =
   parameters(): Differentiable[];
   /** The parameters with their names ('0.weight' on the Tensor engine, '0.2.w1' on the scalar one). */
   namedParameters(): [string, Differentiable][];
-  /** The saved form, which `loadModel` reads back on either engine. */
-  toJSON(): ModelJSON;
+  /** The saved form: a spec'd model's ModelJSON (which `loadModel` reads), or a model in code's StateJSON. */
+  toJSON(): ModelJSON | StateJSON;
   /** Loads saved parameters into this model: checked whole first, so a failed load changes nothing. */
   loadState(json: unknown): void;
   /** True in training mode (the default), false in evaluation mode, where dropout passes inputs through. */

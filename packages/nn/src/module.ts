@@ -1,5 +1,7 @@
-import { internal, Tensor } from '@adjoint/autograd';
-import { countParameters, INSPECT } from './model.js';
+import { internal, type RngState, Tensor } from '@adjoint/autograd';
+import type { ModelJSON } from './formats/json.js';
+import { loadStateInto, type StateJSON, stateToJSON } from './formats/state.js';
+import { countParameters, INSPECT, type Model } from './model.js';
 
 const { describe } = internal;
 
@@ -15,12 +17,66 @@ const { describe } = internal;
  * @example
  * {@includeCode ../doc-examples/module.ts}
  */
-export abstract class Module {
+export abstract class Module implements Model<Tensor, Tensor> {
   /** True in training mode (the default), false in evaluation mode, where dropout passes inputs through. */
   training = true;
+  /** A module computes on Tensors. */
+  readonly engine = 'tensor';
 
   /** The module applied to its inputs. */
   abstract forward(x: Tensor, ...rest: never[]): Tensor;
+
+  /** `forward`, as `fit` and `predict` call it: a Tensor model takes the whole batch at once. */
+  forwardBatch(x: Tensor): Tensor {
+    return this.forward(x);
+  }
+
+  /** The targets as they are: the losses pair a Tensor prediction with a Tensor target. */
+  targets(y: Tensor): Tensor {
+    return y;
+  }
+
+  /** Every module under it (not itself) with its dotted path, in the order of `namedParameters`. */
+  namedModules(): [string, Module][] {
+    const found: [string, Module][] = [];
+    // an explicit stack (children pushed in reverse), so the walk is in order at any depth
+    const stack: [string, Module][] = this.namedChildren().reverse();
+    while (stack.length > 0) {
+      const [path, m] = stack.pop()!;
+      found.push([path, m]);
+      const children = m.namedChildren();
+      for (let i = children.length - 1; i >= 0; i--)
+        stack.push([`${path}.${children[i]![0]}`, children[i]![1]]);
+    }
+    return found;
+  }
+
+  /** @internal Its dropout modules' mask generators, by path (saved with it, so a resumed run drops alike). */
+  generators(): [string, { getState(): RngState; setState(state: RngState): void }][] {
+    return this.namedModules().filter(
+      (entry): entry is [string, Module & { getState(): RngState; setState(state: RngState): void }] =>
+        typeof (entry[1] as Partial<{ getState: unknown }>).getState === 'function',
+    );
+  }
+
+  /**
+   * The saved form: a model written in code saves its parameters by name, as a StateJSON (its code is
+   * its architecture); a Sequential built from a spec saves its spec too (ModelJSON, which `loadModel`
+   * reads).
+   */
+  toJSON(): StateJSON | ModelJSON {
+    return stateToJSON(this);
+  }
+
+  /**
+   * Loads saved parameters: a StateJSON (or its text) from `toJSON`, or safetensors bytes from
+   * `toSafetensors` (or PyTorch's `save_file(model.state_dict())` of the same module tree). The whole
+   * file is checked first (exactly these parameter names, each shape, every number), so a failed load
+   * throws and changes nothing.
+   */
+  loadState(source: unknown): void {
+    loadStateInto(this, source, 'loadState');
+  }
 
   /**
    * Its direct submodules with their property names, in the order they were assigned. A plain array of

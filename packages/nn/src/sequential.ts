@@ -7,6 +7,7 @@ import {
   type NestedNumbers,
   parseJSON,
 } from './formats/json.js';
+import type { StateJSON } from './formats/state.js';
 import { Activation, Conv2d, Dropout, Linear } from './layers.js';
 import { countParameters, INSPECT, type Model } from './model.js';
 import { Module } from './module.js';
@@ -30,8 +31,6 @@ const { checkFloat32, checkOptions, describe, formatShape } = internal;
  * {@includeCode ../doc-examples/sequential-class.ts}
  */
 export class Sequential extends Module implements Model<Tensor, Tensor> {
-  /** This model computes on Tensors. */
-  readonly engine = 'tensor';
   readonly modules: readonly Module[];
   /** The spec this model was built from, when `sequential()` or `mlp()` built it. */
   readonly spec: CheckedSpec | undefined;
@@ -73,16 +72,6 @@ export class Sequential extends Module implements Model<Tensor, Tensor> {
     return this.toString();
   }
 
-  /** `forward`: a Tensor model takes the whole batch at once. */
-  forwardBatch(x: Tensor): Tensor {
-    return this.forward(x);
-  }
-
-  /** The targets as they are: the losses pair a Tensor prediction with a Tensor target. */
-  targets(y: Tensor): Tensor {
-    return y;
-  }
-
   /** Its modules, named by their index, as PyTorch's Sequential names them. */
   override namedChildren(): [string, Module][] {
     return this.modules.map((m, i): [string, Module] => [String(i), m]);
@@ -98,7 +87,7 @@ export class Sequential extends Module implements Model<Tensor, Tensor> {
    * The saved form (see `loadModel`). The spec is read back from the modules: Linear or Conv2d layers,
    * each followed by an Activation, pooling, Flatten and Dropout, as `sequential()` builds them.
    */
-  toJSON(): ModelJSON {
+  override toJSON(): ModelJSON {
     const spec = specOf(this.modules, this.spec);
     const layers = this.modules.flatMap((m): LayerState[] => {
       if (m instanceof Linear || m instanceof Conv2d)
@@ -113,7 +102,10 @@ export class Sequential extends Module implements Model<Tensor, Tensor> {
    * Loads saved parameters (JSON text or object) into this model. The whole file is checked first, and
    * must describe this architecture, so a failed load throws and leaves every parameter as it was.
    */
-  loadState(json: unknown): void {
+  override loadState(json: unknown): void {
+    // safetensors bytes, or a StateJSON: by name, as any module loads them
+    if (json instanceof Uint8Array || (json as Partial<StateJSON> | null)?.format === 'adjoint.state')
+      return super.loadState(json);
     const { spec, layers } = checkModelJSON(typeof json === 'string' ? parseJSON(json) : json);
     checkSameArchitecture('loadState', specOf(this.modules, this.spec, 'loadState'), spec);
     const saved = [...layers.keys()].filter((l) => layers[l]!.weight !== undefined);

@@ -1118,7 +1118,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   [
     'toSafetensors(string)',
     () => toSafetensors(bad('m')),
-    'toSafetensors: expected a Tensor-engine model (sequential or mlp), got the string "m"',
+    'toSafetensors: expected a Tensor-engine model (sequential, mlp, or a Module written in code), got the string "m"',
   ],
   [
     'fromSafetensors(string)',

@@ -4,13 +4,17 @@ import {
   Activation,
   Adam,
   Dropout,
+  fit,
   Linear,
   Module,
   ModuleList,
   mlp,
   mse,
+  type SavedTensor,
   Sequential,
+  type StateJSON,
   softmaxCrossEntropy,
+  toSafetensors,
 } from '../src/index.js';
 
 /** A seeded linear layer, in → out, with Linear's own layout. */
@@ -226,5 +230,139 @@ describe('models written in code', () => {
     expect(list.at(-1)).toBe(list.at(0));
     expect([...list]).toEqual([list.at(0)]);
     expect(mse(list.at(0).forward(tensor([[1]])), tensor([[0]])).item()).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('a model in code saved and loaded by name', () => {
+  /** The safetensors header, read by hand against the format: 8 bytes of length, then JSON. */
+  function header(
+    bytes: Uint8Array,
+  ): Record<string, { dtype: string; shape: number[]; data_offsets: number[] }> {
+    const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    return JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  }
+  const numbers = (m: Module) => m.parameters().map((p) => Array.from(p.data));
+
+  test('toJSON and safetensors round-trip into a fresh model, bit for bit, the dropout’s generator too', () => {
+    const net = new Net(new Rng(0));
+    const x = tensor([[0.5, -1]]);
+    net.forward(x); // the dropout draws, so its generator has moved
+    for (const saved of [net.toJSON(), JSON.stringify(net), toSafetensors(net)]) {
+      const fresh = new Net(new Rng(9));
+      expect(numbers(fresh)).not.toEqual(numbers(net));
+      fresh.loadState(saved);
+      expect(numbers(fresh)).toEqual(numbers(net));
+      expect(fresh.drop.getState()).toEqual(net.drop.getState());
+      expect(Array.from(fresh.eval().forward(x).data)).toEqual(Array.from(net.eval().forward(x).data));
+      net.train();
+    }
+  });
+
+  test('the safetensors file names each tensor by its path, as PyTorch’s state_dict of the same tree', () => {
+    const net = new Net(new Rng(0));
+    const bytes = toSafetensors(net);
+    const entries = header(bytes);
+    expect(entries.__metadata__).toEqual({
+      format: 'pt',
+      'adjoint.rng.drop': JSON.stringify(net.drop.getState()),
+    });
+    const length = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    for (const [name, p] of net.namedParameters()) {
+      const entry = entries[name]!;
+      expect([entry.dtype, entry.shape]).toEqual(['F64', p.shape]);
+      const [begin, end] = entry.data_offsets as [number, number];
+      const data = new Float64Array(bytes.slice(8 + length + begin, 8 + length + end).buffer);
+      expect(Array.from(data)).toEqual(Array.from(p.data));
+    }
+    expect(Object.keys(entries).filter((k) => k !== '__metadata__')).toEqual(
+      net.namedParameters().map(([n]) => n),
+    );
+  });
+
+  test('a hostile or mismatched file is refused whole, naming what is wrong, and changes nothing', () => {
+    const net = new Net(new Rng(0));
+    const before = numbers(net);
+    const good = net.toJSON() as StateJSON;
+    const edit = (f: (s: { parameters: Record<string, SavedTensor>; rng?: unknown }) => void) => {
+      const copy = structuredClone(good) as unknown as {
+        parameters: Record<string, SavedTensor>;
+        rng?: unknown;
+      };
+      f(copy);
+      return copy;
+    };
+    const cases: [unknown, string][] = [
+      [
+        edit((s) => delete s.parameters['head.bias']),
+        'loadState: the file has no "head.bias", which the model has ([3])',
+      ],
+      [
+        edit((s) => {
+          s.parameters['head.extra'] = { dtype: 'float64', shape: [1], data: [1] };
+        }),
+        'loadState: the file has parameters the model does not: head.extra',
+      ],
+      [
+        edit((s) => {
+          s.parameters['embed.weight'] = { dtype: 'float64', shape: [2, 4], data: new Array(8).fill(0) };
+        }),
+        'loadState: "embed.weight" is [2, 4] in the file, [4, 2] in the model',
+      ],
+      [
+        edit((s) => {
+          (s.parameters['scale']!.data as number[])[0] = Number.NaN;
+        }),
+        'loadState: "scale"[0] is NaN, not a finite number',
+      ],
+      [
+        edit((s) => {
+          s.rng = { 'blocks.0': { state: [1, 2, 3, 4] } };
+        }),
+        'loadState: the file has a generator for "blocks.0", which is not a dropout of the model',
+      ],
+      [
+        { format: 'adjoint.mlp' },
+        'loadState: expected a model\'s state (format "adjoint.state", from toJSON) or safetensors bytes',
+      ],
+      [new Uint8Array([1, 2, 3]), 'loadState: the file has 3 bytes; a header length takes 8'],
+    ];
+    for (const [file, message] of cases) {
+      expect(() => net.loadState(file)).toThrow(message);
+      expect(numbers(net)).toEqual(before);
+    }
+  });
+
+  test('fit trains a model in code as it trains the same Sequential, bit for bit', () => {
+    const rng = new Rng(11);
+    const [first, second] = [linear(2, 6, rng), linear(6, 1, rng)];
+    const copy = (l: Linear) =>
+      new Linear(tensor(l.weight.toArray() as number[][]), tensor(Array.from(l.bias.data)));
+    class Regressor extends Module {
+      hidden = copy(first);
+      out = copy(second);
+      forward(x: Tensor): Tensor {
+        return this.out.forward(this.hidden.forward(x).tanh());
+      }
+    }
+    const inCode = new Regressor();
+    const reference = new Sequential([copy(first), new Activation('tanh'), copy(second)]);
+    const x = tensor(Array.from({ length: 40 }, () => [rng.normal(), rng.normal()]));
+    const y = tensor(Array.from({ length: 40 }, (_, i) => [Math.sin(x.data[2 * i]!)]));
+    const run = (model: Module) =>
+      fit(
+        model,
+        { x, y },
+        {
+          loss: mse,
+          optimizer: new Adam(model.parameters(), { lr: 0.02 }),
+          epochs: 5,
+          batchSize: 8,
+          seed: 3,
+        },
+      );
+    const [a, b] = [run(inCode), run(reference)];
+    expect(a.loss).toEqual(b.loss);
+    expect(a.loss.at(-1)!).toBeLessThan(a.loss[0]!);
+    expect(numbers(inCode)).toEqual(numbers(reference));
   });
 });

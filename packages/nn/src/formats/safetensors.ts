@@ -1,5 +1,6 @@
 import { internal, Rng, type RngState } from '@adjoint/autograd';
 import { Dropout } from '../layers.js';
+import { Module } from '../module.js';
 import { type Sequential, sequential } from '../sequential.js';
 import type { ModelSpec } from '../spec.js';
 
@@ -34,21 +35,21 @@ export interface SafetensorsOptions {
 
 /**
  * A Tensor-engine model's parameters as safetensors bytes, named as PyTorch's state_dict of the same
- * nn.Sequential names them, in the parameters' dtype (F32 or F64) or the one `options.dtype` asks for
+ * nn.Sequential (or, for a Module written in code, the same module tree) names them, in the parameters' dtype (F32 or F64) or the one `options.dtype` asks for
  * (narrowing to float32 refuses a value beyond its range). The header is padded with spaces to a
  * multiple of 8 bytes, so every tensor is aligned.
  *
  * @example
  * {@includeCode ../../doc-examples/to-safetensors.ts}
  */
-export function toSafetensors(model: Sequential, options: SafetensorsOptions = {}): Uint8Array {
+export function toSafetensors(model: Module, options: SafetensorsOptions = {}): Uint8Array {
   checkOptions('toSafetensors', options, ['dtype']);
   const wanted = options.dtype;
   if (wanted !== undefined && wanted !== 'float32' && wanted !== 'float64')
     throw new TypeError(`toSafetensors: expected dtype 'float32' or 'float64', got ${describe(wanted)}`);
-  if (typeof (model as Partial<Sequential>)?.namedParameters !== 'function')
+  if (!(model instanceof Module))
     throw new TypeError(
-      `toSafetensors: expected a Tensor-engine model (sequential or mlp), got ${describe(model)}`,
+      `toSafetensors: expected a Tensor-engine model (sequential, mlp, or a Module written in code), got ${describe(model)}`,
     );
   const named = model.namedParameters();
   const dtypeOf = (p: { readonly dtype: string }): SafeDType =>
@@ -59,11 +60,10 @@ export function toSafetensors(model: Sequential, options: SafetensorsOptions = {
     if (dtype === 'F32') checkFloat32(`toSafetensors (${name})`, data);
     return [name, { dtype, shape: p.shape, data }];
   });
-  // the dropout layers' generators, by layer index, where a resumed run needs them (PyTorch ignores it)
+  // the dropout layers' generators, by path (a Sequential's: its index), where a resumed run needs them
+  // (PyTorch ignores it)
   const metadata: Record<string, string> = { format: 'pt' };
-  model.modules.forEach((m, i) => {
-    if (m instanceof Dropout) metadata[`adjoint.rng.${i}`] = JSON.stringify(m.getState());
-  });
+  for (const [path, g] of model.generators()) metadata[`adjoint.rng.${path}`] = JSON.stringify(g.getState());
   return encodeSafetensors(tensors, metadata);
 }
 
