@@ -4,6 +4,15 @@
  * @packageDocumentation
  * @module @adjoint/nn
  */
+
+export {
+  BatchNorm1d,
+  type BlockOptions,
+  Embedding,
+  GELU,
+  LayerNorm,
+  MultiHeadAttention,
+} from './blocks.js';
 export {
   type Callback,
   EarlyStopping,

@@ -119,6 +119,20 @@ export abstract class Module implements Model<Tensor, Tensor> {
     return named;
   }
 
+  /**
+   * Its tensors that are not trained but are state (a running mean, a mask), with their names: every
+   * Tensor property that does not require grad, its own and then each submodule's. They are saved and
+   * loaded with the parameters, as PyTorch's buffers are.
+   */
+  namedBuffers(): [string, Tensor][] {
+    const named: [string, Tensor][] = [];
+    for (const [key, value] of Object.entries(this))
+      if (value instanceof Tensor && !value.requiresGrad) named.push([key, value]);
+    for (const [key, child] of this.namedChildren())
+      for (const [name, b] of child.namedBuffers()) named.push([`${key}.${name}`, b]);
+    return named;
+  }
+
   /** Its trainable tensors, in the order of `namedParameters`. */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);

@@ -104,8 +104,10 @@ export class Sequential extends Module implements Model<Tensor, Tensor> {
    */
   override loadState(json: unknown): void {
     // safetensors bytes, or a StateJSON: by name, as any module loads them
-    if (json instanceof Uint8Array || (json as Partial<StateJSON> | null)?.format === 'adjoint.state')
-      return super.loadState(json);
+    if (json instanceof Uint8Array || (json as Partial<StateJSON> | null)?.format === 'adjoint.state') {
+      super.loadState(json);
+      return;
+    }
     const { spec, layers } = checkModelJSON(typeof json === 'string' ? parseJSON(json) : json);
     checkSameArchitecture('loadState', specOf(this.modules, this.spec, 'loadState'), spec);
     const saved = [...layers.keys()].filter((l) => layers[l]!.weight !== undefined);

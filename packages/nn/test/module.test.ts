@@ -274,18 +274,21 @@ describe('a model in code saved and loaded by name', () => {
       const data = new Float64Array(bytes.slice(8 + length + begin, 8 + length + end).buffer);
       expect(Array.from(data)).toEqual(Array.from(p.data));
     }
-    expect(Object.keys(entries).filter((k) => k !== '__metadata__')).toEqual(
-      net.namedParameters().map(([n]) => n),
-    );
+    expect(net.namedBuffers().map(([n]) => n)).toEqual(['offset']);
+    // the parameters, then the buffers: a constant tensor of the model is state, as PyTorch's buffers
+    expect(Object.keys(entries).filter((k) => k !== '__metadata__')).toEqual([
+      ...net.namedParameters().map(([n]) => n),
+      'offset',
+    ]);
   });
 
   test('a hostile or mismatched file is refused whole, naming what is wrong, and changes nothing', () => {
     const net = new Net(new Rng(0));
     const before = numbers(net);
     const good = net.toJSON() as StateJSON;
-    const edit = (f: (s: { parameters: Record<string, SavedTensor>; rng?: unknown }) => void) => {
+    const edit = (f: (s: { tensors: Record<string, SavedTensor>; rng?: unknown }) => void) => {
       const copy = structuredClone(good) as unknown as {
-        parameters: Record<string, SavedTensor>;
+        tensors: Record<string, SavedTensor>;
         rng?: unknown;
       };
       f(copy);
@@ -293,24 +296,24 @@ describe('a model in code saved and loaded by name', () => {
     };
     const cases: [unknown, string][] = [
       [
-        edit((s) => delete s.parameters['head.bias']),
+        edit((s) => delete s.tensors['head.bias']),
         'loadState: the file has no "head.bias", which the model has ([3])',
       ],
       [
         edit((s) => {
-          s.parameters['head.extra'] = { dtype: 'float64', shape: [1], data: [1] };
+          s.tensors['head.extra'] = { dtype: 'float64', shape: [1], data: [1] };
         }),
-        'loadState: the file has parameters the model does not: head.extra',
+        'loadState: the file has tensors the model does not: head.extra',
       ],
       [
         edit((s) => {
-          s.parameters['embed.weight'] = { dtype: 'float64', shape: [2, 4], data: new Array(8).fill(0) };
+          s.tensors['embed.weight'] = { dtype: 'float64', shape: [2, 4], data: new Array(8).fill(0) };
         }),
         'loadState: "embed.weight" is [2, 4] in the file, [4, 2] in the model',
       ],
       [
         edit((s) => {
-          (s.parameters['scale']!.data as number[])[0] = Number.NaN;
+          (s.tensors['scale']!.data as number[])[0] = Number.NaN;
         }),
         'loadState: "scale"[0] is NaN, not a finite number',
       ],

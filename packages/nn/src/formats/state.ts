@@ -1,23 +1,23 @@
 import { internal, Rng, type RngState, type Tensor } from '@adjoint/autograd';
 import { parseJSON } from './json.js';
-import { decodeSafetensors } from './safetensors.js';
+import { decodeSafetensors } from './safetensors-codec.js';
 
 const { checkFloat32, describe, formatShape } = internal;
 
 /**
  * The saved form of a model written in code (a `Module`): its code is its architecture, so the file
- * holds its parameters by name (`blocks.0.fc.weight`), each with its dtype, shape and numbers row by row,
- * and where each dropout's mask generator is.
+ * holds its tensors by name (its parameters, `blocks.0.fc.weight`, and its buffers, `norm.running_mean`),
+ * each with its dtype, shape and numbers row by row, and where each dropout's mask generator is.
  */
 export interface StateJSON {
   readonly format: 'adjoint.state';
   readonly version: 1;
-  readonly parameters: Readonly<Record<string, SavedTensor>>;
+  readonly tensors: Readonly<Record<string, SavedTensor>>;
   /** Each dropout module's generator, by its path (`drop`, `blocks.1.drop`). */
   readonly rng?: Readonly<Record<string, RngState>>;
 }
 
-/** One parameter in a StateJSON. */
+/** One tensor in a StateJSON. */
 export interface SavedTensor {
   readonly dtype: 'float32' | 'float64';
   readonly shape: readonly number[];
@@ -27,22 +27,23 @@ export interface SavedTensor {
 /** What a module with state offers the readers and writers here. */
 export interface Stateful {
   namedParameters(): [string, Tensor][];
+  namedBuffers(): [string, Tensor][];
   /** Its dropout modules' generators, by path. */
   generators(): [string, { getState(): RngState; setState(state: RngState): void }][];
 }
 
 /** @internal The StateJSON of `module`. */
 export function stateToJSON(module: Stateful): StateJSON {
-  const parameters: Record<string, SavedTensor> = {};
-  for (const [name, p] of module.namedParameters())
-    parameters[name] = {
+  const tensors: Record<string, SavedTensor> = {};
+  for (const [name, p] of [...module.namedParameters(), ...module.namedBuffers()])
+    tensors[name] = {
       dtype: p.dtype as SavedTensor['dtype'],
       shape: [...p.shape],
       data: Array.from(p.data),
     };
   const rng: Record<string, RngState> = {};
   for (const [path, g] of module.generators()) rng[path] = g.getState();
-  return { format: 'adjoint.state', version: 1, parameters, ...(Object.keys(rng).length > 0 ? { rng } : {}) };
+  return { format: 'adjoint.state', version: 1, tensors, ...(Object.keys(rng).length > 0 ? { rng } : {}) };
 }
 
 /**
@@ -68,24 +69,24 @@ export function loadStateInto(module: Stateful, source: unknown, op: string): vo
       fail(
         `expected a model's state (format "adjoint.state", from toJSON) or safetensors bytes, got ${describe(json)}`,
       );
-    const { version, parameters, rng } = json as StateJSON;
+    const { version, tensors, rng } = json as StateJSON;
     if (version !== 1) fail(`version: expected 1, got ${describe(version)}`);
-    if (typeof parameters !== 'object' || parameters === null)
-      fail(`parameters: expected an object of named tensors, got ${describe(parameters)}`);
-    for (const [name, saved] of Object.entries(parameters)) {
+    if (typeof tensors !== 'object' || tensors === null)
+      fail(`tensors: expected an object of named tensors, got ${describe(tensors)}`);
+    for (const [name, saved] of Object.entries(tensors)) {
       const { shape, data } = (saved ?? {}) as Partial<SavedTensor>;
       if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
-        fail(`parameters["${name}"].shape: expected an array of sizes, got ${describe(shape)}`);
+        fail(`tensors["${name}"].shape: expected an array of sizes, got ${describe(shape)}`);
       if (!Array.isArray(data))
-        fail(`parameters["${name}"].data: expected an array of numbers, got ${describe(data)}`);
+        fail(`tensors["${name}"].data: expected an array of numbers, got ${describe(data)}`);
       found.set(name, { shape: shape!, read: () => data! });
     }
     for (const [path, state] of Object.entries(rng ?? {})) states.set(path, state);
   }
-  const wanted = module.namedParameters();
+  const wanted = [...module.namedParameters(), ...module.namedBuffers()];
   const known = new Set(wanted.map(([name]) => name));
   const extra = [...found.keys()].filter((name) => !known.has(name));
-  if (extra.length > 0) fail(`the file has parameters the model does not: ${extra.join(', ')}`);
+  if (extra.length > 0) fail(`the file has tensors the model does not: ${extra.join(', ')}`);
   const numbers = wanted.map(([name, p]) => {
     const entry = found.get(name);
     if (entry === undefined)

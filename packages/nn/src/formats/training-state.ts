@@ -4,7 +4,7 @@
 // as F64 tensors named parameters.<i>.<buffer>, the rest in the header's metadata.
 import { internal } from '@adjoint/autograd';
 import type { OptimizerState } from '../optim-state.js';
-import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type RawTensor } from './safetensors-codec.js';
 
 const { describe } = internal;
 

@@ -1,0 +1,314 @@
+import { type DType, internal, Rng, ShapeError, Tensor, tensor } from '@adjoint/autograd';
+import { Linear } from './layers.js';
+import { Module } from './module.js';
+
+const { checkOptions, describe, formatShape } = internal;
+
+// The blocks of sequence models, each a Module with PyTorch's name, semantics, initialisation and
+// state_dict names, written with the engine's ops (their gradients come from those ops' rules).
+
+/** Where a block's initial parameters come from and their dtype. */
+export interface BlockOptions {
+  /** The generator its parameters are drawn from (share one across a model), or a seed for its own (default 0). */
+  readonly rng?: Rng;
+  readonly seed?: number;
+  /** float64 (the default) or float32. */
+  readonly dtype?: DType;
+}
+
+function positive(op: string, name: string, value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1)
+    throw new RangeError(`${op}: expected ${name} to be a positive integer, got ${describe(value)}`);
+  return value as number;
+}
+
+function generator(op: string, options: BlockOptions): Rng {
+  if (options.rng !== undefined && !(options.rng instanceof Rng))
+    throw new TypeError(`${op}: expected rng to be an Rng, got ${describe(options.rng)}`);
+  return options.rng ?? new Rng(options.seed ?? 0);
+}
+
+/** A parameter of `shape`, its numbers drawn by `draw`, in `dtype`; it requires grad. */
+function parameter(shape: number[], draw: () => number, dtype: DType = 'float64'): Tensor {
+  const size = shape.reduce((n, d) => n * d, 1);
+  const data = Float64Array.from({ length: size }, draw);
+  const t = tensor(dtype === 'float32' ? Float32Array.from(data) : data, { dtype }).reshape(shape);
+  return leafOf(t);
+}
+
+/** `t` as a leaf that requires grad (a reshape made it a node; its numbers are copied into a fresh leaf). */
+function leafOf(t: Tensor): Tensor {
+  const leaf = new Tensor(
+    t.dtype === 'float32' ? Float32Array.from(t.data) : Float64Array.from(t.data),
+    t.shape,
+  );
+  leaf.requiresGrad = true;
+  return leaf;
+}
+
+/** A buffer (state, not trained) of `shape` filled with `value`. */
+function buffer(shape: number[], value: number, dtype: DType = 'float64'): Tensor {
+  const size = shape.reduce((n, d) => n * d, 1);
+  return new Tensor(
+    dtype === 'float32' ? new Float32Array(size).fill(value) : new Float64Array(size).fill(value),
+    shape,
+  );
+}
+
+/**
+ * A lookup table of `count` vectors of `dim` numbers (PyTorch's nn.Embedding): `forward(indices)` takes
+ * integers in [0, count) of any shape and gives their rows, shape [...indices, dim]. Its gradient adds,
+ * row by row, what each use of an index receives. The weight starts N(0, 1), as PyTorch's.
+ */
+export class Embedding extends Module {
+  readonly weight: Tensor;
+
+  constructor(
+    readonly count: number,
+    readonly dim: number,
+    options: BlockOptions = {},
+  ) {
+    super();
+    checkOptions('Embedding', options, ['rng', 'seed', 'dtype']);
+    positive('Embedding', 'count', count);
+    positive('Embedding', 'dim', dim);
+    const rng = generator('Embedding', options);
+    this.weight = parameter([count, dim], () => rng.normal(), options.dtype);
+  }
+
+  /** The rows of `indices` (a Tensor, or nested arrays, of integers in [0, count)). */
+  forward(indices: Tensor | number[] | number[][]): Tensor {
+    const idx = indices instanceof Tensor ? indices : tensor(indices);
+    const flat = idx.data;
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= this.count)
+        throw new RangeError(`Embedding: index ${v} (at ${i}) is not an integer in [0, ${this.count})`);
+    }
+    const [n, d] = [flat.length, this.dim];
+    const rows = new Float64Array(n * d);
+    for (let i = 0; i < n; i++) rows.fill(flat[i]!, i * d, (i + 1) * d);
+    return this.weight.gather(new Tensor(rows, [n, d]), 0).reshape([...idx.shape, d]);
+  }
+
+  /** `Embedding(27, 10)`. */
+  override toString(): string {
+    return `Embedding(${this.count}, ${this.dim})`;
+  }
+}
+
+/**
+ * Layer normalisation over the last axes (PyTorch's nn.LayerNorm): each sample's values over
+ * `shape` are centred and divided by √(variance + eps), the variance the biased one (divided by n), then
+ * scaled by `weight` (ones) and shifted by `bias` (zeros).
+ */
+export class LayerNorm extends Module {
+  readonly shape: readonly number[];
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  readonly eps: number;
+
+  constructor(
+    shape: number | readonly number[],
+    options: { readonly eps?: number; readonly elementwiseAffine?: boolean; readonly dtype?: DType } = {},
+  ) {
+    super();
+    checkOptions('LayerNorm', options, ['eps', 'elementwiseAffine', 'dtype']);
+    const dims = typeof shape === 'number' ? [shape] : [...shape];
+    if (dims.length === 0) throw new RangeError('LayerNorm: expected at least one axis to normalise over');
+    for (const d of dims) positive('LayerNorm', 'each size of shape', d);
+    const { eps = 1e-5, elementwiseAffine = true, dtype } = options;
+    if (typeof eps !== 'number' || !(eps >= 0))
+      throw new RangeError(`LayerNorm: expected eps ≥ 0, got ${describe(eps)}`);
+    this.shape = dims;
+    this.eps = eps;
+    this.weight = elementwiseAffine ? leafOf(buffer(dims, 1, dtype)) : null;
+    this.bias = elementwiseAffine ? leafOf(buffer(dims, 0, dtype)) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    const k = this.shape.length;
+    if (!(x instanceof Tensor) || x.ndim < k || this.shape.some((d, i) => x.shape[x.ndim - k + i] !== d))
+      throw new ShapeError(
+        `LayerNorm: expected input [..., ${this.shape.join(', ')}], got ${x instanceof Tensor ? formatShape(x.shape) : describe(x)}`,
+      );
+    const axes = Array.from({ length: k }, (_, i) => x.ndim - k + i);
+    const centred = x.sub(x.mean(axes, true));
+    const variance = centred.mul(centred).mean(axes, true);
+    const normalised = centred.div(variance.add(this.eps).sqrt());
+    return this.weight === null ? normalised : normalised.mul(this.weight).add(this.bias!);
+  }
+
+  /** `LayerNorm([64], eps=1e-5)`. */
+  override toString(): string {
+    return `LayerNorm([${this.shape.join(', ')}], eps=${this.eps})`;
+  }
+}
+
+/**
+ * The Gaussian error linear unit in its tanh form, PyTorch's nn.GELU(approximate='tanh'):
+ * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). PyTorch's default is the exact form x·Φ(x), which needs the
+ * error function; adjoint has no erf op yet, so that form is not offered (the two differ by < 1e-3).
+ */
+export class GELU extends Module {
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor)) throw new TypeError(`GELU: expected a Tensor, got ${describe(x)}`);
+    const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+    return x.mul(inner.tanh().add(1)).mul(0.5);
+  }
+
+  /** `GELU(approximate='tanh')`. */
+  override toString(): string {
+    return "GELU(approximate='tanh')";
+  }
+}
+
+/**
+ * Batch normalisation over the batch (PyTorch's nn.BatchNorm1d), for input [N, C] or [N, C, L]: in
+ * training mode each feature is normalised by the batch's mean and biased variance, and the running
+ * statistics move by `momentum` toward the batch's (the variance there the unbiased one, as PyTorch's);
+ * in evaluation mode the running statistics normalise. Then scaled by `weight` (ones), shifted by `bias`
+ * (zeros). The running mean and variance are buffers (`running_mean`, `running_var`), saved with it.
+ */
+export class BatchNorm1d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  readonly running_mean: Tensor;
+  readonly running_var: Tensor;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(
+    readonly features: number,
+    options: { readonly eps?: number; readonly momentum?: number; readonly dtype?: DType } = {},
+  ) {
+    super();
+    checkOptions('BatchNorm1d', options, ['eps', 'momentum', 'dtype']);
+    positive('BatchNorm1d', 'features', features);
+    const { eps = 1e-5, momentum = 0.1, dtype } = options;
+    if (typeof eps !== 'number' || !(eps >= 0))
+      throw new RangeError(`BatchNorm1d: expected eps ≥ 0, got ${describe(eps)}`);
+    if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1))
+      throw new RangeError(`BatchNorm1d: expected momentum in [0, 1], got ${describe(momentum)}`);
+    this.eps = eps;
+    this.momentum = momentum;
+    this.weight = leafOf(buffer([features], 1, dtype));
+    this.bias = leafOf(buffer([features], 0, dtype));
+    this.running_mean = buffer([features], 0, dtype);
+    this.running_var = buffer([features], 1, dtype);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor) || (x.ndim !== 2 && x.ndim !== 3) || x.shape[1] !== this.features)
+      throw new ShapeError(
+        `BatchNorm1d: expected input [N, ${this.features}] or [N, ${this.features}, L], got ${x instanceof Tensor ? formatShape(x.shape) : describe(x)}`,
+      );
+    // every axis but the features'; the per-feature tensors broadcast as [C] or [C, 1]
+    const axes = x.ndim === 2 ? [0] : [0, 2];
+    const perFeature = x.ndim === 2 ? [this.features] : [this.features, 1];
+    const count = x.size / this.features;
+    let mean: Tensor;
+    let variance: Tensor;
+    if (this.training) {
+      if (count < 2)
+        throw new ShapeError(
+          `BatchNorm1d: training needs more than one value per feature, got input ${formatShape(x.shape)}`,
+        );
+      mean = x.mean(axes, true);
+      const centred = x.sub(mean);
+      variance = centred.mul(centred).mean(axes, true);
+      // the running statistics: not part of the graph
+      const [m, v] = [mean.data, variance.data];
+      const [rm, rv] = [this.running_mean.data, this.running_var.data];
+      for (let c = 0; c < this.features; c++) {
+        rm[c] = (1 - this.momentum) * rm[c]! + this.momentum * m[c]!;
+        rv[c] = (1 - this.momentum) * rv[c]! + (this.momentum * v[c]! * count) / (count - 1);
+      }
+    } else {
+      mean = this.running_mean.reshape(perFeature);
+      variance = this.running_var.reshape(perFeature);
+    }
+    const normalised = x.sub(mean).div(variance.add(this.eps).sqrt());
+    return normalised.mul(this.weight.reshape(perFeature)).add(this.bias.reshape(perFeature));
+  }
+
+  /** `BatchNorm1d(64, eps=1e-5, momentum=0.1)`. */
+  override toString(): string {
+    return `BatchNorm1d(${this.features}, eps=${this.eps}, momentum=${this.momentum})`;
+  }
+}
+
+/**
+ * Multi-head self-attention (PyTorch's nn.MultiheadAttention on one input, batch first): for x
+ * [B, T, dim], one product makes the queries, keys and values (`qkv`, weight [3·dim, dim], as PyTorch's
+ * in_proj_weight), each head attends with softmax(q·kᵀ / √(dim/heads)) (with `causal`, position t only
+ * to positions ≤ t), and `proj` mixes the heads' outputs. The two linear maps start as PyTorch's Linear.
+ */
+export class MultiHeadAttention extends Module {
+  readonly qkv: Linear;
+  readonly proj: Linear;
+  readonly causal: boolean;
+
+  constructor(
+    readonly dim: number,
+    readonly heads: number,
+    options: BlockOptions & { readonly causal?: boolean } = {},
+  ) {
+    super();
+    checkOptions('MultiHeadAttention', options, ['rng', 'seed', 'dtype', 'causal']);
+    positive('MultiHeadAttention', 'dim', dim);
+    positive('MultiHeadAttention', 'heads', heads);
+    if (dim % heads !== 0)
+      throw new RangeError(`MultiHeadAttention: dim ${dim} is not a multiple of heads ${heads}`);
+    const rng = generator('MultiHeadAttention', options);
+    const linear = (outputs: number) => {
+      // PyTorch's Linear: uniform(±1/√fan_in) for the weight, then the bias
+      const bound = 1 / Math.sqrt(dim);
+      const draw = () => bound * (2 * rng.uniform() - 1);
+      return new Linear(
+        parameter([outputs, dim], draw, options.dtype),
+        parameter([outputs], draw, options.dtype),
+      );
+    };
+    this.qkv = linear(3 * dim);
+    this.proj = linear(dim);
+    this.causal = options.causal ?? false;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!(x instanceof Tensor) || x.ndim !== 3 || x.shape[2] !== this.dim)
+      throw new ShapeError(
+        `MultiHeadAttention: expected input [B, T, ${this.dim}], got ${x instanceof Tensor ? formatShape(x.shape) : describe(x)}`,
+      );
+    const [b, t] = x.shape as [number, number, number];
+    const [h, d] = [this.heads, this.dim / this.heads];
+    // [B, T, 3·dim] → three [B, H, T, d]
+    const qkv = this.qkv.forward(x).reshape([b, t, 3, h, d]).transpose([2, 0, 3, 1, 4]);
+    const [q, k, v] = [0, 1, 2].map((i) => qkv.slice(0, i, i + 1).reshape([b, h, t, d])) as [
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
+    let scores = q.matmul(k.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(d));
+    if (this.causal) {
+      const allowed = new Float64Array(t * t);
+      for (let i = 0; i < t; i++) for (let j = 0; j <= i; j++) allowed[i * t + j] = 1;
+      // a score that may not be attended to becomes −∞: its weight after softmax is 0, and so is its gradient
+      const [mask, never] =
+        scores.dtype === 'float32'
+          ? [
+              new Tensor(Float32Array.from(allowed), [t, t]),
+              new Tensor(Float32Array.of(Number.NEGATIVE_INFINITY), [1]),
+            ]
+          : [new Tensor(allowed, [t, t]), new Tensor(Float64Array.of(Number.NEGATIVE_INFINITY), [1])];
+      scores = scores.where(mask, never);
+    }
+    const mixed = scores.softmax(-1).matmul(v); // [B, H, T, d]
+    return this.proj.forward(mixed.transpose([0, 2, 1, 3]).reshape([b, t, this.dim]));
+  }
+
+  /** `MultiHeadAttention(64, heads=4, causal)`. */
+  override toString(): string {
+    return `MultiHeadAttention(${this.dim}, heads=${this.heads}${this.causal ? ', causal' : ''})`;
+  }
+}
