@@ -75,6 +75,7 @@ export type { OptimizerState, Parameters, ParamGroup } from './optim-state.js';
 export { type PlateauOptions, ReduceLROnPlateau } from './plateau.js';
 export { type ProgressOptions, type ProgressStream, progressBar } from './progress.js';
 export { predict, takeRows } from './samples.js';
+export { type SampleOptions, sample } from './sampling.js';
 export { Layer, Neuron, ScalarMLP, scalarMlp } from './scalar.js';
 export {
   CosineAnnealingLR,

@@ -81,6 +81,7 @@ import {
   SequentialLR,
   SGD,
   StepLR,
+  sample,
   scalarMlp,
   sequential,
   sidecarPath,
@@ -728,6 +729,16 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'MultiHeadAttention: expected input [B, T, 4], got [1, 4]',
   ],
   ['GELU.forward(string)', () => new GELU().forward(bad('x')), 'GELU: expected a Tensor, got the string "x"'],
+  [
+    'sample(logits, { rng: seed })',
+    () => sample(tensor([1, 2]), bad({ rng: 3 })),
+    'sample: expected rng to be an Rng, got 3',
+  ],
+  [
+    'sample(3-D logits)',
+    () => sample(tensor([[[1, 2]]]), { rng: new Rng(0) }),
+    'sample: expected logits [V] or [B, V], got [1, 1, 2]',
+  ],
   [
     'new ModuleList([3])',
     () => new ModuleList(bad<Module[]>([3])),
