@@ -1,8 +1,16 @@
-import { Rng, type Tensor, tensor } from '@adjoint/autograd';
+import { Rng, Tensor, tensor } from '@adjoint/autograd';
 import { gradcheck } from '@adjoint/autograd/testing';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { BatchNorm1d, Embedding, GELU, LayerNorm, type Module, MultiHeadAttention } from '../src/index.js';
+import {
+  BatchNorm1d,
+  Embedding,
+  GELU,
+  LayerNorm,
+  type Module,
+  MultiHeadAttention,
+  softmaxCrossEntropy,
+} from '../src/index.js';
 import blocksJson from './goldens/blocks.json';
 
 // Each block against PyTorch 1.13 on the inputs and parameters of goldens/blocks.json (written by
@@ -175,5 +183,160 @@ describe('the blocks, checked by hand and by finite differences', () => {
       'Embedding: index 3 (at 1) is not an integer in [0, 3)',
     );
     expect(() => new Embedding(3, 2, { sead: 1 } as never)).toThrow(/Embedding: unknown option 'sead'/);
+  });
+});
+
+// The bars of docs/derivations.md, "The bars of a sequence model's blocks", written out by hand with
+// plain numbers and held to what autodiff computes.
+describe('the bars of the blocks, by hand (derivations.md)', () => {
+  const rng = new Rng(21);
+  const normals = (n: number) => Array.from({ length: n }, () => rng.normal());
+
+  /** x̄ of a normalisation over n values per group, from ȳ·γ (x̂̄), x̂ and s = √(σ² + ε). */
+  function normBar(xhatBar: number[], xhat: number[], s: number): number[] {
+    const n = xhat.length;
+    const sumBar = xhatBar.reduce((a, b) => a + b, 0);
+    const sumBarXhat = xhatBar.reduce((a, b, i) => a + b * xhat[i]!, 0);
+    return xhat.map((h, i) => (n * xhatBar[i]! - sumBar - h * sumBarXhat) / (n * s));
+  }
+
+  test('softmax cross-entropy: z̄ = (p − y) / N', () => {
+    const [n, c] = [3, 4];
+    const z = leaf(normals(n * c), [n, c]);
+    const labels = [2, 0, 3];
+    softmaxCrossEntropy(z, labels).backward();
+    const p = z.softmax(-1).data;
+    const expected = Array.from(p, (pi, k) => (pi - (labels[Math.floor(k / c)] === k % c ? 1 : 0)) / n);
+    close(z.grad!.data, expected);
+  });
+
+  test('LayerNorm: x̄ = (n·x̂̄ − Σx̂̄ − x̂·Σ(x̂̄ x̂)) / (n·s), γ̄ = Σ ȳ x̂, β̄ = Σ ȳ', () => {
+    const [rows, n] = [3, 5];
+    const norm = new LayerNorm(n);
+    norm.weight!.data.set(normals(n));
+    const x = leaf(normals(rows * n), [rows, n]);
+    const r = normals(rows * n);
+    run(norm, x, r);
+    const gamma = Array.from(norm.weight!.data);
+    const [xBar, gammaBar, betaBar] = [[] as number[], new Array(n).fill(0), new Array(n).fill(0)];
+    for (let i = 0; i < rows; i++) {
+      const row = Array.from(x.data.subarray(i * n, (i + 1) * n));
+      const mean = row.reduce((a, b) => a + b, 0) / n;
+      const s = Math.sqrt(row.reduce((a, b) => a + (b - mean) ** 2, 0) / n + norm.eps);
+      const xhat = row.map((v) => (v - mean) / s);
+      const yBar = r.slice(i * n, (i + 1) * n);
+      xhat.forEach((h, j) => {
+        gammaBar[j] += yBar[j]! * h;
+        betaBar[j] += yBar[j]!;
+      });
+      xBar.push(
+        ...normBar(
+          yBar.map((g, j) => g * gamma[j]!),
+          xhat,
+          s,
+        ),
+      );
+    }
+    close(x.grad!.data, xBar);
+    close(norm.weight!.grad!.data, gammaBar);
+    close(norm.bias!.grad!.data, betaBar);
+  });
+
+  test('BatchNorm1d in training: the same compact x̄, over the batch for each feature', () => {
+    const [rows, features] = [6, 3];
+    const norm = new BatchNorm1d(features);
+    norm.weight.data.set(normals(features));
+    const x = leaf(normals(rows * features), [rows, features]);
+    const r = normals(rows * features);
+    run(norm, x, r);
+    const xBar = new Array(rows * features).fill(0);
+    for (let c = 0; c < features; c++) {
+      const column = Array.from({ length: rows }, (_, i) => x.data[i * features + c]!);
+      const mean = column.reduce((a, b) => a + b, 0) / rows;
+      const s = Math.sqrt(column.reduce((a, b) => a + (b - mean) ** 2, 0) / rows + norm.eps);
+      const xhat = column.map((v) => (v - mean) / s);
+      const xhatBar = Array.from({ length: rows }, (_, i) => r[i * features + c]! * norm.weight.data[c]!);
+      normBar(xhatBar, xhat, s).forEach((v, i) => {
+        xBar[i * features + c] = v;
+      });
+    }
+    close(x.grad!.data, xBar);
+  });
+
+  test('Embedding: W̄[v] is the sum of ȳ over the positions whose index is v', () => {
+    const embedding = new Embedding(5, 2);
+    const indices = [
+      [4, 1, 4],
+      [0, 4, 1],
+    ];
+    const y = embedding.forward(indices);
+    const r = normals(12);
+    y.mul(input(r, [2, 3, 2]))
+      .sum()
+      .backward();
+    const expected = new Array(10).fill(0);
+    indices.flat().forEach((v, position) => {
+      expected[2 * v] += r[2 * position]!;
+      expected[2 * v + 1] += r[2 * position + 1]!;
+    });
+    close(embedding.weight.grad!.data, expected);
+  });
+
+  test('attention, one head: V̄ = PᵀŌ, P̄ = ŌVᵀ, S̄ = P ⊙ (P̄ − rowsum(P̄ ⊙ P)), Q̄ = S̄K/√d, K̄ = S̄ᵀQ/√d', () => {
+    const [t, d] = [4, 3];
+    const [q, k, v] = [
+      leaf(normals(t * d), [t, d]),
+      leaf(normals(t * d), [t, d]),
+      leaf(normals(t * d), [t, d]),
+    ];
+    const scale = 1 / Math.sqrt(d);
+    // causal: −∞ above the diagonal before the softmax
+    const allowed = tensor(
+      Array.from({ length: t }, (_, i) => Array.from({ length: t }, (_, j) => (j <= i ? 1 : 0))),
+    );
+    const p = q
+      .matmul(k.transpose())
+      .mul(scale)
+      .where(allowed, new Tensor(Float64Array.of(Number.NEGATIVE_INFINITY), [1]))
+      .softmax(-1);
+    const o = p.matmul(v);
+    const oBar = normals(t * d);
+    o.mul(input(oBar, [t, d]))
+      .sum()
+      .backward();
+    // the same by hand, with plain arrays
+    const at = (m: ArrayLike<number>, cols: number) => (i: number, j: number) => m[i * cols + j]!;
+    const [P, Ob, Q, K, V] = [at(p.data, t), at(oBar, d), at(q.data, d), at(k.data, d), at(v.data, d)];
+    const vBar = Array.from({ length: t * d }, (_, n) => {
+      const [j, c] = [Math.floor(n / d), n % d];
+      let s = 0;
+      for (let i = 0; i < t; i++) s += P(i, j) * Ob(i, c);
+      return s;
+    });
+    const pBar = (i: number, j: number) => {
+      let s = 0;
+      for (let c = 0; c < d; c++) s += Ob(i, c) * V(j, c);
+      return s;
+    };
+    const sBar = (i: number, j: number) => {
+      let dot = 0;
+      for (let m = 0; m < t; m++) dot += pBar(i, m) * P(i, m);
+      return P(i, j) * (pBar(i, j) - dot);
+    };
+    const qBar = Array.from({ length: t * d }, (_, n) => {
+      const [i, c] = [Math.floor(n / d), n % d];
+      let s = 0;
+      for (let j = 0; j < t; j++) s += sBar(i, j) * K(j, c);
+      return s * scale;
+    });
+    const kBar = Array.from({ length: t * d }, (_, n) => {
+      const [j, c] = [Math.floor(n / d), n % d];
+      let s = 0;
+      for (let i = 0; i < t; i++) s += sBar(i, j) * Q(i, c);
+      return s * scale;
+    });
+    close(v.grad!.data, vBar);
+    close(q.grad!.data, qBar);
+    close(k.grad!.data, kBar);
   });
 });
