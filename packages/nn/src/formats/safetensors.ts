@@ -1,11 +1,11 @@
-import { internal, Rng, type RngState } from '@adjoint/autograd';
-import { Dropout } from '../layers.js';
+import { internal } from '@adjoint/autograd';
 import { Module } from '../module.js';
 import { type Sequential, sequential } from '../sequential.js';
 import type { ModelSpec } from '../spec.js';
 import { decodeSafetensors, encodeSafetensors, type RawTensor, type SafeDType } from './safetensors-codec.js';
+import { loadStateInto } from './state.js';
 
-const { checkArity, checkFloat32, checkOptions, describe, formatShape } = internal;
+const { checkArity, checkFloat32, checkOptions, describe } = internal;
 
 /** What `toSafetensors` takes. */
 export interface SafetensorsOptions {
@@ -50,9 +50,10 @@ export function toSafetensors(model: Module, options: SafetensorsOptions = {}): 
 
 /**
  * A model of `spec` with the parameters of safetensors `bytes` (as `toSafetensors` or PyTorch's
- * `save_file(model.state_dict())` writes them), in the file's dtype. Everything is checked before the
- * model is built: the header's size and JSON, every entry's dtype, shape and offsets (in range, not
- * overlapping, matching the shape), no name twice, and exactly the parameters `spec` has.
+ * `save_file(model.state_dict())` writes them), in the file's dtype. Everything is checked before a
+ * number is written, as `loadState` checks a file: the header's size and JSON, every entry's dtype, shape
+ * and offsets (in range, not overlapping, matching the shape), no name twice, exactly the parameters
+ * `spec` has, every number finite, and each dropout generator's saved state.
  *
  * @example
  * {@includeCode ../../doc-examples/from-safetensors.ts}
@@ -63,35 +64,11 @@ export function fromSafetensors(bytes: Uint8Array, spec: ModelSpec): Sequential 
   const fail = (message: string): never => {
     throw new Error(`fromSafetensors: ${message}`);
   };
-  const { entries, metadata, read } = decodeSafetensors('fromSafetensors', bytes);
-  const dtypes = new Set([...entries.values()].map((e) => e.dtype));
+  const decoded = decodeSafetensors('fromSafetensors', bytes);
+  const dtypes = new Set([...decoded.entries.values()].map((e) => e.dtype));
   if (dtypes.size > 1) fail('the file mixes F32 and F64 tensors; a model has one dtype');
   const model = sequential(spec, { dtype: dtypes.has('F32') ? 'float32' : 'float64' });
-  const wanted = model.namedParameters();
-  const known = new Set(wanted.map(([n]) => n));
-  const extra = [...entries.keys()].filter((name) => !known.has(name));
-  if (extra.length > 0) fail(`the file has tensors the spec does not: ${extra.join(', ')}`);
-  for (const [name, p] of wanted) {
-    const entry = entries.get(name);
-    if (entry === undefined)
-      fail(`the file has no "${name}", which the spec needs (${formatShape(p.shape)})`);
-    if (entry!.shape.length !== p.shape.length || entry!.shape.some((d, i) => d !== p.shape[i]))
-      fail(`"${name}" is ${formatShape(entry!.shape)} in the file, ${formatShape(p.shape)} in the spec`);
-  }
-  // the dropout layers' generators, where the file (one of adjoint's) has them
-  const states = model.modules.flatMap((m, i) => {
-    const text = metadata[`adjoint.rng.${i}`];
-    if (!(m instanceof Dropout) || text === undefined) return [];
-    let state: unknown;
-    try {
-      state = JSON.parse(text);
-      new Rng(0).setState(state as RngState);
-    } catch (error) {
-      fail(`__metadata__ "adjoint.rng.${i}" is not a generator's state (${(error as Error).message})`);
-    }
-    return [[m, state as RngState] as const];
-  });
-  for (const [name, p] of wanted) p.data.set(read(name));
-  for (const [m, state] of states) m.setState(state);
+  // by name, as any module loads safetensors, held to the spec's parameters and dropouts
+  loadStateInto(model, decoded, 'fromSafetensors', 'spec');
   return model;
 }

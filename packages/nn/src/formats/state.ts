@@ -47,18 +47,26 @@ export function stateToJSON(module: Stateful): StateJSON {
 }
 
 /**
- * @internal Loads `source` (a StateJSON, its text, or safetensors bytes) into `module`: everything is
- * checked first (exactly the module's parameter names, each shape, every number finite and, for a
- * float32 parameter, within float32's range; each generator's state), so a failed load changes nothing.
+ * @internal Loads `source` (a StateJSON, its text, safetensors bytes, or safetensors already decoded) into
+ * `module`: everything is checked first (exactly the module's tensor names, each shape, every number
+ * finite and, for a float32 parameter, within float32's range; each generator's state), so a failed load
+ * changes nothing. Errors begin with `op` and name what the file is held to: the model, or the spec it
+ * was built from (`fromSafetensors`).
  */
-export function loadStateInto(module: Stateful, source: unknown, op: string): void {
+export function loadStateInto(
+  module: Stateful,
+  source: unknown,
+  op: string,
+  holder: 'model' | 'spec' = 'model',
+): void {
   const fail = (message: string): never => {
     throw new Error(`${op}: ${message}`);
   };
   const found = new Map<string, { shape: readonly number[]; read: () => ArrayLike<number> }>();
   const states = new Map<string, unknown>();
-  if (source instanceof Uint8Array) {
-    const { entries, metadata, read } = decodeSafetensors(op, source);
+  const decoded = source instanceof Uint8Array ? decodeSafetensors(op, source) : source;
+  if (isDecoded(decoded)) {
+    const { entries, metadata, read } = decoded;
     for (const [name, entry] of entries) found.set(name, { shape: entry.shape, read: () => read(name) });
     for (const [key, text] of Object.entries(metadata))
       if (key.startsWith('adjoint.rng.'))
@@ -86,13 +94,15 @@ export function loadStateInto(module: Stateful, source: unknown, op: string): vo
   const wanted = [...module.namedParameters(), ...module.namedBuffers()];
   const known = new Set(wanted.map(([name]) => name));
   const extra = [...found.keys()].filter((name) => !known.has(name));
-  if (extra.length > 0) fail(`the file has tensors the model does not: ${extra.join(', ')}`);
+  if (extra.length > 0) fail(`the file has tensors the ${holder} does not: ${extra.join(', ')}`);
   const numbers = wanted.map(([name, p]) => {
     const entry = found.get(name);
     if (entry === undefined)
-      return fail(`the file has no "${name}", which the model has (${formatShape(p.shape)})`);
+      return fail(
+        `the file has no "${name}", which the ${holder === 'spec' ? 'spec needs' : 'model has'} (${formatShape(p.shape)})`,
+      );
     if (entry.shape.length !== p.shape.length || entry.shape.some((d, i) => d !== p.shape[i]))
-      fail(`"${name}" is ${formatShape(entry.shape)} in the file, ${formatShape(p.shape)} in the model`);
+      fail(`"${name}" is ${formatShape(entry.shape)} in the file, ${formatShape(p.shape)} in the ${holder}`);
     const data = entry.read();
     if (data.length !== p.size)
       fail(`"${name}" has ${data.length} numbers for shape ${formatShape(p.shape)}`);
@@ -117,6 +127,16 @@ export function loadStateInto(module: Stateful, source: unknown, op: string): vo
     p.data.set(numbers[k]!);
   });
   for (const [path, state] of states) generators.get(path)!.setState(state as RngState);
+}
+
+/** Whether `x` is what `decodeSafetensors` returns. */
+function isDecoded(x: unknown): x is ReturnType<typeof decodeSafetensors> {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    'entries' in x &&
+    (x as { entries: unknown }).entries instanceof Map
+  );
 }
 
 function parseOrFail(text: string, key: string, fail: (message: string) => never): unknown {
