@@ -79,12 +79,20 @@ export abstract class Module implements Model<Tensor, Tensor> {
   }
 
   /**
-   * Its direct submodules with their property names, in the order they were assigned. A plain array of
-   * modules is an Error naming the property: wrap it in a ModuleList so that it is found.
+   * @internal What it holds, by name, in order: its own enumerable properties (a container such as
+   * ModuleList or Sequential lists its modules by index instead). Every walk below reads this one list.
+   */
+  members(): [string, unknown][] {
+    return Object.entries(this);
+  }
+
+  /**
+   * Its direct submodules with their names, in the order they were defined. A plain array of modules is
+   * an Error naming the property: wrap it in a ModuleList so that it is found.
    */
   namedChildren(): [string, Module][] {
     const children: [string, Module][] = [];
-    for (const [key, value] of Object.entries(this)) {
+    for (const [key, value] of this.members()) {
       if (value instanceof Module) children.push([key, value]);
       else if (Array.isArray(value) && value.some((v) => v instanceof Module))
         throw new TypeError(
@@ -95,11 +103,12 @@ export abstract class Module implements Model<Tensor, Tensor> {
     return children;
   }
 
-  /** Its trainable tensors with their names, each once: its own, then each submodule's, in order. */
+  /** Its trainable tensors with their names, each once: in the order held, a submodule's under its name. */
   namedParameters(): [string, Tensor][] {
+    this.namedChildren(); // a plain array of modules is refused, not skipped
     const named: [string, Tensor][] = [];
     const seen = new Set<Tensor>();
-    for (const [key, value] of Object.entries(this)) {
+    for (const [key, value] of this.members()) {
       const found: [string, Tensor][] =
         value instanceof Tensor
           ? value.requiresGrad
@@ -114,8 +123,6 @@ export abstract class Module implements Model<Tensor, Tensor> {
         named.push([name, p]);
       }
     }
-    // a plain array of modules is refused, not skipped
-    this.namedChildren();
     return named;
   }
 
@@ -126,7 +133,7 @@ export abstract class Module implements Model<Tensor, Tensor> {
    */
   namedBuffers(): [string, Tensor][] {
     const named: [string, Tensor][] = [];
-    for (const [key, value] of Object.entries(this))
+    for (const [key, value] of this.members())
       if (value instanceof Tensor && !value.requiresGrad) named.push([key, value]);
     for (const [key, child] of this.namedChildren())
       for (const [name, b] of child.namedBuffers()) named.push([`${key}.${name}`, b]);
@@ -210,22 +217,9 @@ export class ModuleList<M extends Module = Module> extends Module {
     return this.#modules[Symbol.iterator]();
   }
 
-  /** Its modules, named by their index. */
-  override namedChildren(): [string, Module][] {
-    return this.#modules.map((m, i): [string, Module] => [String(i), m]);
-  }
-
-  /** Each module's parameters under its index (`0.weight`), each parameter once. */
-  override namedParameters(): [string, Tensor][] {
-    const named: [string, Tensor][] = [];
-    const seen = new Set<Tensor>();
-    for (const [i, m] of this.namedChildren())
-      for (const [name, p] of m.namedParameters()) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-        named.push([`${i}.${name}`, p]);
-      }
-    return named;
+  /** @internal Its modules, named by their index. */
+  override members(): [string, unknown][] {
+    return this.#modules.map((m, i): [string, unknown] => [String(i), m]);
   }
 
   /** A list is not applied: its holder's forward walks it. */

@@ -72,15 +72,9 @@ export class Sequential extends Module implements Model<Tensor, Tensor> {
     return this.toString();
   }
 
-  /** Its modules, named by their index, as PyTorch's Sequential names them. */
-  override namedChildren(): [string, Module][] {
-    return this.modules.map((m, i): [string, Module] => [String(i), m]);
-  }
-
-  override namedParameters(): [string, Tensor][] {
-    return this.modules.flatMap((m, i) =>
-      m.namedParameters().map(([name, p]): [string, Tensor] => [`${i}.${name}`, p]),
-    );
+  /** @internal Its modules, named by their index, as PyTorch's Sequential names them. */
+  override members(): [string, unknown][] {
+    return this.modules.map((m, i): [string, unknown] => [String(i), m]);
   }
 
   /**
