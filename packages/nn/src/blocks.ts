@@ -28,31 +28,22 @@ function generator(op: string, options: BlockOptions): Rng {
   return options.rng ?? new Rng(options.seed ?? 0);
 }
 
-/** A parameter of `shape`, its numbers drawn by `draw`, in `dtype`; it requires grad. */
-function parameter(shape: number[], draw: () => number, dtype: DType = 'float64'): Tensor {
+/**
+ * A tensor of `shape` in `dtype`, each number `fill` (a value, or a draw): a parameter (it requires grad)
+ * when `trainable`, else a buffer.
+ */
+function make(
+  shape: number[],
+  fill: number | (() => number),
+  trainable: boolean,
+  dtype: DType = 'float64',
+): Tensor {
   const size = shape.reduce((n, d) => n * d, 1);
-  const data = Float64Array.from({ length: size }, draw);
-  const t = tensor(dtype === 'float32' ? Float32Array.from(data) : data, { dtype }).reshape(shape);
-  return leafOf(t);
-}
-
-/** `t` as a leaf that requires grad (a reshape made it a node; its numbers are copied into a fresh leaf). */
-function leafOf(t: Tensor): Tensor {
-  const leaf = new Tensor(
-    t.dtype === 'float32' ? Float32Array.from(t.data) : Float64Array.from(t.data),
-    t.shape,
-  );
-  leaf.requiresGrad = true;
-  return leaf;
-}
-
-/** A buffer (state, not trained) of `shape` filled with `value`. */
-function buffer(shape: number[], value: number, dtype: DType = 'float64'): Tensor {
-  const size = shape.reduce((n, d) => n * d, 1);
-  return new Tensor(
-    dtype === 'float32' ? new Float32Array(size).fill(value) : new Float64Array(size).fill(value),
-    shape,
-  );
+  const data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
+  for (let i = 0; i < size; i++) data[i] = typeof fill === 'number' ? fill : fill();
+  const t = new Tensor(data, shape);
+  t.requiresGrad = trainable;
+  return t;
 }
 
 /**
@@ -73,7 +64,7 @@ export class Embedding extends Module {
     positive('Embedding', 'count', count);
     positive('Embedding', 'dim', dim);
     const rng = generator('Embedding', options);
-    this.weight = parameter([count, dim], () => rng.normal(), options.dtype);
+    this.weight = make([count, dim], () => rng.normal(), true, options.dtype);
   }
 
   /** The rows of `indices` (a Tensor, or nested arrays, of integers in [0, count)). */
@@ -122,8 +113,8 @@ export class LayerNorm extends Module {
       throw new RangeError(`LayerNorm: expected eps ≥ 0, got ${describe(eps)}`);
     this.shape = dims;
     this.eps = eps;
-    this.weight = elementwiseAffine ? leafOf(buffer(dims, 1, dtype)) : null;
-    this.bias = elementwiseAffine ? leafOf(buffer(dims, 0, dtype)) : null;
+    this.weight = elementwiseAffine ? make(dims, 1, true, dtype) : null;
+    this.bias = elementwiseAffine ? make(dims, 0, true, dtype) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -192,10 +183,10 @@ export class BatchNorm1d extends Module {
       throw new RangeError(`BatchNorm1d: expected momentum in [0, 1], got ${describe(momentum)}`);
     this.eps = eps;
     this.momentum = momentum;
-    this.weight = leafOf(buffer([features], 1, dtype));
-    this.bias = leafOf(buffer([features], 0, dtype));
-    this.running_mean = buffer([features], 0, dtype);
-    this.running_var = buffer([features], 1, dtype);
+    this.weight = make([features], 1, true, dtype);
+    this.bias = make([features], 0, true, dtype);
+    this.running_mean = make([features], 0, false, dtype);
+    this.running_var = make([features], 1, false, dtype);
   }
 
   forward(x: Tensor): Tensor {
@@ -266,8 +257,8 @@ export class MultiHeadAttention extends Module {
       const bound = 1 / Math.sqrt(dim);
       const draw = () => bound * (2 * rng.uniform() - 1);
       return new Linear(
-        parameter([outputs, dim], draw, options.dtype),
-        parameter([outputs], draw, options.dtype),
+        make([outputs, dim], draw, true, options.dtype),
+        make([outputs], draw, true, options.dtype),
       );
     };
     this.qkv = linear(3 * dim);
