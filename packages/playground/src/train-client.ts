@@ -13,6 +13,8 @@ export class TrainClient {
   #exports = 0;
   /** Settles the current `train` call: with the snapshot where it stopped, or null if the run was replaced. */
   #stopped: ((snapshot: Snapshot | null) => void) | null = null;
+  /** The `train` call in progress, which the next one waits for. */
+  #running: Promise<Snapshot | null> | null = null;
   readonly #waiting = new Map<number, (data: string | Uint8Array) => void>();
 
   /**
@@ -50,6 +52,7 @@ export class TrainClient {
   #settle(snapshot: Snapshot | null): void {
     const stopped = this.#stopped;
     this.#stopped = null;
+    this.#running = null;
     stopped?.(snapshot);
   }
 
@@ -61,20 +64,28 @@ export class TrainClient {
 
   /**
    * Trains `batches` mini-batches, or until `pause`; resolves to the snapshot where it stopped (null if
-   * the run was replaced first). One call at a time: await the last before the next.
+   * the run was replaced first). Calls run one at a time: a call made while another trains starts when
+   * that one has stopped.
    */
-  train(batches?: number): Promise<Snapshot | null> {
-    if (this.#stopped !== null) throw new Error('TrainClient.train: the run is already training');
+  async train(batches?: number): Promise<Snapshot | null> {
+    // the wait and the claim with no await between them, so two waiting calls cannot both start
+    while (this.#running !== null) await this.#running;
     const done = new Promise<Snapshot | null>((resolve) => {
       this.#stopped = resolve;
     });
+    this.#running = done;
     this.#post({ type: 'train', run: this.#run, ...(batches === undefined ? {} : { batches }) });
     return done;
   }
 
+  /** Resolves when no `train` call is in progress. */
+  async idle(): Promise<void> {
+    while (this.#running !== null) await this.#running;
+  }
+
   /** Whether a `train` call is in progress. */
   get training(): boolean {
-    return this.#stopped !== null;
+    return this.#running !== null;
   }
 
   /** Stops the training in progress after its current mini-batch. */

@@ -225,18 +225,12 @@ export async function setPlaying(on: boolean): Promise<void> {
   if (client === null) return;
   if (!on) {
     if (client.training) client.pause();
-    await until(() => !client!.training);
+    await client.idle();
     saveTraining();
     return;
   }
-  await until(() => !client!.training);
-  const stopped = await client.train();
-  if (stopped !== null) saveTraining();
-}
-
-/** Resolves once `done` holds, checking each 10 ms (the worker's reply comes as a message). */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resume) => setTimeout(resume, 10));
+  // after a pause still in progress: train waits for it
+  if ((await client.train()) !== null) saveTraining();
 }
 
 export function setupTraining(params: URLSearchParams): void {
@@ -279,15 +273,10 @@ export function setupTraining(params: URLSearchParams): void {
   $('download').addEventListener('click', () => download('json'));
   $('download-onnx').addEventListener('click', () => download('onnx'));
   $('download-safetensors').addEventListener('click', () => download('safetensors'));
-  // steps queue: each click trains one mini-batch, after the ones before it
-  let stepping = Promise.resolve();
-  $('step').addEventListener('click', () => {
-    stepping = stepping.then(async () => {
-      await setPlaying(false);
-      if (client === null) return;
-      await until(() => !client!.training);
-      if ((await client.train(1)) !== null) saveTraining();
-    });
+  // each click trains one mini-batch, after the ones before it (the client runs them in turn)
+  $('step').addEventListener('click', async () => {
+    await setPlaying(false);
+    if (client !== null && (await client.train(1)) !== null) saveTraining();
   });
   $('copy-train-link').addEventListener('click', () => copyLink($('copy-train-link')));
   const steps = Number(params.get('steps'));
