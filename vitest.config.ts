@@ -41,7 +41,7 @@ export default defineConfig({
           name,
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
-          // test/browser/: what only a browser can show (long tasks, real clicks), in the Chromium projects
+          // test/browser/: what only a browser can show (real clicks), in the Chromium projects
           exclude: ['test/full-run.test.ts', 'test/browser/**'],
           setupFiles: [setup],
         },
@@ -56,7 +56,8 @@ export default defineConfig({
           setupFiles: [setup],
         },
       },
-      // The same test files in real Chromium, all but those that need Node (files, processes, workers).
+      // The same test files in real Chromium, all but those that need Node (files, processes, workers),
+      // and test/browser/, what only a browser can show (real clicks).
       ...(
         [
           ['autograd', ['citations', 'layout', 'threads', 'wasm-source']],
@@ -68,37 +69,11 @@ export default defineConfig({
           name: `${name}, in a browser`,
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
-          exclude: [...nodeOnly.map((file) => `test/${file}.test.ts`), 'test/browser/**'],
+          exclude: nodeOnly.map((file) => `test/${file}.test.ts`),
           setupFiles: [setup],
           browser: browser(),
         },
       })),
-      // What only a quiet browser can show (a page's long tasks, which other work on the machine would
-      // lengthen): defined only for the run of its own, alone after the rest (the root package.json's test)
-      ...(process.env.ADJOINT_RESPONSIVENESS === '1'
-        ? [
-            {
-              extends: true as const,
-              test: {
-                name: 'responsiveness, in a browser',
-                root: 'packages/nn',
-                include: ['test/browser/**/*.test.ts'],
-                setupFiles: [setup],
-                browser: browser(),
-              },
-            },
-            // the built playground driven by Playwright from Node: its page's long tasks while it trains
-            {
-              extends: true as const,
-              test: {
-                name: 'playground responsiveness',
-                root: 'packages/playground',
-                include: ['test/browser/**/*.test.ts'],
-                setupFiles: [setup],
-              },
-            },
-          ]
-        : []),
     ],
   },
 });

@@ -1,6 +1,6 @@
 import type { Tensor } from '@adjoint/autograd';
 import { fit, fitAsync, mlp, mse, SGD } from '@adjoint/nn';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 
 // fitAsync: fit in slices, with the event loop's turn between them (issue 31, item 5).
 const x = Array.from({ length: 24 }, (_, i) => [Math.sin(i), Math.cos(3 * i)]);
@@ -56,6 +56,59 @@ describe('fitAsync', () => {
     setTimeout(tick, 0);
     fit(mlp(spec), { x, y }, options(mlp(spec), false));
     expect(ticks).toBe(0);
+  });
+
+  test('with yieldEvery 0, a timer set after a batch runs before the next batch begins', async () => {
+    const net = mlp(spec);
+    let batches = 0;
+    // for each batch, how many batches were done when a timer set right after it ran
+    const seen: number[] = [];
+    let first = -1;
+    setTimeout(() => {
+      first = batches;
+    }, 0);
+    await fitAsync(
+      net,
+      { x, y },
+      {
+        ...options(net, false),
+        yieldEvery: 0,
+        onBatch: () => {
+          batches++;
+          setTimeout(() => seen.push(batches), 0);
+        },
+      },
+    );
+    expect(first).toBe(0); // the first batch, too, runs in a task of its own
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+  });
+
+  test('by default it trains for 10 ms between turns of the event loop (a clock that moves 4 ms a batch)', async () => {
+    const net = mlp(spec);
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    let batches = 0;
+    const turns: number[] = [];
+    try {
+      await fitAsync(
+        net,
+        { x, y },
+        {
+          ...options(net, false),
+          onBatch: () => {
+            batches++;
+            clock += 4;
+            const after = batches;
+            setTimeout(() => batches === after && turns.push(after), 0);
+          },
+        },
+      );
+    } finally {
+      now.mockRestore();
+    }
+    // a turn once 10 ms have passed since the last: after every third batch (12 ms); none after the
+    // last batch, whose timer runs once fitAsync has resolved
+    expect(turns).toEqual([3, 6, 9, 12, 15, 18, 21, 24]);
   });
 
   test('an abort signal stops it after the batch in progress; the history says so', async () => {

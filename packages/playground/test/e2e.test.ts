@@ -308,11 +308,22 @@ describe('the playground, built and served, in Chromium', () => {
     await page.close();
   });
 
-  test('training moons from seed 0 passes 95% accuracy, without freezing the page', async () => {
+  test('training moons from seed 0 passes 95% accuracy in a worker, the page answering a click meanwhile', async () => {
     const page = await open('#train?data=moons&seed=0', '#network svg');
     const points = dataset('moons', 200, 0.1, 0);
+    const steps = async () =>
+      Number(/step (\d+)/.exec((await page.locator('#stats').textContent()) ?? '')?.[1]);
     await page.click('#play');
-    // the page answers while it trains: a click lands and the stats keep moving
+    await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThanOrEqual(50);
+    // the steps run in the training worker, not on the page's thread
+    expect(page.workers().map((w) => new URL(w.url()).pathname)).toEqual([
+      expect.stringMatching(/train-worker[^/]*\.js$/),
+    ]);
+    // a click on a neuron while it trains shows that neuron's details, and the training goes on
+    await page.click('#network .neuron[data-layer="2"][data-unit="2"]');
+    expect(await page.locator('#neuron-detail').textContent()).toMatch(/^layer 2, neuron 3: weights in /);
+    const clickedAt = await steps();
+    await expect.poll(steps, { timeout: 30_000 }).toBeGreaterThanOrEqual(clickedAt + 100);
     await expect
       .poll(async () => Number(await page.locator('#stats').getAttribute('data-score')), {
         timeout: 60_000,
