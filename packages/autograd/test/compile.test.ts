@@ -5,6 +5,7 @@ import {
   detectAnomaly,
   grad,
   noGrad,
+  oneHot,
   ones,
   randn,
   sideEffect,
@@ -274,6 +275,44 @@ describe('compile', () => {
     expect(f(tensor([1, 2])).toArray()).toEqual([3, 6]);
     // outside the trace, the reads work as ever
     expect(k.item()).toBe(3);
+  });
+
+  test("gather's indices are constants of the program: a tensor of them from the arguments is a TraceError", () => {
+    const w = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    const f = compile((i: Tensor) => w.gather(i, 0).sum());
+    expect(() => f(tensor([[0, 1]]))).toThrow(
+      'compile: gather (its index; for indices that change from call to call, multiply by oneHot(indices, n)) reads the values of a tensor (shape [1, 2], argument tensor 0)',
+    );
+    const derived = compile((x: Tensor, i: Tensor) => x.gather(i.add(1), 0).sum());
+    expect(() => derived(w, tensor([[0, 0]]))).toThrow(
+      /gather \(its index.*\(shape \[1, 2\], the result of add\)/,
+    );
+    // indices as arrays, or tensors made inside or closed over, are the program's: each call gathers the
+    // places it gathered when traced
+    const index = tensor([[0, 0]]);
+    const h = compile((x: Tensor) =>
+      x
+        .gather([[2, 0]], 0)
+        .add(x.gather(tensor([[1, 1]]), 0))
+        .add(x.gather(index, 0))
+        .sum(),
+    );
+    expect(h(w).item()).toBe(5 + 2 + 3 + 4 + 1 + 2);
+    expect(h(w.mul(10)).item()).toBe(170);
+    // the route for indices that change: one-hot rows times the table, replayed with each call's
+    const rows = compile((i: Tensor) => oneHot(i, 3).matmul(w));
+    expect(rows(tensor([2, 0])).toArray()).toEqual([
+      [5, 6],
+      [1, 2],
+    ]);
+    expect(rows(tensor([1, 1])).toArray()).toEqual([
+      [3, 4],
+      [3, 4],
+    ]);
   });
 
   test('reading .data of a traced tensor throws a TraceError; of a constant it works; printing shows it is traced', () => {

@@ -1,50 +1,12 @@
-import { type DType, internal, Rng, ShapeError, Tensor, tensor } from '@adjoint/autograd';
+import { type DType, internal, ShapeError, sideEffect, Tensor, tensor } from '@adjoint/autograd';
 import { Linear } from './layers.js';
 import { Module } from './module.js';
+import { type BlockOptions, generator, make, positive } from './parameters.js';
 
-const { checkOptions, describe, formatShape } = internal;
+const { checkOptions, describe, formatShape, oneHotFor } = internal;
 
 // The blocks of sequence models, each a Module with PyTorch's name, semantics, initialisation and
 // state_dict names, written with the engine's ops (their gradients come from those ops' rules).
-
-/** Where a block's initial parameters come from and their dtype. */
-export interface BlockOptions {
-  /** The generator its parameters are drawn from (share one across a model), or a seed for its own (default 0). */
-  readonly rng?: Rng;
-  readonly seed?: number;
-  /** float64 (the default) or float32. */
-  readonly dtype?: DType;
-}
-
-function positive(op: string, name: string, value: unknown): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1)
-    throw new RangeError(`${op}: expected ${name} to be a positive integer, got ${describe(value)}`);
-  return value as number;
-}
-
-function generator(op: string, options: BlockOptions): Rng {
-  if (options.rng !== undefined && !(options.rng instanceof Rng))
-    throw new TypeError(`${op}: expected rng to be an Rng, got ${describe(options.rng)}`);
-  return options.rng ?? new Rng(options.seed ?? 0);
-}
-
-/**
- * A tensor of `shape` in `dtype`, each number `fill` (a value, or a draw): a parameter (it requires grad)
- * when `trainable`, else a buffer.
- */
-function make(
-  shape: number[],
-  fill: number | (() => number),
-  trainable: boolean,
-  dtype: DType = 'float64',
-): Tensor {
-  const size = shape.reduce((n, d) => n * d, 1);
-  const data = dtype === 'float32' ? new Float32Array(size) : new Float64Array(size);
-  for (let i = 0; i < size; i++) data[i] = typeof fill === 'number' ? fill : fill();
-  const t = new Tensor(data, shape);
-  t.requiresGrad = trainable;
-  return t;
-}
 
 /**
  * A lookup table of `count` vectors of `dim` numbers (PyTorch's nn.Embedding): `forward(indices)` takes
@@ -67,9 +29,21 @@ export class Embedding extends Module {
     this.weight = make([count, dim], () => rng.normal(), true, options.dtype);
   }
 
-  /** The rows of `indices` (a Tensor, or nested arrays, of integers in [0, count)). */
+  /**
+   * The rows of `indices`, integers in [0, count) of any shape. Nested arrays are constants: their rows
+   * are gathered (under `compile`, part of the program). A Tensor of indices is data: its one-hot rows
+   * times the table, which `compile` replays with each call's indices (and checks them each call); its
+   * rows come out exact, and the table's gradient is the one-hot rows' transpose times ȳ, the same
+   * sums as gather's scatter-add in the product's order. It costs a product with `count` columns, so
+   * for a table of many thousand rows eager code should pass arrays.
+   */
   forward(indices: Tensor | number[] | number[][]): Tensor {
-    const idx = indices instanceof Tensor ? indices : tensor(indices);
+    if (indices instanceof Tensor) {
+      const n = indices.size;
+      const rows = oneHotFor(indices.reshape([n]), this.count, 'Embedding').astype(this.weight.dtype);
+      return rows.matmul(this.weight).reshape([...indices.shape, this.dim]);
+    }
+    const idx = tensor(indices);
     const flat = idx.data;
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i]!;
@@ -208,13 +182,17 @@ export class BatchNorm1d extends Module {
       mean = x.mean(axes, true);
       const centred = x.sub(mean);
       variance = centred.mul(centred).mean(axes, true);
-      // the running statistics: not part of the graph
-      const [m, v] = [mean.data, variance.data];
-      const [rm, rv] = [this.running_mean.data, this.running_var.data];
-      for (let c = 0; c < this.features; c++) {
-        rm[c] = (1 - this.momentum) * rm[c]! + this.momentum * m[c]!;
-        rv[c] = (1 - this.momentum) * rv[c]! + (this.momentum * v[c]! * count) / (count - 1);
-      }
+      // the running statistics: not part of the graph; an effect, so a compiled step updates them at
+      // every call, from that call's batch
+      const [batchMean, batchVariance] = [mean, variance];
+      sideEffect(() => {
+        const [m, v] = [batchMean.data, batchVariance.data];
+        const [rm, rv] = [this.running_mean.data, this.running_var.data];
+        for (let c = 0; c < this.features; c++) {
+          rm[c] = (1 - this.momentum) * rm[c]! + this.momentum * m[c]!;
+          rv[c] = (1 - this.momentum) * rv[c]! + (this.momentum * v[c]! * count) / (count - 1);
+        }
+      }, [batchMean, batchVariance, this.running_mean, this.running_var]);
     } else {
       mean = this.running_mean.reshape(perFeature);
       variance = this.running_var.reshape(perFeature);
@@ -252,17 +230,10 @@ export class MultiHeadAttention extends Module {
     if (dim % heads !== 0)
       throw new RangeError(`MultiHeadAttention: dim ${dim} is not a multiple of heads ${heads}`);
     const rng = generator('MultiHeadAttention', options);
-    const linear = (outputs: number) => {
-      // PyTorch's Linear: uniform(±1/√fan_in) for the weight, then the bias
-      const bound = 1 / Math.sqrt(dim);
-      const draw = () => bound * (2 * rng.uniform() - 1);
-      return new Linear(
-        make([outputs, dim], draw, true, options.dtype),
-        make([outputs], draw, true, options.dtype),
-      );
-    };
-    this.qkv = linear(3 * dim);
-    this.proj = linear(dim);
+    // PyTorch's Linear initialisation, both drawn from this block's generator
+    const own: BlockOptions = options.dtype === undefined ? { rng } : { rng, dtype: options.dtype };
+    this.qkv = new Linear(dim, 3 * dim, own);
+    this.proj = new Linear(dim, dim, own);
     this.causal = options.causal ?? false;
   }
 

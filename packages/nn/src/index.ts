@@ -5,14 +5,7 @@
  * @module @adjoint/nn
  */
 
-export {
-  BatchNorm1d,
-  type BlockOptions,
-  Embedding,
-  GELU,
-  LayerNorm,
-  MultiHeadAttention,
-} from './blocks.js';
+export { BatchNorm1d, Embedding, GELU, LayerNorm, MultiHeadAttention } from './blocks.js';
 export {
   type Callback,
   EarlyStopping,
@@ -72,6 +65,7 @@ export { Module, ModuleList } from './module.js';
 export { OneCycleLR, type OneCycleOptions } from './one-cycle.js';
 export { Adam, type AdamOptions, AdamW, type Clipping, SGD, type SgdOptions } from './optim.js';
 export type { OptimizerState, Parameters, ParamGroup } from './optim-state.js';
+export type { BlockOptions } from './parameters.js';
 export { type PlateauOptions, ReduceLROnPlateau } from './plateau.js';
 export { type ProgressOptions, type ProgressStream, progressBar } from './progress.js';
 export { predict, takeRows } from './samples.js';

@@ -2,9 +2,10 @@ import { internal, linear, Rng, type RngState, ShapeError, sideEffect, Tensor } 
 import { activate } from './activation.js';
 import { INSPECT } from './model.js';
 import { Module } from './module.js';
+import { type BlockOptions, generator, make, positive } from './parameters.js';
 import { ACTIVATIONS, type ActivationName } from './spec.js';
 
-const { describe, formatShape } = internal;
+const { checkOptions, describe, formatShape } = internal;
 
 // Every layer of the Tensor engine, each as PyTorch's module of the same name, so a Sequential of them
 // has PyTorch's state_dict names ('0.weight' for the first dense or convolutional layer).
@@ -14,9 +15,31 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
 
-  /** Wraps the given weight [out, in] and bias [out]; they become leaves that require grad. */
-  constructor(weight: Tensor, bias: Tensor) {
+  /**
+   * `new Linear(inFeatures, outFeatures, { rng | seed, dtype })`: a layer of that size initialised as
+   * PyTorch's nn.Linear (weight, then bias, each uniform in ±1/√inFeatures, drawn from the generator);
+   * or `new Linear(weight, bias)`: wraps a weight [out, in] and bias [out], which become leaves that
+   * require grad.
+   */
+  constructor(inFeatures: number, outFeatures: number, options?: BlockOptions);
+  constructor(weight: Tensor, bias: Tensor);
+  constructor(first: Tensor | number, second: Tensor | number, options: BlockOptions = {}) {
     super();
+    let [weight, bias] = [first, second];
+    if (typeof first === 'number' || typeof second === 'number') {
+      checkOptions('Linear', options, ['rng', 'seed', 'dtype']);
+      const [inputs, outputs] = [
+        positive('Linear', 'inFeatures', first),
+        positive('Linear', 'outFeatures', second),
+      ];
+      const rng = generator('Linear', options);
+      const bound = 1 / Math.sqrt(inputs);
+      const draw = () => bound * (2 * rng.uniform() - 1);
+      [weight, bias] = [
+        make([outputs, inputs], draw, true, options.dtype),
+        make([outputs], draw, true, options.dtype),
+      ];
+    }
     if (!(weight instanceof Tensor) || weight.ndim !== 2) {
       throw new ShapeError(
         `Linear: expected weight to be a 2-D Tensor [out, in], got ${weight instanceof Tensor ? `shape ${formatShape(weight.shape)}` : describe(weight)}`,

@@ -1,6 +1,7 @@
-import { broadcastShapes, checkShape, normalizeAxis } from '../ndarray.js';
+import { arrayOf, broadcastShapes, checkShape, isNDArray, normalizeAxis } from '../ndarray.js';
 import { layoutRules } from '../rules/layout.js';
 import type { TensorNode } from '../rules/rule.js';
+import { isConcrete, read } from '../run.js';
 import { describe, formatShape, ShapeError, sameShape } from '../shape.js';
 import { checkIndex, checkPermutation, position, resolveReshape } from '../validate.js';
 
@@ -43,6 +44,15 @@ export function slice<T extends TensorNode<T>>(x: T, axis: number, start: number
 /** PyTorch's gather along `axis`, with the indices checked: integers in range, of the input's rank. */
 export function gather<T extends TensorNode<T>>(x: T, index: unknown, axis: number): T {
   const a = normalizeAxis('gather', axis, x.shape.length);
+  // The indices are the op's constant (inside compile, part of the program, as they were when traced): a
+  // tensor of them that depends on the compiled function's arguments is read as the user would read it,
+  // a TraceError, never the indices of the call traced kept for every call
+  if (isNDArray(index) && !isConcrete(arrayOf(index)))
+    read(
+      index,
+      arrayOf(index),
+      'gather (its index; for indices that change from call to call, multiply by oneHot(indices, n))',
+    );
   return x.applyRule('gather', layoutRules.gather, {
     index: checkIndex('gather', index, x.shape, a),
     axis: a,
