@@ -9,7 +9,7 @@ export interface Figure {
 }
 
 /** Renders a Vega-Lite spec to SVG text, headless (no browser, no canvas). */
-async function render(spec: vl.TopLevelSpec): Promise<string> {
+export async function render(spec: vl.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
@@ -20,6 +20,8 @@ async function render(spec: vl.TopLevelSpec): Promise<string> {
 export interface LossCurveOptions {
   /** What the x axis counts: 'epoch' (default) or 'step'. */
   readonly x?: 'epoch' | 'step';
+  /** How many steps each value stands for (a mean over them): value i is drawn at step (i + 1)·every. */
+  readonly every?: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function lossCurve(
   options: LossCurveOptions = {},
 ): Promise<string> {
   const x = options.x ?? 'epoch';
+  const every = options.every ?? 1;
   // series closer than the eye can tell apart are drawn once, and named together with how close they are
   const merged: [string, readonly number[]][] = [];
   for (const [name, losses] of Object.entries(series)) {
@@ -52,10 +55,10 @@ export async function lossCurve(
   const [low, high] = [Math.min(...positive), Math.max(...positive)];
   // a loss of exactly 0 has no place on a log axis: the line ends there
   const values = merged.flatMap(([name, losses]) =>
-    losses.flatMap((loss, i) => (loss > 0 ? [{ name, [x]: i + 1, loss }] : [])),
+    losses.flatMap((loss, i) => (loss > 0 ? [{ name, [x]: (i + 1) * every, loss }] : [])),
   );
   const together = merged.filter(([name]) => name.includes(' = ')).map(([name]) => name);
-  const steps = Math.max(...merged.map(([, losses]) => losses.length));
+  const steps = Math.max(...merged.map(([, losses]) => losses.length)) * every;
   return render({
     title: together.length === 0 ? title : { text: title, subtitle: `one line: ${together.join('; ')}` },
     width: 420,
@@ -83,6 +86,14 @@ export async function lossCurve(
       strokeDash: { field: 'name', type: 'nominal', title: null, legend },
     },
   });
+}
+
+/** The means of consecutive groups of `n` values (a last, shorter group is left out): a noisy curve to draw with `every: n`. */
+export function means(values: readonly number[], n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i + n <= values.length; i += n)
+    out.push(values.slice(i, i + n).reduce((a, b) => a + b, 0) / n);
+  return out;
 }
 
 /** The largest relative difference between two series (Infinity when their lengths differ). */

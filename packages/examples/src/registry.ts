@@ -4,6 +4,9 @@ import { logisticRegression } from './logistic-regression';
 import { mnistExample } from './mnist';
 import { mnistCnnExample } from './mnist-cnn';
 import { moonsExample } from './moons';
+import { namesBigram } from './names-bigram';
+import { namesGpt } from './names-gpt';
+import { namesMlp } from './names-mlp';
 import { neuronGates } from './neuron-gates';
 import { umons } from './umons';
 import { xor } from './xor';
@@ -66,6 +69,31 @@ export const EXAMPLES: readonly Example[] = [
     flags: ['epochs', 'seed', 'save'],
     run: mnistCnnExample,
     // the full run takes minutes; the tour trains on 2,000 digits for 1 epoch
+    tour: { quick: true },
+  },
+  {
+    name: 'names-bigram',
+    title: 'Names, one letter at a time: a bigram counted and learned',
+    note: 'makemore, part 1',
+    flags: ['epochs', 'seed'],
+    run: namesBigram,
+    tour: { quick: true },
+  },
+  {
+    name: 'names-mlp',
+    title: 'Names: an MLP with embeddings, with and without BatchNorm',
+    note: 'makemore, parts 2–3 (Bengio et al. 2003)',
+    flags: ['epochs', 'seed'],
+    run: namesMlp,
+    tour: { quick: true },
+  },
+  {
+    name: 'names-gpt',
+    title: 'Names: a small GPT written as modules',
+    note: 'makemore, the transformer',
+    flags: ['epochs', 'seed'],
+    run: namesGpt,
+    // the full run (4 layers, width 64, 1,000 steps) takes minutes; the tour trains 2 layers of 32
     tour: { quick: true },
   },
 ];
