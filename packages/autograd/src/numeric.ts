@@ -75,6 +75,9 @@ class Symbolic implements VjpMethods<Symbolic> {
   neg(): Symbolic {
     return apply1(unaryRules.neg.forward, this);
   }
+  exp(): Symbolic {
+    return apply1(unaryRules.exp.forward, this);
+  }
   log(): Symbolic {
     return apply1(unaryRules.log.forward, this);
   }

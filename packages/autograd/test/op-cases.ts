@@ -176,6 +176,7 @@ export const specs: Record<OpName, fc.Arbitrary<Case>> = {
   sqrt: one((x) => x.sqrt(), real(0.2, 3)),
   abs: one((x) => x.abs(), awayFromZero(1e-3)),
   softplus: one((x) => x.softplus(), real(-6, 6)),
+  erf: one((x) => x.erf(), real(-3, 3)),
   add: two((a, b) => a.add(b)),
   sub: two((a, b) => a.sub(b)),
   mul: two((a, b) => a.mul(b)),

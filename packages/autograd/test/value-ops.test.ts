@@ -1,9 +1,17 @@
-import { Value } from '@adjoint/autograd';
+import { Tensor, Value } from '@adjoint/autograd';
 import { numericGrad } from '@adjoint/autograd/testing';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
 import type { BinaryName, UnaryName } from '../src/rules/elementwise';
 import { expectClose } from './close';
+import erfGolden from './goldens/erf.json';
+
+/** The spacing of doubles at |v| (the smallest subnormal at 0). */
+function ulp(v: number): number {
+  const a = Math.abs(v);
+  if (a < 2 ** -1022) return 2 ** -1074;
+  return 2 ** (Math.floor(Math.log2(a)) - 52);
+}
 
 // One row per Value op: its closed-form derivative(s), checked against backprop exactly (up to the
 // rounding of the formula) and against central differences, over the op's domain.
@@ -40,6 +48,7 @@ const unary: Record<UnaryName | 'leakyRelu', UnarySpec> = {
   sqrt: { f: (x) => x.sqrt(), df: (x) => 1 / (2 * Math.sqrt(x)), x: real(0.05, 10) },
   abs: { f: (x) => x.abs(), df: Math.sign, x: awayFrom(0, 1e-3, -5, 5) },
   softplus: { f: (x) => x.softplus(), df: sig, x: real(-10, 10) },
+  erf: { f: (x) => x.erf(), df: (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), x: real(-4, 4) },
 };
 
 const binary: Record<BinaryName | 'sub', BinarySpec> = {
@@ -73,7 +82,7 @@ const binary: Record<BinaryName | 'sub', BinarySpec> = {
 };
 
 const specs = { ...unary, ...binary } satisfies Record<OpName, UnarySpec | BinarySpec>;
-expect(Object.keys(specs)).toHaveLength(19);
+expect(Object.keys(specs)).toHaveLength(20);
 
 describe.each(Object.entries(unary))('%s', (_name, spec) => {
   it.prop([spec.x])('backprop equals the closed-form derivative and central differences', (x0) => {
@@ -159,6 +168,23 @@ describe('stability', () => {
     y.backward();
     expectClose(y.data, Math.exp(-40) / (1 + Math.exp(-40)), 1e-15);
     expectClose(x.grad, y.data * (1 - y.data), 1e-15);
+  });
+
+  test("erf is the C library's to 1 ulp on a grid across all its branches, odd, and ±1 far out", () => {
+    let worst = 0;
+    erfGolden.x.forEach((x, i) => {
+      const [got, want] = [new Value(x).erf().data, erfGolden.erf[i]!];
+      worst = Math.max(worst, Math.abs(got - want) / ulp(want));
+      expect(new Value(-x).erf().data).toBe(-got);
+    });
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(new Value(0).erf().data).toBe(0);
+    // a Value holds finite numbers only; a Tensor may hold the others
+    const far = new Tensor(
+      Float64Array.of(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN),
+      [3],
+    );
+    expect(Array.from(far.erf().data)).toEqual([1, -1, Number.NaN]);
   });
 
   test('softplus is exact at large |x|, where log(1 + exp(x)) overflows or rounds to 0', () => {

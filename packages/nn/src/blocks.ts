@@ -111,20 +111,32 @@ export class LayerNorm extends Module {
 }
 
 /**
- * The Gaussian error linear unit in its tanh form, PyTorch's nn.GELU(approximate='tanh'):
- * 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). PyTorch's default is the exact form x·Φ(x), which needs the
- * error function; adjoint has no erf op yet, so that form is not offered (the two differ by < 1e-3).
+ * The Gaussian error linear unit, PyTorch's nn.GELU: x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (exact, the default),
+ * or with `{ approximate: 'tanh' }` the tanh form 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) of GPT-2
+ * (the two differ by less than 1e-3).
  */
 export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+
+  constructor(options: { readonly approximate?: 'none' | 'tanh' } = {}) {
+    super();
+    checkOptions('GELU', options, ['approximate']);
+    const { approximate = 'none' } = options;
+    if (approximate !== 'none' && approximate !== 'tanh')
+      throw new TypeError(`GELU: expected approximate to be 'none' or 'tanh', got ${describe(approximate)}`);
+    this.approximate = approximate;
+  }
+
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor)) throw new TypeError(`GELU: expected a Tensor, got ${describe(x)}`);
+    if (this.approximate === 'none') return x.mul(x.mul(Math.SQRT1_2).erf().add(1)).mul(0.5);
     const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
     return x.mul(inner.tanh().add(1)).mul(0.5);
   }
 
-  /** `GELU(approximate='tanh')`. */
+  /** `GELU(approximate='none')`. */
   override toString(): string {
-    return "GELU(approximate='tanh')";
+    return `GELU(approximate='${this.approximate}')`;
   }
 }
 

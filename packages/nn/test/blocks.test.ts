@@ -61,8 +61,22 @@ describe('the blocks, against PyTorch', () => {
   test('GELU (tanh): values and slopes from −4 to 4', () => {
     const g = golden.gelu;
     const x = leaf(g.x, [g.x.length]);
-    close(run(new GELU(), x, new Array(g.x.length).fill(1)).data, g.y);
+    close(run(new GELU({ approximate: 'tanh' }), x, new Array(g.x.length).fill(1)).data, g.y);
     close(x.grad!.data, g.dx);
+  });
+
+  test("GELU (exact, PyTorch's default): values and slopes from −7 to 7, across erf's branches", () => {
+    const g = golden.geluExact;
+    const x = leaf(g.x, [g.x.length]);
+    const gelu = new GELU();
+    close(run(gelu, x, new Array(g.x.length).fill(1)).data, g.y);
+    close(x.grad!.data, g.dx);
+    expect(String(gelu)).toBe("GELU(approximate='none')");
+    expect(String(new GELU({ approximate: 'tanh' }))).toBe("GELU(approximate='tanh')");
+    expect(() => new GELU({ approximate: 'erf' } as never)).toThrow(
+      `GELU: expected approximate to be 'none' or 'tanh', got the string "erf"`,
+    );
+    expect(() => new GELU({ aproximate: 'tanh' } as never)).toThrow(/GELU: unknown option 'aproximate'/);
   });
 
   test.each(['batchNorm', 'batchNorm3d'])(

@@ -1,3 +1,4 @@
+import { erf } from '../kernels/erf.js';
 import type { ElementwiseRule, ScalarForward, VjpMethods } from './rule.js';
 
 // The elementwise primitives. Their vjps are written with the methods `Value` and `Tensor` share, so one
@@ -48,6 +49,19 @@ export const unaryRules = {
   },
   // softplus' = σ
   softplus: { forward: softplus, vjp: (g, _y, [x]) => [g.mul(x!.sigmoid())] },
+  // d erf x = (2/√π) e^(−x²) dx
+  erf: {
+    forward: erf,
+    vjp: (g, _y, [x]) => [
+      g.mul(
+        x!
+          .mul(x!)
+          .neg()
+          .exp()
+          .mul(2 / Math.sqrt(Math.PI)),
+      ),
+    ],
+  },
 } satisfies Record<string, ElementwiseRule>;
 
 /** The slope of leakyRelu below 0 when none is given, as PyTorch's `negative_slope`. */
@@ -196,6 +210,8 @@ export interface Elementwise<N> extends VjpMethods<N> {
   abs(): N;
   /** log(1 + eˣ), finite for any finite x. */
   softplus(): N;
+  /** The error function erf x = (2/√π)∫₀ˣ e^(−t²) dt (fdlibm's, within 1 ulp); Φ(x) = (1 + erf(x/√2))/2. */
+  erf(): N;
   /** 1 where this > other, else 0: a constant, not differentiable. */
   gt(other: N | number): N;
   /** 1 where this ≥ other, else 0: a constant, not differentiable. */

@@ -15,6 +15,7 @@ export interface VjpMethods<N> {
   div(other: N | number): N;
   pow(other: N | number): N;
   neg(): N;
+  exp(): N;
   log(): N;
   sin(): N;
   cos(): N;

@@ -99,6 +99,12 @@ r = rand(*y.shape)
 (y * r).sum().backward()
 out["embedding"] = {"weight": flat(m.weight), "indices": idx.tolist(), "r": flat(r), "y": flat(y), "dweight": flat(m.weight.grad)}
 
+# GELU, exact (PyTorch's default): x·Φ(x) through erf, over every branch of the erf it calls
+x = torch.linspace(-7, 7, 57, dtype=D).requires_grad_()
+y = torch.nn.GELU()(x)
+y.sum().backward()
+out["geluExact"] = {"x": flat(x), "y": flat(y), "dx": flat(x.grad)}
+
 with open(os.path.join(os.path.dirname(__file__), "blocks.json"), "w") as f:
     json.dump(out, f)
     f.write("\n")
