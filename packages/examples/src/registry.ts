@@ -6,6 +6,7 @@ import { mnistCnnExample } from './mnist-cnn';
 import { moonsExample } from './moons';
 import { namesBigram } from './names-bigram';
 import { namesGpt } from './names-gpt';
+import { namesManual } from './names-manual';
 import { namesMlp } from './names-mlp';
 import { neuronGates } from './neuron-gates';
 import { umons } from './umons';
@@ -85,6 +86,14 @@ export const EXAMPLES: readonly Example[] = [
     note: 'makemore, parts 2–3 (Bengio et al. 2003)',
     flags: ['epochs', 'seed'],
     run: namesMlp,
+    tour: { quick: true },
+  },
+  {
+    name: 'names-manual',
+    title: 'Names: the MLP trained with bars written by hand',
+    note: 'makemore, part 4 (the manual backward pass)',
+    flags: ['epochs', 'seed'],
+    run: namesManual,
     tour: { quick: true },
   },
   {

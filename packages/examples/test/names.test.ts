@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { ALPHABET, names, windows } from '../src/data/names';
 import { namesBigram } from '../src/names-bigram';
 import { maskedLoss, namesGpt, sequences } from '../src/names-gpt';
+import { namesManual } from '../src/names-manual';
 import { namesMlp } from '../src/names-mlp';
 
 // The names examples in their quick modes, asserting what each claims, and the data they share.
@@ -92,6 +93,30 @@ describe('the names examples (quick)', () => {
     ]);
     expect(mlp.namedBuffers().map(([n]) => n)).toEqual(['norm.running_mean', 'norm.running_var']);
     for (const name of samples) expect(name).toMatch(/^[a-z]*$/);
+  }, 60_000);
+
+  test('names-manual: the bars written by hand train the MLP as autodiff does, step for step', () => {
+    const result = namesManual({ quick: true });
+    expect(Object.keys(result.firstStep)).toEqual([
+      'embed.weight',
+      'hidden.weight',
+      'hidden.bias',
+      'norm.weight',
+      'norm.bias',
+      'out.weight',
+      'out.bias',
+    ]);
+    // every parameter's gradient at the first step, to rounding
+    for (const g of Object.values(result.firstStep)) expect(g).toBeLessThan(1e-15);
+    // and 300 steps later the two runs are still one: the losses, the parameters, the dev loss
+    const { autodiff, byHand } = result.losses;
+    expect(autodiff).toHaveLength(300);
+    autodiff.forEach((l, i) => {
+      expect(Math.abs(l - byHand[i]!)).toBeLessThan(1e-14);
+    });
+    expect(autodiff.at(-1)!).toBeLessThan(autodiff[0]! - 0.5);
+    expect(result.parameterGap).toBeLessThan(1e-14);
+    expect(Math.abs(result.dev.byHand - result.dev.autodiff)).toBeLessThan(1e-14);
   }, 60_000);
 
   test('names-gpt: from log 27 to a dev loss under 2.32 in 300 steps, with the same samples per seed', () => {
