@@ -52,6 +52,7 @@ export function manualStep(
       rm[c] = (1 - norm.momentum) * rm[c]! + norm.momentum * m[c]!;
       rv[c] = (1 - norm.momentum) * rv[c]! + (norm.momentum * v[c]! * n) / (n - 1);
     }
+    norm.num_batches_tracked.data[0]! += 1;
 
     // backward: each bar from the one after it
     const logitsBar = p.sub(target).div(n); // softmax cross-entropy: (p − onehot) / n

@@ -91,7 +91,11 @@ describe('the names examples (quick)', () => {
       'out.weight',
       'out.bias',
     ]);
-    expect(mlp.namedBuffers().map(([n]) => n)).toEqual(['norm.running_mean', 'norm.running_var']);
+    expect(mlp.namedBuffers().map(([n]) => n)).toEqual([
+      'norm.running_mean',
+      'norm.running_var',
+      'norm.num_batches_tracked',
+    ]);
     for (const name of samples) expect(name).toMatch(/^[a-z]*$/);
   }, 60_000);
 

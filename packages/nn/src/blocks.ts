@@ -145,13 +145,16 @@ export class GELU extends Module {
  * training mode each feature is normalised by the batch's mean and biased variance, and the running
  * statistics move by `momentum` toward the batch's (the variance there the unbiased one, as PyTorch's);
  * in evaluation mode the running statistics normalise. Then scaled by `weight` (ones), shifted by `bias`
- * (zeros). The running mean and variance are buffers (`running_mean`, `running_var`), saved with it.
+ * (zeros). The running mean and variance are buffers (`running_mean`, `running_var`), saved with it, and
+ * so is `num_batches_tracked`, the count of training batches PyTorch keeps beside them (a float64 scalar
+ * here), so a state_dict moves between the two by name.
  */
 export class BatchNorm1d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
   readonly running_mean: Tensor;
   readonly running_var: Tensor;
+  readonly num_batches_tracked: Tensor;
   readonly eps: number;
   readonly momentum: number;
 
@@ -173,6 +176,7 @@ export class BatchNorm1d extends Module {
     this.bias = make([features], 0, true, dtype);
     this.running_mean = make([features], 0, false, dtype);
     this.running_var = make([features], 1, false, dtype);
+    this.num_batches_tracked = make([], 0, false, 'float64');
   }
 
   forward(x: Tensor): Tensor {
@@ -204,7 +208,8 @@ export class BatchNorm1d extends Module {
           rm[c] = (1 - this.momentum) * rm[c]! + this.momentum * m[c]!;
           rv[c] = (1 - this.momentum) * rv[c]! + (this.momentum * v[c]! * count) / (count - 1);
         }
-      }, [batchMean, batchVariance, this.running_mean, this.running_var]);
+        this.num_batches_tracked.data[0]! += 1;
+      }, [batchMean, batchVariance, this.running_mean, this.running_var, this.num_batches_tracked]);
     } else {
       mean = this.running_mean.reshape(perFeature);
       variance = this.running_var.reshape(perFeature);

@@ -99,11 +99,18 @@ describe('the blocks, against PyTorch', () => {
       }
       norm.eval();
       close(norm.forward(input(g.evalX, g.shape)).data, g.evalY);
-      // the running statistics are buffers: saved and loaded with the parameters
-      expect(norm.namedBuffers().map(([n]) => n)).toEqual(['running_mean', 'running_var']);
+      // the running statistics are buffers, with PyTorch's count of batches beside them: saved and
+      // loaded with the parameters
+      expect(norm.namedBuffers().map(([n]) => n)).toEqual([
+        'running_mean',
+        'running_var',
+        'num_batches_tracked',
+      ]);
+      expect(norm.num_batches_tracked.item()).toBe(g.numBatchesTracked);
       const copy = new BatchNorm1d(3);
       copy.loadState(norm.toJSON());
       close(copy.running_var.data, g.steps[2].runningVar);
+      expect(copy.num_batches_tracked.item()).toBe(3);
     },
   );
 

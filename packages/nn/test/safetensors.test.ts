@@ -88,10 +88,10 @@ describe('safetensors', () => {
       'an unknown dtype',
       () => {
         const { header, data } = good();
-        header['0.bias'].dtype = 'I64';
+        header['0.bias'].dtype = 'BF16';
         return withHeader(header, data);
       },
-      '"0.bias" has dtype the string "I64"; adjoint reads F32 and F64',
+      '"0.bias" has dtype the string "BF16"; adjoint reads F32, F64 and I64',
     ],
     [
       'offsets past the data',

@@ -7,8 +7,11 @@ const { describe, formatShape } = internal;
 // little-endian data, offsets counted from the end of the header. Names follow PyTorch's state_dict of
 // the equivalent nn.Sequential ("0.weight", "0.bias", "2.weight", …), so the file loads there as is.
 
-/** The dtypes adjoint writes and reads, with their byte size. */
-const DTYPES = { F32: 4, F64: 8 } as const;
+/**
+ * The dtypes adjoint reads and writes, with their byte size: I64 for PyTorch's integer buffers (BatchNorm's
+ * num_batches_tracked), read as doubles, refusing a count beyond 2⁵³.
+ */
+const DTYPES = { F32: 4, F64: 8, I64: 8 } as const;
 export type SafeDType = keyof typeof DTYPES;
 
 /** The most tensors a header may name: far more than any model here has. */
@@ -55,10 +58,10 @@ export function encodeSafetensors(
   for (const [name, t] of tensors) {
     const [begin] = (header[name] as Entry).data_offsets;
     const at = 8 + text.length + begin;
-    const f32 = t.dtype === 'F32';
     for (let i = 0; i < t.data.length; i++) {
-      if (f32) view.setFloat32(at + 4 * i, t.data[i]!, true);
-      else view.setFloat64(at + 8 * i, t.data[i]!, true);
+      if (t.dtype === 'F32') view.setFloat32(at + 4 * i, t.data[i]!, true);
+      else if (t.dtype === 'F64') view.setFloat64(at + 8 * i, t.data[i]!, true);
+      else view.setBigInt64(at + 8 * i, BigInt(t.data[i]!), true);
     }
   }
   return out;
@@ -122,7 +125,7 @@ export function decodeSafetensors(
       fail(`"${name}" is ${describe(raw)}, not { dtype, shape, data_offsets }`);
     const { dtype, shape, data_offsets: offsets } = entry!;
     if (typeof dtype !== 'string' || !Object.hasOwn(DTYPES, dtype))
-      fail(`"${name}" has dtype ${describe(dtype)}; adjoint reads ${Object.keys(DTYPES).join(' and ')}`);
+      fail(`"${name}" has dtype ${describe(dtype)}; adjoint reads F32, F64 and I64`);
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0))
       fail(`"${name}" has shape ${describe(shape)}, not a list of sizes`);
     if (
@@ -164,11 +167,15 @@ export function decodeSafetensors(
       data_offsets: [begin],
     } = entries.get(name)!;
     const out = new Float64Array(shape.reduce((n, d) => n * d, 1));
-    for (let i = 0; i < out.length; i++)
-      out[i] =
-        dtype === 'F32'
-          ? view.getFloat32(start + begin + 4 * i, true)
-          : view.getFloat64(start + begin + 8 * i, true);
+    for (let i = 0; i < out.length; i++) {
+      const at = start + begin + DTYPES[dtype] * i;
+      if (dtype === 'I64') {
+        const v = view.getBigInt64(at, true);
+        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER))
+          fail(`"${name}"[${i}] is ${v}, an integer beyond those a double holds exactly`);
+        out[i] = Number(v);
+      } else out[i] = dtype === 'F32' ? view.getFloat32(at, true) : view.getFloat64(at, true);
+    }
     return out;
   };
   return { entries, metadata, read };

@@ -36,7 +36,8 @@ export function toSafetensors(model: Module, options: SafetensorsOptions = {}): 
   const dtypeOf = (p: { readonly dtype: string }): SafeDType =>
     (wanted ?? p.dtype) === 'float32' ? 'F32' : 'F64';
   const tensors = named.map(([name, p]): [string, RawTensor] => {
-    const dtype = dtypeOf(p);
+    // BatchNorm's count of batches is an integer in PyTorch's state_dict, and so in the file
+    const dtype = /(^|\.)num_batches_tracked$/.test(name) ? 'I64' : dtypeOf(p);
     const data = p.data; // read once: a Tensor's data is a getter
     if (dtype === 'F32') checkFloat32(`toSafetensors (${name})`, data);
     return [name, { dtype, shape: p.shape, data }];

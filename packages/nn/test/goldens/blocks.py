@@ -68,7 +68,7 @@ for name, shape in [("batchNorm", (5, 3)), ("batchNorm3d", (4, 3, 2))]:
     xe = rand(*shape)
     out[name] = {
         "shape": list(shape), "weight": flat(m.weight), "bias": flat(m.bias), "steps": steps,
-        "evalX": flat(xe), "evalY": flat(m(xe)),
+        "evalX": flat(xe), "evalY": flat(m(xe)), "numBatchesTracked": int(m.num_batches_tracked),
     }
 
 # Multi-head self-attention, batch first, with and without the causal mask
