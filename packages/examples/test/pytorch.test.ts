@@ -46,7 +46,8 @@ test("adjoint's file names, shapes and types every tensor as PyTorch's state_dic
   expect(header(ours)).toEqual(header(fromTorch));
   const copy = new NamesMlp({ batchNorm: true, seed: 6 });
   copy.loadState(ours);
-  [mlp, copy].forEach((m) => m.eval());
+  mlp.eval();
+  copy.eval();
   expect(copy.forward(tensor(golden.ids)).toArray()).toEqual(mlp.forward(tensor(golden.ids)).toArray());
   expect(copy.norm!.num_batches_tracked.item()).toBe(3);
 });
