@@ -29,7 +29,7 @@ export const matmulRules = {
     }),
     vjp: (g, _y, [a, b], { variant }: MatmulAttrs) => [
       a!.requiresGrad ? adjointOfA(variant, g, b!).sumTo(a!.shape) : null,
-      b!.requiresGrad ? adjointOfB(variant, g, a!).sumTo(b!.shape) : null,
+      b!.requiresGrad ? sharedAdjointOfB(variant, g, a!, b!) : null,
     ],
     // d(A·B) = dA·B + A·dB, in the same variant
     jvp: ([da, db], _y, [a, b], { variant }: MatmulAttrs) => {
@@ -93,6 +93,20 @@ function adjointOfA<T extends TensorNode<T>>(variant: MatmulVariant, g: T, b: T)
   return product(b, g, 'nt');
 }
 
+/**
+ * B̄, summed back to b's shape. A matrix b shared by a batch of a (a Linear on [B, T, in], a head on
+ * [B, T, dim]) has for its adjoint the sum over the batch of every example's product: one product of
+ * the batch's rows folded together (aᵀ·ḡ over B·m rows), rather than B products and a sum of them.
+ */
+function sharedAdjointOfB<T extends TensorNode<T>>(variant: MatmulVariant, g: T, a: T, b: T): T {
+  if (b.shape.length === 2 && a.shape.length > 2 && variant !== 'tn') {
+    const k = a.shape[a.shape.length - 1]!;
+    const n = g.shape[g.shape.length - 1]!;
+    return adjointOfB(variant, g.reshape([-1, n]), a.reshape([-1, k]));
+  }
+  return adjointOfB(variant, g, a).sumTo(b.shape);
+}
+
 function adjointOfB<T extends TensorNode<T>>(variant: MatmulVariant, g: T, a: T): T {
   if (variant === 'nn') return product(a, g, 'tn');
   if (variant === 'nt') return product(g, a, 'tn');
@@ -101,12 +115,21 @@ function adjointOfB<T extends TensorNode<T>>(variant: MatmulVariant, g: T, a: T)
 
 /** The recorded product of `a` and `b` in `variant`: its output shape is the kernels' batch axes, m and n. */
 export function product<T extends TensorNode<T>>(a: T, b: T, variant: MatmulVariant): T {
-  return a.applyRule(
-    'matmul',
-    matmulRules.matmul,
-    { variant, shape: matmulShape(a.shape, b.shape, variant) },
-    [b],
-  );
+  const shape = matmulShape(a.shape, b.shape, variant);
+  // a batch of a against one matrix b: the batch's rows folded into one product (a large product fills
+  // the kernel's blocks where B small ones do not), each element summed in the same order
+  if (b.shape.length === 2 && a.shape.length > 2 && variant !== 'tn') {
+    const k = a.shape[a.shape.length - 1]!;
+    const rows = a.reshape([-1, k]);
+    const flat = rows.applyRule(
+      'matmul',
+      matmulRules.matmul,
+      { variant, shape: matmulShape(rows.shape, b.shape, variant) },
+      [b],
+    );
+    return flat.reshape(shape);
+  }
+  return a.applyRule('matmul', matmulRules.matmul, { variant, shape }, [b]);
 }
 
 /** The output shape of a matmul variant: broadcast batch axes, then [m, n]; throws naming both shapes. */
