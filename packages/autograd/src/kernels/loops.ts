@@ -1,6 +1,7 @@
-// kernels/: every numeric loop of the engine: loops.ts the portable ones, gemm.ts, simd.ts and matmul.ts
-// the matrix product, window.ts convolution's and pooling's windows. Imports ndarray.ts, run.ts (where
-// their arrays come from) and each other.
+// kernels/: every numeric loop of the engine (loops.ts the portable ones, pointwise.ts the elementwise
+// ops', erf.ts the error function). Imports ndarray.ts, run.ts (where their arrays come from), codegen.ts
+// and each other. gemm.ts, simd.ts and matmul.ts hold the matrix product, window.ts convolution's and
+// pooling's windows.
 /**
  * The portable kernels: plain indexed loops over typed arrays, with no allocation per element. Inputs
  * are validated before they get here.
@@ -10,7 +11,6 @@
  * rounded. Sums accumulate in float64.
  */
 
-import { copyOf } from '../codegen.js';
 import {
   broadcastStrides,
   checkFloat32,
@@ -30,107 +30,6 @@ export function convert(data: Storage, dtype: DType, what = 'astype'): Storage {
   if (dtype === 'float32') checkFloat32(what, data);
   const out = allocate(dtype, data.length);
   out.set(data);
-  return out;
-}
-
-/** f applied to every element. */
-export function map(x: Storage, f: (v: number) => number): Storage {
-  return mapWith(mapRow, x, f);
-}
-
-/** f(a, b) elementwise over the broadcast `outShape`, reading the inputs through broadcast strides. */
-export function zip(
-  a: NDArray,
-  b: NDArray,
-  outShape: readonly number[],
-  f: (x: number, y: number) => number,
-): Storage {
-  return zipWith(zipFlat, zipRow, a, b, outShape, f);
-}
-
-// The loops: out[i] = f(x[i], …) over whole arrays, or along a row through strides. One copy shared by every op calls f at a
-// megamorphic site, which V8 does not inline: each element pays for a call. `mapKernel` and
-// `zipKernel` compile a copy per function, whose only f V8 inlines. The loops use nothing but their
-// arguments, so their source compiles anywhere; where a page's CSP forbids `new Function`, the shared
-// copy runs.
-
-type MapRow = (f: (v: number) => number, x: Storage, out: Storage) => void;
-type ZipFlat = (f: (x: number, y: number) => number, x: Storage, y: Storage, out: Storage) => void;
-type ZipRow = (
-  f: (x: number, y: number) => number,
-  x: Storage,
-  px: number,
-  ix: number,
-  y: Storage,
-  py: number,
-  iy: number,
-  out: Storage,
-  o: number,
-  n: number,
-) => void;
-
-const mapRow: MapRow = function mapRow(f, x, out) {
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
-};
-
-// inputs of out's size, or a scalar on either side
-const zipFlat: ZipFlat = function zipFlat(f, x, y, out) {
-  const n = out.length;
-  if (x.length === n && y.length === n) for (let i = 0; i < n; i++) out[i] = f(x[i]!, y[i]!);
-  else if (x.length === n) {
-    const v = y[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(x[i]!, v);
-  } else {
-    const v = x[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(v, y[i]!);
-  }
-};
-
-const zipRow: ZipRow = function zipRow(f, x, px, ix, y, py, iy, out, o, n) {
-  for (let j = 0; j < n; j++) out[o + j] = f(x[px + j * ix]!, y[py + j * iy]!);
-};
-
-/** `map(x, f)` with a loop compiled for `f` alone: build it once per op, where the op is defined. */
-export function mapKernel(f: (v: number) => number): (x: Storage) => Storage {
-  const row = copyOf(mapRow);
-  return (x) => mapWith(row, x, f);
-}
-
-/** `zip(a, b, shape, f)` with a loop compiled for `f` alone: build it once per op, where the op is defined. */
-export function zipKernel(
-  f: (x: number, y: number) => number,
-): (a: NDArray, b: NDArray, outShape: readonly number[]) => Storage {
-  const [flat, row] = [copyOf(zipFlat), copyOf(zipRow)];
-  return (a, b, outShape) => zipWith(flat, row, a, b, outShape, f);
-}
-
-function mapWith(row: MapRow, x: Storage, f: (v: number) => number): Storage {
-  const out = allocate(dtypeOf(x), x.length);
-  row(f, x, out);
-  return out;
-}
-
-function zipWith(
-  flat: ZipFlat,
-  row: ZipRow,
-  a: NDArray,
-  b: NDArray,
-  outShape: readonly number[],
-  f: (x: number, y: number) => number,
-): Storage {
-  const size = sizeOf(outShape);
-  const out = allocate(promote(a, b), size);
-  const x = a.data;
-  const y = b.data;
-  if ((x.length === size || x.length === 1) && (y.length === size || y.length === 1)) flat(f, x, y, out);
-  else {
-    const [shape, [sx, sy]] = coalesce(outShape, [
-      broadcastStrides(a.shape, outShape),
-      broadcastStrides(b.shape, outShape),
-    ]);
-    const [ix, iy] = [sx!.at(-1) ?? 0, sy!.at(-1) ?? 0];
-    forEachRow(shape, [sx!, sy!], (o, inner, [px, py]) => row(f, x, px!, ix, y, py!, iy, out, o, inner));
-  }
   return out;
 }
 
@@ -261,6 +160,13 @@ export function reduce(x: NDArray, axes: readonly number[], kind: ReduceKernel):
   const [rows, [into]] = coalesce(shape, [broadcastStrides(kept, shape)]);
   const step = into!.at(-1) ?? 0;
   const data = x.data;
+  // the last axis (or every axis): whole contiguous rows, each into one output, summed in a local rather
+  // than through out[p] element by element (a load and a store each); the same order, so the same bits
+  if (step === 0 && (rows.length === 1 || (rows.length === 2 && into![0] === 1))) {
+    const n = rows.at(-1) ?? 1;
+    reduceRows(data, out, out.length, n, kind);
+    return convert(out, dtypeOf(data));
+  }
   forEachRow(rows, [into!], (i, inner, [p]) => {
     if (kind === 'sum') {
       for (let j = 0; j < inner; j++) out[p! + j * step]! += data[i + j]!;
@@ -279,6 +185,31 @@ export function reduce(x: NDArray, axes: readonly number[], kind: ReduceKernel):
     }
   });
   return convert(out, dtypeOf(data));
+}
+
+/** `reduce` of `count` contiguous rows of `n` each, row r into out[r] (max and min propagate NaN). */
+function reduceRows(data: Storage, out: Float64Array, count: number, n: number, kind: ReduceKernel): void {
+  for (let r = 0, i = 0; r < count; r++, i += n) {
+    if (kind === 'sum') {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += data[i + j]!;
+      out[r] = s;
+    } else if (kind === 'max') {
+      let m = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < n; j++) {
+        const v = data[i + j]!;
+        if (v > m || Number.isNaN(v)) m = v;
+      }
+      out[r] = m;
+    } else {
+      let m = Number.POSITIVE_INFINITY;
+      for (let j = 0; j < n; j++) {
+        const v = data[i + j]!;
+        if (v < m || Number.isNaN(v)) m = v;
+      }
+      out[r] = m;
+    }
+  }
 }
 
 /** The elements start ≤ i < end along `axis`. */

@@ -1,7 +1,8 @@
 // The elementwise primitives as the seam runs them, made from the tables of rules/elementwise.ts: each
 // op's loops compiled for its function alone (KERNELS), and what a fused loop makes of it. Adding an
 // elementwise op is one entry there; its kernel, its fused loop and its Tensor rule follow from it.
-import { map, mapKernel, select, zipKernel } from '../kernels/loops.js';
+import { select } from '../kernels/loops.js';
+import { map, mapKernel, zipKernel } from '../kernels/pointwise.js';
 import type { Storage } from '../ndarray.js';
 import { broadcasting, sameAttrs } from '../rules/batching.js';
 import {
@@ -25,9 +26,9 @@ const overShape = broadcasting<readonly number[]>(
 
 /** @internal Each elementwise op's loops, compiled for its function alone (see mapKernel). */
 export const KERNELS = {
-  unary: table(unaryRules, (rule) => mapKernel(rule.forward)),
-  binary: table(binaryRules, (rule) => zipKernel(rule.forward)),
-  comparison: table(comparisons, (rule) => zipKernel(rule.forward)),
+  unary: table(unaryRules, (rule: ScalarForward) => mapKernel(rule.forward, rule.source)),
+  binary: table(binaryRules, (rule: ScalarForward) => zipKernel(rule.forward, rule.source)),
+  comparison: table(comparisons, (rule: ScalarForward) => zipKernel(rule.forward, rule.source)),
 };
 
 /** The one-input elementwise primitives; the output has the input's shape. */

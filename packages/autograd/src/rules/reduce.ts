@@ -1,4 +1,5 @@
-import { map, reduce } from '../kernels/loops.js';
+import { reduce } from '../kernels/loops.js';
+import { map } from '../kernels/pointwise.js';
 import { reducedShape } from '../ndarray.js';
 import { alongAxes, outward } from './batching.js';
 import type { TensorNode, TensorRule } from './rule.js';
