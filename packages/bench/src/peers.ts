@@ -1,9 +1,9 @@
 /**
- * The benchmark: eight workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
+ * The benchmark: nine workloads on adjoint and, in the same process, on TensorFlow.js (cpu and wasm
  * backends), jax-js (wasm device, jit) and, for the scalar engine, micrograd by hand (micrograd.ts).
  * Contestants of a workload run interleaved, one repetition each per round in a seeded random order, so
  * they share the machine's load; tables give the median, the min–max and the ratio of each peer's
- * median to adjoint's (above 1: adjoint is faster). W2, W3 and W6 time adjoint eagerly and compiled.
+ * median to adjoint's (above 1: adjoint is faster). W2, W3, W6 and W9 time adjoint eagerly and compiled.
  * Writes out/bench-<dtype>.json, which `bench:table` (table.ts) turns into the README's table.
  *
  * adjoint runs in one dtype per process (`--dtype`, default float32): a program that mixes Float32Array
@@ -41,6 +41,7 @@ import {
 import { mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
+import { adjointGptStep, GPT_FLOPS, jaxGptStep, torchGptRow } from './gpt.js';
 import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
 import { jaxMlpStep, tf, tfContestant, tfMlpStep } from './mlp.js';
@@ -311,6 +312,26 @@ async function main(): Promise<void> {
   // TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel: it runs a convolution, cannot train one
   if (races.includes('W6'))
     console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
+
+  // W9: the names GPT, one SGD step on 32 names (every peer starts from adjoint's parameters: first loss 3.2857)
+  if (races.includes('W9')) {
+    await race(
+      'W9 names GPT: 4 layers, 4 heads, width 64, context 16, batch 32, one SGD step',
+      [
+        { name: ours, step: adjointGptStep(dtype) },
+        { name: `${ours}, compiled`, step: adjointGptStep(dtype, true) },
+        { name: 'jax-js jit (wasm, f32)', step: jaxGptStep() },
+      ],
+      reps,
+      { flops: GPT_FLOPS },
+    );
+    const torch = torchGptRow(dtype, reps, threads);
+    console.log(
+      typeof torch === 'string'
+        ? `  (${torch})`
+        : `  ${torch.name.padEnd(40)} ${`${torch.medianMs.toFixed(3)} ms`.padStart(10)} ${`${torch.minMs.toFixed(2)}–${torch.maxMs.toFixed(2)} ms`.padStart(20)}   (its own process, same run; first loss ${torch.firstLoss.toFixed(7)})`,
+    );
+  }
 
   if (races.rows.length === 0) {
     // W1 and W5 run in the float64 process only: a float32 run of just them times nothing, and keeps the file

@@ -26,6 +26,7 @@ export const WORKLOADS = {
   W6: 'MNIST CNN, batch 64, one SGD step',
   W7: 'per-example gradients (vmap of grad), batch 64',
   W8: 'Hessian-vector product, batch 64',
+  W9: 'the names GPT (4 layers, width 64, context 16), batch 32, one SGD step',
 } as const;
 
 /** The flags both timing commands (bench, bench:ab) take. */

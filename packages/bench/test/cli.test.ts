@@ -33,8 +33,8 @@ describe('the bench commands', () => {
       writeFileSync(join(caller, 'marker'), '');
       for (const [args, message] of [
         [
-          ['--only', 'W9'],
-          'bench: --only: unknown workload "W9"; did you mean W1? (workloads: W1, W2, W3, W4, W5, W6, W7, W8)',
+          ['--only', 'W10'],
+          'bench: --only: unknown workload "W10"; did you mean W1? (workloads: W1, W2, W3, W4, W5, W6, W7, W8, W9)',
         ],
         [['--onyl', 'W1'], 'bench: unknown option --onyl; did you mean --only?'],
         [['--dtype', 'float16'], 'bench: --dtype expects float32 or float64, got "float16"'],

@@ -1,4 +1,4 @@
-import { compile, noGrad, oneHot, Rng, type Tensor, tensor } from '@adjoint/autograd';
+import { compile, type DType, noGrad, oneHot, Rng, type Tensor, tensor } from '@adjoint/autograd';
 import {
   AdamW,
   CosineAnnealingLR,
@@ -35,13 +35,13 @@ class Block extends Module {
   readonly act = new GELU();
   readonly proj: Linear;
 
-  constructor(dim: number, heads: number, rng: Rng) {
+  constructor(dim: number, heads: number, rng: Rng, dtype: DType) {
     super();
-    this.ln1 = new LayerNorm(dim);
-    this.attn = new MultiHeadAttention(dim, heads, { causal: true, rng });
-    this.ln2 = new LayerNorm(dim);
-    this.fc = new Linear(dim, 4 * dim, { rng });
-    this.proj = new Linear(4 * dim, dim, { rng });
+    this.ln1 = new LayerNorm(dim, { dtype });
+    this.attn = new MultiHeadAttention(dim, heads, { causal: true, rng, dtype });
+    this.ln2 = new LayerNorm(dim, { dtype });
+    this.fc = new Linear(dim, 4 * dim, { rng, dtype });
+    this.proj = new Linear(4 * dim, dim, { rng, dtype });
   }
 
   forward(x: Tensor): Tensor {
@@ -63,15 +63,16 @@ export class NamesGpt extends Module {
   constructor(
     readonly size: GptSize,
     seed: number,
+    dtype: DType = 'float64',
   ) {
     super();
     const rng = new Rng(seed);
-    this.tokens = new Embedding(ALPHABET.length, size.dim, { rng });
-    this.positions = new Embedding(size.context, size.dim, { rng });
+    this.tokens = new Embedding(ALPHABET.length, size.dim, { rng, dtype });
+    this.positions = new Embedding(size.context, size.dim, { rng, dtype });
     this.blocks = new ModuleList(
-      Array.from({ length: size.layers }, () => new Block(size.dim, size.heads, rng)),
+      Array.from({ length: size.layers }, () => new Block(size.dim, size.heads, rng, dtype)),
     );
-    this.norm = new LayerNorm(size.dim);
+    this.norm = new LayerNorm(size.dim, { dtype });
     // nanoGPT's initialisation: every matrix N(0, 0.02²), the projections back into the residual stream
     // scaled by 1/√(2·layers), biases 0 (the LayerNorms keep their ones and zeros)
     for (const [name, p] of this.namedParameters()) {
@@ -128,7 +129,7 @@ export function maskedLoss(logits: Tensor, y: Tensor, mask: Tensor): Tensor {
   const picked = logits
     .reshape([n, v])
     .logSoftmax(1)
-    .mul(oneHot(y.reshape([n]), v));
+    .mul(oneHot(y.reshape([n]), v).astype(logits.dtype));
   const m = mask.reshape([n, 1]);
   return picked.mul(m).sum().div(m.sum()).neg();
 }
