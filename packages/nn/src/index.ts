@@ -61,7 +61,7 @@ export {
 } from './losses.js';
 export { type AccuracyOptions, accuracy, confusionMatrix, predictedClasses } from './metrics.js';
 export type { Model } from './model.js';
-export { Module, ModuleList } from './module.js';
+export { Module, ModuleDict, ModuleList } from './module.js';
 export { OneCycleLR, type OneCycleOptions } from './one-cycle.js';
 export { Adam, type AdamOptions, AdamW, type Clipping, SGD, type SgdOptions } from './optim.js';
 export type { OptimizerState, Parameters, ParamGroup } from './optim-state.js';

@@ -87,8 +87,8 @@ export abstract class Module implements Model<Tensor, Tensor> {
   }
 
   /**
-   * Its direct submodules with their names, in the order they were defined. A plain array of modules is
-   * an Error naming the property: wrap it in a ModuleList so that it is found.
+   * Its direct submodules with their names, in the order they were defined. A plain array or object of
+   * modules is an Error naming the property: wrap it in a ModuleList or ModuleDict so that it is found.
    */
   namedChildren(): [string, Module][] {
     const children: [string, Module][] = [];
@@ -98,6 +98,11 @@ export abstract class Module implements Model<Tensor, Tensor> {
         throw new TypeError(
           `${this.constructor.name}.${key} is an array of modules, whose parameters would not be found: ` +
             `make it new ModuleList([...])`,
+        );
+      else if (isPlainObject(value) && Object.values(value).some((v) => v instanceof Module))
+        throw new TypeError(
+          `${this.constructor.name}.${key} is an object of modules, whose parameters would not be found: ` +
+            `make it new ModuleDict({...})`,
         );
     }
     return children;
@@ -228,4 +233,83 @@ export class ModuleList<M extends Module = Module> extends Module {
       'ModuleList.forward: a list of modules is not applied itself; iterate over it in forward',
     );
   }
+}
+
+/**
+ * Modules by name (PyTorch's nn.ModuleDict): `new ModuleDict({ encoder, decoder })`, `.get(name)`,
+ * `.set(name, module)`, iterated as [name, module] in insertion order; each is named by its key in the
+ * dotted names of the parameters (`heads.sentiment.weight`). A name may not be empty or hold a '.',
+ * which would make the dotted names ambiguous.
+ */
+export class ModuleDict<M extends Module = Module> extends Module {
+  readonly #modules = new Map<string, M>();
+
+  constructor(modules: Readonly<Record<string, M>> | Iterable<readonly [string, M]> = {}) {
+    super();
+    if (typeof modules !== 'object' || modules === null)
+      throw new TypeError(`ModuleDict: expected an object or [name, module] pairs, got ${describe(modules)}`);
+    const pairs = Symbol.iterator in modules ? modules : Object.entries(modules);
+    for (const [name, m] of pairs as Iterable<readonly [string, M]>) this.set(name, m);
+  }
+
+  /** Adds (or replaces) the module called `name`; returns the dict. */
+  set(name: string, module: M): this {
+    if (typeof name !== 'string' || name === '' || name.includes('.'))
+      throw new TypeError(`ModuleDict: a name must be a non-empty string without '.', got ${describe(name)}`);
+    if (!(module instanceof Module))
+      throw new TypeError(
+        `ModuleDict: "${name}" is ${describe(module)}, not a Module (a layer or a class extending Module)`,
+      );
+    this.#modules.set(name, module);
+    return this;
+  }
+
+  /** The module called `name`; an Error naming the names it has when there is none. */
+  get(name: string): M {
+    const m = this.#modules.get(name);
+    if (m === undefined)
+      throw new RangeError(
+        `ModuleDict: no module "${name}" (it has ${[...this.#modules.keys()].map((k) => `"${k}"`).join(', ') || 'none'})`,
+      );
+    return m;
+  }
+
+  /** Whether a module is called `name`. */
+  has(name: string): boolean {
+    return this.#modules.has(name);
+  }
+
+  /** How many modules it holds. */
+  get size(): number {
+    return this.#modules.size;
+  }
+
+  /** Its names, in insertion order. */
+  keys(): IterableIterator<string> {
+    return this.#modules.keys();
+  }
+
+  /** Its [name, module] pairs, in insertion order. */
+  [Symbol.iterator](): Iterator<[string, M]> {
+    return this.#modules.entries();
+  }
+
+  /** @internal Its modules, named by their keys. */
+  override members(): [string, unknown][] {
+    return [...this.#modules];
+  }
+
+  /** A dict is not applied: its holder's forward picks from it. */
+  forward(): Tensor {
+    throw new TypeError(
+      'ModuleDict.forward: a dict of modules is not applied itself; pick from it in forward',
+    );
+  }
+}
+
+/** An object literal (not a class instance, an array or a typed array). */
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
 }

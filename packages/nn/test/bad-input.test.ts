@@ -64,6 +64,7 @@ import {
   loadModel,
   loadTrainingState,
   Module,
+  ModuleDict,
   ModuleList,
   MultiHeadAttention,
   mlp,
@@ -748,6 +749,34 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'ModuleList.at(out of range)',
     () => new ModuleList([new Flatten()]).at(1),
     'ModuleList: index 1 is out of range for a list of 1',
+  ],
+  [
+    'new ModuleDict({ a: 3 })',
+    () => new ModuleDict(bad<Record<string, Module>>({ a: 3 })),
+    'ModuleDict: "a" is 3, not a Module (a layer or a class extending Module)',
+  ],
+  [
+    "ModuleDict name with '.'",
+    () => new ModuleDict({ 'a.b': new Flatten() }),
+    `ModuleDict: a name must be a non-empty string without '.', got the string "a.b"`,
+  ],
+  [
+    'ModuleDict.get(unknown)',
+    () => new ModuleDict({ encoder: new Flatten() }).get('decoder'),
+    'ModuleDict: no module "decoder" (it has "encoder")',
+  ],
+  [
+    'Module holding an object of modules',
+    () => {
+      class Net extends Module {
+        heads = { a: new Flatten() };
+        forward(x: Tensor): Tensor {
+          return x;
+        }
+      }
+      return new Net().parameters();
+    },
+    'Net.heads is an object of modules, whose parameters would not be found: make it new ModuleDict({...})',
   ],
   [
     'Module holding an array of modules',
