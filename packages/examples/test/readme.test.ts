@@ -128,6 +128,7 @@ describe('the README', () => {
       expect(json.homepage).toMatch(/^https:\/\//);
       expect(json.keywords.length).toBeGreaterThan(3);
     }
-    expect(packaged.map((b) => b.file)).toEqual(PACKAGE_READMES);
+    // every package README has an example (each of them runs, above); nn's has a second, a model in code
+    expect([...new Set(packaged.map((b) => b.file))]).toEqual(PACKAGE_READMES);
   });
 });
