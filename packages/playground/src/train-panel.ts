@@ -150,25 +150,27 @@ function drawBoundary(t: Snapshot): void {
 function drawLoss(t: Snapshot): void {
   const width = plotWidth();
   const ticks = logTicks(t.losses);
+  const label = tickLabels(ticks);
   $('loss-curve').replaceChildren(
     Plot.plot({
       width,
       height: 140,
       // room for the longest tick label of a log axis (0.0001), which a default margin cut at the left
       marginLeft: 52,
+      // log10 of the loss on a linear scale, with ticks of our own choosing, each labelled: Plot hands a
+      // log scale's tickFormat to d3's, which blanks the labels of some ticks where the range spans
+      // several decades (a pause that landed late gave an empty label in CI)
       y: {
-        type: 'log',
-        label: 'loss',
+        label: 'loss (log scale)',
         grid: true,
-        // ticks of our own choosing, each labelled (a log axis left to itself labels only some)
-        ticks,
-        tickFormat: tickLabels(ticks),
+        ticks: ticks.map(Math.log10),
+        tickFormat: (v: number) => label(10 ** v),
       },
       x: { label: 'steps', tickFormat: 'd' },
       marks: [
         Plot.line(t.losses, {
           x: (_: number, i: number) => t.measuredAt[i],
-          y: (d: number) => d,
+          y: (d: number) => (d > 0 ? Math.log10(d) : Number.NaN),
           stroke: '#08519c',
         }),
       ],
