@@ -5,9 +5,8 @@
  *
  *   npx -y pnpm@10 bench:browser [n] [repetitions]
  */
-import { createServer } from 'node:http';
-import { build } from 'esbuild';
 import { chromium } from 'playwright';
+import { servePage } from './page.js';
 
 const n = Number(process.argv[2] ?? 1024);
 const repetitions = Number(process.argv[3] ?? 9);
@@ -31,38 +30,17 @@ for (let r = 0; r < ${repetitions}; r++) {
 window.result = { times, threads: getNumThreads(), isolated: crossOriginIsolated };
 `;
 
-const bundle = await build({
-  stdin: { contents: page, resolveDir: process.cwd(), loader: 'js' },
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  conditions: ['@adjoint/source'],
-  write: false,
-});
-const headers = {
+const { url, server } = await servePage(page, {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
-};
-const server = createServer((request, response) => {
-  if (request.url === '/bundle.js') {
-    response.writeHead(200, { ...headers, 'content-type': 'text/javascript' });
-    response.end(bundle.outputFiles[0]!.contents);
-  } else {
-    response.writeHead(200, { ...headers, 'content-type': 'text/html' });
-    response.end(
-      '<!doctype html><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>',
-    );
-  }
 });
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address() as { port: number };
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox'],
 });
 try {
   const tab = await browser.newPage();
-  await tab.goto(`http://127.0.0.1:${port}/`);
+  await tab.goto(url);
   await tab.waitForFunction(() => (globalThis as { result?: unknown }).result !== undefined, null, {
     timeout: 600_000,
   });

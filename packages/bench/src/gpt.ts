@@ -11,6 +11,7 @@ import { compile, type DType, type Tensor, tensor } from '@adjoint/autograd';
 import { type GptSize, maskedLoss, NamesGpt, names, sequences } from '@adjoint/examples';
 import { SGD } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
+import { torchPython } from './workloads.js';
 
 const np = jax.numpy;
 type JaxArray = jax.Array;
@@ -142,10 +143,7 @@ export interface TorchRow {
  */
 export function torchGptRow(dtype: DType, reps: number, threads: number): TorchRow | string {
   const script = fileURLToPath(new URL('./torch-gpt.py', import.meta.url));
-  // Debian's python3-torch is in the system Python; a python3 earlier on the PATH may not see it
-  const python = ['/usr/bin/python3', 'python3'].find(
-    (p) => spawnSync(p, ['-c', 'import torch']).status === 0,
-  );
+  const python = torchPython();
   if (python === undefined) return "PyTorch's row: not run here, no python3 that can import torch";
   const params = new NamesGpt(GPT_SIZE, 0, dtype)
     .parameters()

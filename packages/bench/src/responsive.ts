@@ -14,12 +14,11 @@
  *
  *   npx -y pnpm@10 bench:responsive [repetitions]
  */
-import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright';
 // @ts-expect-error: a plain ES module without types (the playground's own static server)
 import { serve } from '../../playground/scripts/serve.mjs';
+import { servePage } from './page.js';
 
 const repetitions = Number(process.argv[2] ?? 5);
 
@@ -120,27 +119,7 @@ const report = (name: string, runs: Run[]) => {
   );
 };
 
-const bundle = await build({
-  stdin: { contents: fitAsyncPage, resolveDir: process.cwd(), loader: 'js' },
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  conditions: ['@adjoint/source'],
-  write: false,
-});
-const server = createServer((request, response) => {
-  if (request.url === '/bundle.js') {
-    response.writeHead(200, { 'content-type': 'text/javascript' });
-    response.end(bundle.outputFiles[0]!.contents);
-  } else {
-    response.writeHead(200, { 'content-type': 'text/html' });
-    response.end(
-      '<!doctype html><link rel="icon" href="data:,"><script type="module" src="/bundle.js"></script>',
-    );
-  }
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address() as { port: number };
+const page = await servePage(fitAsyncPage);
 const site = (await serve(fileURLToPath(new URL('../../playground/dist', import.meta.url)))) as {
   server: { close(): void };
   url: string;
@@ -155,7 +134,7 @@ try {
   // interleaved, so a noisy stretch of the machine falls on both
   for (let r = 0; r < repetitions; r++) {
     for (const [runs, run] of [
-      [fit, () => fitAsyncRun(browser, `http://127.0.0.1:${port}/`)],
+      [fit, () => fitAsyncRun(browser, page.url)],
       [playground, () => playgroundRun(browser, site.url)],
     ] as const) {
       const durations = await run();
@@ -168,6 +147,6 @@ try {
   report('playground, moons to 95%, worker', playground);
 } finally {
   await browser.close();
-  server.close();
+  page.server.close();
   site.server.close();
 }

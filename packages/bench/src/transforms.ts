@@ -10,7 +10,7 @@ import { mlp } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import type { Contestant, Races } from './harness.js';
 import { initialLayers } from './mlp.js';
-import { MNIST_MLP } from './workloads.js';
+import { MNIST_MLP, torchPython } from './workloads.js';
 
 const np = jax.numpy;
 type JaxArray = jax.Array;
@@ -191,10 +191,7 @@ function jaxHvp(images: Float32Array, oneHot: Float32Array): () => Promise<void>
 /** functorch's medians for W7 and W8 from torch-transforms.py, or null where PyTorch is not installed. */
 function torchRows(dtype: DType, reps: number): { print(workload: string): void } | null {
   const script = fileURLToPath(new URL('./torch-transforms.py', import.meta.url));
-  // Debian's python3-torch is in the system Python; a python3 earlier on the PATH may not see it
-  const python = ['/usr/bin/python3', 'python3'].find(
-    (p) => spawnSync(p, ['-c', 'import torch']).status === 0,
-  );
+  const python = torchPython();
   if (python === undefined) {
     console.log("  (PyTorch's rows: not run here, no python3 that can import torch)");
     return null;

@@ -73,3 +73,11 @@ export function dtypeOrEach(command: Command, dtype: string | undefined): 'float
 export const WORKLOAD_HELP = Object.entries(WORKLOADS)
   .map(([id, title]) => `  ${id}  ${title}`)
   .join('\n');
+
+/**
+ * The python3 that can import torch (Debian's python3-torch is in the system Python; a python3 earlier on
+ * the PATH may not see it), or undefined where none can: PyTorch's rows run in a process of their own.
+ */
+export function torchPython(): string | undefined {
+  return ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch']).status === 0);
+}

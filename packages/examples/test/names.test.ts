@@ -8,6 +8,17 @@ import { namesMlp } from '../src/names-mlp';
 
 // The names examples in their quick modes, asserting what each claims, and the data they share.
 
+/** The names MLP's parameters, by the names PyTorch's state_dict of the same tree gives them. */
+const MLP_PARAMETERS = [
+  'embed.weight',
+  'hidden.weight',
+  'hidden.bias',
+  'norm.weight',
+  'norm.bias',
+  'out.weight',
+  'out.bias',
+];
+
 describe('the names data', () => {
   test('8,403 names of letters a–z, each once, split 6,722 / 841 / 840 by the seed', () => {
     const a = names(0);
@@ -82,15 +93,7 @@ describe('the names examples (quick)', () => {
     expect(withNorm!.dev).toBeLessThan(2.35);
     expect(withNorm!.dev).toBeLessThan(without!.dev);
     expect(mlp.training).toBe(false);
-    expect(mlp.namedParameters().map(([n]) => n)).toEqual([
-      'embed.weight',
-      'hidden.weight',
-      'hidden.bias',
-      'norm.weight',
-      'norm.bias',
-      'out.weight',
-      'out.bias',
-    ]);
+    expect(mlp.namedParameters().map(([n]) => n)).toEqual(MLP_PARAMETERS);
     expect(mlp.namedBuffers().map(([n]) => n)).toEqual([
       'norm.running_mean',
       'norm.running_var',
@@ -101,15 +104,7 @@ describe('the names examples (quick)', () => {
 
   test('names-manual: the bars written by hand train the MLP as autodiff does, step for step', () => {
     const result = namesManual({ quick: true });
-    expect(Object.keys(result.firstStep)).toEqual([
-      'embed.weight',
-      'hidden.weight',
-      'hidden.bias',
-      'norm.weight',
-      'norm.bias',
-      'out.weight',
-      'out.bias',
-    ]);
+    expect(Object.keys(result.firstStep)).toEqual(MLP_PARAMETERS);
     // every parameter's gradient at the first step, to rounding
     for (const g of Object.values(result.firstStep)) expect(g).toBeLessThan(1e-15);
     // and 300 steps later the two runs are still one: the losses, the parameters, the dev loss
