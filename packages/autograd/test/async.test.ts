@@ -67,8 +67,9 @@ describe('matmulAsync', () => {
     expect(b.grad!.toArray()).toEqual(gb);
   });
 
-  test('the page goes on while the workers multiply: a timer fires before a large product resolves', async () => {
+  test('the page goes on while the workers multiply: a timer set first fires before a large product resolves', async () => {
     const [a, b] = operands(512, 512, 512, 'float32', 9);
+    const before = ASYNC_SIMD?.team?.workerChunks ?? 0;
     let ticked = false;
     setTimeout(() => {
       ticked = true;
@@ -78,6 +79,8 @@ describe('matmulAsync', () => {
     expect(c.shape).toEqual([512, 512]);
     // in Node.js matmulAsync is synchronous work behind a resolved promise: the timer cannot fire first
     expect(tickedFirst).toBe(inBrowser);
+    // and the workers took every chunk of it: 512 rows are more than one chunk on any team
+    if (inBrowser) expect(ASYNC_SIMD!.team!.workerChunks - before).toBeGreaterThan(1);
   });
 
   test('products queue: several in flight come back right and in order', async () => {
