@@ -188,6 +188,31 @@ describe('compile', () => {
     },
   );
 
+  test('a step whose arrays nothing reads is dropped: an unused op, the gradient of an input that needs none', () => {
+    const x = randn([3, 4], { seed: 5 });
+    const c = tensor([0.5]);
+    const unused = compile(
+      (a: Tensor) => {
+        a.tanh(); // computed and dropped: no step of the program reads it, and it is not returned
+        return a.exp();
+      },
+      { fuse: false },
+    );
+    unused(x);
+    expect(bits(unused(x))).toEqual(bits(x.exp()));
+    expect(unused.programs[0]!.steps).toBe(1);
+    // the vjp of x·c computes c's gradient (a product and a sum over x's shape) whether or not it is asked for
+    const loss = (a: Tensor, b: Tensor) => a.mul(b).exp().sum();
+    const onlyX = compile((a: Tensor, b: Tensor) => valueAndGrad(loss, [0])(a, b)[1], { fuse: false });
+    const both = compile((a: Tensor, b: Tensor) => valueAndGrad(loss, [0, 1])(a, b)[1], { fuse: false });
+    const [gx] = valueAndGrad(loss, [0, 1])(x, c)[1];
+    for (const f of [onlyX, both]) {
+      f(x, c); // the trace
+      expect(bits(f(x, c)[0]!)).toEqual(bits(gx!));
+    }
+    expect(both.programs[0]!.steps - onlyX.programs[0]!.steps).toBe(2);
+  });
+
   test('a new signature (shape, dtype, structure, a number) is traced anew; the same one is not', () => {
     let calls = 0;
     const f = compile((x: Tensor, k: number) => {

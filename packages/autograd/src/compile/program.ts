@@ -173,7 +173,8 @@ export class Program implements Interpreter {
 
 /** The trace's steps, with runs of elementwise steps fused into loops (when `fuse` and the runtime allows it). */
 function planSteps(trace: Trace, fuse: boolean): PlanStep[] {
-  const { steps, slots } = trace;
+  const { slots } = trace;
+  const steps = liveSteps(trace);
   const lastRead = slots.map(() => -1);
   steps.forEach((step, t) => {
     if (step.kind === 'kernel') for (const { slot } of step.inputs) lastRead[slot] = t;
@@ -202,6 +203,23 @@ function planSteps(trace: Trace, fuse: boolean): PlanStep[] {
     }
   }
   return plan;
+}
+
+/**
+ * The trace's steps less the kernels whose arrays nothing reads: no later step, no effect, no output. A
+ * vjp computes a gradient for every input and backward drops those that need none (a constant's, as the
+ * 0.5 of x·0.5): eager code pays for them once, a program would pay at every call.
+ */
+function liveSteps({ steps, slots }: Trace): Step[] {
+  const read = slots.map((s) => s.pinned);
+  const live = steps.map(() => true);
+  for (let t = steps.length - 1; t >= 0; t--) {
+    const step = steps[t]!;
+    if (step.kind !== 'kernel') continue;
+    if (!read[step.output] && !step.allocations.some((i) => read[i])) live[t] = false;
+    else for (const { slot } of step.inputs) read[slot] = true;
+  }
+  return steps.filter((_, t) => live[t]);
 }
 
 function inputsOf(p: PlanStep): readonly InputRef[] {
