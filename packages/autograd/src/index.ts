@@ -37,7 +37,7 @@ export * as internal from './internal.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';
 export { concat, stack } from './ops/join.js';
-export { linear, matmulAsync } from './ops/matmul.js';
+export { linear, matmulAsync, scaledDotProductAttention } from './ops/matmul.js';
 export { where } from './ops/where.js';
 export type { Conv2dOptions, Pair, PoolOptions } from './ops/window.js';
 export type { TensorJSON } from './print.js';

@@ -1,4 +1,4 @@
-import { concat, noGrad, oneHot, stack, Tensor, tensor } from '@adjoint/autograd';
+import { concat, noGrad, oneHot, scaledDotProductAttention, stack, Tensor, tensor } from '@adjoint/autograd';
 import { broadcastPair, shape, tensorOf } from '@adjoint/autograd/arbitraries';
 import { fc } from '@fast-check/vitest';
 import type { Window } from '../src/kernels/window';
@@ -38,7 +38,8 @@ type OpName =
   | 'conv2d'
   | 'maxPool2d'
   | 'avgPool2d'
-  | 'flatten';
+  | 'flatten'
+  | 'scaledDotProductAttention';
 
 /** One case of an op: the op as a function of its inputs, and inputs in its domain. */
 export interface Case {
@@ -343,4 +344,21 @@ export const specs: Record<OpName, fc.Arbitrary<Case>> = {
   matmul: matmulCase('nn'),
   matmulNT: matmulCase('nt'),
   matmulTN: matmulCase('tn'),
+  // L queries and S keys of width E, either side's batch broadcast, with and without the causal mask
+  scaledDotProductAttention: fc
+    .tuple(
+      broadcastPair({ maxRank: 2, maxSize: 2 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.boolean(),
+    )
+    .chain(([[bq, bk], l, n, e, causal]) =>
+      fc
+        .tuple(tensorOf([...bq, l, e]), tensorOf([...bk, n, e]), tensorOf([...bk, n, e + 1]))
+        .map(([q, k, v]) => ({
+          f: (a: Tensor, b: Tensor, c: Tensor) => scaledDotProductAttention(a, b, c, { causal }),
+          inputs: [q, k, v],
+        })),
+    ),
 };

@@ -1,4 +1,13 @@
-import { type DType, internal, ShapeError, sideEffect, Tensor, tensor } from '@adjoint/autograd';
+import {
+  type DType,
+  internal,
+  linear,
+  ShapeError,
+  scaledDotProductAttention,
+  sideEffect,
+  Tensor,
+  tensor,
+} from '@adjoint/autograd';
 import { Linear } from './layers.js';
 import { Module } from './module.js';
 import { type BlockOptions, generator, make, positive } from './parameters.js';
@@ -260,30 +269,17 @@ export class MultiHeadAttention extends Module {
         `MultiHeadAttention: expected input [B, T, ${this.dim}], got ${x instanceof Tensor ? formatShape(x.shape) : describe(x)}`,
       );
     const [b, t] = x.shape as [number, number, number];
-    const [h, d] = [this.heads, this.dim / this.heads];
-    // [B, T, 3·dim] → three [B, H, T, d]
-    const qkv = this.qkv.forward(x).reshape([b, t, 3, h, d]).transpose([2, 0, 3, 1, 4]);
-    const [q, k, v] = [0, 1, 2].map((i) => qkv.slice(0, i, i + 1).reshape([b, h, t, d])) as [
-      Tensor,
-      Tensor,
-      Tensor,
-    ];
-    let scores = q.matmul(k.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(d));
-    if (this.causal) {
-      const allowed = new Float64Array(t * t);
-      for (let i = 0; i < t; i++) for (let j = 0; j <= i; j++) allowed[i * t + j] = 1;
-      // a score that may not be attended to becomes −∞: its weight after softmax is 0, and so is its gradient
-      const [mask, never] =
-        scores.dtype === 'float32'
-          ? [
-              new Tensor(Float32Array.from(allowed), [t, t]),
-              new Tensor(Float32Array.of(Number.NEGATIVE_INFINITY), [1]),
-            ]
-          : [new Tensor(allowed, [t, t]), new Tensor(Float64Array.of(Number.NEGATIVE_INFINITY), [1])];
-      scores = scores.where(mask, never);
-    }
-    const mixed = scores.softmax(-1).matmul(v); // [B, H, T, d]
-    return this.proj.forward(mixed.transpose([0, 2, 1, 3]).reshape([b, t, this.dim]));
+    const [h, d, dim] = [this.heads, this.dim / this.heads, this.dim];
+    const { weight, bias } = this.qkv;
+    // the queries, keys and values as three products with rows of qkv's weight, each split into heads
+    // [B, H, T, d]: one product and a slice of its output would copy the activations three times more,
+    // forward and back, where this slices the weight
+    const project = (i: number) =>
+      linear(x, weight.slice(0, i * dim, (i + 1) * dim), bias.slice(0, i * dim, (i + 1) * dim))
+        .reshape([b, t, h, d])
+        .transpose([0, 2, 1, 3]);
+    const mixed = scaledDotProductAttention(project(0), project(1), project(2), { causal: this.causal });
+    return this.proj.forward(mixed.transpose([0, 2, 1, 3]).reshape([b, t, dim]));
   }
 
   /** `MultiHeadAttention(64, heads=4, causal)`. */

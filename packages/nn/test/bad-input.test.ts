@@ -21,6 +21,7 @@ import {
   Rng,
   rand,
   randn,
+  scaledDotProductAttention,
   setNumThreads,
   sideEffect,
   stack,
@@ -312,6 +313,36 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'linear(mismatch)',
     () => linear(t(), ones([2, 2])),
     'matmul: expected [..., m, k] @ [..., k, n], got [2, 3] @ [2, 2] (3 != 2)',
+  ],
+  [
+    'scaledDotProductAttention(string v)',
+    () => scaledDotProductAttention(ones([2, 3]), ones([4, 3]), bad('v')),
+    'scaledDotProductAttention: expected v to be a Tensor, got the string "v"',
+  ],
+  [
+    'scaledDotProductAttention(mismatched keys)',
+    () => scaledDotProductAttention(ones([2, 3]), ones([4, 2]), ones([4, 5])),
+    'scaledDotProductAttention: expected q [..., L, E], k [..., S, E] and v [..., S, Ev], got q [2, 3], k [4, 2], v [4, 5]',
+  ],
+  [
+    'scaledDotProductAttention(values for other keys)',
+    () => scaledDotProductAttention(ones([2, 3]), ones([4, 3]), ones([5, 3])),
+    'scaledDotProductAttention: expected q [..., L, E], k [..., S, E] and v [..., S, Ev], got q [2, 3], k [4, 3], v [5, 3]',
+  ],
+  [
+    'scaledDotProductAttention(unknown option)',
+    () => scaledDotProductAttention(ones([2, 3]), ones([4, 3]), ones([4, 3]), { casual: true } as never),
+    "scaledDotProductAttention: unknown option 'casual'; did you mean 'causal'? (options: causal, scale)",
+  ],
+  [
+    'scaledDotProductAttention(scale NaN)',
+    () => scaledDotProductAttention(ones([2, 3]), ones([4, 3]), ones([4, 3]), { scale: Number.NaN }),
+    'scaledDotProductAttention: expected scale to be a finite number, got NaN',
+  ],
+  [
+    'scaledDotProductAttention(causal string)',
+    () => scaledDotProductAttention(ones([2, 3]), ones([4, 3]), ones([4, 3]), { causal: 'yes' as never }),
+    'scaledDotProductAttention: expected causal to be a boolean, got the string "yes"',
   ],
   [
     'Tensor.matmul(mismatch)',
