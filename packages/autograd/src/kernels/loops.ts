@@ -11,6 +11,7 @@
  * rounded. Sums accumulate in float64.
  */
 
+import { copyOf } from '../codegen.js';
 import {
   broadcastStrides,
   checkFloat32,
@@ -23,6 +24,16 @@ import {
   stridesOf,
 } from '../ndarray.js';
 import { allocate } from '../run.js';
+
+/**
+ * A loop of this file as one copy per dtype of the array it walks: a shared loop reads Float32Arrays
+ * and Float64Arrays at one site, which V8 then compiles for either. Transposing 32,768 float32 values
+ * (the heads of the names GPT) in a process that had run float64 took 0.10–0.15 ms through the shared
+ * loop and 0.08 ms through its float32 copy; summing them over rows 0.07–0.10 ms and 0.056 ms.
+ */
+function perDType<F>(fn: F): Record<DType, F> {
+  return { float32: copyOf(fn), float64: copyOf(fn) };
+}
 
 /** `data` as `dtype`: the same array when it already is, otherwise a converted copy (rounded to nearest for float32). */
 export function convert(data: Storage, dtype: DType, what = 'astype'): Storage {
@@ -107,6 +118,18 @@ export function select(cond: NDArray, a: NDArray, b: NDArray, outShape: readonly
   return out;
 }
 
+/** out[o + j] = x[from + j·step] for j < n. */
+const COPY_ROW = perDType((out: Storage, o: number, x: Storage, from: number, step: number, n: number) => {
+  for (let j = 0; j < n; j++) out[o + j] = x[from + j * step]!;
+});
+
+/** out[p + j·step] += data[i + j] for j < n. */
+const ADD_ROW = perDType(
+  (out: Float64Array, p: number, step: number, data: Storage, i: number, n: number) => {
+    for (let j = 0; j < n; j++) out[p + j * step]! += data[i + j]!;
+  },
+);
+
 /** `x` read through arbitrary strides (0 to broadcast, permuted to transpose) into a contiguous array of `shape`. */
 export function gatherStrided(
   x: Storage,
@@ -117,9 +140,8 @@ export function gatherStrided(
   const out = allocate(dtypeOf(x), sizeOf(shape));
   const [rows, [walk]] = coalesce(shape, [strides]);
   const step = walk!.at(-1) ?? 0;
-  forEachRow(rows, [walk!], (o, inner, [p]) => {
-    for (let j = 0; j < inner; j++) out[o + j] = x[offset + p! + j * step]!;
-  });
+  const copy = COPY_ROW[dtypeOf(x)];
+  forEachRow(rows, [walk!], (o, inner, [p]) => copy(out, o, x, offset + p!, step, inner));
   return out;
 }
 
@@ -167,10 +189,10 @@ export function reduce(x: NDArray, axes: readonly number[], kind: ReduceKernel):
     reduceRows(data, out, out.length, n, kind);
     return convert(out, dtypeOf(data));
   }
+  const addRow = ADD_ROW[dtypeOf(data)];
   forEachRow(rows, [into!], (i, inner, [p]) => {
-    if (kind === 'sum') {
-      for (let j = 0; j < inner; j++) out[p! + j * step]! += data[i + j]!;
-    } else if (kind === 'max') {
+    if (kind === 'sum') addRow(out, p!, step, data, i, inner);
+    else if (kind === 'max') {
       for (let j = 0; j < inner; j++) {
         const v = data[i + j]!;
         const at = p! + j * step;
