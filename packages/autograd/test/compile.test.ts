@@ -188,6 +188,25 @@ describe('compile', () => {
     },
   );
 
+  test.each(DTYPES)(
+    'one elementwise op that broadcasts is a loop of its own; one that does not stays a kernel (%s)',
+    (dtype) => {
+      const x = randn([4, 3, 5], { seed: 6 }).astype(dtype);
+      const b = randn([5], { seed: 7 }).astype(dtype);
+      const biased = compile((p: Tensor, q: Tensor) => p.add(q).transpose([1, 0, 2]));
+      const plain = compile((p: Tensor) => p.exp().transpose([1, 0, 2]));
+      for (const [f, args, eager] of [
+        [biased, [x, b], x.add(b).transpose([1, 0, 2])],
+        [plain, [x], x.exp().transpose([1, 0, 2])],
+      ] as const) {
+        (f as (...a: Tensor[]) => Tensor)(...args); // the trace
+        expect(bits((f as (...a: Tensor[]) => Tensor)(...args))).toEqual(bits(eager));
+      }
+      expect(biased.programs[0]!.fusedLoops).toBe(1);
+      expect(plain.programs[0]!.fusedLoops).toBe(0);
+    },
+  );
+
   test('a step whose arrays nothing reads is dropped: an unused op, the gradient of an input that needs none', () => {
     const x = randn([3, 4], { seed: 5 });
     const c = tensor([0.5]);

@@ -38,8 +38,11 @@ export function fuse(
 ): Fused[] | null {
   const groups: number[][] = [];
   let current: number[] = [];
+  // a run of one is a loop too where it broadcasts (a bias over rows): the loop reads the operand by
+  // index arithmetic, where the kernel walks it one short row at a time
   const close = () => {
-    if (current.length >= 2) groups.push(current);
+    const single = current.length === 1 && broadcasts(steps[current[0]!]!);
+    if (current.length >= 2 || single) groups.push(current);
     current = [];
   };
   steps.forEach((step, t) => {
@@ -66,6 +69,12 @@ export function fuse(
     fused.push(f);
   }
   return fused;
+}
+
+/** Whether an elementwise step reads an input of a shape other than its output's. */
+function broadcasts(step: FusionStep): boolean {
+  const shape = step.scalar!.shape;
+  return !('sum' in step.scalar!) && step.inputs.some((x) => !sameShape(x.shape, shape));
 }
 
 function compileGroup(
