@@ -38,6 +38,7 @@ export { getNumThreads, setNumThreads } from './kernels/threads.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';
 export { concat, stack } from './ops/join.js';
 export { linear, matmulAsync, scaledDotProductAttention } from './ops/matmul.js';
+export { layerNorm } from './ops/normalize.js';
 export { where } from './ops/where.js';
 export type { Conv2dOptions, Pair, PoolOptions } from './ops/window.js';
 export type { TensorJSON } from './print.js';

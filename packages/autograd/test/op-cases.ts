@@ -1,4 +1,13 @@
-import { concat, noGrad, oneHot, scaledDotProductAttention, stack, Tensor, tensor } from '@adjoint/autograd';
+import {
+  concat,
+  layerNorm,
+  noGrad,
+  oneHot,
+  scaledDotProductAttention,
+  stack,
+  Tensor,
+  tensor,
+} from '@adjoint/autograd';
 import { broadcastPair, shape, tensorOf } from '@adjoint/autograd/arbitraries';
 import { fc } from '@fast-check/vitest';
 import type { Window } from '../src/kernels/window';
@@ -39,7 +48,8 @@ type OpName =
   | 'maxPool2d'
   | 'avgPool2d'
   | 'flatten'
-  | 'scaledDotProductAttention';
+  | 'scaledDotProductAttention'
+  | 'layerNorm';
 
 /** One case of an op: the op as a function of its inputs, and inputs in its domain. */
 export interface Case {
@@ -344,6 +354,20 @@ export const specs: Record<OpName, fc.Arbitrary<Case>> = {
   matmul: matmulCase('nn'),
   matmulNT: matmulCase('nt'),
   matmulTN: matmulCase('tn'),
+  // over the last one or two axes, with a weight and a bias; rows of at least two values (a row of one
+  // normalises to 0 whatever it holds), eps small beside their spread
+  layerNorm: fc
+    .tuple(shape({ maxRank: 2, maxSize: 3 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 2 }))
+    .chain(([lead, d, k]) => {
+      const normalized = k === 1 ? [d] : [2, d];
+      return fc
+        .tuple(tensorOf([...lead, ...normalized]), tensorOf(normalized), tensorOf(normalized))
+        .map(([x, w, b]) => ({
+          f: (a: Tensor, wt: Tensor, bs: Tensor) =>
+            layerNorm(a, normalized, { weight: wt, bias: bs, eps: 1e-3 }),
+          inputs: [x, w, b],
+        }));
+    }),
   // L queries and S keys of width E, either side's batch broadcast, with and without the causal mask
   scaledDotProductAttention: fc
     .tuple(

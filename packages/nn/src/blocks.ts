@@ -1,6 +1,7 @@
 import {
   type DType,
   internal,
+  layerNorm,
   linear,
   ShapeError,
   scaledDotProductAttention,
@@ -106,11 +107,9 @@ export class LayerNorm extends Module {
       throw new ShapeError(
         `LayerNorm: expected input [..., ${this.shape.join(', ')}], got ${x instanceof Tensor ? formatShape(x.shape) : describe(x)}`,
       );
-    const axes = Array.from({ length: k }, (_, i) => x.ndim - k + i);
-    const centred = x.sub(x.mean(axes, true));
-    const variance = centred.mul(centred).mean(axes, true);
-    const normalised = centred.div(variance.add(this.eps).sqrt());
-    return this.weight === null ? normalised : normalised.mul(this.weight).add(this.bias!);
+    return this.weight === null
+      ? layerNorm(x, this.shape, { eps: this.eps })
+      : layerNorm(x, this.shape, { weight: this.weight, bias: this.bias!, eps: this.eps });
   }
 
   /** `LayerNorm([64], eps=1e-5)`. */

@@ -13,6 +13,7 @@ import {
   jacfwd,
   jacrev,
   jvp,
+  layerNorm,
   linear,
   linearize,
   noGrad,
@@ -313,6 +314,41 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'linear(mismatch)',
     () => linear(t(), ones([2, 2])),
     'matmul: expected [..., m, k] @ [..., k, n], got [2, 3] @ [2, 2] (3 != 2)',
+  ],
+  [
+    'layerNorm(string x)',
+    () => layerNorm(bad('x'), 3),
+    'layerNorm: expected x to be a Tensor, got the string "x"',
+  ],
+  [
+    'layerNorm(empty shape)',
+    () => layerNorm(ones([2, 3]), []),
+    'layerNorm: expected normalizedShape to be a positive integer or a non-empty list of them, got an array of length 0',
+  ],
+  [
+    'layerNorm(other trailing axes)',
+    () => layerNorm(ones([2, 3]), [2, 3, 4]),
+    'layerNorm: expected x [..., 2, 3, 4], got [2, 3]',
+  ],
+  [
+    'layerNorm(weight of another shape)',
+    () => layerNorm(ones([2, 3]), 3, { weight: ones([2]) }),
+    'layerNorm: expected weight [3], got [2]',
+  ],
+  [
+    'layerNorm(string bias)',
+    () => layerNorm(ones([2, 3]), 3, { bias: bad('b') }),
+    'layerNorm: expected bias to be a Tensor, got the string "b"',
+  ],
+  [
+    'layerNorm(negative eps)',
+    () => layerNorm(ones([2, 3]), 3, { eps: -1 }),
+    'layerNorm: expected eps to be a finite number ≥ 0, got -1',
+  ],
+  [
+    'layerNorm(unknown option)',
+    () => layerNorm(ones([2, 3]), 3, { epss: 1 } as never),
+    "layerNorm: unknown option 'epss'; did you mean 'eps'? (options: weight, bias, eps)",
   ],
   [
     'scaledDotProductAttention(string v)',

@@ -1,5 +1,5 @@
 // kernels/: every numeric loop of the engine (loops.ts the portable ones, pointwise.ts the elementwise
-// ops', erf.ts the error function). Imports ndarray.ts, run.ts (where their arrays come from), codegen.ts
+// ops', erf.ts the error function, normalize.ts layer normalisation's rows). Imports ndarray.ts, run.ts (where their arrays come from), codegen.ts
 // and each other. gemm.ts, simd.ts and matmul.ts hold the matrix product, window.ts convolution's and
 // pooling's windows.
 /**
@@ -31,7 +31,7 @@ import { allocate } from '../run.js';
  * (the heads of the names GPT) in a process that had run float64 took 0.10–0.15 ms through the shared
  * loop and 0.08 ms through its float32 copy; summing them over rows 0.07–0.10 ms and 0.056 ms.
  */
-function perDType<F>(fn: F): Record<DType, F> {
+export function perDType<F>(fn: F): Record<DType, F> {
   return { float32: copyOf(fn), float64: copyOf(fn) };
 }
 
