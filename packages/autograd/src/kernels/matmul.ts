@@ -3,7 +3,7 @@ import { broadcastStrides, type NDArray, promote, type Storage, sizeOf } from '.
 import { allocate } from '../run.js';
 import { type GemmOperands, gemm, PRECISIONS } from './gemm.js';
 import { convert, forEachRow } from './loops.js';
-import { ASYNC_SIMD, gemmSimd, gemmSimdAsync, SIMD } from './simd.js';
+import { ASYNC_SIMD, gemmSimd, gemmSimdAsync, gemmSimdBatch, PARALLEL_WORK, SIMD } from './simd.js';
 
 /**
  * Batched matrix products C = op(A)·op(B), where op transposes the last two axes when asked, and the
@@ -44,8 +44,24 @@ export function matmul(
   const batchShape = outShape.slice(0, r - 2);
   const aBatch = broadcastStrides(a.shape.slice(0, -2), batchShape);
   const bBatch = broadcastStrides(b.shape.slice(0, -2), batchShape);
+  const batch = sizeOf(batchShape);
+  if (wide && batch > 1 && m * n * k < PARALLEL_WORK) {
+    // a batch of small products (attention's heads): one copy of the operands into the module for all
+    const offsets: [number, number, number][] = [];
+    forEachRow(
+      [...batchShape, 1],
+      [
+        [...aBatch, 0],
+        [...bBatch, 0],
+      ],
+      (t, _length, [pa, pb]) => offsets.push([pa! * m * k, pb! * k * n, t * m * n]),
+    );
+    const out = allocate(precision.dtype, sizeOf(outShape));
+    gemmSimdBatch(SIMD!, { A, ai, ap, B, bp, bj, m, k, n }, offsets, precision, out);
+    return out;
+  }
   // one product through WebAssembly takes its result straight out of the module's memory
-  let out = wide && sizeOf(batchShape) === 1 ? null : allocate(precision.dtype, sizeOf(outShape));
+  let out = wide && batch === 1 ? null : allocate(precision.dtype, sizeOf(outShape));
   // one "row" of length 1 per batch: the row walker gives each operand's matrix offset
   forEachRow(
     [...batchShape, 1],
