@@ -93,12 +93,20 @@ function compileGroup(
   const body: string[] = [];
   const after: string[] = [];
   let sums: Float64Array | null = null;
+  const scalars = new Set<number>();
   const read = (slot: number, at: readonly number[]): string => {
     const held = local.get(slot);
     if (held !== undefined) return held;
     let k = inputs.findIndex((x) => x.slot === slot && sameShape(x.shape, at));
     if (k < 0) k = inputs.push({ slot, shape: at }) - 1;
-    return `x${k}[${indexOf(at, shape)}]`;
+    const index = indexOf(at, shape);
+    // one value for every position (a scalar, as the 0.5 of x·0.5) is read once, before the loop: V8
+    // reads it again at each position, as a store to an output might have changed it
+    if (index === '0') {
+      scalars.add(k);
+      return `s${k}`;
+    }
+    return `x${k}[${index}]`;
   };
   for (const t of group) {
     const step = steps[t]!;
@@ -125,6 +133,7 @@ function compileGroup(
     ...fns.map((_, k) => `const f${k} = fns[${k}];`),
     'return function fused(inputs, outputs) {',
     ...inputs.map((_, k) => `  const x${k} = inputs[${k}].data;`),
+    ...[...scalars].map((k) => `  const s${k} = x${k}[0];`),
     ...outputs.map((_, k) => `  const o${k} = outputs[${k}];`),
     ...(sums === null ? [] : ['  sums.fill(0);']),
     // four positions an iteration (V8 does not unroll loops; this one runs about 1.6 times faster), each
