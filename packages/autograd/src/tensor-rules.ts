@@ -49,7 +49,11 @@ export function elementwise<T extends TensorNode<T>>(
 ): NodeRule<T> {
   return {
     name,
-    vjp: (g, y, xs) => rule.vjp(g, y, xs, attrs).map((gi, i) => gi?.sumTo(xs[i]!.shape) ?? null),
+    // a gradient is summed back only for an input that needs one (not the 1 of x + 1)
+    vjp: (g, y, xs) =>
+      rule
+        .vjp(g, y, xs, attrs)
+        .map((gi, i) => (xs[i]!.requiresGrad ? (gi?.sumTo(xs[i]!.shape) ?? null) : null)),
     // a tangent is spread to the output's shape first, where broadcasting stretched its input
     jvp: diagonalJvp<T>(
       (g, y, xs) => rule.vjp(g, y, xs, attrs),

@@ -207,7 +207,7 @@ describe('compile', () => {
     },
   );
 
-  test('a step whose arrays nothing reads is dropped: an unused op, the gradient of an input that needs none', () => {
+  test('a step whose arrays nothing reads is dropped; the gradient of an input that needs none is not computed', () => {
     const x = randn([3, 4], { seed: 5 });
     const c = tensor([0.5]);
     const unused = compile(
@@ -220,7 +220,7 @@ describe('compile', () => {
     unused(x);
     expect(bits(unused(x))).toEqual(bits(x.exp()));
     expect(unused.programs[0]!.steps).toBe(1);
-    // the vjp of x·c computes c's gradient (a product and a sum over x's shape) whether or not it is asked for
+    // c's gradient (a product, and a sum over x's shape) is in the program only when it is asked for
     const loss = (a: Tensor, b: Tensor) => a.mul(b).exp().sum();
     const onlyX = compile((a: Tensor, b: Tensor) => valueAndGrad(loss, [0])(a, b)[1], { fuse: false });
     const both = compile((a: Tensor, b: Tensor) => valueAndGrad(loss, [0, 1])(a, b)[1], { fuse: false });

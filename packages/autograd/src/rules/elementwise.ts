@@ -78,7 +78,12 @@ export const binaryRules = {
   // d(a + b) = da + db
   add: { forward: (a, b) => a + b, source: '($0 + $1)', vjp: (g) => [g, g] },
   // d(a b) = b da + a db
-  mul: { forward: (a, b) => a * b, source: '($0 * $1)', vjp: (g, _y, [a, b]) => [g.mul(b!), g.mul(a!)] },
+  mul: {
+    forward: (a, b) => a * b,
+    source: '($0 * $1)',
+    // only the gradients asked for: x·0.5 needs none for its 0.5, a product over all of x
+    vjp: (g, _y, [a, b]) => [a!.requiresGrad ? g.mul(b!) : null, b!.requiresGrad ? g.mul(a!) : null],
+  },
   // d(a / b) = da / b - (a / b) db / b. A primitive, not a·b⁻¹, so the forward is rounded once, like a / b.
   div: {
     forward: (a, b) => a / b,
