@@ -234,9 +234,10 @@ export class BatchNorm1d extends Module {
 
 /**
  * Multi-head self-attention (PyTorch's nn.MultiheadAttention on one input, batch first): for x
- * [B, T, dim], one product makes the queries, keys and values (`qkv`, weight [3·dim, dim], as PyTorch's
- * in_proj_weight), each head attends with softmax(q·kᵀ / √(dim/heads)) (with `causal`, position t only
- * to positions ≤ t), and `proj` mixes the heads' outputs. The two linear maps start as PyTorch's Linear.
+ * [B, T, dim], `qkv` (weight [3·dim, dim], as PyTorch's in_proj_weight) makes the queries, keys and
+ * values, each head attends with softmax(q·kᵀ / √(dim/heads)) (scaledDotProductAttention; with
+ * `causal`, position t only to positions ≤ t), and `proj` mixes the heads' outputs. The two linear maps
+ * start as PyTorch's Linear.
  */
 export class MultiHeadAttention extends Module {
   readonly qkv: Linear;
