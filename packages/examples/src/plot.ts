@@ -78,7 +78,8 @@ export async function lossCurve(
         type: 'quantitative',
         // a decade of room on either side, so no line runs along the frame
         scale: { type: 'log', domain: [low / 3, high * 3], nice: false },
-        axis: { format: '.0e' },
+        // powers of ten where the loss falls far (1e-6); plain numbers (3, 2, 0.9) where it stays above 0.01
+        axis: { format: low >= 0.01 ? '~g' : '.0e' },
         title: 'loss',
       },
       color: { field: 'name', type: 'nominal', title: null, legend },

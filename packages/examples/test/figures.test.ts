@@ -9,6 +9,7 @@ import {
 } from '@adjoint/examples';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, test } from 'vitest';
+import { namesBigram } from '../src/names-bigram';
 
 /** Parses SVG text, failing the test if it is not well-formed XML with an <svg> root. */
 function parse(svg: string): Record<string, unknown> {
@@ -77,6 +78,15 @@ describe('the pictures', () => {
     const ticks = labels.filter((t) => /^[0-9.e+&#;-]+$/.test(t) && t.includes('e'));
     expect(ticks.length).toBeGreaterThan(1);
     expect(labels).not.toContain('0.000001');
+  });
+
+  test('a loss that stays above 0.01 is labelled with plain numbers, not powers of ten', async () => {
+    const figures = await namesBigram({ quick: true }).figures();
+    const loss = figures.find((f) => f.name === 'names-bigram-loss')!;
+    const labels = [...loss.svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+    const ticks = labels.filter((t) => /^[0-9.]+$/.test(t) && Number(t) > 0 && Number(t) < 10);
+    expect(ticks.length).toBeGreaterThan(2);
+    expect(labels.filter((t) => /^[0-9.]+e[+-]/.test(t))).toEqual([]);
   });
 
   test('the MNIST curve has a validation series (held-out training digits) beside the training one, and ticks at whole epochs', async () => {
