@@ -16,6 +16,7 @@ import {
 } from '@adjoint/nn';
 import { ALPHABET, encode, names } from './data/names';
 import type { ExampleOutput, RunOptions } from './example';
+import { attentionMaps } from './names-plot';
 import { lossCurve, means } from './plot';
 
 /** A GPT's size: layers, heads, width, and the context it reads. */
@@ -89,9 +90,26 @@ export class NamesGpt extends Module {
   /** Logits [B, T, 27] for the token indices [B, T] (T ≤ context). */
   forward(ids: Tensor): Tensor {
     const [b, t] = ids.shape as [number, number];
-    let h = this.tokens.forward(ids).add(this.positions.forward(Array.from({ length: t }, (_, i) => i)));
+    let h = this.#embed(ids);
     for (const block of this.blocks) h = block.forward(h);
     return this.norm.forward(h).matmul(this.tokens.weight.transpose()).reshape([b, t, ALPHABET.length]);
+  }
+
+  /** Each layer's attention weights [B, H, T, T] for the token indices [B, T]: what the picture shows. */
+  attention(ids: Tensor): Tensor[] {
+    let h = this.#embed(ids);
+    const weights: Tensor[] = [];
+    for (const block of this.blocks) {
+      weights.push(block.attn.attentionWeights(block.ln1.forward(h)));
+      h = block.forward(h);
+    }
+    return weights;
+  }
+
+  /** Token plus position embeddings [B, T, dim]. */
+  #embed(ids: Tensor): Tensor {
+    const t = ids.shape[1]!;
+    return this.tokens.forward(ids).add(this.positions.forward(Array.from({ length: t }, (_, i) => i)));
   }
 }
 
@@ -224,6 +242,7 @@ export function namesGpt(options: RunOptions = {}): NamesGptResult {
       `sampled: ${samples.join(', ')}`,
     ],
     figures: async () => [
+      { name: 'names-gpt-attention', svg: await attentionFigure(gpt, data.dev) },
       {
         name: 'names-gpt-loss',
         svg: await lossCurve(
@@ -234,6 +253,17 @@ export function namesGpt(options: RunOptions = {}): NamesGptResult {
       },
     ],
   };
+}
+
+/** The attention maps of every layer and head for the first dev name of five letters or more. */
+function attentionFigure(gpt: NamesGpt, dev: readonly string[]): Promise<string> {
+  const name = dev.find((n) => n.length >= 5 && n.length < gpt.size.context) ?? dev[0]!;
+  const ids = [0, ...[...name].map(encode)];
+  const weights = noGrad(() => gpt.attention(tensor([ids])));
+  return attentionMaps(
+    name,
+    weights.map((w) => (w.toArray() as number[][][][])[0]!),
+  );
 }
 
 /** `n` names sampled from the GPT (in evaluation mode), a character at a time, with a seeded generator. */

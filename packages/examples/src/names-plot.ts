@@ -45,3 +45,47 @@ export async function bigramTables(counted: Float64Array, learned: Float64Array)
     },
   });
 }
+
+/**
+ * A GPT's attention for one name: a heat map per layer (rows) and head (columns), row t the weights that
+ * position t (reading the letter shown) gives the positions up to it. The name is read as the model
+ * reads it, '.' first.
+ */
+export async function attentionMaps(
+  name: string,
+  layers: readonly (readonly number[][][])[],
+): Promise<string> {
+  const letters = ['.', ...name];
+  const values = layers.flatMap((heads, l) =>
+    heads.flatMap((rows, h) =>
+      rows.flatMap((row, query) =>
+        row.map((weight, key) => ({ layer: `layer ${l + 1}`, head: `head ${h + 1}`, query, key, weight })),
+      ),
+    ),
+  );
+  // positions on the axes, labelled by the letter read there (a letter may come twice)
+  const labelExpr = `${JSON.stringify(letters)}[datum.value]`;
+  return render({
+    title: { text: `Names GPT: where each position looks, reading '${name}'`, anchor: 'start' },
+    data: { values },
+    facet: {
+      row: { field: 'layer', type: 'nominal', title: null },
+      column: { field: 'head', type: 'nominal', title: null },
+    },
+    spec: {
+      width: 14 * letters.length,
+      height: 14 * letters.length,
+      mark: { type: 'rect' },
+      encoding: {
+        x: { field: 'key', type: 'ordinal', title: 'attends to', axis: { labelExpr, labelAngle: 0 } },
+        y: { field: 'query', type: 'ordinal', title: 'reading', axis: { labelExpr } },
+        color: {
+          field: 'weight',
+          type: 'quantitative',
+          scale: { scheme: 'blues', domain: [0, 1] },
+          legend: { title: 'weight', format: '.1f' },
+        },
+      },
+    },
+  });
+}

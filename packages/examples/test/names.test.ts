@@ -1,4 +1,4 @@
-import { tensor } from '@adjoint/autograd';
+import { noGrad, tensor } from '@adjoint/autograd';
 import { describe, expect, test } from 'vitest';
 import { ALPHABET, names, windows } from '../src/data/names';
 import { namesBigram } from '../src/names-bigram';
@@ -118,7 +118,7 @@ describe('the names examples (quick)', () => {
     expect(Math.abs(result.dev.byHand - result.dev.autodiff)).toBeLessThan(1e-14);
   }, 60_000);
 
-  test('names-gpt: from log 27 to a dev loss under 2.32 in 300 steps, with the same samples per seed', () => {
+  test('names-gpt: from log 27 to a dev loss under 2.32 in 300 steps, with the same samples per seed', async () => {
     const result = namesGpt({ quick: true });
     expect(result.dev.initial).toBeCloseTo(Math.log(27), 1);
     expect(result.dev.final).toBeLessThan(2.32);
@@ -128,6 +128,19 @@ describe('the names examples (quick)', () => {
         .map(([n]) => n)
         .slice(0, 4),
     ).toEqual(['tokens.weight', 'positions.weight', 'blocks.0.ln1.weight', 'blocks.0.ln1.bias']);
+    // the attention maps: a [1, heads, T, T] per layer whose rows add up to 1, and their picture
+    const weights = noGrad(() => result.gpt.attention(tensor([[0, 5, 13, 13, 1]])));
+    expect(weights.map((w) => w.shape)).toEqual([
+      [1, 2, 5, 5],
+      [1, 2, 5, 5],
+    ]);
+    for (const w of weights) {
+      const sums = w.sum(-1).data;
+      for (const total of sums) expect(Math.abs(total - 1)).toBeLessThan(1e-12);
+    }
+    const figures = await result.figures();
+    expect(figures.map((f) => f.name)).toEqual(['names-gpt-attention', 'names-gpt-loss']);
+    expect(figures[0]!.svg).toMatch(/where each position looks, reading '[a-z]{5,}'/);
     // a seed gives the same run, step for step, and the same names
     const [a, b] = [namesGpt({ quick: true, epochs: 20 }), namesGpt({ quick: true, epochs: 20 })];
     expect(a.losses).toEqual(b.losses);

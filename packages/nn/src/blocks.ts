@@ -1,5 +1,6 @@
 import {
   type DType,
+  eye,
   internal,
   layerNorm,
   linear,
@@ -264,22 +265,51 @@ export class MultiHeadAttention extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    const [b, t] = this.#check(x);
+    const [q, k, v] = [0, 1, 2].map((i) => this.#project(x, i));
+    const mixed = scaledDotProductAttention(q!, k!, v!, { causal: this.causal });
+    return this.proj.forward(mixed.transpose([0, 2, 1, 3]).reshape([b, t, this.dim]));
+  }
+
+  /**
+   * The attention weights of each head for input x [B, T, dim]: [B, H, T, T], row t the weights that
+   * position t gives every position (each row sums to 1; with `causal`, 0 after t). What `forward`
+   * mixes the values with (PyTorch's `need_weights`, per head).
+   */
+  attentionWeights(x: Tensor): Tensor {
+    const [, t] = this.#check(x);
+    // softmax(q·kᵀ/√d) times the identity: the weights themselves, by the same op as forward's
+    return scaledDotProductAttention(
+      this.#project(x, 0),
+      this.#project(x, 1),
+      eye(t, t, { dtype: x.dtype }),
+      {
+        causal: this.causal,
+      },
+    );
+  }
+
+  /** [B, T] of an input [B, T, dim]; a ShapeError for any other. */
+  #check(x: Tensor): [number, number] {
     if (!(x instanceof Tensor) || x.ndim !== 3 || x.shape[2] !== this.dim)
       throw new ShapeError(
         `MultiHeadAttention: expected input [B, T, ${this.dim}], got ${x instanceof Tensor ? formatShape(x.shape) : describe(x)}`,
       );
-    const [b, t] = x.shape as [number, number, number];
-    const [h, d, dim] = [this.heads, this.dim / this.heads, this.dim];
+    return [x.shape[0]!, x.shape[1]!];
+  }
+
+  /**
+   * The queries (i = 0), keys (1) or values (2) split into heads [B, H, T, d]: a product with rows of
+   * qkv's weight. One product and a slice of its output would copy the activations three times more,
+   * forward and back, where this slices the weight.
+   */
+  #project(x: Tensor, i: number): Tensor {
+    const [b, t] = [x.shape[0]!, x.shape[1]!];
+    const [h, dim] = [this.heads, this.dim];
     const { weight, bias } = this.qkv;
-    // the queries, keys and values as three products with rows of qkv's weight, each split into heads
-    // [B, H, T, d]: one product and a slice of its output would copy the activations three times more,
-    // forward and back, where this slices the weight
-    const project = (i: number) =>
-      linear(x, weight.slice(0, i * dim, (i + 1) * dim), bias.slice(0, i * dim, (i + 1) * dim))
-        .reshape([b, t, h, d])
-        .transpose([0, 2, 1, 3]);
-    const mixed = scaledDotProductAttention(project(0), project(1), project(2), { causal: this.causal });
-    return this.proj.forward(mixed.transpose([0, 2, 1, 3]).reshape([b, t, dim]));
+    return linear(x, weight.slice(0, i * dim, (i + 1) * dim), bias.slice(0, i * dim, (i + 1) * dim))
+      .reshape([b, t, h, dim / h])
+      .transpose([0, 2, 1, 3]);
   }
 
   /** `MultiHeadAttention(64, heads=4, causal)`. */

@@ -1,4 +1,4 @@
-import { Rng, Tensor, tensor } from '@adjoint/autograd';
+import { linear, Rng, Tensor, tensor } from '@adjoint/autograd';
 import { gradcheck } from '@adjoint/autograd/testing';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
@@ -170,6 +170,37 @@ describe('the blocks, checked by hand and by finite differences', () => {
       expect(after[b]![3]).not.toEqual(before[b]![3]);
     }
   });
+
+  test.each([true, false])(
+    'attentionWeights (causal: %s): rows of 1, and forward mixes the values with them',
+    (causal) => {
+      const attention = new MultiHeadAttention(8, 2, { causal, seed: 3 });
+      const rng = new Rng(5);
+      const x = new Tensor(
+        Float64Array.from({ length: 2 * 5 * 8 }, () => rng.normal()),
+        [2, 5, 8],
+      );
+      const weights = attention.attentionWeights(x);
+      expect(weights.shape).toEqual([2, 2, 5, 5]);
+      for (const head of (weights.toArray() as number[][][][]).flat()) {
+        head.forEach((row, t) => {
+          expect(Math.abs(row.reduce((a, w) => a + w, 0) - 1)).toBeLessThan(1e-15);
+          if (causal) expect(row.slice(t + 1)).toEqual(new Array(4 - t).fill(0));
+          else expect(row.every((w) => w > 0)).toBe(true);
+        });
+      }
+      // forward, by hand from the weights: the values split into heads, mixed, merged, projected
+      const { weight, bias } = attention.qkv;
+      const v = linear(x, weight.slice(0, 16, 24), bias.slice(0, 16, 24))
+        .reshape([2, 5, 2, 4])
+        .transpose([0, 2, 1, 3]);
+      const byHand = attention.proj.forward(weights.matmul(v).transpose([0, 2, 1, 3]).reshape([2, 5, 8]));
+      close(attention.forward(x).data, Array.from(byHand.data));
+      expect(() => attention.attentionWeights(tensor([[1, 2]]))).toThrow(
+        'MultiHeadAttention: expected input [B, T, 8], got [1, 2]',
+      );
+    },
+  );
 
   it.prop(
     [fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 1000 })],
