@@ -12,6 +12,7 @@ import {
 } from '@adjoint/nn';
 import { ALPHABET, names, windows } from './data/names';
 import type { ExampleOutput, RunOptions } from './example';
+import { embeddingMap } from './names-plot';
 import { lossCurve, means } from './plot';
 
 /** The characters a prediction sees (makemore's block size). */
@@ -116,6 +117,13 @@ export function namesMlp(options: RunOptions = {}): NamesMlpResult {
       `sampled: ${samples.join(', ')}`,
     ],
     figures: async () => [
+      {
+        name: 'names-mlp-embedding',
+        svg: await embeddingMap(
+          "Names MLP (with BatchNorm): the letters' embeddings on their two principal axes",
+          model.embed.weight.toArray() as number[][],
+        ),
+      },
       {
         name: 'names-mlp-loss',
         svg: await lossCurve(

@@ -89,3 +89,74 @@ export async function attentionMaps(
     },
   });
 }
+
+/**
+ * The rows of an [n, d] table projected on its two principal axes (the covariance's two leading
+ * eigenvectors, by power iteration from a fixed start, the second kept orthogonal to the first), each
+ * axis's sign chosen so that its largest component is positive: the same picture every run.
+ */
+export function principalPlane(rows: readonly (readonly number[])[]): [number, number][] {
+  const d = rows[0]?.length ?? 0;
+  const mean = Array.from({ length: d }, (_, j) => rows.reduce((s, r) => s + r[j]!, 0) / rows.length);
+  const centred = rows.map((r) => r.map((v, j) => v - mean[j]!));
+  const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, v, j) => s + v * b[j]!, 0);
+  const axes: number[][] = [];
+  for (let a = 0; a < 2; a++) {
+    let v = Array.from({ length: d }, (_, j) => 1 + j / d);
+    for (let step = 0; step < 1000; step++) {
+      // the covariance times v, as Σ cᵢ (cᵢ·v), less its part along the axes found already
+      const w = new Array<number>(d).fill(0);
+      for (const c of centred) {
+        const along = dot(c, v);
+        for (let j = 0; j < d; j++) w[j]! += c[j]! * along;
+      }
+      for (const u of axes) {
+        const along = dot(w, u);
+        for (let j = 0; j < d; j++) w[j]! -= along * u[j]!;
+      }
+      const length = Math.sqrt(dot(w, w));
+      if (length === 0) break;
+      v = w.map((x) => x / length);
+    }
+    const largest = v.reduce((m, x) => (Math.abs(x) > Math.abs(m) ? x : m), 0);
+    axes.push(largest < 0 ? v.map((x) => -x) : v);
+  }
+  return centred.map((c) => [dot(c, axes[0]!), dot(c, axes[1]!)]);
+}
+
+/**
+ * An embedding table's letters where its two principal axes put them (makemore's picture of its 2-D
+ * embedding, for a wider one), vowels in their own colour: letters the model uses alike sit together.
+ */
+export async function embeddingMap(title: string, table: readonly (readonly number[])[]): Promise<string> {
+  const values = principalPlane(table).map(([x, y], i) => ({
+    x,
+    y,
+    // '.' (a name's start and end) drawn as a bullet, which a reader can find
+    letter: LETTERS[i] === '.' ? '•' : LETTERS[i]!,
+    kind: 'aeiou'.includes(LETTERS[i]!) ? 'vowel' : LETTERS[i] === '.' ? 'start / end (•)' : 'consonant',
+  }));
+  return render({
+    title: { text: title, anchor: 'start' },
+    width: 360,
+    height: 300,
+    data: { values },
+    mark: { type: 'text', fontSize: 15, fontWeight: 'bold' },
+    encoding: {
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: 'first principal axis',
+        scale: { zero: false, padding: 12 },
+      },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: 'second principal axis',
+        scale: { zero: false, padding: 12 },
+      },
+      text: { field: 'letter' },
+      color: { field: 'kind', type: 'nominal', title: null, legend: { orient: 'bottom' } },
+    },
+  });
+}

@@ -5,6 +5,7 @@ import { namesBigram } from '../src/names-bigram';
 import { maskedLoss, namesGpt, sequences } from '../src/names-gpt';
 import { namesManual } from '../src/names-manual';
 import { namesMlp } from '../src/names-mlp';
+import { principalPlane } from '../src/names-plot';
 
 // The names examples in their quick modes, asserting what each claims, and the data they share.
 
@@ -86,8 +87,31 @@ describe('the names examples (quick)', () => {
     expect(namesBigram({ quick: true, epochs: 5 }).samples.counted).toEqual(result.samples.counted);
   }, 30_000);
 
-  test('names-mlp: BatchNorm helps after one epoch; the dev loss is under 2.35', () => {
-    const { runs, samples, mlp } = namesMlp({ quick: true });
+  test('the principal plane of a table whose rows lie on a plane keeps every distance between them', () => {
+    // 12 points of a plane, placed in 5 dimensions by two orthonormal directions and an offset
+    const [u, v] = [
+      [0.6, 0, 0.8, 0, 0],
+      [0, 0.28, 0, 0.96, 0],
+    ];
+    const flat = Array.from({ length: 12 }, (_, i) => [
+      Math.cos(i * 1.7) * (1 + i),
+      Math.sin(i * 0.9) * 0.5 + i * 0.1,
+    ]);
+    const rows = flat.map(([a, b]) => u.map((x, j) => a! * x + b! * v[j]! + j));
+    const plane = principalPlane(rows);
+    const distance = (p: readonly number[], q: readonly number[]) =>
+      Math.hypot(...p.map((x, j) => x - q[j]!));
+    for (let i = 0; i < 12; i++)
+      for (let k = 0; k < i; k++)
+        expect(Math.abs(distance(plane[i]!, plane[k]!) - distance(flat[i]!, flat[k]!))).toBeLessThan(1e-9);
+    // the first axis carries the larger spread
+    const spread = (axis: number) => plane.reduce((s, p) => s + p[axis]! ** 2, 0);
+    expect(spread(0)).toBeGreaterThan(spread(1));
+  });
+
+  test('names-mlp: BatchNorm helps after one epoch; the dev loss is under 2.35', async () => {
+    const { runs, samples, mlp, figures } = namesMlp({ quick: true });
+    expect((await figures()).map((f) => f.name)).toEqual(['names-mlp-embedding', 'names-mlp-loss']);
     const [withNorm, without] = runs;
     expect(withNorm!.batchNorm).toBe(true);
     expect(withNorm!.dev).toBeLessThan(2.35);
