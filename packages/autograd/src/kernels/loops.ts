@@ -1,7 +1,7 @@
 // kernels/: every numeric loop of the engine (loops.ts the portable ones, pointwise.ts the elementwise
-// ops', erf.ts the error function, normalize.ts layer normalisation's rows). Imports ndarray.ts, run.ts (where their arrays come from), codegen.ts
-// and each other. gemm.ts, simd.ts and matmul.ts hold the matrix product, window.ts convolution's and
-// pooling's windows.
+// ops', erf.ts the error function, normalize.ts layer normalisation's rows). Imports ndarray.ts, run.ts
+// (where their arrays come from), codegen.ts and each other. gemm.ts, simd.ts and matmul.ts hold the
+// matrix product, window.ts convolution's and pooling's windows.
 /**
  * The portable kernels: plain indexed loops over typed arrays, with no allocation per element. Inputs
  * are validated before they get here.
