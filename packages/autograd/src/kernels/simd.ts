@@ -127,7 +127,7 @@ function packInto(
   precision: Precision,
   beforePacking?: (m4: number, nw: number) => void,
 ): Packed {
-  const { A, ao, ai, ap, B, bo, bp, bj, m, k, n } = operands;
+  const { A, ao, B, bo, m, k, n } = operands;
   const { dtype, width, bytes } = precision;
   const m4 = Math.ceil(m / 4) * 4;
   const nw = Math.ceil(n / width) * width;
@@ -141,20 +141,38 @@ function packInto(
   beforePacking?.(m4, nw);
   heap.set(A.subarray(ao, ao + m * k), rawA);
   heap.set(B.subarray(bo, bo + k * n), rawB);
-  const [wholeA, wholeB] = [m - (m % 4), n - (n % width)];
-  simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, wholeA, k, 4);
-  simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, wholeB, k, width);
-  // a last, partial panel: its lines, then zeros
-  packPanels(heap, packA + wholeA * k, A, ao + wholeA * ai, ai, ap, m - wholeA, k, 4);
-  packPanels(heap, packB + wholeB * k, B, bo + wholeB * bj, bj, bp, n - wholeB, k, width);
+  packPanelsOf(simd, heap, operands, precision, [rawA, rawB, packA, packB]);
   return { heap, args: [packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw], at, m4, nw };
 }
 
+/**
+ * Packs the matrices at `rawA` and `rawB` of the module's memory (elements, read through the operands'
+ * strides) into A's panels at `packA` and B's at `packB`: the whole panels by the module's pack
+ * kernels, a last, partial panel here, its lines and then zeros.
+ */
+function packPanelsOf(
+  simd: Simd,
+  heap: Storage,
+  { ai, ap, bp, bj, m, k, n }: Pick<GemmOperands, 'ai' | 'ap' | 'bp' | 'bj' | 'm' | 'k' | 'n'>,
+  { dtype, width, bytes }: Precision,
+  [rawA, rawB, packA, packB]: readonly [number, number, number, number],
+): void {
+  const [wholeA, wholeB] = [m - (m % 4), n - (n % width)];
+  simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, wholeA, k, 4);
+  simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, wholeB, k, width);
+  packPanels(heap, packA + wholeA * k, heap, rawA + wholeA * ai, ai, ap, m - wholeA, k, 4);
+  packPanels(heap, packB + wholeB * k, heap, rawB + wholeB * bj, bj, bp, n - wholeB, k, width);
+}
+
 /** The product's m × n out of the module's memory (rows nw apart there): a new array (C null), or into C. */
-function collect(packed: Packed, operands: GemmOperands, precision: Precision, C: Storage | null): Storage {
+function collect(
+  packed: Packed,
+  { m, n, co: offset }: Pick<GemmOperands, 'm' | 'n' | 'co'>,
+  precision: Precision,
+  C: Storage | null,
+): Storage {
   const { heap, at, nw } = packed;
-  const { m, n } = operands;
-  let co = operands.co;
+  let co = offset;
   if (C === null) {
     // a copy out of the module's memory: no zeros written first
     if (nw === n) return duplicate(heap, at, at + m * n);
@@ -207,7 +225,7 @@ export function gemmSimdBatch(
   precision: Precision,
   C: Storage,
 ): void {
-  const { A, ai, ap, B, bp, bj, m, k, n } = shape;
+  const { A, B, m, k, n } = shape;
   const { dtype, width, bytes } = precision;
   const m4 = Math.ceil(m / 4) * 4;
   const nw = Math.ceil(n / width) * width;
@@ -219,16 +237,17 @@ export function gemmSimdBatch(
   const heap = view(simd, dtype, (at + m4 * nw) * bytes);
   heap.set(A, 0);
   heap.set(B, rawB);
-  const [wholeA, wholeB] = [m - (m % 4), n - (n % width)];
-  const [pack, gemm] = [simd.pack[dtype], simd.gemm[dtype]];
+  const packed: Packed = {
+    heap,
+    args: [packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw],
+    at,
+    m4,
+    nw,
+  };
   for (const [ao, bo, co] of offsets) {
-    pack(packA * bytes, ao * bytes, ai * bytes, ap * bytes, wholeA, k, 4);
-    pack(packB * bytes, (rawB + bo) * bytes, bj * bytes, bp * bytes, wholeB, k, width);
-    packPanels(heap, packA + wholeA * k, heap, ao + wholeA * ai, ai, ap, m - wholeA, k, 4);
-    packPanels(heap, packB + wholeB * k, heap, rawB + bo + wholeB * bj, bj, bp, n - wholeB, k, width);
-    gemm(packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw);
-    if (nw === n) C.set(heap.subarray(at, at + m * n), co);
-    else for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) C[co + i * n + j] = heap[at + i * nw + j]!;
+    packPanelsOf(simd, heap, shape, precision, [ao, rawB + bo, packA, packB]);
+    simd.gemm[dtype](packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw);
+    collect(packed, { m, n, co }, precision, C);
   }
 }
 
