@@ -11,7 +11,7 @@ import { perDType } from './loops.js';
 /** y = (x − μ)·r row by row. */
 export function normalizeRows(x: Storage, d: number, eps: number): Storage {
   const out = allocate(dtypeOf(x), x.length);
-  if (d > 0) FORWARD[dtypeOf(x)](x, out, d, eps);
+  if (d > 0) ROWS[dtypeOf(x)](x, null, out, d, eps);
   return out;
 }
 
@@ -25,11 +25,12 @@ export function normalizeAdjointRows(g: Storage, x: Storage, d: number, eps: num
     dtypeOf(g) === 'float32' && dtypeOf(x) === 'float32' ? 'float32' : 'float64',
     x.length,
   );
-  if (d > 0) ADJOINT[dtypeOf(x)](g, x, out, d, eps);
+  if (d > 0) ROWS[dtypeOf(x)](x, g, out, d, eps);
   return out;
 }
 
-const FORWARD = perDType((x: Storage, out: Storage, d: number, eps: number) => {
+/** Each row's μ and r from x, then y into out (g null) or, for the row gradients g, x̄. */
+const ROWS = perDType((x: Storage, g: Storage | null, out: Storage, d: number, eps: number) => {
   for (let start = 0; start < x.length; start += d) {
     const end = start + d;
     let sum = 0;
@@ -38,19 +39,10 @@ const FORWARD = perDType((x: Storage, out: Storage, d: number, eps: number) => {
     let squares = 0;
     for (let i = start; i < end; i++) squares += (x[i]! - mean) * (x[i]! - mean);
     const r = 1 / Math.sqrt(squares / d + eps);
-    for (let i = start; i < end; i++) out[i] = (x[i]! - mean) * r;
-  }
-});
-
-const ADJOINT = perDType((g: Storage, x: Storage, out: Storage, d: number, eps: number) => {
-  for (let start = 0; start < x.length; start += d) {
-    const end = start + d;
-    let sum = 0;
-    for (let i = start; i < end; i++) sum += x[i]!;
-    const mean = sum / d;
-    let squares = 0;
-    for (let i = start; i < end; i++) squares += (x[i]! - mean) * (x[i]! - mean);
-    const r = 1 / Math.sqrt(squares / d + eps);
+    if (g === null) {
+      for (let i = start; i < end; i++) out[i] = (x[i]! - mean) * r;
+      continue;
+    }
     let gSum = 0;
     let gySum = 0;
     for (let i = start; i < end; i++) {
