@@ -94,19 +94,30 @@ function compileGroup(
   const after: string[] = [];
   let sums: Float64Array | null = null;
   const scalars = new Set<number>();
+  // a loop whose broadcast operands each hold one value over runs of `block` positions walks those runs
+  // as blocks, each operand's value read once per block (a bias over [N, C, H, W]: no division per element)
+  const block = blockOf(
+    group.flatMap((t) => steps[t]!.inputs.map((x) => x.shape)),
+    steps[last]!,
+    shape,
+  );
+  const perBlock: string[] = [];
   const read = (slot: number, at: readonly number[]): string => {
     const held = local.get(slot);
     if (held !== undefined) return held;
     let k = inputs.findIndex((x) => x.slot === slot && sameShape(x.shape, at));
-    if (k < 0) k = inputs.push({ slot, shape: at }) - 1;
-    const index = indexOf(at, shape);
+    const fresh = k < 0;
+    if (fresh) k = inputs.push({ slot, shape: at }) - 1;
+    const index = indexOf(at, shape)!;
     // one value for every position (a scalar, as the 0.5 of x·0.5) is read once, before the loop: V8
     // reads it again at each position, as a store to an output might have changed it
     if (index === '0') {
       scalars.add(k);
       return `s${k}`;
     }
-    return `x${k}[${index}]`;
+    if (block === 0 || index === 'i') return `x${k}[${index}]`;
+    if (fresh) perBlock.push(`const b${k} = x${k}[${index.replace(/\bi\b/g, 'start')}];`);
+    return `b${k}`;
   };
   for (const t of group) {
     const step = steps[t]!;
@@ -116,7 +127,13 @@ function compileGroup(
       // summed in float64 in index order, rounded once at the end: as the reduce kernel does
       sums = new Float64Array(sizeOf(scalar.sum));
       const o = outputs.push(step.output) - 1;
-      body.push(`sums[${indexOf(scalar.sum, shape)}] += ${args[0]};`);
+      const at = indexOf(scalar.sum, shape)!;
+      if (block === 0) body.push(`sums[${at}] += ${args[0]};`);
+      else {
+        // the block's sum in a local, added in the same order: the same float64 bits
+        perBlock.push(`const j = ${at.replace(/\bi\b/g, 'start')};`, 'let sum = sums[j];');
+        body.push(`sum += ${args[0]};`);
+      }
       after.push(`for (let j = 0; j < ${sums.length}; j++) o${o}[j] = sums[j];`);
       continue;
     }
@@ -136,16 +153,17 @@ function compileGroup(
     ...[...scalars].map((k) => `  const s${k} = x${k}[0];`),
     ...outputs.map((_, k) => `  const o${k} = outputs[${k}];`),
     ...(sums === null ? [] : ['  sums.fill(0);']),
-    // four positions an iteration (V8 does not unroll loops; this one runs about 1.6 times faster), each
-    // in index order, so sums add in the order the reduce kernel adds them; then the rest one by one
     '  let i = 0;',
-    `  for (; i + ${UNROLL} <= ${n}; i += ${UNROLL}) {`,
-    ...Array.from({ length: UNROLL - 1 }, (_, l) => `    const i${l + 1} = i + ${l + 1};`),
-    ...Array.from({ length: UNROLL }, (_, l) => lane(body, l).map((line) => `    ${line}`)).flat(),
-    '  }',
-    `  for (; i < ${n}; i++) {`,
-    ...body.map((line) => `    ${line}`),
-    '  }',
+    ...(block === 0
+      ? positions(body, n)
+      : [
+          `  for (let start = 0; start < ${n}; start += ${block}) {`,
+          `    const end = start + ${block};`,
+          ...perBlock.map((line) => `    ${line}`),
+          ...positions(body, 'end').map((line) => `  ${line}`),
+          ...(sums === null ? [] : ['    sums[j] = sum;']),
+          '  }',
+        ]),
     ...after.map((line) => `  ${line}`),
     '};',
   ].join('\n');
@@ -155,6 +173,54 @@ function compileGroup(
 
 /** How many positions a fused loop computes per iteration. */
 const UNROLL = 4;
+
+/** The shortest run of positions worth a block of its own: below it, the loop reads operands by index. */
+const MIN_BLOCK = 16;
+
+/**
+ * The positions i up to `end` (exclusive), on from the loop's `i`: four an iteration (V8 does not unroll
+ * loops; this one runs about 1.6 times faster), each in index order, so sums add in the order the reduce
+ * kernel adds them; then the rest one by one.
+ */
+function positions(body: readonly string[], end: number | string): string[] {
+  return [
+    `  for (; i + ${UNROLL} <= ${end}; i += ${UNROLL}) {`,
+    ...Array.from({ length: UNROLL - 1 }, (_, l) => `    const i${l + 1} = i + ${l + 1};`),
+    ...Array.from({ length: UNROLL }, (_, l) => lane(body, l).map((line) => `    ${line}`)).flat(),
+    '  }',
+    `  for (; i < ${end}; i++) {`,
+    ...body.map((line) => `    ${line}`),
+    '  }',
+  ];
+}
+
+/**
+ * The length of the runs of positions over which every operand of shape other than `shape` (and the
+ * sum a last step takes, if any) holds one element: the greatest common divisor of their `inner`s, or 0
+ * where some operand changes at every position (a bias read as i mod C) or the runs are short.
+ */
+function blockOf(
+  operands: readonly (readonly number[])[],
+  last: FusionStep,
+  shape: readonly number[],
+): number {
+  const sum = last.scalar !== undefined && 'sum' in last.scalar ? [last.scalar.sum] : [];
+  let block = 0;
+  for (const operand of [...operands, ...sum]) {
+    const band = bandOf(operand, shape);
+    if (band === null || band.size === 1) continue; // a scalar is read once, before the loop
+    if (band.inner === 1) {
+      if (band.size === sizeOf(shape)) continue; // read at i
+      return 0; // read at i mod size
+    }
+    block = gcd(block, band.inner);
+  }
+  return block >= MIN_BLOCK ? block : 0;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
 
 /** The loop body for position i + `l`: its index is i`l`, its locals get the suffix _`l`. */
 function lane(body: readonly string[], l: number): string[] {
@@ -167,6 +233,24 @@ function lane(body: readonly string[], l: number): string[] {
  * not 1 must be one contiguous band of `shape`'s, so its element is ⌊i / inner⌋ mod size. Null otherwise.
  */
 function indexOf(operand: readonly number[], shape: readonly number[]): string | null {
+  const band = bandOf(operand, shape);
+  if (band === null) return null;
+  const { size, inner } = band;
+  const n = sizeOf(shape);
+  if (size === 1) return '0';
+  const outer = inner === 1 ? 'i' : n < 2 ** 31 ? `((i / ${inner}) | 0)` : `Math.floor(i / ${inner})`;
+  return size * inner === n ? outer : `${outer} % ${size}`;
+}
+
+/**
+ * The band of `shape`'s axes that an operand broadcast to it spans: its `size` (1 for a scalar) and
+ * `inner`, the size of the axes after it. Null where the operand's axes that are not 1 are not one
+ * contiguous band of `shape`'s.
+ */
+function bandOf(
+  operand: readonly number[],
+  shape: readonly number[],
+): { size: number; inner: number } | null {
   if (operand.length > shape.length) return null;
   const padded = [...new Array<number>(shape.length - operand.length).fill(1), ...operand];
   let first = -1;
@@ -182,10 +266,6 @@ function indexOf(operand: readonly number[], shape: readonly number[]): string |
     } else if (padded[k] === 1) gap = first >= 0;
     else return null;
   }
-  if (first < 0) return '0';
-  const size = sizeOf(padded.slice(first, end));
-  const inner = sizeOf(shape.slice(end));
-  const n = sizeOf(shape);
-  const outer = inner === 1 ? 'i' : n < 2 ** 31 ? `((i / ${inner}) | 0)` : `Math.floor(i / ${inner})`;
-  return size * inner === n ? outer : `${outer} % ${size}`;
+  if (first < 0) return { size: 1, inner: sizeOf(shape) };
+  return { size: sizeOf(padded.slice(first, end)), inner: sizeOf(shape.slice(end)) };
 }
