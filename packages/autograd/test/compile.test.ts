@@ -185,6 +185,29 @@ describe('compile', () => {
       f(x, y).forEach((t, k) => {
         expect(exact(got[k]!)).toEqual(exact(t));
       });
+      // and what the branch-free loops compute is what plain JavaScript's branches compute, elementwise
+      const [a, b] = [Array.from(x.data), Array.from(y.data)];
+      const plain = (g: (p: number, q: number) => number) =>
+        exact(
+          tensor(
+            a.map((p, i) => g(p, b[i]!) * 1),
+            { dtype },
+          ),
+        );
+      const expected = [
+        (p: number, q: number) => (p > q ? 1 : 0),
+        (p: number, q: number) => (p >= q ? 1 : 0),
+        (p: number, q: number) => (p < q ? 1 : 0),
+        (p: number, q: number) => (p <= q ? 1 : 0),
+        (p: number, q: number) => (p === q ? 1 : 0),
+      ];
+      expected.forEach((g, k) => {
+        expect(exact(got[k]!)).toEqual(plain(g));
+      });
+      expect(exact(got[7]!)).toEqual(plain((p) => Math.max(p, 0))); // relu: −0 → +0
+      // biome-ignore lint/complexity/useMathMinMax: where(a ≥ b, a, b) keeps a at a tie of −0 and 0; Math.max does not
+      expect(exact(got[9]!)).toEqual(plain((p, q) => (p >= q ? p : q)));
+      expect(exact(got[11]!).slice(0, 3)).toEqual(['NaN', 'NaN', 'NaN']); // 0/0: relu keeps NaN
     },
   );
 
@@ -204,6 +227,40 @@ describe('compile', () => {
       }
       expect(biased.programs[0]!.fusedLoops).toBe(1);
       expect(plain.programs[0]!.fusedLoops).toBe(0);
+    },
+  );
+
+  it.prop([
+    fc.record({
+      n: fc.integer({ min: 1, max: 3 }),
+      c: fc.integer({ min: 1, max: 4 }),
+      h: fc.integer({ min: 4, max: 7 }),
+      w: fc.integer({ min: 4, max: 7 }),
+    }),
+    fc.constantFrom(...DTYPES),
+    fc.integer({ min: 0, max: 1000 }),
+  ])(
+    "a loop whose operands hold one value over runs (a bias over channels, a scale per image) walks them as blocks, with eager's bits",
+    ({ n, c, h, w }, dtype, seed) => {
+      // the bias [C, 1, 1] holds one value over runs of H·W ≥ 16 positions, the scale [N, 1, 1, 1] over
+      // C·H·W; the bias's gradient is a sum over the same runs, and relu's backward a select on its input
+      const x = randn([n, c, h, w], { seed }).astype(dtype);
+      const b = randn([c, 1, 1], { seed: seed + 1 }).astype(dtype);
+      const s = randn([n, 1, 1, 1], { seed: seed + 2 }).astype(dtype);
+      const f = (p: Tensor, q: Tensor, r: Tensor) =>
+        valueAndGrad((pp: Tensor, qq: Tensor) => pp.add(qq).relu().mul(r).sum(), [0, 1])(p, q);
+      const fused = compile(f);
+      const unfused = compile(f, { fuse: false });
+      const [value, grads] = f(x, b, s);
+      for (const g of [fused, unfused]) {
+        g(x, b, s); // the trace runs the ops themselves: the second call runs the program
+        const [v, gs] = g(x, b, s);
+        expect(bits(v as Tensor)).toEqual(bits(value as Tensor));
+        gs.forEach((t, k) => {
+          expect(bits(t)).toEqual(bits(grads[k]!));
+        });
+      }
+      expect(fused.programs[0]!.fusedLoops).toBeGreaterThan(0);
     },
   );
 

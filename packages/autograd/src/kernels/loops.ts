@@ -98,13 +98,21 @@ export function forEachRow(
   }
 }
 
-/** cond ≠ 0 ? a : b elementwise over the broadcast `outShape`, reading every input through broadcast strides. */
+/**
+ * cond ≠ 0 ? a : b elementwise over the broadcast `outShape`, reading every input through broadcast
+ * strides; without a branch per element, as codegen's `pick` (a mask that follows the data is guessed
+ * wrong half the time).
+ */
 export function select(cond: NDArray, a: NDArray, b: NDArray, outShape: readonly number[]): Storage {
   const out = allocate(promote(a, b), sizeOf(outShape));
   const [c, x, y] = [cond.data, a.data, b.data];
+  const pick = new Float64Array(2);
   if (c.length === out.length && x.length === out.length && y.length === 1) {
-    const v = y[0]!;
-    for (let i = 0; i < out.length; i++) out[i] = c[i] !== 0 ? x[i]! : v;
+    pick[0] = y[0]!;
+    for (let i = 0; i < out.length; i++) {
+      pick[1] = x[i]!;
+      out[i] = pick[+(c[i] !== 0)]!;
+    }
     return out;
   }
   const [shape, strides] = coalesce(
@@ -113,7 +121,11 @@ export function select(cond: NDArray, a: NDArray, b: NDArray, outShape: readonly
   );
   const [ic, ix, iy] = strides.map((s) => s.at(-1) ?? 0) as [number, number, number];
   forEachRow(shape, strides, (o, inner, [pc, px, py]) => {
-    for (let j = 0; j < inner; j++) out[o + j] = c[pc! + j * ic] !== 0 ? x[px! + j * ix]! : y[py! + j * iy]!;
+    for (let j = 0; j < inner; j++) {
+      pick[0] = y[py! + j * iy]!;
+      pick[1] = x[px! + j * ix]!;
+      out[o + j] = pick[+(c[pc! + j * ic] !== 0)]!;
+    }
   });
   return out;
 }

@@ -1,3 +1,4 @@
+import { pick } from '../codegen.js';
 import { erf } from '../kernels/erf.js';
 import type { ElementwiseRule, ScalarForward, VjpMethods } from './rule.js';
 
@@ -32,7 +33,8 @@ export const unaryRules = {
   // relu'(x) = 1 for x ≥ 0, else 0: note 000 eq. 11 takes 1 at the kink
   relu: {
     forward: (x) => Math.max(x, 0),
-    source: 'Math.max($0, 0)',
+    // Math.max branches: x itself where it is not ≤ 0 (NaN included), else +0 (−0 included), as Math.max
+    source: pick('!($0 <= 0)', '$0', '0'),
     vjp: (g, _y, [x]) => [g.where(x!.ge(0), 0)],
   },
   // d sin x = cos x dx
@@ -124,7 +126,7 @@ function splitAtTies<N extends VjpMethods<N>>(g: N, aWins: N, tie: N, bWins: N):
  */
 export const whereRule = {
   forward: (a: number, c: number, b: number) => (c !== 0 ? a : b),
-  source: '($1 !== 0 ? $0 : $2)',
+  source: pick('$1 !== 0', '$0', '$2'),
   vjp: (g, _y, [a, c, b]) => [
     a!.requiresGrad ? g.where(c!, 0) : null,
     null,
@@ -140,13 +142,16 @@ export const naryRules = {
   input: { forward: (x) => x!, vjp: (g) => [g] },
 } satisfies Record<string, ElementwiseRule>;
 
-/** The comparisons: 0/1 constants, not differentiable, so they record nothing and have no vjp. */
+/**
+ * The comparisons: 0/1 constants, not differentiable, so they record nothing and have no vjp. Their
+ * loops write `+(a > b)`, the same 1 or 0 as `a > b ? 1 : 0` without its branch (see codegen's pick).
+ */
 export const comparisons = {
-  gt: { forward: (a: number, b: number) => (a > b ? 1 : 0), source: '($0 > $1 ? 1 : 0)' },
-  ge: { forward: (a: number, b: number) => (a >= b ? 1 : 0), source: '($0 >= $1 ? 1 : 0)' },
-  lt: { forward: (a: number, b: number) => (a < b ? 1 : 0), source: '($0 < $1 ? 1 : 0)' },
-  le: { forward: (a: number, b: number) => (a <= b ? 1 : 0), source: '($0 <= $1 ? 1 : 0)' },
-  eq: { forward: (a: number, b: number) => (a === b ? 1 : 0), source: '($0 === $1 ? 1 : 0)' },
+  gt: { forward: (a: number, b: number) => (a > b ? 1 : 0), source: '(+($0 > $1))' },
+  ge: { forward: (a: number, b: number) => (a >= b ? 1 : 0), source: '(+($0 >= $1))' },
+  lt: { forward: (a: number, b: number) => (a < b ? 1 : 0), source: '(+($0 < $1))' },
+  le: { forward: (a: number, b: number) => (a <= b ? 1 : 0), source: '(+($0 <= $1))' },
+  eq: { forward: (a: number, b: number) => (a === b ? 1 : 0), source: '(+($0 === $1))' },
 } satisfies Record<string, ScalarForward>;
 
 /** The name of a one-input elementwise primitive. */
