@@ -1,6 +1,7 @@
 import { ones, randn, Tensor, tensor } from '@adjoint/autograd';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
+import { unfold } from '../src/kernels/window';
 
 // Convolution and pooling: by hand on a 4×4 image, against a direct convolution written out in loops
 // over random shapes, strides, paddings, dilations and groups, and their errors.
@@ -347,5 +348,45 @@ describe('errors name the shapes and the option at fault', () => {
     ['flatten', () => ones([2, 3]).flatten(2), 'flatten: startAxis 2 is out of range for a tensor of rank 2'],
   ])('%s', (_name, call, message) => {
     expect(call).toThrow(message);
+  });
+});
+
+describe('the unfold of a "same" convolution (a path of its own)', () => {
+  /** im2col by its definition: entry (n, c, i, j, y, z) is x at (y + i − ph, z + j − pw), or `fill` outside. */
+  function directUnfold(x: Tensor, k: [number, number], fill: number): number[] {
+    const [n, c, h, w] = x.shape as number[] as [number, number, number, number];
+    const [ph, pw] = [(k[0] - 1) / 2, (k[1] - 1) / 2];
+    const out: number[] = [];
+    for (let plane = 0; plane < n * c; plane++)
+      for (let i = 0; i < k[0]; i++)
+        for (let j = 0; j < k[1]; j++)
+          for (let y = 0; y < h; y++)
+            for (let z = 0; z < w; z++) {
+              const [r, col] = [y + i - ph, z + j - pw];
+              out.push(r >= 0 && r < h && col >= 0 && col < w ? x.data[(plane * h + r) * w + col]! : fill);
+            }
+    return out;
+  }
+
+  it.prop([
+    fc.record({
+      n: fc.integer({ min: 1, max: 2 }),
+      c: fc.integer({ min: 1, max: 3 }),
+      h: fc.integer({ min: 1, max: 9 }),
+      w: fc.integer({ min: 1, max: 9 }),
+      k: fc.tuple(fc.constantFrom(1, 3, 5), fc.constantFrom(1, 3, 5)),
+      fill: fc.constantFrom(0, Number.NEGATIVE_INFINITY),
+      dtype: fc.constantFrom('float64', 'float32'),
+      seed: fc.nat(),
+    }),
+  ])('copies every tap, and `fill` where the window hangs over any edge, bit for bit', (o) => {
+    const x = randn([o.n, o.c, o.h, o.w], { seed: o.seed }).astype(o.dtype as 'float64' | 'float32');
+    const window = {
+      kernel: o.k,
+      stride: [1, 1],
+      padding: [(o.k[0] - 1) / 2, (o.k[1] - 1) / 2],
+      dilation: [1, 1],
+    } as const;
+    expect(Array.from(unfold(x, window, o.fill))).toEqual(directUnfold(x, o.k, o.fill));
   });
 });
