@@ -11,6 +11,7 @@ import { mnistCnnSpec } from '@adjoint/examples';
 import { layerShapes, type ModelSpec, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs';
+import { type TorchRow, torchRow } from './workloads.js';
 
 const np = jax.numpy;
 type JaxArray = jax.Array;
@@ -159,4 +160,21 @@ export function tfCnnStep(tf: typeof tfjs): () => unknown {
       }, true);
       return value!.dataSync()[0];
     });
+}
+
+/**
+ * PyTorch's W6 row from torch-cnn.py (the same batch and adjoint's initial parameters on its stdin), or
+ * a sentence saying why there is none (no python3 that can import torch).
+ */
+export function torchCnnRow(dtype: DType, reps: number, threads: number): TorchRow | string {
+  const { images, labels } = batch();
+  const params = sequential(CNN_SPEC, { dtype })
+    .parameters()
+    .map((p) => ({ shape: [...p.shape], data: Array.from(p.data) }));
+  return torchRow('torch-cnn.py', dtype, reps, threads, {
+    images: Array.from(images),
+    labels,
+    params,
+    lr: LR,
+  });
 }

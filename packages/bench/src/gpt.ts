@@ -5,13 +5,11 @@
  * compiled; jax-js traced once by jit, from adjoint's initial parameters; PyTorch (torch-gpt.py) in a
  * process of its own where it is installed, the same model written with its modules.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { compile, type DType, type Tensor, tensor } from '@adjoint/autograd';
 import { type GptSize, maskedLoss, NamesGpt, names, sequences } from '@adjoint/examples';
 import { SGD } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
-import { torchPython } from './workloads.js';
+import { type TorchRow, torchRow } from './workloads.js';
 
 const np = jax.numpy;
 type JaxArray = jax.Array;
@@ -128,31 +126,13 @@ export function jaxGptStep(): () => Promise<unknown> {
   };
 }
 
-/** One row of PyTorch's, from torch-gpt.py in a process of its own. */
-export interface TorchRow {
-  readonly name: string;
-  readonly medianMs: number;
-  readonly minMs: number;
-  readonly maxMs: number;
-  readonly firstLoss: number;
-}
-
 /**
  * PyTorch's W9 row from torch-gpt.py (the same batch and adjoint's initial parameters on its stdin), or
  * a sentence saying why there is none (no python3 that can import torch).
  */
 export function torchGptRow(dtype: DType, reps: number, threads: number): TorchRow | string {
-  const script = fileURLToPath(new URL('./torch-gpt.py', import.meta.url));
-  const python = torchPython();
-  if (python === undefined) return "PyTorch's row: not run here, no python3 that can import torch";
   const params = new NamesGpt(GPT_SIZE, 0, dtype)
     .parameters()
     .map((p) => ({ shape: [...p.shape], data: Array.from(p.data) }));
-  const run = spawnSync(python, [script, dtype, String(reps), String(threads)], {
-    input: JSON.stringify({ ...gptBatch(), params }),
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-  });
-  if (run.status !== 0) return `PyTorch's row: torch-gpt.py failed: ${run.stderr.trim().split('\n').pop()}`;
-  return (JSON.parse(run.stdout) as TorchRow[])[0]!;
+  return torchRow('torch-gpt.py', dtype, reps, threads, { ...gptBatch(), params });
 }

@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Rng } from '@adjoint/autograd';
 import type { Row } from './results.js';
+import type { TorchRow } from './workloads.js';
 
 /** One contestant: a name and a step to time (awaited, so asynchronous peers finish their work). */
 export interface Contestant {
@@ -106,6 +107,27 @@ export class Races {
     }
     status('');
     this.#report(workload, contestants, times, reps, batch, flops);
+  }
+
+  /**
+   * A contestant timed in a process of its own (PyTorch), as a row of `workload` beside the ones `race`
+   * timed: its ratio is to adjoint's default step of the same run. A string (why there is no row) is
+   * printed instead.
+   */
+  external(workload: string, row: TorchRow | string): void {
+    if (!this.includes(workload.split(' ')[0]!)) return;
+    if (typeof row === 'string') {
+      console.log(`  (${row})`);
+      return;
+    }
+    const { firstLoss, ...timed } = row;
+    const ours = this.rows.find((r) => r.workload === workload)!;
+    const added: Row = { ...timed, workload, ratio: row.medianMs / ours.medianMs };
+    this.rows.push(added);
+    const range = `${row.minMs.toFixed(2)}–${row.maxMs.toFixed(2)} ms`;
+    console.log(
+      `  ${row.name.padEnd(26)} ${`${row.medianMs.toFixed(3)} ms`.padStart(10)} ${range.padStart(20)} ${added.ratio!.toFixed(2)}×   (its own process; first loss ${firstLoss.toFixed(7)})`,
+    );
   }
 
   #report(

@@ -15,6 +15,7 @@ import type { Row, Run } from './results.js';
 
 /** The peer columns, in order: a contestant's name starts with one of these. */
 const PEERS = [
+  ['PyTorch ', 'PyTorch, same dtype'],
   ['jax-js jit (wasm, f32)', 'jax-js jit f32'],
   ['jax-js jit (wasm, f64)', 'jax-js jit f64'],
   ['tfjs-wasm (f32)', 'tfjs-wasm f32'],
@@ -73,7 +74,7 @@ export function table(runs: readonly Run[]): string {
           ? ''
           : `${range(compiled)}, ${(eager.medianMs / compiled.medianMs).toFixed(2)}×`,
         single === undefined ? '' : `${(single.medianMs / eager.medianMs).toFixed(2)}×`,
-        ...PEERS.map(([name]) => ratio(rows.find((r) => r.name === name))),
+        ...PEERS.map(([name]) => ratio(rows.find((r) => r.name.startsWith(name)))),
       ]);
     }
   }

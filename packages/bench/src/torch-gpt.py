@@ -1,8 +1,8 @@
 """W9 (gpt.ts) on PyTorch: one SGD step of the names GPT, for the rows beside adjoint's.
 
 Usage: python3 torch-gpt.py float32|float64 REPS THREADS < batch.json, where batch.json holds the batch
-(x, y, mask) and adjoint's initial parameters in its order (namedParameters). Prints a JSON list of
-rows (workload, name, medianMs, minMs, maxMs, firstLoss): the same model, batch and start as adjoint's,
+(x, y, mask) and adjoint's initial parameters in its order (namedParameters). Prints a JSON
+row (name, medianMs, minMs, maxMs, firstLoss): the same model, batch and start as adjoint's,
 so the first loss agrees with its to rounding. Runs on THREADS threads, as many as adjoint uses.
 """
 import json
@@ -84,5 +84,5 @@ for _ in range(reps):
     step()
     times.append((time.perf_counter() - t0) * 1000)
 name = f"PyTorch {torch.__version__} eager ({sys.argv[1]}, {sys.argv[3]} thread{'s' if sys.argv[3] != '1' else ''})"
-print(json.dumps([{"workload": "W9", "name": name, "medianMs": statistics.median(times), "minMs": min(times),
-                   "maxMs": max(times), "firstLoss": first}]))
+print(json.dumps({"name": name, "medianMs": statistics.median(times), "minMs": min(times),
+                  "maxMs": max(times), "firstLoss": first}))

@@ -1,6 +1,8 @@
 // What the benchmark's workloads share between peers.ts (adjoint beside other libraries) and ab.ts
 // (adjoint beside another checkout of itself): the networks, so both time the same thing.
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { DType } from '@adjoint/autograd';
 import { type Command, suggestion, usageError } from '@adjoint/examples';
 import type { MlpSpec } from '@adjoint/nn';
 
@@ -80,4 +82,39 @@ export const WORKLOAD_HELP = Object.entries(WORKLOADS)
  */
 export function torchPython(): string | undefined {
   return ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch']).status === 0);
+}
+
+/** One row of PyTorch's, from a script of ours in a process of its own. */
+export interface TorchRow {
+  readonly name: string;
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly firstLoss: number;
+}
+
+/**
+ * PyTorch's row from `script` (beside this file), run as `script dtype reps threads` with `input` as JSON
+ * on its stdin (the batch and adjoint's initial parameters), or a sentence saying why there is none.
+ */
+export function torchRow(
+  script: string,
+  dtype: DType,
+  reps: number,
+  threads: number,
+  input: unknown,
+): TorchRow | string {
+  const python = torchPython();
+  if (python === undefined) return "PyTorch's row: not run here, no python3 that can import torch";
+  const run = spawnSync(
+    python,
+    [fileURLToPath(new URL(`./${script}`, import.meta.url)), dtype, String(reps), String(threads)],
+    {
+      input: JSON.stringify(input),
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    },
+  );
+  if (run.status !== 0) return `PyTorch's row: ${script} failed: ${run.stderr.trim().split('\n').pop()}`;
+  return JSON.parse(run.stdout) as TorchRow;
 }

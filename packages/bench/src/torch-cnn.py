@@ -1,0 +1,52 @@
+"""W6 (cnn.ts) on PyTorch: one SGD step of the mnist-cnn network, for the row beside adjoint's.
+
+Usage: python3 torch-cnn.py float32|float64 REPS THREADS < batch.json, where batch.json holds the images
+[64, 1, 28, 28] and labels, and adjoint's initial parameters in its order (conv1 w, b, conv2 w, b, dense1
+w, b, dense2 w, b; PyTorch's layouts are adjoint's). Prints a JSON row (name, medianMs, minMs, maxMs,
+firstLoss): the same network, batch and start as adjoint's, so the first loss agrees with its to
+rounding. Runs on THREADS threads, as many as adjoint uses.
+"""
+import json
+import statistics
+import sys
+import time
+
+import torch
+
+dtype = {"float32": torch.float32, "float64": torch.float64}[sys.argv[1]]
+reps = int(sys.argv[2])
+torch.set_num_threads(int(sys.argv[3]))
+data = json.load(sys.stdin)
+nn = torch.nn
+model = nn.Sequential(
+    nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10),
+).to(dtype)
+with torch.no_grad():
+    for p, saved in zip(model.parameters(), data["params"]):
+        p.copy_(torch.tensor(saved["data"], dtype=dtype).view(saved["shape"]))
+x = torch.tensor(data["images"], dtype=dtype).view(-1, 1, 28, 28)
+y = torch.tensor(data["labels"])
+sgd = torch.optim.SGD(model.parameters(), lr=data["lr"])
+
+
+def step():
+    sgd.zero_grad()
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    loss.backward()
+    sgd.step()
+    return loss.item()
+
+
+first = step()
+for _ in range(4):
+    step()
+times = []
+for _ in range(reps):
+    t0 = time.perf_counter()
+    step()
+    times.append((time.perf_counter() - t0) * 1000)
+name = f"PyTorch {torch.__version__} eager ({sys.argv[1]}, {sys.argv[3]} thread{'s' if sys.argv[3] != '1' else ''})"
+print(json.dumps({"name": name, "medianMs": statistics.median(times), "minMs": min(times),
+                  "maxMs": max(times), "firstLoss": first}))
