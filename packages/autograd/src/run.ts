@@ -12,8 +12,8 @@ import { describe } from './shape.js';
 export interface Interpreter {
   /** Runs `primitive` on `inputs` (named `name`, as errors and traces show it). */
   bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray;
-  /** An array of zeros for a kernel. */
-  allocate(dtype: DType, size: number): Storage;
+  /** An array for a kernel: zeros, or (`zeroed` false) any values, as the kernel writes every element. */
+  allocate(dtype: DType, size: number, zeroed: boolean): Storage;
   /** Runs a change of state; `reads` are the values (of any kind) whose arrays it reads. */
   effect(run: Effect, reads: readonly unknown[]): void;
   /** `storage`, the array of `x`, as a caller reads its values (`what` names the read, for errors). */
@@ -58,14 +58,24 @@ export function bind<A>(
 /** Zeros of `dtype`: every array a kernel makes comes from here, so an interpreter can plan them. */
 export function allocate(dtype: DType, size: number): Storage {
   const i = installed.value;
-  return i === null ? allocateFresh(dtype, size) : i.allocate(dtype, size);
+  return i === null ? allocateFresh(dtype, size) : i.allocate(dtype, size, true);
+}
+
+/**
+ * `allocate` for a kernel that writes every element before it reads any: a program hands it its
+ * planned buffer as the last call left it, where `allocate` zeros it first (W6's step zeroed 10⁷
+ * elements that its kernels then overwrote). Eagerly, a new array: zeros.
+ */
+export function allocateUnzeroed(dtype: DType, size: number): Storage {
+  const i = installed.value;
+  return i === null ? allocateFresh(dtype, size) : i.allocate(dtype, size, false);
 }
 
 /** A new array holding `source`'s elements from `start` to `end` (all by default): an allocation too. */
 export function duplicate(source: Storage, start = 0, end = source.length): Storage {
   const i = installed.value;
   if (i === null) return source.slice(start, end);
-  const out = i.allocate(source instanceof Float32Array ? 'float32' : 'float64', end - start);
+  const out = i.allocate(source instanceof Float32Array ? 'float32' : 'float64', end - start, false);
   out.set(source.subarray(start, end));
   return out;
 }

@@ -9,6 +9,7 @@ import { arrayOf, type DType, type NDArray, normalizeAxis, type Storage, sizeOf 
 import type { Primitive } from './rules/rule.js';
 import {
   allocate,
+  allocateUnzeroed,
   bind,
   created,
   current,
@@ -213,8 +214,8 @@ class Batching implements Interpreter {
     return this.#batched.get(storage) === sizeOf(shape);
   }
 
-  allocate(dtype: DType, size: number): Storage {
-    return interpret(this.below, () => allocate(dtype, size));
+  allocate(dtype: DType, size: number, zeroed: boolean): Storage {
+    return interpret(this.below, () => (zeroed ? allocate : allocateUnzeroed)(dtype, size));
   }
 
   effect(run: Effect, reads: readonly unknown[]): void {

@@ -158,7 +158,7 @@ export class Program implements Interpreter {
   }
 
   /** The buffer the plan has for the running kernel's next allocation. */
-  allocate(dtype: DType, size: number): Storage {
+  allocate(dtype: DType, size: number, zeroed: boolean): Storage {
     const queue = this.#queue;
     const buffer = queue.buffers[queue.at++];
     if (buffer === undefined || buffer.length !== size || dtypeOf(buffer) !== dtype) {
@@ -167,7 +167,7 @@ export class Program implements Interpreter {
           `${buffer === undefined ? 'nothing' : `${buffer.length} ${dtypeOf(buffer)}`}; the program no longer matches its trace`,
       );
     }
-    return buffer.fill(0);
+    return zeroed ? buffer.fill(0) : buffer;
   }
 }
 

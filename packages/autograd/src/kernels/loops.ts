@@ -23,7 +23,7 @@ import {
   sizeOf,
   stridesOf,
 } from '../ndarray.js';
-import { allocate } from '../run.js';
+import { allocate, allocateUnzeroed } from '../run.js';
 
 /**
  * A loop of this file as one copy per dtype of the array it walks: a shared loop reads Float32Arrays
@@ -39,7 +39,7 @@ export function perDType<F>(fn: F): Record<DType, F> {
 export function convert(data: Storage, dtype: DType, what = 'astype'): Storage {
   if (dtypeOf(data) === dtype) return data;
   if (dtype === 'float32') checkFloat32(what, data);
-  const out = allocate(dtype, data.length);
+  const out = allocateUnzeroed(dtype, data.length);
   out.set(data);
   return out;
 }
@@ -104,7 +104,7 @@ export function forEachRow(
  * wrong half the time).
  */
 export function select(cond: NDArray, a: NDArray, b: NDArray, outShape: readonly number[]): Storage {
-  const out = allocate(promote(a, b), sizeOf(outShape));
+  const out = allocateUnzeroed(promote(a, b), sizeOf(outShape)); // every element written
   const [c, x, y] = [cond.data, a.data, b.data];
   const pick = new Float64Array(2);
   if (c.length === out.length && x.length === out.length && y.length === 1) {
@@ -149,7 +149,7 @@ export function gatherStrided(
   strides: readonly number[],
   shape: readonly number[],
 ): Storage {
-  const out = allocate(dtypeOf(x), sizeOf(shape));
+  const out = allocateUnzeroed(dtypeOf(x), sizeOf(shape)); // every element copied
   const [rows, [walk]] = coalesce(shape, [strides]);
   const step = walk!.at(-1) ?? 0;
   const copy = COPY_ROW[dtypeOf(x)];

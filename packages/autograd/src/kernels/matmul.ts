@@ -1,6 +1,6 @@
 /** Batched matrix products: strides and batch axes resolved here, the blocks run by simd.ts or gemm.ts. */
 import { broadcastStrides, type NDArray, promote, type Storage, sizeOf } from '../ndarray.js';
-import { allocate } from '../run.js';
+import { allocateUnzeroed } from '../run.js';
 import { type GemmOperands, gemm, PRECISIONS } from './gemm.js';
 import { convert, forEachRow } from './loops.js';
 import { ASYNC_SIMD, gemmSimd, gemmSimdAsync, gemmSimdBatch, PARALLEL_WORK, SIMD } from './simd.js';
@@ -37,7 +37,7 @@ export function matmul(
     // one product, the common case: no batch axes to walk
     const operands: GemmOperands = { A, ao: 0, ai, ap, B, bo: 0, bp, bj, co: 0, m, k, n };
     if (wide) return gemmSimd(SIMD!, operands, precision, null); // its result straight out of the module
-    const out = allocate(precision.dtype, m * n);
+    const out = allocateUnzeroed(precision.dtype, m * n);
     gemm(operands, out, precision.round);
     return out;
   }
@@ -56,12 +56,12 @@ export function matmul(
       ],
       (t, _length, [pa, pb]) => offsets.push([pa! * m * k, pb! * k * n, t * m * n]),
     );
-    const out = allocate(precision.dtype, sizeOf(outShape));
+    const out = allocateUnzeroed(precision.dtype, sizeOf(outShape));
     gemmSimdBatch(SIMD!, { A, ai, ap, B, bp, bj, m, k, n }, offsets, precision, out);
     return out;
   }
   // one product through WebAssembly takes its result straight out of the module's memory
-  let out = wide && batch === 1 ? null : allocate(precision.dtype, sizeOf(outShape));
+  let out = wide && batch === 1 ? null : allocateUnzeroed(precision.dtype, sizeOf(outShape));
   // one "row" of length 1 per batch: the row walker gives each operand's matrix offset
   forEachRow(
     [...batchShape, 1],

@@ -2,7 +2,7 @@
 // a copy of its own (see below). Imports loops.ts's walks and codegen.ts.
 import { copyOf, generate } from '../codegen.js';
 import { broadcastStrides, dtypeOf, type NDArray, promote, type Storage, sizeOf } from '../ndarray.js';
-import { allocate } from '../run.js';
+import { allocateUnzeroed } from '../run.js';
 import { coalesce, forEachRow } from './loops.js';
 
 /** f applied to every element. */
@@ -119,7 +119,7 @@ function expression(source: string, operands: readonly string[]): string {
 }
 
 function mapWith(row: MapRow, x: Storage, f: (v: number) => number): Storage {
-  const out = allocate(dtypeOf(x), x.length);
+  const out = allocateUnzeroed(dtypeOf(x), x.length); // every element written
   row(f, x, out);
   return out;
 }
@@ -133,7 +133,7 @@ function zipWith(
   f: (x: number, y: number) => number,
 ): Storage {
   const size = sizeOf(outShape);
-  const out = allocate(promote(a, b), size);
+  const out = allocateUnzeroed(promote(a, b), size); // every element written
   const x = a.data;
   const y = b.data;
   if ((x.length === size || x.length === 1) && (y.length === size || y.length === 1)) flat(f, x, y, out);

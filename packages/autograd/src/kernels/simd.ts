@@ -3,7 +3,7 @@
  * thread or shared out to worker threads (threads.ts). Null where the runtime lacks SIMD.
  */
 import { type DType, dtypeOf, type Storage } from '../ndarray.js';
-import { allocate, duplicate } from '../run.js';
+import { allocateUnzeroed, duplicate } from '../run.js';
 import { type GemmOperands, PRECISIONS, type Precision, packPanels } from './gemm.js';
 import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
 import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
@@ -176,7 +176,7 @@ function collect(
   if (C === null) {
     // a copy out of the module's memory: no zeros written first
     if (nw === n) return duplicate(heap, at, at + m * n);
-    C = allocate(precision.dtype, m * n);
+    C = allocateUnzeroed(precision.dtype, m * n);
     co = 0;
   }
   if (nw === n) C.set(heap.subarray(at, at + m * n), co);

@@ -3,7 +3,7 @@
  * gradient from each window to its maxima. Sums accumulate in float64 and round once, as in loops.ts.
  */
 import { dtypeOf, type NDArray, type Storage } from '../ndarray.js';
-import { allocate } from '../run.js';
+import { allocate, allocateUnzeroed } from '../run.js';
 import { convert } from './loops.js';
 
 /** How a sliding window walks an image: the window, and the stride, padding and dilation per axis. */
@@ -55,7 +55,7 @@ export function unfold(x: NDArray, w: Window, fill: number): Storage {
   const g = geometry(x.shape, w);
   const { n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = g;
   const src = x.data;
-  const out = allocate(dtypeOf(src), n * c * kh * kw * oh * ow);
+  const out = allocateUnzeroed(dtypeOf(src), n * c * kh * kw * oh * ow); // every entry written
   if (sh === 1 && sw === 1 && dh === 1 && dw === 1 && oh === h && ow === wd)
     return unfoldSame(src, out, g, fill);
   let at = 0;
@@ -201,7 +201,7 @@ function beats(m: number, v: number, pick: Float64Array): number {
 export function maxPool(x: NDArray, w: Window): Storage {
   const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
   const src = x.data;
-  const out = allocate(dtypeOf(src), planes * oh * ow);
+  const out = allocateUnzeroed(dtypeOf(src), planes * oh * ow); // every window's maximum written
   if (isPairs(w)) {
     // 2×2 windows, stride 2: four loads and three comparisons a window
     const pick = new Float64Array(2);
