@@ -60,24 +60,26 @@ it.prop(
     fc.integer({ min: 100, max: 200 }),
     fc.integer({ min: 8, max: 200 }),
     fc.integer({ min: 100, max: 200 }),
-    fc.constantFrom([], [2]),
+    // no batch, a batch of both, or one matrix against a batch of the other (packed once for the batch)
+    fc.constantFrom<[number[], number[]]>([[], []], [[2], [2]], [[], [3]], [[3], []]),
     fc.constantFrom<[boolean, boolean]>([false, false], [false, true], [true, false]),
     fc.integer({ min: 2, max: 5 }),
     fc.constantFrom<DType>('float64', 'float32'),
     fc.integer(),
   ],
-  { numRuns: 12 },
+  { numRuns: 16 },
 )(
   'a product computed by 1 to 4 workers has the same bits as on one thread, and as the TypeScript reference',
-  (m, k, n, batch, [transA, transB], threads, dtype, seed) => {
+  (m, k, n, [batchA, batchB], [transA, transB], threads, dtype, seed) => {
     const [a, b] = operands(
       dtype,
       [
-        [...batch, ...(transA ? [k, m] : [m, k])],
-        [...batch, ...(transB ? [n, k] : [k, n])],
+        [...batchA, ...(transA ? [k, m] : [m, k])],
+        [...batchB, ...(transB ? [n, k] : [k, n])],
       ],
       seed,
     );
+    const batch = batchA.length > 0 ? batchA : batchB;
     const outShape = [...batch, m, n];
     setNumThreads(1);
     const done = team!.workerChunks;

@@ -3,7 +3,15 @@ import { broadcastStrides, type NDArray, promote, type Storage, sizeOf } from '.
 import { allocateUnzeroed } from '../run.js';
 import { type GemmOperands, gemm, PRECISIONS } from './gemm.js';
 import { convert, forEachRow } from './loops.js';
-import { ASYNC_SIMD, gemmSimd, gemmSimdAsync, gemmSimdBatch, PARALLEL_WORK, SIMD } from './simd.js';
+import {
+  ASYNC_SIMD,
+  gemmSimd,
+  gemmSimdAsync,
+  gemmSimdBatch,
+  gemmSimdShared,
+  PARALLEL_WORK,
+  SIMD,
+} from './simd.js';
 
 /**
  * Batched matrix products C = op(A)·op(B), where op transposes the last two axes when asked, and the
@@ -45,8 +53,9 @@ export function matmul(
   const aBatch = broadcastStrides(a.shape.slice(0, -2), batchShape);
   const bBatch = broadcastStrides(b.shape.slice(0, -2), batchShape);
   const batch = sizeOf(batchShape);
-  if (wide && batch > 1 && m * n * k < PARALLEL_WORK) {
-    // a batch of small products (attention's heads): one copy of the operands into the module for all
+  // one matrix against a batch (a convolution's weight against each image's columns)
+  const shared = aBatch.every((s) => s === 0) ? 'A' : bBatch.every((s) => s === 0) ? 'B' : null;
+  if (wide && batch > 1 && (m * n * k < PARALLEL_WORK || shared !== null)) {
     const offsets: [number, number, number][] = [];
     forEachRow(
       [...batchShape, 1],
@@ -57,7 +66,11 @@ export function matmul(
       (t, _length, [pa, pb]) => offsets.push([pa! * m * k, pb! * k * n, t * m * n]),
     );
     const out = allocateUnzeroed(precision.dtype, sizeOf(outShape));
-    gemmSimdBatch(SIMD!, { A, ai, ap, B, bp, bj, m, k, n }, offsets, precision, out);
+    const operands = { A, ai, ap, B, bp, bj, m, k, n };
+    // a batch of small products (attention's heads): one copy of the operands into the module for all;
+    // of large ones that share a matrix, that matrix packed once
+    if (m * n * k < PARALLEL_WORK) gemmSimdBatch(SIMD!, operands, offsets, precision, out);
+    else gemmSimdShared(SIMD!, operands, offsets, shared!, precision, out);
     return out;
   }
   // one product through WebAssembly takes its result straight out of the module's memory

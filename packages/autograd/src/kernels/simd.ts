@@ -154,14 +154,43 @@ function packPanelsOf(
   simd: Simd,
   heap: Storage,
   { ai, ap, bp, bj, m, k, n }: Pick<GemmOperands, 'ai' | 'ap' | 'bp' | 'bj' | 'm' | 'k' | 'n'>,
-  { dtype, width, bytes }: Precision,
+  precision: Precision,
   [rawA, rawB, packA, packB]: readonly [number, number, number, number],
 ): void {
-  const [wholeA, wholeB] = [m - (m % 4), n - (n % width)];
-  simd.pack[dtype](packA * bytes, rawA * bytes, ai * bytes, ap * bytes, wholeA, k, 4);
-  simd.pack[dtype](packB * bytes, rawB * bytes, bj * bytes, bp * bytes, wholeB, k, width);
-  packPanels(heap, packA + wholeA * k, heap, rawA + wholeA * ai, ai, ap, m - wholeA, k, 4);
-  packPanels(heap, packB + wholeB * k, heap, rawB + wholeB * bj, bj, bp, n - wholeB, k, width);
+  packLines(simd, heap, precision, rawA, packA, ai, ap, m, k, 4);
+  packLines(simd, heap, precision, rawB, packB, bj, bp, n, k, precision.width);
+}
+
+/**
+ * Packs one operand: `lines` lines (A's rows, B's columns) of `steps` each, at `raw` in the module's
+ * memory, into panels of `width` lines at `packed` (elements): whole panels by the module's kernel, a
+ * last, partial one here.
+ */
+function packLines(
+  simd: Simd,
+  heap: Storage,
+  { dtype, bytes }: Precision,
+  raw: number,
+  packed: number,
+  lineStride: number,
+  stepStride: number,
+  lines: number,
+  steps: number,
+  width: number,
+): void {
+  const whole = lines - (lines % width);
+  simd.pack[dtype](packed * bytes, raw * bytes, lineStride * bytes, stepStride * bytes, whole, steps, width);
+  packPanels(
+    heap,
+    packed + whole * steps,
+    heap,
+    raw + whole * lineStride,
+    lineStride,
+    stepStride,
+    lines - whole,
+    steps,
+    width,
+  );
 }
 
 /** The product's m × n out of the module's memory (rows nw apart there): a new array (C null), or into C. */
@@ -180,6 +209,9 @@ function collect(
     co = 0;
   }
   if (nw === n) C.set(heap.subarray(at, at + m * n), co);
+  // rows of 24 or more a copy each: a view and a copy cost ~40 ns a row here, a loop ~2.5 ns an element
+  else if (n >= 24)
+    for (let i = 0; i < m; i++) C.set(heap.subarray(at + i * nw, at + i * nw + n), co + i * n);
   // rows of a few elements: a loop, not a view of the module's memory per row
   else for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) C[co + i * n + j] = heap[at + i * nw + j]!;
   return C;
@@ -197,18 +229,84 @@ export function gemmSimd(
   C: Storage | null,
 ): Storage {
   let team: Team | null = null;
-  let threads = 1;
   const packed = packInto(simd, operands, precision, (m4, nw) => {
     // large products share their rows out to worker threads: wake them now, to be spinning after the packing
-    threads = Math.min(getNumThreads(), m4 / 4);
-    const parallel = m4 * nw * operands.k >= PARALLEL_WORK && operands.k >= PARALLEL_DEPTH;
-    team = simd.team !== null && threads > 1 && parallel ? simd.team : null;
-    team?.wake(threads);
+    team = teamFor(simd, m4, nw, operands.k);
   });
-  const { dtype, bytes } = precision;
-  if (team === null) simd.gemm[dtype](...packed.args);
-  else (team as Team).gemm(dtype === 'float32' ? 1 : 0, simd.gemm[dtype], threads, packed.args, bytes);
+  run(simd, packed, precision, team);
   return collect(packed, operands, precision, C);
+}
+
+/** The workers a product of m4 × nw × k shares its rows with, woken now; null where it runs on one thread. */
+function teamFor(simd: Simd, m4: number, nw: number, k: number): Team | null {
+  const threads = Math.min(getNumThreads(), m4 / 4);
+  const parallel = m4 * nw * k >= PARALLEL_WORK && k >= PARALLEL_DEPTH;
+  const team = simd.team !== null && threads > 1 && parallel ? simd.team : null;
+  team?.wake(threads);
+  return team;
+}
+
+/** Runs the kernel on packed operands: on this thread, or on the team's. */
+function run(simd: Simd, packed: Packed, { dtype, bytes }: Precision, team: Team | null): void {
+  if (team === null) simd.gemm[dtype](...packed.args);
+  else {
+    const threads = Math.min(getNumThreads(), packed.m4 / 4);
+    team.gemm(dtype === 'float32' ? 1 : 0, simd.gemm[dtype], threads, packed.args, bytes);
+  }
+}
+
+/**
+ * @internal A batch of large products of one shape that all read one matrix (a convolution's weight
+ * against each image's columns): the shared operand copied and packed once for the batch, then each
+ * product's other operand copied and packed, the kernel run (on the team's threads where it is large) and
+ * C collected, where gemmSimd would pack the shared matrix again for every product (64 times in a W6
+ * step). The same kernel on the same panels: the same bits.
+ */
+export function gemmSimdShared(
+  simd: Simd,
+  shape: Omit<GemmOperands, 'ao' | 'bo' | 'co'>,
+  offsets: readonly (readonly [number, number, number])[],
+  shared: 'A' | 'B',
+  precision: Precision,
+  C: Storage,
+): void {
+  const { A, ai, ap, B, bp, bj, m, k, n } = shape;
+  const { dtype, width, bytes } = precision;
+  const m4 = Math.ceil(m / 4) * 4;
+  const nw = Math.ceil(n / width) * width;
+  // in elements: A's matrix, B's matrix, A's panels, B's panels, one product's C
+  const rawB = m * k;
+  const packA = rawB + k * n;
+  const packB = packA + m4 * k;
+  const at = packB + nw * k;
+  const heap = view(simd, dtype, (at + m4 * nw) * bytes);
+  const packed: Packed = {
+    heap,
+    args: [packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw],
+    at,
+    m4,
+    nw,
+  };
+  const team = teamFor(simd, m4, nw, k);
+  const [ao, bo] = offsets[0]!;
+  if (shared === 'A') {
+    heap.set(A.subarray(ao, ao + m * k), 0);
+    packLines(simd, heap, precision, 0, packA, ai, ap, m, k, 4);
+  } else {
+    heap.set(B.subarray(bo, bo + k * n), rawB);
+    packLines(simd, heap, precision, rawB, packB, bj, bp, n, k, width);
+  }
+  for (const [ao, bo, co] of offsets) {
+    if (shared === 'A') {
+      heap.set(B.subarray(bo, bo + k * n), rawB);
+      packLines(simd, heap, precision, rawB, packB, bj, bp, n, k, width);
+    } else {
+      heap.set(A.subarray(ao, ao + m * k), 0);
+      packLines(simd, heap, precision, 0, packA, ai, ap, m, k, 4);
+    }
+    run(simd, packed, precision, team);
+    collect(packed, { m, n, co }, precision, C);
+  }
 }
 
 /**
