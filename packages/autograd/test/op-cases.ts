@@ -300,17 +300,21 @@ export const specs: Record<OpName, fc.Arbitrary<Case>> = {
     f: (t: Tensor) => t.applyRule('maxPool', windowRules.maxPool, w),
     inputs: [x],
   })),
+  // both read the pooled maxima beside x, as maxPool's vjp and jvp pass them
   maxScatter: poolCase(false, (x, w) => {
     const pooled = noGrad(() => x.applyRule('maxPool', windowRules.maxPool, w));
     return {
-      f: (g: Tensor) => g.applyRule('maxScatter', windowRules.maxScatter, w, [x]),
+      f: (g: Tensor) => g.applyRule('maxScatter', windowRules.maxScatter, w, [x, pooled]),
       inputs: [pooled.add(0.5)],
     };
   }),
-  maxGather: poolCase(false, (x, w) => ({
-    f: (v: Tensor) => v.applyRule('maxGather', windowRules.maxGather, w, [x]),
-    inputs: [x.add(0.25)],
-  })),
+  maxGather: poolCase(false, (x, w) => {
+    const pooled = noGrad(() => x.applyRule('maxPool', windowRules.maxPool, w));
+    return {
+      f: (v: Tensor) => v.applyRule('maxGather', windowRules.maxGather, w, [x, pooled]),
+      inputs: [x.add(0.25)],
+    };
+  }),
   conv2d: fc
     .record({
       n: fc.integer({ min: 1, max: 2 }),

@@ -222,13 +222,16 @@ export function maxPool(x: NDArray, w: Window): Storage {
 
 /**
  * Each window's gradient g[o] shared evenly among the elements equal to its maximum (a window holding
- * NaN routes nothing), summed into an image of x's shape, in float64 and rounded once.
+ * NaN routes nothing), summed into an image of x's shape, in float64 and rounded once. `pooled` is
+ * maxPool(x): each window's maximum, read rather than found again (it is one of x's elements, so the
+ * same number).
  */
-export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
+export function maxScatter(g: NDArray, x: NDArray, pooled: NDArray, w: Window): Storage {
   const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
   const src = x.data;
   const gs = g.data; // read once: a Tensor's data is a getter
-  if (isPairs(w)) return scatterPairs(gs, src, planes, h, wd, oh, ow);
+  const maxima = pooled.data;
+  if (isPairs(w)) return scatterPairs(gs, src, maxima, planes, h, wd, oh, ow);
   const sums = allocate('float64', src.length) as Float64Array;
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * h * wd;
@@ -238,7 +241,7 @@ export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
       for (let z = 0; z < ow; z++, o++) {
         const c0 = cols[2 * z]!;
         const c1 = cols[2 * z + 1]!;
-        const m = windowMax(src, base, wd, r0, r1, c0, c1);
+        const m = maxima[o]!;
         let ties = 0;
         for (let r = r0; r < r1; r++)
           for (let at = base + r * wd + c0, end = base + r * wd + c1; at < end; at++)
@@ -261,30 +264,27 @@ export function maxScatter(g: NDArray, x: NDArray, w: Window): Storage {
 function scatterPairs(
   g: Storage,
   src: Storage,
+  maxima: Storage,
   planes: number,
   h: number,
   wd: number,
   oh: number,
   ow: number,
 ): Storage {
-  const out = allocate(dtypeOf(g), src.length);
-  // two scratch arrays: the share's stores would wait on the maximum's loads in one (5.7 ms against 8.5)
-  const pick = new Float64Array(2);
+  // every element written where the windows cover the image (an odd last row or column is zeros)
+  const covered = h === 2 * oh && wd === 2 * ow;
+  const out = (covered ? allocateUnzeroed : allocate)(dtypeOf(g), src.length);
   const share = new Float64Array(2);
   for (let plane = 0, o = 0; plane < planes; plane++) {
     for (let y = 0; y < oh; y++) {
       for (let z = 0, p = plane * h * wd + 2 * y * wd; z < ow; z++, o++, p += 2) {
-        const a = src[p]!;
-        const b = src[p + 1]!;
-        const c = src[p + wd]!;
-        const d = src[p + wd + 1]!;
-        const m = max4(a, b, c, d, pick);
-        const ea = +(a === m);
-        const eb = +(b === m);
-        const ec = +(c === m);
-        const ed = +(d === m);
-        // each element its share or 0, chosen without a branch; a window holding NaN has no element
-        // equal to its maximum, so all four get 0
+        const m = maxima[o]!;
+        const ea = +(src[p] === m);
+        const eb = +(src[p + 1] === m);
+        const ec = +(src[p + wd] === m);
+        const ed = +(src[p + wd + 1] === m);
+        // each element its share or 0, chosen without a branch (see codegen's pick); a window holding
+        // NaN has no element equal to its maximum, so all four get 0
         share[0] = 0;
         share[1] = g[o]! / (ea + eb + ec + ed) + 0;
         out[p] = share[ea]!;
@@ -297,11 +297,15 @@ function scatterPairs(
   return out;
 }
 
-/** The adjoint of `maxScatter`: each window's mean of v over its maxima (0 for a window with none). */
-export function maxGather(v: NDArray, x: NDArray, w: Window): Storage {
+/**
+ * The adjoint of `maxScatter`: each window's mean of v over its maxima (0 for a window with none);
+ * `pooled` is maxPool(x), as maxScatter reads it.
+ */
+export function maxGather(v: NDArray, x: NDArray, pooled: NDArray, w: Window): Storage {
   const { planes, h, wd, oh, ow, rows, cols } = pooling(x.shape, w);
   const src = x.data;
   const vs = v.data; // read once: a Tensor's data is a getter
+  const maxima = pooled.data;
   const out = allocate(dtypeOf(vs), planes * oh * ow);
   for (let plane = 0, o = 0; plane < planes; plane++) {
     const base = plane * h * wd;
@@ -311,7 +315,7 @@ export function maxGather(v: NDArray, x: NDArray, w: Window): Storage {
       for (let z = 0; z < ow; z++, o++) {
         const c0 = cols[2 * z]!;
         const c1 = cols[2 * z + 1]!;
-        const m = windowMax(src, base, wd, r0, r1, c0, c1);
+        const m = maxima[o]!;
         let ties = 0;
         let sum = 0;
         for (let r = r0; r < r1; r++) {

@@ -46,22 +46,31 @@ export const windowRules: WindowRules = {
   // max pooling: each window's gradient goes to its maxima (shared evenly among ties). Scattering it
   // there and gathering from there are each other's adjoints; both read the routes off x, which
   // gets no gradient through them (the routes are piecewise constant in x).
+  // maxScatter and maxGather read the pooled maxima (the maxPool output) beside x, not finding them again
   maxPool: {
     forward: ([x], w: Window) => ({ data: maxPool(x!, w), shape: pooledShape(x!.shape, w) }),
-    vjp: (g, _y, [x], w: Window) => [g.applyRule('maxScatter', windowRules.maxScatter, w, [x!])],
+    vjp: (g, y, [x], w: Window) => [g.applyRule('maxScatter', windowRules.maxScatter, w, [x!, y])],
     // each window's tangent is its maxima's, shared evenly among ties as the gradient is
-    jvp: ([dx], _y, [x], w: Window) => dx?.applyRule('maxGather', windowRules.maxGather, w, [x!]) ?? null,
+    jvp: ([dx], y, [x], w: Window) => dx?.applyRule('maxGather', windowRules.maxGather, w, [x!, y]) ?? null,
     batch: mergedBatch(),
   },
   maxScatter: {
-    forward: ([g, x], w: Window) => ({ data: maxScatter(g!, x!, w), shape: x!.shape }),
-    vjp: (gg, _y, [_g, x], w: Window) => [gg.applyRule('maxGather', windowRules.maxGather, w, [x!]), null],
+    forward: ([g, x, y], w: Window) => ({ data: maxScatter(g!, x!, y!, w), shape: x!.shape }),
+    vjp: (gg, _out, [_g, x, y], w: Window) => [
+      gg.applyRule('maxGather', windowRules.maxGather, w, [x!, y!]),
+      null,
+      null,
+    ],
     jvp: 'linear',
     batch: mergedBatch(),
   },
   maxGather: {
-    forward: ([v, x], w: Window) => ({ data: maxGather(v!, x!, w), shape: pooledShape(x!.shape, w) }),
-    vjp: (gg, _y, [_v, x], w: Window) => [gg.applyRule('maxScatter', windowRules.maxScatter, w, [x!]), null],
+    forward: ([v, x, y], w: Window) => ({ data: maxGather(v!, x!, y!, w), shape: pooledShape(x!.shape, w) }),
+    vjp: (gg, _out, [_v, x, y], w: Window) => [
+      gg.applyRule('maxScatter', windowRules.maxScatter, w, [x!, y!]),
+      null,
+      null,
+    ],
     jvp: 'linear',
     batch: mergedBatch(),
   },
