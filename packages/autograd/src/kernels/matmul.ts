@@ -8,7 +8,7 @@ import {
   gemmSimd,
   gemmSimdAsync,
   gemmSimdBatch,
-  gemmSimdShared,
+  gemmSimdPipelined,
   PARALLEL_WORK,
   SIMD,
 } from './simd.js';
@@ -55,7 +55,7 @@ export function matmul(
   const batch = sizeOf(batchShape);
   // one matrix against a batch (a convolution's weight against each image's columns)
   const shared = aBatch.every((s) => s === 0) ? 'A' : bBatch.every((s) => s === 0) ? 'B' : null;
-  if (wide && batch > 1 && (m * n * k < PARALLEL_WORK || shared !== null)) {
+  if (wide && batch > 1) {
     const offsets: [number, number, number][] = [];
     forEachRow(
       [...batchShape, 1],
@@ -68,9 +68,9 @@ export function matmul(
     const out = allocateUnzeroed(precision.dtype, sizeOf(outShape));
     const operands = { A, ai, ap, B, bp, bj, m, k, n };
     // a batch of small products (attention's heads): one copy of the operands into the module for all;
-    // of large ones that share a matrix, that matrix packed once
+    // of large ones, each packed while the one before runs on the team's threads
     if (m * n * k < PARALLEL_WORK) gemmSimdBatch(SIMD!, operands, offsets, precision, out);
-    else gemmSimdShared(SIMD!, operands, offsets, shared!, precision, out);
+    else gemmSimdPipelined(SIMD!, operands, offsets, shared, precision, out);
     return out;
   }
   // one product through WebAssembly takes its result straight out of the module's memory

@@ -256,17 +256,17 @@ function run(simd: Simd, packed: Packed, { dtype, bytes }: Precision, team: Team
 }
 
 /**
- * @internal A batch of large products of one shape that all read one matrix (a convolution's weight
- * against each image's columns): the shared operand copied and packed once for the batch, then each
- * product's other operand copied and packed, the kernel run (on the team's threads where it is large) and
- * C collected, where gemmSimd would pack the shared matrix again for every product (64 times in a W6
- * step). The same kernel on the same panels: the same bits.
+ * @internal A batch of large products of one shape, C[co…] = A[ao…]·B[bo…] for each offset triple: the
+ * kernel of each product runs on the team's threads while this thread copies and packs the next one's
+ * operands into a second set of buffers (the workers would otherwise wait on that copy and packing, a
+ * third of a W6 product's time); a matrix that every product reads (`shared`, a convolution's weight)
+ * is copied and packed once. The same kernel on the same panels: the same bits.
  */
-export function gemmSimdShared(
+export function gemmSimdPipelined(
   simd: Simd,
   shape: Omit<GemmOperands, 'ao' | 'bo' | 'co'>,
   offsets: readonly (readonly [number, number, number])[],
-  shared: 'A' | 'B',
+  shared: 'A' | 'B' | null,
   precision: Precision,
   C: Storage,
 ): void {
@@ -274,38 +274,51 @@ export function gemmSimdShared(
   const { dtype, width, bytes } = precision;
   const m4 = Math.ceil(m / 4) * 4;
   const nw = Math.ceil(n / width) * width;
-  // in elements: A's matrix, B's matrix, A's panels, B's panels, one product's C
-  const rawB = m * k;
-  const packA = rawB + k * n;
-  const packB = packA + m4 * k;
-  const at = packB + nw * k;
-  const heap = view(simd, dtype, (at + m4 * nw) * bytes);
-  const packed: Packed = {
-    heap,
-    args: [packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw],
-    at,
-    m4,
-    nw,
-  };
-  const team = teamFor(simd, m4, nw, k);
-  const [ao, bo] = offsets[0]!;
-  if (shared === 'A') {
-    heap.set(A.subarray(ao, ao + m * k), 0);
-    packLines(simd, heap, precision, 0, packA, ai, ap, m, k, 4);
-  } else {
-    heap.set(B.subarray(bo, bo + k * n), rawB);
-    packLines(simd, heap, precision, rawB, packB, bj, bp, n, k, width);
-  }
-  for (const [ao, bo, co] of offsets) {
-    if (shared === 'A') {
-      heap.set(B.subarray(bo, bo + k * n), rawB);
-      packLines(simd, heap, precision, rawB, packB, bj, bp, n, k, width);
-    } else {
-      heap.set(A.subarray(ao, ao + m * k), 0);
-      packLines(simd, heap, precision, 0, packA, ai, ap, m, k, 4);
+  // in elements: each operand's matrix and panels (once if shared, else one set per buffer), then C per buffer
+  const sizes = { rawA: m * k, packA: m4 * k, rawB: k * n, packB: nw * k };
+  let end = 0;
+  const place = (size: number) => (end += size) - size;
+  const buffers = [0, 1].map(() => ({
+    rawA: 0,
+    packA: 0,
+    rawB: 0,
+    packB: 0,
+    at: 0,
+  }));
+  for (const side of ['A', 'B'] as const) {
+    const raw = place(sizes[`raw${side}`]);
+    const panels = place(sizes[`pack${side}`]);
+    for (const [b, buffer] of buffers.entries()) {
+      const own = side !== shared && b > 0;
+      buffer[`raw${side}`] = own ? place(sizes[`raw${side}`]) : raw;
+      buffer[`pack${side}`] = own ? place(sizes[`pack${side}`]) : panels;
     }
-    run(simd, packed, precision, team);
-    collect(packed, { m, n, co }, precision, C);
+  }
+  for (const buffer of buffers) buffer.at = place(m4 * nw);
+  const heap = view(simd, dtype, end * bytes);
+  const team = teamFor(simd, m4, nw, k);
+  /** Copies and packs product t's operands into buffer b (the shared one only for the first product). */
+  const prepare = (t: number, b: number) => {
+    const [ao, bo] = offsets[t]!;
+    const buffer = buffers[b]!;
+    if (shared !== 'A' || t === 0) {
+      heap.set(A.subarray(ao, ao + m * k), buffer.rawA);
+      packLines(simd, heap, precision, buffer.rawA, buffer.packA, ai, ap, m, k, 4);
+    }
+    if (shared !== 'B' || t === 0) {
+      heap.set(B.subarray(bo, bo + k * n), buffer.rawB);
+      packLines(simd, heap, precision, buffer.rawB, buffer.packB, bj, bp, n, k, width);
+    }
+  };
+  prepare(0, 0);
+  for (let t = 0; t < offsets.length; t++) {
+    const buffer = buffers[t % 2]!;
+    const args = [buffer.packA * bytes, buffer.packB * bytes, buffer.at * bytes, m4, nw, k, nw] as const;
+    const job = team?.start(dtype === 'float32' ? 1 : 0, Math.min(getNumThreads(), m4 / 4), args, bytes);
+    if (t + 1 < offsets.length) prepare(t + 1, (t + 1) % 2);
+    if (team === null) simd.gemm[dtype](...args);
+    else team.finish(simd.gemm[dtype], job!);
+    collect({ heap, args, at: buffer.at, m4, nw }, { m, n, co: offsets[t]![2] }, precision, C);
   }
 }
 

@@ -154,6 +154,13 @@ const WORKER_SOURCE = `const { module, memory, control } = require('node:worker_
 /** A Web Worker: its data comes in its first message. */
 const WEB_WORKER_SOURCE = `onmessage = ({ data: { module, memory, control } }) => {${WORKER_LOOP}};`;
 
+/** @internal A job posted by `Team.start`, for `Team.finish`. */
+export interface Job {
+  readonly chunks: number;
+  readonly threads: number;
+  readonly args: readonly [number, number, number, number, number, number, number];
+}
+
 /** What both kinds of worker provide. */
 interface AnyWorker {
   terminate(): unknown;
@@ -197,10 +204,27 @@ export class Team {
     args: readonly [number, number, number, number, number, number, number],
     bytes: number,
   ): void {
-    const { control } = this;
+    this.finish(kernel, this.start(which, threads, args, bytes));
+  }
+
+  /**
+   * `gemm` in two halves: `start` posts the job, and the workers begin on it while the calling thread
+   * does something else (packs the next product of a batch); `finish` has the calling thread take the
+   * chunks left and returns once all are done. Nothing else may be posted in between.
+   */
+  start(
+    which: 0 | 1,
+    threads: number,
+    args: readonly [number, number, number, number, number, number, number],
+    bytes: number,
+  ): Job {
     this.hire(threads - 1);
-    const chunks = this.post(which, threads, args, bytes);
-    const m4 = args[3];
+    return { chunks: this.post(which, threads, args, bytes), threads, args };
+  }
+
+  /** The second half of `gemm`: see `start`. */
+  finish(kernel: Gemm, { chunks, threads, args }: Job): void {
+    const { control } = this;
     const kernels = [kernel, kernel];
     let mine = 0;
     for (let claimed = 0; claimed >= 0 && this.callerWorks; claimed = work(control, kernels)) mine += claimed;
@@ -208,7 +232,7 @@ export class Team {
     this.workerChunks += chunks - mine;
     if (control[FAILED] === 1) {
       throw new Error(
-        `matmul: the kernel failed on rows of a ${m4}×${args[5]} by ${args[5]}×${args[4]} product, on ${threads} threads`,
+        `matmul: the kernel failed on rows of a ${args[3]}×${args[5]} by ${args[5]}×${args[4]} product, on ${threads} threads`,
       );
     }
   }
