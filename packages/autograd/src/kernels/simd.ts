@@ -277,7 +277,10 @@ export function gemmSimdPipelined(
   // in elements: each operand's matrix and panels (once if shared, else one set per buffer), then C per buffer
   const sizes = { rawA: m * k, packA: m4 * k, rawB: k * n, packB: nw * k };
   let end = 0;
-  const place = (size: number) => (end += size) - size;
+  const place = (size: number) => {
+    end += size;
+    return end - size;
+  };
   const buffers = [0, 1].map(() => ({
     rawA: 0,
     packA: 0,
