@@ -1,7 +1,7 @@
 import { ones, randn, Tensor, tensor } from '@adjoint/autograd';
 import { fc, it } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { unfold } from '../src/kernels/window';
+import { fold, unfold } from '../src/kernels/window';
 
 // Convolution and pooling: by hand on a 4×4 image, against a direct convolution written out in loops
 // over random shapes, strides, paddings, dilations and groups, and their errors.
@@ -388,5 +388,36 @@ describe('the unfold of a "same" convolution (a path of its own)', () => {
       dilation: [1, 1],
     } as const;
     expect(Array.from(unfold(x, window, o.fill))).toEqual(directUnfold(x, o.k, o.fill));
+  });
+
+  it.prop([
+    fc.record({
+      n: fc.integer({ min: 1, max: 2 }),
+      c: fc.integer({ min: 1, max: 3 }),
+      h: fc.integer({ min: 1, max: 9 }),
+      w: fc.integer({ min: 1, max: 9 }),
+      k: fc.tuple(fc.constantFrom(1, 3, 5), fc.constantFrom(1, 3, 5)),
+      dtype: fc.constantFrom('float64', 'float32'),
+      seed: fc.nat(),
+    }),
+  ])("fold, its adjoint, sums each pixel's taps in tap order in float64, rounded once: bit for bit", (o) => {
+    const [kh, kw] = o.k;
+    const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
+    const area = o.h * o.w;
+    const cols = randn([o.n, o.c, kh * kw, area], { seed: o.seed }).astype(o.dtype as 'float64' | 'float32');
+    const window = { kernel: o.k, stride: [1, 1], padding: [ph, pw], dilation: [1, 1] } as const;
+    const expected = new Float64Array(o.n * o.c * area);
+    for (let plane = 0; plane < o.n * o.c; plane++)
+      for (let i = 0; i < kh; i++)
+        for (let j = 0; j < kw; j++)
+          for (let y = 0; y < o.h; y++)
+            for (let z = 0; z < o.w; z++) {
+              const [r, col] = [y + i - ph, z + j - pw];
+              if (r >= 0 && r < o.h && col >= 0 && col < o.w)
+                expected[plane * area + r * o.w + col]! +=
+                  cols.data[((plane * kh + i) * kw + j) * area + y * o.w + z]!;
+            }
+    const rounded = o.dtype === 'float32' ? Array.from(Float32Array.from(expected)) : Array.from(expected);
+    expect(Array.from(fold(cols, window, [o.n, o.c, o.h, o.w]))).toEqual(rounded);
   });
 });
