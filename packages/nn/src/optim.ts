@@ -348,14 +348,18 @@ export class Adam extends Optimizer<AdamState> {
     const correction1 = 1 - beta1 ** step;
     const correction2 = Math.sqrt(1 - beta2 ** step);
     const stepSize = lr / correction1;
+    // read once: a private field read in the loop is read again at every element, as `beyond` might change it
+    const decoupled = this.#decoupled;
     for (let k = 0; k < x.length; k++) {
       let g = grad[k]!;
       let xk = x[k]!;
-      if (this.#decoupled) xk = xk * (1 - lr * weightDecay);
+      if (decoupled) xk = xk * (1 - lr * weightDecay);
       else g += weightDecay * xk;
-      nextM[k] = m[k]! + (g - m[k]!) * (1 - beta1); // PyTorch's lerp_: m + (g - m)(1 - β₁)
-      nextV[k] = v[k]! * beta2 + (1 - beta2) * g * g;
-      const value = xk - (stepSize * nextM[k]!) / (Math.sqrt(nextV[k]!) / correction2 + eps);
+      const mk = m[k]! + (g - m[k]!) * (1 - beta1); // PyTorch's lerp_: m + (g - m)(1 - β₁)
+      const vk = v[k]! * beta2 + (1 - beta2) * g * g;
+      nextM[k] = mk;
+      nextV[k] = vk;
+      const value = xk - (stepSize * mk) / (Math.sqrt(vk) / correction2 + eps);
       next[k] = value;
       if (value > limit || value < -limit) this.beyond(k, value);
     }
