@@ -191,6 +191,11 @@ export function* training<Out extends Prediction, Tgt extends Target>(
   const compiled = options.compile === true;
   const plainStep = compiled ? compile((x: Tensor, t: Tgt) => eagerStep(x, t)) : null;
   const weightedStep = compiled ? compile((x: Tensor, t: Tgt, w: Tensor) => eagerStep(x, t, w)) : null;
+  // and the forward pass of the epoch's scoring (evaluation mode, no graph): mnist-cnn scores 2,000
+  // held-out digits each epoch, and two epochs took 22.4 s with that pass eager, 20.5 s compiled
+  const scoringForward = compiled ? compile((x: Tensor) => model.forwardBatch(x) as Tensor) : null;
+  const forward = (x: Tensor): Out =>
+    scoringForward === null ? model.forwardBatch(x) : (scoringForward(x) as Out);
   const order = Array.from({ length: count }, (_, i) => i);
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isSafeInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs)
@@ -311,7 +316,7 @@ export function* training<Out extends Prediction, Tgt extends Target>(
         const { x, y, weights } = next.value;
         const n = x.shape[0]!;
         noGrad(() => {
-          const prediction = model.forwardBatch(x);
+          const prediction = forward(x);
           const target = model.targets(y);
           if (wantsLoss)
             losses.push([

@@ -94,6 +94,48 @@ describe('compiled training', () => {
     expect(new Set(eager.losses).size).toBe(6); // the masks differ from call to call
   });
 
+  test('fit({ compile: true }) scores each epoch (accuracy, the validation loss and accuracy) as eager fit does, bit for bit, in evaluation mode', () => {
+    // dropout drops in training only: the compiled scoring must run it as evaluation does
+    const spec: ModelSpec = {
+      inputs: [1, 6, 6],
+      layers: [
+        { kind: 'conv', filters: 3, kernel: 3, padding: 1, activation: 'relu' },
+        { kind: 'maxPool', kernel: 2 },
+        { kind: 'flatten' },
+        { kind: 'dropout', rate: 0.5 },
+        { units: 2, activation: 'linear' },
+      ],
+      seed: 5,
+    };
+    const x = randn([20, 1, 6, 6], { seed: 6 });
+    const held = randn([13, 1, 6, 6], { seed: 7 });
+    const classes = (n: number, k: number) =>
+      tensor(Array.from({ length: n }, (_, i) => ((i * k) % 3 === 0 ? [1, 0] : [0, 1])));
+    const run = (compiled: boolean) => {
+      const net = sequential(spec);
+      const history = fit(
+        net,
+        { x, y: classes(20, 1) },
+        {
+          loss: softmaxCrossEntropy,
+          optimizer: new Adam(net.parameters(), { lr: 0.01 }),
+          epochs: 3,
+          batchSize: 8, // 8, 8 and 4, in training and in scoring: two programs each
+          metrics: ['accuracy'],
+          validation: { x: held, y: classes(13, 2) },
+          compile: compiled,
+        },
+      );
+      return { history, params: net.parameters().map(bits) };
+    };
+    const eager = run(false);
+    const compiled = run(true);
+    expect(compiled.history).toEqual(eager.history);
+    expect(compiled.params).toEqual(eager.params);
+    expect(eager.history.valLoss).toHaveLength(3);
+    expect(new Set(eager.history.valLoss).size).toBe(3); // the weights moved between epochs
+  });
+
   test('fit({ compile }) takes a boolean, and a model of Values is refused with a reason', async () => {
     const net = mlp({ inputs: 1, layers: [{ units: 1, activation: 'linear' }] });
     const optimizer = new SGD(net.parameters(), { lr: 0.1 });
