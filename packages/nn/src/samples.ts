@@ -1,6 +1,6 @@
 // The rows fit trains on: samples in memory checked and split, a streamed batch's rows, their weights,
 // and the iterator steps the training generator takes (a promise to yield when the source is async).
-import { internal, noGrad, ShapeError, Tensor, tensor, type Value } from '@adjoint/autograd';
+import { concat, internal, noGrad, ShapeError, Tensor, tensor, type Value } from '@adjoint/autograd';
 import { Dataset } from './dataset.js';
 import type { Batch, FitOptions, Samples, TrainingYield } from './fit-options.js';
 import type { Model } from './model.js';
@@ -186,23 +186,42 @@ export function asTensor(op: string, field: string, values: unknown): Tensor {
 /**
  * The model's outputs for the rows of `x` ([N, inputs], as a Tensor or nested numbers), computed without
  * recording and in evaluation mode (no dropout; the model's mode is restored after), as a Tensor
- * [N, outputs] on either engine: what to call to use a trained model.
+ * [N, outputs] on either engine: what to call to use a trained model. With `batchSize` (Keras's
+ * `batch_size`), the rows go through the model that many at a time and the outputs are joined: the
+ * same numbers for a model whose rows do not interact in evaluation mode (every layer of this package),
+ * and a fraction of the memory (mnist-cnn's 2,000 test digits at once unfold 450 MB of columns).
  *
  * @example
  * {@includeCode ../doc-examples/predict.ts}
  */
-export function predict(model: Model, x: Tensor | readonly (readonly number[])[]): Tensor {
+export function predict(
+  model: Model,
+  x: Tensor | readonly (readonly number[])[],
+  options: { readonly batchSize?: number } = {},
+): Tensor {
   // biome-ignore lint/complexity/noArguments: a caller without types may pass an options object it means
-  checkArity('predict', arguments, ['model', 'x']);
+  checkArity('predict', arguments, ['model', 'x', 'options']);
+  checkOptions('predict', options, ['batchSize']);
+  const { batchSize } = options;
+  if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1))
+    throw new RangeError(`predict: expected batchSize to be an integer ≥ 1, got ${describe(batchSize)}`);
   const inputs = x instanceof Tensor ? x : asTensor('predict', 'x', x).reshape([-1, (x[0] ?? []).length]);
+  const rows = inputs.shape[0] ?? 0;
   const mode = model.training;
   model.eval();
   try {
     return noGrad(() => {
-      const out = model.forwardBatch(inputs);
-      return out instanceof Tensor
-        ? out
-        : tensor((out as readonly (readonly Value[])[]).map((row) => row.map((v) => v.data)));
+      const outputs = (part: Tensor) => {
+        const out = model.forwardBatch(part);
+        return out instanceof Tensor
+          ? out
+          : tensor((out as readonly (readonly Value[])[]).map((row) => row.map((v) => v.data)));
+      };
+      if (batchSize === undefined || batchSize >= rows) return outputs(inputs);
+      const parts: Tensor[] = [];
+      for (let start = 0; start < rows; start += batchSize)
+        parts.push(outputs(inputs.slice(0, start, Math.min(rows, start + batchSize))));
+      return concat(parts, 0);
     });
   } finally {
     model.train(mode);

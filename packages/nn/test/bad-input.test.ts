@@ -1318,6 +1318,21 @@ const cases: [string, () => unknown, string | RegExp][] = [
     'weights: element 1 (1e+39) is beyond the range of float32',
   ],
   ['predict(ragged x)', () => predict(net(), [[0, 1], [2]]), 'predict: x: ragged nested array'],
+  [
+    'predict(batchSize 0)',
+    () => predict(net(), [[0, 1]], { batchSize: 0 }),
+    'predict: expected batchSize to be an integer ≥ 1, got 0',
+  ],
+  [
+    'predict(batchSize 2.5)',
+    () => predict(net(), [[0, 1]], { batchSize: 2.5 }),
+    'predict: expected batchSize to be an integer ≥ 1, got 2.5',
+  ],
+  [
+    'predict(unknown option)',
+    () => predict(net(), [[0, 1]], { batch: 2 } as never),
+    'predict: unknown option',
+  ],
   ['compile(number)', () => compile(3 as never), 'compile: expected a function, got 3'],
   [
     'compile(f)(Float64Array)',

@@ -228,6 +228,34 @@ describe('dropout', () => {
     expect(predict(model, x).toArray()).toEqual(expected);
     expect(model.training).toBe(true);
   });
+
+  test('predict with a batchSize runs the rows that many at a time and gives the same numbers, on either engine', () => {
+    const cnn = sequential({
+      inputs: [2, 6, 6],
+      layers: [
+        { kind: 'conv', filters: 3, kernel: 3, padding: 1, activation: 'relu' },
+        { kind: 'maxPool', kernel: 2 },
+        { kind: 'flatten' },
+        { kind: 'dropout', rate: 0.5 },
+        { units: 4, activation: 'linear' },
+      ],
+      seed: 3,
+    });
+    const images = randn([11, 2, 6, 6], { seed: 4 });
+    const whole = Array.from(predict(cnn, images).data);
+    for (const batchSize of [1, 4, 11, 50]) {
+      const out = predict(cnn, images, { batchSize });
+      expect(out.shape).toEqual([11, 4]);
+      expect(Array.from(out.data)).toEqual(whole);
+    }
+    const scalar = scalarMlp({ inputs: 2, layers: [{ units: 3, activation: 'tanh' }], seed: 1 });
+    const rows = [
+      [0.5, -1],
+      [2, 0.25],
+      [-0.75, 1.5],
+    ];
+    expect(predict(scalar, rows, { batchSize: 2 }).toArray()).toEqual(predict(scalar, rows).toArray());
+  });
 });
 
 describe('every format carries every layer kind', () => {

@@ -25,7 +25,6 @@ import {
   loadModel,
   mlp,
   mse,
-  predict,
   SGD,
   sequential,
   toSafetensors,
@@ -206,11 +205,6 @@ describe('option bags name an unknown key', () => {
   });
 
   test.each([
-    [
-      'predict',
-      () => (predict as (...a: unknown[]) => unknown)(net(), [[0, 1]], { batchSize: 2 }),
-      'predict: takes model, x and no options; got an object {batchSize} after x',
-    ],
     [
       'fromOnnx',
       () => (fromOnnx as (...a: unknown[]) => unknown)(toOnnx(sequential(spec)), { strict: true }),
