@@ -7,11 +7,10 @@ firstLoss): the same network, batch and start as adjoint's, so the first loss ag
 rounding. Runs on THREADS threads, as many as adjoint uses.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
+from torch_timing import eager_name, timed
 
 dtype = {"float32": torch.float32, "float64": torch.float64}[sys.argv[1]]
 reps = int(sys.argv[2])
@@ -40,13 +39,5 @@ def step():
 
 
 first = step()
-for _ in range(4):
-    step()
-times = []
-for _ in range(reps):
-    t0 = time.perf_counter()
-    step()
-    times.append((time.perf_counter() - t0) * 1000)
-name = f"PyTorch {torch.__version__} eager ({sys.argv[1]}, {sys.argv[3]} thread{'s' if sys.argv[3] != '1' else ''})"
-print(json.dumps({"name": name, "medianMs": statistics.median(times), "minMs": min(times),
-                  "maxMs": max(times), "firstLoss": first}))
+row = timed(step, reps, 4)
+print(json.dumps({"name": eager_name(torch, sys.argv[1], sys.argv[3]), **row, "firstLoss": first}))

@@ -6,12 +6,11 @@ medianMs, minMs, maxMs). The network and the batch have W3's shapes; the numbers
 default on a 2-core machine would not be a fair peer otherwise: set by torch.set_num_threads below.
 """
 import json
-import statistics
 import sys
-import time
 
 import torch
 from functorch import grad, jvp, vmap
+from torch_timing import timed
 
 dtype = {"float32": torch.float32, "float64": torch.float64}[sys.argv[1]]
 reps = int(sys.argv[2])
@@ -74,22 +73,15 @@ def rev_over_rev():
     return grad(inner)(params)
 
 
-def timed(workload, name, step, rounds):
-    for _ in range(3):
-        step()
-    times = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - t0) * 1000)
-    return {"workload": workload, "name": name, "medianMs": statistics.median(times), "minMs": min(times), "maxMs": max(times)}
+def row(workload, name, step, rounds):
+    return {"workload": workload, "name": name, **timed(step, rounds, 3)}
 
 
 rows = [
-    timed("W7", f"PyTorch {torch.__version__} functorch vmap(grad) ({sys.argv[1]}, 1 thread)", lambda: per_example(params, X, Y), reps),
-    timed("W7", f"PyTorch functorch, a loop of {BATCH} grad, stacked", loop, min(reps, 5)),
-    timed("W7", "PyTorch functorch, one batched grad", lambda: grad(batch_loss)(params, X, Y), reps),
-    timed("W8", "PyTorch functorch jvp of grad (fwd-over-rev)", fwd_over_rev, reps),
-    timed("W8", "PyTorch functorch grad of grad (rev-over-rev)", rev_over_rev, reps),
+    row("W7", f"PyTorch {torch.__version__} functorch vmap(grad) ({sys.argv[1]}, 1 thread)", lambda: per_example(params, X, Y), reps),
+    row("W7", f"PyTorch functorch, a loop of {BATCH} grad, stacked", loop, min(reps, 5)),
+    row("W7", "PyTorch functorch, one batched grad", lambda: grad(batch_loss)(params, X, Y), reps),
+    row("W8", "PyTorch functorch jvp of grad (fwd-over-rev)", fwd_over_rev, reps),
+    row("W8", "PyTorch functorch grad of grad (rev-over-rev)", rev_over_rev, reps),
 ]
 print(json.dumps(rows))
