@@ -351,73 +351,62 @@ describe('errors name the shapes and the option at fault', () => {
   });
 });
 
-describe('the unfold of a "same" convolution (a path of its own)', () => {
-  /** im2col by its definition: entry (n, c, i, j, y, z) is x at (y + i − ph, z + j − pw), or `fill` outside. */
-  function directUnfold(x: Tensor, k: [number, number], fill: number): number[] {
-    const [n, c, h, w] = x.shape as number[] as [number, number, number, number];
+describe('the unfold and fold of a "same" convolution (a path of their own)', () => {
+  /** Shapes, odd kernels padded to keep the size, both dtypes. */
+  const sameWalk = fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    c: fc.integer({ min: 1, max: 3 }),
+    h: fc.integer({ min: 1, max: 9 }),
+    w: fc.integer({ min: 1, max: 9 }),
+    k: fc.tuple(fc.constantFrom(1, 3, 5), fc.constantFrom(1, 3, 5)),
+    dtype: fc.constantFrom<'float64' | 'float32'>('float64', 'float32'),
+    seed: fc.nat(),
+  });
+  const windowOf = (k: [number, number]) =>
+    ({ kernel: k, stride: [1, 1], padding: [(k[0] - 1) / 2, (k[1] - 1) / 2], dilation: [1, 1] }) as const;
+
+  /**
+   * Every entry of im2col's columns [N, C, kH·kW, H·W] in order, by its definition: `at` its index,
+   * `pixel` the index of the image element under it, or −1 where the window hangs over an edge.
+   */
+  function forEachTap(
+    [n, c, h, w]: readonly number[],
+    k: [number, number],
+    visit: (at: number, pixel: number) => void,
+  ): void {
     const [ph, pw] = [(k[0] - 1) / 2, (k[1] - 1) / 2];
-    const out: number[] = [];
-    for (let plane = 0; plane < n * c; plane++)
+    let at = 0;
+    for (let plane = 0; plane < n! * c!; plane++)
       for (let i = 0; i < k[0]; i++)
         for (let j = 0; j < k[1]; j++)
-          for (let y = 0; y < h; y++)
-            for (let z = 0; z < w; z++) {
+          for (let y = 0; y < h!; y++)
+            for (let z = 0; z < w!; z++, at++) {
               const [r, col] = [y + i - ph, z + j - pw];
-              out.push(r >= 0 && r < h && col >= 0 && col < w ? x.data[(plane * h + r) * w + col]! : fill);
+              visit(at, r >= 0 && r < h! && col >= 0 && col < w! ? (plane * h! + r) * w! + col : -1);
             }
-    return out;
   }
 
-  it.prop([
-    fc.record({
-      n: fc.integer({ min: 1, max: 2 }),
-      c: fc.integer({ min: 1, max: 3 }),
-      h: fc.integer({ min: 1, max: 9 }),
-      w: fc.integer({ min: 1, max: 9 }),
-      k: fc.tuple(fc.constantFrom(1, 3, 5), fc.constantFrom(1, 3, 5)),
-      fill: fc.constantFrom(0, Number.NEGATIVE_INFINITY),
-      dtype: fc.constantFrom('float64', 'float32'),
-      seed: fc.nat(),
-    }),
-  ])('copies every tap, and `fill` where the window hangs over any edge, bit for bit', (o) => {
-    const x = randn([o.n, o.c, o.h, o.w], { seed: o.seed }).astype(o.dtype as 'float64' | 'float32');
-    const window = {
-      kernel: o.k,
-      stride: [1, 1],
-      padding: [(o.k[0] - 1) / 2, (o.k[1] - 1) / 2],
-      dilation: [1, 1],
-    } as const;
-    expect(Array.from(unfold(x, window, o.fill))).toEqual(directUnfold(x, o.k, o.fill));
-  });
+  it.prop([sameWalk, fc.constantFrom(0, Number.NEGATIVE_INFINITY)])(
+    'unfold copies every tap, and `fill` where the window hangs over any edge, bit for bit',
+    (o, fill) => {
+      const x = randn([o.n, o.c, o.h, o.w], { seed: o.seed }).astype(o.dtype);
+      const expected: number[] = [];
+      forEachTap(x.shape, o.k, (_at, pixel) => expected.push(pixel < 0 ? fill : x.data[pixel]!));
+      expect(Array.from(unfold(x, windowOf(o.k), fill))).toEqual(expected);
+    },
+  );
 
-  it.prop([
-    fc.record({
-      n: fc.integer({ min: 1, max: 2 }),
-      c: fc.integer({ min: 1, max: 3 }),
-      h: fc.integer({ min: 1, max: 9 }),
-      w: fc.integer({ min: 1, max: 9 }),
-      k: fc.tuple(fc.constantFrom(1, 3, 5), fc.constantFrom(1, 3, 5)),
-      dtype: fc.constantFrom('float64', 'float32'),
-      seed: fc.nat(),
-    }),
-  ])("fold, its adjoint, sums each pixel's taps in tap order in float64, rounded once: bit for bit", (o) => {
-    const [kh, kw] = o.k;
-    const [ph, pw] = [(kh - 1) / 2, (kw - 1) / 2];
-    const area = o.h * o.w;
-    const cols = randn([o.n, o.c, kh * kw, area], { seed: o.seed }).astype(o.dtype as 'float64' | 'float32');
-    const window = { kernel: o.k, stride: [1, 1], padding: [ph, pw], dilation: [1, 1] } as const;
-    const expected = new Float64Array(o.n * o.c * area);
-    for (let plane = 0; plane < o.n * o.c; plane++)
-      for (let i = 0; i < kh; i++)
-        for (let j = 0; j < kw; j++)
-          for (let y = 0; y < o.h; y++)
-            for (let z = 0; z < o.w; z++) {
-              const [r, col] = [y + i - ph, z + j - pw];
-              if (r >= 0 && r < o.h && col >= 0 && col < o.w)
-                expected[plane * area + r * o.w + col]! +=
-                  cols.data[((plane * kh + i) * kw + j) * area + y * o.w + z]!;
-            }
-    const rounded = o.dtype === 'float32' ? Array.from(Float32Array.from(expected)) : Array.from(expected);
-    expect(Array.from(fold(cols, window, [o.n, o.c, o.h, o.w]))).toEqual(rounded);
-  });
+  it.prop([sameWalk])(
+    "fold, its adjoint, sums each pixel's taps in tap order in float64, rounded once: bit for bit",
+    (o) => {
+      const shape = [o.n, o.c, o.h, o.w];
+      const cols = randn([o.n, o.c, o.k[0] * o.k[1], o.h * o.w], { seed: o.seed }).astype(o.dtype);
+      const sums = new Float64Array(o.n * o.c * o.h * o.w);
+      forEachTap(shape, o.k, (at, pixel) => {
+        if (pixel >= 0) sums[pixel]! += cols.data[at]!;
+      });
+      const expected = o.dtype === 'float32' ? Array.from(Float32Array.from(sums)) : Array.from(sums);
+      expect(Array.from(fold(cols, windowOf(o.k), shape))).toEqual(expected);
+    },
+  );
 });
