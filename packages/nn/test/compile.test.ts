@@ -24,6 +24,21 @@ function blobs(n: number, seed: number) {
   return { x, y };
 }
 
+/** A CNN with dropout on 1×6×6 images, two classes: dropout makes training and evaluation differ. */
+function smallCnn(seed: number): ModelSpec {
+  return {
+    inputs: [1, 6, 6],
+    layers: [
+      { kind: 'conv', filters: 3, kernel: 3, padding: 1, activation: 'relu' },
+      { kind: 'maxPool', kernel: 2 },
+      { kind: 'flatten' },
+      { kind: 'dropout', rate: 0.5 },
+      { units: 2, activation: 'linear' },
+    ],
+    seed,
+  };
+}
+
 describe('compiled training', () => {
   for (const dtype of ['float64', 'float32'] as const) {
     test(`fit({ compile: true }) trains to the same parameters and losses as eager fit, bit for bit (${dtype})`, () => {
@@ -60,17 +75,7 @@ describe('compiled training', () => {
   }
 
   test('a CNN with dropout trains compiled as it does eagerly: each call draws the next mask of the stream', () => {
-    const spec: ModelSpec = {
-      inputs: [1, 6, 6],
-      layers: [
-        { kind: 'conv', filters: 3, kernel: 3, padding: 1, activation: 'relu' },
-        { kind: 'maxPool', kernel: 2 },
-        { kind: 'flatten' },
-        { kind: 'dropout', rate: 0.5 },
-        { units: 2, activation: 'linear' },
-      ],
-      seed: 2,
-    };
+    const spec = smallCnn(2);
     const x = randn([8, 1, 6, 6], { seed: 3 });
     const y = tensor(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? [1, 0] : [0, 1])));
     const run = (compiled: boolean) => {
@@ -96,17 +101,7 @@ describe('compiled training', () => {
 
   test('fit({ compile: true }) scores each epoch (accuracy, the validation loss and accuracy) as eager fit does, bit for bit, in evaluation mode', () => {
     // dropout drops in training only: the compiled scoring must run it as evaluation does
-    const spec: ModelSpec = {
-      inputs: [1, 6, 6],
-      layers: [
-        { kind: 'conv', filters: 3, kernel: 3, padding: 1, activation: 'relu' },
-        { kind: 'maxPool', kernel: 2 },
-        { kind: 'flatten' },
-        { kind: 'dropout', rate: 0.5 },
-        { units: 2, activation: 'linear' },
-      ],
-      seed: 5,
-    };
+    const spec = smallCnn(5);
     const x = randn([20, 1, 6, 6], { seed: 6 });
     const held = randn([13, 1, 6, 6], { seed: 7 });
     const classes = (n: number, k: number) =>
