@@ -228,31 +228,35 @@ export function gemmSimd(
   precision: Precision,
   C: Storage | null,
 ): Storage {
-  let team: Team | null = null;
+  let share: Share | null = null;
   const packed = packInto(simd, operands, precision, (m4, nw) => {
     // large products share their rows out to worker threads: wake them now, to be spinning after the packing
-    team = teamFor(simd, m4, nw, operands.k);
+    share = shareFor(simd, m4, nw, operands.k);
   });
-  run(simd, packed, precision, team);
+  const { dtype, bytes } = precision;
+  if (share === null) simd.gemm[dtype](...packed.args);
+  else
+    (share as Share).team.gemm(which(dtype), simd.gemm[dtype], (share as Share).threads, packed.args, bytes);
   return collect(packed, operands, precision, C);
 }
 
-/** The workers a product of m4 × nw × k shares its rows with, woken now; null where it runs on one thread. */
-function teamFor(simd: Simd, m4: number, nw: number, k: number): Team | null {
-  const threads = Math.min(getNumThreads(), m4 / 4);
-  const parallel = m4 * nw * k >= PARALLEL_WORK && k >= PARALLEL_DEPTH;
-  const team = simd.team !== null && threads > 1 && parallel ? simd.team : null;
-  team?.wake(threads);
-  return team;
+/** A product's rows shared out: the workers, and the threads in all (the calling one included). */
+interface Share {
+  readonly team: Team;
+  readonly threads: number;
 }
 
-/** Runs the kernel on packed operands: on this thread, or on the team's. */
-function run(simd: Simd, packed: Packed, { dtype, bytes }: Precision, team: Team | null): void {
-  if (team === null) simd.gemm[dtype](...packed.args);
-  else {
-    const threads = Math.min(getNumThreads(), packed.m4 / 4);
-    team.gemm(dtype === 'float32' ? 1 : 0, simd.gemm[dtype], threads, packed.args, bytes);
-  }
+/** How a product of m4 × nw × k shares its rows, its workers woken now; null where it runs on one thread. */
+function shareFor(simd: Simd, m4: number, nw: number, k: number): Share | null {
+  const threads = Math.min(getNumThreads(), m4 / 4);
+  if (simd.team === null || threads < 2 || m4 * nw * k < PARALLEL_WORK || k < PARALLEL_DEPTH) return null;
+  simd.team.wake(threads);
+  return { team: simd.team, threads };
+}
+
+/** The index of `dtype`'s kernel in the workers' list. */
+function which(dtype: DType): 0 | 1 {
+  return dtype === 'float32' ? 1 : 0;
 }
 
 /**
@@ -300,7 +304,7 @@ export function gemmSimdPipelined(
   }
   for (const buffer of buffers) buffer.at = place(m4 * nw);
   const heap = view(simd, dtype, end * bytes);
-  const team = teamFor(simd, m4, nw, k);
+  const share = shareFor(simd, m4, nw, k);
   /** Copies and packs product t's operands into buffer b (the shared one only for the first product). */
   const prepare = (t: number, b: number) => {
     const [ao, bo] = offsets[t]!;
@@ -318,10 +322,10 @@ export function gemmSimdPipelined(
   for (let t = 0; t < offsets.length; t++) {
     const buffer = buffers[t % 2]!;
     const args = [buffer.packA * bytes, buffer.packB * bytes, buffer.at * bytes, m4, nw, k, nw] as const;
-    const job = team?.start(dtype === 'float32' ? 1 : 0, Math.min(getNumThreads(), m4 / 4), args, bytes);
+    const job = share?.team.start(which(dtype), share.threads, args, bytes);
     if (t + 1 < offsets.length) prepare(t + 1, (t + 1) % 2);
-    if (team === null) simd.gemm[dtype](...args);
-    else team.finish(simd.gemm[dtype], job!);
+    if (share === null) simd.gemm[dtype](...args);
+    else share.team.finish(simd.gemm[dtype], job!);
     collect({ heap, args, at: buffer.at, m4, nw }, { m, n, co: offsets[t]![2] }, precision, C);
   }
 }
@@ -386,12 +390,7 @@ export function gemmSimdAsync(operands: GemmOperands, precision: Precision): Pro
     const packed = packInto(simd, operands, precision);
     const threads = Math.max(1, Math.min(getNumThreads(), packed.m4 / 4));
     if (packed.m4 > 0 && packed.nw > 0)
-      await simd.team!.gemmAsync(
-        precision.dtype === 'float32' ? 1 : 0,
-        threads,
-        packed.args,
-        precision.bytes,
-      );
+      await simd.team!.gemmAsync(which(precision.dtype), threads, packed.args, precision.bytes);
     return collect(packed, operands, precision, null);
   });
   queue = job.catch(() => undefined);
