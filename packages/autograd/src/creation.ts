@@ -11,7 +11,7 @@ import {
 } from './ndarray.js';
 import { oneHot as oneHotOf } from './ops/layout.js';
 import { Rng } from './random.js';
-import { created } from './run.js';
+import { created, deviceNamed } from './run.js';
 import { checkOptions, describe, formatShape, ShapeError } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -20,8 +20,13 @@ export interface TensorOptions {
   /** Make a leaf whose gradient `backward()` fills in. Default false. */
   readonly requiresGrad?: boolean;
   readonly label?: string;
-  /** 'float64' (the default; float32 for a Float32Array given to `tensor`) or 'float32'. */
+  /** 'float64' (the default; float32 for a Float32Array given to `tensor`, or on a GPU) or 'float32'. */
   readonly dtype?: DType;
+  /**
+   * Where the values live: 'cpu' (the default) or 'webgpu', once `await webgpu()` has set it up. A GPU
+   * holds float32 only: its default dtype, and asking it for float64 is an Error.
+   */
+  readonly device?: string;
 }
 
 /** Where random numbers come from: a seed, or an `Rng` to draw from (and advance). */
@@ -46,7 +51,8 @@ export function tensor(
     for (const [i, v] of values.entries()) {
       if (!Number.isFinite(v)) throw new TypeError(`tensor: element ${i} must be a finite number, got ${v}`);
     }
-    const dtype = options.dtype ?? (values instanceof Float32Array ? 'float32' : 'float64');
+    const onCpu = (options.device ?? 'cpu') === 'cpu';
+    const dtype = options.dtype ?? (values instanceof Float32Array || !onCpu ? 'float32' : 'float64');
     return leaf('tensor', values.slice(), shape, { ...options, dtype }, ['shape']);
   }
   const { data, shape } = fromNested('tensor', values as NestedArray);
@@ -142,7 +148,7 @@ function random(
 }
 
 /** The options every creation function takes. */
-const TENSOR_OPTIONS = ['requiresGrad', 'label', 'dtype'] as const;
+const TENSOR_OPTIONS = ['requiresGrad', 'label', 'dtype', 'device'] as const;
 
 function leaf(
   op: string,
@@ -153,14 +159,15 @@ function leaf(
   more: readonly string[] = [],
 ): Tensor {
   checkOptions(op, options, [...TENSOR_OPTIONS, ...more]);
-  const { requiresGrad = false, label = '', dtype = 'float64' } = options;
+  const device = deviceNamed(op, options.device ?? 'cpu');
+  const { requiresGrad = false, label = '', dtype = device === null ? 'float64' : 'float32' } = options;
   if (typeof requiresGrad !== 'boolean')
     throw new TypeError(`${op}: expected requiresGrad to be true or false, got ${describe(requiresGrad)}`);
   if (typeof label !== 'string')
     throw new TypeError(`${op}: expected label to be a string, got ${describe(label)}`);
   const stored = convert(data, checkDType(op, dtype), op);
   created(stored);
-  const t = new Tensor(stored, shape, undefined, label);
+  const t = new Tensor(device === null ? stored : device.upload(stored, op), shape, undefined, label);
   t.requiresGrad = requiresGrad;
   return t;
 }

@@ -1,5 +1,6 @@
 import { gradients, isGradEnabled, withGradMode } from './graph.js';
 import { naryRules } from './rules/elementwise.js';
+import { deviceOf } from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
 import { filled, recordTensor, storageOf, Tensor } from './tensor.js';
 import { elementwise } from './tensor-rules.js';
@@ -120,7 +121,7 @@ function scalarRoot(output: unknown): Value | Tensor {
 
 /** @internal Zeros shaped like `x`, a constant of its engine and dtype. */
 export function zerosLike(x: Differentiable): Differentiable {
-  return x instanceof Tensor ? filled(x.shape, 0, x.dtype) : toValue(0, 'grad');
+  return x instanceof Tensor ? filled(x.shape, 0, x.dtype, deviceOf(storageOf(x))) : toValue(0, 'grad');
 }
 
 /** The identity op that stands for a differentiated Tensor argument (value.ts binds the Value one). */

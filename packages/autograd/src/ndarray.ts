@@ -175,6 +175,12 @@ export function reducedShape(shape: readonly number[], axes: readonly number[], 
  */
 export const ENGINE_ARRAY: unique symbol = Symbol('adjoint.engineArray');
 
+/**
+ * @internal The key under which an array that lives on a device (run.ts' `Device`, not the CPU's memory)
+ * names its device. Such an array passes as `Storage`, but reading its elements throws.
+ */
+export const ON_DEVICE: unique symbol = Symbol('adjoint.device');
+
 /** The array of `x` as the engine reads it: a Tensor's own, never through its `.data` getter. */
 export function arrayOf(x: NDArray): Storage {
   return (x as { readonly [ENGINE_ARRAY]?: Storage })[ENGINE_ARRAY] ?? x.data;

@@ -60,11 +60,12 @@ interface Printable {
 /**
  * A Tensor's printout: `Tensor([[1, 2],\n        [3, 4]], dtype=float64, requiresGrad=true)`, with the op
  * that made it (`op=matmul`, PyTorch's grad_fn) and its label; rows of a matrix on lines of their own.
- * A tensor that is not `concrete` (traced inside compile) shows its shape and dtype instead of values.
+ * Where the values are `hidden` (traced inside compile, or on a device) it shows that, its shape and dtype.
  */
-export function formatTensor(t: Printable, concrete = true): string {
-  // inside compile(), the values are the trace's and not any call's: a traced tensor shows what it is
-  if (!concrete) return `Tensor(<traced>, shape=[${t.shape.join(', ')}], dtype=${t.dtype})`;
+export function formatTensor(t: Printable, hidden: string | null = null): string {
+  // inside compile(), the values are the trace's and not any call's: a traced tensor shows what it is;
+  // on a device, the values are not in the CPU's memory (reading them is asynchronous)
+  if (hidden !== null) return `Tensor(<${hidden}>, shape=[${t.shape.join(', ')}], dtype=${t.dtype})`;
   const data = arrayOf(t); // the engine's read: printing inside compile shows the trace's values, refuses nothing
   const summarize = data.length > SUMMARIZE_ABOVE;
   const strides = t.shape.map((_, i) => t.shape.slice(i + 1).reduce((p, d) => p * d, 1));

@@ -3,10 +3,10 @@
 // runs eagerly, here. An interpreter installed with `interpret` (compile's trace and its programs; forward
 // mode, batching and a GPU backend next) sees every one of these, and the engine below never asks which.
 // Imports ndarray.ts, scope.ts, shape.ts and the rules' types only.
-import { allocateFresh, type DType, type NDArray, type Storage } from './ndarray.js';
+import { allocateFresh, arrayOf, type DType, type NDArray, ON_DEVICE, type Storage } from './ndarray.js';
 import type { Primitive } from './rules/rule.js';
 import { Mode } from './scope.js';
-import { describe } from './shape.js';
+import { describe, formatShape } from './shape.js';
 
 /** What runs the engine's primitives, allocations, effects and reads while it is installed. */
 export interface Interpreter {
@@ -52,7 +52,86 @@ export function bind<A>(
   attrs: A,
 ): NDArray {
   const i = installed.value;
-  return i === null ? primitive.forward(inputs, attrs) : i.bind(name, primitive, inputs, attrs);
+  if (i !== null) return i.bind(name, primitive, inputs, attrs);
+  const device = placeOf(name, inputs);
+  return device === null ? primitive.forward(inputs, attrs) : device.bind(name, primitive, inputs, attrs);
+}
+
+/**
+ * A place other than the CPU's memory where arrays live and primitives run (WebGPU): a backend that
+ * `bind` hands every primitive whose inputs are on it. Its arrays pass as `Storage` but hold no values
+ * on the CPU; any read of one throws. Devices are added by their module (`await webgpu()`).
+ */
+export interface Device {
+  /** What `tensor.device` says, and what `{ device }` and `to()` take. */
+  readonly name: string;
+  /**
+   * Runs `primitive` on `inputs`: its own arrays, and rank-0 arrays of the CPU (a number operand, as
+   * PyTorch lets a CPU scalar meet a GPU tensor), which it copies over itself.
+   */
+  bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray;
+  /** An array of this device holding `data`'s values (float32 only: `op` names the caller in the Error). */
+  upload(data: Storage, op: string): Storage;
+  /** The values of one of its arrays, copied back to the CPU's memory. */
+  download(data: Storage): Promise<Storage>;
+}
+
+/** The devices added so far, by name: state the contract names (`await webgpu()` adds one). */
+const devices = new Map<string, Device>();
+
+/** Makes `device` available to `{ device }` and `to()`; a later device of the same name replaces it. */
+export function addDevice(device: Device): void {
+  devices.set(device.name, device);
+}
+
+/** The device named `name`; an Error naming `op` when it is not one, or not set up yet. */
+export function deviceNamed(op: string, name: unknown): Device | null {
+  if (name === 'cpu') return null;
+  const device = typeof name === 'string' ? devices.get(name) : undefined;
+  if (device !== undefined) return device;
+  if (name === 'webgpu')
+    throw new Error(
+      `${op}: device 'webgpu' is not set up: call await webgpu() (from '@adjoint/autograd/webgpu') first`,
+    );
+  throw new TypeError(`${op}: expected device 'cpu' or 'webgpu', got ${describe(name)}`);
+}
+
+/** The device whose array `data` is; null for an array in the CPU's memory. */
+export function deviceOf(data: Storage): Device | null {
+  return (data as { readonly [ON_DEVICE]?: Device })[ON_DEVICE] ?? null;
+}
+
+/**
+ * Where a primitive on `inputs` runs: null on the CPU, or the one device that holds them. Inputs on two
+ * devices are an Error naming both, except a rank-0 array of the CPU beside a device's (a number operand).
+ */
+function placeOf(name: string, inputs: readonly NDArray[]): Device | null {
+  let device: Device | null = null;
+  let at = -1;
+  for (let k = 0; k < inputs.length; k++) {
+    const d = deviceOf(arrayOf(inputs[k]!));
+    if (d === null || d === device) continue;
+    if (device !== null) throw mixed(name, inputs, at, k);
+    device = d;
+    at = k;
+  }
+  if (device !== null)
+    for (let k = 0; k < inputs.length; k++) {
+      const x = inputs[k]!;
+      if (deviceOf(arrayOf(x)) === null && x.shape.length > 0) throw mixed(name, inputs, at, k);
+    }
+  return device;
+}
+
+function mixed(name: string, inputs: readonly NDArray[], a: number, b: number): Error {
+  const where = (k: number) => {
+    const x = inputs[k]!;
+    return `${deviceOf(arrayOf(x))?.name ?? 'cpu'} (input ${k}, shape ${formatShape(x.shape)})`;
+  };
+  return new Error(
+    `${name}: the inputs are on two devices, ${where(a)} and ${where(b)}; move one with .to(device) ` +
+      '(only a rank-0 tensor of the CPU, such as a number operand, may meet a tensor of another device)',
+  );
 }
 
 /** Zeros of `dtype`: every array a kernel makes comes from here, so an interpreter can plan them. */
@@ -95,6 +174,12 @@ export function sideEffect(run: Effect, reads: readonly unknown[] = []): void {
 
 /** The values of `x` (whose array is `storage`) as a caller reads them: `what` names the read. */
 export function read(x: NDArray, storage: Storage, what: string): Storage {
+  const device = deviceOf(storage);
+  if (device !== null)
+    throw new Error(
+      `${what}: the tensor (shape ${formatShape(x.shape)}) is on ${device.name}, whose values are read ` +
+        "asynchronously: use await x.dataAsync(), await x.toArrayAsync() or await x.to('cpu')",
+    );
   const i = installed.value;
   return i === null ? storage : i.read(x, storage, what);
 }

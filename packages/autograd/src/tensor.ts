@@ -8,32 +8,27 @@ import {
   type DType,
   dtypeOf,
   ENGINE_ARRAY,
-  type NDArray,
   type NestedArray,
   type Storage,
   sizeOf,
   toNested,
 } from './ndarray.js';
 import { BINARY, COMPARISON, COPY, LEAKY_RELU, UNARY, WHERE } from './ops/elementwise.js';
-import { broadcastTo, gather, reshape, slice, sumTo, transpose, transpose2d } from './ops/layout.js';
-import { logSoftmax, reduce, softmax } from './ops/reduce.js';
-import type { Conv2dOptions, Pair, PoolOptions } from './ops/window.js';
-import { avgPool2d, conv2d, flatten, maxPool2d } from './ops/window.js';
 import { formatTensor, INSPECT, type TensorJSON, tensorJSON } from './print.js';
 import { defineMethods, type Elementwise, LEAKY_SLOPE, leakyReluRule } from './rules/elementwise.js';
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { Primitive, TensorRule } from './rules/rule.js';
-import { bind, created, isConcrete, read, sideEffect } from './run.js';
+import { bind, created, type Device, deviceNamed, deviceOf, isConcrete, read, sideEffect } from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
+import { TensorMethods } from './tensor-methods.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
 import { checkSameKind, checkSeed } from './validate.js';
 
 /** A Tensor, or a number standing for a rank-0 constant. */
 export type TensorLike = Tensor | number;
 
-/** An axis, a list of axes, or undefined for all of them. */
-export type Axes = number | readonly number[] | undefined;
+export type { Axes } from './tensor-methods.js';
 
 /** @internal A tensor's array as the engine reads it (never a TraceError). */
 export const storageOf = (x: Tensor): Storage => x[ENGINE_ARRAY];
@@ -47,7 +42,7 @@ export const storageOf = (x: Tensor): Storage => x[ENGINE_ARRAY];
  * {@includeCode ../doc-examples/tensor.ts}
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: defineMethods (below) installs what the interface adds
-export class Tensor implements Elementwise<Tensor> {
+export class Tensor extends TensorMethods<Tensor> implements Elementwise<Tensor> {
   readonly #data: Storage;
   readonly shape: readonly number[];
   label: string;
@@ -68,6 +63,7 @@ export class Tensor implements Elementwise<Tensor> {
   /** @internal The ops pass `origin`, the rule and inputs of a recorded node; creation passes a label. */
   constructor(data: Storage, shape: readonly number[], origin: Origin | undefined, label?: string);
   constructor(data: Storage, shape: readonly number[], origin?: Origin, label = '') {
+    super();
     this.#data = data;
     this.shape = Object.freeze([...shape]);
     this.label = label;
@@ -151,36 +147,6 @@ export class Tensor implements Elementwise<Tensor> {
     return recordTensor(bind('where', WHERE, inputs, shape).data, shape, inputs, WHERE_RULE);
   }
 
-  // Reductions, over reduce.ts. A full reduction gives a rank-0 tensor.
-  /** Σ over `axis` (a number, a list, or all axes). */
-  sum(axis?: Axes, keepDims = false): Tensor {
-    return reduce<Tensor>('sum', this, axis, keepDims);
-  }
-  /** The mean over `axis` (a number, a list, or all axes). */
-  mean(axis?: Axes, keepDims = false): Tensor {
-    return reduce<Tensor>('mean', this, axis, keepDims);
-  }
-  /** The maximum over `axis`; tied maxima share the gradient evenly. */
-  max(axis?: Axes, keepDims = false): Tensor {
-    return reduce<Tensor>('max', this, axis, keepDims);
-  }
-  /** The minimum over `axis`; tied minima share the gradient evenly. */
-  min(axis?: Axes, keepDims = false): Tensor {
-    return reduce<Tensor>('min', this, axis, keepDims);
-  }
-  /** log Σ exp(x) over `axis`, shifted by the maximum so that it neither overflows nor underflows. */
-  logSumExp(axis?: Axes, keepDims = false): Tensor {
-    return reduce<Tensor>('logSumExp', this, axis, keepDims);
-  }
-  /** exp(x) / Σ exp(x) along `axis` (default the last), computed from x - max(x) so it cannot overflow. */
-  softmax(axis = -1): Tensor {
-    return softmax<Tensor>(this, axis);
-  }
-  /** x - logSumExp(x) along `axis` (default the last): finite wherever softmax would underflow to 0. */
-  logSoftmax(axis = -1): Tensor {
-    return logSoftmax<Tensor>(this, axis);
-  }
-
   /**
    * The elements as `dtype` ('float32' rounds each to nearest); this tensor itself when it has that
    * dtype already. Differentiable: the gradient is cast back.
@@ -188,61 +154,6 @@ export class Tensor implements Elementwise<Tensor> {
   astype(dtype: DType): Tensor {
     const target = checkDType('astype', dtype);
     return target === this.dtype ? this : this.applyRule('astype', layoutRules.astype, target);
-  }
-
-  // Shapes: one line each over layout.ts, which checks the arguments.
-  /** The same elements in a new shape (one axis may be -1, inferred); shares the data. */
-  reshape(shape: readonly number[]): Tensor {
-    return reshape<Tensor>(this, shape);
-  }
-  /** Permutes the axes: output axis i is input axis `axes[i]`; by default the axes are reversed. */
-  transpose(axes?: readonly number[]): Tensor {
-    return transpose<Tensor>(this, axes);
-  }
-  /** The transpose of a 2-D tensor. */
-  get T(): Tensor {
-    return transpose2d<Tensor>(this);
-  }
-  /** The elements start ≤ i < end along one axis (negative positions count from the end). */
-  slice(axis: number, start: number, end?: number): Tensor {
-    return slice<Tensor>(this, axis, start, end);
-  }
-  /** PyTorch's gather: out[…, i, …] = x[…, index[…, i, …], …] along `axis`; the result has the index's shape. */
-  gather(index: TensorLike | NestedArray | NDArray, axis: number): Tensor {
-    return gather<Tensor>(this, index, axis);
-  }
-  /** This tensor repeated along new leading axes and size-1 axes to fill `shape`. */
-  broadcastTo(shape: readonly number[]): Tensor {
-    return broadcastTo<Tensor>(this, shape);
-  }
-  /** Sums the axes that broadcasting to this shape added or stretched, leaving `shape`: the adjoint of broadcastTo. */
-  sumTo(shape: readonly number[]): Tensor {
-    return sumTo<Tensor>(this, shape);
-  }
-
-  /**
-   * PyTorch's conv2d: x [N, C, H, W] with weight [O, C / groups, kH, kW] gives [N, O, H', W'].
-   * @example
-   * {@includeCode ../doc-examples/conv2d.ts}
-   */
-  conv2d(weight: Tensor, options?: Conv2dOptions): Tensor {
-    return conv2d<Tensor>(this, weight, options);
-  }
-  /**
-   * The maximum of each kernel-sized window (stride defaults to the kernel).
-   * @example
-   * {@includeCode ../doc-examples/max-pool2d.ts}
-   */
-  maxPool2d(kernel: Pair, options?: PoolOptions): Tensor {
-    return maxPool2d<Tensor>(this, kernel, options);
-  }
-  /** The mean of each kernel-sized window, padding counted. */
-  avgPool2d(kernel: Pair, options?: PoolOptions): Tensor {
-    return avgPool2d<Tensor>(this, kernel, options);
-  }
-  /** The axes from `startAxis` (default 1) on, merged into one. */
-  flatten(startAxis = 1): Tensor {
-    return flatten<Tensor>(this, startAxis);
   }
 
   /** The matrix product over the last two axes; leading (batch) axes broadcast: [..., m, k] @ [..., k, n]. */
@@ -282,6 +193,37 @@ export class Tensor implements Elementwise<Tensor> {
   snapshot(): Tensor {
     return new Tensor(bind('copy', COPY, [this], undefined).data, this.shape);
   }
+  /** Where the values live: 'cpu', or the device they were put on ('webgpu'; see `to`). */
+  get device(): string {
+    return deviceOf(this.#data)?.name ?? 'cpu';
+  }
+  /**
+   * This tensor on `device`: a new leaf holding a copy of the values (gradients do not cross devices),
+   * that requires grad where this leaf does; this tensor itself where it is there already. Reading a
+   * device back is asynchronous, so `to('cpu')` gives a promise.
+   */
+  to(device: 'cpu'): Promise<Tensor>;
+  to(device: string): Tensor;
+  to(device: string): Tensor | Promise<Tensor> {
+    const [target, here] = [deviceNamed('to', device), deviceOf(this.#data)];
+    if (target === null)
+      return here === null ? Promise.resolve(this) : here.download(this.#data).then(this.#moved);
+    return target === here ? this : this.#moved(target.upload(this.#data, 'to'));
+  }
+  readonly #moved = (data: Storage): Tensor => {
+    const t = new Tensor(data, this.shape, undefined, this.label);
+    t.requiresGrad = this.rule === null && this.requiresGrad;
+    return t;
+  };
+  /** The elements (as `.data` gives them), read asynchronously: how the values of a device are read. */
+  async dataAsync(): Promise<Storage> {
+    const device = deviceOf(this.#data);
+    return device === null ? read(this, this.#data, 'dataAsync()') : device.download(this.#data);
+  }
+  /** The elements as nested arrays (as `toArray()` gives them), read asynchronously (from a device too). */
+  async toArrayAsync(): Promise<NestedArray> {
+    return toNested({ data: await this.dataAsync(), shape: this.shape });
+  }
   /** @internal Whether every element is finite (what anomaly mode checks). */
   allFinite(): boolean {
     for (const v of this.#data) if (!Number.isFinite(v)) return false;
@@ -298,7 +240,7 @@ export class Tensor implements Elementwise<Tensor> {
     const g =
       given instanceof Tensor
         ? given
-        : filled(this.shape, arrayOf(asTensor(given ?? 1, 'backward'))[0]!, this.dtype);
+        : filled(this.shape, arrayOf(asTensor(given ?? 1, 'backward'))[0]!, this.dtype, deviceOf(this.#data));
     backward(this, g, createGraph);
   }
 
@@ -315,8 +257,12 @@ export class Tensor implements Elementwise<Tensor> {
     return this;
   }
   /** `Tensor([[1, 2], [3, 4]], dtype=float64, requiresGrad=true)`, summarized past 1,000 elements, as PyTorch prints. */
-  toString(): string {
-    return formatTensor(this, isConcrete(this.#data));
+  override toString(): string {
+    const device = deviceOf(this.#data);
+    return formatTensor(
+      this,
+      device !== null ? `on ${device.name}` : isConcrete(this.#data) ? null : 'traced',
+    );
   }
   /** @internal How Node.js's util.inspect (and so console.log) prints a Tensor. */
   [INSPECT](): string {
@@ -325,10 +271,15 @@ export class Tensor implements Elementwise<Tensor> {
 }
 
 /** @internal A constant tensor of `shape` filled with `value`. */
-export function filled(shape: readonly number[], value: number, dtype: DType = 'float64'): Tensor {
+export function filled(
+  shape: readonly number[],
+  value: number,
+  dtype: DType = 'float64',
+  on: Device | null = null,
+): Tensor {
   const data = allocateFresh(dtype, sizeOf(shape)).fill(value);
   created(data);
-  return new Tensor(data, shape);
+  return new Tensor(on === null ? data : on.upload(data, 'backward'), shape);
 }
 
 /** @internal The operand as a Tensor: a number is a rank-0 constant of the other's dtype (never promotes it). */

@@ -4,7 +4,7 @@ import { current } from '../run.js';
 import { checkOptions, describe } from '../shape.js';
 import { storageOf, Tensor } from '../tensor.js';
 import { Program } from './program.js';
-import { Trace } from './trace.js';
+import { onDevice, Trace } from './trace.js';
 
 /** The most signatures a compiled function keeps programs for; the least recently used go first. */
 const MAX_PROGRAMS = 64;
@@ -161,6 +161,7 @@ function signature(args: readonly unknown[], tensors: Tensor[], leafId: (x: Tens
     }
     const { x, path } = item;
     if (x instanceof Tensor) {
+      if (x.device !== 'cpu') throw onDevice(path, x.device);
       const shared = tensors.findIndex((t) => storageOf(t) === storageOf(x));
       tensors.push(x);
       const leaf = x.requiresGrad ? `#${leafId(x)}` : '';

@@ -4,7 +4,7 @@
 // as steps too. program.ts plans and runs them. compile/ sits above the engine: nothing below imports it.
 import { allocateFresh, type DType, type NDArray, type Storage } from '../ndarray.js';
 import type { LoopStep, Primitive } from '../rules/rule.js';
-import { current, type Effect, type Interpreter, interpret } from '../run.js';
+import { current, deviceOf, type Effect, type Interpreter, interpret } from '../run.js';
 import { formatShape } from '../shape.js';
 import { storageOf, Tensor } from '../tensor.js';
 
@@ -49,6 +49,14 @@ export type Step =
 /** Thrown when a traced function reads a value the trace cannot see: JAX's concretization error. */
 export class TraceError extends Error {
   override name = 'TraceError';
+}
+
+/** The Error of a tensor on a device (`what` names it) reaching compile, whose programs run on the CPU. */
+export function onDevice(what: string, device: string): Error {
+  return new Error(
+    `compile: ${what} is a tensor on ${device}; compiled programs run on the CPU for now (a compiled step ` +
+      `on ${device} is not built yet): call the function without compile there`,
+  );
 }
 
 /** A recording in progress: the slots of every storage the traced ops touched, and the steps. */
@@ -115,6 +123,10 @@ export class Trace implements Interpreter {
    */
   bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray {
     if (this.#allocations !== null) return primitive.forward(inputs, attrs); // inside a kernel: part of its step
+    for (const x of inputs) {
+      const device = deviceOf(this.#storage(x));
+      if (device !== null) throw onDevice(`an input of ${name}, closed over by the function,`, device.name);
+    }
     if (primitive.copy === true) {
       const data = this.#storage(inputs[0]!);
       const slot = this.#slotOf.get(data);

@@ -54,7 +54,10 @@ export function scaledDotProductAttention(
     const Storage = scores.dtype === 'float32' ? Float32Array : Float64Array;
     const allowed = new Storage(l * n);
     for (let i = 0; i < l; i++) allowed.fill(1, i * n, i * n + Math.min(i + 1, n));
-    scores = scores.where(new Tensor(allowed, [l, n]), new Tensor(Storage.of(Number.NEGATIVE_INFINITY), [1]));
+    // the mask is a constant of the scores' device; −∞ a rank-0 constant, which meets any device's tensors
+    const mask = new Tensor(allowed, [l, n]);
+    const floor = new Tensor(Storage.of(Number.NEGATIVE_INFINITY), []);
+    scores = scores.where(scores.device === 'cpu' ? mask : mask.to(scores.device), floor);
   }
   return scores.softmax(-1).matmul(v);
 }
