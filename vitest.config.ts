@@ -12,10 +12,10 @@ const conditions = ['@adjoint/source'];
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** Headless Chromium: the system's (Debian's package), never a downloaded one; missing, the run fails. */
-const browser = () => ({
+const browser = (flags: readonly string[] = []) => ({
   enabled: true,
   headless: true,
-  provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: ['--no-sandbox'] } }),
+  provider: playwright({ launchOptions: { executablePath: CHROMIUM, args: ['--no-sandbox', ...flags] } }),
   instances: [{ browser: 'chromium' as const }],
 });
 
@@ -44,7 +44,7 @@ export default defineConfig({
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
           // test/browser/: what only a browser can show (real clicks), in the Chromium projects
-          exclude: ['test/full-run.test.ts', 'test/browser/**'],
+          exclude: ['test/full-run.test.ts', 'test/browser/**', 'test/webgpu/**'],
           setupFiles: [setup],
         },
       })),
@@ -71,11 +71,27 @@ export default defineConfig({
           name: `${name}, in a browser`,
           root: `packages/${name}`,
           include: ['test/**/*.test.ts'],
-          exclude: nodeOnly.map((file) => `test/${file}.test.ts`),
+          exclude: [...nodeOnly.map((file) => `test/${file}.test.ts`), 'test/webgpu/**'],
           setupFiles: [setup],
           browser: browser(),
         },
       })),
+      // The WebGPU backend's tests, in Chromium with WebGPU on: on SwiftShader (the CPU's Vulkan) where
+      // the machine has no GPU, as here and in CI; gc() exposed, so the pool's test can collect tensors
+      {
+        extends: true as const,
+        test: {
+          name: 'autograd, on webgpu',
+          root: 'packages/autograd',
+          include: ['test/webgpu/**/*.test.ts'],
+          setupFiles: [setup],
+          browser: browser([
+            '--enable-unsafe-webgpu',
+            '--use-webgpu-adapter=swiftshader',
+            '--js-flags=--expose-gc',
+          ]),
+        },
+      },
     ],
   },
 });

@@ -74,6 +74,7 @@ describe('the source layout', () => {
     ['kernels/', ['kernels/', 'ndarray.ts', 'shape.ts', 'run.ts', 'scope.ts', 'codegen.ts']],
     ['rules/', ['rules/', 'kernels/', 'ndarray.ts', 'shape.ts', 'run.ts', 'scope.ts', 'codegen.ts']],
     ['run.ts', ['ndarray.ts', 'scope.ts', 'shape.ts', 'rules/rule.ts']],
+    ['webgpu/', ['webgpu/', 'ops/', 'rules/', 'kernels/window.ts', 'ndarray.ts', 'run.ts', 'shape.ts']],
     [
       'testing/',
       [
@@ -108,11 +109,22 @@ describe('the source layout', () => {
     expect(into).toEqual([]);
   });
 
+  // webgpu/ is a device added at the seam by its own entry point: a page that never asks for it never loads it
+  test('nothing but webgpu/ itself imports webgpu/', () => {
+    const into = [...graph]
+      .filter(([file]) => !file.startsWith('webgpu/'))
+      .flatMap(([file, targets]) =>
+        targets.filter((t) => t.startsWith('webgpu/')).map((t) => `${file} -> ${t}`),
+      );
+    expect(into).toEqual([]);
+  });
+
   test('every folder opens with a comment saying what lives there and what it may import', () => {
     for (const [folder, opener] of [
       ['kernels', 'loops.ts'],
       ['rules', 'rule.ts'],
       ['testing', 'checks.ts'],
+      ['webgpu', 'wgsl.ts'],
     ] as const) {
       expect(readFileSync(join(src, folder, opener), 'utf8')).toMatch(
         new RegExp(`^// ${folder}/: .*\\n// .*[Ii]mport`),

@@ -129,7 +129,7 @@ const windowCase = (f: (x: Tensor, w: Window) => Case): fc.Arbitrary<Case> =>
  * come from `values`: distinct ones for maxPool itself, a few small integers (so ties are frequent) for
  * its scatter and gather, which are linear in their first input and read only the routes off the image.
  */
-const poolCase = (distinct: boolean, f: (x: Tensor, w: Window) => Case): fc.Arbitrary<Case> =>
+export const poolCase = (distinct: boolean, f: (x: Tensor, w: Window) => Case): fc.Arbitrary<Case> =>
   fc
     .record({
       kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),

@@ -29,7 +29,11 @@ export const unaryRules = {
   // d tanh x = (1 - tanh² x) dx
   tanh: { forward: Math.tanh, source: 'Math.tanh($0)', vjp: (g, y) => [g.mul(y.mul(y).neg().add(1))] },
   // σ' = σ (1 - σ): derivations.md, note 000 eq. 9
-  sigmoid: { forward: sigmoid, vjp: (g, y) => [g.mul(y.mul(y.neg().add(1)))] },
+  sigmoid: {
+    forward: sigmoid,
+    wgsl: 'select(exp($0) / (1.0 + exp($0)), 1.0 / (1.0 + exp(-$0)), $0 >= 0.0)',
+    vjp: (g, y) => [g.mul(y.mul(y.neg().add(1)))],
+  },
   // relu'(x) = 1 for x ≥ 0, else 0: note 000 eq. 11 takes 1 at the kink
   relu: {
     forward: (x) => Math.max(x, 0),
@@ -50,10 +54,15 @@ export const unaryRules = {
     vjp: (g, _y, [x]) => [g.where(x!.gt(0), g.neg().where(x!.lt(0), 0))],
   },
   // softplus' = σ
-  softplus: { forward: softplus, vjp: (g, _y, [x]) => [g.mul(x!.sigmoid())] },
+  softplus: {
+    forward: softplus,
+    wgsl: 'max($0, 0.0) + log1p(exp(-abs($0)))',
+    vjp: (g, _y, [x]) => [g.mul(x!.sigmoid())],
+  },
   // d erf x = (2/√π) e^(−x²) dx
   erf: {
     forward: erf,
+    wgsl: 'erf($0)',
     vjp: (g, _y, [x]) => [
       g.mul(
         x!
@@ -72,6 +81,8 @@ export const LEAKY_SLOPE = 0.01;
 /** leakyRelu(x) = x for x ≥ 0, slope·x below (the slope is its attribute); derivative 1 at the kink, like relu's. */
 export const leakyReluRule = {
   forward: (x: number, slope: number) => (x >= 0 ? x : slope * x),
+  // the slope is $1 on a GPU (a constant of the kernel)
+  wgsl: 'select($1 * $0, $0, $0 >= 0.0)',
   vjp: (g, _y, [x], slope) => [g.where(x!.ge(0), g.mul(slope))],
 } satisfies ElementwiseRule;
 

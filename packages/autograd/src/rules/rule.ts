@@ -65,6 +65,11 @@ export interface TensorNode<T extends TensorNode<T>> extends VjpMethods<T> {
 export interface ScalarForward {
   readonly forward: (...x: number[]) => number;
   readonly source?: string;
+  /**
+   * The forward as a WGSL expression over `$0`, `$1`… (f32), for a GPU: given where there is no
+   * `source`; otherwise the GPU's expression is translated from `source` (webgpu/wgsl.ts).
+   */
+  readonly wgsl?: string;
 }
 
 /**

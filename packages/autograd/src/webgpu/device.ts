@@ -1,0 +1,230 @@
+// The WebGPU device: its buffers (pooled, handed back when the tensor holding one is collected), the
+// command encoder that collects kernels until something needs their results, and the arrays it gives
+// the engine, which pass as float32 Storage but throw on any read of an element.
+import { arrayOf, type NDArray, ON_DEVICE, type Storage } from '../ndarray.js';
+import type { Primitive } from '../rules/rule.js';
+import type { Device } from '../run.js';
+import { formatShape } from '../shape.js';
+import type { WebGpu, WebGpuStats } from './api.js';
+import { PRELUDE } from './wgsl.js';
+
+/** A float32 array on the GPU: its buffer and its length in elements. */
+interface Allocation {
+  readonly buffer: GPUBuffer;
+  readonly length: number;
+}
+
+/** An input of a kernel: an array of the device, with the shape the op sees. */
+export interface Operand {
+  readonly data: Storage;
+  readonly shape: readonly number[];
+}
+
+/** How the device runs one primitive: its kernels, from the inputs' buffers to the output's array. */
+export type GpuKernel<A> = (gpu: WebGpuDevice, inputs: readonly Operand[], attrs: A) => NDArray;
+
+/** Buffers usable as a kernel's input or output and as a copy's source or target. */
+const USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
+const MAP_READ = 0x0001;
+const COPY_DST = 0x0008;
+
+/** Kernels recorded before the encoder is sent to the GPU on its own (a read sends it sooner). */
+const BATCH = 64;
+
+export class WebGpuDevice implements Device, WebGpu {
+  readonly name = 'webgpu';
+  readonly adapter: string;
+  readonly #device: GPUDevice;
+  readonly #kernels: ReadonlyMap<object, GpuKernel<never>>;
+  readonly #arrays = new WeakMap<Storage, Allocation>();
+  readonly #pool = new Map<number, GPUBuffer[]>();
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #errors: string[] = [];
+  readonly #handler: ProxyHandler<Float32Array>;
+  readonly #collected = new FinalizationRegistry<GPUBuffer>((buffer) => this.#giveBack(buffer));
+  #encoder: GPUCommandEncoder | null = null;
+  #pending = 0;
+  #live = 0;
+  /** How many of the errors a read has reported already. */
+  #reported = 0;
+
+  constructor(device: GPUDevice, adapter: string, kernels: ReadonlyMap<object, GpuKernel<never>>) {
+    this.#device = device;
+    this.adapter = adapter;
+    this.#kernels = kernels;
+    device.addEventListener('uncapturederror', (event) => {
+      this.#errors.push((event as GPUUncapturedErrorEvent).error.message);
+    });
+    const self = this;
+    this.#handler = {
+      get(_target, key) {
+        if (key === ON_DEVICE) return self;
+        throw new Error(
+          "a tensor's values on webgpu are not in the CPU's memory: read them with await x.dataAsync() or " +
+            `await x.toArrayAsync(), or move the tensor with await x.to('cpu') (read: ${String(key)})`,
+        );
+      },
+      set() {
+        throw new Error("a tensor's values on webgpu cannot be written from the CPU: make a new tensor");
+      },
+    };
+  }
+
+  bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray {
+    const kernel = this.#kernels.get(primitive) as GpuKernel<A> | undefined;
+    if (kernel === undefined)
+      throw new Error(
+        `${name}: this op has no WebGPU kernel yet; run it on the CPU (await x.to('cpu')) or see the README's ` +
+          'table of the ops WebGPU runs',
+      );
+    const operands = inputs.map((x) => {
+      const data = arrayOf(x);
+      const on = this.#arrays.get(data);
+      return { data: on === undefined ? this.upload(data, name) : data, shape: x.shape };
+    });
+    return kernel(this, operands, attrs);
+  }
+
+  /** A new array of the device holding `data` (float32; a number operand of the CPU too). */
+  upload(data: Storage, op: string): Storage {
+    if (!(data instanceof Float32Array))
+      throw new TypeError(
+        `${op}: a tensor on webgpu holds float32, got float64 values; float64 stays on the CPU ` +
+          "(convert first with astype('float32'), or give { dtype: 'float32' })",
+      );
+    // a buffer mapped at its creation: its values are there before any kernel, with no wait on the queue
+    const buffer = this.#device.createBuffer({
+      size: bytes(data.length),
+      usage: USAGE,
+      mappedAtCreation: true,
+    });
+    new Float32Array(buffer.getMappedRange(), 0, data.length).set(data);
+    buffer.unmap();
+    this.#live++;
+    return this.#wrap(buffer, data.length);
+  }
+
+  async download(data: Storage): Promise<Storage> {
+    const on = this.#arrays.get(data);
+    if (on === undefined) throw new Error('download: not an array of this webgpu device');
+    const size = bytes(on.length);
+    const staging = this.#device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+    this.#encode().copyBufferToBuffer(on.buffer, 0, staging, 0, size);
+    this.flush();
+    await staging.mapAsync(MAP_READ);
+    const values = new Float32Array(staging.getMappedRange(), 0, on.length).slice();
+    staging.destroy();
+    // a kernel the GPU refused leaves its output as it was: the read says so rather than give those values
+    if (this.#errors.length > this.#reported) {
+      const errors = this.#errors.slice(this.#reported);
+      this.#reported = this.#errors.length;
+      throw new Error(
+        `webgpu: the GPU refused a kernel, so the values read are not the op's: ${errors.join('; ')}`,
+      );
+    }
+    return values;
+  }
+
+  /** Sends the kernels recorded so far to the GPU. */
+  flush(): void {
+    if (this.#encoder === null) return;
+    this.#device.queue.submit([this.#encoder.finish()]);
+    this.#encoder = null;
+    this.#pending = 0;
+  }
+
+  /** Waits until the GPU has run everything sent to it (kernels still recorded are sent first). */
+  async finish(): Promise<void> {
+    this.flush();
+    await this.#device.queue.onSubmittedWorkDone();
+  }
+
+  stats(): WebGpuStats {
+    let pooled = 0;
+    for (const list of this.#pool.values()) pooled += list.length;
+    return {
+      liveBuffers: this.#live,
+      pooledBuffers: pooled,
+      pendingKernels: this.#pending,
+      errors: [...this.#errors],
+    };
+  }
+
+  /** The buffer of one of the device's arrays. */
+  bufferOf(data: Storage): GPUBuffer {
+    const on = this.#arrays.get(data);
+    if (on === undefined) throw new Error('webgpu: an array that is not on this device reached a kernel');
+    return on.buffer;
+  }
+
+  /** A new array of `length` elements for a kernel to write (from the pool where one of its size waits). */
+  allocate(length: number): { readonly data: Storage; readonly buffer: GPUBuffer } {
+    const size = bytes(length);
+    const buffer = this.#pool.get(size)?.pop() ?? this.#device.createBuffer({ size, usage: USAGE });
+    this.#live++;
+    return { data: this.#wrap(buffer, length), buffer };
+  }
+
+  /**
+   * Records one kernel: `code` (WGSL, the PRELUDE prepended) with `inputs` bound at 0, 1, … and `output`
+   * after them, over `groups` workgroups (x, y, z). Pipelines are kept by their code.
+   */
+  run(
+    code: string,
+    inputs: readonly GPUBuffer[],
+    output: GPUBuffer,
+    groups: readonly [number, number, number],
+  ): void {
+    if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
+    const limit = this.#device.limits.maxComputeWorkgroupsPerDimension;
+    if (groups.some((g) => g > limit))
+      throw new RangeError(
+        `webgpu: a kernel needs ${formatShape(groups)} workgroups, over the limit of ${limit} per axis`,
+      );
+    const source = PRELUDE + code;
+    let pipeline = this.#pipelines.get(source);
+    if (pipeline === undefined) {
+      const module = this.#device.createShaderModule({ code: source });
+      pipeline = this.#device.createComputePipeline({
+        layout: 'auto',
+        compute: { module, entryPoint: 'main' },
+      });
+      this.#pipelines.set(source, pipeline);
+    }
+    const entries = [...inputs, output].map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const group = this.#device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.#encode().beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    pass.end();
+    if (++this.#pending >= BATCH) this.flush();
+  }
+
+  #encode(): GPUCommandEncoder {
+    this.#encoder ??= this.#device.createCommandEncoder();
+    return this.#encoder;
+  }
+
+  /** The Storage the engine holds for `buffer`: the buffer goes back to the pool when it is collected. */
+  #wrap(buffer: GPUBuffer, length: number): Storage {
+    const data = new Proxy(new Float32Array(0), this.#handler);
+    this.#arrays.set(data, { buffer, length });
+    this.#collected.register(data, buffer);
+    return data;
+  }
+
+  // Kernels already recorded that use the buffer run before any later one that reuses it (one encoder,
+  // one queue, in order), so a buffer is reused as soon as nothing can name it any more.
+  #giveBack(buffer: GPUBuffer): void {
+    this.#live--;
+    const list = this.#pool.get(buffer.size);
+    if (list === undefined) this.#pool.set(buffer.size, [buffer]);
+    else list.push(buffer);
+  }
+}
+
+/** Bytes of `length` float32 elements, rounded up to 16 (and never 0: WebGPU binds no empty buffer). */
+function bytes(length: number): number {
+  return Math.max(16, Math.ceil((length * 4) / 16) * 16);
+}

@@ -1,0 +1,87 @@
+// What every kernel's WGSL is built from: the bindings, one invocation per output element, the decoding
+// of a flat index into coordinates, and offsets under broadcasting. Sizes, shapes and strides are written
+// into the code as constants (a training step repeats its shapes, so each kernel compiles once).
+import { sizeOf, stridesOf } from '../ndarray.js';
+import type { Operand, WebGpuDevice } from './device.js';
+
+/** Invocations per workgroup of the one-per-element kernels. */
+const WORKGROUP = 64;
+
+/** `count` read-only inputs x0, x1, … and the output `out`, bound in that order. */
+export function bindings(count: number): string {
+  const inputs = Array.from(
+    { length: count },
+    (_, k) => `@group(0) @binding(${k}) var<storage, read> x${k}: array<f32>;`,
+  );
+  return `${inputs.join('\n')}\n@group(0) @binding(${count}) var<storage, read_write> out: array<f32>;\n`;
+}
+
+/** WGSL lines that give the coordinates c0, c1, … of the flat index `index` in `shape` (row-major). */
+export function coordinates(shape: readonly number[], index = 'i', prefix = 'c'): string {
+  if (shape.length === 0) return '';
+  const lines = [`var ${prefix}_rest = ${index};`];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    lines.push(`let ${prefix}${d} = ${prefix}_rest % ${shape[d]}u;`);
+    if (d > 0) lines.push(`${prefix}_rest = ${prefix}_rest / ${shape[d]}u;`);
+  }
+  return lines.join('\n  ');
+}
+
+/** Σ c_d · strides[d] over the coordinates `prefix`0… (terms of stride 0 left out; '0u' for none). */
+export function offset(strides: readonly number[], prefix = 'c'): string {
+  const terms = strides.flatMap((s, d) =>
+    s === 0 ? [] : [s === 1 ? `${prefix}${d}` : `${prefix}${d} * ${s}u`],
+  );
+  return terms.length === 0 ? '0u' : terms.join(' + ');
+}
+
+/** The strides of `shape` read as broadcast to `target` (right-aligned; 0 along broadcast axes). */
+export function broadcastStrides(shape: readonly number[], target: readonly number[]): number[] {
+  const own = stridesOf(shape);
+  const lead = target.length - shape.length;
+  return target.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : own[d - lead]!));
+}
+
+/** How operand `x`, broadcast to `target`, is read at the flat index `i` of target: the WGSL index. */
+export function readAt(x: Operand, target: readonly number[]): string {
+  if (sizeOf(x.shape) === 1) return '0u';
+  if (x.shape.length === target.length && x.shape.every((d, k) => d === target[k])) return 'i';
+  return offset(broadcastStrides(x.shape, target));
+}
+
+/**
+ * Runs a kernel of `length` invocations, one per element of the output unless `outputs` says otherwise:
+ * `body` (WGSL, with `i` the invocation's index and x0… the inputs) writes out[i]. Returns the output.
+ */
+export function perElement(
+  gpu: WebGpuDevice,
+  inputs: readonly Operand[],
+  length: number,
+  body: string,
+  shape: readonly number[],
+  /** The output's elements, where an invocation writes more than one (a row): `length` by default. */
+  outputs = length,
+) {
+  const out = gpu.allocate(outputs);
+  const code = `${bindings(inputs.length)}
+@compute @workgroup_size(${WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;
+  if (i >= ${length}u) { return; }
+  ${body}
+}`;
+  gpu.run(
+    code,
+    inputs.map((x) => gpu.bufferOf(x.data)),
+    out.buffer,
+    spread(Math.ceil(length / WORKGROUP)),
+  );
+  return { data: out.data, shape };
+}
+
+/** `count` workgroups as a grid within the per-axis limit: [x, y, 1] with x·y ≥ count. */
+export function spread(count: number): [number, number, number] {
+  if (count <= 65535) return [count, 1, 1];
+  const y = Math.ceil(count / 65535);
+  return [Math.ceil(count / y), y, 1];
+}
