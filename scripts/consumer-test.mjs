@@ -77,6 +77,45 @@ window.result = { cube: a.grad, matmul: x.grad.toArray(), xor: accuracy(predict(
 `;
 
 /** Loads `page` in Chromium and returns its `window.result`, or throws with the page's errors. */
+/** The page on the GPU: WebGPU set up, a product and its gradient on it, read back. */
+const GPU_PROGRAM = `
+import { tensor } from '@adjoint/autograd';
+import { webgpu } from '@adjoint/autograd/webgpu';
+const gpu = await webgpu();
+const a = tensor([[1, 2], [3, 4]], { device: 'webgpu', requiresGrad: true });
+const y = a.matmul(a).sum();
+y.backward();
+window.result = { device: a.grad.device, y: await y.toArrayAsync(), grad: await a.grad.toArrayAsync(), errors: gpu.stats().errors };
+`;
+
+/** What GPU_PROGRAM finds, in a Chromium with WebGPU (on SwiftShader where the machine has no GPU). */
+async function onGpu(browser, url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  try {
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 30_000 });
+  } catch {
+    throw new Error(`the page never finished: ${errors.join('; ') || 'no error reported'}`);
+  }
+  const result = await page.evaluate(() => window.result);
+  await page.close();
+  // a·a = [[7, 10], [15, 22]]: its sum 54, and d/da of Σ(a·a) = 1·aᵀ + aᵀ·1
+  const expected = {
+    device: 'webgpu',
+    y: 54,
+    grad: [
+      [7, 11],
+      [9, 13],
+    ],
+    errors: [],
+  };
+  if (errors.length > 0 || JSON.stringify(result) !== JSON.stringify(expected))
+    throw new Error(`wrong results: ${JSON.stringify(result)} ${errors.join('; ')}`);
+  return JSON.stringify(result);
+}
+
 async function inChromium(browser, url) {
   const page = await browser.newPage();
   const errors = [];
@@ -228,9 +267,11 @@ console.log('require() works');
     join(app, 'use.ts'),
     `import { type Differentiable, grad, type Tensor, tensor, Value } from '@adjoint/autograd';
 import { type GradcheckResult, gradcheck } from '@adjoint/autograd/testing';
+import { type WebGpu, webgpu } from '@adjoint/autograd/webgpu';
 import { fit, type Model, mlp, mse, predict, SGD } from '@adjoint/nn';
 
 const a: Value = new Value(1, 'a');
+const setUp: () => Promise<WebGpu> = webgpu;
 const t: Tensor = tensor([1, 2], { requiresGrad: true });
 const g: Tensor = grad((x: Tensor) => x.mul(x).sum())(t);
 const model: Model = mlp({ inputs: 2, layers: [{ units: 1, activation: 'sigmoid' }] });
@@ -239,7 +280,7 @@ const history = fit(model, { x: [[0, 1]], y: [[1]] }, { loss: mse, optimizer: ne
 const loss: number = history.loss[0]!;
 const check: GradcheckResult = gradcheck((v: Value) => v.exp(), [a]);
 const out: Tensor = predict(model, [[0, 1]]);
-export { check, g, loss, out };
+export { check, g, loss, out, setUp };
 `,
   );
   writeFileSync(
@@ -292,6 +333,12 @@ export { check, g, loss, out };
       imports,
     })}</script><script type="module">${BROWSER_PROGRAM}</script>`,
   );
+  writeFileSync(
+    join(app, 'gpu.html'),
+    `<!doctype html><link rel="icon" href="data:,"><script type="importmap">${JSON.stringify({
+      imports,
+    })}</script><script type="module">${GPU_PROGRAM}</script>`,
+  );
   writeFileSync(join(app, 'entry.mjs'), BROWSER_PROGRAM);
   writeFileSync(
     join(app, 'bundled.html'),
@@ -336,7 +383,8 @@ export { check, g, loss, out };
   const { server, url } = await serve(app);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox'],
+    // WebGPU on: SwiftShader's where the machine has no GPU (as here and in CI)
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
   });
   try {
     const cdn = await inChromium(browser, `${url}/cdn.html`).then(
@@ -347,6 +395,17 @@ export { check, g, loss, out };
       if (cdn[0] === 'error') throw cdn[1];
       return cdn[1];
     });
+    const gpu = await onGpu(browser, `${url}/gpu.html`).then(
+      (r) => ['ok', r],
+      (e) => ['error', e],
+    );
+    check(
+      "Chromium with WebGPU runs '@adjoint/autograd/webgpu' from the import map: a gradient on the GPU",
+      () => {
+        if (gpu[0] === 'error') throw gpu[1];
+        return gpu[1];
+      },
+    );
     const bundled = await inChromium(browser, `${url}/bundled.html`).then(
       (r) => ['ok', r],
       (e) => ['error', e],

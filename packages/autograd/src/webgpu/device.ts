@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 // The WebGPU device: its buffers (pooled, handed back when the tensor holding one is collected), the
 // command encoder that collects kernels until something needs their results, and the arrays it gives
 // the engine, which pass as float32 Storage but throw on any read of an element.

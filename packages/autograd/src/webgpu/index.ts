@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 /**
  * The WebGPU backend: `await webgpu()` sets up the GPU, after which tensors made with
  * `{ device: 'webgpu' }` (or moved with `x.to('webgpu')`) run every op as a WGSL kernel there, backward
