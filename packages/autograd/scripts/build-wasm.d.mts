@@ -1,2 +1,2 @@
 /** The module of the .wat at `watPath`, with its own memory or (`shared`) importing a shared one. */
-export function assemble(watPath: string, shared?: boolean): Promise<Buffer>;
+export function assemble(watPath: string, shared?: boolean, fused?: boolean): Promise<Buffer>;

@@ -5,8 +5,10 @@
 import { type DType, dtypeOf, type Storage } from '../ndarray.js';
 import { allocateUnzeroed, duplicate } from '../run.js';
 import { type GemmOperands, PRECISIONS, type Precision, packPanels } from './gemm.js';
-import { GEMM_WASM, GEMM_WASM_SHARED } from './gemm-wasm.js';
-import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from './threads.js';
+import { getNumThreads, type Team } from './threads.js';
+import { ASYNC_SIMD, kernelOf, SIMD, type Simd } from './wasm.js';
+
+export { ASYNC_SIMD, hasSimd, SIMD, team } from './wasm.js';
 
 /**
  * The multiply-adds from which a product is shared out between threads (3·2²⁰, about 0.2 ms of float32
@@ -19,55 +21,6 @@ import { canUseThreads, canUseWebWorkers, type Gemm, getNumThreads, Team } from 
  */
 export const PARALLEL_WORK = 3 << 20;
 const PARALLEL_DEPTH = 32;
-
-/** A pack kernel of gemm.wat: `packPanels` on the module's memory (addresses in bytes). */
-type Pack = (
-  dst: number,
-  src: number,
-  lineStride: number,
-  stepStride: number,
-  lines: number,
-  steps: number,
-  width: number,
-) => void;
-
-/** @internal The kernels of src/kernels/gemm.wat, when this runtime has WebAssembly SIMD. */
-export interface Simd {
-  readonly memory: WebAssembly.Memory;
-  readonly gemm: Record<DType, Gemm>;
-  readonly pack: Record<DType, Pack>;
-  /** Workers over the same memory, where it is shared (Node.js); null where it is the module's own. */
-  readonly team: Team | null;
-}
-
-/** @internal Compiled once, when this module loads; null where WebAssembly SIMD is missing (then TypeScript runs). */
-export const SIMD: Simd | null = (canUseThreads ? instantiate(true) : null) ?? instantiate(false);
-
-/** @internal Whether matmul runs its blocks in WebAssembly SIMD here. */
-export const hasSimd = SIMD !== null;
-
-/** @internal The workers of matmul, where products run on several threads: for tests. */
-export const team = SIMD?.team ?? null;
-
-/** The module over a shared memory that worker threads can use too, or with a memory of its own. */
-function instantiate(shared: boolean): Simd | null {
-  try {
-    const bytes = Uint8Array.from(atob(shared ? GEMM_WASM_SHARED : GEMM_WASM), (c) => c.charCodeAt(0));
-    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return null;
-    const module = new WebAssembly.Module(bytes);
-    // as much as the unshared memory may grow to: a shared one must say, and only reserves it
-    const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true }) : null;
-    const { exports } = new WebAssembly.Instance(module, memory === null ? {} : { env: { memory } });
-    return {
-      memory: memory ?? (exports.memory as WebAssembly.Memory),
-      gemm: { float64: exports.gemm as Gemm, float32: exports.gemm32 as Gemm },
-      pack: { float64: exports.pack64 as Pack, float32: exports.pack32 as Pack },
-      team: memory === null ? null : new Team(module, memory),
-    };
-  } catch {
-    return null;
-  }
-}
 
 /** @internal The packed panels in the module's memory, for tests: `packPanels` run by the module. */
 export function packPanelsSimd(
@@ -234,9 +187,9 @@ export function gemmSimd(
     share = shareFor(simd, m4, nw, operands.k);
   });
   const { dtype, bytes } = precision;
-  if (share === null) simd.gemm[dtype](...packed.args);
-  else
-    (share as Share).team.gemm(which(dtype), simd.gemm[dtype], (share as Share).threads, packed.args, bytes);
+  const kernel = kernelOf(simd, dtype);
+  if (share === null) kernel.gemm(...packed.args);
+  else (share as Share).team.gemm(kernel.index, kernel.gemm, (share as Share).threads, packed.args, bytes);
   return collect(packed, operands, precision, C);
 }
 
@@ -252,11 +205,6 @@ function shareFor(simd: Simd, m4: number, nw: number, k: number): Share | null {
   if (simd.team === null || threads < 2 || m4 * nw * k < PARALLEL_WORK || k < PARALLEL_DEPTH) return null;
   simd.team.wake(threads);
   return { team: simd.team, threads };
-}
-
-/** The index of `dtype`'s kernel in the workers' list. */
-function which(dtype: DType): 0 | 1 {
-  return dtype === 'float32' ? 1 : 0;
 }
 
 /**
@@ -319,13 +267,14 @@ export function gemmSimdPipelined(
     }
   };
   prepare(0, 0);
+  const kernel = kernelOf(simd, dtype);
   for (let t = 0; t < offsets.length; t++) {
     const buffer = buffers[t % 2]!;
     const args = [buffer.packA * bytes, buffer.packB * bytes, buffer.at * bytes, m4, nw, k, nw] as const;
-    const job = share?.team.start(which(dtype), share.threads, args, bytes);
+    const job = share?.team.start(kernel.index, share.threads, args, bytes);
     if (t + 1 < offsets.length) prepare(t + 1, (t + 1) % 2);
-    if (share === null) simd.gemm[dtype](...args);
-    else share.team.finish(simd.gemm[dtype], job!);
+    if (share === null) kernel.gemm(...args);
+    else share.team.finish(kernel.gemm, job!);
     collect({ heap, args, at: buffer.at, m4, nw }, { m, n, co: offsets[t]![2] }, precision, C);
   }
 }
@@ -363,18 +312,13 @@ export function gemmSimdBatch(
     m4,
     nw,
   };
+  const { gemm } = kernelOf(simd, dtype);
   for (const [ao, bo, co] of offsets) {
     packPanelsOf(simd, heap, shape, precision, [ao, rawB + bo, packA, packB]);
-    simd.gemm[dtype](packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw);
+    gemm(packA * bytes, packB * bytes, at * bytes, m4, nw, k, nw);
     collect(packed, { m, n, co }, precision, C);
   }
 }
-
-/**
- * @internal The module matmulAsync uses in a cross-origin-isolated page: a memory of its own, shared
- * with Web Workers that take every chunk. Null elsewhere.
- */
-export const ASYNC_SIMD: Simd | null = canUseWebWorkers ? instantiate(true) : null;
 
 /** The async products in flight, one after the other: they share ASYNC_SIMD's memory. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -390,7 +334,12 @@ export function gemmSimdAsync(operands: GemmOperands, precision: Precision): Pro
     const packed = packInto(simd, operands, precision);
     const threads = Math.max(1, Math.min(getNumThreads(), packed.m4 / 4));
     if (packed.m4 > 0 && packed.nw > 0)
-      await simd.team!.gemmAsync(which(precision.dtype), threads, packed.args, precision.bytes);
+      await simd.team!.gemmAsync(
+        kernelOf(simd, precision.dtype).index,
+        threads,
+        packed.args,
+        precision.bytes,
+      );
     return collect(packed, operands, precision, null);
   });
   queue = job.catch(() => undefined);

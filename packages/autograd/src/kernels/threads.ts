@@ -86,7 +86,8 @@ export const canUseWebWorkers = WEB !== null;
 // chunk count (high 16 bits) and the next chunk to claim (low 16): a thread claims a chunk by raising it
 // with compareExchange, so a chunk is claimed once, and only while its job is the current one. FINISHED
 // counts the job's chunks done; GENERATION moves on with each job, for sleeping workers to wait on. The
-// job itself: the kernel (0: gemm, 1: gemm32), its seven arguments, the element size and rows per chunk.
+// job itself: the kernel (0: gemm, 1: gemm32; 2, 3: the same fused), its seven arguments, the element
+// size and rows per chunk.
 const TICKET = 0;
 const FINISHED = 1;
 const GENERATION = 2;
@@ -139,7 +140,8 @@ function work(c: Int32Array, kernels: readonly Gemm[]): number {
  */
 const WORKER_LOOP = `
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
-const kernels = [exports.gemm, exports.gemm32];
+const fused = fusedModule === null ? null : new WebAssembly.Instance(fusedModule, { env: { memory } }).exports;
+const kernels = [exports.gemm, exports.gemm32, fused?.gemm, fused?.gemm32];
 const c = new Int32Array(control);
 const work = ${work.toString()};
 const open = () => { const t = Atomics.load(c, ${TICKET}); return (t & 0xffff) < t >>> 16; };
@@ -150,9 +152,9 @@ for (;;) {
   while (work(c, kernels) >= 0);
 }`;
 /** A Node.js worker thread: its data comes with it. */
-const WORKER_SOURCE = `const { module, memory, control } = require('node:worker_threads').workerData;${WORKER_LOOP}`;
+const WORKER_SOURCE = `const { module, fusedModule, memory, control } = require('node:worker_threads').workerData;${WORKER_LOOP}`;
 /** A Web Worker: its data comes in its first message. */
-const WEB_WORKER_SOURCE = `onmessage = ({ data: { module, memory, control } }) => {${WORKER_LOOP}};`;
+const WEB_WORKER_SOURCE = `onmessage = ({ data: { module, fusedModule, memory, control } }) => {${WORKER_LOOP}};`;
 
 /** @internal A job posted by `Team.start`, for `Team.finish`. */
 export interface Job {
@@ -180,6 +182,8 @@ export class Team {
 
   constructor(
     private readonly module: WebAssembly.Module,
+    /** The same kernels with fused multiply-adds (kernels 2 and 3), where the runtime has relaxed SIMD. */
+    private readonly fusedModule: WebAssembly.Module | null,
     private readonly memory: WebAssembly.Memory,
   ) {}
 
@@ -198,7 +202,7 @@ export class Team {
    * thread takes chunks too, and returns once all are done. `bytes` is the size of an element.
    */
   gemm(
-    which: 0 | 1,
+    which: number,
     kernel: Gemm,
     threads: number,
     args: readonly [number, number, number, number, number, number, number],
@@ -213,7 +217,7 @@ export class Team {
    * chunks left and returns once all are done. Nothing else may be posted in between.
    */
   start(
-    which: 0 | 1,
+    which: number,
     threads: number,
     args: readonly [number, number, number, number, number, number, number],
     bytes: number,
@@ -225,7 +229,7 @@ export class Team {
   /** The second half of `gemm`: see `start`. */
   finish(kernel: Gemm, { chunks, threads, args }: Job): void {
     const { control } = this;
-    const kernels = [kernel, kernel];
+    const kernels = [kernel, kernel, kernel, kernel]; // whichever index the job names: this kernel
     let mine = 0;
     for (let claimed = 0; claimed >= 0 && this.callerWorks; claimed = work(control, kernels)) mine += claimed;
     while (Atomics.load(control, FINISHED) !== chunks);
@@ -242,7 +246,7 @@ export class Team {
    * promise resolves once all are done. The caller must not start another job before it does.
    */
   async gemmAsync(
-    which: 0 | 1,
+    which: number,
     threads: number,
     args: readonly [number, number, number, number, number, number, number],
     bytes: number,
@@ -277,7 +281,7 @@ export class Team {
    * 4-row panels), the counters reset, and the workers woken. Returns the number of chunks.
    */
   private post(
-    which: 0 | 1,
+    which: number,
     threads: number,
     args: readonly [number, number, number, number, number, number, number],
     bytes: number,
@@ -304,7 +308,12 @@ export class Team {
   private hire(count: number): void {
     const { workers } = this;
     while (workers.length > count) workers.pop()!.terminate();
-    const data = { module: this.module, memory: this.memory, control: this.control.buffer };
+    const data = {
+      module: this.module,
+      fusedModule: this.fusedModule,
+      memory: this.memory,
+      control: this.control.buffer,
+    };
     while (workers.length < count) {
       if (NODE !== null) {
         const worker = new NODE.threads.Worker(WORKER_SOURCE, { eval: true, workerData: data });
