@@ -78,11 +78,11 @@ export default defineConfig({
       })),
       // The WebGPU backend's tests, in Chromium with WebGPU on: on SwiftShader (the CPU's Vulkan) where
       // the machine has no GPU, as here and in CI; gc() exposed, so the pool's test can collect tensors
-      {
+      ...['autograd', 'nn'].map((name) => ({
         extends: true as const,
         test: {
-          name: 'autograd, on webgpu',
-          root: 'packages/autograd',
+          name: `${name}, on webgpu`,
+          root: `packages/${name}`,
           include: ['test/webgpu/**/*.test.ts'],
           setupFiles: [setup],
           browser: browser([
@@ -91,7 +91,7 @@ export default defineConfig({
             '--js-flags=--expose-gc',
           ]),
         },
-      },
+      })),
     ],
   },
 });

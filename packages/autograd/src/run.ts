@@ -74,6 +74,8 @@ export interface Device {
   upload(data: Storage, op: string): Storage;
   /** The values of one of its arrays, copied back to the CPU's memory. */
   download(data: Storage): Promise<Storage>;
+  /** Copies `source` into `target`, two of its arrays of one length: an optimizer's step, in place. */
+  overwrite(target: Storage, source: Storage): void;
 }
 
 /** The devices added so far, by name: state the contract names (`await webgpu()` adds one). */
@@ -129,7 +131,7 @@ function mixed(name: string, inputs: readonly NDArray[], a: number, b: number): 
     return `${deviceOf(arrayOf(x))?.name ?? 'cpu'} (input ${k}, shape ${formatShape(x.shape)})`;
   };
   return new Error(
-    `${name}: the inputs are on two devices, ${where(a)} and ${where(b)}; move one with .to(device) ` +
+    `${name}: the inputs are on two devices, ${where(Math.min(a, b))} and ${where(Math.max(a, b))}; move one with .to(device) ` +
       '(only a rank-0 tensor of the CPU, such as a number operand, may meet a tensor of another device)',
   );
 }

@@ -43,7 +43,7 @@ export const storageOf = (x: Tensor): Storage => x[ENGINE_ARRAY];
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: defineMethods (below) installs what the interface adds
 export class Tensor extends TensorMethods<Tensor> implements Elementwise<Tensor> {
-  readonly #data: Storage;
+  #data: Storage;
   readonly shape: readonly number[];
   label: string;
   /** The op's inputs: the graph, walked backward by `backward()`. */
@@ -223,6 +223,23 @@ export class Tensor extends TensorMethods<Tensor> implements Elementwise<Tensor>
   /** The elements as nested arrays (as `toArray()` gives them), read asynchronously (from a device too). */
   async toArrayAsync(): Promise<NestedArray> {
     return toNested({ data: await this.dataAsync(), shape: this.shape });
+  }
+  /**
+   * @internal Puts `source`'s values into this leaf's array, in place (an optimizer's step), or with
+   * `move` makes `source` this leaf's array (a model moved to a device, as PyTorch's `param.data = …`).
+   */
+  static overwrite(target: Tensor, source: Tensor, move = false): void {
+    if (
+      target.rule !== null ||
+      formatShape(target.shape) !== formatShape(source.shape) ||
+      target.dtype !== source.dtype
+    )
+      throw new Error(`overwrite: expected a leaf and a tensor of its shape and dtype`);
+    if (move) target.#data = source.#data;
+    else if (deviceOf(target.#data) !== deviceOf(source.#data))
+      throw new Error(`overwrite: the tensors are on ${target.device} and ${source.device}`);
+    else if (deviceOf(target.#data) === null) target.#data.set(source.#data);
+    else deviceOf(target.#data)!.overwrite(target.#data, source.#data);
   }
   /** @internal Whether every element is finite (what anomaly mode checks). */
   allFinite(): boolean {

@@ -268,13 +268,11 @@ function reduceTerms(
   if (prediction instanceof Tensor) {
     const y = target instanceof Tensor ? target : targetTensor(op, target);
     sameShape(op, prediction.shape, y.shape);
-    // the target is data: it takes the prediction's dtype rather than promoting the loss
-    let terms = term(prediction, y.astype(prediction.dtype));
+    // the target is data: it takes the prediction's dtype rather than promoting the loss, and its device
+    let terms = term(prediction, like(y, prediction));
     if (weights !== undefined) {
       const w = weightTensor(op, weights, prediction.shape);
-      terms = terms.mul(
-        w.astype(prediction.dtype).reshape([w.size, ...prediction.shape.slice(1).map(() => 1)]),
-      );
+      terms = terms.mul(like(w, prediction).reshape([w.size, ...prediction.shape.slice(1).map(() => 1)]));
     }
     return reduce === 'sum' ? terms.sum() : terms.mean();
   }
@@ -290,6 +288,13 @@ function reduceTerms(
     ),
   );
   return reduce === 'sum' ? total : total.div(values.length);
+}
+
+/** Data (targets, weights) in the prediction's dtype, and on its device (a GPU's: class labels are made
+ * into one-hot rows on the CPU, where they are checked, and moved). */
+function like(data: Tensor, prediction: Tensor): Tensor {
+  const typed = data.astype(prediction.dtype);
+  return typed.device === prediction.device ? typed : typed.to(prediction.device);
 }
 
 /** Per-sample weights as a [N] Tensor for a prediction of `shape`; numbers are checked (finite, ≥ 0). */

@@ -150,6 +150,37 @@ export abstract class Module implements Model<Tensor, Tensor> {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Where its tensors live: its first parameter's device ('cpu' without parameters). */
+  get device(): string {
+    return this.parameters()[0]?.device ?? 'cpu';
+  }
+
+  /**
+   * Moves every parameter and buffer to `device` in place, as PyTorch's `model.to(device)`: the same
+   * tensors, so make the optimizer after (its state lives where the parameters were). A GPU holds
+   * float32 (a float64 model is an Error naming it); moving back to the CPU reads the GPU, so
+   * `to('cpu')` gives a promise.
+   */
+  to(device: 'cpu'): Promise<this>;
+  to(device: string): this;
+  to(device: string): this | Promise<this> {
+    const tensors = [...this.namedParameters(), ...this.namedBuffers()];
+    if (device === 'cpu')
+      return Promise.all(tensors.map(async ([, t]) => internal.overwrite(t, await t.to('cpu'), true))).then(
+        () => this,
+      );
+    const moved = tensors.map(([name, t]) => {
+      if (t.dtype !== 'float32' && device !== 'cpu')
+        throw new TypeError(
+          `${this.constructor.name}.to: ${name} is float64, and a tensor on ${device} holds float32; make the ` +
+            "model with { dtype: 'float32' }",
+        );
+      return t.to(device);
+    });
+    for (const [i, [, t]] of tensors.entries()) internal.overwrite(t, moved[i]!, true);
+    return this;
+  }
+
   /** Sets training mode (or evaluation mode, with false) here and in every submodule; returns it. */
   train(mode = true): this {
     if (typeof mode !== 'boolean')

@@ -1,172 +1,10 @@
-import { type Differentiable, internal, type Storage, sideEffect, Tensor } from '@adjoint/autograd';
-import { clipGradNorm, clipGradValue } from './clipping.js';
-import {
-  checkState,
-  groupsOf,
-  inRange,
-  type OptimizerState,
-  type Parameters,
-  positive,
-  saveState,
-  writableInPlace,
-} from './optim-state.js';
+import { internal, type Storage, type Tensor } from '@adjoint/autograd';
+import { inRange, type Parameters, positive } from './optim-state.js';
+import { type Clipping, type DeviceState, Optimizer, type ParameterState } from './optimizer.js';
 
-const { checkFloat32, checkOptions, describe } = internal;
+const { checkOptions, describe } = internal;
 
-/**
- * What every optimizer keeps for one parameter: the parameter's next values, computed before any is
- * written, in the parameter's dtype (a float32 parameter's values are rounded as they are stored there).
- */
-interface ParameterState {
-  next: Storage;
-}
-
-/** The largest finite float32: a step beyond it (by more than half an ulp) would overflow a float32 parameter. */
-const FLOAT32_MAX = 3.4028234663852886e38;
-
-/**
- * The shared part of every optimizer: the parameters, the state of each (as PyTorch's `state[p]`), and
- * the step. A parameter whose gradient is null is skipped and its state left untouched, as in PyTorch, so
- * a parameter that joins late starts its own count. A step is all or nothing: every parameter's next
- * values and state are computed first, and checked as they are (a float32 parameter must not overflow),
- * and only then written; where no step can fail (no float32 parameter), values are written as computed.
- */
-abstract class Optimizer<S extends ParameterState> {
-  protected readonly params: readonly Differentiable[];
-  readonly #state = new Map<Differentiable, S>();
-  readonly #name: string;
-  readonly #decay: ReadonlyMap<Differentiable, number>;
-  /** The parameter whose step `compute` is computing (for `decayOf`). */
-  #current: Differentiable | null = null;
-  #clipNorm: number | undefined;
-  #clipValue: number | undefined;
-
-  constructor(name: string, params: Parameters) {
-    const { flat, decay } = groupsOf(name, params);
-    this.params = flat;
-    this.#decay = decay;
-    this.#name = name;
-  }
-
-  /** A parameter group's weight decay for the parameter being stepped, or the optimizer's `fallback`. */
-  protected decayOf(fallback: number): number {
-    return this.#current === null ? fallback : (this.#decay.get(this.#current) ?? fallback);
-  }
-
-  /** Keeps the clipping an optimizer's options ask for: done at each step, before the update. */
-  protected clipping(options: Clipping): void {
-    for (const key of ['clipGradNorm', 'clipGradValue'] as const) {
-      const v = options[key];
-      if (v !== undefined && (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)))
-        throw new RangeError(`${this.#name}: expected ${key} to be a positive number, got ${describe(v)}`);
-    }
-    this.#clipNorm = options.clipGradNorm;
-    this.#clipValue = options.clipGradValue;
-  }
-
-  /**
-   * Applies one update to every parameter that has a gradient. Inside `compile`, the update is a step of
-   * the program, run at every call on the gradients the program computes.
-   */
-  step(): void {
-    if (this.#clipNorm !== undefined) clipGradNorm(this.params, this.#clipNorm);
-    if (this.#clipValue !== undefined) clipGradValue(this.params, this.#clipValue);
-    const grads = this.params.flatMap((p) => (p instanceof Tensor && p.grad !== null ? [p.grad] : []));
-    sideEffect(() => this.#update(), grads);
-  }
-
-  #update(): void {
-    const pending: { p: Differentiable; x: Storage; out: Storage; state: S }[] = [];
-    const inPlace = writableInPlace(this.params);
-    this.params.forEach((p, i) => {
-      const data = p instanceof Tensor ? p.data : Float64Array.of(p.data);
-      const grad =
-        p instanceof Tensor ? (p.grad?.data ?? null) : p.adjoint === null ? null : Float64Array.of(p.grad);
-      if (grad === null) return;
-      const state = this.#state.get(p) ?? this.initial(data.length, data instanceof Float32Array);
-      this.#overflow = null;
-      this.#current = p;
-      const out = inPlace ? data : state.next;
-      this.compute(
-        state,
-        data,
-        grad,
-        data instanceof Float32Array ? FLOAT32_MAX : Number.POSITIVE_INFINITY,
-        out,
-      );
-      this.#current = null;
-      if (this.#overflow !== null) checkFloat32(`${this.#name}: the step of parameter ${i}`, this.#overflow);
-      pending.push({ p, x: data, out, state });
-    });
-    for (const { p, x, out, state } of pending) {
-      if (p instanceof Tensor) {
-        if (out !== x) x.set(out);
-      } else p.data = out[0]!;
-      this.commit(state);
-      this.#state.set(p, state);
-    }
-  }
-
-  /** The rate and every parameter's buffers, as JSON-ready data (PyTorch's state_dict): what resuming needs. */
-  stateDict(): OptimizerState {
-    const parameters = this.params.map((p) => {
-      const s = this.#state.get(p);
-      return s === undefined ? null : saveState(s, this.saved);
-    });
-    return { optimizer: this.#name, lr: (this as unknown as { lr: number }).lr, parameters };
-  }
-
-  /** Puts back what `stateDict` saved, checked whole first (optimizer, parameter count and sizes). */
-  loadStateDict(state: unknown): void {
-    const sizes = this.params.map((p) => (p instanceof Tensor ? p.size : 1));
-    const checked = checkState(this.#name, state, sizes, this.saved);
-    this.#state.clear();
-    this.params.forEach((p, i) => {
-      const saved = checked.parameters[i];
-      if (saved === null || saved === undefined) return;
-      const fresh = this.initial(sizes[i]!, p instanceof Tensor && p.dtype === 'float32');
-      this.#state.set(p, Object.assign(fresh, saved));
-    });
-    (this as unknown as { lr: number }).lr = checked.lr;
-  }
-
-  /** The fields of a parameter's state that `stateDict` keeps (the rest is scratch for the next step). */
-  protected abstract readonly saved: readonly string[];
-
-  /** Forgets every parameter's gradient. */
-  zeroGrad(): void {
-    for (const p of this.params) p.zeroGrad();
-  }
-
-  /** The state of a parameter of `size` elements before its first step (float32: its `next` is a Float32Array). */
-  protected abstract initial(size: number, float32: boolean): S;
-  /**
-   * Computes the parameter's next values into `out`, and its next state, without changing the state in
-   * use. `out` is `state.next`, or `x` itself when the step cannot fail: element k of `x` is read before
-   * element k of `out` is written, and no other. A value beyond ±`limit` (the float32 range, for a
-   * float32 parameter) goes to `beyond`.
-   */
-  protected abstract compute(state: S, x: Storage, g: Storage, limit: number, out: Storage): void;
-
-  /** The values of this step past the float32 range, for checkFloat32 to judge (they may round down to its largest). */
-  #overflow: number[] | null = null;
-
-  /** Records the next value `v` of element `k`, beyond the float32 range: the step throws if it overflows. */
-  protected beyond(k: number, v: number): void {
-    this.#overflow ??= [];
-    this.#overflow[k] = v;
-  }
-  /** Makes the state computed by `compute` the state in use. */
-  protected abstract commit(state: S): void;
-}
-
-/** Clipping every optimizer can do before its update, as `clipGradNorm` and `clipGradValue` do. */
-export interface Clipping {
-  /** Scale all gradients together to this global 2-norm at most (PyTorch's clip_grad_norm_). */
-  readonly clipGradNorm?: number;
-  /** Clamp every gradient element to [-v, v] (clip_grad_value_), after the norm clipping. */
-  readonly clipGradValue?: number;
-}
+export type { Clipping } from './optimizer.js';
 
 /** Options of SGD, with PyTorch's meanings. */
 export interface SgdOptions extends Clipping {
@@ -276,6 +114,18 @@ export class SGD extends Optimizer<SgdState> {
     }
   }
 
+  protected onDevice(x: Tensor, grad: Tensor, state: DeviceState): Tensor {
+    const weightDecay = this.decayOf(this.weightDecay);
+    let g = weightDecay === 0 ? grad : grad.add(x.mul(weightDecay));
+    if (this.momentum !== 0) {
+      const buffer = state.buffers.get('buffer');
+      const next = buffer === undefined ? g : buffer.mul(this.momentum).add(g.mul(1 - this.dampening));
+      state.buffers.set('buffer', next);
+      g = this.nesterov ? g.add(next.mul(this.momentum)) : next;
+    }
+    return x.sub(g.mul(this.lr));
+  }
+
   protected commit(state: SgdState): void {
     if (state.nextBuffer === null) return;
     const used = state.buffer ?? new Float64Array(state.nextBuffer.length);
@@ -363,6 +213,24 @@ export class Adam extends Optimizer<AdamState> {
       next[k] = value;
       if (value > limit || value < -limit) this.beyond(k, value);
     }
+  }
+
+  protected onDevice(x: Tensor, grad: Tensor, state: DeviceState): Tensor {
+    const { lr, eps } = this;
+    const weightDecay = this.decayOf(this.weightDecay);
+    const [beta1, beta2] = this.betas;
+    state.step++;
+    const decoupled = this.#decoupled && weightDecay !== 0;
+    const xk = decoupled ? x.mul(1 - lr * weightDecay) : x;
+    const g = this.#decoupled || weightDecay === 0 ? grad : grad.add(x.mul(weightDecay));
+    const [m0, v0] = [state.buffers.get('m'), state.buffers.get('v')];
+    const m = m0 === undefined ? g.mul(1 - beta1) : m0.add(g.sub(m0).mul(1 - beta1));
+    const v = v0 === undefined ? g.mul(g).mul(1 - beta2) : v0.mul(beta2).add(g.mul(g).mul(1 - beta2));
+    state.buffers.set('m', m);
+    state.buffers.set('v', v);
+    const stepSize = lr / (1 - beta1 ** state.step);
+    const correction2 = Math.sqrt(1 - beta2 ** state.step);
+    return xk.sub(m.mul(stepSize).div(v.sqrt().div(correction2).add(eps)));
   }
 
   protected commit(state: AdamState): void {

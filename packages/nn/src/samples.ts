@@ -208,11 +208,14 @@ export function predict(
   const inputs = x instanceof Tensor ? x : asTensor('predict', 'x', x).reshape([-1, (x[0] ?? []).length]);
   const rows = inputs.shape[0] ?? 0;
   const mode = model.training;
+  // a model on a GPU predicts there (the rows go over, in its float32), and the outputs stay there
+  const first = model.parameters()[0];
+  const device = first instanceof Tensor ? first.device : 'cpu';
   model.eval();
   try {
     return noGrad(() => {
       const outputs = (part: Tensor) => {
-        const out = model.forwardBatch(part);
+        const out = model.forwardBatch(device === 'cpu' ? part : part.astype('float32').to(device));
         return out instanceof Tensor
           ? out
           : tensor((out as readonly (readonly Value[])[]).map((row) => row.map((v) => v.data)));

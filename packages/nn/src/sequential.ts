@@ -138,8 +138,10 @@ export class Sequential extends Module implements Model<Tensor, Tensor> {
 
 /** Options of `sequential` and `mlp` that belong to the Tensor engine, not to the spec. */
 export interface MlpOptions {
-  /** The parameters' dtype: 'float64' (default) or 'float32', drawn in float64 and rounded. */
+  /** The parameters' dtype: 'float64' (default; float32 on a GPU) or 'float32', drawn in float64 and rounded. */
   readonly dtype?: DType;
+  /** Where the parameters live: 'cpu' (default) or 'webgpu' (after `await webgpu()`); see `Module.to`. */
+  readonly device?: string;
 }
 
 /**
@@ -174,10 +176,12 @@ export function mlp(spec: MlpSpec, options: MlpOptions = {}): Sequential {
 
 function build(op: string, spec: CheckedSpec, options: MlpOptions): Sequential {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError(`${op}: expected options { dtype }, got ${describe(options)}`);
-  checkOptions(op, options, ['dtype']);
-  const dtype = options.dtype ?? 'float64';
+    throw new TypeError(`${op}: expected options { dtype, device }, got ${describe(options)}`);
+  checkOptions(op, options, ['dtype', 'device']);
+  const device = options.device ?? 'cpu';
+  const dtype = options.dtype ?? (device === 'cpu' ? 'float64' : 'float32');
   if (dtype !== 'float32' && dtype !== 'float64')
     throw new TypeError(`${op}: options.dtype: expected 'float32' or 'float64', got ${describe(dtype)}`);
-  return new Sequential(modulesOf(spec, dtype), spec);
+  const model = new Sequential(modulesOf(spec, dtype), spec);
+  return device === 'cpu' ? model : model.to(device);
 }

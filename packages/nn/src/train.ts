@@ -20,6 +20,7 @@ import {
 import type { Prediction, Target } from './losses.js';
 import { accuracy } from './metrics.js';
 import type { Model } from './model.js';
+import { checkDevice, read, readable } from './on-device.js';
 import {
   asSamples,
   checkClassWeight,
@@ -157,7 +158,7 @@ export function* training<Out extends Prediction, Tgt extends Target>(
   // the engine's code warms up and the optimizer makes its state, is several batches long)
   function* phases(x: Tensor, target: Tgt, weights?: Tensor): Generator<TrainingYield, StepResult, unknown> {
     options.optimizer.zeroGrad();
-    const prediction = model.forwardBatch(x);
+    const prediction = model.forwardBatch(place(x));
     const value =
       weights === undefined ? options.loss(prediction, target) : weightedLoss(prediction, target, weights);
     yield;
@@ -189,13 +190,16 @@ export function* training<Out extends Prediction, Tgt extends Target>(
     );
   // compiled: traced once per batch size (a short last batch is a second program), then run as a program
   const compiled = options.compile === true;
+  // a model on a GPU: each batch's rows go there (the targets stay, for the losses to check and move)
+  const device = checkDevice(op, model as Model<never, never>, compiled);
+  const place = (x: Tensor) => (device === 'cpu' ? x : x.to(device));
   const plainStep = compiled ? compile((x: Tensor, t: Tgt) => eagerStep(x, t)) : null;
   const weightedStep = compiled ? compile((x: Tensor, t: Tgt, w: Tensor) => eagerStep(x, t, w)) : null;
   // and the forward pass of the epoch's scoring (evaluation mode, no graph): mnist-cnn scores 2,000
   // held-out digits each epoch, and two epochs took 22.4 s with that pass eager, 20.5 s compiled
   const scoringForward = compiled ? compile((x: Tensor) => model.forwardBatch(x) as Tensor) : null;
   const forward = (x: Tensor): Out =>
-    scoringForward === null ? model.forwardBatch(x) : (scoringForward(x) as Out);
+    scoringForward === null ? model.forwardBatch(place(x)) : (scoringForward(x) as Out);
   const order = Array.from({ length: count }, (_, i) => i);
   const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isSafeInteger(initialEpoch) || initialEpoch < 0 || initialEpoch >= epochs)
@@ -255,10 +259,11 @@ export function* training<Out extends Prediction, Tgt extends Target>(
         const [value, prediction] = keepPrediction
           ? (result as [Tensor | Value, Out])
           : [result as Tensor | Value];
-        const l = scalar(value);
+        const l = yield* read(value);
         total += l * rows;
         seen += rows;
-        if (prediction !== undefined) right += accuracy(prediction, target, { threshold }) * rows;
+        if (prediction !== undefined)
+          right += accuracy(yield* readable(prediction), target, { threshold }) * rows;
         options.onBatch?.(batchIndex, l);
         call('onBatchEnd', batchIndex++, { loss: l }, context);
         yield;
@@ -315,21 +320,20 @@ export function* training<Out extends Prediction, Tgt extends Target>(
         if (next.done) break;
         const { x, y, weights } = next.value;
         const n = x.shape[0]!;
-        noGrad(() => {
+        const [value, prediction, target] = noGrad(() => {
           const prediction = forward(x);
           const target = model.targets(y);
-          if (wantsLoss)
-            losses.push([
-              scalar(
-                weights === null
-                  ? options.loss(prediction, target)
-                  : weightedLoss(prediction, target, weights),
-              ),
-              n,
-            ]);
-          // the count of right answers, exactly
-          if (wantsAccuracy) right += Math.round(accuracy(prediction, target, { threshold }) * n);
+          const value = !wantsLoss
+            ? null
+            : weights === null
+              ? options.loss(prediction, target)
+              : weightedLoss(prediction, target, weights);
+          return [value, prediction, target] as const;
         });
+        if (value !== null) losses.push([yield* read(value), n]);
+        // the count of right answers, exactly
+        if (wantsAccuracy)
+          right += Math.round(accuracy(yield* readable(prediction), target, { threshold }) * n);
         rows += n;
         yield;
       }
@@ -374,7 +378,3 @@ export function* training<Out extends Prediction, Tgt extends Target>(
 
 /** What one step gives: the loss, and the prediction too when a streamed epoch counts accuracy. */
 type StepResult = Tensor | Value | [Tensor | Value, unknown];
-
-function scalar(value: Tensor | Value): number {
-  return value instanceof Tensor ? value.item() : value.data;
-}

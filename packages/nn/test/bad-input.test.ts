@@ -23,6 +23,7 @@ import {
   rand,
   randn,
   scaledDotProductAttention,
+  setMatmulPrecision,
   setNumThreads,
   sideEffect,
   stack,
@@ -434,6 +435,21 @@ const cases: [string, () => unknown, string | RegExp][] = [
   ['stack(mismatched)', () => stack([t(), ones([3])]), 'stack: expected equal shapes, got [2, 3], [3]'],
   // functions of functions
   ['setNumThreads(0)', () => setNumThreads(0), 'setNumThreads: expected an integer from 1 to 256, got 0'],
+  [
+    'setMatmulPrecision',
+    () => setMatmulPrecision('fast' as 'high'),
+    "setMatmulPrecision: expected 'highest' or 'high', got the string \"fast\"",
+  ],
+  [
+    'overwrite (internal)',
+    () => internal.overwrite(tensor([1, 2]), tensor([1, 2, 3])),
+    'overwrite: expected a leaf and a tensor of its shape and dtype',
+  ],
+  [
+    'mlp({ device })',
+    () => mlp({ inputs: 1, layers: [{ units: 1 }] }, { device: 'tpu' }),
+    "to: expected device 'cpu' or 'webgpu', got the string \"tpu\"",
+  ],
   ['noGrad(string)', () => noGrad(bad('f')), 'noGrad: expected fn to be a function, got the string "f"'],
   [
     'detectAnomaly(number)',
@@ -625,7 +641,7 @@ const cases: [string, () => unknown, string | RegExp][] = [
   [
     'mlp(null options)',
     () => mlp({ inputs: 1, layers: [{ units: 1, activation: 'tanh' }] }, bad(null)),
-    'mlp: expected options { dtype }, got null',
+    'mlp: expected options { dtype, device }, got null',
   ],
   [
     'mlp(Infinity units)',
@@ -1386,6 +1402,8 @@ describe('bad input at every public boundary', () => {
       'describe',
       // async: its rejections are tested in autograd's async.test.ts
       'matmulAsync',
+      // its setting, read back: precision.test.ts
+      'getMatmulPrecision',
       'MAX_ELEMENTS',
       'ONNX_OPS',
       'formatShape',

@@ -126,6 +126,13 @@ export class WebGpuDevice implements Device, WebGpu {
     return values;
   }
 
+  overwrite(target: Storage, source: Storage): void {
+    const [to, from] = [this.#arrays.get(target), this.#arrays.get(source)];
+    if (to === undefined || from === undefined || to.length !== from.length)
+      throw new Error('overwrite: expected two arrays of this webgpu device, of one length');
+    this.#encode().copyBufferToBuffer(from.buffer, 0, to.buffer, 0, bytes(to.length));
+  }
+
   /** Sends the kernels recorded so far to the GPU. */
   flush(): void {
     if (this.#encoder === null) return;
