@@ -7,26 +7,23 @@
  * all three compute the same loss.
  */
 import { compile, type DType, Rng, type Tensor, tensor } from '@adjoint/autograd';
-import { mnistCnnSpec } from '@adjoint/examples';
 import { layerShapes, type ModelSpec, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import type * as tfjs from '@tensorflow/tfjs';
-import { type TorchRow, torchRow } from './workloads.js';
+import { CNN_SPEC } from './networks.js';
+import { tfLoss } from './tf-loss.js';
+
+export { CNN_SPEC } from './networks.js';
 
 const np = jax.numpy;
 type JaxArray = jax.Array;
 
-/** The network W6 times: mnist-cnn's, without its dropout. */
-export const CNN_SPEC: ModelSpec = {
-  ...mnistCnnSpec(6),
-  layers: mnistCnnSpec(6).layers.filter((layer) => !('kind' in layer && layer.kind === 'dropout')),
-};
-
 const BATCH = 64;
-const LR = 0.05;
+/** W6's learning rate, in every library's step. */
+export const LR = 0.05;
 
 /** A seeded batch: images in [0, 1) and their labels, as each library takes them. */
-function batch() {
+export function cnnBatch() {
   const rng = new Rng(11);
   const images = Float32Array.from({ length: BATCH * 784 }, () => rng.uniform());
   const labels = Array.from({ length: BATCH }, () => rng.int(10));
@@ -64,7 +61,7 @@ function multiplyAdds(spec: ModelSpec): number {
 export function adjointCnnStep(dtype: DType, compiled = false): () => unknown {
   const net = sequential(CNN_SPEC, { dtype });
   const sgd = new SGD(net.parameters(), { lr: LR });
-  const { images, oneHot } = batch();
+  const { images, oneHot } = cnnBatch();
   const x = tensor(images, { shape: [BATCH, 1, 28, 28], dtype });
   const y = tensor(oneHot, { shape: [BATCH, 10], dtype });
   const step = (xs: Tensor, ys: Tensor) => {
@@ -80,7 +77,7 @@ export function adjointCnnStep(dtype: DType, compiled = false): () => unknown {
 
 /** jax-js's step, traced once by jit: lax.conv, max pooling as a max over a reshaped window axis. */
 export function jaxCnnStep(): () => Promise<unknown> {
-  const { images, oneHot } = batch();
+  const { images, oneHot } = cnnBatch();
   let params: JaxArray[] = initial().map((p) => np.array(p.data, { shape: p.shape }));
   const x = np.array(images, { shape: [BATCH, 1, 28, 28] });
   const y = np.array(oneHot, { shape: [BATCH, 10] });
@@ -125,8 +122,8 @@ function nhwcRows(w: Float32Array): Float32Array {
 }
 
 /** TF.js's step, in its native NHWC layout. */
-export function tfCnnStep(tf: typeof tfjs): () => unknown {
-  const { images, oneHot } = batch();
+export function tfCnnStep(tf: typeof tfjs, readAsync = false): () => unknown {
+  const { images, oneHot } = cnnBatch();
   const [w1, b1, w2, b2, w3, b3, w4, b4] = initial() as [
     { data: Float32Array; shape: number[] },
     ...{ data: Float32Array; shape: number[] }[],
@@ -148,33 +145,18 @@ export function tfCnnStep(tf: typeof tfjs): () => unknown {
   const y = tf.tensor2d(oneHot, [BATCH, 10]);
   const optimizer = tf.train.sgd(LR);
   return () =>
-    tf.tidy(() => {
-      const value = optimizer.minimize(() => {
-        let h = tf.relu(tf.add(tf.conv2d(x, vars[0] as tfjs.Tensor4D, 1, 'same'), vars[1]));
-        h = tf.maxPool(h as tfjs.Tensor4D, 2, 2, 'valid');
-        h = tf.relu(tf.add(tf.conv2d(h as tfjs.Tensor4D, vars[2] as tfjs.Tensor4D, 1, 'same'), vars[3]));
-        h = tf.maxPool(h as tfjs.Tensor4D, 2, 2, 'valid');
-        h = tf.relu(tf.add(tf.matMul(tf.reshape(h, [BATCH, 3136]), vars[4]), vars[5]));
-        const logits = tf.add(tf.matMul(h, vars[6]), vars[7]);
-        return tf.losses.softmaxCrossEntropy(y, logits) as tfjs.Scalar;
-      }, true);
-      return value!.dataSync()[0];
-    });
-}
-
-/**
- * PyTorch's W6 row from torch-cnn.py (the same batch and adjoint's initial parameters on its stdin), or
- * a sentence saying why there is none (no python3 that can import torch).
- */
-export function torchCnnRow(dtype: DType, reps: number, threads: number): TorchRow | string {
-  const { images, labels } = batch();
-  const params = sequential(CNN_SPEC, { dtype })
-    .parameters()
-    .map((p) => ({ shape: [...p.shape], data: Array.from(p.data) }));
-  return torchRow('torch-cnn.py', dtype, reps, threads, {
-    images: Array.from(images),
-    labels,
-    params,
-    lr: LR,
-  });
+    tfLoss(
+      tf,
+      () =>
+        optimizer.minimize(() => {
+          let h = tf.relu(tf.add(tf.conv2d(x, vars[0] as tfjs.Tensor4D, 1, 'same'), vars[1]));
+          h = tf.maxPool(h as tfjs.Tensor4D, 2, 2, 'valid');
+          h = tf.relu(tf.add(tf.conv2d(h as tfjs.Tensor4D, vars[2] as tfjs.Tensor4D, 1, 'same'), vars[3]));
+          h = tf.maxPool(h as tfjs.Tensor4D, 2, 2, 'valid');
+          h = tf.relu(tf.add(tf.matMul(tf.reshape(h, [BATCH, 3136]), vars[4]), vars[5]));
+          const logits = tf.add(tf.matMul(h, vars[6]), vars[7]);
+          return tf.losses.softmaxCrossEntropy(y, logits) as tfjs.Scalar;
+        }, true)!,
+      readAsync,
+    );
 }

@@ -1,14 +1,12 @@
 // The peers' steps of the MLP workloads (W2, W3): jax-js traced once by jit, TF.js's optimizer.minimize,
 // both from adjoint's own initial parameters, so every library trains the same network.
-import { createRequire } from 'node:module';
+// Free of Node.js: the GPU page (gpu-page.ts) runs these steps in a browser too.
 import type { Tensor } from '@adjoint/autograd';
 import { type MlpSpec, mlp } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
-import type { Contestant } from './harness.js';
+import type * as tfjs from '@tensorflow/tfjs';
+import { tfLoss } from './tf-loss.js';
 
-const require = createRequire(import.meta.url);
-/** TF.js, loaded as CommonJS: its ES build does not load in Node.js. */
-export const tf = require('@tensorflow/tfjs') as typeof import('@tensorflow/tfjs');
 const np = jax.numpy;
 type JaxArray = jax.Array;
 
@@ -78,12 +76,14 @@ export function jaxMlpStep(
 }
 
 export function tfMlpStep(
+  tf: typeof tfjs,
   spec: MlpSpec,
   X: Float32Array,
   Y: Float32Array,
   xShape: number[],
   yShape: number[],
   loss: 'hinge' | 'xent',
+  readAsync = false,
 ) {
   const vars = initialLayers(spec).flatMap((l) => [
     tf.variable(tf.tensor(l.w, l.shape)),
@@ -93,40 +93,24 @@ export function tfMlpStep(
   const y = tf.tensor(Y, yShape);
   const optimizer = tf.train.sgd(0.05);
   return () =>
-    tf.tidy(() => {
-      const value = optimizer.minimize(() => {
-        let h: import('@tensorflow/tfjs').Tensor = x;
-        for (let i = 0; i < vars.length; i += 2) {
-          h = tf.add(tf.matMul(h, vars[i]!), vars[i + 1]!);
-          if (i + 2 < vars.length) h = tf.relu(h);
-        }
-        if (loss === 'hinge') {
-          const margins = tf.mean(tf.relu(tf.add(tf.mul(tf.neg(y), h), 1)));
-          return tf.add(
-            margins,
-            tf.mul(tf.addN(vars.map((v) => tf.sum(tf.square(v)))), 1e-4),
-          ) as import('@tensorflow/tfjs').Scalar;
-        }
-        return tf.losses.softmaxCrossEntropy(y, h) as import('@tensorflow/tfjs').Scalar;
-      }, true);
-      return value!.dataSync()[0];
-    });
-}
-
-export async function setTfBackend(name: 'cpu' | 'wasm'): Promise<void> {
-  await tf.setBackend(name);
-  await tf.ready();
-}
-
-/** A TF.js contestant: switches to its backend before each step (both backends share one engine). */
-export function tfContestant(name: string, backend: 'cpu' | 'wasm', make: () => () => unknown): Contestant {
-  let step: (() => unknown) | null = null;
-  return {
-    name,
-    step: async () => {
-      if (tf.getBackend() !== backend) await setTfBackend(backend);
-      step ??= make();
-      return step();
-    },
-  };
+    tfLoss(
+      tf,
+      () =>
+        optimizer.minimize(() => {
+          let h: tfjs.Tensor = x;
+          for (let i = 0; i < vars.length; i += 2) {
+            h = tf.add(tf.matMul(h, vars[i]!), vars[i + 1]!);
+            if (i + 2 < vars.length) h = tf.relu(h);
+          }
+          if (loss === 'hinge') {
+            const margins = tf.mean(tf.relu(tf.add(tf.mul(tf.neg(y), h), 1)));
+            return tf.add(
+              margins,
+              tf.mul(tf.addN(vars.map((v) => tf.sum(tf.square(v)))), 1e-4),
+            ) as tfjs.Scalar;
+          }
+          return tf.losses.softmaxCrossEntropy(y, h) as tfjs.Scalar;
+        }, true)!,
+      readAsync,
+    );
 }

@@ -40,11 +40,13 @@ import {
 } from '@adjoint/examples';
 import { mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
-import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep, torchCnnRow } from './cnn.js';
+import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
+import { torchCnnRow } from './cnn-torch.js';
 import { adjointGptStep, GPT_FLOPS, jaxGptStep, torchGptRow } from './gpt.js';
 import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
-import { jaxMlpStep, tf, tfContestant, tfMlpStep } from './mlp.js';
+import { jaxMlpStep, tfMlpStep } from './mlp.js';
+import { tf, tfContestant } from './tf-node.js';
 import { raceTransforms } from './transforms.js';
 import { checkOnly, dtypeOrEach, MNIST_MLP, RUN_FLAGS, WORKLOAD_HELP } from './workloads.js';
 
@@ -208,8 +210,8 @@ async function main(): Promise<void> {
         step: compiledStep(csgd, (x, y) => marginLossTensor(cnet, x, y), X, negY),
       },
       { name: 'jax-js jit (wasm, f32)', step: jaxMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge', 'f32') },
-      tfContestant('tfjs-cpu (f32)', 'cpu', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
-      tfContestant('tfjs-wasm (f32)', 'wasm', () => tfMlpStep(SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
+      tfContestant('tfjs-cpu (f32)', 'cpu', () => tfMlpStep(tf, SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
+      tfContestant('tfjs-wasm (f32)', 'wasm', () => tfMlpStep(tf, SPEC, xs, ys, [100, 2], [100, 1], 'hinge')),
     ],
     reps,
   );
@@ -245,10 +247,10 @@ async function main(): Promise<void> {
         step: jaxMlpStep(MNIST, images, oneHot, [128, 784], [128, 10], 'xent', 'f64'),
       },
       tfContestant('tfjs-cpu (f32)', 'cpu', () =>
-        tfMlpStep(MNIST, images, oneHot, [128, 784], [128, 10], 'xent'),
+        tfMlpStep(tf, MNIST, images, oneHot, [128, 784], [128, 10], 'xent'),
       ),
       tfContestant('tfjs-wasm (f32)', 'wasm', () =>
-        tfMlpStep(MNIST, images, oneHot, [128, 784], [128, 10], 'xent'),
+        tfMlpStep(tf, MNIST, images, oneHot, [128, 784], [128, 10], 'xent'),
       ),
     ],
     reps,

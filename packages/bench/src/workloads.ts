@@ -4,19 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DType } from '@adjoint/autograd';
 import { type Command, suggestion, usageError } from '@adjoint/examples';
-import type { MlpSpec } from '@adjoint/nn';
 
-/** W3's network: an MNIST-sized MLP, 784-128-64-10, He-initialized from seed 2. */
-export const MNIST_MLP: MlpSpec = {
-  inputs: 784,
-  layers: [
-    { units: 128, activation: 'relu' },
-    { units: 64, activation: 'relu' },
-    { units: 10, activation: 'linear' },
-  ],
-  seed: 2,
-  init: 'he',
-};
+export { MNIST_MLP } from './networks.js';
 
 /** The workloads, by the id `--only` takes, with what each times. */
 export const WORKLOADS = {

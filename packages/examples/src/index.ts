@@ -8,7 +8,7 @@ export { type ExpressionResult, neuronExpression, workedExpression } from './exp
 export { linearRegression } from './linear-regression';
 export { logisticRegression } from './logistic-regression';
 export { mnistExample } from './mnist';
-export { type Distortion, distortDigit, mnistCnnExample, mnistCnnSpec } from './mnist-cnn';
+export { type Distortion, distortDigit, mnistCnnExample } from './mnist-cnn';
 export { marginLoss, marginLossTensor, moonsExample, moonsSpec } from './moons';
 export { type GptSize, maskedLoss, NamesGpt, namesGpt, sequences } from './names-gpt';
 export { neuronGates } from './neuron-gates';
@@ -16,5 +16,6 @@ export { defaultOutDir, outDir } from './output';
 export { decisionBoundary, digitGrid, dotToSvg, type Figure, filterGrid, lossCurve } from './plot';
 export { runProgress } from './progress';
 export { EXAMPLES } from './registry';
+export { mnistCnnSpec } from './specs';
 export { umons } from './umons';
 export { xor } from './xor';

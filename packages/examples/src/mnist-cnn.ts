@@ -3,7 +3,6 @@ import {
   Adam,
   type Conv2d,
   fit,
-  type ModelSpec,
   predict,
   predictedClasses,
   sequential,
@@ -12,6 +11,7 @@ import {
 import { digits, scoreDigits } from './data/digits';
 import type { ExampleOutput, RunOptions } from './example';
 import { filterGrid, lossCurve } from './plot';
+import { mnistCnnSpec } from './specs';
 
 /** What mnistCnnExample returns: test accuracy, training time, confusion matrix, loss per epoch. */
 export interface MnistCnnResult extends ExampleOutput {
@@ -19,24 +19,6 @@ export interface MnistCnnResult extends ExampleOutput {
   readonly seconds: number;
   readonly confusion: number[][];
   readonly loss: number[];
-}
-
-/** The network: two convolutions with max pooling, then a dense layer of 128 with dropout, and the 10 logits. */
-export function mnistCnnSpec(seed: number): ModelSpec {
-  return {
-    inputs: [1, 28, 28],
-    layers: [
-      { kind: 'conv', filters: 32, kernel: 3, padding: 1, activation: 'relu' },
-      { kind: 'maxPool', kernel: 2 },
-      { kind: 'conv', filters: 64, kernel: 3, padding: 1, activation: 'relu' },
-      { kind: 'maxPool', kernel: 2 },
-      { kind: 'flatten' },
-      { units: 128, activation: 'relu' },
-      { kind: 'dropout', rate: 0.5 },
-      { units: 10, activation: 'linear' },
-    ],
-    seed,
-  };
 }
 
 /**

@@ -94,12 +94,15 @@ export const maxScatter: GpuKernel<Window> = (gpu, [g, x, y], w) => {
   let plane = c0 * ${c}u + c1;
   let value = x1[i];
   var sum = 0.0;
-  for (var oy = 0u; oy < ${oh}u; oy++) {
-    let top = i32(oy * ${sh}u) - ${ph};
-    if (i32(c2) < top || i32(c2) >= top + ${kh}) { continue; }
-    for (var ox = 0u; ox < ${ow}u; ox++) {
-      let left = i32(ox * ${sw}u) - ${pw};
-      if (i32(c3) < left || i32(c3) >= left + ${kw}) { continue; }
+  // the windows that hold (c2, c3): oy·sh − ph ≤ c2 < oy·sh − ph + kh, and the same across
+  let fromY = max(i32(c2) + ${ph} - ${kh} + ${sh}, 0) / ${sh};
+  let toY = min((i32(c2) + ${ph}) / ${sh} + 1, ${oh});
+  let fromX = max(i32(c3) + ${pw} - ${kw} + ${sw}, 0) / ${sw};
+  let toX = min((i32(c3) + ${pw}) / ${sw} + 1, ${ow});
+  for (var wy = fromY; wy < toY; wy++) {
+    let oy = u32(wy);
+    for (var wx = fromX; wx < toX; wx++) {
+      let ox = u32(wx);
       let o = plane * ${oh * ow}u + oy * ${ow}u + ox;
       let m = x2[o];
       if (value != m) { continue; }
