@@ -1,8 +1,7 @@
 import { gradients, isGradEnabled, withGradMode } from './graph.js';
 import { naryRules } from './rules/elementwise.js';
-import { deviceOf } from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
-import { filled, recordTensor, storageOf, Tensor } from './tensor.js';
+import { filledLike, recordTensor, storageOf, Tensor } from './tensor.js';
 import { elementwise } from './tensor-rules.js';
 import { INPUT, recordValue, toValue, Value } from './value.js';
 
@@ -96,7 +95,7 @@ export function valueAndGrad<A extends Differentiable[]>(
       const root = scalarRoot(output);
       const found =
         root instanceof Tensor
-          ? gradients(root, filled(root.shape, 1, root.dtype), targets as Tensor[], createGraph)
+          ? gradients(root, filledLike(root, root.shape, 1), targets as Tensor[], createGraph)
           : gradients(root, toValue(1, 'grad'), targets as Value[], createGraph);
       return [output, found.map((g, k) => g ?? zerosLike(targets[k]!))] as const;
     });
@@ -121,7 +120,7 @@ function scalarRoot(output: unknown): Value | Tensor {
 
 /** @internal Zeros shaped like `x`, a constant of its engine and dtype. */
 export function zerosLike(x: Differentiable): Differentiable {
-  return x instanceof Tensor ? filled(x.shape, 0, x.dtype, deviceOf(storageOf(x))) : toValue(0, 'grad');
+  return x instanceof Tensor ? filledLike(x, x.shape, 0) : toValue(0, 'grad');
 }
 
 /** The identity op that stands for a differentiated Tensor argument (value.ts binds the Value one). */

@@ -76,6 +76,13 @@ export interface Device {
   download(data: Storage): Promise<Storage>;
   /** Copies `source` into `target`, two of its arrays of one length: an optimizer's step, in place. */
   overwrite(target: Storage, source: Storage): void;
+  /**
+   * Runs `run` with the arrays its kernels allocate taken from `outputs`, in order (a compiled program's
+   * planned buffers, written in place at every call).
+   */
+  planned<T>(outputs: readonly Storage[], run: () => T): T;
+  /** Sends what it has recorded to the hardware (a compiled program's calls end with one submission). */
+  flush(): void;
 }
 
 /** The devices added so far, by name: state the contract names (`await webgpu()` adds one). */

@@ -208,7 +208,8 @@ export class Tensor extends TensorMethods<Tensor> implements Elementwise<Tensor>
     const [target, here] = [deviceNamed('to', device), deviceOf(this.#data)];
     if (target === null)
       return here === null ? Promise.resolve(this) : here.download(this.#data).then(this.#moved);
-    return target === here ? this : this.#moved(target.upload(this.#data, 'to'));
+    // read through the seam: inside compile, a value that depends on the arguments cannot be moved
+    return target === here ? this : this.#moved(target.upload(read(this, this.#data, "to('webgpu')"), 'to'));
   }
   readonly #moved = (data: Storage): Tensor => {
     const t = new Tensor(data, this.shape, undefined, this.label);
@@ -297,6 +298,11 @@ export function filled(
   const data = allocateFresh(dtype, sizeOf(shape)).fill(value);
   created(data);
   return new Tensor(on === null ? data : on.upload(data, 'backward'), shape);
+}
+
+/** @internal A constant of `shape` filled with `value`, of `like`'s dtype and on its device. */
+export function filledLike(like: Tensor, shape: readonly number[], value: number): Tensor {
+  return filled(shape, value, like.dtype, deviceOf(storageOf(like)));
 }
 
 /** @internal The operand as a Tensor: a number is a rank-0 constant of the other's dtype (never promotes it). */

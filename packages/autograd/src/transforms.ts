@@ -6,7 +6,7 @@ import { asInput, type Differentiable, grad, isNode, type Lifted, zerosLike } fr
 import { gradients, isGradEnabled, type Jvp, type NodeRule, withGradMode } from './graph.js';
 import { stack } from './ops/join.js';
 import { describe, formatShape, ShapeError, sameShape } from './shape.js';
-import { filled, Tensor } from './tensor.js';
+import { filled, filledLike, Tensor } from './tensor.js';
 import { toValue, Value } from './value.js';
 
 /** What a transformed function may return: a node, a number (a constant), or an array of them. */
@@ -134,7 +134,7 @@ function scalarJvp(rule: NodeRule<Value>): Jvp<Value> {
  */
 export function transposedJvp(rule: NodeRule<Tensor>, createGraph: boolean): Jvp<Tensor> {
   return (dxs, y, inputs) => {
-    const u = filled(y.shape, 0, y.dtype);
+    const u = filledLike(y, y.shape, 0);
     u.requiresGrad = true;
     const inner = withGradMode(true, () => {
       let sum: Tensor | null = null;
@@ -147,7 +147,7 @@ export function transposedJvp(rule: NodeRule<Tensor>, createGraph: boolean): Jvp
       return sum as Tensor | null;
     });
     if (inner === null) return null; // no input with a tangent gets a gradient: none of them moves y
-    const [t] = inner.requiresGrad ? gradients(inner, filled([], 1, inner.dtype), [u], createGraph) : [null];
+    const [t] = inner.requiresGrad ? gradients(inner, filledLike(inner, [], 1), [u], createGraph) : [null];
     if (t === null || t === undefined) {
       throw new Error(
         `jvp of ${rule.name}: its vjp does not depend on the gradient it is given as a Tensor op would, so ` +
@@ -254,7 +254,7 @@ export function jacrev<A extends Differentiable[]>(
       const y = asTensorOutput('jacrev', f(...(args.map((a, i) => (i === argnums ? input : a)) as A)));
       const rows = basis(y).map((seed) => {
         const [row] = y.requiresGrad ? gradients(y, seed, [input], createGraph) : [null];
-        return row ?? filled(x.shape, 0, x.dtype);
+        return row ?? filledLike(x, x.shape, 0);
       });
       const jacobian = stack(rows).reshape([...y.shape, ...x.shape]);
       return (createGraph ? jacobian : jacobian.detach()) as Jacobian<A[number]>;

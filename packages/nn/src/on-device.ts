@@ -18,7 +18,10 @@ export function checkDevice(op: string, model: Model<never, never>, compiled: bo
       `fit: the model is on ${device}, whose values are read asynchronously; train it with await fitAsync(model, data, options)`,
     );
   if (compiled)
-    throw new Error(`${op}: compile runs on the CPU, and the model is on ${device}; leave compile out there`);
+    throw new Error(
+      `${op}: compile: true is not built yet for a model on ${device} (its batches and targets would have ` +
+        'to move there outside the traced step); leave it out, or compile your own step with compile()',
+    );
   return device;
 }
 

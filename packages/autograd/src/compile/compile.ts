@@ -1,10 +1,11 @@
 import { isAnomalyEnabled } from '../anomaly.js';
 import type { Storage } from '../ndarray.js';
-import { current } from '../run.js';
+import { COPY } from '../ops/elementwise.js';
+import { current, deviceOf } from '../run.js';
 import { checkOptions, describe } from '../shape.js';
 import { storageOf, Tensor } from '../tensor.js';
 import { Program } from './program.js';
-import { onDevice, Trace } from './trace.js';
+import { Trace } from './trace.js';
 
 /** The most signatures a compiled function keeps programs for; the least recently used go first. */
 const MAX_PROGRAMS = 64;
@@ -161,7 +162,6 @@ function signature(args: readonly unknown[], tensors: Tensor[], leafId: (x: Tens
     }
     const { x, path } = item;
     if (x instanceof Tensor) {
-      if (x.device !== 'cpu') throw onDevice(path, x.device);
       const shared = tensors.findIndex((t) => storageOf(t) === storageOf(x));
       tensors.push(x);
       const leaf = x.requiresGrad ? `#${leafId(x)}` : '';
@@ -202,7 +202,7 @@ function standInsFor(tensors: readonly Tensor[]): Tensor[] {
   return tensors.map((x) => {
     if (x.requiresGrad) return x;
     const storage = storageOf(x);
-    if (!copies.has(storage)) copies.set(storage, storage.slice());
+    if (!copies.has(storage)) copies.set(storage, copyOf(storage, x.shape));
     return new Tensor(copies.get(storage)!, x.shape);
   });
 }
@@ -260,8 +260,16 @@ function template(x: unknown, trace: Trace, path: string): Template {
 
 /** The output of a call from its template: each tensor a copy of what the program holds for it. */
 function build(t: Template, program: Program, args: readonly Tensor[]): unknown {
-  if ('tensor' in t) return new Tensor(program.storageOf(t.tensor, args).slice(), t.shape);
+  if ('tensor' in t) return new Tensor(copyOf(program.storageOf(t.tensor, args), t.shape), t.shape);
   if ('list' in t) return t.list.map((v) => build(v, program, args));
   if ('record' in t) return Object.fromEntries(t.record.map(([k, v]) => [k, build(v, program, args)]));
   return t.value;
+}
+
+/** A copy of an array, on its device: a GPU's is copied there (its values cannot be read at once). */
+function copyOf(storage: Storage, shape: readonly number[]): Storage {
+  const device = deviceOf(storage);
+  return device === null
+    ? storage.slice()
+    : device.bind('copy', COPY, [{ data: storage, shape }], undefined).data;
 }

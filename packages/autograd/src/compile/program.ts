@@ -3,7 +3,7 @@
 // seam's interpreter (run.ts), and hands each kernel the buffer its plan has for that allocation.
 import { type DType, dtypeOf, type NDArray, type Storage } from '../ndarray.js';
 import type { Primitive } from '../rules/rule.js';
-import { type Effect, type Interpreter, interpret } from '../run.js';
+import { type Device, deviceOf, type Effect, type Interpreter, interpret } from '../run.js';
 import { storageOf, type Tensor } from '../tensor.js';
 import { type Fused, fuse as fuseSteps } from './fusion.js';
 import type { InputRef, Kernel, Slot, Step, Trace } from './trace.js';
@@ -23,6 +23,8 @@ type RunStep =
       /** The buffers handed to the kernel's allocations, in order. */
       readonly buffers: readonly Storage[];
       readonly output: Storage;
+      /** The device the step runs on (which writes its output into `output` itself), or null. */
+      readonly device: Device | null;
     }
   | {
       readonly kind: 'fused';
@@ -72,7 +74,8 @@ export class Program implements Interpreter {
     let buffers = 0;
     plan.forEach((p, t) => {
       for (const i of p.defines) {
-        if (slots[i]!.pinned) {
+        // a device's array keeps its own buffer (written in place at each call): its length is the device's
+        if (slots[i]!.pinned || deviceOf(slots[i]!.storage) !== null) {
           buffers++;
           continue;
         }
@@ -105,15 +108,22 @@ export class Program implements Interpreter {
           inputs: runInputs(p.fused.inputs),
           outputs: p.fused.outputs.map((i) => storage[i]!),
         };
+      const output = storage[p.step.output]!;
       return {
         kind: 'kernel',
         kernel: p.step.kernel,
         inputs: runInputs(p.step.inputs),
         buffers: p.step.allocations.map((i) => storage[i]!),
-        output: storage[p.step.output]!,
+        output,
+        device: deviceOf(output),
       };
     });
     this.#argumentInputs = argumentInputs;
+    this.#devices = [
+      ...new Set(
+        this.#steps.flatMap((step) => (step.kind === 'kernel' && step.device !== null ? [step.device] : [])),
+      ),
+    ];
     this.steps = plan.length;
   }
 
@@ -127,14 +137,22 @@ export class Program implements Interpreter {
     const queue = this.#queue;
     for (const step of this.#steps) {
       if (step.kind === 'fused') step.loop(step.inputs, step.outputs);
-      else if (step.kind === 'kernel') {
+      else if (step.kind === 'kernel' && step.device !== null) {
+        const out = step.device.planned([step.output], () => step.kernel(step.inputs));
+        if (out !== step.output) step.device.overwrite(step.output, out);
+      } else if (step.kind === 'kernel') {
         queue.buffers = step.buffers;
         queue.at = 0;
         const out = step.kernel(step.inputs);
         if (out !== step.output) step.output.set(out);
       } else interpret(null, step.run); // an effect runs as eager code does
     }
+    // a program on a device is sent to it whole, as one submission
+    for (const device of this.#devices) device.flush();
   };
+
+  /** The devices the program's steps run on. */
+  readonly #devices: readonly Device[];
 
   /** The storage that slot `slot` has in the plan, or argument storage when it is an argument. */
   storageOf(slot: number, args: readonly Tensor[]): Storage {

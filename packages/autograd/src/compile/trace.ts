@@ -4,7 +4,7 @@
 // as steps too. program.ts plans and runs them. compile/ sits above the engine: nothing below imports it.
 import { allocateFresh, type DType, type NDArray, type Storage } from '../ndarray.js';
 import type { LoopStep, Primitive } from '../rules/rule.js';
-import { current, deviceOf, type Effect, type Interpreter, interpret } from '../run.js';
+import { current, type Device, deviceOf, type Effect, type Interpreter, interpret } from '../run.js';
 import { formatShape } from '../shape.js';
 import { storageOf, Tensor } from '../tensor.js';
 
@@ -49,14 +49,6 @@ export type Step =
 /** Thrown when a traced function reads a value the trace cannot see: JAX's concretization error. */
 export class TraceError extends Error {
   override name = 'TraceError';
-}
-
-/** The Error of a tensor on a device (`what` names it) reaching compile, whose programs run on the CPU. */
-export function onDevice(what: string, device: string): Error {
-  return new Error(
-    `compile: ${what} is a tensor on ${device}; compiled programs run on the CPU for now (a compiled step ` +
-      `on ${device} is not built yet): call the function without compile there`,
-  );
 }
 
 /** A recording in progress: the slots of every storage the traced ops touched, and the steps. */
@@ -123,10 +115,8 @@ export class Trace implements Interpreter {
    */
   bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray {
     if (this.#allocations !== null) return primitive.forward(inputs, attrs); // inside a kernel: part of its step
-    for (const x of inputs) {
-      const device = deviceOf(this.#storage(x));
-      if (device !== null) throw onDevice(`an input of ${name}, closed over by the function,`, device.name);
-    }
+    const device = inputs.map((x) => deviceOf(this.#storage(x))).find((d) => d !== null) ?? null;
+    if (device !== null) return this.#bindOnDevice(device, name, primitive, inputs, attrs);
     if (primitive.copy === true) {
       const data = this.#storage(inputs[0]!);
       const slot = this.#slotOf.get(data);
@@ -155,6 +145,36 @@ export class Trace implements Interpreter {
     const kernel: Kernel = (x) => primitive.forward(x, attrs).data;
     const scalar = primitive.loop?.(inputs, attrs, out);
     this.steps.push({ kind: 'kernel', op: name, kernel, inputs: refs, allocations, output, scalar });
+    return out;
+  }
+
+  /**
+   * A primitive on a device: run there now and logged as a step that runs it there again, on the same
+   * slots; the device allocates its output itself (a program hands it the trace's array to write, see
+   * Program), and no step on a device joins a fused loop of the CPU's.
+   */
+  #bindOnDevice<A>(
+    device: Device,
+    name: string,
+    primitive: Primitive<A>,
+    inputs: readonly NDArray[],
+    attrs: A,
+  ) {
+    const refs = inputs.map((x) => ({ slot: this.#slotFor(this.#storage(x)), shape: x.shape }));
+    const out = interpret(null, () => device.bind(name, primitive, inputs, attrs));
+    // a view (reshape) returns an input's array: nothing to run again
+    if (this.#slotOf.has(out.data)) return out;
+    const output = this.#add({ kind: 'computed', storage: out.data, argument: -1, op: name });
+    const kernel: Kernel = (x) => device.bind(name, primitive, x, attrs).data;
+    this.steps.push({
+      kind: 'kernel',
+      op: name,
+      kernel,
+      inputs: refs,
+      allocations: [],
+      output,
+      scalar: undefined,
+    });
     return out;
   }
 

@@ -165,8 +165,34 @@ export class WebGpuDevice implements Device, WebGpu {
     return on.buffer;
   }
 
-  /** A new array of `length` elements for a kernel to write (from the pool where one of its size waits). */
+  planned<T>(outputs: readonly Storage[], run: () => T): T {
+    const before = this.#plan;
+    this.#plan = [...outputs];
+    try {
+      return run();
+    } finally {
+      this.#plan = before;
+    }
+  }
+
+  /** A compiled program's buffers for the next allocations (planned), or null. */
+  #plan: Storage[] | null = null;
+
+  /**
+   * A new array of `length` elements for a kernel to write (from the pool where one of its size waits),
+   * or, inside `planned`, the next planned array.
+   */
   allocate(length: number): { readonly data: Storage; readonly buffer: GPUBuffer } {
+    const planned = this.#plan?.shift();
+    if (planned !== undefined) {
+      const on = this.#arrays.get(planned);
+      if (on === undefined || on.length !== length)
+        throw new Error(
+          `compile: a kernel asked for ${length} elements on webgpu where its trace had ${on?.length ?? 'none'}; ` +
+            'the program no longer matches its trace',
+        );
+      return { data: planned, buffer: on.buffer };
+    }
     const size = bytes(length);
     const buffer = this.#pool.get(size)?.pop() ?? this.#device.createBuffer({ size, usage: USAGE });
     this.#live++;

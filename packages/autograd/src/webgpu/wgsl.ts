@@ -30,6 +30,30 @@ fn log1p(x: f32) -> f32 {
   if (u == 1.0) { return x; }
   return log(u) * x / (u - 1.0);
 }
+// sin and cos to about an ulp of float32 for |x| < 8192 (Cephes' sinf and cosf: x reduced by π/2 in
+// three parts, then minimax polynomials on [−π/4, π/4]); WGSL's own promise only 2⁻¹¹, absolutely
+fn sincos_reduced(x: f32) -> vec3f {
+  let k = round(x * 0.63661977236758134);
+  let r = ((x - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.54978995489188216e-8;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  return vec3f(s, c, k - 4.0 * floor(k * 0.25));
+}
+fn js_sin(x: f32) -> f32 {
+  let v = sincos_reduced(x);
+  if (v.z == 0.0) { return v.x; }
+  if (v.z == 1.0) { return v.y; }
+  if (v.z == 2.0) { return -v.x; }
+  return -v.y;
+}
+fn js_cos(x: f32) -> f32 {
+  let v = sincos_reduced(x);
+  if (v.z == 0.0) { return v.y; }
+  if (v.z == 1.0) { return -v.x; }
+  if (v.z == 2.0) { return -v.y; }
+  return v.x;
+}
 // erf to ~1.2e-7 (Numerical Recipes' erfc by a Chebyshev fit), within float32's rounding of the CPU's
 fn erf(x: f32) -> f32 {
   let z = abs(x);
@@ -47,8 +71,8 @@ const FUNCTIONS: Record<string, string> = {
   log: 'log',
   log1p: 'log1p',
   tanh: 'tanh',
-  sin: 'sin',
-  cos: 'cos',
+  sin: 'js_sin',
+  cos: 'js_cos',
   sqrt: 'sqrt',
   abs: 'abs',
   max: 'js_max',

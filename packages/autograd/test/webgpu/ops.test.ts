@@ -112,3 +112,17 @@ describe('every op, forward and backward, on webgpu against the CPU', () => {
     );
   });
 });
+
+test('sin and cos to about an ulp of float32 over [−100, 100] (WGSL’s own promise only 2⁻¹¹)', async () => {
+  const xs = Float32Array.from({ length: 4001 }, (_, i) => -100 + i * 0.05);
+  const x = tensor(xs, { device: 'webgpu' });
+  for (const [name, f] of [
+    ['sin', Math.sin],
+    ['cos', Math.cos],
+  ] as const) {
+    const got = await x[name]().dataAsync();
+    let worst = 0;
+    for (const [i, v] of xs.entries()) worst = Math.max(worst, Math.abs(got[i]! - f(v)));
+    expect(worst, name).toBeLessThan(2 ** -22); // float32's ulp at 1 is 2⁻²³
+  }
+});
