@@ -62,7 +62,7 @@ export default defineConfig({
       // and test/browser/, what only a browser can show (real clicks).
       ...(
         [
-          ['autograd', ['citations', 'layout', 'threads', 'wasm-source']],
+          ['autograd', ['citations', 'layout', 'threads', 'wasm-source', 'precision-node']],
           ['nn', ['memory', 'print', 'checkpoint-files', 'dataset-files']],
         ] as const
       ).map(([name, nodeOnly]) => ({

@@ -114,7 +114,7 @@ export function deviceOf(data: Storage): Device | null {
  * Where a primitive on `inputs` runs: null on the CPU, or the one device that holds them. Inputs on two
  * devices are an Error naming both, except a rank-0 array of the CPU beside a device's (a number operand).
  */
-function placeOf(name: string, inputs: readonly NDArray[]): Device | null {
+export function placeOf(name: string, inputs: readonly NDArray[]): Device | null {
   let device: Device | null = null;
   let at = -1;
   for (let k = 0; k < inputs.length; k++) {

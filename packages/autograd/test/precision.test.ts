@@ -4,8 +4,8 @@ import { hasFusedMultiplyAdd } from '../src/kernels/wasm';
 import { checkHighPrecision } from './fused';
 
 // setMatmulPrecision('high'): fused multiply-adds where the runtime has WebAssembly relaxed SIMD, the
-// exact kernels elsewhere. Chromium has relaxed SIMD; Node.js 20 only behind a flag, so this file also
-// starts a Node.js process with the flag (in Node; the browser has no processes).
+// exact kernels elsewhere. Chromium has relaxed SIMD; Node.js 20 only behind a flag, which
+// precision-node.test.ts turns on in a process of its own.
 const inBrowser = typeof (globalThis as { window?: unknown }).window !== 'undefined';
 
 describe('matmul precision', () => {
@@ -23,20 +23,4 @@ describe('matmul precision', () => {
       hasFusedMultiplyAdd ? /^fused: float32 [1-9]/ : /^exact: float32 0\//,
     );
   });
-
-  test.runIf(!inBrowser)(
-    'in Node.js with --experimental-wasm-relaxed-simd, the fused kernels run',
-    async () => {
-      const { spawnSync } = await import('node:child_process');
-      const script = new URL('./fused-main.ts', import.meta.url).pathname;
-      const run = spawnSync(
-        process.execPath,
-        ['--experimental-wasm-relaxed-simd', '--conditions=@adjoint/source', '--import', 'tsx', script],
-        { encoding: 'utf8' },
-      );
-      expect(run.stderr).toBe('');
-      expect(run.stdout).toMatch(/^fused: float32 [1-9]\d*\/5120 differ, float64 [1-9]\d*\/5120 differ\n$/);
-    },
-    60_000,
-  );
 });

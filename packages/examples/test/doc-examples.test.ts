@@ -22,8 +22,8 @@ const EXAMPLES = ['autograd', 'nn'].flatMap((name) =>
 const REQUIRED: readonly [symbol: string, source: string, example: string][] = [
   ['class Value', 'autograd/src/value.ts', 'value.ts'],
   ['class Tensor', 'autograd/src/tensor.ts', 'tensor.ts'],
-  ['conv2d(', 'autograd/src/tensor.ts', 'conv2d.ts'],
-  ['maxPool2d(', 'autograd/src/tensor.ts', 'max-pool2d.ts'],
+  ['conv2d(', 'autograd/src/tensor-methods.ts', 'conv2d.ts'],
+  ['maxPool2d(', 'autograd/src/tensor-methods.ts', 'max-pool2d.ts'],
   ['function grad<', 'autograd/src/functional.ts', 'grad.ts'],
   ['function valueAndGrad<', 'autograd/src/functional.ts', 'value-and-grad.ts'],
   ['function compile<', 'autograd/src/compile/compile.ts', 'compile.ts'],

@@ -4,7 +4,7 @@
 // as steps too. program.ts plans and runs them. compile/ sits above the engine: nothing below imports it.
 import { allocateFresh, type DType, type NDArray, type Storage } from '../ndarray.js';
 import type { LoopStep, Primitive } from '../rules/rule.js';
-import { current, type Device, deviceOf, type Effect, type Interpreter, interpret } from '../run.js';
+import { current, type Device, type Effect, type Interpreter, interpret, placeOf } from '../run.js';
 import { formatShape } from '../shape.js';
 import { storageOf, Tensor } from '../tensor.js';
 
@@ -115,7 +115,7 @@ export class Trace implements Interpreter {
    */
   bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray {
     if (this.#allocations !== null) return primitive.forward(inputs, attrs); // inside a kernel: part of its step
-    const device = inputs.map((x) => deviceOf(this.#storage(x))).find((d) => d !== null) ?? null;
+    const device = placeOf(name, inputs); // inputs on two devices are an Error here as eagerly
     if (device !== null) return this.#bindOnDevice(device, name, primitive, inputs, attrs);
     if (primitive.copy === true) {
       const data = this.#storage(inputs[0]!);

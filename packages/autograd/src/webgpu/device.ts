@@ -81,6 +81,10 @@ export class WebGpuDevice implements Device, WebGpu {
     const operands = inputs.map((x) => {
       const data = arrayOf(x);
       const on = this.#arrays.get(data);
+      if (on === undefined && x.shape.length > 0)
+        throw new Error(
+          `${name}: an input of shape [${x.shape.join(', ')}] is on the CPU, the others on webgpu`,
+        );
       return { data: on === undefined ? this.upload(data, name) : data, shape: x.shape };
     });
     return kernel(this, operands, attrs);
