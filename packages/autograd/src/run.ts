@@ -107,6 +107,8 @@ export function deviceNamed(op: string, name: unknown): Device | null {
 
 /** The device whose array `data` is; null for an array in the CPU's memory. */
 export function deviceOf(data: Storage): Device | null {
+  // until a device is added, every array is the CPU's: no lookup on the eager path
+  if (devices.size === 0) return null;
   return (data as { readonly [ON_DEVICE]?: Device })[ON_DEVICE] ?? null;
 }
 
@@ -115,6 +117,7 @@ export function deviceOf(data: Storage): Device | null {
  * devices are an Error naming both, except a rank-0 array of the CPU beside a device's (a number operand).
  */
 export function placeOf(name: string, inputs: readonly NDArray[]): Device | null {
+  if (devices.size === 0) return null;
   let device: Device | null = null;
   let at = -1;
   for (let k = 0; k < inputs.length; k++) {

@@ -207,15 +207,16 @@ export class Tensor extends TensorMethods<Tensor> implements Elementwise<Tensor>
   to(device: string): Tensor | Promise<Tensor> {
     const [target, here] = [deviceNamed('to', device), deviceOf(this.#data)];
     if (target === null)
-      return here === null ? Promise.resolve(this) : here.download(this.#data).then(this.#moved);
+      return here === null ? Promise.resolve(this) : here.download(this.#data).then((d) => this.#moved(d));
     // read through the seam: inside compile, a value that depends on the arguments cannot be moved
     return target === here ? this : this.#moved(target.upload(read(this, this.#data, "to('webgpu')"), 'to'));
   }
-  readonly #moved = (data: Storage): Tensor => {
+  /** A new leaf of this one's shape and label holding `data` (on another device). */
+  #moved(data: Storage): Tensor {
     const t = new Tensor(data, this.shape, undefined, this.label);
     t.requiresGrad = this.rule === null && this.requiresGrad;
     return t;
-  };
+  }
   /** The elements (as `.data` gives them), read asynchronously: how the values of a device are read. */
   async dataAsync(): Promise<Storage> {
     const device = deviceOf(this.#data);

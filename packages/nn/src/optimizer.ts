@@ -70,22 +70,23 @@ export abstract class Optimizer<S extends ParameterState> {
    * the program, run at every call on the gradients the program computes.
    */
   step(): void {
-    if (this.params.some((p) => p instanceof Tensor && p.device !== 'cpu')) this.#clipOnDevice();
+    const away = this.params.some(onDevice);
+    if (away) this.#clipOnDevice();
     else {
       if (this.#clipNorm !== undefined) clipGradNorm(this.params, this.#clipNorm);
       if (this.#clipValue !== undefined) clipGradValue(this.params, this.#clipValue);
     }
     const grads = this.params.flatMap((p) => (p instanceof Tensor && p.grad !== null ? [p.grad] : []));
-    sideEffect(() => this.#update(), grads);
+    sideEffect(() => this.#update(away), grads);
   }
 
-  #update(): void {
+  /** One step of every parameter; `away`: some are on a device, each of which steps there. */
+  #update(away: boolean): void {
     const pending: { p: Differentiable; x: Storage; out: Storage; state: S }[] = [];
-    const onCpu = this.params.filter((p) => !(p instanceof Tensor && p.device !== 'cpu'));
-    const inPlace = writableInPlace(onCpu);
+    const inPlace = writableInPlace(away ? this.params.filter((p) => !onDevice(p)) : this.params);
     this.params.forEach((p, i) => {
-      if (p instanceof Tensor && p.device !== 'cpu') {
-        this.#stepOnDevice(p);
+      if (away && onDevice(p)) {
+        this.#stepOnDevice(p as Tensor);
         return;
       }
       const data = p instanceof Tensor ? p.data : Float64Array.of(p.data);
@@ -221,6 +222,11 @@ export abstract class Optimizer<S extends ParameterState> {
   }
   /** Makes the state computed by `compute` the state in use. */
   protected abstract commit(state: S): void;
+}
+
+/** Whether `p` is a tensor on a device (a GPU). */
+function onDevice(p: Differentiable): boolean {
+  return p instanceof Tensor && p.device !== 'cpu';
 }
 
 /** The state of a parameter on a device: its own step count, and its rule's buffers (momentum, m, v). */
