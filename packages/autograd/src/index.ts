@@ -34,8 +34,8 @@ export {
 export { type BackwardOptions, isGradEnabled, noGrad } from './graph.js';
 /** @hidden Shared with @adjoint/nn (error wording, option checks); not part of the public API. */
 export * as internal from './internal.js';
+export { getMatmulPrecision, type MatmulPrecision, setMatmulPrecision } from './kernels/precision.js';
 export { getNumThreads, setNumThreads } from './kernels/threads.js';
-export { getMatmulPrecision, type MatmulPrecision, setMatmulPrecision } from './kernels/wasm.js';
 export type { DType, NestedArray, Storage } from './ndarray.js';
 export { concat, stack } from './ops/join.js';
 export { linear, matmulAsync, scaledDotProductAttention } from './ops/matmul.js';

@@ -1,7 +1,8 @@
 // The seam: the one place that decides how a primitive's kernel runs, where its arrays come from, how a
 // change of state is made and what a read of values gives. With no interpreter installed, everything
-// runs eagerly, here. An interpreter installed with `interpret` (compile's trace and its programs; forward
-// mode, batching and a GPU backend next) sees every one of these, and the engine below never asks which.
+// runs eagerly, here, or on the device that holds the inputs (a Device: WebGPU's backend). An
+// interpreter installed with `interpret` (compile's trace and its programs, vmap's batching) sees every
+// one of these, and the engine below never asks which.
 // Imports ndarray.ts, scope.ts, shape.ts and the rules' types only.
 import { allocateFresh, arrayOf, type DType, type NDArray, ON_DEVICE, type Storage } from './ndarray.js';
 import type { Primitive } from './rules/rule.js';

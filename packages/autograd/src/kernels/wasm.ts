@@ -4,8 +4,8 @@
  * `setMatmulPrecision('high')` lets products use. Null where the runtime lacks SIMD.
  */
 import type { DType } from '../ndarray.js';
-import { describe } from '../shape.js';
 import { GEMM_WASM, GEMM_WASM_FUSED, GEMM_WASM_FUSED_SHARED, GEMM_WASM_SHARED } from './gemm-wasm.js';
+import { getMatmulPrecision } from './precision.js';
 import { canUseThreads, canUseWebWorkers, type Gemm, Team } from './threads.js';
 
 /** A pack kernel of gemm.wat: `packPanels` on the module's memory (addresses in bytes). */
@@ -30,35 +30,9 @@ export interface Simd {
   readonly team: Team | null;
 }
 
-/** How much rounding a product may skip: PyTorch's names (`torch.set_float32_matmul_precision`). */
-export type MatmulPrecision = 'highest' | 'high';
-
-let precision: MatmulPrecision = 'highest';
-
-/**
- * How matrix products round, in both dtypes. 'highest' (the default): each product and each sum is
- * rounded, in index order, so every path (TypeScript, SIMD, threads, compiled) gives the same bits.
- * 'high': where the runtime has WebAssembly relaxed SIMD (Chromium 114+, Firefox, Node 22), the blocks
- * fuse each multiply-add (one rounding for a·b + c); each element then differs from the exact one in
- * its last bits (within 2k·u·Σ|a||b|, u the dtype's unit roundoff). Elsewhere 'high' runs the exact
- * kernels. Not yet faster: a 4×8 block's eight accumulators wait on the fused op's latency (measured
- * equal to the exact kernel in Chromium on an AMD EPYC, 38.5 GFLOP/s at n = 1024). Global, like
- * `setNumThreads`.
- */
-export function setMatmulPrecision(value: MatmulPrecision): void {
-  if (value !== 'highest' && value !== 'high')
-    throw new TypeError(`setMatmulPrecision: expected 'highest' or 'high', got ${describe(value)}`);
-  precision = value;
-}
-
-/** The precision `setMatmulPrecision` set ('highest' by default). */
-export function getMatmulPrecision(): MatmulPrecision {
-  return precision;
-}
-
-/** The kernel a product of `dtype` runs now, and its index in the workers' list (threads.ts). */
+/** @internal The kernel a product of `dtype` runs now, and its index in the workers' list (threads.ts). */
 export function kernelOf(simd: Simd, dtype: DType): { readonly gemm: Gemm; readonly index: number } {
-  const fused = precision === 'high' && simd.fused !== null;
+  const fused = getMatmulPrecision() === 'high' && simd.fused !== null;
   const index = (dtype === 'float32' ? 1 : 0) + (fused ? 2 : 0);
   return { gemm: (fused ? simd.fused! : simd.gemm)[dtype], index };
 }
