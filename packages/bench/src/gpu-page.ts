@@ -2,7 +2,8 @@
 // one page, interleaved: matmul at each size, W3's training step (784-128-64-10 MLP, batch 128, SGD)
 // and W6's (the MNIST CNN, batch 64, SGD), each library from the same initial parameters. Every step
 // ends with its loss (or a sum) read back, so each timing covers the GPU's work. Medians with min–max;
-// the results as JSON to download. The query string sets sizes (?sizes=512,1024), reps and workloads.
+// the results as JSON to download. The query string sets sizes (?sizes=512,1024), reps, warmup and
+// workloads.
 import { type Tensor, tensor } from '@adjoint/autograd';
 import { webgpu } from '@adjoint/autograd/webgpu';
 import { mlp, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
@@ -27,15 +28,16 @@ interface Row {
 const query = new URLSearchParams(location.search);
 const sizes = (query.get('sizes') ?? '512,1024,2048,4096').split(',').map(Number);
 const reps = Number(query.get('reps') ?? 9);
+const warmups = Number(query.get('warmup') ?? 1);
 const workloads = (query.get('workloads') ?? 'matmul,W3,W6').split(',');
 const status = document.body.appendChild(document.createElement('p'));
 const table = document.body.appendChild(document.createElement('pre'));
 const rows: Row[] = [];
 
-/** Times the steps interleaved, one warm-up each, `reps` rounds; a row per library. */
+/** Times the steps interleaved, after `warmups` untimed runs each, `reps` rounds; a row per library. */
 async function race(workload: string, steps: Record<string, Step>, flops: number | null): Promise<void> {
   status.textContent = `running ${workload}…`;
-  for (const step of Object.values(steps)) await step();
+  for (let w = 0; w < warmups; w++) for (const step of Object.values(steps)) await step();
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(steps).map((k) => [k, []]));
   for (let r = 0; r < reps; r++)
     for (const [name, step] of Object.entries(steps)) {

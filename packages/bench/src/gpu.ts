@@ -26,8 +26,8 @@ export interface GpuResult {
   readonly errors: readonly string[];
 }
 
-/** The query of a quick run: sizes and reps small enough for SwiftShader. */
-export const QUICK = 'sizes=64&reps=1';
+/** The query of a quick run: sizes and reps small enough for SwiftShader, no warm-up (a check it completes). */
+export const QUICK = 'sizes=64&reps=1&warmup=0';
 
 /** Serves the page; resolves to its address and the server. */
 export function serveGpuPage() {
