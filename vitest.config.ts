@@ -84,6 +84,10 @@ export default defineConfig({
           name: `${name}, on webgpu`,
           root: `packages/${name}`,
           include: ['test/webgpu/**/*.test.ts'],
+          // SwiftShader runs WGSL on the CPU and compiles each pipeline on first use, beside the other
+          // projects on two cores: a training test that takes 5 s alone took over 30 s in CI. The limit
+          // only stops a test that hangs
+          testTimeout: process.env.ADJOINT_FUZZ ? 3_600_000 : 180_000,
           setupFiles: [setup],
           browser: browser([
             '--enable-unsafe-webgpu',
