@@ -130,7 +130,12 @@ export class Program implements Interpreter {
   /** Runs the steps on the arguments' storages (in the order the trace numbered them). */
   run(args: readonly Tensor[]): void {
     for (const { input, argument } of this.#argumentInputs) input.data = storageOf(args[argument]!);
-    interpret(this, this.#runSteps);
+    // on a device, the whole call records into one command buffer (planned: no submission midway)
+    const run = this.#devices.reduce<() => void>(
+      (inner, device) => () => device.planned([], inner),
+      () => interpret(this, this.#runSteps),
+    );
+    run();
   }
 
   readonly #runSteps = (): void => {

@@ -20,6 +20,8 @@ export interface WebGpuStats {
   readonly pooledBuffers: number;
   /** Kernels recorded and not yet sent to the GPU. */
   readonly pendingKernels: number;
+  /** Command buffers sent to the GPU so far (a compiled call sends one). */
+  readonly submissions: number;
   /** Validation errors the GPU reported (a kernel's WGSL that failed to compile, say): should stay empty. */
   readonly errors: readonly string[];
 }

@@ -45,6 +45,7 @@ export class WebGpuDevice implements Device, WebGpu {
   readonly #collected = new FinalizationRegistry<GPUBuffer>((buffer) => this.#giveBack(buffer));
   #encoder: GPUCommandEncoder | null = null;
   #pending = 0;
+  #submissions = 0;
   #live = 0;
   /** How many of the errors a read has reported already. */
   #reported = 0;
@@ -141,6 +142,7 @@ export class WebGpuDevice implements Device, WebGpu {
   flush(): void {
     if (this.#encoder === null) return;
     this.#device.queue.submit([this.#encoder.finish()]);
+    this.#submissions++;
     this.#encoder = null;
     this.#pending = 0;
   }
@@ -158,6 +160,7 @@ export class WebGpuDevice implements Device, WebGpu {
       liveBuffers: this.#live,
       pooledBuffers: pooled,
       pendingKernels: this.#pending,
+      submissions: this.#submissions,
       errors: [...this.#errors],
     };
   }
@@ -236,7 +239,8 @@ export class WebGpuDevice implements Device, WebGpu {
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     pass.end();
-    if (++this.#pending >= BATCH) this.flush();
+    // inside a compiled call (planned) the encoder grows until the call's end: one submission a call
+    if (++this.#pending >= BATCH && this.#plan === null) this.flush();
   }
 
   #encode(): GPUCommandEncoder {

@@ -47,6 +47,23 @@ test('a compiled value-and-gradient on webgpu gives the eager one’s bits, call
     expect(Array.from(await grad.dataAsync())).toEqual(Array.from(await eagerGrad.dataAsync()));
   }
   expect(step.traces).toBe(2); // [1, 2] twice, and [2, 2]
+  // a call of more kernels than an eager encoder holds (64) is still one command buffer
+  const x = tensor(
+    [
+      [0.5, -3],
+      [2, 1],
+    ],
+    { device: 'webgpu' },
+  );
+  const many = compile((wt: Tensor, xs: Tensor) => {
+    let h = xs.matmul(wt);
+    for (let i = 0; i < 40; i++) h = h.tanh().mul(1.01);
+    return valueAndGrad((v: Tensor) => xs.matmul(v).mul(h).sum())(wt);
+  });
+  many(w, x); // traced
+  const before = gpu.stats().submissions;
+  many(w, x);
+  expect(gpu.stats().submissions - before).toBe(1);
   expect(step.programs.every((p) => p.fusedLoops === 0 && p.steps > 10)).toBe(true);
   expect(gpu.stats().errors).toEqual([]);
 });
