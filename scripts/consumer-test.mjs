@@ -90,17 +90,7 @@ window.result = { device: a.grad.device, y: await y.toArrayAsync(), grad: await 
 
 /** What GPU_PROGRAM finds, in a Chromium with WebGPU (on SwiftShader where the machine has no GPU). */
 async function onGpu(browser, url) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(url);
-  try {
-    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 30_000 });
-  } catch {
-    throw new Error(`the page never finished: ${errors.join('; ') || 'no error reported'}`);
-  }
-  const result = await page.evaluate(() => window.result);
-  await page.close();
+  const { result, errors } = await pageResult(browser, url);
   // a·a = [[7, 10], [15, 22]]: its sum 54, and d/da of Σ(a·a) = 1·aᵀ + aᵀ·1
   const expected = {
     device: 'webgpu',
@@ -116,7 +106,8 @@ async function onGpu(browser, url) {
   return JSON.stringify(result);
 }
 
-async function inChromium(browser, url) {
+/** A page's `window.result` once it is set, and the errors it reported (its uncaught ones and console errors). */
+async function pageResult(browser, url) {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -129,6 +120,11 @@ async function inChromium(browser, url) {
   }
   const result = await page.evaluate(() => window.result);
   await page.close();
+  return { result, errors };
+}
+
+async function inChromium(browser, url) {
+  const { result, errors } = await pageResult(browser, url);
   if (errors.length > 0) throw new Error(errors.join('; '));
   if (
     result.cube !== 12 ||

@@ -6,7 +6,7 @@
 // workloads.
 import { type Tensor, tensor } from '@adjoint/autograd';
 import { webgpu } from '@adjoint/autograd/webgpu';
-import { mlp, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
+import { mlp, type Sequential, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -60,6 +60,18 @@ async function race(workload: string, steps: Record<string, Step>, flops: number
     .join('\n');
 }
 
+/** adjoint's SGD step (lr 0.05) of `net` on x and one-hot y, on the GPU, its loss read back. */
+function sgdStep(net: Sequential, x: Tensor, y: Tensor): Step {
+  const sgd = new SGD(net.parameters(), { lr: 0.05 });
+  return async () => {
+    sgd.zeroGrad();
+    const loss = softmaxCrossEntropy(net.forward(x), y) as Tensor;
+    loss.backward();
+    sgd.step();
+    return loss.dataAsync();
+  };
+}
+
 /** Seeded uniform numbers, as every library takes its data. */
 function uniform(count: number, seed: number): Float32Array {
   let state = seed;
@@ -106,16 +118,9 @@ if (workloads.includes('W3')) {
     labels.flatMap((l) => Array.from({ length: 10 }, (_, k) => (k === l ? 1 : 0))),
   );
   const net = mlp(MNIST_MLP, { device: 'webgpu' });
-  const sgd = new SGD(net.parameters(), { lr: 0.05 });
   const x = tensor(images, { shape: [128, 784], device: 'webgpu' });
   const y = tensor(oneHot, { shape: [128, 10], device: 'webgpu' });
-  const adjointStep = async () => {
-    sgd.zeroGrad();
-    const loss = softmaxCrossEntropy(net.forward(x), y) as Tensor;
-    loss.backward();
-    sgd.step();
-    return loss.dataAsync();
-  };
+  const adjointStep = sgdStep(net, x, y);
   const jaxStep = jaxMlpStep(MNIST_MLP, images, oneHot, [128, 784], [128, 10], 'xent', 'f32');
   const tfStep = tfMlpStep(tf, MNIST_MLP, images, oneHot, [128, 784], [128, 10], 'xent', true);
   const flops = 2 * 3 * 128 * (784 * 128 + 128 * 64 + 64 * 10);
@@ -133,16 +138,9 @@ if (workloads.includes('W3')) {
 if (workloads.includes('W6')) {
   const { images, oneHot } = cnnBatch();
   const net = sequential(CNN_SPEC, { device: 'webgpu' });
-  const sgd = new SGD(net.parameters(), { lr: 0.05 });
   const x = tensor(images, { shape: [64, 1, 28, 28], device: 'webgpu' });
   const y = tensor(oneHot, { shape: [64, 10], device: 'webgpu' });
-  const adjointStep = async () => {
-    sgd.zeroGrad();
-    const loss = softmaxCrossEntropy(net.forward(x), y) as Tensor;
-    loss.backward();
-    sgd.step();
-    return loss.dataAsync();
-  };
+  const adjointStep = sgdStep(net, x, y);
   const tfStep = tfCnnStep(tf, true);
   await race(
     'W6 CNN step',

@@ -27,7 +27,7 @@ export function windowCount(
 }
 
 /** A window on an image of `shape` [N, C, H, W], every number the loops below need, and H' × W'. */
-function geometry(shape: readonly number[], w: Window) {
+export function geometry(shape: readonly number[], w: Window) {
   const [n, c, h, wd] = shape as [number, number, number, number];
   const [kh, kw] = w.kernel;
   const [sh, sw] = w.stride;

@@ -3,24 +3,12 @@
 // maxima (shared evenly among ties), each as one invocation per output element.
 
 import type { Window } from '../kernels/window.js';
-import { windowCount } from '../kernels/window.js';
+import { geometry } from '../kernels/window.js';
 import { type NDArray, sizeOf } from '../ndarray.js';
 import type { FoldAttrs, UnfoldAttrs } from '../rules/window.js';
 import type { GpuKernel } from './device.js';
 import { coordinates, perElement } from './shader.js';
 import { literal } from './wgsl.js';
-
-/** Every number of a window on an image of `shape` [N, C, H, W]. */
-function geometry(shape: readonly number[], w: Window) {
-  const [n, c, h, wd] = shape as [number, number, number, number];
-  const [kh, kw] = w.kernel;
-  const [sh, sw] = w.stride;
-  const [ph, pw] = w.padding;
-  const [dh, dw] = w.dilation;
-  const oh = windowCount(h, kh, sh, ph, dh);
-  const ow = windowCount(wd, kw, sw, pw, dw);
-  return { n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow };
-}
 
 export const unfold: GpuKernel<UnfoldAttrs> = (gpu, [x], attrs) => {
   const { n, c, h, wd, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow } = geometry(x!.shape, attrs);
