@@ -16,6 +16,13 @@ fn inf_f32(sign: f32) -> f32 { var bits = 0x7f800000u; return sign * bitcast<f32
 fn js_pow(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (a != a || b != b) { return nan_f32(); }
+  // 0 to a power: 0, or ∞ for a negative one (exp2 of ∞ saturates on some GPUs), −0 keeping its sign for odd ones
+  if (a == 0.0) {
+    let odd = fract(b) == 0.0 && fract(b * 0.5) != 0.0;
+    let s = select(1.0, -1.0, odd && bitcast<u32>(a) == 0x80000000u);
+    if (b > 0.0) { return s * 0.0; }
+    return inf_f32(s);
+  }
   let m = pow(abs(a), b);
   if (a >= 0.0) { return m; }
   if (fract(b) != 0.0) { return nan_f32(); }

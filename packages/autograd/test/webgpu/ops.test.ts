@@ -126,3 +126,12 @@ test('sin and cos to about an ulp of float32 over [−100, 100] (WGSL’s own pr
     expect(worst, name).toBeLessThan(2 ** -22); // float32's ulp at 1 is 2⁻²³
   }
 });
+
+test('pow as JavaScript’s Math.pow where WGSL’s is undefined: negative bases, zero exponents, NaN', async () => {
+  const a = [-2, -2, -0.5, -3, 0, 0, 4, -2];
+  const b = [2, 3, -1, 0.5, 0, -1, 0.5, 0];
+  const got = await tensor(a, { device: 'webgpu' })
+    .pow(tensor(b, { device: 'webgpu' }))
+    .dataAsync();
+  expect(Array.from(got)).toEqual(a.map((x, i) => Math.fround(x ** b[i]!)));
+});
