@@ -23,6 +23,8 @@ export interface Interpreter {
   created(storage: Storage): void;
   /** Whether `storage` holds values that can be read now (not a symbol of a trace). */
   isConcrete(storage: Storage): boolean;
+  /** `x`'s values (its array `storage`, the CPU's) moved to `device`; without it, `x` is read and moved. */
+  transfer?(x: NDArray, storage: Storage, device: Device): Storage;
 }
 
 /**
@@ -84,6 +86,32 @@ export interface Device {
   planned<T>(outputs: readonly Storage[], run: () => T): T;
   /** Sends what it has recorded to the hardware (a compiled program's calls end with one submission). */
   flush(): void;
+  /** The length in elements of one of its arrays (whose `length` cannot be read on the CPU). */
+  lengthOf(data: Storage): number;
+  /**
+   * One kernel for a run of elementwise steps of a compiled program (compile's fusion): it reads
+   * `inputs`' arrays and writes the values of the steps named in `group.outputs` into `outputs`. Null
+   * where the device cannot: then each step runs on its own.
+   */
+  fuse?(group: ElementwiseGroup): ((inputs: readonly Storage[], outputs: readonly Storage[]) => void) | null;
+}
+
+/**
+ * Consecutive elementwise steps over one shape, as a device fuses them: each step's forward as an
+ * expression over `$0`, `$1`… (`wgsl`, or JavaScript `source` to translate), whose operands are the
+ * group's inputs (read broadcast to `shape`) or the values of earlier steps.
+ */
+export interface ElementwiseGroup {
+  readonly shape: readonly number[];
+  /** The shapes of the arrays it reads, as the steps read them. */
+  readonly inputs: readonly (readonly number[])[];
+  readonly steps: readonly {
+    readonly operands: readonly ({ readonly input: number } | { readonly step: number })[];
+    readonly source?: string | undefined;
+    readonly wgsl?: string | undefined;
+  }[];
+  /** The steps whose values are written out (read after the group, or kept), in order. */
+  readonly outputs: readonly number[];
 }
 
 /** The devices added so far, by name: state the contract names (`await webgpu()` adds one). */
@@ -195,6 +223,16 @@ export function read(x: NDArray, storage: Storage, what: string): Storage {
     );
   const i = installed.value;
   return i === null ? storage : i.read(x, storage, what);
+}
+
+/**
+ * `x`'s values (its array `storage`, in the CPU's memory) as a new array of `device`: `to(device)`. Inside
+ * compile, a step of the program (each call moves its own values); `what` names the read otherwise.
+ */
+export function transfer(x: NDArray, storage: Storage, device: Device, what: string): Storage {
+  const i = installed.value;
+  if (i?.transfer !== undefined) return i.transfer(x, storage, device);
+  return device.upload(read(x, storage, what), 'to');
 }
 
 /** Tells the installed interpreter that `storage` is the array of a leaf made now (by tensor(), zeros()…). */

@@ -19,7 +19,17 @@ import { defineMethods, type Elementwise, LEAKY_SLOPE, leakyReluRule } from './r
 import { layoutRules } from './rules/layout.js';
 import { product } from './rules/matmul.js';
 import type { Primitive, TensorRule } from './rules/rule.js';
-import { bind, created, type Device, deviceNamed, deviceOf, isConcrete, read, sideEffect } from './run.js';
+import {
+  bind,
+  created,
+  type Device,
+  deviceNamed,
+  deviceOf,
+  isConcrete,
+  read,
+  sideEffect,
+  transfer,
+} from './run.js';
 import { describe, formatShape, ShapeError } from './shape.js';
 import { TensorMethods } from './tensor-methods.js';
 import { bindRule, boundElementwise, elementwise, inDTypes } from './tensor-rules.js';
@@ -206,10 +216,17 @@ export class Tensor extends TensorMethods<Tensor> implements Elementwise<Tensor>
   to(device: string): Tensor;
   to(device: string): Tensor | Promise<Tensor> {
     const [target, here] = [deviceNamed('to', device), deviceOf(this.#data)];
-    if (target === null)
-      return here === null ? Promise.resolve(this) : here.download(this.#data).then((d) => this.#moved(d));
-    // read through the seam: inside compile, a value that depends on the arguments cannot be moved
-    return target === here ? this : this.#moved(target.upload(read(this, this.#data, "to('webgpu')"), 'to'));
+    if (target === null) {
+      if (here === null) return Promise.resolve(this);
+      if (!isConcrete(this.#data))
+        throw new Error(
+          `to('cpu'): the tensor (shape ${formatShape(this.shape)}) is on ${here.name}, whose values are read ` +
+            'asynchronously, which a compiled program cannot wait for; return it and move it outside',
+        );
+      return here.download(this.#data).then((d) => this.#moved(d));
+    }
+    // through the seam: inside compile, each call of the program moves its own values
+    return target === here ? this : this.#moved(transfer(this, this.#data, target, "to('webgpu')"));
   }
   /** A new leaf of this one's shape and label holding `data` (on another device). */
   #moved(data: Storage): Tensor {

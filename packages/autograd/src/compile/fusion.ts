@@ -6,6 +6,7 @@
 import { generate } from '../codegen.js';
 import { dtypeOf, type NDArray, type Storage, sizeOf } from '../ndarray.js';
 import type { LoopStep } from '../rules/rule.js';
+import type { Device } from '../run.js';
 import { sameShape } from '../shape.js';
 
 /** A step as fusion sees it: the slots it reads (with the shape it read them in), and the slot it writes. */
@@ -36,18 +37,45 @@ export function fuse(
   exported: (slot: number, last: number) => boolean,
   storage: (slot: number) => Storage,
 ): Fused[] | null {
+  const groups = runsOf(steps, {
+    joins: (step, scalar) => step.inputs.every((x) => indexOf(x.shape, scalar.shape) !== null),
+    sums: true,
+    // a run of one is a loop too where it broadcasts (a bias over rows): the loop reads the operand by
+    // index arithmetic, where the kernel walks it one short row at a time
+    single: broadcasts,
+  });
+  const fused: Fused[] = [];
+  for (const group of groups) {
+    const f = compileGroup(group, steps as readonly FusionStep[], exported, storage);
+    if (f === null) return null; // a CSP that forbids generated code: run the steps as they are
+    fused.push(f);
+  }
+  return fused;
+}
+
+/**
+ * The runs of consecutive elementwise steps of one output shape that may make one loop: `joins` says
+ * whether a step may join one; with `sums`, a sum over the run's shape ends it; a run of one step is
+ * kept where `single` says so.
+ */
+function runsOf(
+  steps: readonly (FusionStep | null)[],
+  rules: {
+    readonly joins: (step: FusionStep, scalar: LoopStep) => boolean;
+    readonly sums: boolean;
+    readonly single: (step: FusionStep) => boolean;
+  },
+): number[][] {
   const groups: number[][] = [];
   let current: number[] = [];
-  // a run of one is a loop too where it broadcasts (a bias over rows): the loop reads the operand by
-  // index arithmetic, where the kernel walks it one short row at a time
   const close = () => {
-    const single = current.length === 1 && broadcasts(steps[current[0]!]!);
-    if (current.length >= 2 || single) groups.push(current);
+    if (current.length >= 2 || (current.length === 1 && rules.single(steps[current[0]!]!)))
+      groups.push(current);
     current = [];
   };
   steps.forEach((step, t) => {
     const scalar = step?.scalar;
-    if (scalar === undefined || !step!.inputs.every((x) => indexOf(x.shape, scalar.shape) !== null)) {
+    if (scalar === undefined || ('sum' in scalar && !rules.sums) || !rules.joins(step!, scalar)) {
       close();
       return;
     }
@@ -62,11 +90,60 @@ export function fuse(
     current.push(t);
   });
   close();
+  return groups;
+}
+
+/**
+ * Runs of at least two consecutive elementwise steps on `device`, each made one kernel of the device's
+ * (Device.fuse): the steps' values that nothing reads after the run are never written out. Steps
+ * without an expression the device can compile (a `source` or `wgsl`) are left to run alone.
+ */
+export function fuseOnDevice(
+  steps: readonly (FusionStep | null)[],
+  exported: (slot: number, last: number) => boolean,
+  device: Device,
+): Fused[] {
+  if (device.fuse === undefined) return [];
+  const groups = runsOf(steps, {
+    joins: (step, scalar) =>
+      'fn' in scalar &&
+      (scalar.source !== undefined || scalar.wgsl !== undefined) &&
+      step.inputs.every((x) => x.shape.length <= scalar.shape.length),
+    sums: false,
+    single: () => false,
+  });
   const fused: Fused[] = [];
   for (const group of groups) {
-    const f = compileGroup(group, steps as readonly FusionStep[], exported, storage);
-    if (f === null) return null; // a CSP that forbids generated code: run the steps as they are
-    fused.push(f);
+    const inputs: { slot: number; shape: readonly number[] }[] = [];
+    const position = new Map<number, number>(); // slot → the step of the group that computes it
+    const outputs: number[] = [];
+    const kernelSteps = group.map((t, j) => {
+      const step = steps[t]!;
+      const scalar = step.scalar as Extract<LoopStep, { fn: unknown }>;
+      const operands = step.inputs.map(({ slot, shape }) => {
+        const at = position.get(slot);
+        if (at !== undefined) return { step: at };
+        let k = inputs.findIndex((x) => x.slot === slot && sameShape(x.shape, shape));
+        if (k < 0) k = inputs.push({ slot, shape }) - 1;
+        return { input: k };
+      });
+      position.set(step.output, j);
+      if (exported(step.output, group.at(-1)!)) outputs.push(j);
+      return { operands, source: scalar.source, wgsl: scalar.wgsl };
+    });
+    const shape = steps[group[0]!]!.scalar!.shape;
+    const run = device.fuse({ shape, inputs: inputs.map((x) => x.shape), steps: kernelSteps, outputs });
+    if (run === null) continue;
+    fused.push({
+      steps: group,
+      inputs,
+      outputs: outputs.map((j) => steps[group[j]!]!.output),
+      loop: (arrays, out) =>
+        run(
+          arrays.map((x) => x.data),
+          out,
+        ),
+    });
   }
   return fused;
 }

@@ -5,7 +5,7 @@ import { type DType, dtypeOf, type NDArray, type Storage } from '../ndarray.js';
 import type { Primitive } from '../rules/rule.js';
 import { type Device, deviceOf, type Effect, type Interpreter, interpret } from '../run.js';
 import { storageOf, type Tensor } from '../tensor.js';
-import { type Fused, fuse as fuseSteps } from './fusion.js';
+import { type Fused, fuseOnDevice, fuse as fuseSteps } from './fusion.js';
 import type { InputRef, Kernel, Slot, Step, Trace } from './trace.js';
 
 /** An input of a step as the program runs it: the array it reads (an argument's changes every call). */
@@ -69,13 +69,16 @@ export class Program implements Interpreter {
     });
     const storage = slots.map((s) => s.storage);
     const free = new Map<string, Storage[]>();
-    const key = (x: Storage) => `${dtypeOf(x)}:${x.length}`;
+    // a device's arrays share buffers among themselves (its length: theirs cannot be read on the CPU)
+    const key = (x: Storage) => {
+      const device = deviceOf(x);
+      return device === null ? `${dtypeOf(x)}:${x.length}` : `${device.name}:${device.lengthOf(x)}`;
+    };
     const dying: number[][] = plan.map(() => []);
     let buffers = 0;
     plan.forEach((p, t) => {
       for (const i of p.defines) {
-        // a device's array keeps its own buffer (written in place at each call): its length is the device's
-        if (slots[i]!.pinned || deviceOf(slots[i]!.storage) !== null) {
+        if (slots[i]!.pinned) {
           buffers++;
           continue;
         }
@@ -202,14 +205,28 @@ function planSteps(trace: Trace, fuse: boolean): PlanStep[] {
   steps.forEach((step, t) => {
     if (step.kind === 'kernel') for (const { slot } of step.inputs) lastRead[slot] = t;
   });
+  const exported = (slot: number, last: number) => slots[slot]!.pinned || lastRead[slot]! > last;
+  const deviceOfStep = (step: Step) =>
+    step.kind === 'kernel' ? deviceOf(slots[step.output]!.storage) : null;
   const groups = fuse
     ? fuseSteps(
-        steps.map((step) => (step.kind === 'kernel' ? step : null)),
-        (slot, last) => slots[slot]!.pinned || lastRead[slot]! > last,
+        steps.map((step) => (step.kind === 'kernel' && deviceOfStep(step) === null ? step : null)),
+        exported,
         (slot) => slots[slot]!.storage,
       )
     : null;
-  const groupAt = new Map((groups ?? []).map((g) => [g.steps[0]!, g]));
+  // each device fuses its own steps' runs into its kernels
+  const devices = new Set(steps.map(deviceOfStep).filter((d) => d !== null));
+  const onDevices = fuse
+    ? [...devices].flatMap((device) =>
+        fuseOnDevice(
+          steps.map((step) => (step.kind === 'kernel' && deviceOfStep(step) === device ? step : null)),
+          exported,
+          device,
+        ),
+      )
+    : [];
+  const groupAt = new Map([...(groups ?? []), ...onDevices].map((g) => [g.steps[0]!, g]));
   const plan: PlanStep[] = [];
   for (let t = 0; t < steps.length; t++) {
     const group = groupAt.get(t);

@@ -4,7 +4,7 @@
 // as steps too. program.ts plans and runs them. compile/ sits above the engine: nothing below imports it.
 import { allocateFresh, type DType, type NDArray, type Storage } from '../ndarray.js';
 import type { LoopStep, Primitive } from '../rules/rule.js';
-import { current, type Device, type Effect, type Interpreter, interpret, placeOf } from '../run.js';
+import { bind, current, type Device, type Effect, type Interpreter, interpret, placeOf } from '../run.js';
 import { formatShape } from '../shape.js';
 import { storageOf, Tensor } from '../tensor.js';
 
@@ -59,6 +59,8 @@ export class Trace implements Interpreter {
   /** Collects the allocations of the kernel running now (null between kernels). */
   #allocations: number[] | null = null;
   #op = '';
+  /** Above 0 while an effect runs. */
+  #effects = 0;
   /** Above 0 while the engine itself reads arrays (a kernel, an effect): then `.data` is not the user's read. */
   #open = 0;
   /** The arrays made while recording, by creation functions or outside a kernel: not closed over by `f`. */
@@ -115,6 +117,9 @@ export class Trace implements Interpreter {
    */
   bind<A>(name: string, primitive: Primitive<A>, inputs: readonly NDArray[], attrs: A): NDArray {
     if (this.#allocations !== null) return primitive.forward(inputs, attrs); // inside a kernel: part of its step
+    // an effect's own ops (an optimizer's update on a device) run now, and again when the effect runs at
+    // each call: they are not steps (whose buffers the program would share while the effect holds them)
+    if (this.#effects > 0) return interpret(null, () => bind(name, primitive, inputs, attrs));
     const device = placeOf(name, inputs); // inputs on two devices are an Error here as eagerly
     if (device !== null) return this.#bindOnDevice(device, name, primitive, inputs, attrs);
     if (primitive.copy === true) {
@@ -151,7 +156,7 @@ export class Trace implements Interpreter {
   /**
    * A primitive on a device: run there now and logged as a step that runs it there again, on the same
    * slots; the device allocates its output itself (a program hands it the trace's array to write, see
-   * Program), and no step on a device joins a fused loop of the CPU's.
+   * Program); runs of its elementwise steps become the device's own fused kernels, never the CPU's loops.
    */
   #bindOnDevice<A>(
     device: Device,
@@ -166,16 +171,22 @@ export class Trace implements Interpreter {
     if (this.#slotOf.has(out.data)) return out;
     const output = this.#add({ kind: 'computed', storage: out.data, argument: -1, op: name });
     const kernel: Kernel = (x) => device.bind(name, primitive, x, attrs).data;
-    this.steps.push({
-      kind: 'kernel',
-      op: name,
-      kernel,
-      inputs: refs,
-      allocations: [],
-      output,
-      scalar: undefined,
-    });
+    const scalar = primitive.loop?.(inputs, attrs, out); // what the device's fused kernel may make of it
+    this.steps.push({ kind: 'kernel', op: name, kernel, inputs: refs, allocations: [], output, scalar });
     return out;
+  }
+
+  /**
+   * `to(device)` of a CPU array: moved now, and logged as a step that moves the array's values at each
+   * call (a batch passed as an argument goes to the GPU inside the program).
+   */
+  transfer(x: NDArray, storage: Storage, device: Device): Storage {
+    const input = { slot: this.#slotFor(storage), shape: x.shape };
+    const data = device.upload(storage, 'to');
+    const output = this.#add({ kind: 'computed', storage: data, argument: -1, op: 'to' });
+    const kernel: Kernel = ([values]) => device.upload(values!.data, 'to');
+    this.steps.push({ kind: 'kernel', op: 'to', kernel, inputs: [input], allocations: [], output });
+    return data;
   }
 
   /** An array for the kernel running now, logged as one of its allocations; outside a kernel, a new one. */
@@ -192,10 +203,12 @@ export class Trace implements Interpreter {
     for (const x of reads) if (x instanceof Tensor) this.pin(storageOf(x));
     this.steps.push({ kind: 'effect', run: () => run(true) });
     this.#open++;
+    this.#effects++;
     try {
       run(true);
     } finally {
       this.#open--;
+      this.#effects--;
     }
   }
 

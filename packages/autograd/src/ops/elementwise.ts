@@ -57,7 +57,12 @@ export const WHERE: Primitive<readonly number[]> = {
 /** leakyRelu, whose slope is its attribute. */
 export const LEAKY_RELU: Primitive<number> = {
   forward: ([x], slope) => ({ data: map(x!.data, (v) => leakyReluRule.forward(v, slope)), shape: x!.shape }),
-  loop: (_x, slope, out) => ({ fn: (v: number) => leakyReluRule.forward(v, slope), shape: out.shape }),
+  loop: (_x, slope, out) => ({
+    fn: (v: number) => leakyReluRule.forward(v, slope),
+    // the slope as its float32 bits: the GPU's kernel reads it as written, rounded as the CPU's float32
+    wgsl: leakyReluRule.wgsl.replaceAll('$1', `bitcast<f32>(${f32Bits(slope)}u)`),
+    shape: out.shape,
+  }),
   batch: sameAttrs,
 };
 
@@ -80,7 +85,12 @@ function zipPrimitive(
 }
 
 function pointwise(rule: ScalarForward, shape: readonly number[]) {
-  return { fn: rule.forward, source: rule.source, shape };
+  return { fn: rule.forward, source: rule.source, wgsl: rule.wgsl, shape };
+}
+
+/** The bits of `v` rounded to float32. */
+function f32Bits(v: number): number {
+  return new Uint32Array(Float32Array.of(v).buffer)[0]!;
 }
 
 function table<K extends string, R, F>(rules: Record<K, R>, make: (rule: R, name: K) => F): Record<K, F> {

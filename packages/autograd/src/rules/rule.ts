@@ -80,6 +80,8 @@ export type LoopStep =
   | {
       readonly fn: (...x: number[]) => number;
       readonly source?: string | undefined;
+      /** Its WGSL where it has no source (ScalarForward's `wgsl`), for a device's fused kernel. */
+      readonly wgsl?: string | undefined;
       readonly shape: readonly number[];
     }
   | { readonly sum: readonly number[]; readonly shape: readonly number[] };

@@ -4,7 +4,7 @@
 // the engine, which pass as float32 Storage but throw on any read of an element.
 import { arrayOf, type NDArray, ON_DEVICE, type Storage } from '../ndarray.js';
 import type { Primitive } from '../rules/rule.js';
-import type { Device } from '../run.js';
+import type { Device, ElementwiseGroup } from '../run.js';
 import { formatShape } from '../shape.js';
 import type { WebGpu, WebGpuStats } from './api.js';
 import { PRELUDE } from './wgsl.js';
@@ -24,6 +24,12 @@ export interface Operand {
 /** How the device runs one primitive: its kernels, from the inputs' buffers to the output's array. */
 export type GpuKernel<A> = (gpu: WebGpuDevice, inputs: readonly Operand[], attrs: A) => NDArray;
 
+/** How the device writes a run of elementwise steps as one kernel: its WGSL and its workgroups. */
+export type Fuser = (group: ElementwiseGroup) => {
+  readonly code: string;
+  readonly groups: readonly [number, number, number];
+};
+
 /** Buffers usable as a kernel's input or output and as a copy's source or target. */
 const USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
 const MAP_READ = 0x0001;
@@ -37,6 +43,7 @@ export class WebGpuDevice implements Device, WebGpu {
   readonly adapter: string;
   readonly #device: GPUDevice;
   readonly #kernels: ReadonlyMap<object, GpuKernel<never>>;
+  readonly #fuser: Fuser;
   readonly #arrays = new WeakMap<Storage, Allocation>();
   readonly #pool = new Map<number, GPUBuffer[]>();
   readonly #pipelines = new Map<string, GPUComputePipeline>();
@@ -50,10 +57,16 @@ export class WebGpuDevice implements Device, WebGpu {
   /** How many of the errors a read has reported already. */
   #reported = 0;
 
-  constructor(device: GPUDevice, adapter: string, kernels: ReadonlyMap<object, GpuKernel<never>>) {
+  constructor(
+    device: GPUDevice,
+    adapter: string,
+    kernels: ReadonlyMap<object, GpuKernel<never>>,
+    fuser: Fuser,
+  ) {
     this.#device = device;
     this.adapter = adapter;
     this.#kernels = kernels;
+    this.#fuser = fuser;
     device.addEventListener('uncapturederror', (event) => {
       this.#errors.push((event as GPUUncapturedErrorEvent).error.message);
     });
@@ -86,19 +99,48 @@ export class WebGpuDevice implements Device, WebGpu {
         throw new Error(
           `${name}: an input of shape [${x.shape.join(', ')}] is on the CPU, the others on webgpu`,
         );
-      return { data: on === undefined ? this.upload(data, name) : data, shape: x.shape };
+      return { data: on === undefined ? this.#fresh(data, name) : data, shape: x.shape };
     });
     return kernel(this, operands, attrs);
   }
 
-  /** A new array of the device holding `data` (float32; a number operand of the CPU too). */
+  /**
+   * An array of the device holding `data`'s values: a new one, or inside `planned` the next planned
+   * array, written by a copy recorded among the kernels (so that it lands in order with them: a
+   * compiled step's move of its batch to the GPU).
+   */
   upload(data: Storage, op: string): Storage {
+    const planned = this.#plan?.shift();
+    if (planned === undefined) return this.#fresh(data, op);
+    const target = this.#arrays.get(planned);
+    if (target === undefined || target.length !== data.length)
+      throw new Error(
+        `compile: ${op} moves ${data.length} elements to webgpu where its trace moved ${target?.length ?? 'none'}; ` +
+          'the program no longer matches its trace',
+      );
+    const staging = this.#mapped(data, op);
+    this.#encode().copyBufferToBuffer(staging, 0, target.buffer, 0, bytes(data.length));
+    this.#staging.push(staging);
+    return planned;
+  }
+
+  /** Buffers that copies recorded in the encoder read from: destroyed once it is sent. */
+  readonly #staging: GPUBuffer[] = [];
+
+  /** A new array of the device holding `data` (float32; a number operand of the CPU too). */
+  #fresh(data: Storage, op: string): Storage {
+    const buffer = this.#mapped(data, op);
+    this.#live++;
+    return this.#wrap(buffer, data.length);
+  }
+
+  /** A new buffer holding `data`'s values, written at its creation (no wait on the queue). */
+  #mapped(data: Storage, op: string): GPUBuffer {
     if (!(data instanceof Float32Array))
       throw new TypeError(
         `${op}: a tensor on webgpu holds float32, got float64 values; float64 stays on the CPU ` +
           "(convert first with astype('float32'), or give { dtype: 'float32' })",
       );
-    // a buffer mapped at its creation: its values are there before any kernel, with no wait on the queue
     const buffer = this.#device.createBuffer({
       size: bytes(data.length),
       usage: USAGE,
@@ -106,8 +148,7 @@ export class WebGpuDevice implements Device, WebGpu {
     });
     new Float32Array(buffer.getMappedRange(), 0, data.length).set(data);
     buffer.unmap();
-    this.#live++;
-    return this.#wrap(buffer, data.length);
+    return buffer;
   }
 
   async download(data: Storage): Promise<Storage> {
@@ -142,6 +183,8 @@ export class WebGpuDevice implements Device, WebGpu {
   flush(): void {
     if (this.#encoder === null) return;
     this.#device.queue.submit([this.#encoder.finish()]);
+    // a buffer destroyed after its submission lives until the GPU has run what reads it
+    for (const buffer of this.#staging.splice(0)) buffer.destroy();
     this.#submissions++;
     this.#encoder = null;
     this.#pending = 0;
@@ -163,6 +206,26 @@ export class WebGpuDevice implements Device, WebGpu {
       submissions: this.#submissions,
       errors: [...this.#errors],
     };
+  }
+
+  lengthOf(data: Storage): number {
+    const on = this.#arrays.get(data);
+    if (on === undefined) throw new Error('webgpu: not an array of this device');
+    return on.length;
+  }
+
+  fuse(group: ElementwiseGroup): ((inputs: readonly Storage[], outputs: readonly Storage[]) => void) | null {
+    // inputs and outputs are storage buffers, of which a kernel may bind only so many
+    if (group.inputs.length + group.outputs.length > this.#device.limits.maxStorageBuffersPerShaderStage)
+      return null;
+    const { code, groups } = this.#fuser(group);
+    return (inputs, outputs) =>
+      this.run(
+        code,
+        inputs.map((x) => this.#arrays.get(x)?.buffer ?? this.bufferOf(this.#fresh(x, 'compile'))),
+        outputs.map((x) => this.bufferOf(x)),
+        groups,
+      );
   }
 
   /** The buffer of one of the device's arrays. */
@@ -207,13 +270,13 @@ export class WebGpuDevice implements Device, WebGpu {
   }
 
   /**
-   * Records one kernel: `code` (WGSL, the PRELUDE prepended) with `inputs` bound at 0, 1, … and `output`
+   * Records one kernel: `code` (WGSL, the PRELUDE prepended) with `inputs` bound at 0, 1, … and `outputs`
    * after them, over `groups` workgroups (x, y, z). Pipelines are kept by their code.
    */
   run(
     code: string,
     inputs: readonly GPUBuffer[],
-    output: GPUBuffer,
+    outputs: readonly GPUBuffer[],
     groups: readonly [number, number, number],
   ): void {
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
@@ -232,7 +295,7 @@ export class WebGpuDevice implements Device, WebGpu {
       });
       this.#pipelines.set(source, pipeline);
     }
-    const entries = [...inputs, output].map((buffer, binding) => ({ binding, resource: { buffer } }));
+    const entries = [...inputs, ...outputs].map((buffer, binding) => ({ binding, resource: { buffer } }));
     const group = this.#device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const pass = this.#encode().beginComputePass();
     pass.setPipeline(pipeline);

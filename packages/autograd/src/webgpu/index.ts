@@ -18,6 +18,7 @@ import { addDevice } from '../run.js';
 import { checkOptions, describe } from '../shape.js';
 import type { WebGpu, WebGpuOptions } from './api.js';
 import { type GpuKernel, WebGpuDevice } from './device.js';
+import { fusedKernel } from './fuse.js';
 import * as layout from './layout.js';
 import { matmul } from './matmul.js';
 import * as norm from './normalize.js';
@@ -114,7 +115,12 @@ async function open({ powerPreference }: WebGpuOptions): Promise<WebGpu> {
     );
   const device = await adapter.requestDevice();
   const info = adapter.info;
-  const backend = new WebGpuDevice(device, `${info.vendor} ${info.architecture}`.trim(), kernels());
+  const backend = new WebGpuDevice(
+    device,
+    `${info.vendor} ${info.architecture}`.trim(),
+    kernels(),
+    fusedKernel,
+  );
   addDevice(backend);
   return backend;
 }

@@ -15,7 +15,7 @@ export function zip(
   shape: readonly number[],
   expression: string,
 ) {
-  const reads = inputs.map((x, k) => `let v${k} = x${k}[${readAt(x, shape)}];`);
+  const reads = inputs.map((x, k) => `let v${k} = x${k}[${readAt(x.shape, shape)}];`);
   const needsCoordinates = reads.some((line) => /\bc\d/.test(line));
   const value = expression.replace(/\$(\d+)/g, (_, k: string) => `v${k}`);
   const body = [needsCoordinates ? coordinates(shape) : '', ...reads, `out[i] = ${value};`].join('\n  ');

@@ -77,10 +77,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
   }
 }`;
-  gpu.run(code, [gpu.bufferOf(a!.data), gpu.bufferOf(b!.data)], out.buffer, [
-    Math.ceil(n / TILE),
-    Math.ceil(m / TILE),
-    count,
-  ]);
+  gpu.run(
+    code,
+    [gpu.bufferOf(a!.data), gpu.bufferOf(b!.data)],
+    [out.buffer],
+    [Math.ceil(n / TILE), Math.ceil(m / TILE), count],
+  );
   return { data: out.data, shape };
 };

@@ -58,7 +58,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3
   }
   if (lid.x == 0u) { let r = part[0]; out[o] = ${finish}; }
 }`;
-  gpu.run(code, [gpu.bufferOf(x.data)], out.buffer, spread(outputs));
+  gpu.run(code, [gpu.bufferOf(x.data)], [out.buffer], spread(outputs));
   return { data: out.data, shape };
 }
 

@@ -7,13 +7,21 @@ import type { Operand, WebGpuDevice } from './device.js';
 /** Invocations per workgroup of the one-per-element kernels. */
 const WORKGROUP = 64;
 
-/** `count` read-only inputs x0, x1, … and the output `out`, bound in that order. */
-export function bindings(count: number): string {
+/**
+ * `count` read-only inputs x0, x1, … and the output `out` bound after them; or, with `outputs` > 1,
+ * the outputs out0, out1, … (a fused kernel's).
+ */
+export function bindings(count: number, outputs = 1): string {
   const inputs = Array.from(
     { length: count },
     (_, k) => `@group(0) @binding(${k}) var<storage, read> x${k}: array<f32>;`,
   );
-  return `${inputs.join('\n')}\n@group(0) @binding(${count}) var<storage, read_write> out: array<f32>;\n`;
+  const out = Array.from(
+    { length: outputs },
+    (_, k) =>
+      `@group(0) @binding(${count + k}) var<storage, read_write> out${outputs === 1 ? '' : k}: array<f32>;`,
+  );
+  return `${[...inputs, ...out].join('\n')}\n`;
 }
 
 /** WGSL lines that give the coordinates c0, c1, … of the flat index `index` in `shape` (row-major). */
@@ -42,11 +50,11 @@ export function broadcastStrides(shape: readonly number[], target: readonly numb
   return target.map((_, d) => (d < lead || shape[d - lead] === 1 ? 0 : own[d - lead]!));
 }
 
-/** How operand `x`, broadcast to `target`, is read at the flat index `i` of target: the WGSL index. */
-export function readAt(x: Operand, target: readonly number[]): string {
-  if (sizeOf(x.shape) === 1) return '0u';
-  if (x.shape.length === target.length && x.shape.every((d, k) => d === target[k])) return 'i';
-  return offset(broadcastStrides(x.shape, target));
+/** How an operand of `shape`, broadcast to `target`, is read at the flat index `i` of target: the WGSL index. */
+export function readAt(shape: readonly number[], target: readonly number[]): string {
+  if (sizeOf(shape) === 1) return '0u';
+  if (shape.length === target.length && shape.every((d, k) => d === target[k])) return 'i';
+  return offset(broadcastStrides(shape, target));
 }
 
 /**
@@ -63,20 +71,32 @@ export function perElement(
   outputs = length,
 ) {
   const out = gpu.allocate(outputs);
-  const code = `${bindings(inputs.length)}
+  gpu.run(
+    perInvocation(inputs.length, 1, length, body),
+    inputs.map((x) => gpu.bufferOf(x.data)),
+    [out.buffer],
+    spread(Math.ceil(length / WORKGROUP)),
+  );
+  return { data: out.data, shape };
+}
+
+/**
+ * A kernel's WGSL: `inputs` inputs and `outputs` outputs bound, `length` invocations, each running `body`
+ * with `i` its index; and the workgroups to dispatch it over.
+ */
+export function perInvocation(inputs: number, outputs: number, length: number, body: string): string {
+  return `${bindings(inputs, outputs)}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;
   if (i >= ${length}u) { return; }
   ${body}
 }`;
-  gpu.run(
-    code,
-    inputs.map((x) => gpu.bufferOf(x.data)),
-    out.buffer,
-    spread(Math.ceil(length / WORKGROUP)),
-  );
-  return { data: out.data, shape };
+}
+
+/** The workgroups of a kernel of `length` invocations (perInvocation's). */
+export function invocations(length: number): [number, number, number] {
+  return spread(Math.ceil(length / WORKGROUP));
 }
 
 /** `count` workgroups as a grid within the per-axis limit: [x, y, 1] with x·y ≥ count. */
