@@ -6,21 +6,16 @@ import type { TrainingYield } from './fit-options.js';
 import type { Model } from './model.js';
 
 /**
- * The device the model's parameters live on ('cpu' for a model of Values); an Error for `fit` and for
- * `compile` there, naming what to do instead.
+ * The device the model's parameters live on ('cpu' for a model of Values); an Error for `fit` there,
+ * naming what to do instead.
  */
-export function checkDevice(op: string, model: Model<never, never>, compiled: boolean): string {
+export function checkDevice(op: string, model: Model<never, never>): string {
   const first = model.parameters()[0];
   const device = first instanceof Tensor ? first.device : 'cpu';
   if (device === 'cpu') return device;
   if (op === 'fit')
     throw new Error(
       `fit: the model is on ${device}, whose values are read asynchronously; train it with await fitAsync(model, data, options)`,
-    );
-  if (compiled)
-    throw new Error(
-      `${op}: compile: true is not built yet for a model on ${device} (its batches and targets would have ` +
-        'to move there outside the traced step); leave it out, or compile your own step with compile()',
     );
   return device;
 }

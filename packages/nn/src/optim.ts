@@ -119,7 +119,9 @@ export class SGD extends Optimizer<SgdState> {
     let g = weightDecay === 0 ? grad : grad.add(x.mul(weightDecay));
     if (this.momentum !== 0) {
       const buffer = state.buffers.get('buffer');
-      const next = buffer === undefined ? g : buffer.mul(this.momentum).add(g.mul(1 - this.dampening));
+      // the first gradient, copied (PyTorch's clone of d_p): a compiled step writes the next call's
+      // gradient into the array that holds this one
+      const next = buffer === undefined ? g.mul(1) : buffer.mul(this.momentum).add(g.mul(1 - this.dampening));
       state.buffers.set('buffer', next);
       g = this.nesterov ? g.add(next.mul(this.momentum)) : next;
     }

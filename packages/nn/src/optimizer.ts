@@ -71,13 +71,17 @@ export abstract class Optimizer<S extends ParameterState> {
    */
   step(): void {
     const away = this.params.some(onDevice);
-    if (away) this.#clipOnDevice();
-    else {
+    if (!away) {
       if (this.#clipNorm !== undefined) clipGradNorm(this.params, this.#clipNorm);
       if (this.#clipValue !== undefined) clipGradValue(this.params, this.#clipValue);
     }
     const grads = this.params.flatMap((p) => (p instanceof Tensor && p.grad !== null ? [p.grad] : []));
-    sideEffect(() => this.#update(away), grads);
+    // on a device, the clipping replaces the gradients with tensor ops: part of the update's effect, so
+    // that a compiled step clips the gradients of each call (not those it was traced with)
+    sideEffect(() => {
+      if (away) this.#clipOnDevice();
+      this.#update(away);
+    }, grads);
   }
 
   /** One step of every parameter; `away`: some are on a device, each of which steps there. */

@@ -190,14 +190,15 @@ export function* training<Out extends Prediction, Tgt extends Target>(
     );
   // compiled: traced once per batch size (a short last batch is a second program), then run as a program
   const compiled = options.compile === true;
-  // a model on a GPU: each batch's rows go there (the targets stay, for the losses to check and move)
-  const device = checkDevice(op, model as Model<never, never>, compiled);
+  // a model on a GPU: each batch's rows go there (the targets stay, for the losses to check and move);
+  // compiled, the moves are steps of the program
+  const device = checkDevice(op, model as Model<never, never>);
   const place = (x: Tensor) => (device === 'cpu' ? x : x.to(device));
   const plainStep = compiled ? compile((x: Tensor, t: Tgt) => eagerStep(x, t)) : null;
   const weightedStep = compiled ? compile((x: Tensor, t: Tgt, w: Tensor) => eagerStep(x, t, w)) : null;
   // and the forward pass of the epoch's scoring (evaluation mode, no graph): mnist-cnn scores 2,000
   // held-out digits each epoch, and two epochs took 22.4 s with that pass eager, 20.5 s compiled
-  const scoringForward = compiled ? compile((x: Tensor) => model.forwardBatch(x) as Tensor) : null;
+  const scoringForward = compiled ? compile((x: Tensor) => model.forwardBatch(place(x)) as Tensor) : null;
   const forward = (x: Tensor): Out =>
     scoringForward === null ? model.forwardBatch(place(x)) : (scoringForward(x) as Out);
   const order = Array.from({ length: count }, (_, i) => i);
