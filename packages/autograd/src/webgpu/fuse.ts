@@ -23,7 +23,7 @@ export function fusedKernel(group: ElementwiseGroup): {
     lines.push(`let t${j} = f32(${value});`);
   });
   const named = (m: number) => (group.outputs.length === 1 ? 'out' : `out${m}`);
-  group.outputs.forEach((j, m) => lines.push(`${named(m)}[i] = t${j};`));
+  for (const [m, j] of group.outputs.entries()) lines.push(`${named(m)}[i] = t${j};`);
   return {
     code: perInvocation(group.inputs.length, group.outputs.length, length, lines.join('\n  ')),
     groups: invocations(length),
