@@ -20,6 +20,8 @@ export interface TrainConfig {
   readonly seed: number;
   /** What the network is given of each point (x₁ and x₂ by default), as TensorFlow Playground offers. */
   readonly features: readonly FeatureName[];
+  /** Where it trains: the CPU in float64, or the GPU through WebGPU in float32 (where the browser has it). */
+  readonly device: 'cpu' | 'webgpu';
 }
 
 /** The features of a point (x₁, x₂) the network may be given, and how each is computed. */
@@ -57,6 +59,7 @@ export const DEFAULTS: TrainConfig = {
   batch: 20,
   seed: 0,
   features: ['x1', 'x2'],
+  device: 'cpu',
 };
 
 /** The hidden-layer activations offered. */
@@ -111,5 +114,6 @@ export function fromParams(params: URLSearchParams): TrainConfig {
       features.every((f) => FEATURE_NAMES.includes(f as FeatureName))
         ? FEATURE_NAMES.filter((f) => features.includes(f))
         : DEFAULTS.features,
+    device: choice('device', ['cpu', 'webgpu'] as const, DEFAULTS.device),
   };
 }

@@ -53,6 +53,7 @@ function readConfig(): TrainConfig {
       batch: get('batch'),
       seed: get('seed'),
       features: FEATURE_NAMES.filter((f) => $<HTMLInputElement>(`feature-${f}`).checked).join(','),
+      device: get('device'),
     }),
   );
 }
@@ -73,6 +74,7 @@ function showConfig(config: TrainConfig): void {
   set('batch', String(config.batch));
   set('seed', String(config.seed));
   for (const f of FEATURE_NAMES) $<HTMLInputElement>(`feature-${f}`).checked = config.features.includes(f);
+  set('device', config.device);
 }
 
 function resetTraining(): void {
@@ -266,7 +268,24 @@ export function setupTraining(params: URLSearchParams): void {
     }),
   );
   showConfig(fromParams(params));
-  for (const id of ['data', 'noise', 'layers', 'activation', 'loss', 'optimizer', 'lr', 'batch', 'seed'])
+  // the GPU is offered where the browser has WebGPU (the worker says so if it has no adapter)
+  const gpu = $('device').querySelector<HTMLOptionElement>('option[value="webgpu"]')!;
+  if (!('gpu' in navigator)) {
+    gpu.disabled = true;
+    gpu.textContent += ' (not in this browser)';
+  }
+  for (const id of [
+    'data',
+    'noise',
+    'layers',
+    'activation',
+    'loss',
+    'optimizer',
+    'lr',
+    'batch',
+    'seed',
+    'device',
+  ])
     $(id).addEventListener('change', async () => {
       await setPlaying(false);
       resetTraining();

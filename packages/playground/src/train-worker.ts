@@ -64,16 +64,38 @@ async function exported(t: Trainer, format: ExportFormat): Promise<string | Uint
   return toOnnx(t.model);
 }
 
+/** The set-up of the latest reset; settled once its run exists (or failed). */
+let settingUp: Promise<void> = Promise.resolve();
+
+/** Makes the run of `config`, and posts its first snapshot. */
+async function reset(config: TrainConfig): Promise<void> {
+  const id = run;
+  // the GPU is set up once, where asked for (its module loads only then)
+  if (config.device === 'webgpu') await (await import('@adjoint/autograd/webgpu')).webgpu();
+  if (id !== run) return; // replaced meanwhile
+  trainer = new Trainer(config);
+  trainer.measure();
+  post({ type: 'snapshot', run, snapshot: trainer.snapshot() });
+}
+
 scope.addEventListener('message', async (event: MessageEvent<WorkerRequest>) => {
   const request = event.data;
   try {
     if (request.type === 'reset') {
       stop?.abort();
       run = request.run;
-      trainer = new Trainer(request.config);
-      trainer.measure();
-      post({ type: 'snapshot', run, snapshot: trainer.snapshot() });
-    } else if (request.run !== run || trainer === null) {
+      trainer = null;
+      const made = reset(request.config);
+      settingUp = made.then(
+        () => {},
+        () => {},
+      );
+      await made;
+      return;
+    }
+    // a request sent after a reset waits for the run it set up (the GPU's is set up asynchronously)
+    await settingUp;
+    if (request.run !== run || trainer === null) {
       // a request about a run since replaced: nothing to do
     } else if (request.type === 'train') await train(trainer, run, request.batches);
     else if (request.type === 'pause') stop?.abort();

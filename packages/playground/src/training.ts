@@ -78,7 +78,13 @@ export class Trainer {
   readonly x: Tensor;
   readonly y: Tensor;
   readonly points: ReturnType<typeof dataset>;
+  /**
+   * The model the page sees: the one trained, or, for a run on the GPU, its copy on the CPU, brought up
+   * to date after every MEASURE_EVERY mini-batches (what the views read is read synchronously).
+   */
   readonly model: Sequential;
+  /** The model trained on the GPU (a run on the CPU trains `model` itself). */
+  readonly #onDevice: Sequential | null;
   /** Whether the targets are numbers (a linear output, mse) rather than classes (a sigmoid output). */
   readonly regression: boolean;
   readonly losses: number[] = [];
@@ -109,17 +115,24 @@ export class Trainer {
       throw new Error(
         `loss '${config.loss}' needs two classes; data '${config.data}' has a number at each point: use 'mse'`,
       );
-    this.x = tensor(featurize(this.points.x, config.features));
-    this.y = tensor(this.points.y.map((v) => [v]));
-    this.model = mlp({
+    // on the GPU in float32 (what WebGPU holds), with the page's copy in float32 too
+    const dtype = config.device === 'webgpu' ? 'float32' : 'float64';
+    this.x = tensor(featurize(this.points.x, config.features), { dtype });
+    this.y = tensor(
+      this.points.y.map((v) => [v]),
+      { dtype },
+    );
+    const spec = {
       inputs: config.features.length,
       layers: [
         ...config.layers.map((units) => ({ units, activation: config.activation })),
         { units: 1, activation: this.regression ? ('linear' as const) : ('sigmoid' as const) },
       ],
       seed: config.seed,
-    });
-    const parameters = this.model.parameters();
+    };
+    this.model = mlp(spec, { dtype });
+    this.#onDevice = config.device === 'cpu' ? null : mlp(spec, { dtype, device: config.device });
+    const parameters = (this.#onDevice ?? this.model).parameters();
     this.#optimizer =
       config.optimizer === 'adam'
         ? new Adam(parameters, { lr: config.lr })
@@ -139,11 +152,62 @@ export class Trainer {
    */
   async train(options: TrainOptions = {}): Promise<void> {
     const { batches = Number.POSITIVE_INFINITY, until, signal } = options;
+    if (this.#onDevice !== null) return this.#trainOnDevice(batches, until, signal);
     let done = 0;
+    await this.#fit(this.model, signal, (context) => {
+      done++;
+      const measured = this.steps % MEASURE_EVERY === 0;
+      if (measured) this.measure();
+      if (done >= batches || (measured && until?.() === true)) context.stopTraining('done');
+    });
+  }
+
+  /**
+   * Training on the GPU: MEASURE_EVERY mini-batches at a time (fewer to reach a stop), each stretch
+   * followed by the CPU copy brought up to date (an asynchronous read of the GPU) and the measurement,
+   * so that what the page draws and records at a measurement is the model of that step.
+   */
+  async #trainOnDevice(
+    batches: number,
+    until: TrainOptions['until'],
+    signal: TrainOptions['signal'],
+  ): Promise<void> {
+    let done = 0;
+    while (done < batches && signal?.aborted !== true) {
+      const stretch = Math.min(MEASURE_EVERY - (this.steps % MEASURE_EVERY), batches - done);
+      let ran = 0;
+      await this.#fit(this.#onDevice!, signal, (context) => {
+        if (++ran === stretch) context.stopTraining('done');
+      });
+      done += ran;
+      await this.#copyFromDevice();
+      if (this.steps % MEASURE_EVERY === 0) {
+        this.measure();
+        if (until?.() === true) return;
+      }
+      if (ran < stretch) return; // stopped by the signal
+    }
+  }
+
+  /** The CPU copy takes the GPU model's parameters. */
+  async #copyFromDevice(): Promise<void> {
+    const from = this.#onDevice!.parameters();
+    const values = await Promise.all(from.map((p) => p.dataAsync()));
+    this.model.parameters().forEach((p, i) => {
+      (p.data as Float32Array).set(values[i]!);
+    });
+  }
+
+  /** fitAsync on `model` from where training stands; `afterBatch` runs after each mini-batch's step. */
+  #fit(
+    model: Sequential,
+    signal: TrainOptions['signal'],
+    afterBatch: (context: { stopTraining(reason: string): void }) => void,
+  ): Promise<unknown> {
     const lossOf = this.config.loss === 'bce' ? binaryCrossEntropy : mse;
     const perEpoch = Math.ceil(this.#order.length / this.config.batch);
-    await fitAsync(
-      this.model,
+    return fitAsync(
+      model,
       Dataset.from(() => this.#rest()),
       {
         loss: (p: Tensor, t: Tensor, o?: LossOptions) => lossOf(p, t, o),
@@ -155,11 +219,8 @@ export class Trainer {
           {
             onBatchEnd: (_batch, _logs, context) => {
               this.steps++;
-              done++;
               if (++this.#batch === perEpoch) [this.#epoch, this.#batch] = [this.#epoch + 1, 0];
-              const measured = this.steps % MEASURE_EVERY === 0;
-              if (measured) this.measure();
-              if (done >= batches || (measured && until?.() === true)) context.stopTraining('done');
+              afterBatch(context);
             },
           },
         ],
@@ -176,9 +237,19 @@ export class Trainer {
     }
     const [x, y] = [this.x.toArray() as number[][], this.y.toArray() as number[][]];
     const size = this.config.batch;
+    const { dtype } = this.x;
     for (let start = this.#batch * size; start < this.#order.length; start += size) {
       const rows = this.#order.slice(start, start + size);
-      const batch = { x: tensor(rows.map((r) => x[r]!)), y: tensor(rows.map((r) => y[r]!)) };
+      const batch = {
+        x: tensor(
+          rows.map((r) => x[r]!),
+          { dtype },
+        ),
+        y: tensor(
+          rows.map((r) => y[r]!),
+          { dtype },
+        ),
+      };
       // fit takes the next batch only after this one's step: the last yielded is the last trained
       this.#lastBatch = batch;
       yield batch;
@@ -201,7 +272,8 @@ export class Trainer {
    * of class 1, or the number predicted.
    */
   grid(size: number): Float64Array {
-    return Float64Array.from(predict(this.model, featurize(gridCells(size), this.config.features)).data);
+    const cells = tensor(featurize(gridCells(size), this.config.features), { dtype: this.x.dtype });
+    return Float64Array.from(predict(this.model, cells).data);
   }
 
   /**
@@ -213,7 +285,7 @@ export class Trainer {
     this.model.eval();
     try {
       return noGrad(() => {
-        let h = tensor(featurize(gridCells(size), this.config.features));
+        let h = tensor(featurize(gridCells(size), this.config.features), { dtype: this.x.dtype });
         const layers: Float64Array[][] = [];
         for (const module of this.model.modules) {
           h = module.forward(h);
@@ -255,7 +327,9 @@ export class Trainer {
     const linears = modules.filter((m): m is Linear => m instanceof Linear);
     const rows = batch.x.shape[0]!;
     // one zero shift per z and per h (distinct tensors: each its own input)
-    const shifts = [...linears, ...linears].map((m) => zeros([rows, m.weight.shape[0]!]));
+    const shifts = [...linears, ...linears].map((m) =>
+      zeros([rows, m.weight.shape[0]!], { dtype: this.x.dtype }),
+    );
     const loss = (...args: Tensor[]) => {
       let h = batch.x;
       let l = 0;

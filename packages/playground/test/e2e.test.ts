@@ -450,6 +450,49 @@ describe('the playground, built and served, in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  test('on the GPU (WebGPU, float32): moons passes 95%, the views drawn from its CPU copy; a link gives the CPU run’s weights', async () => {
+    const page = await open('#train?data=moons&seed=0&device=webgpu', '#network svg');
+    expect(await page.inputValue('#device')).toBe('webgpu');
+    expect(await page.locator('#device option[value="webgpu"]').isDisabled()).toBe(false);
+    await page.click('#play');
+    await expect
+      .poll(async () => Number(await page.locator('#stats').getAttribute('data-score')), {
+        timeout: 60_000,
+      })
+      .toBeGreaterThanOrEqual(0.95);
+    await page.click('#play');
+    expect(await page.locator('#train-status').isHidden()).toBe(true);
+    expect(await page.locator('#network canvas.map').count()).toBe(19);
+    // the model where it paused: the page's score is its accuracy on the points
+    const [file] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const trained = loadModel(JSON.parse(readFileSync((await file.path())!, 'utf8')));
+    const points = dataset('moons', 200, 0.1, 0);
+    const score = accuracy(predict(trained, tensor(points.x)), points.y);
+    expect(Number(await page.locator('#stats').getAttribute('data-score'))).toBe(score);
+    await page.close();
+    // 40 steps by link on each device: the same run, float32 against float64
+    const weightsAfter = async (hash: string) => {
+      const p = await open(hash, '#network svg');
+      await expect
+        .poll(async () => /step (\d+)/.exec((await p.locator('#stats').textContent()) ?? '')?.[1], {
+          timeout: 30_000,
+        })
+        .toBe('40');
+      const [f] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
+      const saved = JSON.parse(readFileSync((await f.path())!, 'utf8'));
+      await p.close();
+      return loadModel(saved)
+        .parameters()
+        .flatMap((t) => Array.from(t.data));
+    };
+    const link = '#train?data=xor&layers=6&seed=3&batch=30&steps=40';
+    const [onGpu, onCpu] = [await weightsAfter(`${link}&device=webgpu`), await weightsAfter(link)];
+    expect(onGpu).toHaveLength(onCpu.length);
+    // float32 against float64 after 40 Adam steps: 1.6e-7 apart when measured
+    for (const [i, v] of onGpu.entries()) expect(Math.abs(v - onCpu[i]!)).toBeLessThan(1e-5);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   test('regression: gaussians trains to R² ≥ 0.8 with mean squared error, its output drawn over the plane', async () => {
     const page = await open('#train?data=gaussians&loss=bce', '#network svg');
     expect(await page.inputValue('#loss')).toBe('mse');

@@ -22,7 +22,8 @@ export async function startSite(): Promise<{ browser: Browser; url: string; clos
   const { server, url } = (await serve()) as { server: Server; url: string };
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox'],
+    // WebGPU on SwiftShader, for the trainer's GPU option
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'],
   });
   return {
     browser,

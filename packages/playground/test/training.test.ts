@@ -26,6 +26,7 @@ const configArb: fc.Arbitrary<TrainConfig> = fc
     batch: fc.integer({ min: 1, max: 200 }),
     seed: fc.integer({ min: -1000, max: 1000 }),
     features: fc.subarray(FEATURE_NAMES, { minLength: 1 }),
+    device: fc.constantFrom('cpu' as const, 'webgpu' as const),
   })
   // regression data has one loss
   .map((c) => (isRegression(c.data) ? { ...c, loss: 'mse' as const } : c));
