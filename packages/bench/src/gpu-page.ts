@@ -1,10 +1,11 @@
 // The GPU benchmark's page (gpu.ts serves it): adjoint on WebGPU beside jax-js and TF.js on WebGPU in
 // one page, interleaved: matmul at each size, W3's training step (784-128-64-10 MLP, batch 128, SGD)
-// and W6's (the MNIST CNN, batch 64, SGD), each library from the same initial parameters. Every step
+// and W6's (the MNIST CNN, batch 64, SGD), each library from the same initial parameters (adjoint's
+// step eager and compiled). Every step
 // ends with its loss (or a sum) read back, so each timing covers the GPU's work. Medians with min–max;
 // the results as JSON to download. The query string sets sizes (?sizes=512,1024), reps, warmup and
 // workloads.
-import { type Tensor, tensor } from '@adjoint/autograd';
+import { compile, type Tensor, tensor } from '@adjoint/autograd';
 import { webgpu } from '@adjoint/autograd/webgpu';
 import { mlp, type Sequential, SGD, sequential, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
@@ -72,6 +73,19 @@ function sgdStep(net: Sequential, x: Tensor, y: Tensor): Step {
   };
 }
 
+/** The same step as one compiled program (traced at its first call): its elementwise runs fused, one submission. */
+function compiledStep(net: Sequential, x: Tensor, y: Tensor): Step {
+  const sgd = new SGD(net.parameters(), { lr: 0.05 });
+  const step = compile((xs: Tensor, ys: Tensor) => {
+    sgd.zeroGrad();
+    const loss = softmaxCrossEntropy(net.forward(xs), ys) as Tensor;
+    loss.backward();
+    sgd.step();
+    return loss;
+  });
+  return async () => (step(x, y) as Tensor).dataAsync();
+}
+
 /** Seeded uniform numbers, as every library takes its data. */
 function uniform(count: number, seed: number): Float32Array {
   let state = seed;
@@ -121,6 +135,7 @@ if (workloads.includes('W3')) {
   const x = tensor(images, { shape: [128, 784], device: 'webgpu' });
   const y = tensor(oneHot, { shape: [128, 10], device: 'webgpu' });
   const adjointStep = sgdStep(net, x, y);
+  const adjointCompiled = compiledStep(mlp(MNIST_MLP, { device: 'webgpu' }), x, y);
   const jaxStep = jaxMlpStep(MNIST_MLP, images, oneHot, [128, 784], [128, 10], 'xent', 'f32');
   const tfStep = tfMlpStep(tf, MNIST_MLP, images, oneHot, [128, 784], [128, 10], 'xent', true);
   const flops = 2 * 3 * 128 * (784 * 128 + 128 * 64 + 64 * 10);
@@ -128,6 +143,7 @@ if (workloads.includes('W3')) {
     'W3 MLP step',
     {
       'adjoint (webgpu)': adjointStep,
+      'adjoint compiled (webgpu)': adjointCompiled,
       'jax-js jit (webgpu)': jaxStep,
       'tfjs (webgpu)': async () => tfStep(),
     },
@@ -141,11 +157,13 @@ if (workloads.includes('W6')) {
   const x = tensor(images, { shape: [64, 1, 28, 28], device: 'webgpu' });
   const y = tensor(oneHot, { shape: [64, 10], device: 'webgpu' });
   const adjointStep = sgdStep(net, x, y);
+  const adjointCompiled = compiledStep(sequential(CNN_SPEC, { device: 'webgpu' }), x, y);
   const tfStep = tfCnnStep(tf, true);
   await race(
     'W6 CNN step',
     {
       'adjoint (webgpu)': adjointStep,
+      'adjoint compiled (webgpu)': adjointCompiled,
       'jax-js jit (webgpu)': jaxCnnStep(),
       'tfjs (webgpu)': async () => tfStep(),
     },
