@@ -4,7 +4,7 @@
  * repainted in place as it trains (a millisecond or two, where redrawing the plot took 20–50 ms).
  */
 import * as Plot from '@observablehq/plot';
-import { OUTPUT_CELLS as SIZE, type Snapshot } from './training.js';
+import { OUTPUT_CELLS as SIZE, type Snapshot } from './snapshot.js';
 
 /** The plot's margins, which place the canvas under its frame. */
 const MARGIN = { top: 10, right: 10, bottom: 25, left: 35 };

@@ -6,7 +6,7 @@
  * and the edges restyled in place (a few milliseconds, where building it all again took 10–30 ms).
  */
 import { FEATURES, featurize } from './config.js';
-import { MAP_CELLS as CELLS, gridCells, type NeuronBars, type Snapshot } from './training.js';
+import { MAP_CELLS as CELLS, gridCells, type NeuronBars, type Snapshot } from './snapshot.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 /** A neuron's map's drawn size in pixels. */

@@ -4,8 +4,8 @@
  */
 
 import type { TrainConfig } from './config.js';
+import type { Snapshot } from './snapshot.js';
 import type { ExportFormat, WorkerReply, WorkerRequest } from './train-worker.js';
-import type { Snapshot } from './training.js';
 
 export class TrainClient {
   readonly #worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });

@@ -17,8 +17,8 @@ import { CLASSIFICATION, isRegression, REGRESSION } from './datasets.js';
 import { $, copyLink, saveFile, writeHash } from './dom.js';
 import { logTicks, tickLabels } from './loss-axis.js';
 import { drawNetwork } from './network-view.js';
+import type { Snapshot } from './snapshot.js';
 import { TrainClient } from './train-client.js';
-import type { Snapshot } from './training.js';
 
 /** The worker's client, made when the panel first shows. */
 let client: TrainClient | null = null;

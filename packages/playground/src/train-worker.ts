@@ -6,7 +6,8 @@
  */
 import { toSafetensors } from '@adjoint/nn';
 import type { TrainConfig } from './config.js';
-import { type Snapshot, Trainer } from './training.js';
+import type { Snapshot } from './snapshot.js';
+import { Trainer } from './training.js';
 
 /** What the page asks of the worker. */
 export type WorkerRequest =

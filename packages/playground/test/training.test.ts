@@ -12,7 +12,8 @@ import {
 } from '../src/config.js';
 import { CLASSIFICATION, DATASETS, dataset, isRegression, REGRESSION, target } from '../src/datasets.js';
 import { logTicks, tickLabels } from '../src/loss-axis.js';
-import { MAP_CELLS, OUTPUT_CELLS, rSquared, Trainer } from '../src/training.js';
+import { MAP_CELLS, OUTPUT_CELLS, rSquared } from '../src/snapshot.js';
+import { Trainer } from '../src/training.js';
 
 const configArb: fc.Arbitrary<TrainConfig> = fc
   .record({
