@@ -56,8 +56,9 @@ function train(
   optimizer: (model: Sequential) => SGD | Adam,
   compile = false,
 ): Promise<{ history: History; predictions: number[] }> {
-  const key = `${device} ${[sgd, adam].indexOf(optimizer)} ${compile}`;
-  if ([sgd, adam].includes(optimizer) && runs.has(key)) return runs.get(key)!;
+  const known: ((model: Sequential) => SGD | Adam)[] = [sgd, adam];
+  const key = `${device} ${known.indexOf(optimizer)} ${compile}`;
+  if (known.includes(optimizer) && runs.has(key)) return runs.get(key)!;
   const run = trainOnce(device, optimizer, compile);
   runs.set(key, run);
   return run;
