@@ -182,6 +182,34 @@ describe('shapes and broadcasting', () => {
     expect(b.grad!.toArray()).toEqual([3, 3, 3]);
   });
 
+  it.prop(
+    [
+      fc.integer({ min: 1, max: 19 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.constantFrom('float32' as const, 'float64' as const),
+      fc.integer({ min: 0, max: 1000 }),
+    ],
+    { seed: 20261206 },
+  )(
+    'a sum over leading axes adds each row in index order in float64, rounded once: the naive loop’s bits',
+    (rows, middle, n, dtype, seed) => {
+      // rows·middle rows of n summed into n (the batch of a convolution's weight gradients), eight at a time
+      const x = randn([rows, middle, n], { dtype, seed });
+      const want = new Float64Array(n);
+      for (let r = 0; r < rows * middle; r++) for (let j = 0; j < n; j++) want[j]! += x.data[r * n + j]!;
+      const rounded = dtype === 'float32' ? Float32Array.from(want) : want;
+      expect(Array.from(x.sum([0, 1]).data)).toEqual(Array.from(rounded));
+      expect(Array.from(x.sum(0, true).data)).toEqual(
+        Array.from({ length: middle * n }, (_, k) => {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += x.data[r * middle * n + k]!;
+          return dtype === 'float32' ? Math.fround(s) : s;
+        }),
+      );
+    },
+  );
+
   test('a full reduction is rank 0; keepDims keeps size-1 axes; negative axes count from the end', () => {
     const x = arange(24).reshape([2, 3, 4]);
     expect(x.sum().shape).toEqual([]);
