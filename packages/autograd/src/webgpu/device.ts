@@ -35,6 +35,9 @@ const USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST
 const MAP_READ = 0x0001;
 const COPY_DST = 0x0008;
 
+/** The most buffers of one size the pool keeps. */
+const POOL_LIMIT = 64;
+
 /** Kernels recorded before the encoder is sent to the GPU on its own (a read sends it sooner). */
 const BATCH = 64;
 
@@ -124,7 +127,7 @@ export class WebGpuDevice implements Device, WebGpu {
     return planned;
   }
 
-  /** Buffers that copies recorded in the encoder read from: destroyed once it is sent. */
+  /** Buffers that the encoder's copies read from, and buffers the full pool gave up: destroyed once it is sent. */
   readonly #staging: GPUBuffer[] = [];
 
   /** A new array of the device holding `data` (float32; a number operand of the CPU too). */
@@ -181,7 +184,11 @@ export class WebGpuDevice implements Device, WebGpu {
 
   /** Sends the kernels recorded so far to the GPU. */
   flush(): void {
-    if (this.#encoder === null) return;
+    if (this.#encoder === null) {
+      // nothing recorded names a buffer given up since the last submission: destroyed now
+      for (const buffer of this.#staging.splice(0)) buffer.destroy();
+      return;
+    }
     this.#device.queue.submit([this.#encoder.finish()]);
     // a buffer destroyed after its submission lives until the GPU has run what reads it
     for (const buffer of this.#staging.splice(0)) buffer.destroy();
@@ -321,11 +328,15 @@ export class WebGpuDevice implements Device, WebGpu {
 
   // Kernels already recorded that use the buffer run before any later one that reuses it (one encoder,
   // one queue, in order), so a buffer is reused as soon as nothing can name it any more.
+  // A size's pool holds POOL_LIMIT buffers at most: a compiled step's number operands are uploaded at
+  // each call and nothing of the program draws from the pool, so it would grow by one a call; the
+  // excess is destroyed once what is recorded has been sent (a recorded kernel may still name it).
   #giveBack(buffer: GPUBuffer): void {
     this.#live--;
     const list = this.#pool.get(buffer.size);
     if (list === undefined) this.#pool.set(buffer.size, [buffer]);
-    else list.push(buffer);
+    else if (list.length < POOL_LIMIT) list.push(buffer);
+    else this.#staging.push(buffer);
   }
 }
 

@@ -85,6 +85,18 @@ describe('tensors on webgpu', () => {
     await collect();
     expect(gpu.stats().liveBuffers).toBe(before + 1); // w's own
     expect(gpu.stats().pooledBuffers).toBeGreaterThan(0);
+    // a compiled call uploads its number operand (a CPU scalar) each time, and draws nothing from the
+    // pool: the pool keeps 64 buffers of a size at most, the rest destroyed
+    const pooled = gpu.stats().pooledBuffers;
+    const scaled = compile((x: Tensor, s: Tensor) => x.mul(s).tanh());
+    for (let call = 0; call < 150; call++) scaled(w, tensor(call / 150, { dtype: 'float32' }));
+    await gpu.finish();
+    await collect();
+    await gpu.finish();
+    // 150 uploads of 16 bytes collected (the live count says so): the pool grew by 64 at most (uncapped, 150)
+    expect(gpu.stats().pooledBuffers - pooled).toBeLessThanOrEqual(64);
+    expect(gpu.stats().liveBuffers).toBeLessThanOrEqual(before + 1 + 4); // w's, and the program's own
+    expect(gpu.stats().errors).toEqual([]);
   });
 
   test('an MLP trained on webgpu takes the steps the CPU takes', async () => {
