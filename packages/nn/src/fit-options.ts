@@ -85,6 +85,8 @@ export interface FitOptions<Out extends Prediction = Prediction, Tgt extends Tar
   /**
    * Run each mini-batch's step (forward, loss, backward, update) as a compiled program (see `compile`):
    * the same numbers, bit for bit, with one trace per batch size. Tensor models only. Default false.
+   * For a model on a GPU (fitAsync), each batch's move there is a step of the program, and each run of
+   * elementwise ops one kernel.
    */
   readonly compile?: boolean;
   /**
