@@ -212,8 +212,9 @@ function shareFor(simd: Simd, m4: number, nw: number, k: number): Share | null {
  * kernel of each product runs on the team's threads while this thread copies and packs the next one's
  * operands into a second set of buffers, where the workers used to wait on that copy and packing (W6's
  * convolution forward, 64 products of 64×288 by 288×196: 11.5 → 8.3 ms); a matrix that every product
- * reads (`shared`, a convolution's weight) is copied and packed once. The same kernel on the same
- * panels: the same bits.
+ * reads (`shared`, a convolution's weight) is copied and packed once. The workers start each product
+ * as soon as the one before is done, while this thread copies out its result (W6's compiled float32
+ * step: 55.2 → 53.6 ms). The same kernel on the same panels: the same bits.
  */
 export function gemmSimdPipelined(
   simd: Simd,
@@ -266,16 +267,40 @@ export function gemmSimdPipelined(
       packLines(simd, heap, precision, buffer.rawB, buffer.packB, bj, bp, n, k, width);
     }
   };
-  prepare(0, 0);
   const kernel = kernelOf(simd, dtype);
-  for (let t = 0; t < offsets.length; t++) {
+  const argsOf = (t: number) => {
     const buffer = buffers[t % 2]!;
-    const args = [buffer.packA * bytes, buffer.packB * bytes, buffer.at * bytes, m4, nw, k, nw] as const;
-    const job = share?.team.start(kernel.index, share.threads, args, bytes);
-    if (t + 1 < offsets.length) prepare(t + 1, (t + 1) % 2);
-    if (share === null) kernel.gemm(...args);
-    else share.team.finish(kernel.gemm, job!);
-    collect({ heap, args, at: buffer.at, m4, nw }, { m, n, co: offsets[t]![2] }, precision, C);
+    return [buffer.packA * bytes, buffer.packB * bytes, buffer.at * bytes, m4, nw, k, nw] as const;
+  };
+  const count = offsets.length;
+  prepare(0, 0);
+  if (share === null) {
+    for (let t = 0; t < count; t++) {
+      if (t > 0) prepare(t, t % 2);
+      kernel.gemm(...argsOf(t));
+      collect(
+        { heap, args: argsOf(t), at: buffers[t % 2]!.at, m4, nw },
+        { m, n, co: offsets[t]![2] },
+        precision,
+        C,
+      );
+    }
+    return;
+  }
+  // the workers go on to product t + 1 as soon as product t is done: its result is copied out, and the
+  // operands of t + 2 packed into t's buffers, while they compute it
+  let job = share.team.start(kernel.index, share.threads, argsOf(0), bytes);
+  if (count > 1) prepare(1, 1);
+  for (let t = 0; t < count; t++) {
+    share.team.finish(kernel.gemm, job);
+    if (t + 1 < count) job = share.team.start(kernel.index, share.threads, argsOf(t + 1), bytes);
+    collect(
+      { heap, args: argsOf(t), at: buffers[t % 2]!.at, m4, nw },
+      { m, n, co: offsets[t]![2] },
+      precision,
+      C,
+    );
+    if (t + 2 < count) prepare(t + 2, t % 2);
   }
 }
 
