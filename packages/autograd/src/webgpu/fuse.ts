@@ -3,7 +3,7 @@
 // own kernel gives its output array), and writes only the values read after the run.
 import { sizeOf } from '../ndarray.js';
 import type { ElementwiseGroup } from '../run.js';
-import { coordinates, invocations, perInvocation, readAt } from './shader.js';
+import { invocations, perInvocation, readInputs } from './shader.js';
 import { translate } from './wgsl.js';
 
 export function fusedKernel(group: ElementwiseGroup): {
@@ -12,8 +12,7 @@ export function fusedKernel(group: ElementwiseGroup): {
 } {
   const { shape } = group;
   const length = sizeOf(shape);
-  const reads = group.inputs.map((x, k) => `let v${k} = x${k}[${readAt(x, shape)}];`);
-  const lines = [reads.some((line) => /\bc\d/.test(line)) ? coordinates(shape) : '', ...reads];
+  const lines = readInputs(group.inputs, shape);
   group.steps.forEach((step, j) => {
     const expression = step.wgsl ?? translate(step.source!);
     const value = expression.replace(/\$(\d+)/g, (_, k: string) => {

@@ -5,7 +5,7 @@ import { type NDArray, sizeOf, stridesOf } from '../ndarray.js';
 import type { GatherAttrs, PadAttrs, ScatterAttrs, SliceAttrs } from '../rules/layout.js';
 import type { ScalarForward } from '../rules/rule.js';
 import type { GpuKernel, Operand, WebGpuDevice } from './device.js';
-import { coordinates, offset, perElement, readAt } from './shader.js';
+import { coordinates, offset, perElement, readInputs } from './shader.js';
 import { literal, wgslOf } from './wgsl.js';
 
 /** An elementwise op over `shape` (its inputs broadcast to it), `expression` in `$0`, `$1`…. */
@@ -15,11 +15,12 @@ export function zip(
   shape: readonly number[],
   expression: string,
 ) {
-  const reads = inputs.map((x, k) => `let v${k} = x${k}[${readAt(x.shape, shape)}];`);
-  const needsCoordinates = reads.some((line) => /\bc\d/.test(line));
   const value = expression.replace(/\$(\d+)/g, (_, k: string) => `v${k}`);
-  const body = [needsCoordinates ? coordinates(shape) : '', ...reads, `out[i] = ${value};`].join('\n  ');
-  return perElement(gpu, inputs, sizeOf(shape), body, shape);
+  const reads = readInputs(
+    inputs.map((x) => x.shape),
+    shape,
+  );
+  return perElement(gpu, inputs, sizeOf(shape), [...reads, `out[i] = ${value};`].join('\n  '), shape);
 }
 
 /** The kernel of an elementwise rule: over the inputs' shape, or (with attrs) over the broadcast shape. */

@@ -51,10 +51,19 @@ export function broadcastStrides(shape: readonly number[], target: readonly numb
 }
 
 /** How an operand of `shape`, broadcast to `target`, is read at the flat index `i` of target: the WGSL index. */
-export function readAt(shape: readonly number[], target: readonly number[]): string {
+function readAt(shape: readonly number[], target: readonly number[]): string {
   if (sizeOf(shape) === 1) return '0u';
   if (shape.length === target.length && shape.every((d, k) => d === target[k])) return 'i';
   return offset(broadcastStrides(shape, target));
+}
+
+/**
+ * WGSL lines that read each input (of the shapes given, broadcast to `target`) at the flat index `i`
+ * of target into v0, v1, …, after the coordinates of `i` where a broadcast read needs them.
+ */
+export function readInputs(shapes: readonly (readonly number[])[], target: readonly number[]): string[] {
+  const reads = shapes.map((shape, k) => `let v${k} = x${k}[${readAt(shape, target)}];`);
+  return reads.some((line) => /\bc\d/.test(line)) ? [coordinates(target), ...reads] : reads;
 }
 
 /**
@@ -75,7 +84,7 @@ export function perElement(
     perInvocation(inputs.length, 1, length, body),
     inputs.map((x) => gpu.bufferOf(x.data)),
     [out.buffer],
-    spread(Math.ceil(length / WORKGROUP)),
+    invocations(length),
   );
   return { data: out.data, shape };
 }
