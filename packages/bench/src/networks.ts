@@ -15,8 +15,10 @@ export const MNIST_MLP: MlpSpec = {
   init: 'he',
 };
 
+const mnistCnn = mnistCnnSpec(6);
+
 /** The network W6 times: mnist-cnn's, without its dropout. */
 export const CNN_SPEC: ModelSpec = {
-  ...mnistCnnSpec(6),
-  layers: mnistCnnSpec(6).layers.filter((layer) => !('kind' in layer && layer.kind === 'dropout')),
+  ...mnistCnn,
+  layers: mnistCnn.layers.filter((layer) => !('kind' in layer && layer.kind === 'dropout')),
 };
