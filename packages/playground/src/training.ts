@@ -158,6 +158,7 @@ export class Trainer {
     this.model.parameters().forEach((p, i) => {
       (p.data as Float32Array).set(values[i]!);
     });
+    this.#copiedBatch = this.#lastBatch;
   }
 
   /** fitAsync on `model` from where training stands; `afterBatch` runs after each mini-batch's step. */
@@ -270,10 +271,16 @@ export class Trainer {
     }
   }
 
-  /** The mini-batch of the last step (null before the first), whose bars the network view shows. */
+  /**
+   * The mini-batch of the last step (null before the first), whose bars the network view shows; for a
+   * run on the GPU, of the last step the CPU copy has taken (its bars are that model's).
+   */
   get lastBatch(): { readonly x: Tensor; readonly y: Tensor } | null {
-    return this.#lastBatch;
+    return this.#onDevice === null ? this.#lastBatch : this.#copiedBatch;
   }
+
+  /** The mini-batch of the step the CPU copy took the GPU's parameters at. */
+  #copiedBatch: { readonly x: Tensor; readonly y: Tensor } | null = null;
 
   /**
    * Each neuron's bars on the mini-batch of the last step (null before the first): for every layer and
@@ -283,7 +290,7 @@ export class Trainer {
    * included, which a step in progress may hold) is touched.
    */
   neuronBars(): NeuronBars | null {
-    const batch = this.#lastBatch;
+    const batch = this.lastBatch;
     if (batch === null) return null;
     const modules = this.model.modules;
     const linears = modules.filter((m): m is Linear => m instanceof Linear);

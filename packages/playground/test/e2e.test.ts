@@ -480,16 +480,22 @@ describe('the playground, built and served, in Chromium', () => {
         .toBe('40');
       const [f] = await Promise.all([p.waitForEvent('download'), p.click('#download')]);
       const saved = JSON.parse(readFileSync((await f.path())!, 'utf8'));
+      // a neuron's weights, bias and bars on the last mini-batch, as the page prints them
+      await p.click('#network .neuron[data-layer="1"][data-unit="2"]');
+      const detail = await p.locator('#neuron-detail').textContent();
       await p.close();
-      return loadModel(saved)
+      const weights = loadModel(saved)
         .parameters()
         .flatMap((t) => Array.from(t.data));
+      return { weights, detail };
     };
     const link = '#train?data=xor&layers=6&seed=3&batch=30&steps=40';
     const [onGpu, onCpu] = [await weightsAfter(`${link}&device=webgpu`), await weightsAfter(link)];
-    expect(onGpu).toHaveLength(onCpu.length);
+    expect(onGpu.weights).toHaveLength(onCpu.weights.length);
     // float32 against float64 after 40 Adam steps: 1.6e-7 apart when measured
-    for (const [i, v] of onGpu.entries()) expect(Math.abs(v - onCpu[i]!)).toBeLessThan(1e-5);
+    for (const [i, v] of onGpu.weights.entries()) expect(Math.abs(v - onCpu.weights[i]!)).toBeLessThan(1e-5);
+    expect(onGpu.detail).toMatch(/On the last mini-batch \(30 samples\): Σ h̄ = /);
+    expect(onGpu.detail).toBe(onCpu.detail);
     expect(errors).toEqual([]);
   }, 120_000);
 
