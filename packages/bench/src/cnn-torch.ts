@@ -2,18 +2,18 @@
 import type { DType } from '@adjoint/autograd';
 import { sequential } from '@adjoint/nn';
 import { CNN_SPEC, cnnBatch, LR } from './cnn.js';
-import { type TorchRow, torchRow } from './workloads.js';
+import { torchContestant } from './workloads.js';
 
 /**
- * PyTorch's W6 row from torch-cnn.py (the same batch and adjoint's initial parameters on its stdin), or
+ * PyTorch's W6 contestant, torch-cnn.py (the same batch and adjoint's initial parameters on its stdin), or
  * a sentence saying why there is none (no python3 that can import torch).
  */
-export function torchCnnRow(dtype: DType, reps: number, threads: number): TorchRow | string {
+export function torchCnnContestant(dtype: DType, threads: number) {
   const { images, labels } = cnnBatch();
   const params = sequential(CNN_SPEC, { dtype })
     .parameters()
     .map((p) => ({ shape: [...p.shape], data: Array.from(p.data) }));
-  return torchRow('torch-cnn.py', dtype, reps, threads, {
+  return torchContestant('torch-cnn.py', dtype, threads, {
     images: Array.from(images),
     labels,
     params,

@@ -9,7 +9,7 @@ import { compile, type DType, type Tensor, tensor } from '@adjoint/autograd';
 import { type GptSize, maskedLoss, NamesGpt, names, sequences } from '@adjoint/examples';
 import { SGD } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
-import { type TorchRow, torchRow } from './workloads.js';
+import { torchContestant } from './workloads.js';
 
 const np = jax.numpy;
 type JaxArray = jax.Array;
@@ -127,12 +127,12 @@ export function jaxGptStep(): () => Promise<unknown> {
 }
 
 /**
- * PyTorch's W9 row from torch-gpt.py (the same batch and adjoint's initial parameters on its stdin), or
+ * PyTorch's W9 contestant, torch-gpt.py (the same batch and adjoint's initial parameters on its stdin), or
  * a sentence saying why there is none (no python3 that can import torch).
  */
-export function torchGptRow(dtype: DType, reps: number, threads: number): TorchRow | string {
+export function torchGptContestant(dtype: DType, threads: number) {
   const params = new NamesGpt(GPT_SIZE, 0, dtype)
     .parameters()
     .map((p) => ({ shape: [...p.shape], data: Array.from(p.data) }));
-  return torchRow('torch-gpt.py', dtype, reps, threads, { ...gptBatch(), params });
+  return torchContestant('torch-gpt.py', dtype, threads, { ...gptBatch(), params });
 }

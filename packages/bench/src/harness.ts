@@ -5,7 +5,6 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Rng } from '@adjoint/autograd';
 import type { Row } from './results.js';
-import type { TorchRow } from './workloads.js';
 
 /** One contestant: a name and a step to time (awaited, so asynchronous peers finish their work). */
 export interface Contestant {
@@ -13,6 +12,15 @@ export interface Contestant {
   readonly step: () => unknown;
   /** For a contestant that takes many seconds a step: one warm-up run, then only this many rounds. */
   readonly rounds?: number;
+  /** For a contestant in a process of its own (PyTorch): its step resolves to the milliseconds its own clock measured. */
+  readonly selfTimed?: boolean;
+}
+
+/** PyTorch as a contestant (workloads.ts's `torchContestant`): its first step's loss, and how to end its process. */
+export interface TorchPeer {
+  readonly contestant: Contestant;
+  readonly firstLoss: number;
+  close(): void;
 }
 
 /** How one workload is timed beyond its rounds. */
@@ -22,6 +30,9 @@ export interface RaceOptions {
   /** Steps per timed sample (the sample is their mean), for steps short next to a garbage collection. */
   readonly batch?: number;
 }
+
+/** The pause before each timed round, in ms (see `race`). */
+const SETTLE_MS = 5;
 
 /** A full garbage collection, through V8's `gc`, switched on here rather than by a flag to every run. */
 setFlagsFromString('--expose-gc');
@@ -100,9 +111,16 @@ export class Races {
         const c = contestants[k]!;
         if (c.rounds !== undefined && r >= c.rounds) continue;
         status(`${workload}: round ${r + 1}/${reps}, ${c.name}${left}`);
+        // a pause between rounds: threads the last contestant left spinning (its workers, PyTorch's
+        // OpenMP team) go to sleep before the next is timed, rather than take cores from it
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const t0 = performance.now();
-        for (let b = 0; b < batch; b++) await c.step();
-        times[k]!.push((performance.now() - t0) / batch);
+        let own = 0;
+        for (let b = 0; b < batch; b++) {
+          const ms = await c.step();
+          if (c.selfTimed) own += ms as number;
+        }
+        times[k]!.push((c.selfTimed ? own : performance.now() - t0) / batch);
       }
     }
     status('');
@@ -110,24 +128,32 @@ export class Races {
   }
 
   /**
-   * A contestant timed in a process of its own (PyTorch), as a row of `workload` beside the ones `race`
-   * timed: its ratio is to adjoint's default step of the same run. A string (why there is no row) is
-   * printed instead.
+   * `race` with PyTorch among the contestants, its rounds interleaved with theirs: `torch` starts its
+   * process (only for a workload this run times) and gives the contestant, or a sentence saying why
+   * there is none, printed instead. Its first loss is printed, to compare with adjoint's.
    */
-  external(workload: string, row: TorchRow | string): void {
+  async raceWithTorch(
+    workload: string,
+    contestants: readonly Contestant[],
+    reps: number,
+    options: RaceOptions,
+    torch: () => Promise<TorchPeer | string>,
+  ): Promise<void> {
     if (!this.includes(workload.split(' ')[0]!)) return;
-    if (typeof row === 'string') {
-      console.log(`  (${row})`);
-      return;
-    }
-    const { firstLoss, ...timed } = row;
-    const ours = this.rows.find((r) => r.workload === workload)!;
-    const added: Row = { ...timed, workload, ratio: row.medianMs / ours.medianMs };
-    this.rows.push(added);
-    const range = `${row.minMs.toFixed(2)}–${row.maxMs.toFixed(2)} ms`;
-    console.log(
-      `  ${row.name.padEnd(26)} ${`${row.medianMs.toFixed(3)} ms`.padStart(10)} ${range.padStart(20)} ${added.ratio!.toFixed(2)}×   (its own process; first loss ${firstLoss.toFixed(7)})`,
+    const peer = await torch();
+    await this.race(
+      workload,
+      typeof peer === 'string' ? contestants : [...contestants, peer.contestant],
+      reps,
+      options,
     );
+    if (typeof peer === 'string') console.log(`  (${peer})`);
+    else {
+      peer.close();
+      console.log(
+        `  (PyTorch runs in a process of its own, timed by its clock; its first loss ${peer.firstLoss.toFixed(7)})`,
+      );
+    }
   }
 
   #report(

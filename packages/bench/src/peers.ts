@@ -41,8 +41,8 @@ import {
 import { mlp, SGD, scalarMlp, softmaxCrossEntropy } from '@adjoint/nn';
 import * as jax from '@jax-js/jax';
 import { adjointCnnStep, CNN_FLOPS, jaxCnnStep, tfCnnStep } from './cnn.js';
-import { torchCnnRow } from './cnn-torch.js';
-import { adjointGptStep, GPT_FLOPS, jaxGptStep, torchGptRow } from './gpt.js';
+import { torchCnnContestant } from './cnn-torch.js';
+import { adjointGptStep, GPT_FLOPS, jaxGptStep, torchGptContestant } from './gpt.js';
 import { type Contestant, Races } from './harness.js';
 import { MicroMlp, MicroValue, microStep } from './micrograd.js';
 import { jaxMlpStep, tfMlpStep } from './mlp.js';
@@ -297,42 +297,37 @@ async function main(): Promise<void> {
 
   // W6: the mnist-cnn example's network, one SGD step on 64 images (every library's first loss is 2.3048155)
   const cnnStep = adjointCnnStep(dtype);
-  const cnnCompiled = adjointCnnStep(dtype, true);
   const W6 = 'W6 MNIST CNN: conv32-pool-conv64-pool-dense128-dense10, batch 64, one SGD step';
-  await race(
+  await races.raceWithTorch(
     W6,
     [
       { name: ours, step: cnnStep },
-      { name: `${ours}, compiled`, step: cnnCompiled },
+      { name: `${ours}, compiled`, step: adjointCnnStep(dtype, true) },
       ...(threads > 1 ? [oneThread(cnnStep)] : []),
       // seconds a step (about 6 s and 50 s on a 2-core machine): a few rounds, or the run takes an hour
       { name: 'jax-js jit (wasm, f32)', step: jaxCnnStep(), rounds: 3 },
       { ...tfContestant('tfjs-cpu (f32)', 'cpu', () => tfCnnStep(tf)), rounds: 1 },
     ],
-    Math.min(reps, 5),
+    reps,
     { flops: CNN_FLOPS },
+    () => torchCnnContestant(dtype, threads),
   );
   // TF.js 4.22's wasm backend has no Conv2DBackpropFilter kernel: it runs a convolution, cannot train one
-  if (races.includes('W6')) {
+  if (races.includes('W6'))
     console.log('  tfjs-wasm (f32): cannot train a convolution (no Conv2DBackpropFilter kernel on wasm)');
-    races.external(W6, torchCnnRow(dtype, reps, threads));
-  }
 
   // W9: the names GPT, one SGD step on 32 names (every peer starts from adjoint's parameters: first loss 3.2857)
-  if (races.includes('W9')) {
-    const W9 = 'W9 names GPT: 4 layers, 4 heads, width 64, context 16, batch 32, one SGD step';
-    await race(
-      W9,
-      [
-        { name: ours, step: adjointGptStep(dtype) },
-        { name: `${ours}, compiled`, step: adjointGptStep(dtype, true) },
-        { name: 'jax-js jit (wasm, f32)', step: jaxGptStep() },
-      ],
-      reps,
-      { flops: GPT_FLOPS },
-    );
-    races.external(W9, torchGptRow(dtype, reps, threads));
-  }
+  await races.raceWithTorch(
+    'W9 names GPT: 4 layers, 4 heads, width 64, context 16, batch 32, one SGD step',
+    [
+      { name: ours, step: adjointGptStep(dtype) },
+      { name: `${ours}, compiled`, step: adjointGptStep(dtype, true) },
+      { name: 'jax-js jit (wasm, f32)', step: jaxGptStep() },
+    ],
+    reps,
+    { flops: GPT_FLOPS },
+    () => torchGptContestant(dtype, threads),
+  );
 
   if (races.rows.length === 0) {
     // W1 and W5 run in the float64 process only: a float32 run of just them times nothing, and keeps the file

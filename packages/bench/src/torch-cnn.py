@@ -1,21 +1,20 @@
 """W6 (cnn.ts) on PyTorch: one SGD step of the mnist-cnn network, for the row beside adjoint's.
 
-Usage: python3 torch-cnn.py float32|float64 REPS THREADS < batch.json, where batch.json holds the images
+Usage: python3 torch-cnn.py float32|float64 THREADS, with a line of JSON on stdin first: the images
 [64, 1, 28, 28] and labels, and adjoint's initial parameters in its order (conv1 w, b, conv2 w, b, dense1
-w, b, dense2 w, b; PyTorch's layouts are adjoint's). Prints a JSON row (name, medianMs, minMs, maxMs,
-firstLoss): the same network, batch and start as adjoint's, so the first loss agrees with its to
-rounding. Runs on THREADS threads, as many as adjoint uses.
+w, b, dense2 w, b; PyTorch's layouts are adjoint's). Then serves steps to the benchmark's rounds
+(torch_timing.serve): the same network, batch and start as adjoint's, so the first loss it prints agrees
+with adjoint's to rounding. Runs on THREADS threads, as many as adjoint uses.
 """
 import json
 import sys
 
 import torch
-from torch_timing import eager_name, timed
+from torch_timing import eager_name, serve
 
 dtype = {"float32": torch.float32, "float64": torch.float64}[sys.argv[1]]
-reps = int(sys.argv[2])
-torch.set_num_threads(int(sys.argv[3]))
-data = json.load(sys.stdin)
+torch.set_num_threads(int(sys.argv[2]))
+data = json.loads(sys.stdin.readline())
 nn = torch.nn
 model = nn.Sequential(
     nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -38,6 +37,4 @@ def step():
     return loss.item()
 
 
-first = step()
-row = timed(step, reps, 4)
-print(json.dumps({"name": eager_name(torch, sys.argv[1], sys.argv[3]), **row, "firstLoss": first}))
+serve(step, eager_name(torch, sys.argv[1], sys.argv[2]))

@@ -1,21 +1,20 @@
 """W9 (gpt.ts) on PyTorch: one SGD step of the names GPT, for the rows beside adjoint's.
 
-Usage: python3 torch-gpt.py float32|float64 REPS THREADS < batch.json, where batch.json holds the batch
-(x, y, mask) and adjoint's initial parameters in its order (namedParameters). Prints a JSON
-row (name, medianMs, minMs, maxMs, firstLoss): the same model, batch and start as adjoint's,
-so the first loss agrees with its to rounding. Runs on THREADS threads, as many as adjoint uses.
+Usage: python3 torch-gpt.py float32|float64 THREADS, with a line of JSON on stdin first: the batch (x, y,
+mask) and adjoint's initial parameters in its order (namedParameters). Then serves steps to the
+benchmark's rounds (torch_timing.serve): the same model, batch and start as adjoint's, so the first loss
+it prints agrees with adjoint's to rounding. Runs on THREADS threads, as many as adjoint uses.
 """
 import json
 import math
 import sys
 
 import torch
-from torch_timing import eager_name, timed
+from torch_timing import eager_name, serve
 
 dtype = {"float32": torch.float32, "float64": torch.float64}[sys.argv[1]]
-reps = int(sys.argv[2])
-torch.set_num_threads(int(sys.argv[3]))
-data = json.load(sys.stdin)
+torch.set_num_threads(int(sys.argv[2]))
+data = json.loads(sys.stdin.readline())
 LAYERS, HEADS, DIM, T, V = 4, 4, 64, 16, 27
 B = len(data["x"])
 
@@ -74,6 +73,4 @@ def step():
     return loss.item()
 
 
-first = step()
-row = timed(step, reps, 2)
-print(json.dumps({"name": eager_name(torch, sys.argv[1], sys.argv[3]), **row, "firstLoss": first}))
+serve(step, eager_name(torch, sys.argv[1], sys.argv[2]))

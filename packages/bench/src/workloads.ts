@@ -1,9 +1,11 @@
 // What the benchmark's workloads share between peers.ts (adjoint beside other libraries) and ab.ts
 // (adjoint beside another checkout of itself): the networks, so both time the same thing.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DType } from '@adjoint/autograd';
 import { type Command, suggestion, usageError } from '@adjoint/examples';
+import type { Contestant } from './harness.js';
 
 export { MNIST_MLP } from './networks.js';
 
@@ -73,37 +75,53 @@ export function torchPython(): string | undefined {
   return ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch']).status === 0);
 }
 
-/** One row of PyTorch's, from a script of ours in a process of its own. */
-export interface TorchRow {
-  readonly name: string;
-  readonly medianMs: number;
-  readonly minMs: number;
-  readonly maxMs: number;
-  readonly firstLoss: number;
-}
-
 /**
- * PyTorch's row from `script` (beside this file), run as `script dtype reps threads` with `input` as JSON
- * on its stdin (the batch and adjoint's initial parameters), or a sentence saying why there is none.
+ * PyTorch as a contestant of a race: a process of its own (`script`, run as `script dtype threads`, the
+ * batch and adjoint's initial parameters as a line of JSON on its stdin) that takes a step each time the
+ * harness asks, timed by its own clock, so its rounds interleave with the others' and share the machine's
+ * load as theirs do. `firstLoss` is its first step's loss (to compare with adjoint's); `close` ends the
+ * process. A sentence says why there is none (no python3 that can import torch, or the script failed).
  */
-export function torchRow(
+export async function torchContestant(
   script: string,
   dtype: DType,
-  reps: number,
   threads: number,
   input: unknown,
-): TorchRow | string {
+): Promise<{ contestant: Contestant; firstLoss: number; close(): void } | string> {
   const python = torchPython();
   if (python === undefined) return "PyTorch's row: not run here, no python3 that can import torch";
-  const run = spawnSync(
+  const child = spawn(
     python,
-    [fileURLToPath(new URL(`./${script}`, import.meta.url)), dtype, String(reps), String(threads)],
+    [fileURLToPath(new URL(`./${script}`, import.meta.url)), dtype, String(threads)],
     {
-      input: JSON.stringify(input),
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
-  if (run.status !== 0) return `PyTorch's row: ${script} failed: ${run.stderr.trim().split('\n').pop()}`;
-  return JSON.parse(run.stdout) as TorchRow;
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`${script} ended: ${stderr.trim().split('\n').pop() ?? 'no message'}`);
+    return value;
+  };
+  child.stdin.write(`${JSON.stringify(input)}\n`);
+  let header: { name: string; firstLoss: number };
+  try {
+    header = JSON.parse(await next()) as { name: string; firstLoss: number };
+  } catch (error) {
+    child.kill();
+    return `PyTorch's row: ${script} failed: ${(error as Error).message}`;
+  }
+  const step = async (): Promise<number> => {
+    child.stdin.write('step\n');
+    return Number(await next());
+  };
+  return {
+    contestant: { name: header.name, step, selfTimed: true },
+    firstLoss: header.firstLoss,
+    close: () => child.stdin.end(),
+  };
 }
