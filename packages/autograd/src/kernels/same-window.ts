@@ -112,7 +112,9 @@ function borderOf(
   let border = borders.get(key);
   if (border === undefined) {
     const area = h * wd;
-    const [pixels, ends, reads]: number[][] = [[], [], []];
+    const pixels: number[] = [];
+    const ends: number[] = [];
+    const reads: number[] = [];
     for (let r = 0; r < h; r++) {
       for (let col = 0; col < wd; col++) {
         if (skipInterior && r >= top && r < bottom && col >= left && col < right) continue;
