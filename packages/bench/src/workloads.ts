@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { DType } from '@adjoint/autograd';
 import { type Command, suggestion, usageError } from '@adjoint/examples';
-import type { Contestant } from './harness.js';
+import type { TorchPeer } from './harness.js';
 
 export { MNIST_MLP } from './networks.js';
 
@@ -87,7 +87,7 @@ export async function torchContestant(
   dtype: DType,
   threads: number,
   input: unknown,
-): Promise<{ contestant: Contestant; firstLoss: number; close(): void } | string> {
+): Promise<TorchPeer | string> {
   const python = torchPython();
   if (python === undefined) return "PyTorch's row: not run here, no python3 that can import torch";
   const child = spawn(
